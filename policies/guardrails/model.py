@@ -1,0 +1,450 @@
+"""The rule catalogue's contract: facts in, verdicts out.
+
+A rule never sees where its facts came from. Three adapters build the same facts:
+
+* ``adapters.engine``       - Pulumi engine props (camelCase, maybe unknown at preview): the policy pack.
+* ``adapters.config_item``  - AWS Config configuration items: the Config custom rule Lambda.
+* ``adapters.describe``     - boto3 describe/list responses: the audit command.
+
+This package imports neither Pulumi nor boto3, so all three can ship it.
+"""
+from __future__ import annotations
+
+import enum
+import re
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, Mapping, Optional, Sequence, TypeVar, Union
+
+ANNOTATION_LIMIT = 256  # AWS Config's limit for an evaluation annotation; we use it everywhere.
+
+
+class Unknown:
+    """A value that cannot be known yet (e.g. an ARN created in the same preview).
+
+    ``what`` says what is missing, e.g. ``"layers[0] (created in this stack)"``.
+    Compare with ``is_unknown(value)``; never with ``==``.
+    """
+
+    __slots__ = ("what",)
+
+    def __init__(self, what: str = "value") -> None:
+        self.what = what
+
+    def __repr__(self) -> str:
+        return f"Unknown({self.what!r})"
+
+    def __bool__(self) -> bool:  # an unknown must never pass a truthiness check silently
+        raise TypeError(f"unknown value {self.what!r} used as a boolean; check is_unknown() first")
+
+
+T = TypeVar("T")
+Maybe = Union[T, Unknown]
+
+
+def is_unknown(value: Any) -> bool:
+    return isinstance(value, Unknown)
+
+
+def first_unknown(*values: Any) -> Optional[Unknown]:
+    """The first Unknown among ``values`` (searching one level into lists/tuples/dict values)."""
+    for value in values:
+        if isinstance(value, Unknown):
+            return value
+        if isinstance(value, (list, tuple)):
+            for item in value:
+                if isinstance(item, Unknown):
+                    return item
+        if isinstance(value, Mapping):
+            for item in value.values():
+                if isinstance(item, Unknown):
+                    return item
+    return None
+
+
+class Status(str, enum.Enum):
+    COMPLIANT = "COMPLIANT"
+    NON_COMPLIANT = "NON_COMPLIANT"
+    NOT_APPLICABLE = "NOT_APPLICABLE"
+    UNKNOWN = "UNKNOWN"  # cannot be evaluated until the value is known (e.g. until `pulumi up`)
+
+
+class Severity(str, enum.Enum):
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+
+class Enforcement(str, enum.Enum):
+    ADVISORY = "advisory"
+    MANDATORY = "mandatory"
+    DISABLED = "disabled"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    status: Status
+    message: str = ""  # annotation (NON_COMPLIANT), reason (NOT_APPLICABLE), what is missing (UNKNOWN)
+
+    def __post_init__(self) -> None:
+        if len(self.message) > ANNOTATION_LIMIT:
+            object.__setattr__(self, "message", self.message[: ANNOTATION_LIMIT - 1] + "…")
+
+
+def compliant(message: str = "") -> Verdict:
+    return Verdict(Status.COMPLIANT, message)
+
+
+def non_compliant(message: str) -> Verdict:
+    return Verdict(Status.NON_COMPLIANT, message)
+
+
+def not_applicable(reason: str) -> Verdict:
+    return Verdict(Status.NOT_APPLICABLE, reason)
+
+
+def unknown(what: Union[str, Unknown]) -> Verdict:
+    what = what.what if isinstance(what, Unknown) else what
+    return Verdict(Status.UNKNOWN, f"cannot be evaluated until update: {what} is not known yet")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Facts. One class per resource kind; every field may be Unknown where a source can leave it unknown.
+# `None` always means "absent / not set"; it is never used for "don't know".
+# ---------------------------------------------------------------------------------------------------------------
+
+
+class Kind(str, enum.Enum):
+    FUNCTION = "lambda.function"
+    CODE_SIGNING_CONFIG = "lambda.code_signing_config"
+    EVENT_INVOKE_CONFIG = "lambda.event_invoke_config"
+    EVENT_SOURCE_MAPPING = "lambda.event_source_mapping"
+    FUNCTION_URL = "lambda.function_url"
+    PERMISSION = "lambda.permission"
+    ROLE = "iam.role"
+    ROLE_POLICY = "iam.role_policy"  # inline policy or attached managed policy document
+    REST_DOMAIN = "apigateway.domain_name"
+    HTTP_DOMAIN = "apigatewayv2.domain_name"
+    REST_METHOD = "apigateway.method"
+    REST_STAGE = "apigateway.stage"
+    REST_AUTHORIZER = "apigateway.authorizer"
+    HTTP_ROUTE = "apigatewayv2.route"
+    HTTP_AUTHORIZER = "apigatewayv2.authorizer"
+    HTTP_API = "apigatewayv2.api"
+    STATE_MACHINE = "sfn.state_machine"
+    QUEUE = "sqs.queue"
+    TOPIC = "sns.topic"
+    BUCKET = "s3.bucket"
+    BUCKET_PUBLIC_ACCESS_BLOCK = "s3.public_access_block"
+    EVENT_TARGET = "events.target"
+    LOG_GROUP = "logs.log_group"
+    S3_NOTIFICATION = "s3.notification"
+    OTHER = "other"
+
+
+@dataclass(frozen=True)
+class Resource:
+    """Identity and metadata every fact carries.
+
+    ``ref`` is the stable handle reports use: the URN at preview, the ARN (or Config resource id) in an account.
+    ``logical_name`` is the Pulumi resource name or the AWS resource name.
+    ``tags`` are the effective tags (resource tags merged over provider default tags).
+    ``refs`` maps an input path (``"role"``, ``"authorizerId"``) to the ``ref`` of the resource it points at,
+    where the source knows it (Pulumi property dependencies; ARNs resolved in an account). This is how stack
+    rules connect a route to its authorizer even while the authorizer's id is unknown at preview.
+    """
+
+    kind: Kind
+    ref: str
+    logical_name: str
+    source_type: str  # "aws:lambda/function:Function" or "AWS::Lambda::Function"
+    tags: Maybe[Mapping[str, str]] = field(default_factory=dict)
+    region: Maybe[Optional[str]] = None
+    account: Maybe[Optional[str]] = None
+    partition: str = "aws"
+    refs: Mapping[str, Sequence[str]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class FunctionFacts:
+    resource: Resource
+    package_type: Maybe[str] = "Zip"  # "Zip" | "Image"
+    is_edge: bool = False  # Lambda@Edge (replicated; us-east-1; no layers/env/VPC/tracing)
+    runtime: Maybe[Optional[str]] = None
+    layers: Maybe[Sequence[Maybe[str]]] = ()
+    code_signing_config_arn: Maybe[Optional[str]] = None
+    tracing_mode: Maybe[Optional[str]] = None  # "Active" | "PassThrough" | None
+    reserved_concurrency: Maybe[Optional[int]] = None  # None = unreserved; 0 = throttles everything
+    environment_variable_names: Maybe[Sequence[str]] = ()
+    environment_variables: Maybe[Mapping[str, Maybe[str]]] = field(default_factory=dict)
+    kms_key_arn: Maybe[Optional[str]] = None
+    role_arn: Maybe[Optional[str]] = None
+    dead_letter_target_arn: Maybe[Optional[str]] = None
+    timeout: Maybe[Optional[int]] = None
+    memory_size: Maybe[Optional[int]] = None
+    vpc_subnet_ids: Maybe[Sequence[str]] = ()
+
+
+@dataclass(frozen=True)
+class CodeSigningConfigFacts:
+    resource: Resource
+    arn: Maybe[Optional[str]] = None
+    untrusted_artifact_on_deployment: Maybe[Optional[str]] = None  # "Enforce" | "Warn"
+    signing_profile_version_arns: Maybe[Sequence[str]] = ()
+
+
+@dataclass(frozen=True)
+class EventInvokeConfigFacts:
+    resource: Resource
+    function_name: Maybe[str] = ""
+    on_failure_destination: Maybe[Optional[str]] = None
+    maximum_retry_attempts: Maybe[Optional[int]] = None
+    maximum_event_age_seconds: Maybe[Optional[int]] = None
+
+
+@dataclass(frozen=True)
+class EventSourceMappingFacts:
+    resource: Resource
+    event_source_arn: Maybe[Optional[str]] = None
+    source_service: Maybe[Optional[str]] = None  # "kinesis" | "dynamodb" | "sqs" | "kafka" | ...
+    function_name: Maybe[str] = ""
+    on_failure_destination: Maybe[Optional[str]] = None
+    maximum_retry_attempts: Maybe[Optional[int]] = None
+    maximum_record_age_seconds: Maybe[Optional[int]] = None
+    bisect_batch_on_function_error: Maybe[Optional[bool]] = None
+    batch_size: Maybe[Optional[int]] = None
+    parallelization_factor: Maybe[Optional[int]] = None
+    starting_position: Maybe[Optional[str]] = None
+    function_response_types: Maybe[Sequence[str]] = ()
+
+
+@dataclass(frozen=True)
+class FunctionUrlFacts:
+    resource: Resource
+    authorization_type: Maybe[Optional[str]] = None  # "AWS_IAM" | "NONE"
+
+
+@dataclass(frozen=True)
+class RoleFacts:
+    resource: Resource
+    arn: Maybe[Optional[str]] = None
+    permissions_boundary_arn: Maybe[Optional[str]] = None
+    trusted_services: Maybe[Sequence[str]] = ()  # service principals in the trust policy
+    managed_policy_arns: Maybe[Sequence[str]] = ()
+    # Every statement of every inline or attached customer policy, normalised (lists, not strings):
+    statements: Maybe[Sequence[Mapping[str, Any]]] = ()
+
+
+@dataclass(frozen=True)
+class RolePolicyFacts:
+    """A policy document attached to a role as a separate resource (aws:iam/rolePolicy:RolePolicy)."""
+
+    resource: Resource
+    role: Maybe[Optional[str]] = None  # role name or ARN
+    statements: Maybe[Sequence[Mapping[str, Any]]] = ()
+
+
+@dataclass(frozen=True)
+class DomainFacts:
+    """API Gateway custom domain (v1 or v2)."""
+
+    resource: Resource
+    domain_name: Maybe[str] = ""
+    security_policy: Maybe[Optional[str]] = None  # "TLS_1_0" | "TLS_1_2" | "SecurityPolicy_TLS13_..."
+    endpoint_type: Maybe[Optional[str]] = None  # "REGIONAL" | "EDGE" | "PRIVATE"
+    mutual_tls_truststore_uri: Maybe[Optional[str]] = None
+    certificate_arn: Maybe[Optional[str]] = None
+
+
+@dataclass(frozen=True)
+class AuthorizerFacts:
+    resource: Resource
+    api_id: Maybe[Optional[str]] = None
+    authorizer_type: Maybe[Optional[str]] = None  # v2: "JWT" | "REQUEST"; v1: "TOKEN" | "REQUEST" | "COGNITO_USER_POOLS"
+    issuer: Maybe[Optional[str]] = None
+    audiences: Maybe[Sequence[str]] = ()
+    authorizer_uri: Maybe[Optional[str]] = None  # Lambda authorizer invocation URI (contains the function ARN)
+    authorizer_id: Maybe[Optional[str]] = None
+
+
+@dataclass(frozen=True)
+class RouteFacts:
+    """An HTTP/WebSocket API route (v2) or a REST API method (v1)."""
+
+    resource: Resource
+    api_id: Maybe[Optional[str]] = None
+    protocol: Maybe[str] = "HTTP"  # "HTTP" | "WEBSOCKET" | "REST"
+    route_key: Maybe[str] = ""  # "GET /items", "$connect", or "GET /items" built from http_method + path for v1
+    http_method: Maybe[Optional[str]] = None
+    authorization_type: Maybe[Optional[str]] = None  # "NONE" | "JWT" | "CUSTOM" | "AWS_IAM" | "COGNITO_USER_POOLS"
+    authorizer_id: Maybe[Optional[str]] = None
+    api_key_required: Maybe[bool] = False
+
+
+@dataclass(frozen=True)
+class StageFacts:
+    resource: Resource
+    api_id: Maybe[Optional[str]] = None
+    protocol: Maybe[str] = "REST"
+    xray_tracing_enabled: Maybe[Optional[bool]] = None
+    access_log_destination: Maybe[Optional[str]] = None
+
+
+@dataclass(frozen=True)
+class StateMachineFacts:
+    resource: Resource
+    type: Maybe[str] = "STANDARD"
+    tracing_enabled: Maybe[Optional[bool]] = None
+    logging_level: Maybe[Optional[str]] = None  # "ALL" | "ERROR" | "FATAL" | "OFF"
+    include_execution_data: Maybe[Optional[bool]] = None
+    log_destination: Maybe[Optional[str]] = None
+    role_arn: Maybe[Optional[str]] = None
+    definition: Maybe[Optional[str]] = None
+
+
+@dataclass(frozen=True)
+class QueueFacts:
+    resource: Resource
+    arn: Maybe[Optional[str]] = None
+    dead_letter_target_arn: Maybe[Optional[str]] = None
+    max_receive_count: Maybe[Optional[int]] = None
+    sse_enabled: Maybe[Optional[bool]] = None  # SQS-managed SSE or KMS
+    kms_key_id: Maybe[Optional[str]] = None
+    fifo: Maybe[bool] = False
+
+
+@dataclass(frozen=True)
+class TopicFacts:
+    resource: Resource
+    kms_key_id: Maybe[Optional[str]] = None
+
+
+@dataclass(frozen=True)
+class BucketFacts:
+    resource: Resource
+    bucket: Maybe[str] = ""
+    acl: Maybe[Optional[str]] = None
+    block_public_acls: Maybe[Optional[bool]] = None
+    block_public_policy: Maybe[Optional[bool]] = None
+    ignore_public_acls: Maybe[Optional[bool]] = None
+    restrict_public_buckets: Maybe[Optional[bool]] = None
+
+
+@dataclass(frozen=True)
+class EventTargetFacts:
+    resource: Resource
+    rule: Maybe[Optional[str]] = None
+    target_arn: Maybe[Optional[str]] = None
+    dead_letter_arn: Maybe[Optional[str]] = None
+    maximum_retry_attempts: Maybe[Optional[int]] = None
+    maximum_event_age_seconds: Maybe[Optional[int]] = None
+    role_arn: Maybe[Optional[str]] = None
+
+
+@dataclass(frozen=True)
+class LogGroupFacts:
+    resource: Resource
+    name: Maybe[str] = ""
+    retention_in_days: Maybe[Optional[int]] = None
+    kms_key_id: Maybe[Optional[str]] = None
+
+
+@dataclass(frozen=True)
+class GenericFacts:
+    """Any resource no rule models in detail (still counted, still tag-checked)."""
+
+    resource: Resource
+    props: Mapping[str, Any] = field(default_factory=dict)
+
+
+Facts = Union[
+    FunctionFacts, CodeSigningConfigFacts, EventInvokeConfigFacts, EventSourceMappingFacts, FunctionUrlFacts,
+    RoleFacts, RolePolicyFacts, DomainFacts, AuthorizerFacts, RouteFacts, StageFacts, StateMachineFacts,
+    QueueFacts, TopicFacts, BucketFacts, EventTargetFacts, LogGroupFacts, GenericFacts,
+]
+
+
+class Inventory:
+    """All facts of one stack (or account/region), for stack rules: look-ups by ref, by kind, by reference.
+
+    Resource rules get an empty inventory; stack rules get the whole thing.
+    """
+
+    def __init__(self, facts: Iterable[Facts] = ()) -> None:
+        self._all = list(facts)
+        self._by_ref = {f.resource.ref: f for f in self._all}
+
+    def __iter__(self):
+        return iter(self._all)
+
+    def __len__(self) -> int:
+        return len(self._all)
+
+    def get(self, ref: str) -> Optional[Facts]:
+        return self._by_ref.get(ref)
+
+    def of_kind(self, kind: Kind) -> list:
+        return [f for f in self._all if f.resource.kind == kind]
+
+    def referenced(self, facts: Facts, path: str) -> list:
+        """Facts of the resources that ``facts``' input ``path`` points at (via ``Resource.refs``)."""
+        return [self._by_ref[r] for r in facts.resource.refs.get(path, ()) if r in self._by_ref]
+
+    def referencing(self, facts: Facts, kind: Optional[Kind] = None) -> list:
+        """Facts whose inputs point at ``facts`` (optionally only of ``kind``)."""
+        ref = facts.resource.ref
+        return [
+            f for f in self._all
+            if (kind is None or f.resource.kind == kind)
+            and any(ref in targets for targets in f.resource.refs.values())
+        ]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Rules
+# ---------------------------------------------------------------------------------------------------------------
+
+RULE_ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+
+Evaluate = Callable[[Any, Mapping[str, Any], Inventory], Verdict]
+
+
+@dataclass(frozen=True)
+class Reference:
+    source: str  # "seed 000#8", "AWS Config", "Security Hub", "Checkov", "serverless-rules", "cdk-nag"
+    id: str  # "LAMBDA_LAYER_CHECK", "Lambda.6", "CKV_AWS_272", ...
+    url: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One guardrail.
+
+    ``evaluate(facts, params, inventory)`` must be a pure function. ``scope="resource"`` rules see an empty
+    inventory (they run per resource in the pack's Analyze); ``scope="stack"`` rules get the whole inventory
+    (the pack's AnalyzeStack, the Config rule's look-ups, the audit's account inventory) and are still called
+    once per subject resource of their ``kinds``.
+    ``parameters`` is a JSON schema object (``{"type": "object", "properties": {...}}``) whose defaults apply
+    everywhere: pack config, Config rule InputParameters and audit flags use the same names.
+    """
+
+    id: str
+    title: str
+    severity: Severity
+    enforcement: Enforcement
+    kinds: tuple
+    evaluate: Evaluate
+    rationale: str
+    remediation: str
+    parameters: Mapping[str, Any] = field(default_factory=lambda: {"type": "object", "properties": {}})
+    references: tuple = ()
+    scope: str = "resource"  # "resource" | "stack"
+
+    def __post_init__(self) -> None:
+        if not RULE_ID.match(self.id):
+            raise ValueError(f"rule id {self.id!r} must be lower-kebab-case")
+        if self.scope not in ("resource", "stack"):
+            raise ValueError(f"rule {self.id}: scope must be 'resource' or 'stack', got {self.scope!r}")
+
+    def defaults(self) -> dict:
+        return {k: v["default"] for k, v in self.parameters.get("properties", {}).items() if "default" in v}

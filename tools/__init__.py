@@ -1,0 +1,1 @@
+"""Developer and CI tools: the offline engine, the offline preview (main job) and the audit command."""

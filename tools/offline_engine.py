@@ -1,0 +1,254 @@
+"""Run a Pulumi program in-process, without the CLI, and collect every resource it registers.
+
+The Pulumi SDK's mocks (``pulumi.runtime.set_mocks``) stand in for the engine and the AWS provider. On top of
+them this module:
+
+* records each registration as the engine would see it: type, name, URN, parent, provider, the raw input
+  ``Struct`` (camelCase names, unknowns as the engine's sentinel) and the property dependencies;
+* in ``preview=True`` mode returns no computed outputs, so - exactly as in ``pulumi preview`` - an ARN or id
+  of a resource created in the same program is *unknown* to everything that consumes it;
+* in ``preview=False`` mode returns realistic outputs (ARNs, ids, names) so tests can assert exact values.
+
+Used by the component tests and by the offline preview (``tools/preview.py``).
+"""
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping, Optional
+
+import pulumi
+from google.protobuf import json_format, struct_pb2
+from pulumi.runtime import mocks as pulumi_mocks
+from pulumi.runtime import rpc
+
+ACCOUNT = "123456789012"
+REGION = "us-east-1"
+UNKNOWN = rpc.UNKNOWN  # the engine's marker for a value not known at preview
+
+
+@dataclass
+class Registered:
+    """One resource as the engine saw it."""
+
+    type: str
+    name: str
+    urn: str
+    custom: bool
+    parent: str
+    provider: str
+    inputs: dict  # deserialised inputs (camelCase keys; unknowns as None in up mode / Unknown in preview)
+    inputs_struct: struct_pb2.Struct  # raw, as sent to an analyzer
+    dependencies: list = field(default_factory=list)
+    property_dependencies: dict = field(default_factory=dict)  # input name -> [urn, ...]
+    outputs: dict = field(default_factory=dict)
+
+    @property
+    def raw_inputs(self) -> dict:
+        """Inputs as plain JSON, unknowns kept as the ``UNKNOWN`` sentinel string."""
+        return json_format.MessageToDict(self.inputs_struct)
+
+
+def _digest(*parts: str, length: int = 8) -> str:
+    return hashlib.sha256("/".join(parts).encode()).hexdigest()[:length]
+
+
+class GovernanceMocks(pulumi.runtime.Mocks):
+    """Realistic provider outputs for the AWS resource types this project creates.
+
+    Anything not listed gets ``arn``/``id`` of a plausible shape; only what tests and policies read matters.
+    """
+
+    def __init__(self, preview: bool, account: str = ACCOUNT, region: str = REGION) -> None:
+        self.preview = preview
+        self.account = account
+        self.region = region
+
+    # -- invokes ---------------------------------------------------------------------------------------------
+    def call(self, args: pulumi_mocks.MockCallArgs):
+        token = args.token
+        if token == "aws:index/getCallerIdentity:getCallerIdentity":
+            return {"accountId": self.account, "arn": f"arn:aws:iam::{self.account}:user/ci", "userId": "AIDA"}
+        if token == "aws:index/getRegion:getRegion":
+            return {"name": self.region, "region": self.region, "id": self.region}
+        if token == "aws:index/getPartition:getPartition":
+            return {"partition": "aws", "dnsSuffix": "amazonaws.com"}
+        raise NotImplementedError(f"invoke {token} is not mocked; build the value in Python instead")
+
+    # -- resources -------------------------------------------------------------------------------------------
+    def new_resource(self, args: pulumi_mocks.MockResourceArgs):
+        inputs = dict(args.inputs)
+        if self.preview:
+            # The engine knows nothing a provider computes until `up`: return inputs only, no id.
+            return "", inputs
+        name = inputs.get("name") or args.name
+        kind = args.typ
+        res_id = f"{args.name}-{_digest(kind, args.name)}"
+        arn = self._arn(kind, name, res_id, inputs)
+        outputs = {**inputs, "id": res_id}
+        if arn:
+            outputs.setdefault("arn", arn)
+        outputs.update(self._extra(kind, name, res_id, arn, inputs))
+        return res_id, outputs
+
+    def _arn(self, kind: str, name: str, res_id: str, inputs: Mapping[str, Any]) -> Optional[str]:
+        a, r = self.account, self.region
+        service = kind.split(":")[1].split("/")[0]
+        table = {
+            "aws:lambda/function:Function": f"arn:aws:lambda:{r}:{a}:function:{name}",
+            "aws:lambda/layerVersion:LayerVersion": f"arn:aws:lambda:{r}:{a}:layer:{inputs.get('layerName', name)}:1",
+            "aws:lambda/codeSigningConfig:CodeSigningConfig": f"arn:aws:lambda:{r}:{a}:code-signing-config:csc-{_digest(name, length=17)}",
+            "aws:iam/role:Role": f"arn:aws:iam::{a}:role/{name}",
+            "aws:iam/policy:Policy": f"arn:aws:iam::{a}:policy/{name}",
+            "aws:s3/bucketV2:BucketV2": f"arn:aws:s3:::{inputs.get('bucket') or res_id}",
+            "aws:s3/bucket:Bucket": f"arn:aws:s3:::{inputs.get('bucket') or res_id}",
+            "aws:sqs/queue:Queue": f"arn:aws:sqs:{r}:{a}:{name}",
+            "aws:sns/topic:Topic": f"arn:aws:sns:{r}:{a}:{name}",
+            "aws:dynamodb/table:Table": f"arn:aws:dynamodb:{r}:{a}:table/{name}",
+            "aws:sfn/stateMachine:StateMachine": f"arn:aws:states:{r}:{a}:stateMachine:{name}",
+            "aws:cloudwatch/logGroup:LogGroup": f"arn:aws:logs:{r}:{a}:log-group:{name}",
+            "aws:cloudwatch/eventBus:EventBus": f"arn:aws:events:{r}:{a}:event-bus/{name}",
+            "aws:cloudwatch/eventRule:EventRule": f"arn:aws:events:{r}:{a}:rule/{name}",
+            "aws:kms/key:Key": f"arn:aws:kms:{r}:{a}:key/{res_id}",
+            "aws:signer/signingProfile:SigningProfile": f"arn:aws:signer:{r}:{a}:/signing-profiles/{inputs.get('name') or res_id}",
+            "aws:apigatewayv2/api:Api": f"arn:aws:apigateway:{r}::/apis/{res_id}",
+            "aws:apigateway/restApi:RestApi": f"arn:aws:apigateway:{r}::/restapis/{res_id}",
+        }
+        if kind in table:
+            return table[kind]
+        if service in ("iam",):
+            return f"arn:aws:iam::{a}:{kind.split(':')[-1].lower()}/{name}"
+        return f"arn:aws:{service}:{r}:{a}:{kind.split(':')[-1].lower()}/{name}"
+
+    def _extra(self, kind: str, name: str, res_id: str, arn: Optional[str], inputs: Mapping[str, Any]) -> dict:
+        r = self.region
+        if kind == "aws:lambda/function:Function":
+            return {
+                "invokeArn": f"arn:aws:apigateway:{r}:lambda:path/2015-03-31/functions/{arn}/invocations",
+                "qualifiedArn": f"{arn}:1" if inputs.get("publish") else f"{arn}:$LATEST",
+                "version": "1" if inputs.get("publish") else "$LATEST",
+                "name": name,
+            }
+        if kind == "aws:lambda/layerVersion:LayerVersion":
+            return {"layerArn": arn.rsplit(":", 1)[0], "version": "1"}
+        if kind in ("aws:s3/bucketV2:BucketV2", "aws:s3/bucket:Bucket"):
+            bucket = inputs.get("bucket") or res_id
+            return {"bucket": bucket, "id": bucket, "bucketRegionalDomainName": f"{bucket}.s3.{r}.amazonaws.com"}
+        if kind == "aws:s3/bucketObjectv2:BucketObjectv2":
+            return {"versionId": _digest(res_id, length=32)}
+        if kind == "aws:signer/signingJob:SigningJob":
+            dest = (inputs.get("destination") or {}).get("s3") or {}
+            return {
+                "jobId": res_id,
+                "signedObjects": [{"s3s": [{"bucket": dest.get("bucket"), "key": f"{dest.get('prefix', '')}{res_id}.zip"}]}],
+                "status": "Succeeded",
+            }
+        if kind == "aws:signer/signingProfile:SigningProfile":
+            return {"name": inputs.get("name") or res_id, "version": "v1", "versionArn": f"{arn}/v1"}
+        if kind == "aws:sqs/queue:Queue":
+            return {"url": f"https://sqs.{r}.amazonaws.com/{self.account}/{name}"}
+        if kind == "aws:apigatewayv2/api:Api":
+            return {"apiEndpoint": f"https://{res_id}.execute-api.{r}.amazonaws.com",
+                    "executionArn": f"arn:aws:execute-api:{r}:{self.account}:{res_id}"}
+        if kind == "aws:apigateway/restApi:RestApi":
+            return {"rootResourceId": f"root{_digest(res_id, length=6)}",
+                    "executionArn": f"arn:aws:execute-api:{r}:{self.account}:{res_id}"}
+        if kind == "aws:sfn/stateMachine:StateMachine":
+            return {"stateMachineVersionArn": f"{arn}:1"} if inputs.get("publish") else {}
+        return {}
+
+
+class RecordingMonitor(pulumi_mocks.MockMonitor):
+    """The SDK's mock monitor, also keeping what the real engine would pass to an analyzer."""
+
+    def __init__(self, mocks: pulumi.runtime.Mocks) -> None:
+        super().__init__(mocks)
+        self.registered: list[Registered] = []
+
+    def make_urn(self, parent: str, type_: str, name: str) -> str:
+        # The engine leaves the root stack out of a child's qualified type; the SDK's mock does not.
+        if parent and parent.split("::")[2] == "pulumi:pulumi:Stack":
+            parent = ""
+        return super().make_urn(parent, type_, name)
+
+    def RegisterResource(self, request):
+        response = super().RegisterResource(request)
+        if request.type == "pulumi:pulumi:Stack":
+            return response
+        inputs = rpc.deserialize_properties(request.object, keep_unknowns=True)
+        self.registered.append(Registered(
+            type=request.type,
+            name=request.name,
+            urn=response.urn,
+            custom=bool(request.custom),
+            parent=request.parent,
+            provider=request.provider,
+            inputs=inputs,
+            inputs_struct=request.object,
+            dependencies=list(request.dependencies),
+            property_dependencies={k: list(v.urns) for k, v in request.propertyDependencies.items()},
+            outputs=json_format.MessageToDict(response.object) if response.object else {},
+        ))
+        return response
+
+
+class ProgramError(Exception):
+    """The program failed; the message is the user-facing error."""
+
+
+def run_program(
+    program: Callable[[], Any],
+    *,
+    config: Optional[Mapping[str, Any]] = None,
+    project: str = "serverless-governance",
+    stack: str = "test",
+    preview: bool = False,
+    mocks: Optional[pulumi.runtime.Mocks] = None,
+) -> list[Registered]:
+    """Run ``program`` as a Pulumi program under mocks and return every resource it registered, in order.
+
+    ``config`` is a flat ``{"project:key": value}`` map (values that are not strings are JSON-encoded, as the
+    CLI passes structured config). Errors raised by the program are re-raised as ``ProgramError``.
+    """
+    from pulumi.runtime import settings as pulumi_settings
+    from pulumi.runtime import stack as pulumi_stack
+
+    monitor = RecordingMonitor(mocks or GovernanceMocks(preview=preview))
+    pulumi.runtime.set_all_config(
+        {k: v if isinstance(v, str) else json.dumps(v) for k, v in (config or {}).items()}, []
+    )
+    loop = asyncio.new_event_loop()
+    try:
+        # set_mocks creates the root Stack resource on the current loop: set the loop first.
+        asyncio.set_event_loop(loop)
+        pulumi.runtime.set_mocks(monitor.mocks, project=project, stack=stack, preview=preview, monitor=monitor)
+        # set_mocks made a root Stack for unit tests; run_in_stack makes the program's own, as the CLI does.
+        pulumi_settings.set_root_resource(None)  # type: ignore[arg-type]
+        loop.run_until_complete(pulumi_stack.run_in_stack(program))
+    except pulumi.RunError as exc:
+        raise ProgramError(str(exc)) from exc
+    except Exception as exc:  # pragma: no cover - surfaced with its own message
+        if isinstance(exc, ProgramError):
+            raise
+        raise
+    finally:
+        loop.close()
+        asyncio.set_event_loop(None)
+        pulumi_settings.reset_options()
+        pulumi.runtime.set_all_config({}, [])
+    return monitor.registered
+
+
+def by_type(resources: list[Registered], type_token: str) -> list[Registered]:
+    return [r for r in resources if r.type == type_token]
+
+
+def one(resources: list[Registered], type_token: str, name: Optional[str] = None) -> Registered:
+    """The single resource of ``type_token`` (and ``name``, if given); fails loudly otherwise."""
+    found = [r for r in by_type(resources, type_token) if name is None or r.name == name]
+    if len(found) != 1:
+        names = [r.name for r in by_type(resources, type_token)]
+        raise AssertionError(f"expected one {type_token} named {name!r}, found {len(found)} among {names}")
+    return found[0]
