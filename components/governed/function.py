@@ -1,0 +1,330 @@
+"""GovernedFunction: a Lambda function that is compliant by construction.
+
+What every function gets, without the caller doing anything:
+
+* a dedicated role (``GovernedRole``: permissions boundary, only the statements passed, no wildcard actions),
+  plus exactly the grants the function itself needs: its own log group, X-Ray, the environment's KMS key;
+* its own log group (JSON logs, retention and KMS from the platform), wired with ``logging_config``;
+* the company layer and the Powertools layer (zip functions);
+* code signing: the code signing config attached *and* the code shipped through the signing pipeline
+  (versioned artifact bucket -> ``aws.signer.SigningJob`` -> function from the signed object), so that an
+  ``Enforce`` config accepts the deployment;
+* tracing ``Active``; reserved concurrency (0 refused: it throttles every invocation);
+* for asynchronously invoked functions, an on-failure destination (a governed DLQ unless one is given) with
+  bounded retries;
+* an environment encrypted with the platform's KMS key.
+
+Variants: ``image_uri=...`` (container image: no layers, no code signing, as Lambda allows neither) and
+``edge=True`` (Lambda@Edge: no layers, environment, VPC or tracing; published; us-east-1 provider). What cannot
+apply to a variant is recorded in ``not_applicable`` with the reason, and in the ``governance:not-applicable``
+tag, so the pack, the Config rule and the audit report NOT_APPLICABLE rather than a silent pass.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping, Optional, Sequence
+
+import pulumi
+import pulumi_aws as aws
+
+from components.governance import Governance
+from components.governed._overrides import (
+    GovernanceError, check_overrides, overrides_tag, record,
+)
+from components.governed.role import GovernedRole, RoleArgs, statement
+
+ROOT = Path(__file__).resolve().parents[2]  # the project directory (holds handlers/)
+
+# Runtimes Lambda still supports for creation and updates; deprecated ones are refused (rule lambda-runtime-supported).
+SUPPORTED_RUNTIMES = ("python3.10", "python3.11", "python3.12", "python3.13", "python3.14")
+NOT_APPLICABLE_TAG = "governance:not-applicable"
+EDGE_TAG = "governance:lambda-edge"
+
+ALLOWED_OVERRIDES = {
+    "lambda-reserved-concurrency": "leave the function unreserved (reserved_concurrency=None)",
+    "iam-no-wildcard-action": "grant a wildcard action in the function's role",
+    "iam-wildcard-resource": "grant a scopable action on Resource '*' in the function's role",
+}
+
+_HANDLER = re.compile(r"^handlers\.([a-z0-9_]+)(\.[a-z0-9_]+)+$")
+
+
+@dataclass
+class VpcConfig:
+    subnet_ids: Sequence[pulumi.Input[str]]
+    security_group_ids: Sequence[pulumi.Input[str]]
+
+
+@dataclass
+class FunctionArgs:
+    """How to build one governed function. Defaults are the company's; architectures pass the post's values."""
+
+    handler: Optional[str] = None  # "handlers.<package>.<module>.<function>"; zip functions only
+    memory_size: int = 128
+    timeout: int = 3
+    runtime: str = "python3.12"
+    architectures: Sequence[str] = ("x86_64",)
+    environment: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+    statements: Sequence[Mapping[str, Any]] = ()
+    reserved_concurrency: Optional[int] = 10
+    async_invocation: bool = False  # invoked asynchronously (S3, SNS, EventBridge, ...)
+    on_failure_destination_arn: Optional[pulumi.Input[str]] = None  # SQS/SNS/Lambda/EventBridge ARN
+    maximum_retry_attempts: int = 2
+    maximum_event_age_seconds: int = 3600
+    layers: Sequence[pulumi.Input[str]] = ()
+    description: str = ""
+    vpc: Optional[VpcConfig] = None
+    extra_code: Mapping[str, str] = field(default_factory=dict)  # archive dir -> local dir (relative to ROOT)
+    image_uri: Optional[pulumi.Input[str]] = None  # container image variant
+    edge: bool = False  # Lambda@Edge variant (pass a us-east-1 provider in opts)
+    publish: bool = False
+    overrides: Mapping[str, str] = field(default_factory=dict)
+
+
+def code_files(handler: str, extra_code: Mapping[str, str] = {}) -> dict[str, Path]:
+    """The files a zip function ships: ``handlers/__init__.py`` and its handler package (plus ``extra_code``),
+    keyed by their path inside the archive. Caches and tests are left out."""
+    match = _HANDLER.match(handler)
+    if not match:
+        raise ValueError(f"handler {handler!r} must look like 'handlers.<package>.<module>.<function>'")
+    package = match.group(1)
+    roots = {f"handlers/{package}": ROOT / "handlers" / package, **{k: ROOT / v for k, v in extra_code.items()}}
+    files: dict[str, Path] = {"handlers/__init__.py": ROOT / "handlers" / "__init__.py"}
+    for prefix, directory in roots.items():
+        if not directory.is_dir():
+            raise ValueError(f"code directory {directory} (for {prefix!r}) does not exist")
+        for path in sorted(directory.rglob("*")):
+            relative = path.relative_to(directory)
+            if path.is_file() and "__pycache__" not in relative.parts and path.suffix != ".pyc" \
+                    and not relative.parts[0].startswith("test"):
+                files[f"{prefix}/{relative.as_posix()}"] = path
+    return files
+
+
+def code_digest(files: Mapping[str, Path]) -> str:
+    """A content hash of the archive: a new digest means a new upload, a new signing job and a new version."""
+    digest = hashlib.sha256()
+    for name in sorted(files):
+        digest.update(name.encode() + b"\0" + files[name].read_bytes() + b"\0")
+    return digest.hexdigest()[:20]
+
+
+class GovernedFunction(pulumi.ComponentResource):
+    """A governed Lambda function (see the module docstring for what it guarantees)."""
+
+    def __init__(self, name: str, args: FunctionArgs, governance: Governance,
+                 opts: Optional[pulumi.ResourceOptions] = None) -> None:
+        super().__init__("serverless-governance:governed:Function", name, None, opts)
+        component = f"GovernedFunction {name!r}"
+        overrides = check_overrides(component, args.overrides, ALLOWED_OVERRIDES)
+        _validate(component, args, overrides)
+        record(component, overrides)
+        child = pulumi.ResourceOptions(parent=self)
+        stack = pulumi.get_stack()
+        is_image = args.image_uri is not None
+
+        self.not_applicable: dict[str, str] = {}
+        if is_image:
+            self.not_applicable = {
+                "lambda-required-layer": "container image functions cannot use layers",
+                "lambda-code-signing": "code signing applies to zip functions only; sign the image instead",
+            }
+        if args.edge:
+            self.not_applicable = {
+                "lambda-required-layer": "Lambda@Edge does not support layers",
+                "lambda-tracing-active": "Lambda@Edge does not support X-Ray active tracing",
+                "lambda-environment-kms": "Lambda@Edge does not support environment variables",
+                "lambda-reserved-concurrency": "Lambda@Edge does not support reserved concurrency",
+            }
+
+        # Logs: the function's own group, so the role can be scoped to it.
+        self.log_group = aws.cloudwatch.LogGroup(
+            f"{name}-logs",
+            name=f"/aws/lambda/{stack}/{name}",
+            retention_in_days=governance.log_retention_days,
+            kms_key_id=governance.kms_key_arn,
+            opts=child,
+        )
+
+        # Failure destination for asynchronous invocations.
+        self.dlq = None
+        destination = args.on_failure_destination_arn
+        if args.async_invocation and destination is None and not args.edge:
+            from components.governed.messaging import GovernedQueue, QueueArgs  # noqa: PLC0415 (cycle-free import)
+
+            self.dlq = GovernedQueue(f"{name}-failures", QueueArgs(is_dlq=True), governance=governance, opts=child)
+            destination = self.dlq.arn
+
+        grants = [
+            statement(["logs:CreateLogStream", "logs:PutLogEvents"],
+                      [self.log_group.arn.apply(lambda arn: f"{arn}:*")], sid="OwnLogGroup"),
+        ]
+        if not args.edge:
+            grants.append(statement(["xray:PutTraceSegments", "xray:PutTelemetryRecords"], ["*"], sid="XRay"))
+            grants.append(statement(["kms:Decrypt"], [governance.kms_key_arn], sid="EnvironmentKey"))
+        if destination is not None:
+            grants.append(statement(_send_actions(destination), [destination], sid="OnFailureDestination"))
+        if args.vpc is not None:
+            grants.append(statement(
+                ["ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces", "ec2:DeleteNetworkInterface",
+                 "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses"], ["*"], sid="VpcNetworking"))
+        role_overrides = {k: v for k, v in overrides.items() if k.startswith("iam-")}
+        self.role = GovernedRole(
+            f"{name}-role",
+            RoleArgs(
+                service_principals=["lambda.amazonaws.com", "edgelambda.amazonaws.com"] if args.edge
+                else ["lambda.amazonaws.com"],
+                statements=[*grants, *args.statements],
+                description=f"Execution role of {name} (one role per function)",
+                overrides=role_overrides,
+            ),
+            governance=governance,
+            opts=child,
+        )
+
+        tags = {**overrides_tag(overrides)}
+        if self.not_applicable:
+            tags[NOT_APPLICABLE_TAG] = " ".join(sorted(self.not_applicable))[:256]
+        if args.edge:
+            tags[EDGE_TAG] = "true"
+
+        function_args: dict[str, Any] = dict(
+            role=self.role.arn,
+            memory_size=args.memory_size,
+            timeout=args.timeout,
+            architectures=list(args.architectures),
+            description=args.description or None,
+            publish=args.publish or args.edge,
+            tags=tags,
+            logging_config={"log_format": "JSON", "log_group": self.log_group.name},
+        )
+        if not args.edge:
+            environment = {
+                "POWERTOOLS_SERVICE_NAME": name,
+                "POWERTOOLS_METRICS_NAMESPACE": "serverless-governance",
+                **args.environment,
+            }
+            function_args.update(
+                tracing_config={"mode": "Active"},
+                environment={"variables": environment},
+                kms_key_arn=governance.kms_key_arn,
+                reserved_concurrent_executions=args.reserved_concurrency,
+            )
+        if args.vpc is not None:
+            function_args["vpc_config"] = {"subnet_ids": list(args.vpc.subnet_ids),
+                                           "security_group_ids": list(args.vpc.security_group_ids)}
+
+        self.signing_job = None
+        if is_image:
+            function_args.update(package_type="Image", image_uri=args.image_uri)
+        else:
+            files = code_files(args.handler, args.extra_code)  # type: ignore[arg-type]
+            digest = code_digest(files)
+            archive = pulumi.AssetArchive({path: pulumi.FileAsset(str(local)) for path, local in files.items()})
+            unsigned = aws.s3.BucketObjectv2(
+                f"{name}-code",
+                bucket=governance.artifact_bucket,
+                key=f"unsigned/{stack}/{name}/{digest}.zip",
+                source=archive,
+                opts=child,
+            )
+            self.signing_job = aws.signer.SigningJob(
+                f"{name}-signing",
+                profile_name=governance.signing_profile_name,
+                source={"s3": {"bucket": unsigned.bucket, "key": unsigned.key, "version": unsigned.version_id}},
+                destination={"s3": {"bucket": governance.artifact_bucket, "prefix": f"signed/{stack}/{name}/"}},
+                ignore_signing_job_failure=False,
+                opts=child,
+            )
+            signed = self.signing_job.signed_objects.apply(lambda objects: objects[0].s3s[0])
+            function_args.update(
+                runtime=args.runtime,
+                handler=args.handler,
+                s3_bucket=signed.apply(lambda s3: s3.bucket),
+                s3_key=signed.apply(lambda s3: s3.key),
+            )
+            if not args.edge:
+                function_args.update(
+                    layers=[*governance.layer_arns, *args.layers],
+                    code_signing_config_arn=governance.code_signing_config_arn,
+                )
+            else:
+                function_args.update(code_signing_config_arn=governance.code_signing_config_arn)
+
+        depends = [self.log_group] + ([self.role.policy] if self.role.policy is not None else [])
+        self.function = aws.lambda_.Function(name, **function_args, opts=pulumi.ResourceOptions(
+            parent=self, depends_on=depends))
+
+        self.event_invoke_config = None
+        if args.async_invocation and not args.edge:
+            self.event_invoke_config = aws.lambda_.FunctionEventInvokeConfig(
+                f"{name}-async",
+                function_name=self.function.name,
+                maximum_retry_attempts=args.maximum_retry_attempts,
+                maximum_event_age_in_seconds=args.maximum_event_age_seconds,
+                destination_config={"on_failure": {"destination": destination}},
+                opts=child,
+            )
+
+        self.arn = self.function.arn
+        self.name = self.function.name
+        self.invoke_arn = self.function.invoke_arn
+        self.overrides = overrides
+        self.register_outputs({
+            "arn": self.arn, "name": self.name, "roleArn": self.role.arn, "logGroup": self.log_group.name,
+            "overrides": overrides, "notApplicable": self.not_applicable,
+        })
+
+
+def _send_actions(destination: pulumi.Input[str]) -> list:
+    """The action a function's role needs for its on-failure destination (decided from the ARN's service
+    when the ARN is a plain string; a queue is what governed blocks create)."""
+    if isinstance(destination, str):
+        service = destination.split(":")[2] if destination.count(":") >= 5 else ""
+        return {"sns": ["sns:Publish"], "lambda": ["lambda:InvokeFunction"],
+                "events": ["events:PutEvents"]}.get(service, ["sqs:SendMessage"])
+    return ["sqs:SendMessage"]
+
+
+def _validate(component: str, args: FunctionArgs, overrides: Mapping[str, str]) -> None:
+    if args.image_uri is None and not args.handler:
+        raise GovernanceError(f"{component}: handler is required for a zip function (or pass image_uri)")
+    if args.image_uri is not None and args.edge:
+        raise GovernanceError(f"{component}: Lambda@Edge does not support container images")
+    if args.image_uri is None and args.runtime not in SUPPORTED_RUNTIMES:
+        raise GovernanceError(
+            f"{component}: runtime {args.runtime!r} is not allowed; allowed: {', '.join(SUPPORTED_RUNTIMES)}"
+        )
+    if not 128 <= args.memory_size <= 10240:
+        raise GovernanceError(f"{component}: memory_size {args.memory_size} must be 128-10240 MB")
+    max_timeout = 30 if args.edge else 900
+    if not 1 <= args.timeout <= max_timeout:
+        raise GovernanceError(f"{component}: timeout {args.timeout} must be 1-{max_timeout} seconds")
+    if args.edge:
+        if args.environment or args.vpc or args.layers:
+            raise GovernanceError(f"{component}: Lambda@Edge takes no environment, VPC or layers")
+        return
+    if args.reserved_concurrency is None:
+        if "lambda-reserved-concurrency" not in overrides:
+            raise GovernanceError(
+                f"{component}: reserved_concurrency=None leaves the function unbounded; set a limit or pass "
+                f"overrides={{'lambda-reserved-concurrency': '<reason>'}}"
+            )
+    elif args.reserved_concurrency < 1:
+        raise GovernanceError(
+            f"{component}: reserved_concurrency {args.reserved_concurrency} is refused: 0 throttles every "
+            f"invocation; use a positive limit"
+        )
+    if not 0 <= args.maximum_retry_attempts <= 2:
+        raise GovernanceError(f"{component}: maximum_retry_attempts {args.maximum_retry_attempts} must be 0-2")
+    if not 60 <= args.maximum_event_age_seconds <= 21600:
+        raise GovernanceError(
+            f"{component}: maximum_event_age_seconds {args.maximum_event_age_seconds} must be 60-21600"
+        )
+    for key in args.environment:
+        if not re.match(r"^[A-Za-z][A-Za-z0-9_]*$", key) or key.startswith("AWS_"):
+            raise GovernanceError(f"{component}: environment variable {key!r} is not allowed")

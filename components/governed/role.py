@@ -1,0 +1,149 @@
+"""GovernedRole: an IAM role that carries the company permissions boundary and only the grants it is given.
+
+Every role in the catalogue is built here, so the boundary (guardrail ``iam-permissions-boundary``) and the
+no-wildcard-action rule (``iam-no-wildcard-action``) are enforced in one place.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Mapping, Optional, Sequence
+
+import pulumi
+import pulumi_aws as aws
+
+from components.governance import Governance
+from components.governed._overrides import check_overrides, overrides_tag, record, require_reason
+
+# Actions AWS does not scope to a resource, so `"Resource": "*"` is the only correct value for them.
+RESOURCE_STAR_ACTIONS = frozenset({
+    "xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules", "xray:GetSamplingTargets",
+    "xray:GetSamplingStatisticSummaries", "cloudwatch:PutMetricData",
+    "logs:CreateLogDelivery", "logs:GetLogDelivery", "logs:UpdateLogDelivery", "logs:DeleteLogDelivery",
+    "logs:ListLogDeliveries", "logs:PutResourcePolicy", "logs:DescribeResourcePolicies",
+    "logs:DescribeLogGroups", "ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces",
+    "ec2:DeleteNetworkInterface", "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses",
+    "translate:TranslateText", "comprehend:DetectSentiment", "ecr:GetAuthorizationToken",
+    "events:PutEvents",  # only when the target is the default bus; prefer the bus ARN
+})
+
+_ACTION = re.compile(r"^[a-z0-9-]+:[A-Za-z0-9*]+$")
+_SID = re.compile(r"^[A-Za-z0-9]*$")
+
+ALLOWED_OVERRIDES = {
+    "iam-no-wildcard-action": "grant a wildcard action such as 's3:*'",
+    "iam-wildcard-resource": "grant an action on Resource '*' that AWS can scope to a resource",
+}
+
+
+def statement(
+    actions: Sequence[str],
+    resources: Sequence[pulumi.Input[str]],
+    *,
+    sid: Optional[str] = None,
+    condition: Optional[Mapping[str, Any]] = None,
+    effect: str = "Allow",
+) -> dict:
+    """One IAM policy statement (resources may be Outputs; the block serialises them)."""
+    if not actions or not resources:
+        raise ValueError(f"statement: actions and resources must be non-empty, got {actions!r}, {resources!r}")
+    for action in actions:
+        if not _ACTION.match(action):
+            raise ValueError(f"statement: {action!r} is not an IAM action ('service:Action')")
+    if sid is not None and not _SID.match(sid):
+        raise ValueError(f"statement: sid {sid!r} must be alphanumeric")
+    if effect not in ("Allow", "Deny"):
+        raise ValueError(f"statement: effect {effect!r} must be 'Allow' or 'Deny'")
+    result: dict = {"Effect": effect, "Action": list(actions), "Resource": list(resources)}
+    if sid:
+        result["Sid"] = sid
+    if condition:
+        result["Condition"] = dict(condition)
+    return result
+
+
+def policy_document(statements: Sequence[Mapping[str, Any]]) -> pulumi.Output[str]:
+    """A policy document JSON string, resolving any Output inside the statements."""
+    return pulumi.Output.json_dumps({"Version": "2012-10-17", "Statement": list(statements)})
+
+
+def trust_policy(service_principals: Sequence[str], source_account: Optional[pulumi.Input[str]] = None) -> Any:
+    statement_: dict = {
+        "Effect": "Allow",
+        "Principal": {"Service": sorted(service_principals)},
+        "Action": "sts:AssumeRole",
+    }
+    if source_account is not None:
+        statement_["Condition"] = {"StringEquals": {"aws:SourceAccount": source_account}}
+    return pulumi.Output.json_dumps({"Version": "2012-10-17", "Statement": [statement_]})
+
+
+def check_statements(component: str, statements: Sequence[Mapping[str, Any]], overrides: Mapping[str, str]) -> None:
+    """Refuse wildcard actions, and `Resource: "*"` on scopable actions, unless overridden with a reason."""
+    for st in statements:
+        actions = st.get("Action", [])
+        actions = [actions] if isinstance(actions, str) else list(actions)
+        for action in actions:
+            if action == "*" or action.endswith(":*"):
+                require_reason(component, "iam-no-wildcard-action", overrides, f"action {action!r}")
+        resources = st.get("Resource", [])
+        resources = [resources] if isinstance(resources, str) else list(resources)
+        if st.get("Effect", "Allow") == "Allow" and "*" in resources:
+            scopable = [a for a in actions if a not in RESOURCE_STAR_ACTIONS]
+            if scopable:
+                require_reason(component, "iam-wildcard-resource", overrides,
+                               f"Resource '*' for {', '.join(scopable)}")
+
+
+@dataclass
+class RoleArgs:
+    service_principals: Sequence[str]
+    statements: Sequence[Mapping[str, Any]] = ()
+    managed_policy_arns: Sequence[pulumi.Input[str]] = ()  # AWS managed policies only where unavoidable
+    description: str = ""
+    source_account: Optional[pulumi.Input[str]] = None  # adds aws:SourceAccount to the trust policy
+    overrides: Mapping[str, str] = field(default_factory=dict)
+
+
+class GovernedRole(pulumi.ComponentResource):
+    """An IAM role with the company permissions boundary, a trust policy for the given services and one inline
+    policy holding exactly the statements passed."""
+
+    def __init__(self, name: str, args: RoleArgs, governance: Governance,
+                 opts: Optional[pulumi.ResourceOptions] = None) -> None:
+        super().__init__("serverless-governance:governed:Role", name, None, opts)
+        component = f"GovernedRole {name!r}"
+        if not args.service_principals:
+            raise ValueError(f"{component}: service_principals must name at least one service")
+        overrides = check_overrides(component, args.overrides, ALLOWED_OVERRIDES)
+        check_statements(component, args.statements, overrides)
+        for arn in args.managed_policy_arns:
+            if isinstance(arn, str) and re.search(r"(AdministratorAccess|PowerUserAccess|IAMFullAccess|FullAccess)$", arn):
+                raise ValueError(f"{component}: managed policy {arn!r} is too broad for a workload role")
+        record(component, overrides)
+        self.overrides = overrides
+
+        self.role = aws.iam.Role(
+            name,
+            assume_role_policy=trust_policy(args.service_principals, args.source_account),
+            permissions_boundary=governance.permissions_boundary_arn,
+            description=args.description or f"{name} (governed)",
+            tags=overrides_tag(overrides),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.policy = None
+        if args.statements:
+            self.policy = aws.iam.RolePolicy(
+                f"{name}-policy",
+                role=self.role.id,
+                policy=policy_document(args.statements),
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+        for index, arn in enumerate(args.managed_policy_arns):
+            aws.iam.RolePolicyAttachment(
+                f"{name}-managed-{index}", role=self.role.name, policy_arn=arn,
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+        self.arn = self.role.arn
+        self.name = self.role.name
+        self.register_outputs({"arn": self.arn, "name": self.name, "overrides": overrides})

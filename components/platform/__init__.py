@@ -1,0 +1,1 @@
+"""The platform stack: what every architecture stack consumes."""
