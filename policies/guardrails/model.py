@@ -127,6 +127,7 @@ class Kind(str, enum.Enum):
     HTTP_DOMAIN = "apigatewayv2.domain_name"
     REST_METHOD = "apigateway.method"
     REST_STAGE = "apigateway.stage"
+    HTTP_STAGE = "apigatewayv2.stage"
     REST_AUTHORIZER = "apigateway.authorizer"
     HTTP_ROUTE = "apigatewayv2.route"
     HTTP_AUTHORIZER = "apigatewayv2.authorizer"
@@ -139,6 +140,7 @@ class Kind(str, enum.Enum):
     EVENT_TARGET = "events.target"
     LOG_GROUP = "logs.log_group"
     S3_NOTIFICATION = "s3.notification"
+    SNS_SUBSCRIPTION = "sns.subscription"
     OTHER = "other"
 
 
@@ -183,6 +185,7 @@ class FunctionFacts:
     timeout: Maybe[Optional[int]] = None
     memory_size: Maybe[Optional[int]] = None
     vpc_subnet_ids: Maybe[Sequence[str]] = ()
+    arn: Maybe[Optional[str]] = None  # None where the source has no ARN (engine inputs at preview)
 
 
 @dataclass(frozen=True)
@@ -229,6 +232,7 @@ class RoleFacts:
     resource: Resource
     arn: Maybe[Optional[str]] = None
     permissions_boundary_arn: Maybe[Optional[str]] = None
+    path: Maybe[Optional[str]] = None  # "/aws-service-role/..." for service-linked roles
     trusted_services: Maybe[Sequence[str]] = ()  # service principals in the trust policy
     managed_policy_arns: Maybe[Sequence[str]] = ()
     # Every statement of every inline or attached customer policy, normalised (lists, not strings):
@@ -350,6 +354,47 @@ class LogGroupFacts:
 
 
 @dataclass(frozen=True)
+class ApiFacts:
+    """An API Gateway v2 API (HTTP or WebSocket)."""
+
+    resource: Resource
+    protocol_type: Maybe[Optional[str]] = None  # "HTTP" | "WEBSOCKET"
+
+
+@dataclass(frozen=True)
+class PermissionFacts:
+    """A resource-based policy statement on a function (who may invoke it)."""
+
+    resource: Resource
+    function_name: Maybe[Optional[str]] = None  # name or ARN
+    principal: Maybe[Optional[str]] = None  # "s3.amazonaws.com", an account id, ...
+    action: Maybe[Optional[str]] = None
+    source_arn: Maybe[Optional[str]] = None
+
+
+@dataclass(frozen=True)
+class SubscriptionFacts:
+    """An SNS topic subscription."""
+
+    resource: Resource
+    topic_arn: Maybe[Optional[str]] = None
+    protocol: Maybe[Optional[str]] = None  # "lambda" | "sqs" | ...
+    endpoint: Maybe[Optional[str]] = None
+    dead_letter_target_arn: Maybe[Optional[str]] = None
+
+
+@dataclass(frozen=True)
+class S3NotificationFacts:
+    """A bucket's event notification configuration."""
+
+    resource: Resource
+    bucket: Maybe[Optional[str]] = None
+    lambda_function_arns: Maybe[Sequence[Maybe[str]]] = ()
+    queue_arns: Maybe[Sequence[Maybe[str]]] = ()
+    topic_arns: Maybe[Sequence[Maybe[str]]] = ()
+
+
+@dataclass(frozen=True)
 class GenericFacts:
     """Any resource no rule models in detail (still counted, still tag-checked)."""
 
@@ -360,7 +405,8 @@ class GenericFacts:
 Facts = Union[
     FunctionFacts, CodeSigningConfigFacts, EventInvokeConfigFacts, EventSourceMappingFacts, FunctionUrlFacts,
     RoleFacts, RolePolicyFacts, DomainFacts, AuthorizerFacts, RouteFacts, StageFacts, StateMachineFacts,
-    QueueFacts, TopicFacts, BucketFacts, EventTargetFacts, LogGroupFacts, GenericFacts,
+    QueueFacts, TopicFacts, BucketFacts, EventTargetFacts, LogGroupFacts, ApiFacts, PermissionFacts,
+    SubscriptionFacts, S3NotificationFacts, GenericFacts,
 ]
 
 
