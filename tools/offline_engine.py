@@ -88,6 +88,9 @@ class GovernanceMocks(pulumi.runtime.Mocks):
         res_id = f"{args.name}-{_digest(kind, args.name)}"
         arn = self._arn(kind, name, res_id, inputs)
         outputs = {**inputs, "id": res_id}
+        if args.custom:
+            # The provider auto-names what the program did not name (e.g. `orders-3f2a1b7`).
+            outputs.setdefault("name", f"{args.name}-{_digest(kind, args.name, length=7)}")
         if arn:
             outputs.setdefault("arn", arn)
         outputs.update(self._extra(kind, name, res_id, arn, inputs))

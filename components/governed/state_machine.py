@@ -136,9 +136,10 @@ class GovernedStateMachine(pulumi.ComponentResource):
             )
         if not args.include_execution_data:
             require_reason(component, "sfn-execution-data", overrides, "include_execution_data=False")
-        # Check file, placeholders and JSON now, with stand-in values: at preview the real values (ARNs of
-        # resources created in this stack) are unknown and the rendering below would never run.
-        render_definition(args.definition_path, {key: "stand-in" for key in args.substitutions})
+        # Check file, placeholders and JSON now, with stand-in values ("0" is valid quoted or bare, as in
+        # "Seconds": ${Wait}): at preview the real values (ARNs created in this stack) are unknown and the
+        # rendering below would never run.
+        render_definition(args.definition_path, {key: "0" for key in args.substitutions})
         record(component, overrides)
         child = pulumi.ResourceOptions(parent=self)
 
