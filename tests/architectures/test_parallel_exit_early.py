@@ -1,0 +1,139 @@
+"""Exit early out of a Parallel state (posts 002#8 = 003#20): both definitions linted with statelint and executed
+by moto's Step Functions interpreter, the quorum one against moto DynamoDB.
+
+Wait states really sleep in moto, so the process and timeout waits are rendered small (0-3 s); the winner is
+always a branch that waits 0 s while the others wait at least 2 s, so the outcome does not depend on timing.
+"""
+from __future__ import annotations
+
+import json
+import time
+
+import boto3
+import pytest
+from moto import mock_aws
+from statelint.linter import Linter
+
+from components.governed.state_machine import render_definition
+
+ACCOUNT = "123456789012"
+REGION = "us-east-1"
+EITHER_OR = "handlers/parallel_exit_early/either_or.asl.json"
+QUORUM = "handlers/parallel_exit_early/quorum.asl.json"
+TABLE = "QuorumWorkflowTable"
+MOTO_CONFIG = {"stepfunctions": {"execute_state_machine": True}}
+
+
+def either_or(process1: int = 10, process2: int = 20, timeout: int = 300) -> str:
+    return render_definition(EITHER_OR, {"Process1WaitSeconds": str(process1), "Process2WaitSeconds": str(process2),
+                                         "TimeoutSeconds": str(timeout)})
+
+
+def quorum(process1: int = 10, process2: int = 20, process3: int = 30, timeout: int = 300, needed: int = 2) -> str:
+    return render_definition(QUORUM, {"Process1WaitSeconds": str(process1), "Process2WaitSeconds": str(process2),
+                                      "Process3WaitSeconds": str(process3), "TimeoutSeconds": str(timeout),
+                                      "Quorum": str(needed), "QuorumTableName": TABLE})
+
+
+@pytest.mark.parametrize("definition", [either_or(), quorum()], ids=["either-or", "quorum"])
+def test_definitions_pass_statelint(definition):
+    assert Linter.validate(json.loads(definition)) == []
+
+
+def test_either_or_shape_three_branches_and_one_catch_per_signal():
+    parallel = json.loads(either_or())["States"]["Wait For Either Process"]
+    assert len(parallel["Branches"]) == 3
+    assert [(c["ErrorEquals"], c["Next"]) for c in parallel["Catch"]] == [
+        (["Process1Complete"], "Process 1 Completed First"),
+        (["Process2Complete"], "Process 2 Completed First"),
+        (["TimeoutError"], "Timed Out"),
+    ]
+    assert parallel["Branches"][2]["States"]["Wait For Timeout"]["SecondsPath"] == "$.config.timeoutSeconds"
+    assert json.loads(either_or())["States"]["Configure"]["Parameters"] == {
+        "process1Seconds.$": "States.StringToJson('10')", "process2Seconds.$": "States.StringToJson('20')",
+        "timeoutSeconds.$": "States.StringToJson('300')"}
+
+
+def test_quorum_shape_four_branches_two_of_three():
+    definition = json.loads(quorum())
+    parallel = definition["States"]["Wait For Quorum"]
+    assert definition["StartAt"] == "Configure"
+    assert definition["States"]["Configure"]["Next"] == "Create Tracking Item"
+    assert len(parallel["Branches"]) == 4
+    check = parallel["Branches"][0]["States"]["Process 1 Quorum Met?"]["Choices"][0]
+    assert (check["Variable"], check["NumericGreaterThanEqualsPath"]) == ("$.status.count", "$.config.quorum")
+    assert definition["States"]["Configure"]["Parameters"]["quorum.$"] == "States.StringToJson('2')"
+    assert [(c["ErrorEquals"], c["Next"]) for c in parallel["Catch"]] == [
+        (["QuorumMet"], "Quorum Reached"), (["TimeoutError"], "Timed Out")]
+
+
+@pytest.fixture
+def sfn():
+    with mock_aws(config=MOTO_CONFIG):
+        boto3.client("dynamodb", region_name=REGION).create_table(
+            TableName=TABLE,
+            KeySchema=[{"AttributeName": "ExecutionId", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "ExecutionId", "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        yield boto3.client("stepfunctions", region_name=REGION)
+
+
+def execute(sfn, definition: str, name: str, timeout: float = 8.0) -> dict:
+    arn = sfn.create_state_machine(name=name, definition=definition,
+                                   roleArn=f"arn:aws:iam::{ACCOUNT}:role/sfn")["stateMachineArn"]
+    # An explicit execution name: without one moto's $$.Execution.Id ends in ":None" for every execution.
+    execution_arn = sfn.start_execution(stateMachineArn=arn, name=f"{name}-run", input=json.dumps({"request": "laptop"}))[
+        "executionArn"]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        execution = sfn.describe_execution(executionArn=execution_arn)
+        if execution["status"] != "RUNNING":
+            return execution
+        time.sleep(0.05)
+    raise AssertionError(f"{execution_arn} still RUNNING after {timeout} s")
+
+
+def tracking_item(execution_arn: str) -> dict:
+    return boto3.client("dynamodb", region_name=REGION).get_item(
+        TableName=TABLE, Key={"ExecutionId": {"S": execution_arn}}, ConsistentRead=True)["Item"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("waits, winner", [((0, 3), "process1"), ((3, 0), "process2")])
+def test_either_or_first_completion_wins_and_cancels_the_rest(sfn, waits, winner):
+    started = time.monotonic()
+    execution = execute(sfn, either_or(*waits, timeout=3), f"either-or-{winner}")
+    assert execution["status"] == "SUCCEEDED"
+    output = json.loads(execution["output"])
+    n = winner[-1]
+    assert output == {"request": "laptop", "completedBy": winner,
+                      "config": {"process1Seconds": waits[0], "process2Seconds": waits[1], "timeoutSeconds": 3},
+                      "exit": {
+        "Error": f"Process{n}Complete", "Cause": f"Process {n} completed first; this error is the early-exit signal"}}
+    assert time.monotonic() - started < 2.5  # the 3 s branches were stopped, not waited for
+
+
+@pytest.mark.slow
+def test_either_or_times_out_when_neither_completes(sfn):
+    execution = execute(sfn, either_or(3, 3, timeout=0), "either-or-timeout")
+    assert execution["status"] == "FAILED"
+    assert (execution["error"], execution["cause"]) == ("TimedOut", "Neither process completed before the timeout")
+
+
+@pytest.mark.slow
+def test_quorum_two_of_three_exits_without_the_third(sfn):
+    execution = execute(sfn, quorum(0, 0, 3, timeout=3), "quorum-met")
+    assert execution["status"] == "SUCCEEDED"
+    output = json.loads(execution["output"])
+    assert output["outcome"] == "QUORUM_MET"
+    assert output["exit"]["Error"] == "QuorumMet"
+    assert set(tracking_item(execution["executionArn"])["CompletedFlows"]["SS"]) == {"process1", "process2"}
+
+
+@pytest.mark.slow
+def test_quorum_times_out_with_one_completion(sfn):
+    execution = execute(sfn, quorum(0, 3, 3, timeout=1), "quorum-timeout")
+    assert execution["status"] == "FAILED"
+    assert (execution["error"], execution["cause"]) == ("TimedOut", "The quorum was not reached before the timeout")
+    assert tracking_item(execution["executionArn"])["CompletedFlows"] == {"SS": ["process1"]}
