@@ -228,7 +228,10 @@ def build(config: Optional[pulumi.Config] = None) -> pulumi.ComponentResource:
         component = component_class(entry.id, args)
     else:
         governance = Governance.from_config(config)
-        register_tagging(governance.tags)
+        # Every resource carries its architecture's `service-id` (the platform's resource groups use it),
+        # unless the stack sets its own in `tags`.
+        register_tagging(pulumi.Output.from_input(governance.tags).apply(
+            lambda tags: {"service-id": entry.id, **tags}))
         component = component_class(entry.id, args, governance=governance)
     # Stack outputs: a component lists what its stack exports in `exports` (name -> Output).
     for name, value in getattr(component, "exports", {}).items():

@@ -134,7 +134,7 @@ class Governance:
         acct, region = "123456789012", "us-east-1"
         values = dict(
             company_layer_arn=f"arn:aws:lambda:{region}:{acct}:layer:company-observability:12",
-            powertools_layer_arn=f"arn:aws:lambda:{region}:017000801446:layer:AWSLambdaPowertoolsPythonV3-python312-x86_64:18",
+            powertools_layer_arn=f"arn:aws:lambda:{region}:{acct}:layer:powertools-python:3",  # platform-signed
             code_signing_config_arn=f"arn:aws:lambda:{region}:{acct}:code-signing-config:csc-0123456789abcdef0",
             signing_profile_name="company_lambda_signing",
             artifact_bucket=f"company-artifacts-{acct}-{region}",
@@ -143,7 +143,7 @@ class Governance:
             authorizer_function_arn=f"arn:aws:lambda:{region}:{acct}:function:company-jwt-authorizer",
             jwt_issuer="https://login.example.com/",
             jwt_audience=["api://serverless-workloads"],
-            tags={"cost-center": "cc-1234", "owner": "platform-team", "service-id": "tests"},
+            tags={"cost-center": "cc-1234", "owner": "platform-team", "environment": "dev", "service-id": "tests"},
             alarm_topic_arn=f"arn:aws:sns:{region}:{acct}:governance-notices",
             log_retention_days=30,
         )

@@ -49,6 +49,6 @@ def test_function_role_policy_passes_parliament():
                               ["arn:aws:dynamodb:us-east-1:123456789012:table/orders"])]), GOV))
     for policy in by_type(resources, "aws:iam/rolePolicy:RolePolicy"):
         document = policy.raw_inputs["policy"]
-        findings = parliament.analyze_policy_string(document).findings
+        findings = [parliament.enhance_finding(f) for f in parliament.analyze_policy_string(document).findings]
         serious = [f for f in findings if f.severity not in ("LOW", "INFO")]
         assert serious == [], [(f.issue, f.detail) for f in serious]

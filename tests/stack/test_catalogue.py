@@ -10,7 +10,7 @@ from tools.offline_engine import ProgramError, run_program
 GOVERNANCE_CONFIG = {
     "serverless-governance:companyLayerArn": "arn:aws:lambda:us-east-1:123456789012:layer:company-observability:12",
     "serverless-governance:powertoolsLayerArn":
-        "arn:aws:lambda:us-east-1:017000801446:layer:AWSLambdaPowertoolsPythonV3-python312-x86_64:18",
+        "arn:aws:lambda:us-east-1:123456789012:layer:powertools-python:3",
     "serverless-governance:codeSigningConfigArn":
         "arn:aws:lambda:us-east-1:123456789012:code-signing-config:csc-0123456789abcdef0",
     "serverless-governance:signingProfileName": "company_lambda_signing",
@@ -86,7 +86,7 @@ def test_plain_config_builds_complete_governance():
     governance = seen["g"]
     assert governance.layer_arns == [
         "arn:aws:lambda:us-east-1:123456789012:layer:company-observability:12",
-        "arn:aws:lambda:us-east-1:017000801446:layer:AWSLambdaPowertoolsPythonV3-python312-x86_64:18",
+        "arn:aws:lambda:us-east-1:123456789012:layer:powertools-python:3",
     ]
     assert governance.jwt_audience == ["api://serverless-workloads"]
     assert governance.tags == {"cost-center": "cc-1234", "owner": "platform-team"}

@@ -26,8 +26,8 @@ __all__ = ["logger", "tracer", "metrics", "instrumented", "SERVICE_ID"]
 
 SERVICE_ID = os.environ.get("SERVICE_ID", "unknown")
 
-logger = Logger(log_uncaught_exceptions=True)
-logger.append_keys(service_id=SERVICE_ID)
+# Constructor keys survive `clear_state` (unlike append_keys), so every line of every invocation has them.
+logger = Logger(log_uncaught_exceptions=True, service_id=SERVICE_ID)
 tracer = Tracer()
 metrics = Metrics()
 
