@@ -1,0 +1,1 @@
+"""Adapters build the rule catalogue's facts from one source each (engine props, Config items, describe calls)."""

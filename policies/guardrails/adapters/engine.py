@@ -1,0 +1,445 @@
+"""Facts from Pulumi engine resource props (what a policy pack and the offline preview see).
+
+Props use the engine's camelCase input names (``codeSigningConfigArn``), numbers may be floats, and at preview a
+value computed from another resource is *unknown*. Two shapes of unknown are accepted:
+
+* the pulumi-policy runtime's proxies, which raise ``UnknownValueError`` when an unknown is read;
+* plain dicts holding the engine's sentinel strings (``04da6b54-80e4-46f7-96ec-b56ff0331ba9`` and friends).
+
+Both become ``model.Unknown("<path>")``, so rules can say exactly what is missing.
+
+    facts = facts_from_engine("aws:lambda/function:Function", props, urn, "fn", provider_props=provider.props)
+"""
+from __future__ import annotations
+
+import json
+from typing import Any, Callable, Mapping, Optional, Sequence
+
+from .. import model as m
+from ..model import Kind, Unknown, is_unknown
+
+try:  # present in the policy pack; absent in the Config rule Lambda, which never sees proxies
+    from pulumi_policy.proxy import UnknownValueError as _ProxyUnknown
+except ImportError:  # pragma: no cover - exercised only where pulumi_policy is not installed
+    class _ProxyUnknown(Exception):  # type: ignore[no-redef]
+        pass
+
+# The engine's unknown sentinels (string, boolean, number, array, asset, archive, object).
+UNKNOWN_SENTINELS = frozenset({
+    "04da6b54-80e4-46f7-96ec-b56ff0331ba9", "1c4a061d-8072-4f0a-a4cb-0ff528b18fe7",
+    "3eeb2bf0-c639-47a8-9e75-3b44932eb421", "6a19a0b0-7e62-4c92-b797-7f8e31da9cc2",
+    "030794c1-ac77-496b-92df-f27374a8bd58", "e48ece36-62e2-4504-bad9-02848725956a",
+    "dd056dcd-154b-4c76-9bd3-c8f88648b5ff",
+})
+_SECRET_SIG = "4dabf18193072939515e22adb298388d"  # a serialised secret: {sig: "1b47...", "value": ...}
+
+# A function tagged with this key = "true" is a Lambda@Edge function (nothing in its props says so).
+EDGE_TAG = "governance:lambda-edge"
+
+
+def plain(value: Any, path: str = "") -> Any:
+    """Deep copy of props as plain dicts/lists, with every unknown (proxy or sentinel) as ``Unknown(path)``."""
+    if isinstance(value, str):
+        return Unknown(path or "value") if value in UNKNOWN_SENTINELS else value
+    if isinstance(value, Mapping):
+        if _SECRET_SIG in value:
+            return plain(value.get("value"), path)
+        out = {}
+        for key in list(value):
+            sub = f"{path}.{key}" if path else str(key)
+            try:
+                out[key] = plain(value[key], sub)
+            except _ProxyUnknown:
+                out[key] = Unknown(sub)
+        return out
+    if isinstance(value, Sequence) and not isinstance(value, (bytes, bytearray)):
+        out_list = []
+        for index in range(len(value)):
+            sub = f"{path}[{index}]"
+            try:
+                out_list.append(plain(value[index], sub))
+            except _ProxyUnknown:
+                out_list.append(Unknown(sub))
+        return out_list
+    return value
+
+
+def get(props: Any, dotted: str) -> Any:
+    """``props["a"]["b"]`` for ``"a.b"``: None when any level is absent, the Unknown when any level is unknown."""
+    value = props
+    for part in dotted.split("."):
+        if is_unknown(value):
+            return value
+        if value is None:
+            return None
+        if isinstance(value, list):
+            value = value[0] if value else None  # single-element blocks (maxItems 1) are lists in some inputs
+            if value is None or is_unknown(value):
+                return value
+        value = value.get(part) if isinstance(value, Mapping) else None
+    return value
+
+
+def _or(value: Any, default: Any) -> Any:
+    """``value or default`` that keeps an Unknown (``or`` would ask an Unknown for its truth value)."""
+    if is_unknown(value):
+        return value
+    return default if value is None or value == "" or value == [] else value
+
+
+def _int(value: Any) -> Any:
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def _json(value: Any, what: str) -> Any:
+    """Parse a JSON-string input (IAM documents, redrive policies); Unknown stays Unknown, None stays None."""
+    if value is None or is_unknown(value) or isinstance(value, (dict, list)):
+        return value
+    try:
+        return json.loads(value)
+    except (TypeError, ValueError):
+        return Unknown(f"{what} (not valid JSON)")
+
+
+def statements_of(document: Any) -> Any:
+    """The statements of a policy document as a list of dicts (Unknown if the document is unknown)."""
+    if is_unknown(document) or document is None:
+        return document if document is not None else []
+    statements = document.get("Statement", []) if isinstance(document, Mapping) else []
+    if is_unknown(statements):
+        return statements
+    return [statements] if isinstance(statements, Mapping) else list(statements)
+
+
+def _services(trust: Any) -> Any:
+    statements = statements_of(trust)
+    if is_unknown(statements):
+        return statements
+    services = []
+    for statement in statements:
+        principal = statement.get("Principal") if isinstance(statement, Mapping) else None
+        service = principal.get("Service") if isinstance(principal, Mapping) else None
+        if is_unknown(service):
+            return service
+        services.extend(service if isinstance(service, list) else [service] if service else [])
+    return services
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Builders: one per type token. Each gets (resource, props) and returns facts.
+# ---------------------------------------------------------------------------------------------------------------
+
+def _function(r: m.Resource, p: Mapping) -> m.FunctionFacts:
+    env = get(p, "environment.variables")
+    tags = r.tags if isinstance(r.tags, Mapping) else {}
+    return m.FunctionFacts(
+        resource=r,
+        package_type=_or(p.get("packageType"), "Zip"),
+        is_edge=tags.get(EDGE_TAG) == "true",
+        runtime=p.get("runtime"),
+        layers=_or(p.get("layers"), []),
+        code_signing_config_arn=_or(p.get("codeSigningConfigArn"), None),
+        tracing_mode=get(p, "tracingConfig.mode"),
+        reserved_concurrency=_int(p.get("reservedConcurrentExecutions")),
+        environment_variable_names=env if is_unknown(env) else sorted(env or {}),
+        environment_variables=env if is_unknown(env) else dict(env or {}),
+        kms_key_arn=_or(p.get("kmsKeyArn"), None),
+        role_arn=p.get("role"),
+        dead_letter_target_arn=get(p, "deadLetterConfig.targetArn"),
+        timeout=_int(p.get("timeout")),
+        memory_size=_int(p.get("memorySize")),
+        vpc_subnet_ids=_or(get(p, "vpcConfig.subnetIds"), []),
+        arn=p.get("arn"),
+    )
+
+
+def _code_signing_config(r, p):
+    return m.CodeSigningConfigFacts(
+        resource=r, arn=p.get("arn"),
+        untrusted_artifact_on_deployment=get(p, "policies.untrustedArtifactOnDeployment"),
+        signing_profile_version_arns=_or(get(p, "allowedPublishers.signingProfileVersionArns"), []),
+    )
+
+
+def _event_invoke_config(r, p):
+    return m.EventInvokeConfigFacts(
+        resource=r, function_name=_or(p.get("functionName"), ""),
+        on_failure_destination=get(p, "destinationConfig.onFailure.destination"),
+        maximum_retry_attempts=_int(p.get("maximumRetryAttempts")),
+        maximum_event_age_seconds=_int(p.get("maximumEventAgeInSeconds")),
+    )
+
+
+def _event_source_mapping(r, p):
+    return m.EventSourceMappingFacts(
+        resource=r, event_source_arn=p.get("eventSourceArn"), source_service=None,
+        function_name=_or(p.get("functionName"), ""),
+        on_failure_destination=get(p, "destinationConfig.onFailure.destinationArn"),
+        maximum_retry_attempts=_int(p.get("maximumRetryAttempts")),
+        maximum_record_age_seconds=_int(p.get("maximumRecordAgeInSeconds")),
+        bisect_batch_on_function_error=p.get("bisectBatchOnFunctionError"),
+        batch_size=_int(p.get("batchSize")),
+        parallelization_factor=_int(p.get("parallelizationFactor")),
+        starting_position=p.get("startingPosition"),
+        function_response_types=_or(p.get("functionResponseTypes"), []),
+    )
+
+
+def _role(r, p):
+    inline = p.get("inlinePolicies")
+    statements: Any = []
+    if is_unknown(inline):
+        statements = inline
+    else:
+        for index, policy in enumerate(inline or []):
+            document = get(policy, "policy")
+            found = statements_of(_json(document, f"inlinePolicies[{index}].policy"))
+            if is_unknown(found):
+                statements = found
+                break
+            statements.extend(found)
+    return m.RoleFacts(
+        resource=r, arn=p.get("arn"), permissions_boundary_arn=_or(p.get("permissionsBoundary"), None),
+        path=p.get("path"),
+        trusted_services=_services(_json(p.get("assumeRolePolicy"), "assumeRolePolicy")),
+        managed_policy_arns=_or(p.get("managedPolicyArns"), []), statements=statements,
+    )
+
+
+def _role_policy(r, p):
+    return m.RolePolicyFacts(resource=r, role=p.get("role"), statements=statements_of(_json(p.get("policy"), "policy")))
+
+
+def _rest_domain(r, p):
+    return m.DomainFacts(
+        resource=r, domain_name=_or(p.get("domainName"), ""), security_policy=p.get("securityPolicy"),
+        endpoint_type=get(p, "endpointConfiguration.types"),
+        mutual_tls_truststore_uri=get(p, "mutualTlsAuthentication.truststoreUri"),
+        certificate_arn=_or(p.get("regionalCertificateArn"), p.get("certificateArn")),
+    )
+
+
+def _http_domain(r, p):
+    return m.DomainFacts(
+        resource=r, domain_name=_or(p.get("domainName"), ""),
+        security_policy=get(p, "domainNameConfiguration.securityPolicy"),
+        endpoint_type=get(p, "domainNameConfiguration.endpointType"),
+        mutual_tls_truststore_uri=get(p, "mutualTlsAuthentication.truststoreUri"),
+        certificate_arn=get(p, "domainNameConfiguration.certificateArn"),
+    )
+
+
+def _http_route(r, p):
+    key = _or(p.get("routeKey"), "")
+    method = key.split(" ", 1)[0] if isinstance(key, str) and " " in key else None
+    return m.RouteFacts(
+        resource=r, api_id=p.get("apiId"), protocol="HTTP", route_key=key, http_method=method,
+        authorization_type=_or(p.get("authorizationType"), "NONE"), authorizer_id=p.get("authorizerId"),
+        api_key_required=_or(p.get("apiKeyRequired"), False),
+    )
+
+
+def _rest_method(r, p):
+    method = p.get("httpMethod")
+    return m.RouteFacts(
+        resource=r, api_id=p.get("restApi"), protocol="REST", route_key=method, http_method=method,
+        authorization_type=p.get("authorization"), authorizer_id=p.get("authorizerId"),
+        api_key_required=_or(p.get("apiKeyRequired"), False),
+    )
+
+
+def _http_authorizer(r, p):
+    return m.AuthorizerFacts(
+        resource=r, api_id=p.get("apiId"), authorizer_type=p.get("authorizerType"),
+        issuer=get(p, "jwtConfiguration.issuer"), audiences=_or(get(p, "jwtConfiguration.audiences"), []),
+        authorizer_uri=p.get("authorizerUri"), authorizer_id=p.get("id"),
+    )
+
+
+def _rest_authorizer(r, p):
+    return m.AuthorizerFacts(
+        resource=r, api_id=p.get("restApi"), authorizer_type=_or(p.get("type"), "TOKEN"),
+        authorizer_uri=p.get("authorizerUri"), authorizer_id=p.get("id"),
+    )
+
+
+def _http_api(r, p):
+    return m.ApiFacts(resource=r, protocol_type=p.get("protocolType"))
+
+
+def _rest_stage(r, p):
+    return m.StageFacts(resource=r, api_id=p.get("restApi"), protocol="REST",
+                        xray_tracing_enabled=p.get("xrayTracingEnabled"),
+                        access_log_destination=get(p, "accessLogSettings.destinationArn"))
+
+
+def _http_stage(r, p):
+    return m.StageFacts(resource=r, api_id=p.get("apiId"), protocol="HTTP", xray_tracing_enabled=None,
+                        access_log_destination=get(p, "accessLogSettings.destinationArn"))
+
+
+def _state_machine(r, p):
+    return m.StateMachineFacts(
+        resource=r, type=_or(p.get("type"), "STANDARD"), tracing_enabled=get(p, "tracingConfiguration.enabled"),
+        logging_level=get(p, "loggingConfiguration.level"),
+        include_execution_data=get(p, "loggingConfiguration.includeExecutionData"),
+        log_destination=get(p, "loggingConfiguration.logDestination"), role_arn=p.get("roleArn"),
+        definition=p.get("definition"),
+    )
+
+
+def _queue(r, p):
+    redrive = _json(p.get("redrivePolicy"), "redrivePolicy")
+    target = redrive.get("deadLetterTargetArn") if isinstance(redrive, Mapping) else redrive
+    count = _int(redrive.get("maxReceiveCount")) if isinstance(redrive, Mapping) else None
+    return m.QueueFacts(
+        resource=r, arn=p.get("arn"), dead_letter_target_arn=target, max_receive_count=count,
+        sse_enabled=p.get("sqsManagedSseEnabled"), kms_key_id=_or(p.get("kmsMasterKeyId"), None),
+        fifo=_or(p.get("fifoQueue"), False),
+    )
+
+
+def _topic(r, p):
+    key = p.get("kmsMasterKeyId")
+    return m.TopicFacts(resource=r, kms_key_id=_or(key, None))
+
+
+def _bucket(r, p):
+    return m.BucketFacts(resource=r, bucket=_or(p.get("bucket"), ""), acl=p.get("acl"))
+
+
+def _public_access_block(r, p):
+    return m.BucketFacts(
+        resource=r, bucket=_or(p.get("bucket"), ""), block_public_acls=p.get("blockPublicAcls"),
+        block_public_policy=p.get("blockPublicPolicy"), ignore_public_acls=p.get("ignorePublicAcls"),
+        restrict_public_buckets=p.get("restrictPublicBuckets"),
+    )
+
+
+def _event_target(r, p):
+    return m.EventTargetFacts(
+        resource=r, rule=p.get("rule"), target_arn=p.get("arn"), dead_letter_arn=get(p, "deadLetterConfig.arn"),
+        maximum_retry_attempts=_int(get(p, "retryPolicy.maximumRetryAttempts")),
+        maximum_event_age_seconds=_int(get(p, "retryPolicy.maximumEventAgeInSeconds")), role_arn=p.get("roleArn"),
+    )
+
+
+def _log_group(r, p):
+    return m.LogGroupFacts(resource=r, name=_or(p.get("name"), ""), retention_in_days=_int(p.get("retentionInDays")),
+                           kms_key_id=p.get("kmsKeyId"))
+
+
+def _function_url(r, p):
+    return m.FunctionUrlFacts(resource=r, authorization_type=p.get("authorizationType"))
+
+
+def _permission(r, p):
+    return m.PermissionFacts(resource=r, function_name=p.get("function"), principal=p.get("principal"),
+                             action=p.get("action"), source_arn=p.get("sourceArn"))
+
+
+def _subscription(r, p):
+    redrive = _json(p.get("redrivePolicy"), "redrivePolicy")
+    return m.SubscriptionFacts(
+        resource=r, topic_arn=p.get("topic"), protocol=p.get("protocol"), endpoint=p.get("endpoint"),
+        dead_letter_target_arn=redrive.get("deadLetterTargetArn") if isinstance(redrive, Mapping) else redrive,
+    )
+
+
+def _s3_notification(r, p):
+    def arns(block: str, key: str):
+        items = p.get(block)
+        if is_unknown(items):
+            return items
+        return [get(item, key) for item in items or []]
+    return m.S3NotificationFacts(resource=r, bucket=p.get("bucket"),
+                                 lambda_function_arns=arns("lambdaFunctions", "lambdaFunctionArn"),
+                                 queue_arns=arns("queues", "queueArn"), topic_arns=arns("topics", "topicArn"))
+
+
+BUILDERS: dict = {
+    "aws:lambda/function:Function": (Kind.FUNCTION, _function),
+    "aws:lambda/codeSigningConfig:CodeSigningConfig": (Kind.CODE_SIGNING_CONFIG, _code_signing_config),
+    "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig": (Kind.EVENT_INVOKE_CONFIG, _event_invoke_config),
+    "aws:lambda/eventSourceMapping:EventSourceMapping": (Kind.EVENT_SOURCE_MAPPING, _event_source_mapping),
+    "aws:lambda/functionUrl:FunctionUrl": (Kind.FUNCTION_URL, _function_url),
+    "aws:lambda/permission:Permission": (Kind.PERMISSION, _permission),
+    "aws:iam/role:Role": (Kind.ROLE, _role),
+    "aws:iam/rolePolicy:RolePolicy": (Kind.ROLE_POLICY, _role_policy),
+    "aws:apigateway/domainName:DomainName": (Kind.REST_DOMAIN, _rest_domain),
+    "aws:apigatewayv2/domainName:DomainName": (Kind.HTTP_DOMAIN, _http_domain),
+    "aws:apigateway/method:Method": (Kind.REST_METHOD, _rest_method),
+    "aws:apigateway/stage:Stage": (Kind.REST_STAGE, _rest_stage),
+    "aws:apigateway/authorizer:Authorizer": (Kind.REST_AUTHORIZER, _rest_authorizer),
+    "aws:apigatewayv2/route:Route": (Kind.HTTP_ROUTE, _http_route),
+    "aws:apigatewayv2/authorizer:Authorizer": (Kind.HTTP_AUTHORIZER, _http_authorizer),
+    "aws:apigatewayv2/api:Api": (Kind.HTTP_API, _http_api),
+    "aws:apigatewayv2/stage:Stage": (Kind.HTTP_STAGE, _http_stage),
+    "aws:sfn/stateMachine:StateMachine": (Kind.STATE_MACHINE, _state_machine),
+    "aws:sqs/queue:Queue": (Kind.QUEUE, _queue),
+    "aws:sns/topic:Topic": (Kind.TOPIC, _topic),
+    "aws:sns/topicSubscription:TopicSubscription": (Kind.SNS_SUBSCRIPTION, _subscription),
+    "aws:s3/bucket:Bucket": (Kind.BUCKET, _bucket),
+    "aws:s3/bucketV2:BucketV2": (Kind.BUCKET, _bucket),
+    "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": (Kind.BUCKET_PUBLIC_ACCESS_BLOCK, _public_access_block),
+    "aws:s3/bucketNotification:BucketNotification": (Kind.S3_NOTIFICATION, _s3_notification),
+    "aws:cloudwatch/eventTarget:EventTarget": (Kind.EVENT_TARGET, _event_target),
+    "aws:cloudwatch/logGroup:LogGroup": (Kind.LOG_GROUP, _log_group),
+}
+
+
+def kind_of(type_: str) -> Kind:
+    entry = BUILDERS.get(type_)
+    return entry[0] if entry else Kind.OTHER
+
+
+def default_tags(provider_props: Any) -> Any:
+    """The AWS provider's ``defaultTags.tags`` (the engine may send provider config as JSON strings)."""
+    if provider_props is None:
+        return {}
+    props = plain(provider_props)
+    block = _json(props.get("defaultTags"), "provider defaultTags") if isinstance(props, Mapping) else None
+    if is_unknown(block):
+        return block
+    tags = _json(block.get("tags"), "provider defaultTags.tags") if isinstance(block, Mapping) else None
+    return tags if is_unknown(tags) else dict(tags or {})
+
+
+def _partition(region: Any) -> str:
+    if isinstance(region, str):
+        if region.startswith("cn-"):
+            return "aws-cn"
+        if region.startswith("us-gov-"):
+            return "aws-us-gov"
+    return "aws"
+
+
+def facts_from_engine(type_: str, props: Any, urn: str, name: str, provider_props: Any = None,
+                      property_dependencies: Optional[Mapping[str, Sequence[str]]] = None) -> m.Facts:
+    """Facts for one resource as the engine describes it.
+
+    ``provider_props`` are the resource's provider inputs (for default tags and region);
+    ``property_dependencies`` maps an input name to the URNs it was computed from (AnalyzeStack gives them).
+    """
+    p = plain(props)
+    provider = plain(provider_props) if provider_props is not None else {}
+    tags = p.get("tags")
+    defaults = default_tags(provider)
+    if is_unknown(tags):
+        effective: Any = tags
+    elif is_unknown(defaults):
+        effective = defaults
+    else:
+        effective = {**defaults, **(tags or {})}  # resource tags win over provider default tags
+    region = _or(p.get("region"), provider.get("region") if isinstance(provider, Mapping) else None)
+    resource = m.Resource(
+        kind=kind_of(type_), ref=urn, logical_name=name, source_type=type_, tags=effective, region=region,
+        partition=_partition(region),
+        refs={k: tuple(v) for k, v in (property_dependencies or {}).items() if v},
+    )
+    entry = BUILDERS.get(type_)
+    if entry is None:
+        return m.GenericFacts(resource=resource, props=p)
+    return entry[1](resource, p)

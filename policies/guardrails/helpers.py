@@ -1,0 +1,147 @@
+"""Small pure helpers the rules share: ARN parsing, presence checks that use references, IAM statements."""
+from __future__ import annotations
+
+import fnmatch
+import re
+from typing import Any, Iterable, Mapping, Optional, Sequence
+
+from .model import Facts, Inventory, Kind, Unknown, is_unknown
+
+# Every AWS partition: aws, aws-cn, aws-us-gov, aws-iso, aws-iso-b, aws-iso-e, aws-iso-f, aws-eusc.
+_PARTITION = r"aws(?:-[a-z]+)*"
+ARN = re.compile(rf"^arn:(?P<partition>{_PARTITION}):(?P<service>[a-z0-9-]+):(?P<region>[a-z0-9-]*):"
+                 r"(?P<account>\d{12}|aws|)?:(?P<resource>.+)$")
+LAYER_ARN = re.compile(rf"^(?P<base>arn:(?P<partition>{_PARTITION}):lambda:[a-z0-9-]+:\d{{12}}:layer:"
+                       r"[A-Za-z0-9_-]+)(?::(?P<version>\d+))?$")
+
+
+def parse_arn(value: Any) -> Optional[dict]:
+    """``{"partition", "service", "region", "account", "resource"}`` for an ARN string, else None."""
+    if not isinstance(value, str):
+        return None
+    match = ARN.match(value)
+    return match.groupdict() if match else None
+
+
+def parse_layer_arn(value: Any) -> Optional[tuple]:
+    """``(unversioned_arn, version or None)`` for a Lambda layer ARN in any partition, else None.
+
+    The version is an ``int``: versions compare as integers (10 satisfies a minimum of 9).
+    """
+    if not isinstance(value, str):
+        return None
+    match = LAYER_ARN.match(value)
+    if not match:
+        return None
+    version = match.group("version")
+    return match.group("base"), (int(version) if version is not None else None)
+
+
+def arn_service(value: Any) -> Optional[str]:
+    parsed = parse_arn(value)
+    return parsed["service"] if parsed else None
+
+
+def glob(pattern: str, value: str) -> bool:
+    """Case-sensitive shell-style match (``*``, ``?``, ``[...]``)."""
+    return fnmatch.fnmatchcase(value, pattern)
+
+
+def present(value: Any, facts: Facts, *inputs: str) -> Optional[bool]:
+    """Whether an optional setting is configured: True, False, or None when that cannot be known yet.
+
+    An unknown value counts as configured when the source says which resource it comes from (``refs`` on one
+    of ``inputs``): at preview a DLQ's ARN is unknown, but the property dependency proves it is set.
+    """
+    if value is None:
+        return False
+    if is_unknown(value):
+        return True if any(facts.resource.refs.get(i) for i in inputs) else None
+    if isinstance(value, str):
+        return value != ""
+    return True
+
+
+def points_at(source: Facts, target: Facts, inputs: Sequence[str], values: Iterable[Any] = ()) -> bool:
+    """Whether ``source`` refers to ``target``: through its references on ``inputs`` or by a known value
+    equal to the target's ref, ARN or name (the forms Config items and describe calls give)."""
+    if any(target.resource.ref in source.resource.refs.get(i, ()) for i in inputs):
+        return True
+    names = identities(target)
+    return any(isinstance(v, str) and v in names for v in values)
+
+
+def identities(facts: Facts) -> set:
+    """The strings another resource may use to name ``facts``: ref, logical name, physical name (bucket, log
+    group), ARN, and the ARN's last part."""
+    names = {facts.resource.ref, facts.resource.logical_name}
+    for attr in ("bucket", "name"):
+        value = getattr(facts, attr, None)
+        if isinstance(value, str):
+            names.add(value)
+    arn = getattr(facts, "arn", None)
+    if isinstance(arn, str):
+        names.add(arn)
+        names.add(arn.rsplit(":", 1)[-1].rsplit("/", 1)[-1])
+    return {n for n in names if n}
+
+
+def as_list(value: Any) -> list:
+    """IAM allows a string or a list wherever a list is meant."""
+    if value is None:
+        return []
+    if isinstance(value, (list, tuple)):
+        return list(value)
+    return [value]
+
+
+def statement_actions(statement: Mapping[str, Any]) -> list:
+    return as_list(statement.get("Action"))
+
+
+def allowed_statements(statements: Sequence[Mapping[str, Any]]) -> list:
+    return [s for s in statements if isinstance(s, Mapping) and s.get("Effect", "Allow") == "Allow"]
+
+
+def action_matches(granted: Any, wanted: str) -> bool:
+    """Whether an IAM action pattern (``s3:Put*``, ``*``) grants ``wanted`` (case-insensitive, as IAM)."""
+    return isinstance(granted, str) and fnmatch.fnmatchcase(wanted.lower(), granted.lower())
+
+
+def role_of(function: Facts, inventory: Inventory) -> Optional[Facts]:
+    """The role facts of a function: by reference, else by ARN or name."""
+    roles = inventory.referenced(function, "role")
+    if roles:
+        return roles[0]
+    role_arn = getattr(function, "role_arn", None)
+    for role in inventory.of_kind(Kind.ROLE):
+        if isinstance(role_arn, str) and role_arn in identities(role):
+            return role
+    return None
+
+
+def role_statements(role: Facts, inventory: Inventory) -> tuple:
+    """``(statements, unknown)``: every statement of the role's inline policies and of the separate role
+    policies attached to it; ``unknown`` is the first Unknown met (a policy document not known yet)."""
+    statements: list = []
+    missing: Optional[Unknown] = None
+    sources = [role] + [
+        p for p in inventory.of_kind(Kind.ROLE_POLICY)
+        if points_at(p, role, ("role",), [getattr(p, "role", None)])
+    ]
+    for source in sources:
+        value = source.statements
+        if is_unknown(value):
+            missing = missing or value
+            continue
+        for statement in value:
+            if is_unknown(statement):
+                missing = missing or statement
+            else:
+                statements.append(statement)
+    return statements, missing
+
+
+def known_list(value: Any) -> list:
+    """The list itself, or [] when it is Unknown or absent (for look-ups that only use known values)."""
+    return list(value) if isinstance(value, (list, tuple)) else []

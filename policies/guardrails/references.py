@@ -1,0 +1,39 @@
+"""The posts and peer tools the rules cite, so each rule names its sources the same way."""
+from .model import Reference
+
+GOVERNANCE_POST = Reference(
+    "seed 000#15", "Operating serverless at scale: Implementing governance - Part 1",
+    "https://aws.amazon.com/blogs/compute/operating-serverless-at-scale-implementing-governance-part-1/",
+)
+CODE_SIGNING_POST = Reference(
+    "seed 001#14", "New - Code Signing, a Trust and Integrity Control for AWS Lambda",
+    "https://aws.amazon.com/blogs/aws/new-code-signing-a-trust-and-integrity-control-for-aws-lambda/",
+)
+SQS_DLQ_POST = Reference(
+    "seed 001#10", "Using Amazon SQS dead-letter queues to replay messages",
+    "https://aws.amazon.com/blogs/compute/using-amazon-sqs-dead-letter-queues-to-replay-messages/",
+)
+LAMBDA_LOOP_DOCS = Reference(
+    "AWS docs", "Lambda recursive loop detection",
+    "https://docs.aws.amazon.com/lambda/latest/dg/invocation-recursion.html",
+)
+
+
+def config(rule_id: str) -> Reference:
+    return Reference("AWS Config", rule_id, f"https://docs.aws.amazon.com/config/latest/developerguide/{rule_id.lower()}.html")
+
+
+def security_hub(control: str) -> Reference:
+    return Reference("Security Hub", control)
+
+
+def checkov(check: str) -> Reference:
+    return Reference("Checkov", check)
+
+
+def serverless_rules(rule: str) -> Reference:
+    return Reference("serverless-rules", rule)
+
+
+def cdk_nag(rule: str) -> Reference:
+    return Reference("cdk-nag", rule)

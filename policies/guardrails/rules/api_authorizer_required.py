@@ -1,0 +1,130 @@
+"""Every API route or method is protected by the company authorizer.
+
+HTTP APIs: a JWT authorizer with the company issuer and audiences, or the company Lambda authorizer.
+REST APIs and WebSocket ``$connect``: the company Lambda authorizer. CORS ``OPTIONS`` preflights and WebSocket
+routes other than ``$connect`` (which cannot carry an authorizer) are not applicable.
+"""
+from ..helpers import identities
+from ..model import (AuthorizerFacts, Enforcement, Inventory, Kind, RouteFacts, Rule, Severity, compliant,
+                     first_unknown, is_unknown, non_compliant, not_applicable, unknown)
+from ..references import GOVERNANCE_POST, Reference, cdk_nag, checkov, config, security_hub
+
+
+def _protocol(route: RouteFacts, inventory: Inventory):
+    if route.protocol == "REST":
+        return "REST"
+    for api in inventory.referenced(route, "apiId"):
+        if getattr(api, "protocol_type", None) in ("HTTP", "WEBSOCKET"):
+            return api.protocol_type
+    for api in inventory.of_kind(Kind.HTTP_API):
+        if isinstance(route.api_id, str) and route.api_id in identities(api):
+            return api.protocol_type
+    key = route.route_key
+    # WebSocket route keys are "$connect", "$disconnect" or action names; HTTP keys are "METHOD /path".
+    if isinstance(key, str) and key != "$default" and " " not in key:
+        return "WEBSOCKET"
+    return route.protocol
+
+
+def _authorizer(route: RouteFacts, inventory: Inventory):
+    found = inventory.referenced(route, "authorizerId")
+    if found:
+        return found[0]
+    if isinstance(route.authorizer_id, str):
+        kinds = (Kind.REST_AUTHORIZER, Kind.HTTP_AUTHORIZER)
+        for authorizer in inventory:
+            if authorizer.resource.kind in kinds and route.authorizer_id in (
+                    authorizer.authorizer_id, authorizer.resource.ref, authorizer.resource.logical_name):
+                return authorizer
+    return None
+
+
+def _function_arn(uri: str) -> str:
+    # arn:aws:apigateway:<region>:lambda:path/2015-03-31/functions/<function arn>/invocations
+    if "/functions/" in uri:
+        return uri.split("/functions/", 1)[1].split("/invocations", 1)[0]
+    return uri
+
+
+def _is_company_lambda(authorizer: AuthorizerFacts, params):
+    uri = authorizer.authorizer_uri
+    if is_unknown(uri):
+        return uri
+    if not uri:
+        return False
+    arn = _function_arn(uri)
+    return any(arn == allowed or arn.startswith(allowed + ":") for allowed in params["authorizerFunctionArns"])
+
+
+def _is_company_jwt(authorizer: AuthorizerFacts, params):
+    missing = first_unknown(authorizer.issuer, authorizer.audiences)
+    if missing is not None:
+        return missing
+    issuer = (authorizer.issuer or "").rstrip("/")
+    audiences = list(authorizer.audiences or ())
+    return (bool(params["jwtIssuer"]) and issuer == params["jwtIssuer"].rstrip("/") and bool(audiences)
+            and all(a in params["jwtAudiences"] for a in audiences))
+
+
+def evaluate(route: RouteFacts, params, inventory: Inventory):
+    missing = first_unknown(route.route_key, route.http_method, route.authorization_type)
+    if missing is not None:
+        return unknown(missing)
+    method = route.http_method or (route.route_key.split(" ", 1)[0] if " " in (route.route_key or "") else None)
+    if method == "OPTIONS":
+        return not_applicable("CORS preflight (OPTIONS) requests carry no credentials")
+    protocol = _protocol(route, inventory)
+    if is_unknown(protocol):
+        return unknown(protocol)
+    if protocol == "WEBSOCKET" and route.route_key != "$connect":
+        return not_applicable(f"WebSocket route {route.route_key} cannot have an authorizer; $connect carries it")
+    kind = route.authorization_type or "NONE"
+    wanted = "a JWT authorizer (company issuer) or the company Lambda authorizer" if protocol == "HTTP" \
+        else "the company Lambda authorizer"
+    if kind not in ("JWT", "CUSTOM"):
+        return non_compliant(f"{route.route_key or method}: authorization {kind}; use {wanted}")
+    authorizer = _authorizer(route, inventory)
+    if authorizer is None:
+        if is_unknown(route.authorizer_id):
+            return unknown(route.authorizer_id)
+        return non_compliant(f"{route.route_key}: authorizer {route.authorizer_id} not found; use {wanted}")
+    if kind == "JWT" and protocol == "HTTP" and authorizer.authorizer_type == "JWT":
+        ok = _is_company_jwt(authorizer, params)
+        what = f"JWT authorizer {authorizer.resource.logical_name} (issuer {authorizer.issuer})"
+    elif kind == "CUSTOM" and authorizer.authorizer_type in ("REQUEST", "TOKEN"):
+        ok = _is_company_lambda(authorizer, params)
+        what = f"Lambda authorizer {authorizer.resource.logical_name}"
+    else:
+        ok, what = False, f"{authorizer.authorizer_type} authorizer {authorizer.resource.logical_name}"
+    if is_unknown(ok):
+        return unknown(ok)
+    if not ok:
+        return non_compliant(f"{route.route_key}: {what} is not the company authorizer; use {wanted}")
+    return compliant(what)
+
+
+RULE = Rule(
+    id="api-authorizer-required",
+    title="API routes and methods use the company authorizer",
+    severity=Severity.CRITICAL,
+    enforcement=Enforcement.MANDATORY,
+    kinds=(Kind.HTTP_ROUTE, Kind.REST_METHOD),
+    evaluate=evaluate,
+    rationale="An API route without the company authorizer is open to anyone who finds the endpoint.",
+    remediation="Attach the company JWT authorizer (HTTP APIs) or the company Lambda authorizer (REST, WebSocket "
+                "$connect) to the route; the governed APIs do this for every route they create.",
+    parameters={
+        "type": "object",
+        "properties": {
+            "jwtIssuer": {"type": "string", "default": "", "description": "The company identity provider's issuer URL."},
+            "jwtAudiences": {"type": "array", "items": {"type": "string"}, "default": [],
+                             "description": "Audiences a company JWT authorizer may accept."},
+            "authorizerFunctionArns": {"type": "array", "items": {"type": "string"}, "default": [],
+                                       "description": "ARNs of the company Lambda authorizer function(s)."},
+        },
+    },
+    references=(GOVERNANCE_POST, cdk_nag("AwsSolutions-APIG4"), config("API_GWV2_AUTHORIZATION_TYPE_CONFIGURED"),
+                security_hub("APIGateway.8"), checkov("CKV_AWS_309"), checkov("CKV2_AWS_70"),
+                Reference("Prowler", "apigatewayv2_api_authorizers_enabled")),
+    scope="stack",
+)

@@ -1,0 +1,99 @@
+"""A function never writes to the queue, topic, bucket or stream that triggers it (a recursive loop)."""
+from ..helpers import action_matches, allowed_statements, as_list, identities, known_list, points_at, role_of, statement_actions
+from ..model import (Enforcement, FunctionFacts, Inventory, Kind, Rule, Severity, Unknown, compliant, is_unknown,
+                     non_compliant, not_applicable, unknown)
+from ..references import LAMBDA_LOOP_DOCS
+
+WRITE_ACTIONS = {
+    "sqs": ("sqs:SendMessage", "sqs:SendMessageBatch"),
+    "sns": ("sns:Publish",),
+    "s3": ("s3:PutObject", "s3:CopyObject"),
+    "kinesis": ("kinesis:PutRecord", "kinesis:PutRecords"),
+    "dynamodb": ("dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:BatchWriteItem"),
+}
+_KIND_SERVICE = {Kind.QUEUE: "sqs", Kind.TOPIC: "sns", Kind.BUCKET: "s3"}
+_TYPE_SERVICE = {"aws:kinesis/stream:Stream": "kinesis", "aws:dynamodb/table:Table": "dynamodb",
+                 "AWS::Kinesis::Stream": "kinesis", "AWS::DynamoDB::Table": "dynamodb"}
+
+
+def _service(facts):
+    return _KIND_SERVICE.get(facts.resource.kind) or _TYPE_SERVICE.get(facts.resource.source_type)
+
+
+def _resolve(source, inputs, value, inventory):
+    found = [f for i in inputs for f in inventory.referenced(source, i)]
+    if found or not isinstance(value, str):
+        return found
+    return [f for f in inventory if value in identities(f) or value == getattr(f, "bucket", None)]
+
+
+def triggers(function: FunctionFacts, inventory: Inventory) -> list:
+    """The resources whose events invoke ``function``."""
+    found = []
+    for facts in inventory:
+        kind = facts.resource.kind
+        if kind == Kind.EVENT_SOURCE_MAPPING and points_at(facts, function, ("functionName",), [facts.function_name]):
+            found += _resolve(facts, ("eventSourceArn",), facts.event_source_arn, inventory)
+        elif kind == Kind.S3_NOTIFICATION and points_at(facts, function, ("lambdaFunctions",),
+                                                        known_list(facts.lambda_function_arns)):
+            found += _resolve(facts, ("bucket",), facts.bucket, inventory)
+        elif kind == Kind.SNS_SUBSCRIPTION and facts.protocol == "lambda" and points_at(
+                facts, function, ("endpoint",), [facts.endpoint]):
+            found += _resolve(facts, ("topic",), facts.topic_arn, inventory)
+    return [f for f in found if _service(f)]
+
+
+def _names_target(resource, target) -> bool:
+    if not isinstance(resource, str):
+        return False
+    if resource == "*":
+        return True
+    for name in identities(target):
+        if resource == name or (name.startswith("arn:") and resource.startswith(name.rstrip("/") + "/")):
+            return True
+    return False
+
+
+def evaluate(function: FunctionFacts, _params, inventory: Inventory):
+    sources = triggers(function, inventory)
+    if not sources:
+        return not_applicable("not triggered by a queue, topic, bucket or stream in scope")
+    role = role_of(function, inventory)
+    if role is None:
+        return not_applicable("the execution role is not in scope, so its grants cannot be checked")
+    policies = [role] + [p for p in inventory.of_kind(Kind.ROLE_POLICY) if points_at(p, role, ("role",), [p.role])]
+    loops, missing = [], None
+    for source in sources:
+        actions = WRITE_ACTIONS[_service(source)]
+        for policy in policies:
+            mentions = any(source.resource.ref in refs for refs in policy.resource.refs.values())
+            if is_unknown(policy.statements):
+                if mentions:  # a policy not known yet that names the trigger may grant writes to it
+                    missing = missing or policy.statements
+                continue
+            for statement in allowed_statements(policy.statements):
+                granted = [a for a in actions if any(action_matches(g, a) for g in statement_actions(statement))]
+                resources = as_list(statement.get("Resource"))
+                if granted and (any(_names_target(r, source) for r in resources)
+                                or (mentions and any(is_unknown(r) for r in resources))):
+                    loops.append(f"{granted[0]} on {source.resource.logical_name}")
+    if loops:
+        return non_compliant(f"triggered by and allowed to write to the same resource ({'; '.join(sorted(set(loops))[:3])}):"
+                             " a recursive loop; write to a different resource")
+    if missing is not None:
+        return unknown(missing)
+    return compliant()
+
+
+RULE = Rule(
+    id="no-recursive-trigger-loop",
+    title="Functions do not write to the resource that triggers them",
+    severity=Severity.HIGH,
+    enforcement=Enforcement.ADVISORY,
+    kinds=(Kind.FUNCTION,),
+    evaluate=evaluate,
+    rationale="A function that writes to its own trigger invokes itself without end, with runaway cost.",
+    remediation="Write results to a different queue, topic, bucket (or prefix-filtered notification) or stream.",
+    references=(LAMBDA_LOOP_DOCS,),
+    scope="stack",
+)

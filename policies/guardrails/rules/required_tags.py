@@ -1,0 +1,70 @@
+"""Required tags with allowed values, on the effective tags (resource tags merged over provider default tags)."""
+from ..model import Enforcement, Kind, Rule, Severity, compliant, is_unknown, non_compliant, not_applicable, unknown
+from ..references import GOVERNANCE_POST, config
+
+# Types that take no tags in AWS (or in the provider): nothing to require.
+UNTAGGABLE = {
+    Kind.EVENT_INVOKE_CONFIG, Kind.FUNCTION_URL, Kind.PERMISSION, Kind.ROLE_POLICY, Kind.REST_METHOD,
+    Kind.HTTP_ROUTE, Kind.REST_AUTHORIZER, Kind.HTTP_AUTHORIZER, Kind.BUCKET_PUBLIC_ACCESS_BLOCK, Kind.EVENT_TARGET,
+    Kind.S3_NOTIFICATION, Kind.SNS_SUBSCRIPTION,
+}
+# Other resource types without tags, by source type prefix (Pulumi tokens and CloudFormation names).
+UNTAGGABLE_TYPES = (
+    "aws:iam/rolePolicyAttachment:", "aws:iam/policyAttachment:", "aws:lambda/layerVersionPermission:",
+    "aws:lambda/alias:", "aws:lambda/layerVersion:", "aws:apigateway/integration:", "aws:apigateway/resource:",
+    "aws:apigateway/deployment:", "aws:apigateway/methodResponse:", "aws:apigateway/integrationResponse:",
+    "aws:apigateway/basePathMapping:", "aws:apigatewayv2/integration:", "aws:apigatewayv2/deployment:",
+    "aws:apigatewayv2/apiMapping:", "aws:sqs/queuePolicy:", "aws:sns/topicPolicy:", "aws:s3/bucketPolicy:",
+    "aws:s3/bucketVersioning", "aws:s3/bucketServerSideEncryptionConfiguration", "aws:s3/bucketObject",
+    "aws:cloudwatch/logSubscriptionFilter:", "aws:signer/signingJob:", "aws:lambda/provisionedConcurrencyConfig:",
+    "aws:apigateway/account:", "aws:iam/instanceProfile:",
+)
+
+
+def evaluate(facts, params, _inventory):
+    resource = facts.resource
+    source = resource.source_type
+    if not (source.startswith("aws:") or source.startswith("AWS::")):
+        return not_applicable(f"{source} is not an AWS resource")
+    if resource.kind in UNTAGGABLE or source.startswith(UNTAGGABLE_TYPES):
+        return not_applicable(f"{source} takes no tags")
+    tags = resource.tags
+    if is_unknown(tags):
+        return unknown(tags)
+    problems, missing = [], None
+    for key, allowed in params["requiredTags"].items():
+        value = tags.get(key)
+        if is_unknown(value):
+            missing = missing or value
+        elif value is None or value == "":
+            problems.append(f"{key} missing")
+        elif allowed and value not in allowed:
+            problems.append(f"{key}={value} not in {allowed}")
+    if problems:
+        return non_compliant("tags: " + "; ".join(problems))
+    if missing is not None:
+        return unknown(missing)
+    return compliant()
+
+
+RULE = Rule(
+    id="required-tags",
+    title="Resources carry the required tags with allowed values",
+    severity=Severity.MEDIUM,
+    enforcement=Enforcement.MANDATORY,
+    kinds=tuple(Kind),
+    evaluate=evaluate,
+    rationale="Tags drive cost allocation, ownership and resource groups; missing or free-text values break them.",
+    remediation="Set the required tags on the resource or in the AWS provider's defaultTags.",
+    parameters={
+        "type": "object",
+        "properties": {
+            "requiredTags": {
+                "type": "object", "default": {},
+                "additionalProperties": {"type": "array", "items": {"type": "string"}},
+                "description": "Tag key -> allowed values ([] accepts any non-empty value).",
+            },
+        },
+    },
+    references=(GOVERNANCE_POST, config("REQUIRED_TAGS")),
+)

@@ -1,0 +1,57 @@
+"""Buckets block public access (all four settings) and have no public ACL."""
+from ..helpers import points_at
+from ..model import BucketFacts, Enforcement, Inventory, Kind, Rule, Severity, compliant, is_unknown, non_compliant, not_applicable, unknown
+from ..references import checkov, config, security_hub
+
+FLAGS = ("block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets")
+PUBLIC_ACLS = {"public-read", "public-read-write", "authenticated-read"}
+
+
+def evaluate(bucket: BucketFacts, params, inventory: Inventory):
+    if is_unknown(bucket.acl):
+        return unknown(bucket.acl)
+    if bucket.acl in PUBLIC_ACLS:
+        return non_compliant(f"ACL {bucket.acl} makes the bucket public")
+    if params["accountLevelBlock"]:
+        return not_applicable("public access is blocked for the whole account (accountLevelBlock)")
+    sources = [bucket] + [
+        b for b in inventory.of_kind(Kind.BUCKET_PUBLIC_ACCESS_BLOCK)
+        if points_at(b, bucket, ("bucket",), [b.bucket])
+    ]
+    best = None
+    for source in sources:
+        values = [getattr(source, flag) for flag in FLAGS]
+        if all(v is True for v in values):
+            return compliant()
+        if any(v is not None for v in values):
+            best = source
+    if best is None:
+        return non_compliant("no public access block; add one with all four settings true")
+    values = {flag: getattr(best, flag) for flag in FLAGS}
+    for value in values.values():
+        if is_unknown(value):
+            return unknown(value)
+    off = [flag for flag, value in values.items() if value is not True]
+    return non_compliant(f"public access block leaves {', '.join(off)} off")
+
+
+RULE = Rule(
+    id="s3-public-access-blocked",
+    title="S3 buckets block public access",
+    severity=Severity.HIGH,
+    enforcement=Enforcement.ADVISORY,
+    kinds=(Kind.BUCKET,),
+    evaluate=evaluate,
+    rationale="A bucket policy or ACL mistake should never be able to expose data publicly.",
+    remediation="Add a BucketPublicAccessBlock with blockPublicAcls, blockPublicPolicy, ignorePublicAcls and "
+                "restrictPublicBuckets set to true.",
+    parameters={
+        "type": "object",
+        "properties": {
+            "accountLevelBlock": {"type": "boolean", "default": False,
+                                  "description": "The account's S3 Block Public Access is on; per-bucket blocks are not needed."},
+        },
+    },
+    references=(config("S3_BUCKET_LEVEL_PUBLIC_ACCESS_PROHIBITED"), security_hub("S3.8"), checkov("CKV_AWS_53")),
+    scope="stack",
+)

@@ -1,0 +1,25 @@
+"""Topics are encrypted at rest with KMS."""
+from ..model import Enforcement, Kind, Rule, Severity, TopicFacts, compliant, is_unknown, non_compliant, unknown
+from ..references import checkov, config
+
+
+def evaluate(topic: TopicFacts, _params, _inventory):
+    key = topic.kms_key_id
+    if is_unknown(key):
+        return unknown(key)
+    if not key:
+        return non_compliant("no kmsMasterKeyId: messages are stored unencrypted")
+    return compliant(key)
+
+
+RULE = Rule(
+    id="sns-encryption",
+    title="SNS topics are encrypted with KMS",
+    severity=Severity.MEDIUM,
+    enforcement=Enforcement.ADVISORY,
+    kinds=(Kind.TOPIC,),
+    evaluate=evaluate,
+    rationale="SNS does not encrypt at rest unless a KMS key is set.",
+    remediation="Set kmsMasterKeyId (alias/aws/sns or a customer managed key).",
+    references=(config("SNS_ENCRYPTED_KMS"), checkov("CKV_AWS_26")),
+)

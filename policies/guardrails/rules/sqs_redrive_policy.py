@@ -1,0 +1,48 @@
+"""Queues have a redrive policy (a DLQ), except queues that are themselves dead-letter queues."""
+from ..helpers import points_at, present
+from ..model import Enforcement, Inventory, Kind, QueueFacts, Rule, Severity, compliant, non_compliant, not_applicable, unknown
+from ..references import GOVERNANCE_POST, SQS_DLQ_POST, cdk_nag, serverless_rules
+
+# Inputs through which a resource names its dead-letter / failure target.
+DLQ_INPUTS = ("redrivePolicy", "deadLetterConfig", "destinationConfig")
+
+
+def dlq_users(queue: QueueFacts, inventory: Inventory) -> list:
+    """Resources that use ``queue`` as their dead-letter or failure destination."""
+    users = []
+    for facts in inventory:
+        if facts is queue:
+            continue
+        values = [getattr(facts, name, None) for name in ("dead_letter_target_arn", "on_failure_destination",
+                                                          "dead_letter_arn")]
+        if points_at(facts, queue, DLQ_INPUTS,
+                     values):
+            users.append(facts.resource.logical_name)
+    return users
+
+
+def evaluate(queue: QueueFacts, _params, inventory: Inventory):
+    state = present(queue.dead_letter_target_arn, queue, "redrivePolicy")
+    if state is None:
+        return unknown(queue.dead_letter_target_arn)
+    if state:
+        return compliant("redrive policy configured")
+    users = dlq_users(queue, inventory)
+    if users:
+        return not_applicable(f"this queue is the dead-letter queue of {', '.join(users[:3])}")
+    return non_compliant("no redrive policy: poison messages are retried until they expire; add a dead-letter queue")
+
+
+RULE = Rule(
+    id="sqs-redrive-policy",
+    title="SQS queues have a dead-letter queue",
+    severity=Severity.MEDIUM,
+    enforcement=Enforcement.ADVISORY,
+    kinds=(Kind.QUEUE,),
+    evaluate=evaluate,
+    rationale="Without a DLQ a message that always fails blocks consumers and is lost when retention expires.",
+    remediation="Set redrivePolicy with deadLetterTargetArn and maxReceiveCount.",
+    references=(SQS_DLQ_POST, GOVERNANCE_POST, serverless_rules("ES6000"), cdk_nag("SQSRedrivePolicy"),
+                cdk_nag("AwsSolutions-SQS3")),
+    scope="stack",
+)

@@ -1,0 +1,407 @@
+"""Per-rule fixtures run through the real pack process: pass, fail, not_applicable and unknown (plus variants).
+
+A case is a list of resources (as the engine sends them), optional config for the rule under test, and what the
+pack must answer. Resource rules analyse the resource named ``subject``; stack rules analyse the whole list.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+from tools.analyzer_client import UNKNOWN, Provider
+
+ACCOUNT = "123456789012"
+LAYER = f"arn:aws:lambda:us-east-1:{ACCOUNT}:layer:company-observability"
+CN_LAYER = f"arn:aws-cn:lambda:cn-north-1:{ACCOUNT}:layer:company-observability"
+GOV_LAYER = f"arn:aws-us-gov:lambda:us-gov-west-1:{ACCOUNT}:layer:company-observability"
+CSC = f"arn:aws:lambda:us-east-1:{ACCOUNT}:code-signing-config:csc-0c44689353457652"
+BOUNDARY = f"arn:aws:iam::{ACCOUNT}:policy/company-permissions-boundary"
+AUTHZ_FN = f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:company-authorizer"
+AUTHZ_URI = f"arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{AUTHZ_FN}/invocations"
+ISSUER = "https://id.example.com/"
+AUDIENCE = "api://orders"
+TAGS = {"mycompany:environment": "dev", "mycompany:application-id": "orders"}
+
+BASE_CONFIG = {
+    "lambda-required-layer": {"allowedLayerArns": [LAYER, CN_LAYER, GOV_LAYER], "minimumLayerVersion": 9},
+    "lambda-code-signing": {"allowedCodeSigningConfigArns": [CSC]},
+    "iam-permissions-boundary": {"allowedBoundaryArns": [BOUNDARY]},
+    "api-authorizer-required": {"jwtIssuer": ISSUER, "jwtAudiences": [AUDIENCE], "authorizerFunctionArns": [AUTHZ_FN]},
+    "required-tags": {"requiredTags": {"mycompany:environment": ["dev", "prod"], "mycompany:application-id": []}},
+}
+
+
+@dataclass
+class Res:
+    type: str
+    name: str
+    props: dict
+    deps: dict = field(default_factory=dict)  # property dependencies: input name -> [resource names]
+    provider: Optional[Provider] = None
+
+    @property
+    def urn(self) -> str:
+        return urn(self.type, self.name)
+
+
+def urn(type_: str, name: str) -> str:
+    return f"urn:pulumi:test::governance::{type_}::{name}"
+
+
+@dataclass
+class Case:
+    resources: list
+    expect: str = ""  # substring of the violation / reason / unknown message
+    config: dict = field(default_factory=dict)  # merged over BASE_CONFIG for the rule under test
+
+
+FN = "aws:lambda/function:Function"
+ROLE = "aws:iam/role:Role"
+ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
+QUEUE = "aws:sqs/queue:Queue"
+ESM = "aws:lambda/eventSourceMapping:EventSourceMapping"
+ROUTE = "aws:apigatewayv2/route:Route"
+HTTP_AUTHORIZER = "aws:apigatewayv2/authorizer:Authorizer"
+HTTP_API = "aws:apigatewayv2/api:Api"
+METHOD = "aws:apigateway/method:Method"
+REST_AUTHORIZER = "aws:apigateway/authorizer:Authorizer"
+TARGET = "aws:cloudwatch/eventTarget:EventTarget"
+PERMISSION = "aws:lambda/permission:Permission"
+INVOKE_CONFIG = "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig"
+BUCKET = "aws:s3/bucketV2:BucketV2"
+PAB = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
+
+
+def fn(**props) -> dict:
+    base = {"runtime": "python3.12", "packageType": "Zip", "layers": [f"{LAYER}:10"], "codeSigningConfigArn": CSC,
+            "tracingConfig": {"mode": "Active"}, "role": f"arn:aws:iam::{ACCOUNT}:role/fn", "tags": dict(TAGS)}
+    base.update(props)
+    return {k: v for k, v in base.items() if v is not None}
+
+
+def subject(type_: str, props: dict, **kw) -> list:
+    return [Res(type_, "subject", props, **kw)]
+
+
+def lambda_role(statements, **props) -> dict:
+    trust = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
+    base = {"assumeRolePolicy": json.dumps(trust), "permissionsBoundary": BOUNDARY}
+    if statements is not None:
+        base["inlinePolicies"] = [{"name": "inline", "policy": json.dumps({"Version": "2012-10-17", "Statement": statements})}]
+    base.update(props)
+    return base
+
+
+def route(key: str, auth: str = "JWT", authorizer: Optional[str] = "authz", **extra) -> Res:
+    props = {"apiId": "api123", "routeKey": key, "authorizationType": auth}
+    if authorizer:
+        props["authorizerId"] = UNKNOWN  # the authorizer is created in the same stack: id unknown at preview
+    props.update(extra)
+    return Res(ROUTE, "subject", props, deps={"authorizerId": [authorizer]} if authorizer else {})
+
+
+JWT_AUTHORIZER = Res(HTTP_AUTHORIZER, "authz", {"apiId": "api123", "authorizerType": "JWT",
+                                                "jwtConfiguration": {"issuer": ISSUER, "audiences": [AUDIENCE]}})
+HTTP = Res(HTTP_API, "api", {"protocolType": "HTTP"})
+WS = Res(HTTP_API, "api", {"protocolType": "WEBSOCKET"})
+
+
+def consumer(dlq_props: dict, **deps) -> list:
+    return [Res(QUEUE, "subject", dlq_props, deps=deps)]
+
+
+SOURCE_QUEUE_WITH_DLQ = Res(QUEUE, "orders", {"redrivePolicy": UNKNOWN}, deps={"redrivePolicy": ["subject"]})
+
+# --- the fixtures: rule id -> variant -> Case (variant names start with pass / fail / not_applicable / unknown) ---
+FIXTURES: dict = {
+    "lambda-required-layer": {
+        "pass": Case(subject(FN, fn())),  # version 10 satisfies a minimum of 9 (integers, not strings)
+        "pass_aws_cn": Case(subject(FN, fn(layers=[f"{CN_LAYER}:12"]))),
+        "pass_aws_us_gov": Case(subject(FN, fn(layers=[f"{GOV_LAYER}:9"]))),
+        "fail": Case(subject(FN, fn(layers=[f"{LAYER}:8"])), "company layer version too old"),
+        "fail_no_layers": Case(subject(FN, fn(layers=[])), "no layers"),
+        "fail_other_layer": Case(subject(FN, fn(layers=[f"arn:aws:lambda:us-east-1:{ACCOUNT}:layer:other:20"])),
+                                 "company layer not used"),
+        "not_applicable": Case(subject(FN, fn(packageType="Image", layers=None, imageUri="123.dkr.ecr/x:1")),
+                               "container image functions cannot use layers"),
+        "not_applicable_edge": Case(subject(FN, fn(tags={**TAGS, "governance:lambda-edge": "true"})),
+                                    "Lambda@Edge functions cannot use layers"),
+        "unknown": Case(subject(FN, fn(layers=[UNKNOWN])), "layers[0] is not known yet"),
+        "fail_config_error": Case(subject(FN, fn()), "parameter minimumLayerVersion='nine' is invalid: expected an integer",
+                                  config={"minimumLayerVersion": "nine"}),
+    },
+    "lambda-code-signing": {
+        "pass": Case(subject(FN, fn())),
+        "fail": Case(subject(FN, fn(codeSigningConfigArn=None)), "no code signing config"),
+        "fail_not_allowed": Case(subject(FN, fn(codeSigningConfigArn=CSC.replace("0c44", "ffff"))), "is not allowed"),
+        "not_applicable": Case(subject(FN, fn(packageType="Image", layers=None, codeSigningConfigArn=None)),
+                               "zip packages only"),
+        "unknown": Case(subject(FN, fn(codeSigningConfigArn=UNKNOWN)), "codeSigningConfigArn is not known yet"),
+    },
+    "code-signing-config-enforce": {
+        "pass": Case(subject("aws:lambda/codeSigningConfig:CodeSigningConfig", {
+            "policies": {"untrustedArtifactOnDeployment": "Enforce"}, "tags": TAGS})),
+        "pass_warn_allowed": Case(subject("aws:lambda/codeSigningConfig:CodeSigningConfig", {
+            "policies": {"untrustedArtifactOnDeployment": "Warn"}, "tags": TAGS}), config={"allowWarn": True}),
+        "fail": Case(subject("aws:lambda/codeSigningConfig:CodeSigningConfig", {
+            "policies": {"untrustedArtifactOnDeployment": "Warn"}, "tags": TAGS}), "untrustedArtifactOnDeployment is Warn"),
+        # A CSC always needs Enforce: the only way out is an exemption, which the pack reports as not applicable.
+        "not_applicable": Case(subject("aws:lambda/codeSigningConfig:CodeSigningConfig", {
+            "policies": {"untrustedArtifactOnDeployment": "Warn"}, "tags": TAGS}),
+            "exempted (name=subj*) until 2999-12-31: migration",
+            config={"exemptions": [{"name": "subj*", "reason": "migration", "expires": "2999-12-31"}]}),
+        "fail_expired_exemption": Case(subject("aws:lambda/codeSigningConfig:CodeSigningConfig", {
+            "policies": {"untrustedArtifactOnDeployment": "Enforce"}, "tags": {**TAGS, "team": "payments"}}),
+            "expired exemption: exempted (tag=team=payments) until 2020-01-31: old",
+            config={"exemptions": [{"tag": "team=payments", "reason": "old", "expires": "2020-01-31"}]}),
+        "unknown": Case(subject("aws:lambda/codeSigningConfig:CodeSigningConfig", {
+            "policies": {"untrustedArtifactOnDeployment": UNKNOWN}}), "policies.untrustedArtifactOnDeployment"),
+    },
+    "iam-permissions-boundary": {
+        "pass": Case(subject(ROLE, lambda_role([]))),
+        "fail": Case(subject(ROLE, lambda_role([], permissionsBoundary=None)), "no permissions boundary"),
+        "fail_not_allowed": Case(subject(ROLE, lambda_role([], permissionsBoundary=f"arn:aws:iam::{ACCOUNT}:policy/x")),
+                                 "is not allowed"),
+        "not_applicable": Case(subject(ROLE, lambda_role([], permissionsBoundary=None, path="/aws-service-role/x/")),
+                               "service-linked roles"),
+        "unknown": Case(subject(ROLE, lambda_role([], permissionsBoundary=UNKNOWN)), "permissionsBoundary is not known"),
+    },
+    "api-custom-domain-tls": {
+        "pass": Case(subject("aws:apigateway/domainName:DomainName", {"domainName": "a.example.com",
+                                                                      "securityPolicy": "TLS_1_2"})),
+        "pass_tls13": Case(subject("aws:apigatewayv2/domainName:DomainName", {
+            "domainName": "a.example.com", "domainNameConfiguration": {
+                "securityPolicy": "SecurityPolicy_TLS13_1_3_2025_09", "endpointType": "REGIONAL"}})),
+        "fail": Case(subject("aws:apigateway/domainName:DomainName", {"securityPolicy": "TLS_1_0"}),
+                     "security policy TLS_1_0 is not allowed"),
+        "fail_mtls": Case(subject("aws:apigatewayv2/domainName:DomainName", {
+            "domainNameConfiguration": {"securityPolicy": "TLS_1_2"}}), "mutual TLS is required",
+            config={"requireMutualTls": True}),
+        "not_applicable": Case(subject("aws:apigateway/domainName:DomainName", {"securityPolicy": "TLS_1_0"}),
+                               "exempted (urn=*::subject) until 2999-01-01: vendor",
+                               config={"exemptions": [{"urn": "*::subject", "reason": "vendor", "expires": "2999-01-01"}]}),
+        "unknown": Case(subject("aws:apigatewayv2/domainName:DomainName", {
+            "domainNameConfiguration": {"securityPolicy": UNKNOWN}}), "domainNameConfiguration.securityPolicy"),
+    },
+    "api-authorizer-required": {
+        "pass": Case([route("GET /orders"), JWT_AUTHORIZER, HTTP]),
+        "pass_rest_lambda": Case([
+            Res(METHOD, "subject", {"restApi": "r1", "httpMethod": "POST", "authorization": "CUSTOM",
+                                    "authorizerId": UNKNOWN}, deps={"authorizerId": ["authz"]}),
+            Res(REST_AUTHORIZER, "authz", {"restApi": "r1", "type": "REQUEST", "authorizerUri": AUTHZ_URI})]),
+        "pass_websocket_connect": Case([route("$connect", auth="CUSTOM"), Res(HTTP_AUTHORIZER, "authz", {
+            "apiId": "api123", "authorizerType": "REQUEST", "authorizerUri": AUTHZ_URI}), WS]),
+        "fail": Case([route("GET /orders", auth="NONE", authorizer=None), HTTP], "authorization NONE"),
+        "fail_wrong_issuer": Case([route("GET /orders"), Res(HTTP_AUTHORIZER, "authz", {
+            "authorizerType": "JWT", "jwtConfiguration": {"issuer": "https://evil.example/", "audiences": [AUDIENCE]}}),
+            HTTP], "is not the company authorizer"),
+        "not_applicable": Case([route("OPTIONS /orders", auth="NONE", authorizer=None), HTTP], "CORS preflight"),
+        "not_applicable_ws_message": Case([route("sendMessage", auth="NONE", authorizer=None), WS],
+                                          "WebSocket route sendMessage cannot have an authorizer"),
+        "unknown": Case([route("GET /orders", authorizer=None, authorizerId=UNKNOWN), HTTP],
+                        "authorizerId is not known yet"),
+    },
+    "required-tags": {
+        "pass": Case(subject(QUEUE, {"tags": TAGS})),
+        "pass_provider_default_tags": Case(subject(QUEUE, {"tags": {"mycompany:application-id": "orders"}}, provider=Provider(
+            "pulumi:providers:aws", "default", "urn:pulumi:test::governance::pulumi:providers:aws::default",
+            {"region": "us-east-1", "defaultTags": json.dumps({"tags": {"mycompany:environment": "prod"}})}))),
+        "fail": Case(subject(QUEUE, {"tags": {"mycompany:environment": "staging"}}),
+                     "tags: mycompany:environment=staging not in ['dev', 'prod']; mycompany:application-id missing"),
+        "not_applicable": Case(subject(ROUTE, {"routeKey": "GET /", "authorizationType": "NONE"}),
+                               "aws:apigatewayv2/route:Route takes no tags"),
+        "unknown": Case(subject(QUEUE, {"tags": {"mycompany:environment": "dev", "mycompany:application-id": UNKNOWN}}),
+                        "tags.mycompany:application-id is not known yet"),
+    },
+    "lambda-tracing-active": {
+        "pass": Case(subject(FN, fn())),
+        "fail": Case(subject(FN, fn(tracingConfig={"mode": "PassThrough"})), "tracing mode is PassThrough"),
+        "not_applicable": Case(subject(FN, fn(tags={**TAGS, "governance:lambda-edge": "true"})), "Lambda@Edge"),
+        "unknown": Case(subject(FN, fn(tracingConfig={"mode": UNKNOWN})), "tracingConfig.mode is not known yet"),
+    },
+    "apigateway-stage-tracing": {
+        "pass": Case(subject("aws:apigateway/stage:Stage", {"stageName": "prod", "xrayTracingEnabled": True})),
+        "fail": Case(subject("aws:apigateway/stage:Stage", {"stageName": "prod"}), "xrayTracingEnabled is not true"),
+        "not_applicable": Case(subject("aws:apigatewayv2/stage:Stage", {"name": "$default"}),
+                               "HTTP and WebSocket API stages do not support X-Ray"),
+        "unknown": Case(subject("aws:apigateway/stage:Stage", {"xrayTracingEnabled": UNKNOWN}), "xrayTracingEnabled"),
+    },
+    "sfn-tracing-enabled": {
+        "pass": Case(subject("aws:sfn/stateMachine:StateMachine", {"tracingConfiguration": {"enabled": True}})),
+        "fail": Case(subject("aws:sfn/stateMachine:StateMachine", {}), "tracingConfiguration.enabled is not true"),
+        "not_applicable": Case(subject("aws:sfn/stateMachine:StateMachine", {}), "exempted (name=subject)",
+                               config={"exemptions": [{"name": "subject", "reason": "spike", "expires": "2999-01-01"}]}),
+        "unknown": Case(subject("aws:sfn/stateMachine:StateMachine", {"tracingConfiguration": {"enabled": UNKNOWN}}),
+                        "tracingConfiguration.enabled"),
+    },
+    "lambda-reserved-concurrency": {
+        "pass": Case(subject(FN, fn(reservedConcurrentExecutions=5))),
+        "fail": Case(subject(FN, fn(reservedConcurrentExecutions=0)), "reserved concurrency 0 throttles every invocation"),
+        "fail_required": Case(subject(FN, fn()), "no reserved concurrency", config={"requireReservedConcurrency": True}),
+        "not_applicable": Case(subject(FN, fn(reservedConcurrentExecutions=0)), "exempted (name=subject)",
+                               config={"exemptions": [{"name": "subject", "reason": "paused on purpose",
+                                                       "expires": "2999-01-01"}]}),
+        "unknown": Case(subject(FN, fn(reservedConcurrentExecutions=UNKNOWN)), "reservedConcurrentExecutions"),
+    },
+    "lambda-async-failure-destination": {
+        "pass": Case([Res(FN, "subject", fn()),
+                      Res(PERMISSION, "s3-invoke", {"function": UNKNOWN, "principal": "s3.amazonaws.com",
+                                                    "action": "lambda:InvokeFunction"}, deps={"function": ["subject"]}),
+                      Res(INVOKE_CONFIG, "async", {"functionName": UNKNOWN, "destinationConfig": {
+                          "onFailure": {"destination": UNKNOWN}}}, deps={"functionName": ["subject"],
+                                                                         "destinationConfig": ["dlq"]}),
+                      Res(QUEUE, "dlq", {})]),
+        "fail": Case([Res(FN, "subject", fn()),
+                      Res(TARGET, "rule-target", {"rule": "r", "arn": UNKNOWN}, deps={"arn": ["subject"]})],
+                     "invoked asynchronously by rule-target"),
+        "not_applicable": Case([Res(FN, "subject", fn())], "not invoked asynchronously"),
+        "unknown": Case([Res(FN, "subject", fn(deadLetterConfig={"targetArn": UNKNOWN})),
+                         Res(PERMISSION, "sns-invoke", {"function": "subject", "principal": "sns.amazonaws.com"})],
+                        "deadLetterConfig.targetArn is not known yet"),
+    },
+    "sqs-redrive-policy": {
+        "pass": Case(consumer({"redrivePolicy": UNKNOWN}, redrivePolicy=["dlq"]) + [Res(QUEUE, "dlq", {})]),
+        "fail": Case(consumer({}), "no redrive policy"),
+        # A DLQ needs no DLQ of its own (serverless-rules #79, cdk-nag #1629).
+        "not_applicable": Case(consumer({}) + [SOURCE_QUEUE_WITH_DLQ], "this queue is the dead-letter queue of orders"),
+        "unknown": Case(consumer({"redrivePolicy": UNKNOWN}), "redrivePolicy is not known yet"),
+    },
+    "eventbridge-target-dlq": {
+        "pass": Case([Res(TARGET, "subject", {"rule": "r", "arn": "arn:aws:sqs:us-east-1:123456789012:q",
+                                              "deadLetterConfig": {"arn": "arn:aws:sqs:us-east-1:123456789012:dlq"}})]),
+        "fail": Case([Res(TARGET, "subject", {"rule": "r", "arn": "arn:aws:sqs:us-east-1:123456789012:q"})],
+                     "no dead-letter queue"),
+        "not_applicable": Case([Res(TARGET, "subject", {"rule": "r", "arn": "x"})], "exempted (name=subject)",
+                               config={"exemptions": [{"name": "subject", "reason": "best effort", "expires": "2999-01-01"}]}),
+        "unknown": Case([Res(TARGET, "subject", {"rule": "r", "deadLetterConfig": {"arn": UNKNOWN}})],
+                        "deadLetterConfig.arn is not known yet"),
+    },
+    "lambda-esm-failure-handling": {
+        "pass": Case([Res(ESM, "subject", {"eventSourceArn": f"arn:aws:kinesis:us-east-1:{ACCOUNT}:stream/s",
+                                           "functionName": "f", "maximumRetryAttempts": 3,
+                                           "destinationConfig": {"onFailure": {"destinationArn": UNKNOWN}}},
+                         deps={"destinationConfig": ["failures"]}),
+                      Res(QUEUE, "failures", {})]),
+        "fail": Case([Res(ESM, "subject", {"eventSourceArn": f"arn:aws:dynamodb:us-east-1:{ACCOUNT}:table/t/stream/1",
+                                           "functionName": "f"})],
+                     "dynamodb mapping: no on-failure destination; unbounded retries"),
+        "not_applicable": Case([Res(ESM, "subject", {"eventSourceArn": UNKNOWN, "functionName": "f"},
+                                    deps={"eventSourceArn": ["jobs"]}), Res(QUEUE, "jobs", {})],
+                               "sqs source has no on-failure destination"),
+        "unknown": Case([Res(ESM, "subject", {"eventSourceArn": UNKNOWN, "functionName": "f"})],
+                        "eventSourceArn is not known yet"),
+    },
+    "log-group-retention": {
+        "pass": Case(subject("aws:cloudwatch/logGroup:LogGroup", {"name": "/aws/lambda/f", "retentionInDays": 30})),
+        "fail": Case(subject("aws:cloudwatch/logGroup:LogGroup", {"name": "/aws/lambda/f"}), "retentionInDays is not set"),
+        "fail_too_short": Case(subject("aws:cloudwatch/logGroup:LogGroup", {"retentionInDays": 7}),
+                               "retention 7 days is below the minimum of 30", config={"minimumRetentionDays": 30}),
+        "not_applicable": Case(subject("aws:cloudwatch/logGroup:LogGroup", {}), "exempted (name=subject)",
+                               config={"exemptions": [{"name": "subject", "reason": "audit log", "expires": "2999-01-01"}]}),
+        "unknown": Case(subject("aws:cloudwatch/logGroup:LogGroup", {"retentionInDays": UNKNOWN}), "retentionInDays"),
+    },
+    "iam-no-wildcard-action": {
+        "pass": Case([Res(ROLE, "subject", lambda_role([{"Effect": "Allow", "Action": ["sqs:SendMessage"], "Resource": "*"}]))]),
+        "fail": Case([Res(ROLE, "subject", lambda_role([])),
+                      Res(ROLE_POLICY, "extra", {"role": UNKNOWN, "policy": json.dumps({"Statement": [
+                          {"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]})}, deps={"role": ["subject"]})],
+                     "wildcard actions: s3:*"),
+        "not_applicable": Case([Res(ROLE, "subject", {"assumeRolePolicy": json.dumps({"Statement": [
+            {"Effect": "Allow", "Principal": {"Service": "states.amazonaws.com"}, "Action": "sts:AssumeRole"}]})})],
+            "not a Lambda execution role"),
+        "unknown": Case([Res(ROLE, "subject", lambda_role(None, inlinePolicies=[{"name": "p", "policy": UNKNOWN}]))],
+                        "inlinePolicies[0].policy is not known yet"),
+    },
+    "lambda-url-auth": {
+        "pass": Case(subject("aws:lambda/functionUrl:FunctionUrl", {"authorizationType": "AWS_IAM"})),
+        "fail": Case(subject("aws:lambda/functionUrl:FunctionUrl", {"authorizationType": "NONE"}), "authorizationType NONE"),
+        "not_applicable": Case(subject("aws:lambda/functionUrl:FunctionUrl", {"authorizationType": "NONE"}),
+                               "exempted (name=subject)", config={"exemptions": [
+                                   {"name": "subject", "reason": "public webhook, HMAC-signed", "expires": "2999-01-01"}]}),
+        "unknown": Case(subject("aws:lambda/functionUrl:FunctionUrl", {"authorizationType": UNKNOWN}), "authorizationType"),
+    },
+    "lambda-runtime-supported": {
+        "pass": Case(subject(FN, fn())),
+        "fail": Case(subject(FN, fn(runtime="python3.8")), "runtime python3.8 is deprecated"),
+        "not_applicable": Case(subject(FN, fn(packageType="Image", runtime=None, layers=None)), "bring their own runtime"),
+        "unknown": Case(subject(FN, fn(runtime=UNKNOWN)), "runtime is not known yet"),
+    },
+    "lambda-environment-kms": {
+        "pass": Case(subject(FN, fn(environment={"variables": {"TABLE": "t"}},
+                                    kmsKeyArn=f"arn:aws:kms:us-east-1:{ACCOUNT}:key/1"))),
+        "fail": Case(subject(FN, fn(environment={"variables": {"TABLE": "t"}})), "1 environment variable(s)"),
+        "not_applicable": Case(subject(FN, fn()), "no environment variables"),
+        "unknown": Case(subject(FN, fn(environment={"variables": {"TABLE": "t"}}, kmsKeyArn=UNKNOWN)), "kmsKeyArn"),
+    },
+    "sfn-logging-enabled": {
+        "pass": Case(subject("aws:sfn/stateMachine:StateMachine", {"loggingConfiguration": {
+            "level": "ALL", "logDestination": f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:sfn:*"}})),
+        "fail": Case(subject("aws:sfn/stateMachine:StateMachine", {"loggingConfiguration": {"level": "OFF"}}),
+                     "logging level OFF"),
+        "not_applicable": Case(subject("aws:sfn/stateMachine:StateMachine", {}), "exempted (name=subject)",
+                               config={"exemptions": [{"name": "subject", "reason": "poc", "expires": "2999-01-01"}]}),
+        "unknown": Case(subject("aws:sfn/stateMachine:StateMachine", {"loggingConfiguration": {
+            "level": "ALL", "logDestination": UNKNOWN}}), "loggingConfiguration.logDestination"),
+    },
+    "sqs-encryption": {
+        "pass": Case(subject(QUEUE, {"sqsManagedSseEnabled": True})),
+        "fail": Case(subject(QUEUE, {"sqsManagedSseEnabled": False}), "stored unencrypted"),
+        "fail_kms_required": Case(subject(QUEUE, {}), "no KMS key", config={"requireKms": True}),
+        "not_applicable": Case(subject(QUEUE, {"sqsManagedSseEnabled": False, "tags": {"data": "public"}}),
+                               "exempted (tag=data=public)",
+                               config={"exemptions": [{"tag": "data=public", "reason": "public data",
+                                                       "expires": "2999-01-01"}]}),
+        "unknown": Case(subject(QUEUE, {"kmsMasterKeyId": UNKNOWN}), "kmsMasterKeyId"),
+    },
+    "sns-encryption": {
+        "pass": Case(subject("aws:sns/topic:Topic", {"kmsMasterKeyId": "alias/aws/sns"})),
+        "fail": Case(subject("aws:sns/topic:Topic", {}), "no kmsMasterKeyId"),
+        "not_applicable": Case(subject("aws:sns/topic:Topic", {}), "exempted (name=subject)",
+                               config={"exemptions": [{"name": "subject", "reason": "public feed", "expires": "2999-01-01"}]}),
+        "unknown": Case(subject("aws:sns/topic:Topic", {"kmsMasterKeyId": UNKNOWN}), "kmsMasterKeyId"),
+    },
+    "s3-public-access-blocked": {
+        "pass": Case([Res(BUCKET, "subject", {}), Res(PAB, "pab", {
+            "bucket": UNKNOWN, "blockPublicAcls": True, "blockPublicPolicy": True, "ignorePublicAcls": True,
+            "restrictPublicBuckets": True}, deps={"bucket": ["subject"]})]),
+        "fail": Case([Res(BUCKET, "subject", {})], "no public access block"),
+        "fail_partial": Case([Res(BUCKET, "subject", {"bucket": "b"}), Res(PAB, "pab", {
+            "bucket": "b", "blockPublicAcls": True, "blockPublicPolicy": False, "ignorePublicAcls": True,
+            "restrictPublicBuckets": True})], "leaves block_public_policy off"),
+        "not_applicable": Case([Res(BUCKET, "subject", {})], "blocked for the whole account",
+                               config={"accountLevelBlock": True}),
+        "unknown": Case([Res(BUCKET, "subject", {"acl": UNKNOWN})], "acl is not known yet"),
+    },
+    "no-recursive-trigger-loop": {
+        "pass": Case([Res(FN, "subject", fn(role=UNKNOWN), deps={"role": ["role"]}),
+                      Res(ESM, "esm", {"functionName": UNKNOWN, "eventSourceArn": UNKNOWN},
+                          deps={"functionName": ["subject"], "eventSourceArn": ["in"]}),
+                      Res(QUEUE, "in", {}), Res(ROLE, "role", lambda_role([
+                          {"Effect": "Allow", "Action": "sqs:ReceiveMessage", "Resource": "*"}]))]),
+        "fail": Case([Res(FN, "subject", fn(role=UNKNOWN), deps={"role": ["role"]}),
+                      Res(ESM, "esm", {"functionName": UNKNOWN, "eventSourceArn": UNKNOWN},
+                          deps={"functionName": ["subject"], "eventSourceArn": ["in"]}),
+                      Res(QUEUE, "in", {}), Res(ROLE, "role", lambda_role([
+                          {"Effect": "Allow", "Action": ["sqs:ReceiveMessage", "sqs:SendMessage"], "Resource": "*"}]))],
+                     "sqs:SendMessage on in"),
+        "not_applicable": Case([Res(FN, "subject", fn())], "not triggered by a queue, topic, bucket or stream"),
+        "unknown": Case([Res(FN, "subject", fn(role=UNKNOWN), deps={"role": ["role"]}),
+                         Res(ESM, "esm", {"functionName": UNKNOWN, "eventSourceArn": UNKNOWN},
+                             deps={"functionName": ["subject"], "eventSourceArn": ["in"]}),
+                         Res(QUEUE, "in", {}),
+                         Res(ROLE, "role", lambda_role(None, inlinePolicies=UNKNOWN), deps={"inlinePolicies": ["in"]})],
+                        "inlinePolicies is not known yet"),
+    },
+    "no-sync-lambda-invoke": {
+        "pass": Case([Res(FN, "subject", fn(role=UNKNOWN), deps={"role": ["role"]}),
+                      Res(ROLE, "role", lambda_role([{"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": "*"}]))]),
+        "fail": Case([Res(FN, "subject", fn(role=UNKNOWN), deps={"role": ["role"]}),
+                      Res(ROLE, "role", lambda_role([{"Effect": "Allow", "Action": "lambda:Invoke*", "Resource": "*"}]))],
+                     "the role allows lambda:InvokeFunction"),
+        "not_applicable": Case([Res(FN, "subject", fn())], "the execution role is not in scope"),
+        "unknown": Case([Res(FN, "subject", fn(role=UNKNOWN), deps={"role": ["role"]}),
+                         Res(ROLE, "role", lambda_role(None, inlinePolicies=UNKNOWN))], "inlinePolicies is not known yet"),
+    },
+}

@@ -1,0 +1,114 @@
+"""Pack metadata as the CLI sees it (GetAnalyzerInfo), the example configs, and pure catalogue/adapter checks."""
+import json
+import os
+
+import jsonschema
+import pytest
+from google.protobuf import json_format
+from pulumi_policy.proxy import unknown_checking_proxy
+
+from guardrails import catalogue, exemptions
+from guardrails.adapters.engine import facts_from_engine
+from guardrails.helpers import parse_layer_arn
+from guardrails.model import Enforcement, Unknown
+from tests.policies.conftest import POLICIES
+from tools.analyzer_client import UNKNOWN, apply_schema_defaults
+
+MANDATORY = ["api-authorizer-required", "api-custom-domain-tls", "apigateway-stage-tracing", "code-signing-config-enforce",
+             "iam-permissions-boundary", "lambda-code-signing", "lambda-required-layer", "lambda-tracing-active",
+             "required-tags", "sfn-tracing-enabled"]
+ADVISORY = ["eventbridge-target-dlq", "iam-no-wildcard-action", "lambda-async-failure-destination",
+            "lambda-environment-kms", "lambda-esm-failure-handling", "lambda-reserved-concurrency",
+            "lambda-runtime-supported", "lambda-url-auth", "log-group-retention", "no-recursive-trigger-loop",
+            "no-sync-lambda-invoke", "s3-public-access-blocked", "sfn-logging-enabled", "sns-encryption",
+            "sqs-encryption", "sqs-redrive-policy"]
+STACK = ["api-authorizer-required", "eventbridge-target-dlq", "iam-no-wildcard-action",
+         "lambda-async-failure-destination", "lambda-esm-failure-handling", "no-recursive-trigger-loop",
+         "no-sync-lambda-invoke", "s3-public-access-blocked", "sqs-redrive-policy"]
+
+
+def test_pack_info_names_levels_severities_and_types(pack):
+    info = pack.info()
+    assert info.name == "serverless-governance"
+    policies = {p.name: p for p in info.policies}
+    assert sorted(policies) == sorted(MANDATORY + ADVISORY)
+    levels = {name: json_format.MessageToDict(p)["enforcementLevel"] if p.enforcementLevel else "ADVISORY"
+              for name, p in policies.items()}
+    assert sorted(n for n, level in levels.items() if level == "MANDATORY") == MANDATORY
+    stack = sorted(n for n, p in policies.items() if p.policy_type == 2)  # POLICY_TYPE_STACK
+    assert stack == STACK
+    for name, policy in policies.items():
+        rule = catalogue.get(name)
+        assert policy.description == rule.title
+        assert policy.severity == {"low": 1, "medium": 2, "high": 3, "critical": 4}[rule.severity.value]
+        assert policy.remediation_steps == rule.remediation
+        schema = json_format.MessageToDict(policy.configSchema.properties)
+        assert sorted(schema) == sorted([*rule.parameters.get("properties", {}), "exemptions"])
+        assert schema["exemptions"]["default"] == []
+
+
+def test_rule_metadata_is_complete():
+    for rule in catalogue.RULES.values():
+        assert rule.rationale and rule.remediation and rule.references, rule.id
+        assert (rule.enforcement == Enforcement.MANDATORY) == (rule.id in MANDATORY)
+        jsonschema.Draft7Validator.check_schema(rule.parameters)
+
+
+@pytest.mark.parametrize("env", ["dev", "prod"])
+def test_example_configs_validate_against_the_schemas(pack, env):
+    with open(os.path.join(POLICIES, f"config.{env}.json")) as handle:
+        config = json.load(handle)
+    effective = apply_schema_defaults(pack.info(), config)
+    schemas = {p.name: json_format.MessageToDict(p.configSchema) for p in pack.info().policies}
+    for name, entry in effective.items():
+        props = {k: v for k, v in entry.items() if k != "enforcementLevel"}
+        jsonschema.validate(props, {"type": "object", **schemas[name], "additionalProperties": False})
+        catalogue.resolve_parameters(catalogue.get(name), props, ignore=("exemptions",))
+    assert effective["code-signing-config-enforce"]["allowWarn"] is (env == "dev")
+    pack.configure(config)  # the real pack accepts it
+
+
+def test_layer_arns_parse_in_every_partition_and_compare_as_integers():
+    assert parse_layer_arn("arn:aws-cn:lambda:cn-north-1:123456789012:layer:l:10") == (
+        "arn:aws-cn:lambda:cn-north-1:123456789012:layer:l", 10)
+    assert parse_layer_arn("arn:aws-us-gov:lambda:us-gov-west-1:123456789012:layer:l") == (
+        "arn:aws-us-gov:lambda:us-gov-west-1:123456789012:layer:l", None)
+    assert parse_layer_arn("arn:aws:lambda:us-east-1:123456789012:function:l") is None
+
+
+def test_parameter_errors_name_rule_key_value_and_what_is_allowed():
+    rule = catalogue.get("code-signing-config-enforce")
+    with pytest.raises(catalogue.ParameterError) as error:
+        catalogue.resolve_parameters(rule, {"allowWarn": "yes"})
+    assert str(error.value) == "rule code-signing-config-enforce: parameter allowWarn='yes' is invalid: expected a boolean"
+    with pytest.raises(catalogue.ParameterError) as error:
+        catalogue.resolve_parameters(rule, {"allowwarn": True})
+    assert str(error.value) == "rule code-signing-config-enforce: unknown parameter(s) allowwarn; allowed: allowWarn"
+    tls = catalogue.get("api-custom-domain-tls")
+    with pytest.raises(catalogue.ParameterError) as error:
+        catalogue.resolve_parameters(tls, {"allowedSecurityPolicies": ["TLS_1_2", "TLS_1_0"]})
+    assert str(error.value) == ("rule api-custom-domain-tls: parameter allowedSecurityPolicies[1]='TLS_1_0' is invalid: "
+                                "'TLS_1_0' is never allowed")
+
+
+def test_exemption_errors():
+    with pytest.raises(exemptions.ExemptionError) as error:
+        exemptions.parse("sns-encryption", [{"name": "a", "tag": "b", "reason": "r", "expires": "2030-01-01"}])
+    assert str(error.value) == "rule sns-encryption: exemptions[0]: give exactly one of urn, name or tag (got name, tag)"
+    with pytest.raises(exemptions.ExemptionError) as error:
+        exemptions.parse("sns-encryption", [{"name": "a", "reason": "r", "expires": "soon"}])
+    assert str(error.value) == ("rule sns-encryption: exemptions[0]: expires='soon' is invalid: "
+                                "expected a date YYYY-MM-DD")
+
+
+def test_engine_adapter_reads_runtime_proxies_and_sentinels_alike():
+    props = {"layers": [UNKNOWN, "arn:aws:lambda:us-east-1:123456789012:layer:l:3"], "tracingConfig": {"mode": UNKNOWN},
+             "reservedConcurrentExecutions": 5.0, "tags": {"a": "b"}}
+    for source in (props, unknown_checking_proxy(json.loads(json.dumps(props)))):
+        facts = facts_from_engine("aws:lambda/function:Function", source, "urn:x", "fn",
+                                  provider_props={"defaultTags": {"tags": {"c": "d", "a": "default"}}})
+        assert isinstance(facts.layers[0], Unknown) and facts.layers[0].what == "layers[0]"
+        assert facts.layers[1] == "arn:aws:lambda:us-east-1:123456789012:layer:l:3"
+        assert isinstance(facts.tracing_mode, Unknown) and facts.tracing_mode.what == "tracingConfig.mode"
+        assert facts.reserved_concurrency == 5 and isinstance(facts.reserved_concurrency, int)
+        assert facts.resource.tags == {"a": "b", "c": "d"}

@@ -1,0 +1,264 @@
+"""A small client for a Pulumi policy pack, speaking the Analyzer gRPC protocol the Pulumi CLI speaks.
+
+It starts the pack as the CLI does (``python __main__.py`` in the pack directory; the pack prints its port on
+stdout), then drives it: ``info()`` (GetAnalyzerInfo), ``configure()`` (Configure, with schema defaults applied
+as the CLI applies them), ``analyze()`` per resource and ``analyze_stack()`` once.
+
+Usage::
+
+    with AnalyzerClient.start("policies") as pack:
+        pack.configure({"lambda-required-layer": {"enforcementLevel": "mandatory", "minimumLayerVersion": 9}})
+        result = pack.analyze("aws:lambda/function:Function", {"runtime": "python3.12"}, urn=..., name="fn")
+        for d in result.diagnostics: print(d.policy, d.enforcement, d.message)
+
+Used by the policy tests and by the offline preview (``tools/preview.py``).
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Mapping, Optional, Sequence
+
+import grpc
+from google.protobuf import empty_pb2, json_format, struct_pb2
+from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
+
+UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"  # the engine's "unknown string" sentinel, as sent at preview
+
+_ENFORCEMENT_TO_PROTO = {
+    "advisory": analyzer_pb2.ADVISORY,
+    "mandatory": analyzer_pb2.MANDATORY,
+    "remediate": analyzer_pb2.REMEDIATE,
+    "disabled": analyzer_pb2.DISABLED,
+}
+_PROTO_TO_ENFORCEMENT = {v: k for k, v in _ENFORCEMENT_TO_PROTO.items()}
+_PROTO_TO_SEVERITY = {
+    analyzer_pb2.POLICY_SEVERITY_UNSPECIFIED: "",
+    analyzer_pb2.POLICY_SEVERITY_LOW: "low",
+    analyzer_pb2.POLICY_SEVERITY_MEDIUM: "medium",
+    analyzer_pb2.POLICY_SEVERITY_HIGH: "high",
+    analyzer_pb2.POLICY_SEVERITY_CRITICAL: "critical",
+}
+_MAX_MESSAGE = 400 * 1024 * 1024  # the pack's own server limit
+
+
+class AnalyzerError(RuntimeError):
+    """The pack could not be started or answered with an error."""
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    policy: str
+    message: str
+    enforcement: str  # "advisory" | "mandatory" | ...
+    severity: str  # "low" | ... | "" when the policy has none
+    urn: str  # the subject for stack policies; "" for resource policies (the request's resource)
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class NotApplicable:
+    policy: str
+    reason: str
+
+
+@dataclass
+class AnalyzeResult:
+    diagnostics: list = field(default_factory=list)
+    not_applicable: list = field(default_factory=list)
+
+    def for_policy(self, policy: str) -> "AnalyzeResult":
+        return AnalyzeResult(
+            [d for d in self.diagnostics if d.policy == policy],
+            [n for n in self.not_applicable if n.policy == policy],
+        )
+
+
+@dataclass(frozen=True)
+class StackResource:
+    """One resource of an AnalyzeStack request (inputs at preview, with their property dependencies)."""
+
+    type: str
+    name: str
+    urn: str
+    props: Mapping[str, Any]
+    parent: str = ""
+    dependencies: Sequence[str] = ()
+    property_dependencies: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    provider: Optional["Provider"] = None
+
+
+@dataclass(frozen=True)
+class Provider:
+    type: str  # "pulumi:providers:aws"
+    name: str
+    urn: str
+    props: Mapping[str, Any] = field(default_factory=dict)
+
+
+def _struct(props: Mapping[str, Any]) -> struct_pb2.Struct:
+    struct = struct_pb2.Struct()
+    json_format.ParseDict(dict(props), struct)
+    return struct
+
+
+def apply_schema_defaults(info: analyzer_pb2.AnalyzerInfo, config: Mapping[str, Any]) -> dict:
+    """Return ``config`` with each policy's schema defaults filled in, as the Pulumi CLI does.
+
+    ``config`` maps policy name -> enforcement level string or ``{"enforcementLevel": ..., prop: value}``.
+    Every policy of the pack gets an entry so its defaults reach it even when the config does not name it.
+    """
+    result: dict = {}
+    for policy in info.policies:
+        raw = config.get(policy.name, {})
+        entry = {"enforcementLevel": raw} if isinstance(raw, str) else dict(raw)
+        schema = json_format.MessageToDict(policy.configSchema.properties)
+        for key, prop in schema.items():
+            if key not in entry and isinstance(prop, Mapping) and "default" in prop:
+                entry[key] = prop["default"]
+        result[policy.name] = entry
+    unknown = sorted(set(config) - {p.name for p in info.policies})
+    if unknown:
+        raise AnalyzerError(f"policy config names policies the pack does not have: {', '.join(unknown)}")
+    return result
+
+
+class AnalyzerClient:
+    """A running policy pack process and a gRPC stub to it. Use as a context manager, or call ``close()``."""
+
+    def __init__(self, process: subprocess.Popen, port: int) -> None:
+        self.process = process
+        self.port = port
+        self.channel = grpc.insecure_channel(
+            f"127.0.0.1:{port}",
+            options=[("grpc.max_receive_message_length", _MAX_MESSAGE), ("grpc.max_send_message_length", _MAX_MESSAGE)],
+        )
+        self.stub = analyzer_pb2_grpc.AnalyzerStub(self.channel)
+        self._info: Optional[analyzer_pb2.AnalyzerInfo] = None
+
+    # -- life cycle ------------------------------------------------------------------------------------------
+    @classmethod
+    def start(cls, pack_dir: str, python: str = sys.executable, timeout: float = 30.0,
+              env: Optional[Mapping[str, str]] = None) -> "AnalyzerClient":
+        """Start ``python __main__.py`` in ``pack_dir`` and connect to the port it prints."""
+        main = os.path.join(pack_dir, "__main__.py")
+        if not os.path.isfile(main):
+            raise AnalyzerError(f"no policy pack at {pack_dir!r}: {main} does not exist")
+        process = subprocess.Popen(
+            [python, "__main__.py"], cwd=pack_dir, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            env={**os.environ, **(env or {})},
+        )
+        port_line: list = []
+        reader = threading.Thread(target=lambda: port_line.append(process.stdout.readline()), daemon=True)
+        reader.start()
+        reader.join(timeout)
+        line = port_line[0].strip() if port_line else b""
+        if not line.isdigit():
+            process.kill()
+            _, err = process.communicate(timeout=10)
+            raise AnalyzerError(
+                f"policy pack in {pack_dir!r} did not print its port within {timeout}s "
+                f"(got {line!r}); stderr:\n{err.decode(errors='replace')[-4000:]}"
+            )
+        client = cls(process, int(line))
+        grpc.channel_ready_future(client.channel).result(timeout=timeout)
+        return client
+
+    def close(self) -> None:
+        self.channel.close()
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+        for stream in (self.process.stdout, self.process.stderr):
+            if stream is not None:
+                stream.close()
+
+    def __enter__(self) -> "AnalyzerClient":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # -- RPCs ------------------------------------------------------------------------------------------------
+    def info(self) -> analyzer_pb2.AnalyzerInfo:
+        if self._info is None:
+            self._info = self.stub.GetAnalyzerInfo(empty_pb2.Empty())
+        return self._info
+
+    def plugin_version(self) -> str:
+        return self.stub.GetPluginInfo(empty_pb2.Empty()).version
+
+    def configure(self, config: Mapping[str, Any], apply_defaults: bool = True) -> dict:
+        """Send the pack config (policy name -> level or object). Returns what was sent."""
+        effective = apply_schema_defaults(self.info(), config) if apply_defaults else {
+            k: ({"enforcementLevel": v} if isinstance(v, str) else dict(v)) for k, v in config.items()
+        }
+        request = analyzer_pb2.ConfigureAnalyzerRequest()
+        for name, entry in effective.items():
+            entry = dict(entry)
+            policy_config = analyzer_pb2.PolicyConfig()
+            level = entry.pop("enforcementLevel", None)
+            if level is not None:
+                if level not in _ENFORCEMENT_TO_PROTO:
+                    raise AnalyzerError(
+                        f"policy {name!r}: enforcementLevel {level!r} is not one of {sorted(_ENFORCEMENT_TO_PROTO)}"
+                    )
+                policy_config.enforcementLevel = _ENFORCEMENT_TO_PROTO[level]
+            else:
+                # The CLI always sends a level: the one the pack declared for the policy.
+                policy_config.enforcementLevel = next(
+                    p.enforcementLevel for p in self.info().policies if p.name == name
+                )
+            policy_config.properties.update(entry)
+            request.policyConfig[name].CopyFrom(policy_config)
+        self.stub.Configure(request)
+        return effective
+
+    def analyze(self, type_: str, props: Mapping[str, Any], urn: str, name: str,
+                provider: Optional[Provider] = None, parent: str = "") -> AnalyzeResult:
+        request = analyzer_pb2.AnalyzeRequest(type=type_, properties=_struct(props), urn=urn, name=name)
+        if parent:
+            request.options.parent = parent
+        if provider is not None:
+            request.provider.CopyFrom(self._provider(provider))
+        return self._result(self.stub.Analyze(request))
+
+    def analyze_stack(self, resources: Iterable[StackResource]) -> AnalyzeResult:
+        request = analyzer_pb2.AnalyzeStackRequest()
+        for r in resources:
+            item = request.resources.add()
+            item.type, item.name, item.urn, item.parent = r.type, r.name, r.urn, r.parent
+            item.properties.CopyFrom(_struct(r.props))
+            item.dependencies.extend(r.dependencies)
+            for key, urns in r.property_dependencies.items():
+                item.propertyDependencies[key].urns.extend(urns)
+            if r.provider is not None:
+                item.provider.CopyFrom(self._provider(r.provider))
+        return self._result(self.stub.AnalyzeStack(request))
+
+    # -- helpers ---------------------------------------------------------------------------------------------
+    @staticmethod
+    def _provider(provider: Provider) -> analyzer_pb2.AnalyzerProviderResource:
+        return analyzer_pb2.AnalyzerProviderResource(
+            type=provider.type, name=provider.name, urn=provider.urn, properties=_struct(provider.props)
+        )
+
+    @staticmethod
+    def _result(response: analyzer_pb2.AnalyzeResponse) -> AnalyzeResult:
+        return AnalyzeResult(
+            [
+                Diagnostic(
+                    policy=d.policyName, message=d.message, enforcement=_PROTO_TO_ENFORCEMENT.get(d.enforcementLevel, ""),
+                    severity=_PROTO_TO_SEVERITY.get(d.severity, ""), urn=d.urn, description=d.description,
+                )
+                for d in response.diagnostics
+            ],
+            [NotApplicable(n.policy_name, n.reason) for n in response.not_applicable],
+        )
