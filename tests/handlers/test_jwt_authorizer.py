@@ -1,0 +1,519 @@
+"""The company JWT authorizer, with RSA keys generated here and a JWKS served by an injected fetcher.
+
+One test serves the JWKS from a real HTTP server on 127.0.0.1 to prove the default fetcher and the Lambda entry
+point work end to end.
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import http.server
+import io
+import json
+import threading
+import time
+from dataclasses import dataclass
+
+import jwt
+import pytest
+from company_observability import logger
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from jwt.algorithms import RSAAlgorithm
+
+from handlers.jwt_authorizer import app
+from handlers.jwt_authorizer.jwks import JwksCache, JwksError, fetch_jwks, parse_signing_keys
+
+ISSUER = "https://login.example.com/"
+AUDIENCE = "orders-api"
+REGION_ACCOUNT = "arn:aws:execute-api:us-east-1:123456789012"
+REST_METHOD_ARN = f"{REGION_ACCOUNT}:a1b2c3d4e5/Prod/POST/orders"
+WS_METHOD_ARN = f"{REGION_ACCOUNT}:w1s2o3c4k5/dev/$connect"
+HTTP_ROUTE_ARN = f"{REGION_ACCOUNT}:h1t2t3p4a5/$default/POST/orders"
+
+
+def _private_key(bits: int = 2048) -> rsa.RSAPrivateKey:
+    return rsa.generate_private_key(public_exponent=65537, key_size=bits)
+
+
+KEY_1 = _private_key()
+KEY_2 = _private_key()  # the issuer's next key (rotation)
+ATTACKER_KEY = _private_key()  # never published
+
+
+def jwk(private_key: rsa.RSAPrivateKey, kid: str, **extra) -> dict:
+    public = RSAAlgorithm.to_jwk(private_key.public_key(), as_dict=True)
+    return {**public, "kid": kid, "use": "sig", "alg": "RS256", **extra}
+
+
+def claims(**overrides) -> dict:
+    now = int(time.time())
+    base = {"iss": ISSUER, "aud": AUDIENCE, "sub": "user-42", "exp": now + 300, "nbf": now - 10, "iat": now - 10,
+            "scope": "orders:write orders:read", "email": "secret-person@example.com"}
+    base.update(overrides)
+    return {k: v for k, v in base.items() if v is not None}
+
+
+def token(key=KEY_1, kid: str | None = "k1", **claim_overrides) -> str:
+    headers = {"kid": kid} if kid is not None else {}
+    return jwt.encode(claims(**claim_overrides), key, algorithm="RS256", headers=headers)
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def hand_made_token(header: dict, payload: dict, signature: bytes = b"") -> tuple[str, str]:
+    signing_input = f"{_b64(json.dumps(header).encode())}.{_b64(json.dumps(payload).encode())}"
+    return signing_input, f"{signing_input}.{_b64(signature)}"
+
+
+class FakeFetcher:
+    """Serves a JWKS document from memory and counts downloads."""
+
+    def __init__(self, *keys: dict) -> None:
+        self.document = {"keys": list(keys)}
+        self.calls: list[str] = []
+        self.error: Exception | None = None
+
+    def __call__(self, url: str) -> dict:
+        self.calls.append(url)
+        if self.error is not None:
+            raise self.error
+        return json.loads(json.dumps(self.document))  # a fresh copy, as a download would be
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def make_authorizer(fetcher: FakeFetcher, clock: FakeClock | None = None, **settings) -> app.Authorizer:
+    config = app.Settings(issuer=ISSUER, audiences=(AUDIENCE,), jwks_url=ISSUER + ".well-known/jwks.json", **settings)
+    cache = JwksCache(config.jwks_url, fetcher=fetcher, ttl_seconds=config.cache_ttl_seconds,
+                      min_refresh_interval=config.min_refresh_seconds, clock=clock or FakeClock())
+    return app.Authorizer(config, cache=cache)
+
+
+# -- events, as API Gateway sends them -------------------------------------------------------------------------
+
+
+def rest_token_event(value: str | None) -> dict:
+    event = {"type": "TOKEN", "methodArn": REST_METHOD_ARN}
+    if value is not None:
+        event["authorizationToken"] = f"Bearer {value}"
+    return event
+
+
+def rest_request_event(value: str | None) -> dict:
+    headers = {"content-type": "application/json"}
+    if value is not None:
+        headers["authorization"] = f"Bearer {value}"
+    return {"type": "REQUEST", "methodArn": REST_METHOD_ARN, "resource": "/orders", "path": "/orders",
+            "httpMethod": "POST", "headers": headers, "queryStringParameters": {},
+            "requestContext": {"stage": "Prod", "resourcePath": "/orders", "httpMethod": "POST"}}
+
+
+def http_event(value: str | None) -> dict:
+    headers = {"content-type": "application/json"}
+    if value is not None:
+        headers["authorization"] = f"Bearer {value}"
+    return {"version": "2.0", "type": "REQUEST", "routeArn": HTTP_ROUTE_ARN,
+            "identitySource": [f"Bearer {value}"] if value else [], "routeKey": "POST /orders",
+            "rawPath": "/orders", "headers": headers,
+            "requestContext": {"http": {"method": "POST", "path": "/orders"}, "stage": "$default"}}
+
+
+def websocket_event(value: str | None, via: str = "query") -> dict:
+    event = {"type": "REQUEST", "methodArn": WS_METHOD_ARN, "headers": {"Host": "w1s2o3c4k5.execute-api"},
+             "queryStringParameters": {},
+             "requestContext": {"routeKey": "$connect", "eventType": "CONNECT", "connectionId": "Abc123=",
+                                "stage": "dev"}}
+    if value is not None and via == "query":
+        event["queryStringParameters"] = {"token": value}
+    if value is not None and via == "protocol":
+        event["headers"]["Sec-WebSocket-Protocol"] = f"orders.v1, {value}"
+    return event
+
+
+CONTEXT = {"sub": "user-42", "iss": ISSUER, "scope": "orders:write orders:read"}
+
+
+def policy(effect: str, resource: str, principal: str, context: dict | None = None) -> dict:
+    response = {"principalId": principal,
+                "policyDocument": {"Version": "2012-10-17", "Statement": [
+                    {"Action": "execute-api:Invoke", "Effect": effect, "Resource": resource}]}}
+    if context is not None:
+        response["context"] = context
+    return response
+
+
+REST_ALLOW = policy("Allow", f"{REGION_ACCOUNT}:a1b2c3d4e5/Prod/*", "user-42", CONTEXT)
+REST_DENY = policy("Deny", f"{REGION_ACCOUNT}:a1b2c3d4e5/Prod/*", "anonymous")
+WS_ALLOW = policy("Allow", f"{REGION_ACCOUNT}:w1s2o3c4k5/dev/*", "user-42", CONTEXT)
+WS_DENY = policy("Deny", f"{REGION_ACCOUNT}:w1s2o3c4k5/dev/*", "anonymous")
+HTTP_ALLOW = {"isAuthorized": True, "context": CONTEXT}
+HTTP_DENY = {"isAuthorized": False}
+
+FORMATS = {
+    "rest-token": (rest_token_event, REST_ALLOW, REST_DENY),
+    "rest-request": (rest_request_event, REST_ALLOW, REST_DENY),
+    "http-v2": (http_event, HTTP_ALLOW, HTTP_DENY),
+    "websocket-query": (websocket_event, WS_ALLOW, WS_DENY),
+    "websocket-protocol": (lambda v: websocket_event(v, via="protocol"), WS_ALLOW, WS_DENY),
+}
+
+
+@pytest.fixture
+def fetcher() -> FakeFetcher:
+    return FakeFetcher(jwk(KEY_1, "k1"))
+
+
+# -- allow -----------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", list(FORMATS))
+def test_valid_token_is_allowed_in_every_format(fmt, fetcher):
+    make_event, allowed, _ = FORMATS[fmt]
+    assert make_authorizer(fetcher).authorize(make_event(token())) == allowed
+    assert fetcher.calls == [ISSUER + ".well-known/jwks.json"]
+
+
+def test_format_is_detected_from_the_event():
+    assert app.detect_format(rest_token_event("x")) == "rest"
+    assert app.detect_format(rest_request_event("x")) == "rest"
+    assert app.detect_format(http_event("x")) == "http"
+    assert app.detect_format(websocket_event("x")) == "websocket"
+    assert app.detect_format({"requestContext": "not a mapping"}) == "rest"
+
+
+def test_scp_list_claim_counts_as_scopes(fetcher):
+    authorizer = make_authorizer(fetcher, required_scopes=("orders:write",))
+    response = authorizer.authorize(http_event(token(scope=None, scp=["orders:write"])))
+    assert response == {"isAuthorized": True, "context": {"sub": "user-42", "iss": ISSUER, "scope": "orders:write"}}
+
+
+def test_leeway_accepts_a_token_expired_within_the_skew(fetcher):
+    expired_10s_ago = token(exp=int(time.time()) - 10)
+    assert make_authorizer(fetcher).authorize(http_event(expired_10s_ago)) == HTTP_DENY
+    assert make_authorizer(fetcher, leeway_seconds=60).authorize(http_event(expired_10s_ago)) == HTTP_ALLOW
+
+
+def test_any_listed_audience_is_accepted(fetcher):
+    config = app.Settings(issuer=ISSUER, audiences=("billing-api", AUDIENCE), jwks_url="https://x/jwks.json")
+    authorizer = app.Authorizer(config, fetcher=fetcher)
+    assert authorizer.authorize(http_event(token())) == HTTP_ALLOW
+    assert authorizer.authorize(http_event(token(aud="shipping-api"))) == HTTP_DENY
+
+
+# -- deny: every case from the issue, in every format ------------------------------------------------------------
+
+
+def _hs256_with_public_key() -> str:
+    public_pem = KEY_1.public_key().public_bytes(serialization.Encoding.PEM,
+                                                 serialization.PublicFormat.SubjectPublicKeyInfo)
+    signing_input, _ = hand_made_token({"alg": "HS256", "typ": "JWT", "kid": "k1"}, claims())
+    signature = hmac.new(public_pem, signing_input.encode(), hashlib.sha256).digest()
+    return f"{signing_input}.{_b64(signature)}"
+
+
+def _bad_signature() -> str:
+    # Signed by a key the issuer never published, but claiming the issuer's kid.
+    return token(key=ATTACKER_KEY, kid="k1")
+
+
+def _tampered_payload() -> str:
+    header, _, signature = token().split(".")
+    forged = _b64(json.dumps(claims(sub="admin")).encode())
+    return f"{header}.{forged}.{signature}"
+
+
+BAD_TOKENS = {
+    "expired": lambda: token(exp=int(time.time()) - 60),
+    "not-yet-valid": lambda: token(nbf=int(time.time()) + 600),
+    "wrong-issuer": lambda: token(iss="https://evil.example.com/"),
+    "wrong-audience": lambda: token(aud="someone-else"),
+    "bad-signature": _bad_signature,
+    "tampered-payload": _tampered_payload,
+    "alg-none": lambda: hand_made_token({"alg": "none", "typ": "JWT", "kid": "k1"}, claims())[1],
+    "alg-none-no-signature-segment": lambda: hand_made_token({"alg": "none", "kid": "k1"}, claims())[0] + ".",
+    "hs256-signed-with-public-key": _hs256_with_public_key,
+    "malformed-two-segments": lambda: "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0",
+    "malformed-garbage": lambda: "not-a-jwt-at-all",
+    "malformed-bad-base64-header": lambda: "%%%.eyJzdWIiOiJ4In0.c2ln",
+    "malformed-header-not-json": lambda: f"{_b64(b'[1,2')}.{_b64(b'{}')}.c2ln",
+    "unknown-kid": lambda: token(kid="k-unknown"),
+    "no-kid": lambda: token(kid=None),
+    "missing-exp": lambda: token(exp=None),
+    "missing-sub": lambda: token(sub=None),
+    "empty-sub": lambda: token(sub=""),
+    "numeric-sub": lambda: token(sub=42),
+    "missing-aud": lambda: token(aud=None),
+    "missing-token": lambda: None,
+}
+
+
+@pytest.mark.parametrize("fmt", list(FORMATS))
+@pytest.mark.parametrize("case", list(BAD_TOKENS))
+def test_bad_tokens_are_denied_in_every_format(case, fmt, fetcher):
+    make_event, _, denied = FORMATS[fmt]
+    assert make_authorizer(fetcher).authorize(make_event(BAD_TOKENS[case]())) == denied
+
+
+@pytest.mark.parametrize("value", ["", "Bearer", "Bearer ", "Basic dXNlcjpwYXNz", "Bearer a b", "bearer  "])
+def test_authorization_values_without_a_bearer_token_are_denied(value, fetcher):
+    event = {"type": "TOKEN", "methodArn": REST_METHOD_ARN, "authorizationToken": value}
+    assert make_authorizer(fetcher).authorize(event) == REST_DENY
+    assert fetcher.calls == []  # nothing to verify: the JWKS is not even fetched
+
+
+def test_missing_required_scope_is_denied(fetcher):
+    authorizer = make_authorizer(fetcher, required_scopes=("orders:write", "orders:admin"))
+    assert authorizer.authorize(rest_token_event(token())) == REST_DENY
+
+
+def test_websocket_protocol_header_without_a_jwt_is_denied(fetcher):
+    event = websocket_event(None)
+    event["headers"]["Sec-WebSocket-Protocol"] = "orders.v1, chat"
+    assert make_authorizer(fetcher).authorize(event) == WS_DENY
+
+
+def test_unrecognised_event_gets_an_iam_deny_for_everything(fetcher):
+    assert make_authorizer(fetcher).authorize({"foo": "bar"}) == policy("Deny", "*", "anonymous")
+
+
+def test_disallowed_algorithms_never_fetch_keys(fetcher):
+    authorizer = make_authorizer(fetcher)
+    authorizer.authorize(rest_token_event(BAD_TOKENS["alg-none"]()))
+    authorizer.authorize(rest_token_event(_hs256_with_public_key()))
+    assert fetcher.calls == []
+
+
+# -- JWKS cache: TTL, rotation, outages --------------------------------------------------------------------------
+
+
+def test_jwks_is_cached_for_the_ttl_then_refetched(fetcher):
+    clock = FakeClock()
+    authorizer = make_authorizer(fetcher, clock, cache_ttl_seconds=300)
+    for _ in range(3):
+        assert authorizer.authorize(http_event(token())) == HTTP_ALLOW
+    assert len(fetcher.calls) == 1
+    clock.now += 299
+    assert authorizer.authorize(http_event(token())) == HTTP_ALLOW
+    assert len(fetcher.calls) == 1
+    clock.now += 1
+    assert authorizer.authorize(http_event(token())) == HTTP_ALLOW
+    assert len(fetcher.calls) == 2
+
+
+def test_key_rotation_refreshes_once_on_an_unknown_kid(fetcher):
+    clock = FakeClock()
+    authorizer = make_authorizer(fetcher, clock, cache_ttl_seconds=300, min_refresh_seconds=30)
+    assert authorizer.authorize(http_event(token())) == HTTP_ALLOW
+    # A minute later (within the TTL) the issuer signs with its next key and retires the old one.
+    fetcher.document = {"keys": [jwk(KEY_2, "k2")]}
+    clock.now += 60
+    assert authorizer.authorize(http_event(token(key=KEY_2, kid="k2"))) == HTTP_ALLOW
+    assert len(fetcher.calls) == 2
+    assert authorizer.authorize(http_event(token())) == HTTP_DENY  # k1 is gone from the refreshed set
+    assert authorizer.authorize(http_event(token(key=KEY_2, kid="k2"))) == HTTP_ALLOW
+    assert len(fetcher.calls) == 2
+
+
+def test_unknown_kids_cannot_force_a_download_per_request(fetcher):
+    clock = FakeClock()
+    authorizer = make_authorizer(fetcher, clock, min_refresh_seconds=30)
+    assert authorizer.authorize(http_event(token())) == HTTP_ALLOW
+    for i in range(5):
+        assert authorizer.authorize(http_event(token(kid=f"made-up-{i}"))) == HTTP_DENY
+    assert len(fetcher.calls) == 1  # the first fetch was just now: no refresh within 30 s
+    clock.now += 30
+    assert authorizer.authorize(http_event(token(kid="made-up-again"))) == HTTP_DENY
+    assert len(fetcher.calls) == 2
+
+
+def test_stale_keys_are_used_while_the_issuer_is_unreachable(fetcher):
+    clock = FakeClock()
+    authorizer = make_authorizer(fetcher, clock, cache_ttl_seconds=300)
+    assert authorizer.authorize(http_event(token())) == HTTP_ALLOW
+    fetcher.error = JwksError("connection refused")
+    clock.now += 400
+    assert authorizer.authorize(http_event(token())) == HTTP_ALLOW
+    assert len(fetcher.calls) == 2
+    fetcher.error = None
+    clock.now += 30  # the next refresh attempt is allowed again and succeeds
+    assert authorizer.authorize(http_event(token())) == HTTP_ALLOW
+    assert len(fetcher.calls) == 3
+
+
+def test_no_keys_at_all_is_a_deny(fetcher):
+    fetcher.error = TimeoutError("timed out")
+    assert make_authorizer(fetcher).authorize(rest_token_event(token())) == REST_DENY
+
+
+def test_only_rs256_signing_keys_of_2048_bits_or_more_are_kept():
+    short = _private_key(1024)
+    keys = parse_signing_keys({"keys": [
+        jwk(KEY_1, "good"),
+        {k: v for k, v in jwk(KEY_2, "no-alg-no-use").items() if k not in ("alg", "use")},
+        jwk(KEY_2, "encryption", use="enc"),
+        jwk(KEY_2, "ps256", alg="PS256"),
+        jwk(short, "short"),
+        {"kty": "oct", "kid": "hmac", "k": "c2VjcmV0"},
+        {"kty": "RSA", "kid": "broken", "n": "AQAB"},
+        {"kty": "RSA", "n": "AQAB", "e": "AQAB"},  # no kid
+    ]})
+    assert sorted(keys) == ["good", "no-alg-no-use"]
+
+
+@pytest.mark.parametrize("document", [{}, {"keys": "nope"}, ["keys"]])
+def test_a_document_that_is_not_a_jwks_is_refused(document):
+    with pytest.raises(JwksError, match="JWKS document has no 'keys' list"):
+        parse_signing_keys(document)
+
+
+def test_default_fetcher_refuses_plain_http_to_a_remote_host():
+    with pytest.raises(JwksError, match=r"JWKS URL 'http://login.example.com/jwks.json' must use https"):
+        fetch_jwks("http://login.example.com/jwks.json")
+
+
+# -- settings --------------------------------------------------------------------------------------------------
+
+
+def test_settings_from_env():
+    settings = app.Settings.from_env({
+        "JWT_ISSUER": "https://login.example.com/", "JWT_AUDIENCE": "orders-api, billing-api",
+        "JWT_LEEWAY_SECONDS": "30", "JWT_REQUIRED_SCOPES": "orders:read  orders:write"})
+    assert settings == app.Settings(
+        issuer="https://login.example.com/", audiences=("orders-api", "billing-api"),
+        jwks_url="https://login.example.com/.well-known/jwks.json", leeway_seconds=30.0,
+        required_scopes=("orders:read", "orders:write"), cache_ttl_seconds=300.0, min_refresh_seconds=30.0)
+    explicit = app.Settings.from_env({"JWT_ISSUER": "https://i", "JWT_AUDIENCE": "a",
+                                      "JWKS_URL": "https://keys.example.com/k.json"})
+    assert explicit.jwks_url == "https://keys.example.com/k.json"
+
+
+@pytest.mark.parametrize("env, message", [
+    ({"JWT_AUDIENCE": "a"}, "environment variable JWT_ISSUER is required"),
+    ({"JWT_ISSUER": "https://i", "JWT_AUDIENCE": " , "}, "environment variable JWT_AUDIENCE is required"),
+    ({"JWT_ISSUER": "https://i", "JWT_AUDIENCE": "a", "JWT_LEEWAY_SECONDS": "-5"},
+     "environment variable JWT_LEEWAY_SECONDS='-5' must be a number of seconds >= 0"),
+    ({"JWT_ISSUER": "https://i", "JWT_AUDIENCE": "a", "JWKS_CACHE_TTL_SECONDS": "soon"},
+     "environment variable JWKS_CACHE_TTL_SECONDS='soon' must be a number of seconds >= 0"),
+])
+def test_bad_settings_name_the_variable(env, message):
+    with pytest.raises(app.ConfigError) as raised:
+        app.Settings.from_env(env)
+    assert str(raised.value).startswith(message)
+
+
+# -- the Lambda entry point ------------------------------------------------------------------------------------
+
+
+@dataclass
+class LambdaContext:
+    function_name: str = "company-jwt-authorizer"
+    memory_limit_in_mb: int = 256
+    invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:company-jwt-authorizer"
+    aws_request_id: str = "6f1c0d4e-0000-4000-8000-000000000000"
+
+
+@pytest.fixture
+def fresh_handler(monkeypatch):
+    """The module-level authorizer as on a cold start, with the environment the test sets."""
+    monkeypatch.setattr(app, "_authorizer", None)
+    for name in ("JWT_ISSUER", "JWT_AUDIENCE", "JWKS_URL", "JWT_LEEWAY_SECONDS", "JWT_REQUIRED_SCOPES"):
+        monkeypatch.delenv(name, raising=False)
+    return monkeypatch
+
+
+class _JwksHandler(http.server.BaseHTTPRequestHandler):
+    document: dict = {}
+    paths: list = []
+
+    def do_GET(self):  # noqa: N802 - http.server's naming
+        self.paths.append(self.path)
+        body = json.dumps(self.document).encode()
+        self.send_response(200 if self.path == "/.well-known/jwks.json" else 404)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):  # keep test output clean
+        pass
+
+
+@pytest.fixture
+def jwks_server():
+    _JwksHandler.document = {"keys": [jwk(KEY_1, "k1")]}
+    _JwksHandler.paths = []
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _JwksHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+def test_handler_fetches_the_issuers_jwks_over_http(fresh_handler, jwks_server):
+    issuer = jwks_server + "/"
+    fresh_handler.setenv("JWT_ISSUER", issuer)
+    fresh_handler.setenv("JWT_AUDIENCE", AUDIENCE)
+    valid = jwt.encode(claims(iss=issuer), KEY_1, algorithm="RS256", headers={"kid": "k1"})
+    expected = policy("Allow", f"{REGION_ACCOUNT}:a1b2c3d4e5/Prod/*", "user-42",
+                      {"sub": "user-42", "iss": issuer, "scope": "orders:write orders:read"})
+    assert app.handler(rest_token_event(valid), LambdaContext()) == expected
+    assert app.handler(rest_token_event(valid), LambdaContext()) == expected
+    assert app.handler(rest_token_event(token(key=ATTACKER_KEY)), LambdaContext()) == REST_DENY
+    assert _JwksHandler.paths == ["/.well-known/jwks.json"]  # cached at module scope across invocations
+
+
+def test_handler_denies_when_the_issuer_is_unreachable(fresh_handler):
+    fresh_handler.setenv("JWT_ISSUER", "http://127.0.0.1:9/")  # discard port: nothing listens
+    fresh_handler.setenv("JWT_AUDIENCE", AUDIENCE)
+    assert app.handler(http_event(token(iss="http://127.0.0.1:9/")), LambdaContext()) == HTTP_DENY
+
+
+def test_handler_denies_when_misconfigured(fresh_handler):
+    assert app.handler(rest_token_event(token()), LambdaContext()) == REST_DENY
+    assert app.handler(http_event(token()), LambdaContext()) == HTTP_DENY
+
+
+@pytest.mark.parametrize("event, expected", [
+    ({"type": "REQUEST", "methodArn": REST_METHOD_ARN, "headers": ["not", "a", "mapping"]}, REST_DENY),
+    ({"version": "2.0", "routeArn": HTTP_ROUTE_ARN, "headers": 7}, HTTP_DENY),
+    ("not an event", policy("Deny", "*", "anonymous")),
+])
+def test_handler_denies_nonsense_events_without_raising(fresh_handler, event, expected):
+    fresh_handler.setenv("JWT_ISSUER", ISSUER)
+    fresh_handler.setenv("JWT_AUDIENCE", AUDIENCE)
+    fresh_handler.setattr(app, "_authorizer", make_authorizer(FakeFetcher(jwk(KEY_1, "k1"))))
+    assert app.handler(event, LambdaContext()) == expected
+
+
+def test_logs_name_kid_iss_and_sub_but_never_the_token(fresh_handler):
+    fresh_handler.setattr(app, "_authorizer", make_authorizer(FakeFetcher(jwk(KEY_1, "k1"))))
+    # The company logger writes JSON lines to the stdout it found at import: point it at a buffer instead.
+    buffer = io.StringIO()
+    fresh_handler.setattr(logger.registered_handler, "stream", buffer)
+    valid, expired = token(), token(exp=int(time.time()) - 60)
+    app.handler(rest_token_event(valid), LambdaContext())
+    app.handler(rest_token_event(expired), LambdaContext())
+    output = buffer.getvalue()
+    lines = [json.loads(line) for line in output.splitlines() if line.startswith("{")]
+    decisions = [(line["message"], line.get("kid"), line.get("iss"), line.get("sub"), line.get("reason"))
+                 for line in lines if line.get("message", "").startswith("token ")]
+    assert decisions == [
+        ("token allowed", "k1", ISSUER, "user-42", None),
+        ("token denied", "k1", ISSUER, "user-42", "ExpiredSignatureError: Signature has expired"),
+    ]
+    for secret in (valid, expired, valid.split(".")[1], valid.split(".")[2], "secret-person@example.com"):
+        assert secret not in output
