@@ -14,6 +14,7 @@ setup: $(STAMP)
 
 ## Main job: the offline preview of every example stack through the policy pack (exit 1 on a mandatory violation).
 preview: $(STAMP)
+	$(VENV)/bin/python -m components.platform.layers
 	$(VENV)/bin/python -m tools.preview --all --out out/preview
 
 ## Tests: the whole suite.
