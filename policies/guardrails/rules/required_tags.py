@@ -1,4 +1,7 @@
 """Required tags with allowed values, on the effective tags (resource tags merged over provider default tags)."""
+import json
+from pathlib import Path
+
 from ..model import Enforcement, Kind, Rule, Severity, compliant, is_unknown, non_compliant, not_applicable, unknown
 from ..references import GOVERNANCE_POST, config
 
@@ -8,17 +11,10 @@ UNTAGGABLE = {
     Kind.HTTP_ROUTE, Kind.REST_AUTHORIZER, Kind.HTTP_AUTHORIZER, Kind.BUCKET_PUBLIC_ACCESS_BLOCK, Kind.EVENT_TARGET,
     Kind.S3_NOTIFICATION, Kind.SNS_SUBSCRIPTION,
 }
-# Other resource types without tags, by source type prefix (Pulumi tokens and CloudFormation names).
-UNTAGGABLE_TYPES = (
-    "aws:iam/rolePolicyAttachment:", "aws:iam/policyAttachment:", "aws:lambda/layerVersionPermission:",
-    "aws:lambda/alias:", "aws:lambda/layerVersion:", "aws:apigateway/integration:", "aws:apigateway/resource:",
-    "aws:apigateway/deployment:", "aws:apigateway/methodResponse:", "aws:apigateway/integrationResponse:",
-    "aws:apigateway/basePathMapping:", "aws:apigatewayv2/integration:", "aws:apigatewayv2/deployment:",
-    "aws:apigatewayv2/apiMapping:", "aws:sqs/queuePolicy:", "aws:sns/topicPolicy:", "aws:s3/bucketPolicy:",
-    "aws:s3/bucketVersioning", "aws:s3/bucketServerSideEncryptionConfiguration", "aws:s3/bucketObject",
-    "aws:cloudwatch/logSubscriptionFilter:", "aws:signer/signingJob:", "aws:lambda/provisionedConcurrencyConfig:",
-    "aws:apigateway/account:", "aws:iam/instanceProfile:",
-)
+# Pulumi AWS types that take no tags, generated from the provider by tools/gen_taggable_types.py (a resource
+# created without tags sends no `tags` input, so the props alone cannot tell "untaggable" from "untagged").
+UNTAGGABLE_TYPES = frozenset(json.loads(
+    (Path(__file__).resolve().parent.parent / "data" / "untaggable_types.json").read_text())["types"])
 
 
 def evaluate(facts, params, _inventory):
@@ -26,7 +22,7 @@ def evaluate(facts, params, _inventory):
     source = resource.source_type
     if not (source.startswith("aws:") or source.startswith("AWS::")):
         return not_applicable(f"{source} is not an AWS resource")
-    if resource.kind in UNTAGGABLE or source.startswith(UNTAGGABLE_TYPES):
+    if resource.kind in UNTAGGABLE or source in UNTAGGABLE_TYPES:
         return not_applicable(f"{source} takes no tags")
     tags = resource.tags
     if is_unknown(tags):
