@@ -1,0 +1,47 @@
+"""ProcessPayload: consume the payload queue, process each page and mark its task COMPLETE.
+
+The demo "processing" is the post's: delete the page from the raw payload bucket. The task is identified by
+the message attributes ``jobId`` and ``taskId`` the workflow sets. Failures are reported per message
+(Powertools batch, ``ReportBatchItemFailures``), so one bad page is retried and, after the queue's
+``maxReceiveCount``, lands in the DLQ without replaying the rest of the batch.
+"""
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+import boto3
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+
+from company_observability import instrumented, logger
+
+from handlers.api_poller.model import TaskState, expiry_epoch
+
+s3 = boto3.client("s3")
+dynamodb = boto3.client("dynamodb")
+processor = BatchProcessor(event_type=EventType.SQS)
+
+
+def process_record(record: SQSRecord) -> None:
+    location = json.loads(record.body)["payloadLocation"]
+    attributes = record.message_attributes
+    try:
+        job_id, task_id = attributes["jobId"].string_value, attributes["taskId"].string_value
+    except KeyError as missing:
+        raise ValueError(f"message {record.message_id} lacks the {missing} message attribute the workflow sets") from None
+    s3.delete_object(Bucket=location["bucket"], Key=location["key"])
+    dynamodb.update_item(
+        TableName=os.environ["TASKS_TABLE"],
+        Key={"JobId": {"S": job_id}, "TaskId": {"S": task_id}},
+        UpdateExpression="SET #state = :state, #ttl = :ttl",
+        ExpressionAttributeNames={"#state": "State", "#ttl": "TimeToLive"},
+        ExpressionAttributeValues={":state": {"S": TaskState.COMPLETE.value}, ":ttl": {"N": str(expiry_epoch())}},
+    )
+    logger.info("task complete", job_id=job_id, task_id=task_id)
+
+
+@instrumented
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return process_partial_response(event=event, record_handler=process_record, processor=processor, context=context)

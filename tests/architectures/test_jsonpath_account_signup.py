@@ -1,0 +1,312 @@
+"""jsonpath-account-signup (seed 000 #12): handlers, ASL lint and the state machine executed in moto.
+
+moto's Docker-less Lambda cannot run code, so every Lambda Task is answered by the real handler: moto's
+``LambdaSimpleBackend.invoke`` is routed by function name to the handler module, called with the exact payload
+the state machine sent. (moto's ``lambda_simple_results_queue`` is one global FIFO; the two Parallel branches
+invoke from two threads, so a queue could hand the identity result to the address check.)
+"""
+from __future__ import annotations
+
+import contextlib
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Iterator
+from unittest.mock import patch
+
+import boto3
+import pytest
+from moto import mock_aws
+from moto.awslambda_simple.models import LambdaSimpleBackend
+from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_dynamodb import (
+    StateTaskServiceDynamoDB,
+)
+from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_sns import (
+    StateTaskServiceSns,
+)
+from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_sqs import (
+    StateTaskServiceSqs,
+)
+from statelint.config import Config
+from statelint.linter import Linter
+
+from components.governed.state_machine import render_definition
+from handlers.jsonpath_account_signup import check_address, check_identity
+
+# Handlers that emit no custom metric make Powertools warn on flush; that is expected here.
+pytestmark = pytest.mark.filterwarnings("ignore:No application metrics:UserWarning")
+
+ROOT = Path(__file__).resolve().parents[2]
+ASL = "handlers/jsonpath_account_signup/account_signup.asl.json"
+ASL_PATH = ROOT / ASL
+REGION = "us-east-1"
+SFN_CONFIG = {"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}}
+
+# The post's sample input, verbatim (the email was redacted in the syndicated copy; any valid address works).
+POST_INPUT = {
+    "data": {
+        "firstname": "Jane",
+        "lastname": "Doe",
+        "identity": {"email": "jdoe@example.com", "ssn": "123-45-6789"},
+        "address": {"street": "123 Main St", "city": "Columbus", "state": "OH", "zip": "43219"},
+        "interests": [
+            {"category": "home", "type": "own", "yearBuilt": 2004},
+            {"category": "auto", "type": "car", "yearBuilt": 2012},
+            {"category": "boat", "type": "snowmobile", "yearBuilt": 2020},
+            {"category": "auto", "type": "motorcycle", "yearBuilt": 2018},
+            {"category": "auto", "type": "RV", "yearBuilt": 2015},
+            {"category": "home", "type": "business", "yearBuilt": 2009},
+        ],
+    }
+}
+
+
+@dataclass
+class FakeLambdaContext:
+    """The attributes Powertools reads from the Lambda context."""
+
+    function_name: str = "test-function"
+    memory_limit_in_mb: int = 128
+    invoked_function_arn: str = f"arn:aws:lambda:{REGION}:123456789012:function:test-function"
+    aws_request_id: str = "4d6f0c0e-0000-4000-8000-000000000000"
+
+
+@contextlib.contextmanager
+def lambda_router(routes: dict[str, Callable[[dict[str, Any]], Any]]) -> Iterator[list[tuple[str, Any]]]:
+    """Answer moto Lambda invocations with the real handler for the invoked function name.
+
+    A handler exception becomes an ``Unhandled`` function error with the exception class as ``errorType``,
+    as the Python Lambda runtime reports it. Yields the list of (function name, event) calls.
+    """
+    calls: list[tuple[str, Any]] = []
+
+    def invoke(self, function_name, qualifier, body, headers, response_headers):  # noqa: ANN001
+        name = function_name.split(":")[6] if function_name.startswith("arn:") else function_name
+        event = json.loads(body) if body else {}
+        calls.append((name, event))
+        try:
+            result = routes[name](event)
+        except Exception as exc:  # reported to the state machine exactly like the Lambda runtime would
+            response_headers["x-amz-function-error"] = "Unhandled"
+            return json.dumps({"errorType": type(exc).__name__, "errorMessage": str(exc)}).encode()
+        return json.dumps(result).encode()
+
+    with patch.object(LambdaSimpleBackend, "invoke", invoke):
+        yield calls
+
+
+@contextlib.contextmanager
+def sdk_http_metadata() -> Iterator[None]:
+    """Add the ``SdkHttpMetadata`` block real Step Functions returns from DynamoDB/SQS/SNS integrations.
+
+    The post's ``ResultSelector`` reads ``$.SdkHttpMetadata.HttpStatusCode`` (AWS returns it, as the post
+    shows); moto's parser drops the SDK metadata instead. This restores only that documented field, after moto
+    has really performed the call, so the ASL runs unchanged.
+    """
+    originals = {cls: cls._eval_service_task for cls in (StateTaskServiceDynamoDB, StateTaskServiceSqs, StateTaskServiceSns)}
+
+    def wrap(original):  # noqa: ANN001, ANN202
+        def eval_service_task(self, env, *args, **kwargs):  # noqa: ANN001, ANN202
+            original(self, env, *args, **kwargs)
+            env.stack[-1] = {**env.stack[-1], "SdkHttpMetadata": {"HttpHeaders": {}, "HttpStatusCode": 200}}
+
+        return eval_service_task
+
+    with contextlib.ExitStack() as stack:
+        for cls, original in originals.items():
+            stack.enter_context(patch.object(cls, "_eval_service_task", wrap(original)))
+        yield
+
+
+def wait_for_execution(sfn: Any, execution_arn: str, timeout: float = 10.0) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        described = sfn.describe_execution(executionArn=execution_arn)
+        if described["status"] != "RUNNING":
+            return described
+        time.sleep(0.05)
+    raise AssertionError(f"execution {execution_arn} still RUNNING after {timeout} s")
+
+
+# ---------------------------------------------------------------------------------------------------- ASL lint
+def test_asl_passes_statelint() -> None:
+    rendered = render_definition(
+        ASL,
+        {
+            "CheckIdentityFunctionArn": f"arn:aws:lambda:{REGION}:123456789012:function:check-identity",
+            "CheckAddressFunctionArn": f"arn:aws:lambda:{REGION}:123456789012:function:check-address",
+            "AccountsTableName": "Accounts",
+            "HomeInterestsQueueUrl": f"https://sqs.{REGION}.amazonaws.com/123456789012/HomeInterestsQueue",
+            "NotificationTopicArn": f"arn:aws:sns:{REGION}:123456789012:notifications",
+        },
+    )
+    assert Linter.validate(rendered, Config(None, False, False)) == []
+
+
+def test_asl_uses_the_posts_paths() -> None:
+    states = json.loads(ASL_PATH.read_text())["States"]
+    identity, address = (branch["States"] for branch in states["Verification"]["Branches"])
+    assert identity["Check Identity"]["InputPath"] == "$.data.identity"
+    assert identity["Check Identity"]["ResultSelector"] == {"identity.$": "States.StringToJson($.Payload.body)"}
+    assert identity["Check Identity"]["ResultPath"] == "$.result"
+    assert address["Check Address"]["InputPath"] == "$.data.address"
+    assert states["Verification"]["ResultSelector"] == {
+        "identityResult.$": "$[0].result.identity",
+        "addressResult.$": "$[1].result.address",
+    }
+    assert states["Home Insurance Interests"]["InputPath"] == "$..interests[?(@.category==home)]"
+    assert states["Approved Message"]["OutputPath"] == "$.results"
+    assert states["Deny Message"]["OutputPath"] == "$.results"
+
+
+# ---------------------------------------------------------------------------------------------------- handlers
+def test_check_identity_approves_the_posts_identity() -> None:
+    response = check_identity.handler({"email": "jdoe@example.com", "ssn": "123-45-6789"}, FakeLambdaContext())
+    assert response == {
+        "statusCode": "200",
+        "body": json.dumps({"approved": True, "message": "identity validation passed"}),
+    }
+
+
+@pytest.mark.parametrize(
+    "identity",
+    [
+        {"email": "jdoe@example.com", "ssn": "123-45-678"},  # 8 digits
+        {"email": "jdoe@example", "ssn": "123456789"},  # no TLD
+        {"email": "jdoe@example.com"},  # no SSN
+        {"email": 42, "ssn": "123-45-6789"},  # not a string
+    ],
+)
+def test_check_identity_denies_malformed_identities(identity: dict[str, Any]) -> None:
+    body = json.loads(check_identity.handler(identity, FakeLambdaContext())["body"])
+    assert body == {"approved": False, "message": "identity validation failed"}
+
+
+def test_check_address_approves_complete_address_and_denies_blank_line() -> None:
+    complete = POST_INPUT["data"]["address"]
+    assert json.loads(check_address.handler(complete, FakeLambdaContext())["body"]) == {
+        "approved": True,
+        "message": "address validation passed",
+    }
+    blank_city = {**complete, "city": "   "}
+    assert json.loads(check_address.handler(blank_city, FakeLambdaContext())["body"]) == {
+        "approved": False,
+        "message": "address validation failed",
+    }
+    assert json.loads(check_address.handler({"street": "1 Main St"}, FakeLambdaContext())["body"])["approved"] is False
+
+
+# ---------------------------------------------------------------------------------------------------- workflow
+@contextlib.contextmanager
+def deployed_workflow() -> Iterator[dict[str, Any]]:
+    """The architecture's resources in moto: table, queue, topic, two functions and the state machine."""
+    with mock_aws(config=SFN_CONFIG):
+        iam = boto3.client("iam", region_name=REGION)
+        role_arn = iam.create_role(
+            RoleName="signup",
+            AssumeRolePolicyDocument=json.dumps(
+                {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "states.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
+            ),
+        )["Role"]["Arn"]
+        dynamodb = boto3.client("dynamodb", region_name=REGION)
+        dynamodb.create_table(
+            TableName="Accounts",
+            KeySchema=[{"AttributeName": "email", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "email", "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        sqs = boto3.client("sqs", region_name=REGION)
+        queue_url = sqs.create_queue(QueueName="HomeInterestsQueue")["QueueUrl"]
+        sns = boto3.client("sns", region_name=REGION)
+        topic_arn = sns.create_topic(Name="AccountNotifications")["TopicArn"]
+        # An SQS subscription lets the test read what SNS published (moto only stores email subscriptions).
+        inbox_url = sqs.create_queue(QueueName="notification-inbox")["QueueUrl"]
+        inbox_arn = sqs.get_queue_attributes(QueueUrl=inbox_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=inbox_arn, Attributes={"RawMessageDelivery": "true"})
+        lambda_client = boto3.client("lambda", region_name=REGION)
+        arns = {}
+        for name in ("check-identity", "check-address"):
+            arns[name] = lambda_client.create_function(
+                FunctionName=name,
+                Runtime="python3.12",
+                Role=role_arn,
+                Handler=f"handlers.jsonpath_account_signup.{name.replace('-', '_')}.handler",
+                Code={"ZipFile": b"signed code ships through the governed pipeline"},
+            )["FunctionArn"]
+        sfn = boto3.client("stepfunctions", region_name=REGION)
+        definition = render_definition(
+            ASL,
+            {
+                "CheckIdentityFunctionArn": arns["check-identity"],
+                "CheckAddressFunctionArn": arns["check-address"],
+                "AccountsTableName": "Accounts",
+                "HomeInterestsQueueUrl": queue_url,
+                "NotificationTopicArn": topic_arn,
+            },
+        )
+        machine_arn = sfn.create_state_machine(name="signup", definition=definition, roleArn=role_arn)["stateMachineArn"]
+        yield {"sfn": sfn, "machine_arn": machine_arn, "dynamodb": dynamodb, "sqs": sqs, "queue_url": queue_url, "inbox_url": inbox_url}
+
+
+ROUTES = {
+    "check-identity": lambda event: check_identity.handler(event, FakeLambdaContext()),
+    "check-address": lambda event: check_address.handler(event, FakeLambdaContext()),
+}
+
+
+def receive_all(sqs: Any, queue_url: str) -> list[str]:
+    return [m["Body"] for m in sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get("Messages", [])]
+
+
+def test_approved_application_reaches_table_queue_and_topic() -> None:
+    with deployed_workflow() as env, lambda_router(ROUTES) as calls, sdk_http_metadata():
+        execution_arn = env["sfn"].start_execution(stateMachineArn=env["machine_arn"], input=json.dumps(POST_INPUT))["executionArn"]
+        result = wait_for_execution(env["sfn"], execution_arn)
+
+        assert result["status"] == "SUCCEEDED", result
+        # The post's final output, exactly.
+        assert json.loads(result["output"]) == {
+            "addressResult": {"approved": True, "message": "address validation passed"},
+            "identityResult": {"approved": True, "message": "identity validation passed"},
+            "accountAddition": {"statusCode": 200},
+            "homeInsuranceInterests": {"statusCode": 200},
+            "sendApprovedNotification": {"statusCode": 200},
+        }
+        # InputPath handed each function only its slice of the payload.
+        assert sorted(calls, key=lambda call: call[0]) == [
+            ("check-address", POST_INPUT["data"]["address"]),
+            ("check-identity", POST_INPUT["data"]["identity"]),
+        ]
+        item = env["dynamodb"].get_item(TableName="Accounts", Key={"email": {"S": "jdoe@example.com"}})["Item"]
+        assert item == {
+            "email": {"S": "jdoe@example.com"},
+            "firstname": {"S": "Jane"},
+            "lastname": {"S": "Doe"},
+            "address": {"S": "123 Main St, Columbus, OH - 43219"},
+        }
+        # The JSONPath filter kept exactly the two "home" interests.
+        assert [json.loads(body) for body in receive_all(env["sqs"], env["queue_url"])] == [
+            [{"category": "home", "type": "own", "yearBuilt": 2004}, {"category": "home", "type": "business", "yearBuilt": 2009}]
+        ]
+        assert receive_all(env["sqs"], env["inbox_url"]) == ["Hello Jane, your application has been approved."]
+
+
+def test_failed_identity_check_denies_without_side_effects() -> None:
+    bad_ssn = json.loads(json.dumps(POST_INPUT))
+    bad_ssn["data"]["identity"]["ssn"] = "12-345-678"
+    with deployed_workflow() as env, lambda_router(ROUTES), sdk_http_metadata():
+        execution_arn = env["sfn"].start_execution(stateMachineArn=env["machine_arn"], input=json.dumps(bad_ssn))["executionArn"]
+        result = wait_for_execution(env["sfn"], execution_arn)
+
+        assert result["status"] == "SUCCEEDED", result
+        assert json.loads(result["output"]) == {
+            "addressResult": {"approved": True, "message": "address validation passed"},
+            "identityResult": {"approved": False, "message": "identity validation failed"},
+            "sendDenyNotification": {"statusCode": 200},
+        }
+        assert env["dynamodb"].scan(TableName="Accounts")["Items"] == []
+        assert receive_all(env["sqs"], env["queue_url"]) == []
+        assert receive_all(env["sqs"], env["inbox_url"]) == [
+            "Hello Jane, your application has been denied because validation of provided data failed"
+        ]
