@@ -1,0 +1,351 @@
+"""Read an account/region with boto3 and turn it into catalogue facts (audit and Config rule periodic sweeps).
+
+Call pattern (the audit's budget is at most 2 calls per function and 1 per 100 roles):
+
+* Lambda: ListFunctions pages (50 a page). Code signing configs in bulk with ListCodeSigningConfigs +
+  ListFunctionsByCodeSigningConfig where the endpoint has them (moto does not: then one
+  GetFunctionCodeSigningConfig per function, only when a rule needs it). Tags and reserved concurrency only
+  from GetFunction, only for functions a rule could not judge without them (see ``Subject.enrich``).
+* IAM: GetAccountAuthorizationDetails (roles with boundaries, tags, inline and attached customer policies)
+  in pages of 1,000.
+* API Gateway: list APIs, then per API its routes/methods, authorizers and stages (no bulk API exists).
+* Step Functions, SQS, SNS: list, then one describe per resource.
+
+Per-resource calls run in a bounded thread pool; clients use botocore's adaptive retry mode, which backs off and
+rate-limits itself on throttling. ``CallCounter`` counts calls (and retries) for the benchmark and the tests.
+"""
+from __future__ import annotations
+
+import sys
+import threading
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable, Optional
+
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+from guardrails.adapters import describe
+from guardrails.model import Facts, Kind
+
+#: Kinds the scanner can collect (what a rule on any other kind sees in an account: nothing).
+SCANNED_KINDS = (
+    Kind.FUNCTION, Kind.CODE_SIGNING_CONFIG, Kind.ROLE, Kind.REST_DOMAIN, Kind.HTTP_DOMAIN, Kind.HTTP_API,
+    Kind.HTTP_ROUTE, Kind.HTTP_AUTHORIZER, Kind.HTTP_STAGE, Kind.REST_METHOD, Kind.REST_AUTHORIZER,
+    Kind.REST_STAGE, Kind.STATE_MACHINE, Kind.QUEUE, Kind.TOPIC,
+)
+
+# Error codes an AWS-compatible endpoint returns for an operation it does not implement.
+_UNSUPPORTED = ("404", "NotImplemented", "UnknownOperationException", "InvalidAction")
+
+
+def client_config(workers: int) -> Config:
+    """Adaptive retries (client-side rate limiting on throttling) and a connection pool for the workers."""
+    return Config(retries={"mode": "adaptive", "max_attempts": 10}, max_pool_connections=max(10, workers + 2))
+
+
+class CallCounter:
+    """Counts API calls per ``service.Operation`` (one per call) and HTTP sends (including retries)."""
+
+    def __init__(self) -> None:
+        self.calls: Counter = Counter()
+        self.sends: Counter = Counter()
+        self._lock = threading.Lock()
+
+    def attach(self, events) -> None:
+        """Register on a botocore event system (``boto3.Session().events`` or ``client.meta.events``)."""
+        events.register("before-call.*.*", self._on_call)
+        events.register("before-send.*.*", self._on_send)
+
+    def _on_call(self, event_name: str, **_: Any) -> None:
+        with self._lock:
+            self.calls[".".join(event_name.split(".")[1:3])] += 1
+
+    def _on_send(self, event_name: str, **_: Any) -> None:
+        with self._lock:
+            self.sends[".".join(event_name.split(".")[1:3])] += 1
+
+    @property
+    def total(self) -> int:
+        return sum(self.calls.values())
+
+    def count(self, prefix: str) -> int:
+        return sum(n for key, n in self.calls.items() if key.startswith(prefix))
+
+
+@dataclass
+class Subject:
+    """A collected resource: its facts, how to fetch what was not fetched, and its AWS Config resource id
+    (when it differs from the ARN: a function's name, a role's id, a queue's URL)."""
+
+    facts: Facts
+    enrich: Optional[Callable[[], Facts]] = None
+    config_id: Optional[str] = None
+
+
+def config_identity(facts: Facts, subject: Optional[Subject] = None) -> tuple:
+    """``(ComplianceResourceType, ComplianceResourceId)`` for an evaluation of ``facts``."""
+    resource = facts.resource
+    return resource.source_type, (subject.config_id if subject and subject.config_id else resource.ref)
+
+
+class Progress:
+    """A one-line progress bar on stderr, only on a terminal and only for scans long enough to need one."""
+
+    def __init__(self, label: str, total: int, stream=None, threshold: int = 200) -> None:
+        self.stream = stream or sys.stderr
+        self.enabled = total >= threshold and getattr(self.stream, "isatty", lambda: False)()
+        self.label, self.total, self.done = label, total, 0
+        self._lock = threading.Lock()
+
+    def step(self) -> None:
+        with self._lock:
+            self.done += 1
+            if self.enabled and (self.done == self.total or self.done % 25 == 0):
+                filled = int(30 * self.done / max(self.total, 1))
+                self.stream.write(f"\r{self.label:<12} [{'#' * filled}{'.' * (30 - filled)}] {self.done}/{self.total}")
+                if self.done == self.total:
+                    self.stream.write("\n")
+                self.stream.flush()
+
+
+class AccountScanner:
+    """Collects facts for one account and region. ``session`` is a ``boto3.Session`` (profile, credentials)."""
+
+    def __init__(self, session, region: str, endpoint_url: Optional[str] = None, workers: int = 8,
+                 counter: Optional[CallCounter] = None, progress_stream=None) -> None:
+        if workers < 1:
+            raise ValueError(f"workers must be at least 1, got {workers}")
+        self.region = region
+        self.workers = workers
+        self.progress_stream = progress_stream
+        config = client_config(workers)
+
+        def client(service: str):
+            return session.client(service, region_name=region, endpoint_url=endpoint_url, config=config)
+
+        self.counter = counter
+        self._client = client
+        self._clients: dict = {}
+        self._lock = threading.Lock()
+        self._code_signing_configs: Any = False  # not listed yet
+        self.account = self.client("sts").get_caller_identity()["Account"]
+        self.partition = session.get_partition_for_region(region)
+
+    def client(self, service: str):
+        with self._lock:
+            if service not in self._clients:
+                made = self._client(service)
+                if self.counter:
+                    self.counter.attach(made.meta.events)
+                self._clients[service] = made
+            return self._clients[service]
+
+    def _map(self, label: str, fn: Callable, items: list) -> list:
+        """``fn`` over ``items`` in the bounded pool, results in order, with a progress bar on long runs."""
+        progress = Progress(label, len(items), self.progress_stream)
+
+        def run(item):
+            try:
+                return fn(item)
+            finally:
+                progress.step()
+
+        if self.workers == 1 or len(items) < 2:
+            return [run(i) for i in items]
+        with ThreadPoolExecutor(max_workers=self.workers) as pool:
+            return list(pool.map(run, items))
+
+    def enrich_all(self, subjects: list) -> list:
+        """Fetched facts for ``subjects`` (each must have ``enrich``), in the bounded pool."""
+        return self._map("details", lambda s: s.enrich(), subjects)
+
+    def _where(self) -> dict:
+        return {"region": self.region, "account": self.account, "partition": self.partition}
+
+    # -- collection ---------------------------------------------------------------------------------------------
+
+    def collect(self, kinds: Iterable[Kind]) -> list:
+        """Subjects for every resource of ``kinds``."""
+        kinds = set(kinds)
+        subjects: list = []
+        if Kind.FUNCTION in kinds:
+            subjects += self.functions()
+        if Kind.CODE_SIGNING_CONFIG in kinds:
+            subjects += self.code_signing_configs()
+        if Kind.ROLE in kinds:
+            subjects += self.roles()
+        if {Kind.HTTP_API, Kind.HTTP_ROUTE, Kind.HTTP_AUTHORIZER, Kind.HTTP_STAGE} & kinds:
+            subjects += self.http_apis()
+        if {Kind.REST_METHOD, Kind.REST_AUTHORIZER, Kind.REST_STAGE} & kinds:
+            subjects += self.rest_apis()
+        if {Kind.REST_DOMAIN, Kind.HTTP_DOMAIN} & kinds:
+            subjects += self.domains()
+        if Kind.STATE_MACHINE in kinds:
+            subjects += self.state_machines()
+        if Kind.QUEUE in kinds:
+            subjects += self.queues()
+        if Kind.TOPIC in kinds:
+            subjects += self.topics()
+        return subjects
+
+    def functions(self) -> list:
+        lam = self.client("lambda")
+        configs = [f for page in lam.get_paginator("list_functions").paginate(PaginationConfig={"PageSize": 50})
+                   for f in page["Functions"]]
+        signing = self._code_signing_by_function()
+
+        def enrich_for(config: dict) -> Callable[[], Facts]:
+            def enrich() -> Facts:
+                response = lam.get_function(FunctionName=config["FunctionArn"])
+                csc = signing.get(config["FunctionArn"]) if signing is not None else \
+                    lam.get_function_code_signing_config(FunctionName=config["FunctionArn"]).get("CodeSigningConfigArn")
+                return describe.function_facts(
+                    response["Configuration"], tags=response.get("Tags") or {},
+                    reserved_concurrency=describe.reserved_concurrency_from_get_function(response),
+                    code_signing_config_arn=csc or None,
+                )
+            return enrich
+
+        subjects = []
+        for config in configs:
+            csc = describe.NOT_FETCHED if signing is None else signing.get(config["FunctionArn"])
+            subjects.append(Subject(describe.function_facts(config, code_signing_config_arn=csc), enrich_for(config),
+                                    config_id=config["FunctionName"]))
+        return subjects
+
+    def _list_code_signing_configs(self) -> Optional[list]:
+        """Every code signing config of the region, or None where the endpoint lacks the API (moto)."""
+        if self._code_signing_configs is False:
+            try:
+                self._code_signing_configs = [
+                    c for page in self.client("lambda").get_paginator("list_code_signing_configs").paginate()
+                    for c in page["CodeSigningConfigs"]]
+            except ClientError as error:
+                if error.response["Error"]["Code"] not in _UNSUPPORTED:
+                    raise
+                self._code_signing_configs = None
+        return self._code_signing_configs
+
+    def code_signing_configs(self) -> list:
+        return [Subject(describe.code_signing_config_facts(c)) for c in self._list_code_signing_configs() or ()]
+
+    def _code_signing_by_function(self) -> Optional[dict]:
+        """Function ARN -> code signing config ARN for the whole region, or None where the API is missing."""
+        lam = self.client("lambda")
+        configs = self._list_code_signing_configs()
+        if configs is None:
+            return None
+        mapping = {}
+        for config in configs:
+            arn = config["CodeSigningConfigArn"]
+            for page in lam.get_paginator("list_functions_by_code_signing_config").paginate(
+                    CodeSigningConfigArn=arn):
+                for function_arn in page["FunctionArns"]:
+                    mapping[function_arn] = arn
+        return mapping
+
+    def roles(self) -> list:
+        iam = self.client("iam")
+        details, policies = [], []
+        for page in iam.get_paginator("get_account_authorization_details").paginate(
+                Filter=["Role", "LocalManagedPolicy"], PaginationConfig={"PageSize": 1000}):
+            details += page.get("RoleDetailList", [])
+            policies += page.get("Policies", [])
+        documents = describe.managed_policy_documents(policies)
+        return [Subject(describe.role_facts(d, documents), config_id=d["RoleId"]) for d in details]
+
+    def http_apis(self) -> list:
+        v2 = self.client("apigatewayv2")
+        apis = []
+        token = None
+        while True:
+            page = v2.get_apis(**({"NextToken": token} if token else {}))
+            apis += page.get("Items", [])
+            token = page.get("NextToken")
+            if not token:
+                break
+        where = self._where()
+
+        def per_api(api: dict) -> list:
+            routes = v2.get_routes(ApiId=api["ApiId"]).get("Items", [])
+            authorizers = v2.get_authorizers(ApiId=api["ApiId"]).get("Items", [])
+            stages = v2.get_stages(ApiId=api["ApiId"]).get("Items", [])
+            return ([Subject(describe.http_api_facts(api, **where), config_id=api["ApiId"])]
+                    + [Subject(describe.http_route_facts(api, r, **where)) for r in routes]
+                    + [Subject(describe.http_authorizer_facts(api, a, **where)) for a in authorizers]
+                    + [Subject(describe.http_stage_facts(api, s, **where)) for s in stages])
+
+        return [s for group in self._map("http apis", per_api, apis) for s in group]
+
+    def rest_apis(self) -> list:
+        v1 = self.client("apigateway")
+        apis = [a for page in v1.get_paginator("get_rest_apis").paginate() for a in page.get("items", [])]
+        where = self._where()
+
+        def per_api(api: dict) -> list:
+            subjects = []
+            for page in v1.get_paginator("get_resources").paginate(restApiId=api["id"], embed=["methods"]):
+                for resource in page.get("items", []):
+                    for method in (resource.get("resourceMethods") or {}).values():
+                        subjects.append(Subject(describe.rest_method_facts(api, resource, method, **where)))
+            for authorizer in v1.get_authorizers(restApiId=api["id"]).get("items", []):
+                subjects.append(Subject(describe.rest_authorizer_facts(api, authorizer, **where)))
+            for stage in v1.get_stages(restApiId=api["id"]).get("item", []):
+                subjects.append(Subject(describe.rest_stage_facts(api, stage, **where)))
+            return subjects
+
+        return [s for group in self._map("rest apis", per_api, apis) for s in group]
+
+    def domains(self) -> list:
+        where = self._where()
+        v1 = self.client("apigateway")
+        rest = [d for page in v1.get_paginator("get_domain_names").paginate() for d in page.get("items", [])]
+        v2 = self.client("apigatewayv2")
+        http, token = [], None
+        while True:
+            page = v2.get_domain_names(**({"NextToken": token} if token else {}))
+            http += page.get("Items", [])
+            token = page.get("NextToken")
+            if not token:
+                break
+        # A v1 domain is visible through the v2 API too (same namespace): keep the v1 view for REST domains.
+        rest_names = {d["domainName"] for d in rest}
+        return ([Subject(describe.rest_domain_facts(d, **where), config_id=d["domainName"]) for d in rest]
+                + [Subject(describe.http_domain_facts(d, **where), config_id=d["DomainName"])
+                   for d in http if d["DomainName"] not in rest_names])
+
+    def state_machines(self) -> list:
+        sfn = self.client("stepfunctions")
+        machines = [m for page in sfn.get_paginator("list_state_machines").paginate()
+                    for m in page["stateMachines"]]
+
+        def per_machine(machine: dict) -> Subject:
+            description = sfn.describe_state_machine(stateMachineArn=machine["stateMachineArn"])
+            tags = sfn.list_tags_for_resource(resourceArn=machine["stateMachineArn"]).get("tags", [])
+            return Subject(describe.state_machine_facts(description, tags=tags))
+
+        return self._map("state machines", per_machine, machines)
+
+    def queues(self) -> list:
+        sqs = self.client("sqs")
+        urls = [u for page in sqs.get_paginator("list_queues").paginate() for u in page.get("QueueUrls", [])]
+
+        def per_queue(url: str) -> Subject:
+            attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+            tags = sqs.list_queue_tags(QueueUrl=url).get("Tags", {})
+            return Subject(describe.queue_facts(attributes, tags=tags), config_id=url)
+
+        return self._map("queues", per_queue, urls)
+
+    def topics(self) -> list:
+        sns = self.client("sns")
+        arns = [t["TopicArn"] for page in sns.get_paginator("list_topics").paginate() for t in page["Topics"]]
+
+        def per_topic(arn: str) -> Subject:
+            attributes = sns.get_topic_attributes(TopicArn=arn)["Attributes"]
+            tags = sns.list_tags_for_resource(ResourceArn=arn).get("Tags", [])
+            return Subject(describe.topic_facts(attributes, tags=tags))
+
+        return self._map("topics", per_topic, arns)

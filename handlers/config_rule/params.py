@@ -1,0 +1,68 @@
+"""Rule parameters from AWS Config InputParameters: the same names as the pack config.
+
+AWS Config hands InputParameters over as a JSON object whose values are often strings (``"minimumLayerVersion":
+"3"``, ``"allowedLayerArns": "arn:...:layer:a,arn:...:layer:b"``), so string values are first converted to the
+type the rule's JSON schema gives; the catalogue's ``resolve_parameters`` then applies defaults and validates,
+exactly as for the pack config. Errors name the rule, the key, the value and what is allowed.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any, Mapping
+
+from guardrails import catalogue
+
+ParameterError = catalogue.ParameterError
+# Pack-config keys that configure the policy rather than pass a parameter to the rule.
+PACK_KEYS = ("enforcementLevel", "exemptions")
+
+
+def _from_string(rule_id: str, key: str, text: str, schema: Mapping[str, Any]) -> Any:
+    kind = schema.get("type")
+    where = f"rule {rule_id}: parameter {key}={text!r} is invalid"
+    stripped = text.strip()
+    try:
+        if kind == "integer":
+            return int(stripped)
+        if kind == "number":
+            return float(stripped)
+        if kind == "boolean":
+            if stripped.lower() not in ("true", "false"):
+                raise ValueError
+            return stripped.lower() == "true"
+        if kind == "array":
+            if stripped.startswith("["):
+                return json.loads(stripped)
+            return [part.strip() for part in stripped.split(",") if part.strip()]  # Config's CSV convention
+        if kind == "object":
+            return json.loads(stripped)
+    except ValueError:
+        expected = {"integer": "an integer", "number": "a number", "boolean": "true or false",
+                    "array": "a JSON list or a comma-separated list", "object": "a JSON object"}[kind]
+        raise ParameterError(f"{where}: expected {expected}") from None
+    return text
+
+
+def resolve(rule, raw: Mapping[str, Any] | None) -> dict:
+    """Defaults overlaid with ``raw`` (strings converted per the schema), validated by the catalogue."""
+    properties = rule.parameters.get("properties", {})
+    converted = {}
+    for key, value in (raw or {}).items():
+        schema = properties.get(key, {})
+        if isinstance(value, str) and schema.get("type") not in (None, "string"):
+            value = _from_string(rule.id, key, value, schema)
+        converted[key] = value
+    return catalogue.resolve_parameters(rule, converted, ignore=PACK_KEYS)
+
+
+def parse_input_parameters(rule, text: str | None) -> dict:
+    """Parameters from a Config event's ``ruleParameters`` (a JSON object string, or absent)."""
+    if not text:
+        return resolve(rule, {})
+    try:
+        raw = json.loads(text)
+    except ValueError as error:
+        raise ParameterError(f"rule {rule.id}: InputParameters is not JSON ({error}): {text[:200]!r}") from None
+    if not isinstance(raw, dict):
+        raise ParameterError(f"rule {rule.id}: InputParameters must be a JSON object, got {text[:200]!r}")
+    return resolve(rule, raw)

@@ -1,0 +1,289 @@
+"""Facts from AWS Config configuration items (the Config custom rule Lambda).
+
+A configuration item (CI) arrives in two shapes and both are accepted:
+
+* in a ConfigurationItemChangeNotification: ``configuration`` and ``supplementaryConfiguration`` are objects,
+  the ARN is under ``ARN`` and the account under ``awsAccountId``;
+* from ``GetResourceConfigHistory`` (oversized notifications): ``configuration`` is a JSON string,
+  ``supplementaryConfiguration`` values are JSON strings, the ARN is ``arn``, the account ``accountId``.
+  ``normalise_item`` turns the second into the first.
+
+Older resource types use camelCase fields (``tracingConfig``), newer ones PascalCase (``TracingConfiguration``);
+``lookup`` accepts either.
+
+What a CI does not hold is passed in by the caller (who may make an API call for it) or left ``Unknown``:
+a function's code signing config (``code_signing_config_arn``) and the documents of a role's customer managed
+policies (``managed_policy_documents``). A rule that needs them then says UNKNOWN, and the rule Lambda fetches
+the missing piece and evaluates again, so nothing is fetched that no rule reads.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any, Mapping, Optional
+
+from ..model import (
+    BucketFacts,
+    DomainFacts,
+    Facts,
+    FunctionFacts,
+    GenericFacts,
+    Kind,
+    QueueFacts,
+    Resource,
+    RoleFacts,
+    StageFacts,
+    StateMachineFacts,
+    TopicFacts,
+    Unknown,
+)
+from .describe import NOT_FETCHED, lookup, normalise_statements, parse_arn, tags_to_dict, trusted_services
+
+#: Kinds whose facts a configuration item holds, and the Config resource type that carries them.
+#: A guardrail whose kinds are all here is change-triggered; other kinds are swept on a schedule.
+CONFIG_RESOURCE_TYPES = {
+    Kind.FUNCTION: "AWS::Lambda::Function",
+    Kind.ROLE: "AWS::IAM::Role",
+    Kind.REST_DOMAIN: "AWS::ApiGateway::DomainName",
+    Kind.REST_STAGE: "AWS::ApiGateway::Stage",
+    Kind.STATE_MACHINE: "AWS::StepFunctions::StateMachine",
+    Kind.QUEUE: "AWS::SQS::Queue",
+    Kind.TOPIC: "AWS::SNS::Topic",
+    Kind.BUCKET: "AWS::S3::Bucket",
+}
+
+#: Config resource types of kinds a rule may name but whose facts also come from elsewhere.
+_EXTRA_TYPES = {"AWS::ApiGatewayV2::Stage": Kind.HTTP_STAGE}
+
+#: Statuses of a CI whose resource no longer exists (evaluated NOT_APPLICABLE, never judged).
+DELETED_STATUSES = ("ResourceDeleted", "ResourceDeletedNotRecorded")
+
+NOT_IN_ITEM = "not in the configuration item"
+
+
+def kind_of(resource_type: str) -> Kind:
+    """The fact kind for a Config resource type (``Kind.OTHER`` for types no rule models in detail)."""
+    for kind, config_type in CONFIG_RESOURCE_TYPES.items():
+        if config_type == resource_type:
+            return kind
+    return _EXTRA_TYPES.get(resource_type, Kind.OTHER)
+
+
+def _json(value: Any) -> Any:
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
+
+
+def normalise_item(item: Mapping[str, Any]) -> dict:
+    """A CI in the change-notification shape, whichever shape it came in (see the module docstring)."""
+    ci = dict(item)
+    if "configuration" in ci:
+        ci["configuration"] = _json(ci["configuration"]) or {}
+    supplementary = ci.get("supplementaryConfiguration") or {}
+    ci["supplementaryConfiguration"] = {k: _json(v) for k, v in supplementary.items()}
+    if "ARN" not in ci and "arn" in ci:
+        ci["ARN"] = ci["arn"]
+    if "awsAccountId" not in ci and "accountId" in ci:
+        ci["awsAccountId"] = ci["accountId"]
+    ci.setdefault("tags", {})
+    return ci
+
+
+def _resource(ci: Mapping[str, Any], kind: Kind, refs: Optional[Mapping[str, list]] = None,
+              tags: Any = None) -> Resource:
+    arn = ci.get("ARN")
+    parsed = parse_arn(arn)
+    region = ci.get("awsRegion")
+    return Resource(
+        kind=kind,
+        ref=arn or f"{ci['resourceType']}/{ci['resourceId']}",
+        logical_name=ci.get("resourceName") or ci["resourceId"],
+        source_type=ci["resourceType"],
+        tags=tags_to_dict(ci.get("tags") if tags is None else tags),
+        region=None if region in (None, "global") else region,
+        account=ci.get("awsAccountId"),
+        partition=parsed.get("partition", "aws"),
+        refs=dict(refs or {}),
+    )
+
+
+def function_facts(ci: Mapping[str, Any], *, code_signing_config_arn: Any = NOT_FETCHED) -> FunctionFacts:
+    """A Lambda function CI. Pass ``code_signing_config_arn`` (the ARN, or None for "none") once fetched."""
+    config = ci["configuration"]
+    concurrency = lookup(ci["supplementaryConfiguration"], "concurrency") or {}
+    reserved = lookup(concurrency, "reservedConcurrentExecutions")
+    environment = lookup(lookup(config, "environment") or {}, "variables") or {}
+    role = lookup(config, "role")
+    return FunctionFacts(
+        resource=_resource(ci, Kind.FUNCTION, refs={"role": [role]} if role else {}),
+        package_type=lookup(config, "packageType") or "Zip",
+        runtime=lookup(config, "runtime"),
+        layers=tuple(lookup(layer, "arn") for layer in lookup(config, "layers") or ()),
+        code_signing_config_arn=(
+            Unknown(f"code signing config ({NOT_IN_ITEM})") if code_signing_config_arn is NOT_FETCHED
+            else code_signing_config_arn or None
+        ),
+        tracing_mode=lookup(lookup(config, "tracingConfig") or {}, "mode"),
+        reserved_concurrency=None if reserved is None else int(reserved),
+        environment_variable_names=tuple(sorted(environment)),
+        environment_variables=dict(environment),
+        kms_key_arn=lookup(config, "kmsKeyArn"),
+        role_arn=role,
+        dead_letter_target_arn=lookup(lookup(config, "deadLetterConfig") or {}, "targetArn"),
+        timeout=lookup(config, "timeout"),
+        memory_size=lookup(config, "memorySize"),
+        vpc_subnet_ids=tuple(lookup(lookup(config, "vpcConfig") or {}, "subnetIds") or ()),
+    )
+
+
+def customer_managed_policy_arns(ci: Mapping[str, Any]) -> list:
+    """ARNs of the customer managed policies attached to a role CI (AWS managed ones are not expanded)."""
+    attached = lookup(ci["configuration"], "attachedManagedPolicies") or ()
+    arns = [lookup(p, "policyArn") for p in attached]
+    return [a for a in arns if parse_arn(a).get("account") not in ("aws", None)]
+
+
+def role_facts(ci: Mapping[str, Any], *, managed_policy_documents: Optional[Mapping[str, Any]] = None
+               ) -> RoleFacts:
+    """An IAM role CI. Inline policies are in the CI; customer managed documents are passed in when fetched."""
+    config = ci["configuration"]
+    attached = [lookup(p, "policyArn") for p in lookup(config, "attachedManagedPolicies") or ()]
+    customer = customer_managed_policy_arns(ci)
+    statements: list = []
+    for inline in lookup(config, "rolePolicyList") or ():
+        statements.extend(normalise_statements(lookup(inline, "policyDocument")))
+    if customer and managed_policy_documents is None:
+        statements_fact: Any = Unknown(f"statements of {', '.join(customer)} ({NOT_IN_ITEM})")
+    else:
+        for policy_arn in customer:
+            statements.extend(normalise_statements((managed_policy_documents or {}).get(policy_arn)))
+        statements_fact = tuple(statements)
+    boundary = lookup(lookup(config, "permissionsBoundary") or {}, "permissionsBoundaryArn")
+    # Role tags are in the configuration (list of key/value), and also at the CI's top level when recorded.
+    tags = ci.get("tags") or lookup(config, "tags") or {}
+    return RoleFacts(
+        resource=_resource(ci, Kind.ROLE, tags=tags),
+        arn=ci.get("ARN") or lookup(config, "arn"),
+        permissions_boundary_arn=boundary,
+        path=lookup(config, "path"),
+        trusted_services=tuple(trusted_services(lookup(config, "assumeRolePolicyDocument"))),
+        managed_policy_arns=tuple(attached),
+        statements=statements_fact,
+    )
+
+
+def rest_domain_facts(ci: Mapping[str, Any]) -> DomainFacts:
+    """An ``AWS::ApiGateway::DomainName`` CI."""
+    config = ci["configuration"]
+    types = lookup(lookup(config, "endpointConfiguration") or {}, "types") or []
+    return DomainFacts(
+        resource=_resource(ci, Kind.REST_DOMAIN),
+        domain_name=lookup(config, "domainName") or ci.get("resourceName") or ci["resourceId"],
+        security_policy=lookup(config, "securityPolicy"),
+        endpoint_type=types[0] if types else None,
+        mutual_tls_truststore_uri=lookup(lookup(config, "mutualTlsAuthentication") or {}, "truststoreUri"),
+        certificate_arn=lookup(config, "regionalCertificateArn") or lookup(config, "certificateArn"),
+    )
+
+
+def stage_facts(ci: Mapping[str, Any]) -> StageFacts:
+    """An ``AWS::ApiGateway::Stage`` or ``AWS::ApiGatewayV2::Stage`` CI (the API id is in the ARN)."""
+    config = ci["configuration"]
+    rest = ci["resourceType"] == "AWS::ApiGateway::Stage"
+    path = parse_arn(ci.get("ARN")).get("resource", "").split("/")  # ['', 'restapis', id, 'stages', name]
+    api_id = lookup(config, "restApiId") or lookup(config, "apiId") or (path[2] if len(path) > 2 else None)
+    tracing = lookup(config, "tracingEnabled")
+    return StageFacts(
+        resource=_resource(ci, Kind.REST_STAGE if rest else Kind.HTTP_STAGE),
+        api_id=api_id,
+        protocol="REST" if rest else "HTTP",
+        xray_tracing_enabled=bool(tracing) if rest else None,
+        access_log_destination=lookup(lookup(config, "accessLogSettings") or {}, "destinationArn"),
+    )
+
+
+def state_machine_facts(ci: Mapping[str, Any]) -> StateMachineFacts:
+    """An ``AWS::StepFunctions::StateMachine`` CI (CloudFormation-style PascalCase configuration)."""
+    config = ci["configuration"]
+    logging = lookup(config, "loggingConfiguration") or {}
+    destinations = lookup(logging, "destinations") or []
+    log_group = lookup(lookup(destinations[0], "cloudWatchLogsLogGroup") or {}, "logGroupArn") if destinations else None
+    role = lookup(config, "roleArn")
+    definition = lookup(config, "definitionString") or lookup(config, "definition")
+    return StateMachineFacts(
+        resource=_resource(ci, Kind.STATE_MACHINE, refs={"roleArn": [role]} if role else {}),
+        type=lookup(config, "stateMachineType") or lookup(config, "type") or "STANDARD",
+        tracing_enabled=bool(lookup(lookup(config, "tracingConfiguration") or {}, "enabled", False)),
+        logging_level=lookup(logging, "level"),
+        include_execution_data=lookup(logging, "includeExecutionData"),
+        log_destination=log_group,
+        role_arn=role,
+        definition=definition if isinstance(definition, str) or definition is None else json.dumps(definition),
+    )
+
+
+def queue_facts(ci: Mapping[str, Any]) -> QueueFacts:
+    """An ``AWS::SQS::Queue`` CI (queue attributes; RedrivePolicy as an object or a JSON string)."""
+    config = ci["configuration"]
+    redrive = _json(lookup(config, "redrivePolicy")) or {}
+    kms = lookup(config, "kmsMasterKeyId")
+    managed_sse = str(lookup(config, "sqsManagedSseEnabled", "false")).lower() == "true"
+    max_receive = lookup(redrive, "maxReceiveCount")
+    return QueueFacts(
+        resource=_resource(ci, Kind.QUEUE),
+        arn=ci.get("ARN") or lookup(config, "queueArn"),
+        dead_letter_target_arn=lookup(redrive, "deadLetterTargetArn"),
+        max_receive_count=None if max_receive is None else int(max_receive),
+        sse_enabled=bool(kms) or managed_sse,
+        kms_key_id=kms or None,
+        fifo=str(lookup(config, "fifoQueue", "false")).lower() == "true",
+    )
+
+
+def topic_facts(ci: Mapping[str, Any]) -> TopicFacts:
+    """An ``AWS::SNS::Topic`` CI."""
+    return TopicFacts(resource=_resource(ci, Kind.TOPIC), kms_key_id=lookup(ci["configuration"], "kmsMasterKeyId") or None)
+
+
+def bucket_facts(ci: Mapping[str, Any]) -> BucketFacts:
+    """An ``AWS::S3::Bucket`` CI (public access block from ``supplementaryConfiguration``)."""
+    block = lookup(ci["supplementaryConfiguration"], "publicAccessBlockConfiguration") or {}
+    return BucketFacts(
+        resource=_resource(ci, Kind.BUCKET),
+        bucket=lookup(ci["configuration"], "name") or ci.get("resourceName") or ci["resourceId"],
+        acl=None,
+        block_public_acls=lookup(block, "blockPublicAcls"),
+        block_public_policy=lookup(block, "blockPublicPolicy"),
+        ignore_public_acls=lookup(block, "ignorePublicAcls"),
+        restrict_public_buckets=lookup(block, "restrictPublicBuckets"),
+    )
+
+
+_BUILDERS = {
+    Kind.ROLE: role_facts,
+    Kind.REST_DOMAIN: rest_domain_facts,
+    Kind.REST_STAGE: stage_facts,
+    Kind.HTTP_STAGE: stage_facts,
+    Kind.STATE_MACHINE: state_machine_facts,
+    Kind.QUEUE: queue_facts,
+    Kind.TOPIC: topic_facts,
+    Kind.BUCKET: bucket_facts,
+    Kind.FUNCTION: function_facts,
+}
+
+
+def facts_from_item(item: Mapping[str, Any], *, code_signing_config_arn: Any = NOT_FETCHED,
+                    managed_policy_documents: Optional[Mapping[str, Any]] = None) -> Facts:
+    """Facts for any CI (either shape). Types no rule models in detail become ``GenericFacts`` (tags only)."""
+    ci = normalise_item(item)
+    kind = kind_of(ci["resourceType"])
+    if kind == Kind.FUNCTION:
+        return function_facts(ci, code_signing_config_arn=code_signing_config_arn)
+    if kind == Kind.ROLE:
+        return role_facts(ci, managed_policy_documents=managed_policy_documents)
+    if kind in _BUILDERS:
+        return _BUILDERS[kind](ci)
+    return GenericFacts(resource=_resource(ci, Kind.OTHER), props=dict(ci.get("configuration") or {}))

@@ -1,0 +1,160 @@
+"""Audit an AWS account and region (or any AWS-compatible endpoint) with the guardrail catalogue.
+
+    python -m tools.audit [--region R] [--profile P] [--endpoint-url URL] [--rules id,...]
+                          [--format summary,json,sarif,junit] [--out DIR] [--workers N]
+                          [--pack-config policies/config.dev.json]
+
+The same rules as the policy pack and the Config rule, with parameters and enforcement levels from the same pack
+config file. Credentials, profile and region come from the usual AWS settings (``AWS_PROFILE``,
+``AWS_REGION``/``AWS_DEFAULT_REGION``, ``AWS_ENDPOINT_URL``), overridden by the flags. Reports and exit codes
+are the offline preview's: 0 no mandatory violation, 1 mandatory violations, 2 usage or access error.
+
+Calls (see ``handlers/config_rule/inventory.py``): list pages, GetAccountAuthorizationDetails for roles, and
+per-function GetFunction/GetFunctionCodeSigningConfig only for functions a selected rule could not judge
+from the listing; a bounded thread pool (``--workers``); adaptive retries.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from typing import Any, Mapping, Optional, Sequence
+
+import boto3
+from botocore.exceptions import BotoCoreError, ClientError
+
+from guardrails import catalogue
+from guardrails.model import Enforcement, Status
+from handlers.config_rule import evaluation, inventory
+from tools import reports
+
+VERSION = "0.1.0"
+TOOL = "serverless-governance"
+
+
+class AuditError(Exception):
+    """A usage or set-up error (exit code 2)."""
+
+
+def load_pack_config(path: Optional[str]) -> dict:
+    """The pack config (``{"rule-id": "mandatory" | {"enforcementLevel": ..., <params>}, "all": ...}``)."""
+    if not path:
+        return {}
+    if not os.path.isfile(path):
+        raise AuditError(f"pack config {path} does not exist")
+    with open(path, encoding="utf-8") as handle:
+        try:
+            document = json.load(handle)
+        except json.JSONDecodeError as error:
+            raise AuditError(f"pack config {path} is not valid JSON: {error}") from None
+    if not isinstance(document, dict):
+        raise AuditError(f"pack config {path}: expected a JSON object keyed by rule id")
+    return document
+
+
+def select_rules(pack_config: Mapping[str, Any], only: Optional[Sequence[str]]) -> list:
+    """``(rule, enforcement, params)`` for every rule to run: selected, not disabled, parameters validated."""
+    unknown = sorted(set(only or ()) - set(catalogue.RULES))
+    if unknown:
+        raise AuditError(f"--rules: unknown rule id(s) {', '.join(unknown)}; known: {', '.join(sorted(catalogue.RULES))}")
+    default_level = pack_config.get("all")
+    selected = []
+    for rule in catalogue.RULES.values():
+        if only and rule.id not in only:
+            continue
+        entry = pack_config.get(rule.id, {})
+        if isinstance(entry, str):
+            level, given = entry, {}
+        elif isinstance(entry, Mapping):
+            level, given = entry.get("enforcementLevel", default_level), entry
+        else:
+            raise AuditError(f"pack config: {rule.id} must be an enforcement level or an object, got {entry!r}")
+        level = level or rule.enforcement.value
+        if level not in ("advisory", "mandatory", "disabled", "remediate"):
+            raise AuditError(f"pack config: {rule.id}.enforcementLevel={level!r}; allowed: advisory, mandatory, disabled")
+        if level == Enforcement.DISABLED.value:
+            continue
+        try:
+            params = catalogue.resolve_parameters(rule, given, ignore=("enforcementLevel", "exemptions"))
+        except catalogue.ParameterError as error:
+            raise AuditError(str(error)) from None
+        selected.append((rule, "advisory" if level == "advisory" else "mandatory", params))
+    return selected
+
+
+_FINDING_STATUS = {Status.NON_COMPLIANT: "violation", Status.UNKNOWN: "unknown"}
+
+
+def audit(session, region: str, selected: list, *, endpoint_url: Optional[str] = None, workers: int = 8,
+          counter: Optional[inventory.CallCounter] = None, progress_stream=None) -> reports.Report:
+    """Scan the account and region and judge it with ``selected`` rules; the report groups it as one stack."""
+    scanner = inventory.AccountScanner(session, region, endpoint_url=endpoint_url, workers=workers, counter=counter,
+                                       progress_stream=progress_stream)
+    rules = [rule for rule, _, _ in selected]
+    kinds = set(inventory.SCANNED_KINDS) if any(r.scope == "stack" for r in rules) else \
+        {k for r in rules for k in r.kinds if k in inventory.SCANNED_KINDS}
+    subjects = scanner.collect(kinds)
+    params = {rule.id: p for rule, _, p in selected}
+    levels = {rule.id: level for rule, level, _ in selected}
+    results = evaluation.judge_all(rules, params, subjects, fetch=scanner.enrich_all)
+    findings = [
+        reports.Finding(rule_id=r.rule.id, enforcement=levels[r.rule.id], severity=r.rule.severity.value,
+                        status=_FINDING_STATUS[r.verdict.status], urn=r.facts.resource.ref,
+                        type=r.facts.resource.source_type, name=r.facts.resource.logical_name, message=r.verdict.message)
+        for r in results if r.verdict.status in _FINDING_STATUS
+    ]
+    evaluated = {}
+    for r in results:
+        evaluated[r.facts.resource.ref] = (r.facts.resource.ref, r.facts.resource.source_type, r.facts.resource.logical_name)
+    stack = reports.StackResult(
+        name=f"{scanner.account}/{region}", source=endpoint_url or f"aws://{scanner.partition}/{region}",
+        resources=sorted(evaluated.values()), evaluations=sorted((r.rule.id, r.facts.resource.ref) for r in results),
+        findings=findings,
+    )
+    infos = [reports.RuleInfo(id=rule.id, title=rule.title, description=rule.rationale, enforcement=levels[rule.id],
+                              severity=rule.severity.value) for rule in rules]
+    return reports.Report(tool=TOOL, version=VERSION, mode="audit", rules=infos, stacks=[stack])
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tools.audit", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--region", help="region to audit (default: the profile's or AWS_REGION)")
+    parser.add_argument("--profile", help="AWS named profile (default: AWS_PROFILE or the default chain)")
+    parser.add_argument("--endpoint-url", help="AWS-compatible endpoint (default: AWS_ENDPOINT_URL or AWS)")
+    parser.add_argument("--rules", help="comma-separated rule ids (default: every rule not disabled)")
+    parser.add_argument("--format", default="summary", help=f"comma-separated: {', '.join(reports.FORMATS)}")
+    parser.add_argument("--out", metavar="DIR", help="write each format to DIR (else print to stdout)")
+    parser.add_argument("--workers", type=int, default=8, help="threads for per-resource calls (default 8)")
+    parser.add_argument("--pack-config", metavar="FILE", help="pack config with enforcement levels and parameters")
+    args = parser.parse_args(argv)
+    try:
+        if args.workers < 1 or args.workers > 64:
+            raise AuditError(f"--workers={args.workers}; allowed: 1 to 64")
+        formats = reports.parse_formats(args.format)
+        only = [r.strip() for r in args.rules.split(",") if r.strip()] if args.rules else None
+        selected = select_rules(load_pack_config(args.pack_config), only)
+        session = boto3.Session(profile_name=args.profile, region_name=args.region)
+        region = args.region or session.region_name
+        if not region:
+            raise AuditError("no region: pass --region or set AWS_REGION / AWS_DEFAULT_REGION or a profile region")
+        report = audit(session, region, selected, endpoint_url=args.endpoint_url, workers=args.workers)
+    except (AuditError, ValueError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except (BotoCoreError, ClientError) as error:
+        print(f"error: AWS: {error}", file=sys.stderr)
+        return 2
+    if args.out:
+        for fmt, path in reports.write_reports(report, formats, args.out).items():
+            print(f"wrote {fmt}: {path}", file=sys.stderr)
+        if "summary" in formats:
+            sys.stdout.write(reports.render_summary(report))
+    else:
+        for fmt in formats:
+            sys.stdout.write(reports.RENDERERS[fmt](report))
+    return 0 if report.passed else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
