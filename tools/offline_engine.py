@@ -83,9 +83,9 @@ class GovernanceMocks(pulumi.runtime.Mocks):
         if self.preview:
             # The engine knows nothing a provider computes until `up`: return inputs only, no id.
             return "", inputs
-        name = inputs.get("name") or args.name
         kind = args.typ
         res_id = f"{args.name}-{_digest(kind, args.name)}"
+        name = inputs.get("name") or args.name
         arn = self._arn(kind, name, res_id, inputs)
         outputs = {**inputs, "id": res_id}
         if args.custom:
@@ -118,6 +118,8 @@ class GovernanceMocks(pulumi.runtime.Mocks):
             "aws:signer/signingProfile:SigningProfile": f"arn:aws:signer:{r}:{a}:/signing-profiles/{inputs.get('name') or res_id}",
             "aws:apigatewayv2/api:Api": f"arn:aws:apigateway:{r}::/apis/{res_id}",
             "aws:apigateway/restApi:RestApi": f"arn:aws:apigateway:{r}::/restapis/{res_id}",
+            "aws:cloudwatch/metricAlarm:MetricAlarm": f"arn:aws:cloudwatch:{r}:{a}:alarm:{name}",
+            "aws:sfn/alias:Alias": f"arn:aws:states:{r}:{a}:stateMachine:{inputs.get('stateMachineName', name)}:{name}",
         }
         if kind in table:
             return table[kind]
