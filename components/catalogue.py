@@ -35,7 +35,10 @@ class Entry:
 
     @property
     def implemented(self) -> bool:
-        return importlib.util.find_spec(self.module) is not None
+        try:
+            return importlib.util.find_spec(self.module) is not None
+        except ModuleNotFoundError:  # the family package itself does not exist yet
+            return False
 
     def component(self) -> tuple[type, type]:
         """(component class, args class) of this entry."""

@@ -101,3 +101,11 @@ def test_unknown_parameter_is_refused_with_the_accepted_names():
     with pytest.raises(ConfigError) as error:
         catalogue.make_args(DemoArgs, {"tableName": "x"}, "demo")
     assert str(error.value) == "parameters: tableName not accepted by 'demo'; accepted: table_name"
+
+
+def test_catalogued_but_unimplemented_architecture_says_so():
+    with pytest.raises(ProgramError) as error:
+        _run({"serverless-governance:architecture": "kinesis-consumer"})
+    message = str(error.value)
+    assert message.startswith("architecture 'kinesis-consumer' is catalogued (post 001#9, 004#1) but not "
+                              "implemented yet; implemented: platform, saga-orchestration,")
