@@ -8,16 +8,25 @@ One deployment per account and region. It creates, and exports for the architect
   (``Enforce``; ``Warn`` only for a sandbox account);
 * the company layer (``handlers/company_layer``), the Powertools layer (unless given one) and the authorizer's
   dependency layer, each signed through the pipeline, since a code signing config checks layers too;
-* the permissions boundary every workload role carries (``components/platform/policies.py``);
+* the permissions boundary every workload role carries, and the narrower-purpose boundary of the platform's own
+  governance roles (``components/platform/policies.py``);
 * the governance SNS topic (encrypted) for alarms and guardrail notices;
 * the company JWT authorizer (``handlers/jwt_authorizer``) as a governed function: this stack governs itself
   with a ``Governance`` built from its own resources;
-* one resource group per service, by the ``service-id`` tag (post #15).
+* one resource group per service, by the ``service-id`` tag (post #15);
+* the detective rules: one AWS Config custom rule per guardrail, the rule Lambda, NON_COMPLIANT notices to the
+  governance topic and opt-in remediation (``components/platform/config_rules.py``);
+* API Gateway's account-level CloudWatch role (``aws.apigateway.Account``), without which no REST or WebSocket
+  stage of the account can write access or execution logs.
 
 Configuration (stack config, project ``serverless-governance``; a ``parameters`` value of the same snake_case
 name wins): ``jwtIssuer`` (required, https URL), ``jwtAudience`` (required, list), ``requiredTags`` (object),
 ``codeSigningPolicy`` (``Enforce`` | ``Warn``; default ``Enforce``), ``sandbox`` (bool, default false; ``Warn``
-needs it), ``powertoolsLayerArn`` (optional: a versioned layer ARN signed by an allowed publisher).
+needs it), ``powertoolsLayerArn`` (optional: a versioned layer ARN signed by an allowed publisher),
+``configRules`` (bool, default true: deploy the AWS Config rules), ``packConfig`` (path of the pack config the
+Config rules take their parameters from, relative to the project; default ``policies/config.dev.json``),
+``configRemediation`` (bool, default false: deploy the manual remediations), ``configRemediationTags`` (object of
+tag key -> value the tag remediation adds; required when ``configRemediation`` is true).
 
 Usage (what ``components.catalogue`` does for ``architecture: platform``)::
 
@@ -40,14 +49,20 @@ import pulumi_aws as aws
 from components.governance import PROJECT, ConfigError, Governance
 from components.governed.function import SUPPORTED_RUNTIMES, FunctionArgs, GovernedFunction, code_digest
 from components.governed.messaging import GovernedTopic, TopicArgs
+from components.governed.role import GovernedRole, RoleArgs
 from components.platform import layers as layer_build
-from components.platform.policies import boundary_document, key_policy
+from components.platform.config_rules import ConfigRulesArgs, GovernanceConfigRules, load_pack_config
+from components.platform.policies import boundary_document, governance_boundary_document, key_policy
 
 ROOT = Path(__file__).resolve().parents[2]
 PLATFORM_ID = "AWSLambda-SHA384-ECDSA"  # the only Signer platform Lambda accepts
 CODE_SIGNING_POLICIES = ("Enforce", "Warn")
 COMPANY_LAYER_NAME = "company-observability"
 BOUNDARY_NAME = "company-workload-boundary"
+GOVERNANCE_BOUNDARY_NAME = "company-governance-boundary"
+DEFAULT_PACK_CONFIG = "policies/config.dev.json"
+# AWS's policy for API Gateway's account-level logging role (see Platform._api_gateway_logging).
+API_GATEWAY_LOGS_POLICY = "policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"
 AUTHORIZER_NAME = "company-jwt-authorizer"
 ALARM_TOPIC_NAME = "governance-notices"
 SIGNATURE_VALIDITY_MONTHS = (1, 135)  # AWS Signer's limits (1 day to 135 months; we count in months)
@@ -74,6 +89,11 @@ class PlatformArgs:
     service_ids: Sequence[str] = ()  # one resource group each; the platform's own service-id tag is added
     boundary_extra_actions: Sequence[str] = ()  # data-plane actions beyond policies.WORKLOAD_ACTIONS
     layer_build_dir: str = layer_build.BUILD_DIR  # where `python -m components.platform.layers` builds
+    config_rules: Optional[bool] = None  # config configRules; default True
+    pack_config: Optional[str] = None  # config packConfig; default policies/config.dev.json
+    config_remediation: Optional[bool] = None  # config configRemediation; default False
+    config_remediation_tags: Optional[Mapping[str, str]] = None  # config configRemediationTags
+    config_rules_frequency: str = "TwentyFour_Hours"  # how often the periodic sweeps run
 
 
 @dataclass(frozen=True)
@@ -86,6 +106,10 @@ class ResolvedSettings:
     code_signing_policy: str
     sandbox: bool
     powertools_layer_arn: Optional[str]
+    config_rules: bool
+    pack_config: Optional[dict]  # the pack config's content (None when configRules is false)
+    config_remediation: bool
+    config_remediation_tags: dict
 
 
 def resolve(args: PlatformArgs, config: Optional[pulumi.Config] = None) -> ResolvedSettings:
@@ -132,10 +156,35 @@ def resolve(args: PlatformArgs, config: Optional[pulumi.Config] = None) -> Resol
     for service_id in args.service_ids:
         if not isinstance(service_id, str) or not _GROUP_NAME.match(service_id):
             raise ConfigError(f"service_ids: {service_id!r} must be 1-120 characters of letters, digits, '_', '.', '-'")
+    config_rules = _bool("configRules", value("config_rules", "configRules"), default=True)
+    remediation = _bool("configRemediation", value("config_remediation", "configRemediation"), default=False)
+    remediation_tags = value("config_remediation_tags", "configRemediationTags", structured=True) or {}
+    if not isinstance(remediation_tags, Mapping):
+        raise ConfigError(f"configRemediationTags: {remediation_tags!r} must be an object of tag key -> value")
+    if remediation and not config_rules:
+        raise ConfigError("configRemediation: true needs configRules: true (remediations belong to Config rules)")
+    pack_config = None
+    if config_rules:
+        try:
+            pack_config = load_pack_config(value("pack_config", "packConfig") or DEFAULT_PACK_CONFIG)
+        except ValueError as exc:
+            raise ConfigError(str(exc)) from None
     return ResolvedSettings(
         jwt_issuer=issuer, jwt_audience=list(audience), required_tags=dict(tags), code_signing_policy=policy,
-        sandbox=bool(sandbox), powertools_layer_arn=powertools,
+        sandbox=bool(sandbox), powertools_layer_arn=powertools, config_rules=config_rules, pack_config=pack_config,
+        config_remediation=remediation, config_remediation_tags=dict(remediation_tags),
     )
+
+
+def _bool(key: str, raw: Any, default: bool) -> bool:
+    """A boolean setting given as a bool (args) or as config text ("true"/"false")."""
+    if raw is None:
+        return default
+    if isinstance(raw, bool):
+        return raw
+    if isinstance(raw, str) and raw.strip().lower() in ("true", "false"):
+        return raw.strip().lower() == "true"
+    raise ConfigError(f"{key}: {raw!r} must be true or false")
 
 
 class Platform(pulumi.ComponentResource):
@@ -201,6 +250,17 @@ class Platform(pulumi.ComponentResource):
         # The ARN built from its parts is known at preview (so the pack can check every role's boundary then);
         # joining it with the policy's URN makes each role depend on the policy, as with `self.boundary.arn`.
         self.boundary_arn = pulumi.Output.all(boundary_arn, self.boundary.urn).apply(lambda values: values[0])
+        governance_boundary_arn = pulumi.Output.concat("arn:", partition, ":iam::", account, ":policy/",
+                                                       GOVERNANCE_BOUNDARY_NAME)
+        self.governance_boundary = aws.iam.Policy(
+            f"{name}-governance-boundary",
+            name=GOVERNANCE_BOUNDARY_NAME,
+            description="Permissions boundary of the platform's governance roles (Config rule, remediation, logs)",
+            policy=governance_boundary_arn.apply(lambda arn: json.dumps(governance_boundary_document(arn))),
+            opts=child,
+        )
+        self.governance_boundary_arn = pulumi.Output.all(
+            governance_boundary_arn, self.governance_boundary.urn).apply(lambda values: values[0])
 
         # -- layers, all signed -------------------------------------------------------------------------------
         build_dir = ROOT / args.layer_build_dir
@@ -288,6 +348,27 @@ class Platform(pulumi.ComponentResource):
             opts=child,
         )
 
+        # The platform's own governance roles: account-wide reads and remediation writes no workload may get.
+        governance_roles = dataclasses.replace(self.governance, permissions_boundary_arn=self.governance_boundary_arn)
+        self._api_gateway_logging(name, governance_roles, partition)
+
+        # -- detective rules ----------------------------------------------------------------------------------
+        self.config_rules = None
+        if settings.config_rules:
+            try:
+                self.config_rules = GovernanceConfigRules(
+                    "governance-config",
+                    ConfigRulesArgs(input_parameters=settings.pack_config or {},
+                                    periodic=args.config_rules_frequency,
+                                    remediation=settings.config_remediation,
+                                    remediation_tags=settings.config_remediation_tags),
+                    governance=governance_roles,
+                    alarm_topic_arn=self.alarm_topic.arn,
+                    opts=child,
+                )
+            except ValueError as exc:  # GovernanceError: a bad pack config or remediation setting
+                raise ConfigError(str(exc)) from None
+
         # -- visibility: one resource group per service (post #15) -------------------------------------------
         service_ids = list(dict.fromkeys(
             [*([settings.required_tags[args.service_tag_key]] if args.service_tag_key in settings.required_tags
@@ -313,6 +394,7 @@ class Platform(pulumi.ComponentResource):
             "signingProfileName": self.signing_profile.name,
             "artifactBucket": self.artifact_bucket.bucket,
             "permissionsBoundaryArn": self.boundary_arn,
+            "governanceBoundaryArn": self.governance_boundary_arn,
             "kmsKeyArn": self.kms_key.arn,
             "authorizerFunctionArn": self.authorizer.arn,
             "jwtIssuer": settings.jwt_issuer,
@@ -321,6 +403,27 @@ class Platform(pulumi.ComponentResource):
             "alarmTopicArn": self.alarm_topic.arn,
         }
         self.register_outputs(self.exports)
+
+    def _api_gateway_logging(self, name: str, governance: Governance, partition: pulumi.Input[str]) -> None:
+        """API Gateway's account-level CloudWatch role, which every REST and WebSocket stage's logs need.
+
+        The role carries AWS's ``AmazonAPIGatewayPushToCloudWatchLogs`` rather than an inline policy of ours: API
+        Gateway creates and names the execution log groups itself (``API-Gateway-Execution-Logs_<api>/<stage>``)
+        for any API of the account, so the grants cannot be scoped to groups known here, and AWS keeps that
+        policy in step with what the service calls. It holds only CloudWatch Logs actions, and the governance
+        boundary caps the role at those.
+        """
+        child = pulumi.ResourceOptions(parent=self)
+        self.api_gateway_logs_role = GovernedRole(
+            f"{name}-apigateway-logs",
+            RoleArgs(service_principals=["apigateway.amazonaws.com"],
+                     managed_policy_arns=[pulumi.Output.concat("arn:", partition, ":iam::aws:", API_GATEWAY_LOGS_POLICY)],
+                     description="API Gateway's account-wide role for writing access and execution logs"),
+            governance=governance, opts=child)
+        self.api_gateway_account = aws.apigateway.Account(
+            f"{name}-apigateway-account", cloudwatch_role_arn=self.api_gateway_logs_role.arn,
+            # The role must be attached (with its policy) before API Gateway accepts it.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.api_gateway_logs_role]))
 
     def _artifact_bucket(self, name: str) -> None:
         """The versioned bucket the signing pipeline reads unsigned code from and writes signed code to.

@@ -4,6 +4,10 @@
   (``s3:List*``, ``s3:Get*``, ``logs:*``, ``dynamodb:*``, ``lambda:*`` on ``*``) is "still too permissive" by the
   post's own words (it allows ``dynamodb:DeleteTable``, ``lambda:CreateFunction`` ...). This one allows only the
   data-plane actions serverless workloads call, by service, and denies what would let a role escape the boundary.
+* ``governance_boundary_document``: the boundary of the platform's own governance roles (the AWS Config rule
+  Lambda, the opt-in remediation automations, API Gateway's CloudWatch role). They need account-wide read-only
+  describe calls, ``config:PutEvaluations`` and a few remediation writes that no workload role should be able to
+  receive, so they get their own boundary instead of widening the workload one; it keeps the same denies.
 * ``key_policy``: the platform KMS key: the account administers it through IAM; CloudWatch Logs may use it for
   log groups of this account; AWS services that deliver into encrypted queues and topics of this account
   (SNS, EventBridge, CloudWatch alarms, S3 notifications) may generate data keys.
@@ -87,13 +91,53 @@ def workload_actions(extra_actions: Sequence[str] = ()) -> list[str]:
 
 def boundary_document(boundary_arn: str, extra_actions: Sequence[str] = ()) -> dict[str, Any]:
     """The permissions boundary policy; ``boundary_arn`` is this policy's own ARN (for the self-protection)."""
+    return _boundary("ServerlessWorkloadDataPlane", workload_actions(extra_actions), boundary_arn)
+
+
+# What the platform's governance roles do, by purpose (the boundary caps; each role's policy scopes).
+GOVERNANCE_ACTIONS: dict[str, tuple[str, ...]] = {
+    # Every governed function: its log group, X-Ray, the environment key, its on-failure queue.
+    "function basics": ("logs:CreateLogStream", "logs:PutLogEvents", "xray:PutTraceSegments",
+                        "xray:PutTelemetryRecords", "kms:Decrypt", "sqs:SendMessage"),
+    # The Config rule Lambda: report evaluations, read oversized items, and the account sweep's describe calls
+    # (handlers/config_rule/inventory.py).
+    "config rule": ("config:PutEvaluations", "config:GetResourceConfigHistory",
+                    "lambda:ListFunctions", "lambda:GetFunction", "lambda:GetFunctionCodeSigningConfig",
+                    "lambda:ListCodeSigningConfigs", "lambda:ListFunctionsByCodeSigningConfig",
+                    "iam:GetAccountAuthorizationDetails", "iam:GetPolicy", "iam:GetPolicyVersion",
+                    "apigateway:GET", "states:ListStateMachines", "states:DescribeStateMachine",
+                    "states:ListTagsForResource", "sqs:ListQueues", "sqs:GetQueueAttributes", "sqs:ListQueueTags",
+                    "sns:ListTopics", "sns:GetTopicAttributes", "sns:ListTagsForResource"),
+    # Opt-in remediation: add the company layer, add missing tags (through the Resource Groups Tagging API,
+    # which needs the service's own tagging action too).
+    "remediation": ("lambda:GetFunctionConfiguration", "lambda:UpdateFunctionConfiguration", "lambda:GetLayerVersion",
+                    "config:SelectResourceConfig", "tag:TagResources", "lambda:TagResource", "iam:TagRole",
+                    "apigateway:PUT", "states:TagResource", "sqs:TagQueue", "sns:TagResource",
+                    "s3:GetBucketTagging", "s3:PutBucketTagging"),
+    # API Gateway's account-wide CloudWatch role (AmazonAPIGatewayPushToCloudWatchLogs).
+    "api gateway logs": ("logs:CreateLogGroup", "logs:DescribeLogGroups", "logs:DescribeLogStreams",
+                         "logs:GetLogEvents", "logs:FilterLogEvents"),
+}
+
+
+def governance_actions() -> list[str]:
+    """Every action the governance boundary allows, sorted and without duplicates."""
+    return sorted({action for actions in GOVERNANCE_ACTIONS.values() for action in actions})
+
+
+def governance_boundary_document(boundary_arn: str) -> dict[str, Any]:
+    """The governance roles' boundary (see the module docstring); ``boundary_arn`` is its own ARN."""
+    return _boundary("PlatformGovernance", governance_actions(), boundary_arn)
+
+
+def _boundary(sid: str, allowed: Sequence[str], boundary_arn: str) -> dict[str, Any]:
     return {
         "Version": "2012-10-17",
         "Statement": [
             {
-                "Sid": "ServerlessWorkloadDataPlane",
+                "Sid": sid,
                 "Effect": "Allow",
-                "Action": workload_actions(extra_actions),
+                "Action": list(allowed),
                 # A boundary caps; the role's own policy scopes each action to its resources.
                 "Resource": "*",
             },

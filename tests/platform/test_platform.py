@@ -20,6 +20,7 @@ ISSUER = "https://login.example.com/"
 AUDIENCE = ["api://serverless-workloads"]
 TAGS = {"cost-center": "cc-1234", "owner": "platform-team", "service-id": "platform"}
 BOUNDARY_ARN = f"arn:aws:iam::{ACCOUNT}:policy/company-workload-boundary"
+GOVERNANCE_BOUNDARY_ARN = f"arn:aws:iam::{ACCOUNT}:policy/company-governance-boundary"
 CONFIG = {
     "serverless-governance:jwtIssuer": ISSUER,
     "serverless-governance:jwtAudience": AUDIENCE,
@@ -120,7 +121,7 @@ def test_every_layer_is_published_from_a_signed_object(deployed):
 
 def test_boundary_is_on_the_authorizer_role_and_is_least_privilege(deployed):
     resources, _ = deployed
-    policy = inputs(resources, "aws:iam/policy:Policy")
+    policy = inputs(resources, "aws:iam/policy:Policy", "platform-boundary")
     assert policy["name"] == "company-workload-boundary"
     assert json.loads(policy["policy"]) == boundary_document(BOUNDARY_ARN)
     role = inputs(resources, "aws:iam/role:Role", "company-jwt-authorizer-role")
@@ -191,6 +192,7 @@ def test_outputs_have_the_names_architecture_stacks_read(deployed):
         "signingProfileName": one(resources, "aws:signer/signingProfile:SigningProfile").outputs["name"],
         "artifactBucket": one(resources, "aws:s3/bucket:Bucket").outputs["bucket"],
         "permissionsBoundaryArn": BOUNDARY_ARN,
+        "governanceBoundaryArn": GOVERNANCE_BOUNDARY_ARN,
         "kmsKeyArn": arn_of["platform-key"],
         "authorizerFunctionArn": f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:company-jwt-authorizer",
         "jwtIssuer": ISSUER,
@@ -213,7 +215,8 @@ def test_every_child_is_parented_under_the_platform_component(deployed):
 def test_every_iam_document_passes_parliament(deployed):
     resources, _ = deployed
     documents = {
-        "boundary": inputs(resources, "aws:iam/policy:Policy")["policy"],
+        "boundary": inputs(resources, "aws:iam/policy:Policy", "platform-boundary")["policy"],
+        "governance boundary": inputs(resources, "aws:iam/policy:Policy", "platform-governance-boundary")["policy"],
         "key policy": inputs(resources, "aws:kms/key:Key")["policy"],
         "bucket policy": inputs(resources, "aws:s3/bucketPolicy:BucketPolicy")["policy"],
         "topic policy": inputs(resources, "aws:sns/topicPolicy:TopicPolicy")["policy"],
@@ -242,7 +245,7 @@ def test_warn_and_a_given_powertools_layer_in_a_sandbox(layer_dir):
     assert sorted(r.inputs["layerName"] for r in by_type(resources, "aws:lambda/layerVersion:LayerVersion")) == [
         "company-observability", "jwt-authorizer-deps"]
     assert captured["powertoolsLayerArn"] == powertools
-    assert inputs(resources, "aws:lambda/function:Function")["layers"][1] == powertools
+    assert inputs(resources, "aws:lambda/function:Function", "company-jwt-authorizer")["layers"][1] == powertools
 
 
 @pytest.mark.parametrize("changes, message", [
@@ -333,10 +336,11 @@ def test_example_stack_file_builds_in_preview(layer_dir):
     csc = inputs(resources, "aws:lambda/codeSigningConfig:CodeSigningConfig")
     assert csc["policies"] == {"untrustedArtifactOnDeployment": "Enforce"}
     # At preview the boundary ARN is computed from known parts, so the role's boundary is known too.
-    assert inputs(resources, "aws:iam/role:Role")["permissionsBoundary"] == BOUNDARY_ARN
+    assert inputs(resources, "aws:iam/role:Role", "company-jwt-authorizer-role")["permissionsBoundary"] == BOUNDARY_ARN
 
 
 def test_authorizer_role_waits_for_the_boundary_policy(deployed):
     resources, _ = deployed
     role = one(resources, "aws:iam/role:Role", "company-jwt-authorizer-role")
-    assert role.property_dependencies["permissionsBoundary"] == [one(resources, "aws:iam/policy:Policy").urn]
+    assert role.property_dependencies["permissionsBoundary"] == [
+        one(resources, "aws:iam/policy:Policy", "platform-boundary").urn]

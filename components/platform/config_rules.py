@@ -1,0 +1,490 @@
+"""The detective enforcement point: one AWS Config custom rule per guardrail, deployed by the ``platform`` stack.
+
+What ``GovernanceConfigRules`` creates:
+
+* the rule Lambda (``handlers.config_rule.app.handler``) as a ``GovernedFunction`` that ships the rule catalogue
+  (``policies/guardrails`` as ``guardrails/`` at the archive root), so the account is judged by the very code the
+  policy pack runs;
+* its invoke permission for ``config.amazonaws.com`` (this account only);
+* one ``aws.cfg.Rule`` per guardrail the Lambda can evaluate in an account (``plan_rules``):
+
+  - change-triggered (``ConfigurationItemChangeNotification`` and ``OversizedConfigurationItemChangeNotification``,
+    scoped to the Config resource types of the guardrail's kinds) for *resource* guardrails on kinds AWS Config
+    records (``guardrails.adapters.config_item.CONFIG_RESOURCE_TYPES``);
+  - periodic (``ScheduledNotification``) for every guardrail whose kinds the account sweep collects
+    (``handlers.config_rule.inventory.SCANNED_KINDS``): it also covers what configuration items lack (HTTP APIs,
+    code signing configs) and parameter changes;
+  - *stack* guardrails (the authorizer rule, the redrive rule, ...) are periodic only: they judge a resource
+    against others (a route against its API's authorizers), which one configuration item cannot show;
+  - a guardrail that is ``disabled`` in the pack config, or that neither trigger can feed (kinds AWS Config does
+    not record and the sweep does not collect: ``log-group-retention``, ``eventbridge-target-dlq`` ...), gets no
+    Config rule (``skipped`` says why); the policy pack still checks it at preview;
+
+* an EventBridge rule on ``aws.config`` "Config Rules Compliance Change" events that turn NON_COMPLIANT for these
+  rules, delivering a one-line notice to the governance SNS topic (a DLQ and bounded retries on the target);
+* opt-in remediation (``remediation=True``; off by default), never automatic - an operator starts it per
+  resource: "add the company layer" (a Systems Manager automation document of ours that keeps the function's
+  other layers) on ``lambda-required-layer``, and "add the missing tags" (ours too: AWS documents that
+  ``AWS-SetRequiredTags`` does not work as a remediation of a required-tags rule) on ``required-tags``.
+
+The account needs an AWS Config configuration recorder (usually set up for the whole organisation); this component
+deploys rules, not the recorder.
+
+Usage (what ``Platform`` does)::
+
+    GovernanceConfigRules("governance-config", ConfigRulesArgs(input_parameters=pack_config),
+                          governance=governance, alarm_topic_arn=topic.arn, opts=ResourceOptions(parent=self))
+"""
+from __future__ import annotations
+
+import json
+import os
+import sys
+import textwrap
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping, Optional, Sequence
+
+import pulumi
+import pulumi_aws as aws
+
+from components.governance import Governance
+from components.governed._overrides import GovernanceError
+from components.governed.function import FunctionArgs, GovernedFunction
+from components.governed.messaging import GovernedQueue, QueueArgs, service_send_statement, target_dead_letter
+from components.governed.role import GovernedRole, RoleArgs, statement
+
+ROOT = Path(__file__).resolve().parents[2]
+# The rule catalogue is plain Python (no Pulumi, no boto3) imported as `guardrails`, as the pack and the rule
+# Lambda import it; a Pulumi program run from the project directory does not have `policies/` on its path.
+_POLICIES = str(ROOT / "policies")
+if _POLICIES not in sys.path:
+    sys.path.append(_POLICIES)
+
+from guardrails import catalogue  # noqa: E402
+from guardrails.adapters.config_item import CONFIG_RESOURCE_TYPES  # noqa: E402
+from guardrails.model import Rule  # noqa: E402
+from handlers.config_rule.inventory import SCANNED_KINDS  # noqa: E402
+from handlers.config_rule.params import PACK_KEYS  # noqa: E402
+
+FREQUENCIES = ("One_Hour", "Three_Hours", "Six_Hours", "Twelve_Hours", "TwentyFour_Hours")
+CHANGE_MESSAGES = ("ConfigurationItemChangeNotification", "OversizedConfigurationItemChangeNotification")
+INPUT_PARAMETERS_LIMIT = 1024  # AWS Config's limit on a rule's InputParameters
+RULE_NAME_LIMIT = 128
+RULE_FUNCTION_NAME = "governance-config-rule"
+LAYER_REMEDIATION_RULE = "lambda-required-layer"
+TAGS_REMEDIATION_RULE = "required-tags"
+SCRIPT_RUNTIME = "python3.11"  # a runtime SSM aws:executeScript supports
+
+
+@dataclass(frozen=True)
+class RulePlan:
+    """What one guardrail's Config rule looks like (pure data, decided before any resource is created)."""
+
+    rule_id: str
+    name: str
+    resource_types: tuple  # Config resource types of the change trigger; () for a periodic-only rule
+    periodic: bool
+    input_parameters: Optional[str]  # JSON, or None when the pack config gives no parameters
+
+
+@dataclass
+class ConfigRulesArgs:
+    """Which guardrails become Config rules and how they run."""
+
+    rule_ids: Optional[Sequence[str]] = None  # None: every guardrail an account evaluation can judge
+    input_parameters: Mapping[str, Any] = field(default_factory=dict)  # the pack config (policies/config.<env>.json)
+    name_prefix: str = "governance-"  # Config rule name = prefix + guardrail id (the Lambda strips it)
+    periodic: str = "TwentyFour_Hours"  # maximum_execution_frequency of the sweeps
+    remediation: bool = False  # opt-in, never automatic: operators start it per resource
+    remediation_tags: Mapping[str, str] = field(default_factory=dict)  # values the tag remediation adds
+    memory_size: int = 512  # the sweep holds the account's inventory in memory
+    timeout: int = 600  # a sweep pages through every function, role, API, queue and topic of the region
+    reserved_concurrency: int = 5  # one invocation per rule and trigger; bounded so sweeps cannot throttle APIs
+
+
+def _pack_entry(rule: Rule, pack_config: Mapping[str, Any]) -> dict:
+    """The rule's parameters from its pack-config entry (a level string, or an object with parameters)."""
+    entry = pack_config.get(rule.id, {})
+    if isinstance(entry, str):
+        return {}
+    if not isinstance(entry, Mapping):
+        raise GovernanceError(f"packConfig: {rule.id}: {entry!r} must be an enforcement level or an object")
+    return dict(entry)
+
+
+def _level(rule: Rule, pack_config: Mapping[str, Any]) -> str:
+    entry = pack_config.get(rule.id, {})
+    if isinstance(entry, str):
+        return entry
+    return entry.get("enforcementLevel", rule.enforcement.value) if isinstance(entry, Mapping) else ""
+
+
+def plan_rules(args: ConfigRulesArgs) -> tuple[list, dict]:
+    """The Config rules to create and the guardrails skipped (id -> why), validating ``args``.
+
+    Raises ``GovernanceError`` naming the key, the value and what is allowed.
+    """
+    if args.periodic not in FREQUENCIES:
+        raise GovernanceError(f"configRules: periodic {args.periodic!r} is not allowed; allowed: {', '.join(FREQUENCIES)}")
+    if not isinstance(args.name_prefix, str) or not all(c.isalnum() or c in "-_" for c in args.name_prefix):
+        raise GovernanceError(f"configRules: name_prefix {args.name_prefix!r} may hold letters, digits, '-', '_'")
+    wanted = list(catalogue.RULES) if args.rule_ids is None else list(args.rule_ids)
+    unknown = [rule_id for rule_id in wanted if rule_id not in catalogue.RULES]
+    if unknown:
+        raise GovernanceError(f"configRules: rule_ids {unknown!r} name no guardrail; known: "
+                              f"{', '.join(sorted(catalogue.RULES))}")
+    plans, skipped = [], {}
+    for rule_id in wanted:
+        rule = catalogue.RULES[rule_id]
+        if _level(rule, args.input_parameters) == "disabled":
+            skipped[rule_id] = "disabled in the pack config"
+            continue
+        recorded = tuple(dict.fromkeys(CONFIG_RESOURCE_TYPES[k] for k in rule.kinds if k in CONFIG_RESOURCE_TYPES))
+        change_types = recorded if rule.scope == "resource" else ()
+        periodic = any(k in SCANNED_KINDS for k in rule.kinds)
+        if not change_types and not periodic:
+            skipped[rule_id] = (
+                "a stack guardrail (judged against other resources) whose kinds the account sweep does not collect"
+                if recorded else "AWS Config records none of its kinds and the account sweep collects none"
+            ) + "; the policy pack checks it at preview"
+            continue
+        entry = _pack_entry(rule, args.input_parameters)
+        parameters = {k: v for k, v in entry.items() if k not in PACK_KEYS}
+        try:
+            # Refuse at deployment what the rule Lambda would refuse at every evaluation.
+            catalogue.resolve_parameters(rule, parameters)
+        except catalogue.ParameterError as error:
+            raise GovernanceError(f"packConfig: {error}") from None
+        text = json.dumps(parameters, sort_keys=True, separators=(",", ":")) if parameters else None
+        if text is not None and len(text) > INPUT_PARAMETERS_LIMIT:
+            raise GovernanceError(f"packConfig: {rule_id}: its parameters take {len(text)} characters as Config "
+                                  f"InputParameters; AWS Config allows {INPUT_PARAMETERS_LIMIT}")
+        name = f"{args.name_prefix}{rule_id}"
+        if len(name) > RULE_NAME_LIMIT:
+            raise GovernanceError(f"configRules: rule name {name!r} is longer than {RULE_NAME_LIMIT} characters")
+        plans.append(RulePlan(rule_id, name, change_types, periodic, text))
+    if args.remediation:
+        _check_remediation_tags(args)
+    return plans, skipped
+
+
+def _check_remediation_tags(args: ConfigRulesArgs) -> None:
+    """The tag values the remediation adds must satisfy the required-tags guardrail they remediate."""
+    rule = catalogue.RULES[TAGS_REMEDIATION_RULE]
+    entry = {k: v for k, v in _pack_entry(rule, args.input_parameters).items() if k not in PACK_KEYS}
+    required = catalogue.resolve_parameters(rule, entry).get("requiredTags", {})
+    tags = args.remediation_tags
+    if not isinstance(tags, Mapping) or not tags or not all(isinstance(v, str) and v for v in tags.values()):
+        raise GovernanceError(f"configRemediationTags: {tags!r} must be an object of tag key -> value, one for each "
+                              f"required tag ({', '.join(sorted(required))}), when configRemediation is true")
+    for key, value in tags.items():
+        if key not in required:
+            raise GovernanceError(f"configRemediationTags: {key!r} is not a required tag; required tags: "
+                                  f"{', '.join(sorted(required))}")
+        allowed = required[key]
+        if allowed and value not in allowed:
+            raise GovernanceError(f"configRemediationTags: {key}={value!r} is not allowed; allowed: {', '.join(allowed)}")
+
+
+# -- remediation scripts (SSM aws:executeScript, Python) ----------------------------------------------------------
+
+ADD_LAYER_SCRIPT = textwrap.dedent('''\
+    import boto3
+
+
+    def handler(events, context):
+        """Put the company layer first on the function, keeping its other layers (an older company version is replaced)."""
+        client = boto3.client("lambda")
+        name, layer = events["FunctionName"], events["LayerArn"]
+        current = [item["Arn"] for item in client.get_function_configuration(FunctionName=name).get("Layers", [])]
+        unversioned = layer.rsplit(":", 1)[0]
+        kept = [arn for arn in current if arn.rsplit(":", 1)[0] != unversioned]
+        wanted = [layer] + kept
+        if wanted == current:
+            return {"changed": False, "layers": current}
+        if len(wanted) > 5:
+            raise ValueError(f"{name} already uses 5 layers {kept}; Lambda allows 5: remove one, then remediate")
+        client.update_function_configuration(FunctionName=name, Layers=wanted)
+        return {"changed": True, "layers": wanted}
+''')
+
+ADD_TAGS_SCRIPT = textwrap.dedent('''\
+    import json
+
+    import boto3
+
+
+    def handler(events, context):
+        """Add the required tags a resource lacks; tags it already has are never changed."""
+        resource_id, required = events["ResourceId"], json.loads(events["RequiredTags"])
+        quoted = resource_id.replace("'", "''")
+        rows = boto3.client("config").select_resource_config(
+            Expression=f"SELECT arn, resourceType, tags WHERE resourceId = '{quoted}'")["Results"]
+        if not rows:
+            raise ValueError(f"AWS Config has no resource with id {resource_id!r}")
+        item = json.loads(rows[0])
+        present = {tag["key"] for tag in item.get("tags", [])}
+        missing = {key: value for key, value in required.items() if key not in present}
+        if missing:
+            response = boto3.client("resourcegroupstaggingapi").tag_resources(
+                ResourceARNList=[item["arn"]], Tags=missing)
+            if response.get("FailedResourcesMap"):
+                raise RuntimeError(f"tagging {item['arn']} failed: {response['FailedResourcesMap']}")
+        return {"arn": item["arn"], "added": sorted(missing)}
+''')
+
+
+def automation_document(description: str, parameters: Mapping[str, Mapping[str, str]], script: str) -> dict:
+    """An SSM Automation document (schema 0.3) running ``script`` with the given string parameters."""
+    return {
+        "schemaVersion": "0.3",
+        "description": description,
+        "assumeRole": "{{ AutomationAssumeRole }}",
+        "parameters": {"AutomationAssumeRole": {"type": "String", "description": "Role the automation assumes"},
+                       **{name: dict(spec) for name, spec in parameters.items()}},
+        "mainSteps": [{
+            "name": "Remediate",
+            "action": "aws:executeScript",
+            "inputs": {"Runtime": SCRIPT_RUNTIME, "Handler": "handler", "Script": script,
+                       "InputPayload": {name: f"{{{{ {name} }}}}" for name in parameters}},
+            "outputs": [{"Name": "Result", "Selector": "$.Payload", "Type": "StringMap"}],
+        }],
+    }
+
+
+class GovernanceConfigRules(pulumi.ComponentResource):
+    """The detective rules (see the module docstring). ``rules`` maps guardrail id -> ``aws.cfg.Rule``."""
+
+    def __init__(self, name: str, args: ConfigRulesArgs, governance: Governance,
+                 alarm_topic_arn: pulumi.Input[str], opts: Optional[pulumi.ResourceOptions] = None) -> None:
+        super().__init__("serverless-governance:platform:ConfigRules", name, None, opts)
+        self.plans, self.skipped = plan_rules(args)
+        for rule_id, reason in sorted(self.skipped.items()):
+            pulumi.log.info(f"{name}: no Config rule for {rule_id}: {reason}")
+        child = pulumi.ResourceOptions(parent=self)
+        account = aws.get_caller_identity_output(opts=pulumi.InvokeOptions(parent=self)).account_id
+        region = aws.get_region_output(opts=pulumi.InvokeOptions(parent=self)).region
+        partition = aws.get_partition_output(opts=pulumi.InvokeOptions(parent=self)).partition
+
+        def arn(service: str, resource: str, with_region: bool = True) -> pulumi.Output[str]:
+            return pulumi.Output.concat("arn:", partition, ":", service, ":", region if with_region else "", ":",
+                                        account, ":", resource)
+
+        def apigateway(path: str) -> pulumi.Output[str]:
+            return pulumi.Output.concat("arn:", partition, ":apigateway:", region, "::", path)
+
+        # -- the rule Lambda ----------------------------------------------------------------------------------
+        statements = [
+            # AWS does not scope PutEvaluations (nor the List* calls below) to a resource: "*" is the only value.
+            statement(["config:PutEvaluations", "config:GetResourceConfigHistory"], ["*"], sid="ReportEvaluations"),
+            statement(["lambda:ListFunctions", "lambda:ListCodeSigningConfigs", "iam:GetAccountAuthorizationDetails",
+                       "states:ListStateMachines", "sqs:ListQueues", "sns:ListTopics"], ["*"], sid="ListResources"),
+            statement(["lambda:GetFunction", "lambda:GetFunctionCodeSigningConfig"],
+                      [arn("lambda", "function:*")], sid="ReadFunctions"),
+            statement(["lambda:ListFunctionsByCodeSigningConfig"], [arn("lambda", "code-signing-config:*")],
+                      sid="ReadCodeSigningConfigs"),
+            statement(["iam:GetPolicy", "iam:GetPolicyVersion"], [arn("iam", "policy/*", with_region=False)],
+                      sid="ReadManagedPolicies"),
+            statement(["apigateway:GET"], [apigateway(p) for p in ("/restapis", "/restapis/*", "/apis", "/apis/*",
+                                                                    "/domainnames", "/domainnames/*")],
+                      sid="ReadApis"),
+            statement(["states:DescribeStateMachine", "states:ListTagsForResource"], [arn("states", "stateMachine:*")],
+                      sid="ReadStateMachines"),
+            statement(["sqs:GetQueueAttributes", "sqs:ListQueueTags"], [arn("sqs", "*")], sid="ReadQueues"),
+            statement(["sns:GetTopicAttributes", "sns:ListTagsForResource"], [arn("sns", "*")], sid="ReadTopics"),
+        ]
+        self.function = GovernedFunction(
+            RULE_FUNCTION_NAME,
+            FunctionArgs(
+                handler="handlers.config_rule.app.handler",
+                memory_size=args.memory_size,
+                timeout=args.timeout,
+                environment={"CONFIG_RULE_NAME_PREFIX": args.name_prefix},
+                statements=statements,
+                reserved_concurrency=args.reserved_concurrency,
+                async_invocation=True,  # AWS Config invokes custom rule functions asynchronously
+                extra_code={"guardrails": "policies/guardrails"},
+                description="AWS Config custom rule: one guardrail of the catalogue per Config rule",
+                overrides={"iam-wildcard-resource": "config:PutEvaluations and the sweep's List* calls "
+                                                    "(ListFunctions, GetAccountAuthorizationDetails ...) accept only "
+                                                    "Resource '*'"},
+            ),
+            governance=governance,
+            opts=child,
+        )
+        self.permission = aws.lambda_.Permission(
+            f"{RULE_FUNCTION_NAME}-config",
+            action="lambda:InvokeFunction",
+            function=self.function.name,
+            principal="config.amazonaws.com",
+            source_account=account,
+            opts=child,
+        )
+
+        # -- one Config rule per guardrail --------------------------------------------------------------------
+        self.rules: dict[str, aws.cfg.Rule] = {}
+        for plan in self.plans:
+            details = [{"event_source": "aws.config", "message_type": m} for m in CHANGE_MESSAGES
+                       if plan.resource_types]
+            if plan.periodic:
+                details.append({"event_source": "aws.config", "message_type": "ScheduledNotification",
+                                "maximum_execution_frequency": args.periodic})
+            rule_args: dict[str, Any] = dict(
+                name=plan.name,
+                description=f"{catalogue.RULES[plan.rule_id].title} (guardrail {plan.rule_id})",
+                source={"owner": "CUSTOM_LAMBDA", "source_identifier": self.function.arn,
+                        "source_details": details},
+            )
+            if plan.resource_types:
+                rule_args["scope"] = {"compliance_resource_types": list(plan.resource_types)}
+            if plan.input_parameters is not None:
+                rule_args["input_parameters"] = plan.input_parameters
+            self.rules[plan.rule_id] = aws.cfg.Rule(
+                plan.name, **rule_args,
+                # AWS Config checks at creation that it may invoke the function.
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[self.permission]))
+
+        # -- NON_COMPLIANT notices ----------------------------------------------------------------------------
+        rule_names = [plan.name for plan in self.plans]
+        self.notification_rule = aws.cloudwatch.EventRule(
+            f"{name}-non-compliant",
+            description="Governance Config rules: a resource became NON_COMPLIANT",
+            event_pattern=json.dumps(notification_pattern(rule_names)),
+            opts=child,
+        )
+        self.notification_dlq = GovernedQueue(
+            f"{name}-notice-dlq",
+            QueueArgs(is_dlq=True, policy_statements=[
+                service_send_statement("events.amazonaws.com", [self.notification_rule.arn])]),
+            governance=governance, opts=child)
+        self.notification_target = aws.cloudwatch.EventTarget(
+            f"{name}-notify",
+            rule=self.notification_rule.name,
+            arn=alarm_topic_arn,
+            input_transformer={
+                "input_paths": {"rule": "$.detail.configRuleName", "type": "$.detail.resourceType",
+                                "id": "$.detail.resourceId", "account": "$.account", "region": "$.region",
+                                "annotation": "$.detail.newEvaluationResult.annotation"},
+                "input_template": '"<rule>: <type> <id> is NON_COMPLIANT in <account>/<region>. <annotation>"',
+            },
+            dead_letter_config=target_dead_letter(self.notification_dlq),
+            retry_policy={"maximum_retry_attempts": 3, "maximum_event_age_in_seconds": 3600},
+            opts=child,
+        )
+
+        # -- opt-in remediation -------------------------------------------------------------------------------
+        self.remediations: dict[str, aws.cfg.RemediationConfiguration] = {}
+        self.documents: dict[str, aws.ssm.Document] = {}
+        if args.remediation:
+            self._remediation(name, args, governance, arn, apigateway, partition)
+
+        self.register_outputs({
+            "functionArn": self.function.arn,
+            "ruleNames": rule_names,
+            "skipped": self.skipped,
+            "remediation": sorted(self.remediations),
+        })
+
+    def _remediation(self, name: str, args: ConfigRulesArgs, governance: Governance, arn, apigateway,
+                     partition) -> None:
+        """An SSM automation document, its role and a manual remediation per remediable guardrail."""
+        child = pulumi.ResourceOptions(parent=self)
+        wanted = {
+            LAYER_REMEDIATION_RULE: dict(
+                document=automation_document(
+                    "Add the company observability layer to a Lambda function, keeping its other layers",
+                    {"FunctionName": {"type": "String", "description": "Function name (the Config resource id)"},
+                     "LayerArn": {"type": "String", "description": "Versioned ARN of the company layer"}},
+                    ADD_LAYER_SCRIPT),
+                statements=[
+                    statement(["lambda:GetFunctionConfiguration", "lambda:UpdateFunctionConfiguration"],
+                              [arn("lambda", "function:*")], sid="UpdateFunctionLayers"),
+                    statement(["lambda:GetLayerVersion"], [governance.company_layer_arn], sid="UseCompanyLayer"),
+                ],
+                parameters=[{"name": "FunctionName", "resource_value": "RESOURCE_ID"},
+                            {"name": "LayerArn", "static_value": governance.company_layer_arn}],
+                resource_type="AWS::Lambda::Function",
+            ),
+            TAGS_REMEDIATION_RULE: dict(
+                document=automation_document(
+                    "Add the company's required tags a resource lacks (existing tags are kept)",
+                    {"ResourceId": {"type": "String", "description": "The Config resource id"},
+                     "RequiredTags": {"type": "String", "description": "JSON object of tag key -> value to add"}},
+                    ADD_TAGS_SCRIPT),
+                statements=[
+                    statement(["config:SelectResourceConfig", "tag:TagResources"], ["*"], sid="FindAndTag"),
+                    statement(["lambda:TagResource"], [arn("lambda", "function:*")], sid="TagFunctions"),
+                    statement(["iam:TagRole"], [arn("iam", "role/*", with_region=False)], sid="TagRoles"),
+                    statement(["apigateway:PUT"], [apigateway("/tags/*")], sid="TagApis"),
+                    statement(["states:TagResource"], [arn("states", "stateMachine:*")], sid="TagStateMachines"),
+                    statement(["sqs:TagQueue"], [arn("sqs", "*")], sid="TagQueues"),
+                    statement(["sns:TagResource"], [arn("sns", "*")], sid="TagTopics"),
+                    statement(["s3:GetBucketTagging", "s3:PutBucketTagging"], [pulumi.Output.concat("arn:", partition, ":s3:::*")],
+                              sid="TagBuckets"),
+                ],
+                parameters=[{"name": "ResourceId", "resource_value": "RESOURCE_ID"},
+                            {"name": "RequiredTags",
+                             "static_value": json.dumps(dict(args.remediation_tags), sort_keys=True)}],
+                resource_type=None,  # the rule covers several resource types
+            ),
+        }
+        for rule_id, spec in wanted.items():
+            if rule_id not in self.rules:
+                continue  # that guardrail has no Config rule here
+            short = rule_id.replace("lambda-required-layer", "add-company-layer").replace("required-tags", "add-tags")
+            role = GovernedRole(
+                f"{name}-{short}-remediation",
+                RoleArgs(service_principals=["ssm.amazonaws.com"], statements=spec["statements"],
+                         description=f"Systems Manager automation: remediate {rule_id}",
+                         overrides={"iam-wildcard-resource": "config:SelectResourceConfig and tag:TagResources "
+                                                             "accept only Resource '*'"}
+                         if rule_id == TAGS_REMEDIATION_RULE else {}),
+                governance=governance, opts=child)
+            document = aws.ssm.Document(
+                f"{name}-{short}",
+                document_type="Automation",
+                document_format="JSON",
+                content=json.dumps(spec["document"]),
+                opts=child,
+            )
+            remediation_args: dict[str, Any] = dict(
+                config_rule_name=self.rules[rule_id].name,
+                target_type="SSM_DOCUMENT",
+                target_id=document.name,
+                target_version="$DEFAULT",
+                automatic=False,  # opt-in and manual: an operator starts it per resource
+                parameters=[{"name": "AutomationAssumeRole", "static_value": role.arn}, *spec["parameters"]],
+            )
+            if spec["resource_type"]:
+                remediation_args["resource_type"] = spec["resource_type"]
+            self.documents[rule_id] = document
+            self.remediations[rule_id] = aws.cfg.RemediationConfiguration(
+                f"{name}-{short}-remediation", **remediation_args, opts=child)
+
+
+def notification_pattern(rule_names: Sequence[str]) -> dict:
+    """The EventBridge pattern of a governance Config rule turning a resource NON_COMPLIANT."""
+    return {
+        "source": ["aws.config"],
+        "detail-type": ["Config Rules Compliance Change"],
+        "detail": {
+            "messageType": ["ComplianceChangeNotification"],
+            "configRuleName": list(rule_names),
+            "newEvaluationResult": {"complianceType": ["NON_COMPLIANT"]},
+        },
+    }
+
+
+def load_pack_config(path: str) -> dict:
+    """The pack config at ``path`` (relative to the project directory), with an error naming the key."""
+    file = Path(path) if os.path.isabs(path) else ROOT / path
+    try:
+        data = json.loads(file.read_text())
+    except FileNotFoundError:
+        raise GovernanceError(f"packConfig: {path!r} does not exist (expected e.g. policies/config.dev.json)") from None
+    except ValueError as error:
+        raise GovernanceError(f"packConfig: {path!r} is not JSON: {error}") from None
+    if not isinstance(data, dict):
+        raise GovernanceError(f"packConfig: {path!r} must hold a JSON object of rule id -> settings")
+    return data

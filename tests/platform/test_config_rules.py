@@ -1,0 +1,410 @@
+"""The detective rules under Pulumi mocks: every Config rule's scope, triggers and parameters, exactly."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import boto3
+import parliament
+import pytest
+from moto import mock_aws
+
+from components.governance import Governance
+from components.governed._overrides import GovernanceError
+from components.platform.config_rules import (
+    ADD_LAYER_SCRIPT, ADD_TAGS_SCRIPT, ConfigRulesArgs, GovernanceConfigRules, load_pack_config, notification_pattern, plan_rules,
+)
+from tools.offline_engine import ProgramError, by_type, one, run_program
+
+ACCOUNT = "123456789012"
+GOV = Governance.for_tests(permissions_boundary_arn=f"arn:aws:iam::{ACCOUNT}:policy/company-governance-boundary")
+TOPIC = f"arn:aws:sns:us-east-1:{ACCOUNT}:governance-notices"
+PACK = load_pack_config("policies/config.dev.json")
+FUNCTION_ARN = f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:governance-config-rule"
+LAYER = f"arn:aws:lambda:us-east-1:{ACCOUNT}:layer:company-observability"
+REMEDIATION_TAGS = {"cost-center": "unallocated", "owner": "unassigned", "environment": "dev",
+                    "service-id": "unassigned"}
+
+CHANGE = ["ConfigurationItemChangeNotification", "OversizedConfigurationItemChangeNotification"]
+FUNCTION = ["AWS::Lambda::Function"]
+# guardrail id -> the Config resource types of its change trigger ([] = periodic only). Every rule is also swept.
+EXPECTED_SCOPES = {
+    "api-authorizer-required": [],  # stack rule: a route is judged against its API's authorizers
+    "api-custom-domain-tls": ["AWS::ApiGateway::DomainName"],
+    "apigateway-stage-tracing": ["AWS::ApiGateway::Stage"],
+    "code-signing-config-enforce": [],  # Config does not record code signing configs
+    "iam-no-wildcard-action": [],
+    "iam-permissions-boundary": ["AWS::IAM::Role"],
+    "lambda-async-failure-destination": [],
+    "lambda-code-signing": FUNCTION,
+    "lambda-environment-kms": FUNCTION,
+    "lambda-required-layer": FUNCTION,
+    "lambda-reserved-concurrency": FUNCTION,
+    "lambda-runtime-supported": FUNCTION,
+    "lambda-tracing-active": FUNCTION,
+    "no-recursive-trigger-loop": [],
+    "no-sync-lambda-invoke": [],
+    "required-tags": ["AWS::Lambda::Function", "AWS::IAM::Role", "AWS::ApiGateway::DomainName",
+                      "AWS::ApiGateway::Stage", "AWS::StepFunctions::StateMachine", "AWS::SQS::Queue",
+                      "AWS::SNS::Topic", "AWS::S3::Bucket"],
+    "sfn-logging-enabled": ["AWS::StepFunctions::StateMachine"],
+    "sfn-tracing-enabled": ["AWS::StepFunctions::StateMachine"],
+    "sns-encryption": ["AWS::SNS::Topic"],
+    "sqs-encryption": ["AWS::SQS::Queue"],
+    "sqs-redrive-policy": [],
+}
+# The InputParameters each rule gets from policies/config.dev.json: the entry without enforcementLevel/exemptions.
+EXPECTED_PARAMETERS = {
+    "api-authorizer-required": {
+        "jwtIssuer": "https://login.example.com/", "jwtAudiences": ["api://serverless-workloads"],
+        "authorizerFunctionArns": [f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:company-jwt-authorizer"]},
+    "api-custom-domain-tls": {"requireMutualTls": False},
+    "code-signing-config-enforce": {"allowWarn": True},
+    "iam-permissions-boundary": {"allowedBoundaryArns": [f"arn:aws:iam::{ACCOUNT}:policy/company-workload-boundary"]},
+    "lambda-code-signing": {"allowedCodeSigningConfigArns": [
+        f"arn:aws:lambda:us-east-1:{ACCOUNT}:code-signing-config:csc-0123456789abcdef0"]},
+    "lambda-required-layer": {"allowedLayerArns": [f"arn:aws:lambda:us-east-1:{ACCOUNT}:layer:company-observability"],
+                              "minimumLayerVersion": 1},
+    "lambda-reserved-concurrency": {"requireReservedConcurrency": False},
+    "required-tags": {"requiredTags": {"cost-center": [], "owner": [], "environment": ["dev", "test", "prod"],
+                                       "service-id": []}},
+    "sqs-encryption": {"requireKms": False},
+}
+SKIPPED = ["eventbridge-target-dlq", "lambda-esm-failure-handling", "lambda-url-auth", "log-group-retention",
+           "s3-public-access-blocked"]
+
+
+def build(args: ConfigRulesArgs):
+    return run_program(lambda: GovernanceConfigRules("governance-config", args, governance=GOV,
+                                                     alarm_topic_arn=TOPIC))
+
+
+@pytest.fixture(scope="module")
+def default():
+    return build(ConfigRulesArgs(input_parameters=PACK))
+
+
+@pytest.fixture(scope="module")
+def remediated():
+    return build(ConfigRulesArgs(input_parameters=PACK, remediation=True, remediation_tags=REMEDIATION_TAGS))
+
+
+def config_rules(resources) -> dict:
+    return {r.inputs["name"]: r.raw_inputs for r in by_type(resources, "aws:cfg/rule:Rule")}
+
+
+def test_one_rule_per_evaluable_guardrail_with_exact_scope_triggers_and_parameters(default):
+    rules = config_rules(default)
+    assert sorted(rules) == sorted(f"governance-{rule_id}" for rule_id in EXPECTED_SCOPES)
+    for rule_id, scope in EXPECTED_SCOPES.items():
+        rule = rules[f"governance-{rule_id}"]
+        details = [{"eventSource": "aws.config", "messageType": m} for m in (CHANGE if scope else [])]
+        details.append({"eventSource": "aws.config", "messageType": "ScheduledNotification",
+                        "maximumExecutionFrequency": "TwentyFour_Hours"})
+        assert rule["source"] == {"owner": "CUSTOM_LAMBDA", "sourceIdentifier": FUNCTION_ARN,
+                                  "sourceDetails": details}, rule_id
+        assert rule.get("scope") == ({"complianceResourceTypes": scope} if scope else None), rule_id
+        expected = EXPECTED_PARAMETERS.get(rule_id)
+        assert (json.loads(rule["inputParameters"]) if "inputParameters" in rule else None) == expected, rule_id
+
+
+def test_guardrails_no_account_evaluation_can_feed_get_no_rule():
+    _, skipped = plan_rules(ConfigRulesArgs(input_parameters=PACK))
+    assert sorted(skipped) == SKIPPED
+    assert skipped["s3-public-access-blocked"] == ("a stack guardrail (judged against other resources) whose kinds "
+                                                   "the account sweep does not collect; the policy pack checks it "
+                                                   "at preview")
+    assert skipped["log-group-retention"] == ("AWS Config records none of its kinds and the account sweep collects "
+                                              "none; the policy pack checks it at preview")
+
+
+def test_disabled_guardrails_selection_prefix_and_frequency():
+    plans, skipped = plan_rules(ConfigRulesArgs(
+        rule_ids=["lambda-tracing-active", "sqs-encryption"], name_prefix="acme-", periodic="Six_Hours",
+        input_parameters={"sqs-encryption": {"enforcementLevel": "disabled"}}))
+    assert [(p.name, p.resource_types, p.periodic, p.input_parameters) for p in plans] == [
+        ("acme-lambda-tracing-active", ("AWS::Lambda::Function",), True, None)]
+    assert skipped == {"sqs-encryption": "disabled in the pack config"}
+
+
+def test_rule_lambda_is_governed_ships_the_catalogue_and_knows_the_prefix(default):
+    function = one(default, "aws:lambda/function:Function", "governance-config-rule").raw_inputs
+    assert function["handler"] == "handlers.config_rule.app.handler"
+    assert function["environment"]["variables"]["CONFIG_RULE_NAME_PREFIX"] == "governance-"
+    assert function["codeSigningConfigArn"] == GOV.code_signing_config_arn
+    assert function["layers"] == GOV.layer_arns
+    assert function["reservedConcurrentExecutions"] == 5 and function["timeout"] == 600
+    archive = one(default, "aws:s3/bucketObjectv2:BucketObjectv2", "governance-config-rule-code").inputs["source"]
+    assert "guardrails/catalogue.py" in archive.assets and "guardrails/rules/lambda_required_layer.py" in archive.assets
+    assert "handlers/config_rule/app.py" in archive.assets
+    role = one(default, "aws:iam/role:Role", "governance-config-rule-role").raw_inputs
+    assert role["permissionsBoundary"] == GOV.permissions_boundary_arn
+    # Config invokes asynchronously: failed invocations land in a DLQ after bounded retries.
+    invoke = one(default, "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig").raw_inputs
+    assert invoke["maximumRetryAttempts"] == 2
+
+
+def test_rule_lambda_grants_are_exact(default):
+    policy = json.loads(one(default, "aws:iam/rolePolicy:RolePolicy", "governance-config-rule-role-policy")
+                        .raw_inputs["policy"])
+    grants = {s["Sid"]: (s["Action"], s["Resource"]) for s in policy["Statement"]}
+    region = f"us-east-1:{ACCOUNT}"
+    assert grants["ReportEvaluations"] == (["config:PutEvaluations", "config:GetResourceConfigHistory"], ["*"])
+    assert grants["ListResources"] == (["lambda:ListFunctions", "lambda:ListCodeSigningConfigs",
+                                        "iam:GetAccountAuthorizationDetails", "states:ListStateMachines",
+                                        "sqs:ListQueues", "sns:ListTopics"], ["*"])
+    assert grants["ReadFunctions"] == (["lambda:GetFunction", "lambda:GetFunctionCodeSigningConfig"],
+                                       [f"arn:aws:lambda:{region}:function:*"])
+    assert grants["ReadCodeSigningConfigs"] == (["lambda:ListFunctionsByCodeSigningConfig"],
+                                                [f"arn:aws:lambda:{region}:code-signing-config:*"])
+    assert grants["ReadManagedPolicies"] == (["iam:GetPolicy", "iam:GetPolicyVersion"],
+                                             [f"arn:aws:iam::{ACCOUNT}:policy/*"])
+    assert grants["ReadApis"] == (["apigateway:GET"], [f"arn:aws:apigateway:us-east-1::{p}" for p in (
+        "/restapis", "/restapis/*", "/apis", "/apis/*", "/domainnames", "/domainnames/*")])
+    assert grants["ReadStateMachines"] == (["states:DescribeStateMachine", "states:ListTagsForResource"],
+                                           [f"arn:aws:states:{region}:stateMachine:*"])
+    assert grants["ReadQueues"] == (["sqs:GetQueueAttributes", "sqs:ListQueueTags"], [f"arn:aws:sqs:{region}:*"])
+    assert grants["ReadTopics"] == (["sns:GetTopicAttributes", "sns:ListTagsForResource"], [f"arn:aws:sns:{region}:*"])
+    tags = one(default, "aws:iam/role:Role", "governance-config-rule-role").raw_inputs["tags"]
+    assert tags == {"governance:overrides": "iam-wildcard-resource"}
+
+
+def test_config_may_invoke_the_rule_lambda_for_this_account_only(default):
+    permission = one(default, "aws:lambda/permission:Permission").raw_inputs
+    assert permission == {"action": "lambda:InvokeFunction", "function": "governance-config-rule",
+                          "principal": "config.amazonaws.com", "sourceAccount": ACCOUNT}
+    permission_urn = one(default, "aws:lambda/permission:Permission").urn
+    assert all(permission_urn in r.dependencies for r in by_type(default, "aws:cfg/rule:Rule"))
+
+
+def test_non_compliant_results_notify_the_governance_topic(default):
+    rule = one(default, "aws:cloudwatch/eventRule:EventRule").raw_inputs
+    assert json.loads(rule["eventPattern"]) == {
+        "source": ["aws.config"],
+        "detail-type": ["Config Rules Compliance Change"],
+        "detail": {"messageType": ["ComplianceChangeNotification"],
+                   "configRuleName": [f"governance-{rule_id}" for rule_id in EXPECTED_SCOPES],
+                   "newEvaluationResult": {"complianceType": ["NON_COMPLIANT"]}}}
+    target = one(default, "aws:cloudwatch/eventTarget:EventTarget").raw_inputs
+    dlq = one(default, "aws:sqs/queue:Queue", "governance-config-notice-dlq")
+    assert target["arn"] == TOPIC
+    assert target["deadLetterConfig"] == {"arn": dlq.outputs["arn"]}
+    assert target["retryPolicy"] == {"maximumRetryAttempts": 3, "maximumEventAgeInSeconds": 3600}
+    assert target["inputTransformer"]["inputTemplate"] == (
+        '"<rule>: <type> <id> is NON_COMPLIANT in <account>/<region>. <annotation>"')
+    dlq_policy = json.loads(one(default, "aws:sqs/queuePolicy:QueuePolicy",
+                                "governance-config-notice-dlq-policy").raw_inputs["policy"])
+    assert dlq_policy["Statement"][1]["Condition"] == {
+        "ArnEquals": {"aws:SourceArn": [f"arn:aws:events:us-east-1:{ACCOUNT}:rule/governance-config-non-compliant"]}}
+
+
+def test_remediation_is_absent_by_default(default):
+    assert by_type(default, "aws:cfg/remediationConfiguration:RemediationConfiguration") == []
+    assert by_type(default, "aws:ssm/document:Document") == []
+
+
+def test_remediation_when_enabled_is_manual_and_keeps_existing_layers(remediated):
+    remediations = {r.name: r.raw_inputs for r in
+                    by_type(remediated, "aws:cfg/remediationConfiguration:RemediationConfiguration")}
+    assert sorted(remediations) == ["governance-config-add-company-layer-remediation",
+                                    "governance-config-add-tags-remediation"]
+    layer = remediations["governance-config-add-company-layer-remediation"]
+    document_names = {r.name: r.outputs["name"] for r in by_type(remediated, "aws:ssm/document:Document")}
+    role_arn = f"arn:aws:iam::{ACCOUNT}:role/governance-config-add-company-layer-remediation"
+    assert layer == {
+        "configRuleName": "governance-lambda-required-layer", "targetType": "SSM_DOCUMENT",
+        "targetId": document_names["governance-config-add-company-layer"],
+        "targetVersion": "$DEFAULT", "automatic": False,
+        "resourceType": "AWS::Lambda::Function",
+        "parameters": [{"name": "AutomationAssumeRole", "staticValue": role_arn},
+                       {"name": "FunctionName", "resourceValue": "RESOURCE_ID"},
+                       {"name": "LayerArn", "staticValue": GOV.company_layer_arn}]}
+    tags = remediations["governance-config-add-tags-remediation"]
+    assert tags["configRuleName"] == "governance-required-tags" and tags["automatic"] is False
+    assert tags["targetId"] == document_names["governance-config-add-tags"]
+    assert "resourceType" not in tags  # the required-tags rule covers several resource types
+    assert tags["parameters"][1:] == [{"name": "ResourceId", "resourceValue": "RESOURCE_ID"},
+                                      {"name": "RequiredTags", "staticValue": json.dumps(REMEDIATION_TAGS,
+                                                                                         sort_keys=True)}]
+    documents = {r.name: r.raw_inputs for r in by_type(remediated, "aws:ssm/document:Document")}
+    document = json.loads(documents["governance-config-add-company-layer"]["content"])
+    assert documents["governance-config-add-company-layer"]["documentType"] == "Automation"
+    assert document["assumeRole"] == "{{ AutomationAssumeRole }}"
+    assert document["mainSteps"][0]["inputs"]["InputPayload"] == {"FunctionName": "{{ FunctionName }}",
+                                                                  "LayerArn": "{{ LayerArn }}"}
+    assert document["mainSteps"][0]["inputs"]["Script"] == ADD_LAYER_SCRIPT
+    trust = json.loads(one(remediated, "aws:iam/role:Role", "governance-config-add-company-layer-remediation")
+                       .raw_inputs["assumeRolePolicy"])
+    assert trust["Statement"][0]["Principal"] == {"Service": ["ssm.amazonaws.com"]}
+
+
+def test_every_policy_passes_parliament(remediated):
+    documents = {r.name: r.raw_inputs["policy"] for r in by_type(remediated, "aws:iam/rolePolicy:RolePolicy")}
+    documents.update({r.name: r.raw_inputs["policy"] for r in by_type(remediated, "aws:sqs/queuePolicy:QueuePolicy")})
+    assert sorted(documents) == [
+        "governance-config-add-company-layer-remediation-policy", "governance-config-add-tags-remediation-policy",
+        "governance-config-notice-dlq-policy", "governance-config-rule-failures-policy",
+        "governance-config-rule-role-policy"]
+    for name, document in documents.items():
+        findings = [parliament.enhance_finding(f) for f in parliament.analyze_policy_string(document).findings]
+        assert [(f.issue, f.detail) for f in findings if f.severity not in ("LOW", "INFO")] == [], name
+        assert [f.detail for f in findings if f.issue in ("UNKNOWN_ACTION", "UNKNOWN_PREFIX")] == [], name
+
+
+@mock_aws
+def test_add_layer_script_keeps_other_layers_and_replaces_an_old_company_version():
+    client = boto3.client("lambda", region_name="us-east-1")
+    role = boto3.client("iam", region_name="us-east-1").create_role(
+        RoleName="r", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+    def publish(name):
+        return client.publish_layer_version(LayerName=name, Content={"ZipFile": b"PK\x05\x06" + b"\x00" * 18},
+                                            CompatibleRuntimes=["python3.12"])["LayerVersionArn"]
+
+    other, old_company, company = publish("other"), publish("company-observability"), publish("company-observability")
+    assert company == f"{LAYER}:2"
+    client.create_function(FunctionName="orders", Runtime="python3.12", Role=role, Handler="app.handler",
+                           Code={"ZipFile": b"PK\x05\x06" + b"\x00" * 18}, Layers=[other, old_company])
+    namespace: dict = {}
+    exec(ADD_LAYER_SCRIPT, namespace)  # noqa: S102 - the document's script, run as SSM would run it
+    event = {"FunctionName": "orders", "LayerArn": company}
+    assert namespace["handler"](event, None) == {"changed": True, "layers": [company, other]}
+    assert [layer["Arn"] for layer in client.get_function_configuration(FunctionName="orders")["Layers"]] == [
+        company, other]
+    assert namespace["handler"](event, None) == {"changed": False, "layers": [company, other]}
+
+
+class _Config:
+    """AWS Config's advanced query (moto has none): the one recorded resource the script looks up."""
+
+    def __init__(self, arn):
+        self.arn, self.expressions = arn, []
+
+    def select_resource_config(self, Expression):
+        self.expressions.append(Expression)
+        return {"Results": [json.dumps({"arn": self.arn, "resourceType": "AWS::Lambda::Function",
+                                        "tags": [{"key": "owner", "value": "payments"}]})]}
+
+
+def test_add_tags_script_adds_only_missing_tags_through_the_tagging_api(monkeypatch):
+    with mock_aws():
+        client = boto3.client("lambda", region_name="us-east-1")
+        role = boto3.client("iam", region_name="us-east-1").create_role(
+            RoleName="r", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+        arn = client.create_function(FunctionName="orders", Runtime="python3.12", Role=role, Handler="app.handler",
+                                     Code={"ZipFile": b"PK\x05\x06" + b"\x00" * 18},
+                                     Tags={"owner": "payments"})["FunctionArn"]
+        config, real_client = _Config(arn), boto3.client
+        monkeypatch.setattr(boto3, "client", lambda service, **kw: config if service == "config"
+                            else real_client(service, region_name="us-east-1"))
+        namespace: dict = {}
+        exec(ADD_TAGS_SCRIPT, namespace)  # noqa: S102 - the document's script, run as SSM would run it
+        result = namespace["handler"]({"ResourceId": "orders", "RequiredTags": json.dumps(REMEDIATION_TAGS)}, None)
+        assert result == {"arn": arn, "added": ["cost-center", "environment", "service-id"]}
+        assert config.expressions == ["SELECT arn, resourceType, tags WHERE resourceId = 'orders'"]
+        # The owner tag it already had is kept.
+        assert real_client("lambda", region_name="us-east-1").list_tags(Resource=arn)["Tags"] == {
+            **REMEDIATION_TAGS, "owner": "payments"}
+
+
+@pytest.mark.parametrize("args, message", [
+    (ConfigRulesArgs(periodic="Daily"), "configRules: periodic 'Daily' is not allowed; allowed: One_Hour, "
+                                        "Three_Hours, Six_Hours, Twelve_Hours, TwentyFour_Hours"),
+    (ConfigRulesArgs(rule_ids=["lambda-layers"]), "configRules: rule_ids ['lambda-layers'] name no guardrail; known: "),
+    (ConfigRulesArgs(rule_ids=["lambda-required-layer"],
+                     input_parameters={"lambda-required-layer": {"minimumLayerVersion": "ten", "allowedLayerArns": [LAYER]}}),
+     "packConfig: rule lambda-required-layer: parameter minimumLayerVersion='ten' is invalid: expected an integer"),
+    (ConfigRulesArgs(rule_ids=["lambda-required-layer"],
+                     input_parameters={"lambda-required-layer": {"allowedLayerArns": [f"{LAYER}-{i:02d}" for i in range(16)]}}),
+     "packConfig: lambda-required-layer: its parameters take 1158 characters as Config InputParameters; "
+     "AWS Config allows 1024"),
+    (ConfigRulesArgs(input_parameters=PACK, remediation=True),
+     "configRemediationTags: {} must be an object of tag key -> value, one for each required tag"),
+    (ConfigRulesArgs(input_parameters=PACK, remediation=True, remediation_tags={"team": "x"}),
+     "configRemediationTags: 'team' is not a required tag; required tags: cost-center, environment, owner, service-id"),
+    (ConfigRulesArgs(input_parameters=PACK, remediation=True, remediation_tags={"environment": "staging"}),
+     "configRemediationTags: environment='staging' is not allowed; allowed: dev, test, prod"),
+])
+def test_bad_settings_name_the_key(args, message):
+    with pytest.raises(GovernanceError) as error:
+        plan_rules(args)
+    assert message in str(error.value)
+
+
+def test_pack_config_path_errors_name_the_key(tmp_path):
+    with pytest.raises(GovernanceError, match=r"packConfig: 'policies/config.qa.json' does not exist"):
+        load_pack_config("policies/config.qa.json")
+    bad = tmp_path / "config.json"
+    bad.write_text("[1]")
+    with pytest.raises(GovernanceError, match=r"must hold a JSON object of rule id -> settings"):
+        load_pack_config(str(bad))
+
+
+def test_notification_pattern_names_only_our_rules():
+    assert notification_pattern(["governance-a"])["detail"]["configRuleName"] == ["governance-a"]
+
+
+# -- through the platform stack's config ------------------------------------------------------------------------
+
+PLATFORM_CONFIG = {
+    "serverless-governance:jwtIssuer": "https://login.example.com/",
+    "serverless-governance:jwtAudience": ["api://serverless-workloads"],
+    "serverless-governance:requiredTags": {"cost-center": "cc-1234", "owner": "platform-team", "service-id": "platform"},
+}
+
+
+@pytest.fixture(scope="module")
+def layer_dir(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("layers")
+    for layer, package in (("powertools", "aws_lambda_powertools"), ("jwt-authorizer-deps", "jwt")):
+        (root / layer / "python" / package).mkdir(parents=True)
+        (root / layer / "python" / package / "__init__.py").write_text("VERSION = 'test'\n")
+    return root
+
+
+def platform(layer_dir, **config):
+    from components.platform.platform import Platform, PlatformArgs  # noqa: PLC0415
+
+    return run_program(lambda: Platform("platform", PlatformArgs(layer_build_dir=str(layer_dir))),
+                       config={**PLATFORM_CONFIG, **{f"serverless-governance:{k}": v for k, v in config.items()}})
+
+
+def test_platform_deploys_rules_by_default_with_the_governance_boundary_and_api_gateway_logging(layer_dir):
+    resources = platform(layer_dir)
+    assert len(by_type(resources, "aws:cfg/rule:Rule")) == len(EXPECTED_SCOPES)
+    boundary = f"arn:aws:iam::{ACCOUNT}:policy/company-governance-boundary"
+    assert one(resources, "aws:iam/role:Role", "governance-config-rule-role").raw_inputs[
+        "permissionsBoundary"] == boundary
+    logs_role = one(resources, "aws:iam/role:Role", "platform-apigateway-logs")
+    assert logs_role.raw_inputs["permissionsBoundary"] == boundary
+    assert json.loads(logs_role.raw_inputs["assumeRolePolicy"])["Statement"][0]["Principal"] == {
+        "Service": ["apigateway.amazonaws.com"]}
+    assert one(resources, "aws:iam/rolePolicyAttachment:RolePolicyAttachment").raw_inputs["policyArn"] == (
+        "arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs")
+    assert one(resources, "aws:apigateway/account:Account").raw_inputs == {
+        "cloudwatchRoleArn": logs_role.outputs["arn"]}
+    # CloudWatch Logs may use the platform key only for this account's log groups.
+    key = json.loads(one(resources, "aws:kms/key:Key").raw_inputs["policy"])
+    logs = next(s for s in key["Statement"] if s["Sid"] == "CloudWatchLogsOfThisAccount")
+    assert logs["Principal"] == {"Service": "logs.us-east-1.amazonaws.com"}
+    assert logs["Condition"] == {"StringLike": {
+        "kms:EncryptionContext:aws:logs:arn": f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:*"}}
+
+
+def test_platform_config_keys_turn_rules_off_or_remediation_on(layer_dir):
+    off = platform(layer_dir, configRules="false")
+    assert by_type(off, "aws:cfg/rule:Rule") == [] and by_type(off, "aws:ssm/document:Document") == []
+    on = platform(layer_dir, configRemediation="true", packConfig="policies/config.prod.json",
+                  configRemediationTags=REMEDIATION_TAGS | {"environment": "prod"})
+    assert len(by_type(on, "aws:cfg/remediationConfiguration:RemediationConfiguration")) == 2
+
+
+@pytest.mark.parametrize("config, message", [
+    ({"configRules": "maybe"}, "configRules: 'maybe' must be true or false"),
+    ({"configRules": "false", "configRemediation": "true"},
+     "configRemediation: true needs configRules: true (remediations belong to Config rules)"),
+    ({"packConfig": "policies/nope.json"}, "packConfig: 'policies/nope.json' does not exist"),
+])
+def test_platform_bad_config_names_the_key(layer_dir, config, message):
+    with pytest.raises(ProgramError) as error:
+        platform(layer_dir, **config)
+    assert message in str(error.value)
