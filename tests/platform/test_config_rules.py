@@ -60,7 +60,8 @@ EXPECTED_PARAMETERS = {
         "authorizerFunctionArns": [f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:company-jwt-authorizer"]},
     "api-custom-domain-tls": {"requireMutualTls": False},
     "code-signing-config-enforce": {"allowWarn": True},
-    "iam-permissions-boundary": {"allowedBoundaryArns": [f"arn:aws:iam::{ACCOUNT}:policy/company-workload-boundary"]},
+    "iam-permissions-boundary": {"allowedBoundaryArns": [f"arn:aws:iam::{ACCOUNT}:policy/company-workload-boundary",
+                                                       f"arn:aws:iam::{ACCOUNT}:policy/company-governance-boundary"]},
     "lambda-code-signing": {"allowedCodeSigningConfigArns": [
         f"arn:aws:lambda:us-east-1:{ACCOUNT}:code-signing-config:csc-0123456789abcdef0"]},
     "lambda-required-layer": {"allowedLayerArns": [f"arn:aws:lambda:us-east-1:{ACCOUNT}:layer:company-observability"],
