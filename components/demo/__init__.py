@@ -1,0 +1,1 @@
+"""Demonstration stacks that are not architectures (see ``noncompliant_demo``)."""
