@@ -15,7 +15,7 @@ setup: $(STAMP)
 ## Main job: the offline preview of every example stack through the policy pack (exit 1 on a mandatory violation).
 preview: $(STAMP)
 	$(VENV)/bin/python -m components.platform.layers
-	$(VENV)/bin/python -m tools.preview --all --out out/preview
+	$(VENV)/bin/python -m tools.preview --all --exclude noncompliant-demo --format summary,json,sarif,junit --out out/preview
 
 ## Tests: the whole suite.
 test: $(STAMP)
@@ -23,7 +23,7 @@ test: $(STAMP)
 
 ## Benchmarks (not tests): offline preview throughput and audit API-call budget.
 bench: $(STAMP)
-	$(VENV)/bin/python benchmarks/bench_preview.py
+	$(VENV)/bin/python -m benchmarks.preview_benchmark
 	$(VENV)/bin/python benchmarks/bench_audit.py
 
 clean:
