@@ -19,7 +19,7 @@ def evaluate(facts: FunctionFacts, params, _inventory):
     too_old, missing = [], None
     for layer in facts.layers:
         if is_unknown(layer):
-            missing = missing or layer
+            missing = layer if missing is None else missing
             continue
         parsed = parse_layer_arn(layer)
         if parsed is None or parsed[0] not in allowed:

@@ -69,7 +69,7 @@ def evaluate(function: FunctionFacts, _params, inventory: Inventory):
             mentions = any(source.resource.ref in refs for refs in policy.resource.refs.values())
             if is_unknown(policy.statements):
                 if mentions:  # a policy not known yet that names the trigger may grant writes to it
-                    missing = missing or policy.statements
+                    missing = policy.statements if missing is None else missing
                 continue
             for statement in allowed_statements(policy.statements):
                 granted = [a for a in actions if any(action_matches(g, a) for g in statement_actions(statement))]

@@ -31,7 +31,7 @@ def evaluate(facts, params, _inventory):
     for key, allowed in params["requiredTags"].items():
         value = tags.get(key)
         if is_unknown(value):
-            missing = missing or value
+            missing = value if missing is None else missing
         elif value is None or value == "":
             problems.append(f"{key} missing")
         elif allowed and value not in allowed:
