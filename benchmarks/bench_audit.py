@@ -108,7 +108,7 @@ def main() -> int:
         server.wait(timeout=10)
     lambda_calls = counter.count("lambda.")
     iam_calls = counter.count("iam.")
-    print(f"rules: {', '.join(rule.id for rule, _, _ in selected)}")
+    print(f"rules: {', '.join(chosen.rule.id for chosen in selected)}")
     print(f"wall time: {wall:.1f} s with {args.workers} workers; findings: {len(report.stacks[0].findings)}")
     print("API calls: " + ", ".join(f"{k}={v}" for k, v in sorted(counter.calls.items())) + f" (total {counter.total})")
     per_function = lambda_calls / args.functions

@@ -5,7 +5,9 @@
                           [--pack-config policies/config.dev.json]
 
 The same rules as the policy pack and the Config rule, with parameters and enforcement levels from the same pack
-config file. Credentials, profile and region come from the usual AWS settings (``AWS_PROFILE``,
+config file. Exemptions (each rule's ``exemptions`` in the pack config) apply as in the pack: an exempted
+resource is listed with status ``exempted`` in every report format, an expired exemption is an
+``expired-exemption`` finding that blocks like a violation (expiry as of today, or ``GUARDRAILS_TODAY``). Credentials, profile and region come from the usual AWS settings (``AWS_PROFILE``,
 ``AWS_REGION``/``AWS_DEFAULT_REGION``, ``AWS_ENDPOINT_URL``), overridden by the flags. Reports and exit codes
 are the offline preview's: 0 no mandatory violation, 1 mandatory violations, 2 usage or access error.
 
@@ -19,12 +21,13 @@ import argparse
 import json
 import os
 import sys
-from typing import Any, Mapping, Optional, Sequence
+from typing import Any, Mapping, NamedTuple, Optional, Sequence
 
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
 from guardrails import catalogue
+from guardrails import exemptions as ex
 from guardrails.model import Enforcement, Status
 from handlers.config_rule import evaluation, inventory
 from tools import reports
@@ -53,8 +56,18 @@ def load_pack_config(path: Optional[str]) -> dict:
     return document
 
 
+class SelectedRule(NamedTuple):
+    """A rule the audit runs, with its enforcement level, parameters and exemptions from the pack config."""
+
+    rule: Any  # guardrails.model.Rule
+    enforcement: str  # "mandatory" | "advisory"
+    params: dict
+    exemptions: tuple = ()
+
+
 def select_rules(pack_config: Mapping[str, Any], only: Optional[Sequence[str]]) -> list:
-    """``(rule, enforcement, params)`` for every rule to run: selected, not disabled, parameters validated."""
+    """``SelectedRule``s for every rule to run: selected, not disabled, parameters and exemptions validated
+    (the pack's ``exemptions`` key, applied as the pack applies it)."""
     unknown = sorted(set(only or ()) - set(catalogue.RULES))
     if unknown:
         raise AuditError(f"--rules: unknown rule id(s) {', '.join(unknown)}; known: {', '.join(sorted(catalogue.RULES))}")
@@ -77,33 +90,60 @@ def select_rules(pack_config: Mapping[str, Any], only: Optional[Sequence[str]]) 
             continue
         try:
             params = catalogue.resolve_parameters(rule, given, ignore=("enforcementLevel", "exemptions"))
-        except catalogue.ParameterError as error:
+            exemptions = tuple(ex.parse(rule.id, given.get("exemptions")))
+        except (catalogue.ParameterError, ex.ExemptionError) as error:
             raise AuditError(str(error)) from None
-        selected.append((rule, "advisory" if level == "advisory" else "mandatory", params))
+        selected.append(SelectedRule(rule, "advisory" if level == "advisory" else "mandatory", params, exemptions))
     return selected
 
 
 _FINDING_STATUS = {Status.NON_COMPLIANT: "violation", Status.UNKNOWN: "unknown"}
 
 
-def audit(session, region: str, selected: list, *, endpoint_url: Optional[str] = None, workers: int = 8,
-          counter: Optional[inventory.CallCounter] = None, progress_stream=None) -> reports.Report:
-    """Scan the account and region and judge it with ``selected`` rules; the report groups it as one stack."""
+def evaluate_account(session, region: str, selected: Sequence[SelectedRule], *, endpoint_url: Optional[str] = None,
+                     workers: int = 8, counter: Optional[inventory.CallCounter] = None, progress_stream=None,
+                     on=None) -> tuple:
+    """``(scanner, evaluations)``: scan the account and region for what ``selected`` rules judge, and judge it
+    (``handlers.config_rule.evaluation.Evaluation``s, exemptions applied as of ``on``, default today)."""
     scanner = inventory.AccountScanner(session, region, endpoint_url=endpoint_url, workers=workers, counter=counter,
                                        progress_stream=progress_stream)
-    rules = [rule for rule, _, _ in selected]
+    rules = [s.rule for s in selected]
     kinds = set(inventory.SCANNED_KINDS) if any(r.scope == "stack" for r in rules) else \
         {k for r in rules for k in r.kinds if k in inventory.SCANNED_KINDS}
     subjects = scanner.collect(kinds)
-    params = {rule.id: p for rule, _, p in selected}
-    levels = {rule.id: level for rule, level, _ in selected}
-    results = evaluation.judge_all(rules, params, subjects, fetch=scanner.enrich_all)
-    findings = [
-        reports.Finding(rule_id=r.rule.id, enforcement=levels[r.rule.id], severity=r.rule.severity.value,
-                        status=_FINDING_STATUS[r.verdict.status], urn=r.facts.resource.ref,
-                        type=r.facts.resource.source_type, name=r.facts.resource.logical_name, message=r.verdict.message)
-        for r in results if r.verdict.status in _FINDING_STATUS
-    ]
+    results = evaluation.judge_all(rules, {s.rule.id: s.params for s in selected}, subjects, fetch=scanner.enrich_all,
+                                   exemptions={s.rule.id: s.exemptions for s in selected}, on=on)
+    return scanner, results
+
+
+def findings_of(result: evaluation.Evaluation, enforcement: str) -> list:
+    """The report findings for one evaluation: an exemption in force is listed as ``exempted`` (never blocking);
+    an expired one is an ``expired-exemption`` finding, and the rule's own violation or unknown is reported too
+    (as the pack reports both)."""
+    resource = result.facts.resource
+
+    def finding(status: str, message: str) -> reports.Finding:
+        return reports.Finding(rule_id=result.rule.id, enforcement=enforcement, severity=result.rule.severity.value,
+                               status=status, urn=resource.ref, type=resource.source_type,
+                               name=resource.logical_name, message=message)
+
+    if result.exempted:
+        return [finding("exempted", result.verdict.message)]
+    found = [finding("expired-exemption", result.expired_message())] if result.expired else []
+    if result.verdict.status in _FINDING_STATUS:
+        found.append(finding(_FINDING_STATUS[result.verdict.status], result.verdict.message))
+    return found
+
+
+def audit(session, region: str, selected: Sequence[SelectedRule], *, endpoint_url: Optional[str] = None,
+          workers: int = 8, counter: Optional[inventory.CallCounter] = None, progress_stream=None,
+          on=None) -> reports.Report:
+    """Scan the account and region and judge it with ``selected`` rules; the report groups it as one stack."""
+    scanner, results = evaluate_account(session, region, selected, endpoint_url=endpoint_url, workers=workers,
+                                        counter=counter, progress_stream=progress_stream, on=on)
+    rules = [s.rule for s in selected]
+    levels = {s.rule.id: s.enforcement for s in selected}
+    findings = [f for r in results for f in findings_of(r, levels[r.rule.id])]
     evaluated = {}
     for r in results:
         evaluated[r.facts.resource.ref] = (r.facts.resource.ref, r.facts.resource.source_type, r.facts.resource.logical_name)

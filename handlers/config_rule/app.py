@@ -15,6 +15,10 @@ Messages:
   (what configuration items lack: code signing configs, API routes and authorizers, new parameter values) and
   report every resource, in PutEvaluations batches of at most 100.
 
+Exemptions: the ``exemptions`` InputParameter (a JSON list string; the pack config's entries) applies as in the
+policy pack: an exempted resource is NOT_APPLICABLE with the exemption's reason and expiry as annotation; an
+expired exemption is NON_COMPLIANT ("expired exemption: ...", then the rule's own annotation if it fails too).
+
 A deleted resource (or one that left the rule's scope) is NOT_APPLICABLE. A bad parameter or an unknown rule
 name is logged as an error naming the key, value and what is allowed, and the invocation returns normally, so
 AWS Config's asynchronous retries do not turn a configuration mistake into a crash loop.
@@ -29,6 +33,7 @@ import boto3
 from botocore.config import Config
 
 from company_observability import instrumented, logger
+from guardrails import exemptions as ex
 from guardrails.adapters import config_item
 from guardrails.model import ANNOTATION_LIMIT, Inventory, Rule, Status, Verdict
 from handlers.config_rule import evaluation, inventory, params
@@ -112,7 +117,9 @@ class RuleRunner:
         try:
             rule = find_rule(event["configRuleName"], self.rules)
             rule_params = params.parse_input_parameters(rule, event.get("ruleParameters"))
-        except (RuleSetupError, params.ParameterError) as error:
+            exemptions = params.parse_exemptions(rule, event.get("ruleParameters"))
+            on = evaluation.today()
+        except (RuleSetupError, params.ParameterError, ex.ExemptionError, ValueError) as error:
             # Logged, not raised: a raise would make AWS Config retry the same bad set-up again and again.
             logger.error("config rule set-up error", error=str(error), config_rule=event.get("configRuleName"),
                          rule_parameters=event.get("ruleParameters"))
@@ -123,12 +130,14 @@ class RuleRunner:
         token = event["resultToken"]
         if message_type == "ConfigurationItemChangeNotification":
             item = invoking["configurationItem"]
-            evaluations = [self.evaluate_item(rule, rule_params, item, event.get("eventLeftScope", False))]
+            evaluations = [self.evaluate_item(rule, rule_params, item, event.get("eventLeftScope", False),
+                                              exemptions, on)]
         elif message_type == "OversizedConfigurationItemChangeNotification":
             item = self.fetch_item(invoking["configurationItemSummary"])
-            evaluations = [self.evaluate_item(rule, rule_params, item, event.get("eventLeftScope", False))]
+            evaluations = [self.evaluate_item(rule, rule_params, item, event.get("eventLeftScope", False),
+                                              exemptions, on)]
         elif message_type == "ScheduledNotification":
-            evaluations = self.sweep(rule, rule_params, invoking["notificationCreationTime"])
+            evaluations = self.sweep(rule, rule_params, invoking["notificationCreationTime"], exemptions, on)
         else:
             logger.error("unsupported message type", message_type=message_type)
             return {"status": "IGNORED", "messageType": message_type, "evaluations": 0}
@@ -153,8 +162,9 @@ class RuleRunner:
         item["configurationItemStatus"] = summary.get("configurationItemStatus", item.get("configurationItemStatus"))
         return item
 
-    def evaluate_item(self, rule: Rule, rule_params: Mapping, item: Mapping[str, Any], left_scope: bool) -> dict:
-        """Exactly one evaluation for the resource of a configuration item."""
+    def evaluate_item(self, rule: Rule, rule_params: Mapping, item: Mapping[str, Any], left_scope: bool,
+                      exemptions: Sequence[ex.Exemption] = (), on=None) -> dict:
+        """Exactly one evaluation for the resource of a configuration item (``exemptions`` as of ``on``)."""
         ci = config_item.normalise_item(item)
         resource_type, resource_id = ci["resourceType"], ci["resourceId"]
         timestamp = ci["configurationItemCaptureTime"]
@@ -170,12 +180,13 @@ class RuleRunner:
             return to_evaluation(resource_type, resource_id,
                                  Verdict(Status.NOT_APPLICABLE, f"{rule.id} does not evaluate {resource_type}"),
                                  timestamp)
-        verdict = evaluation.judge(rule, facts, rule_params, Inventory([facts]))
-        if verdict.status == Status.UNKNOWN:
+        result = evaluation.evaluate(rule, facts, rule_params, Inventory([facts]), exemptions, on)
+        if result.verdict.status == Status.UNKNOWN:
             # The item lacks something this rule reads: fetch only that, once, and judge again.
             facts = self.complete(ci)
-            verdict = evaluation.judge(rule, facts, rule_params, Inventory([facts]))
-        if verdict.status == Status.UNKNOWN:
+            result = evaluation.evaluate(rule, facts, rule_params, Inventory([facts]), exemptions, on)
+        verdict = result.single_verdict()
+        if result.verdict.status == Status.UNKNOWN:
             logger.warning("rule could not judge the item", rule=rule.id, resource_id=resource_id,
                            reason=verdict.message)
         return to_evaluation(resource_type, resource_id, verdict, timestamp)
@@ -198,20 +209,22 @@ class RuleRunner:
 
     # -- periodic -----------------------------------------------------------------------------------------------
 
-    def sweep(self, rule: Rule, rule_params: Mapping, timestamp: str) -> list:
-        """One evaluation per resource of the rule's kinds in this account and region."""
+    def sweep(self, rule: Rule, rule_params: Mapping, timestamp: str, exemptions: Sequence[ex.Exemption] = (),
+              on=None) -> list:
+        """One evaluation per resource of the rule's kinds in this account and region (``exemptions`` applied)."""
         session = self.session or boto3.Session()
         scanner = inventory.AccountScanner(session, session.region_name or os.environ["AWS_REGION"], workers=4)
         kinds = inventory.SCANNED_KINDS if rule.scope == "stack" else \
             [k for k in rule.kinds if k in inventory.SCANNED_KINDS]
         subjects = scanner.collect(kinds)
         by_ref = {s.facts.resource.ref: s for s in subjects}
-        results = evaluation.judge_all([rule], {rule.id: rule_params}, subjects, fetch=scanner.enrich_all)
+        results = evaluation.judge_all([rule], {rule.id: rule_params}, subjects, fetch=scanner.enrich_all,
+                                       exemptions={rule.id: exemptions}, on=on)
         entries = []
         for result in results:
             subject = by_ref.get(result.facts.resource.ref)
             resource_type, resource_id = inventory.config_identity(result.facts, subject)
-            entries.append(to_evaluation(resource_type, resource_id, result.verdict, timestamp))
+            entries.append(to_evaluation(resource_type, resource_id, result.single_verdict(), timestamp))
         return entries
 
     # -- reporting ----------------------------------------------------------------------------------------------

@@ -1,18 +1,40 @@
 """Judge facts with catalogue rules: the part the Config rule Lambda and the audit share.
 
 ``judge`` runs one rule on one subject (a resource rule sees an empty inventory, a stack rule the whole one).
+``evaluate`` adds exemptions exactly as the policy pack applies them (``policies/pack.py``): an exemption that
+matches and has not expired replaces the rule's verdict with NOT_APPLICABLE and the exemption's description (the
+rule is not run); an expired one is reported as a violation *and* the rule's verdict still counts.
 ``judge_all`` runs rules over collected subjects in two rounds: first on what a cheap listing gave, then - only
-for subjects some rule could not judge (UNKNOWN) and that can fetch more - on the fetched details. That keeps
-per-resource API calls to the resources and rules that need them.
+for subjects some rule could not judge (UNKNOWN), or whose tags a tag exemption needs, and that can fetch more -
+on the fetched details. That keeps per-resource API calls to the resources and rules that need them.
 """
 from __future__ import annotations
 
+import datetime as _dt
+import os
 from dataclasses import dataclass
 from typing import Callable, Mapping, Optional, Sequence
 
-from guardrails.model import Facts, Inventory, Rule, Status, Verdict
+from guardrails import exemptions as ex
+from guardrails.model import Facts, Inventory, Rule, Status, Verdict, is_unknown, non_compliant, not_applicable
 
 EMPTY = Inventory()
+# The policy pack's names (policies/pack.py TODAY_ENV, EXPIRED_PREFIX), so the three enforcement points agree on
+# the day an exemption expires and on how an expired one reads. The pack module imports pulumi_policy, which the
+# Config rule Lambda does not ship, hence the copies; tests/detective/test_exemptions.py keeps them equal.
+TODAY_ENV = "GUARDRAILS_TODAY"
+EXPIRED_PREFIX = "expired exemption"
+
+
+def today() -> _dt.date:
+    """Today, or the date in ``GUARDRAILS_TODAY`` (YYYY-MM-DD) for reproducible runs."""
+    value = os.environ.get(TODAY_ENV)
+    if not value:
+        return _dt.date.today()
+    try:
+        return _dt.date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"{TODAY_ENV}={value!r} is invalid: expected a date YYYY-MM-DD") from None
 
 
 def applies(rule: Rule, facts: Facts) -> bool:
@@ -26,27 +48,76 @@ def judge(rule: Rule, facts: Facts, params: Mapping, inventory: Inventory) -> Ve
 
 @dataclass(frozen=True)
 class Evaluation:
+    """A rule's result on one resource, with the exemption that matched it (if any).
+
+    ``exempted``: an exemption in force covers the resource; ``verdict`` is then NOT_APPLICABLE with the
+    exemption's description. ``expired``: the matching exemption has expired; ``verdict`` is the rule's own.
+    """
+
     rule: Rule
     facts: Facts
     verdict: Verdict
+    exemption: Optional[ex.Exemption] = None
+    expired: bool = False
+
+    @property
+    def exempted(self) -> bool:
+        return self.exemption is not None and not self.expired
+
+    def expired_message(self) -> str:
+        """The violation an expired exemption is reported as (the pack's wording)."""
+        return f"{EXPIRED_PREFIX}: {self.exemption.describe()}"
+
+    def single_verdict(self) -> Verdict:
+        """One verdict for places that take one per rule and resource (AWS Config): an expired exemption is
+        NON_COMPLIANT, followed by the rule's own annotation when that is a violation too."""
+        if not self.expired:
+            return self.verdict
+        message = self.expired_message()
+        if self.verdict.status == Status.NON_COMPLIANT:
+            message = f"{message}; {self.verdict.message}"
+        return non_compliant(message)
+
+
+def evaluate(rule: Rule, facts: Facts, params: Mapping, inventory: Inventory,
+             exemptions: Sequence[ex.Exemption] = (), on: Optional[_dt.date] = None) -> Evaluation:
+    """``rule`` on ``facts`` with ``exemptions`` (the rule's, from config) applied as of ``on`` (default today)."""
+    exemption = ex.find(exemptions, facts.resource)
+    if exemption is not None and not exemption.expired(on or today()):
+        return Evaluation(rule, facts, not_applicable(exemption.describe()), exemption)
+    return Evaluation(rule, facts, judge(rule, facts, params, inventory), exemption, exemption is not None)
+
+
+def _needs_tags(rules: Sequence[Rule], facts: Facts, exemptions: Mapping[str, Sequence[ex.Exemption]]) -> bool:
+    """Whether a tag exemption of a rule that applies to ``facts`` cannot be matched until its tags are fetched."""
+    if not is_unknown(facts.resource.tags):
+        return False
+    return any(e.tag is not None for r in rules if applies(r, facts) for e in exemptions.get(r.id, ()))
 
 
 def judge_all(rules: Sequence[Rule], params: Mapping[str, Mapping], subjects: list,
-              fetch: Optional[Callable[[list], list]] = None) -> list:
+              fetch: Optional[Callable[[list], list]] = None,
+              exemptions: Optional[Mapping[str, Sequence[ex.Exemption]]] = None,
+              on: Optional[_dt.date] = None) -> list:
     """Evaluations of every rule on every subject it applies to.
 
     ``subjects`` are ``inventory.Subject``s (``facts`` and an optional ``enrich``); ``fetch(subjects)`` returns
-    the enriched facts of those subjects in order (the scanner does it in its thread pool).
+    the enriched facts of those subjects in order (the scanner does it in its thread pool). ``exemptions`` maps
+    a rule id to its parsed exemptions; expiry is judged as of ``on`` (default ``today()``).
     """
+    exemptions = exemptions or {}
+    on = on or today()
     facts = [s.facts for s in subjects]
     inventory = Inventory(facts)
 
     def round_of(all_facts: list, inv: Inventory) -> list:
-        return [[Evaluation(r, f, judge(r, f, params[r.id], inv)) for r in rules if applies(r, f)] for f in all_facts]
+        return [[evaluate(r, f, params[r.id], inv, exemptions.get(r.id, ()), on) for r in rules if applies(r, f)]
+                for f in all_facts]
 
     results = round_of(facts, inventory)
     retry = [i for i, (s, evaluations) in enumerate(zip(subjects, results))
-             if s.enrich is not None and any(e.verdict.status == Status.UNKNOWN for e in evaluations)]
+             if s.enrich is not None and (any(e.verdict.status == Status.UNKNOWN for e in evaluations)
+                                          or _needs_tags(rules, s.facts, exemptions))]
     if retry and fetch is not None:
         fetched = fetch([subjects[i] for i in retry])
         for i, new in zip(retry, fetched):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any, Mapping
 
-from guardrails import catalogue
+from guardrails import catalogue, exemptions
 
 ParameterError = catalogue.ParameterError
 # Pack-config keys that configure the policy rather than pass a parameter to the rule.
@@ -66,3 +66,26 @@ def parse_input_parameters(rule, text: str | None) -> dict:
     if not isinstance(raw, dict):
         raise ParameterError(f"rule {rule.id}: InputParameters must be a JSON object, got {text[:200]!r}")
     return resolve(rule, raw)
+
+
+def parse_exemptions(rule, text: str | None) -> list:
+    """The rule's exemptions from a Config event's ``ruleParameters`` (key ``exemptions``, as in the pack config).
+
+    AWS Config passes every InputParameters value as a string, so the list arrives as a JSON string
+    (``{"exemptions": "[{...}]"}``); an already parsed list is accepted too.
+    Raises ``ExemptionError`` naming the rule, the entry and what is wrong.
+    """
+    if not text:
+        return []
+    try:
+        raw = json.loads(text)
+    except ValueError as error:
+        raise ParameterError(f"rule {rule.id}: InputParameters is not JSON ({error}): {text[:200]!r}") from None
+    entries = raw.get("exemptions") if isinstance(raw, dict) else None
+    if isinstance(entries, str):
+        try:
+            entries = json.loads(entries)
+        except ValueError:
+            raise exemptions.ExemptionError(
+                f"rule {rule.id}: exemptions={entries[:200]!r} is invalid: expected a JSON list") from None
+    return exemptions.parse(rule.id, entries)

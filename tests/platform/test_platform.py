@@ -332,7 +332,7 @@ def test_example_stack_file_builds_in_preview(layer_dir):
     config["serverless-governance:parameters"]["layer_build_dir"] = str(layer_dir)  # the test's build
     resources = run_program(catalogue.build, config=config, preview=True)
     groups = sorted(r.inputs["name"] for r in by_type(resources, "aws:resourcegroups/group:Group"))
-    assert groups == ["orders-service", "payments-service", "platform-service"]
+    assert groups == ["api-poller-service", "platform-service", "saga-orchestration-service"]
     csc = inputs(resources, "aws:lambda/codeSigningConfig:CodeSigningConfig")
     assert csc["policies"] == {"untrustedArtifactOnDeployment": "Enforce"}
     # At preview the boundary ARN is computed from known parts, so the role's boundary is known too.

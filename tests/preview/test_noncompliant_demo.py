@@ -11,7 +11,8 @@ from tools import preview
 
 HERE = os.path.dirname(__file__)
 PREFIX = "urn:pulumi:noncompliant-demo::serverless-governance::serverless-governance:demo:NoncompliantDemo$"
-BOUNDARY = "arn:aws:iam::123456789012:policy/company-workload-boundary"
+BOUNDARY = ("arn:aws:iam::123456789012:policy/company-workload-boundary, "
+            "arn:aws:iam::123456789012:policy/company-governance-boundary")
 CSC = "arn:aws:lambda:us-east-1:123456789012:code-signing-config:csc-0123456789abcdef0"
 LAYER = "arn:aws:lambda:us-east-1:123456789012:layer:company-observability"
 
