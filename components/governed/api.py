@@ -499,16 +499,9 @@ class GovernedRestApi(pulumi.ComponentResource):
             authorizer_result_ttl_in_seconds=args.authorizer_result_ttl_seconds,
             opts=child,
         )
-        # API Gateway calls the company authorizer: allow it, for this API's authorizer only.
-        aws.lambda_.Permission(
-            f"{name}-authorizer-invoke",
-            action="lambda:InvokeFunction",
-            function=governance.authorizer_function_arn,
-            principal="apigateway.amazonaws.com",
-            source_arn=pulumi.Output.all(self.rest_api.execution_arn, self.authorizer.id).apply(
-                lambda parts: f"{parts[0]}/authorizers/{parts[1]}"),
-            opts=child,
-        )
+        # No lambda:Permission here: the platform stack lets API Gateway in this account invoke the company
+        # authorizer (one statement it owns). A statement per API would make every app stack edit the policy of
+        # a function it does not own, and the policy would outgrow Lambda's 20 KB limit.
 
         # One aws.apigateway.Resource per path prefix, shared by every route under it.
         self.resources: dict[str, aws.apigateway.Resource] = {}
