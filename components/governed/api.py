@@ -37,6 +37,8 @@ from typing import Any, Mapping, Optional, Sequence
 import pulumi
 import pulumi_aws as aws
 
+from guardrails.rules.api_custom_domain_tls import DEFAULT_POLICIES as TLS_POLICIES
+
 from components.governance import Governance
 from components.governed._overrides import GovernanceError, check_overrides, overrides_tag
 from components.governed.role import GovernedRole, RoleArgs
@@ -44,19 +46,11 @@ from components.governed.role import GovernedRole, RoleArgs
 AUTHORIZER_RULE = "api-authorizer-required"
 IAM_AUTH_RULE = "api-iam-authorization"  # REST methods authorised by IAM (SigV4) instead of the company authorizer
 
-# Security policies for REGIONAL custom domains, TLS 1.2 or stricter. HTTP API (v2) domains accept TLS_1_2 only;
+# Security policies for REGIONAL custom domains: the rule api-custom-domain-tls's allow-list (one list, so the
+# block and the rule cannot disagree), less the EDGE-only policies. HTTP API (v2) domains accept TLS_1_2 only;
 # REST (v1) domains also take the enhanced TLS 1.3 policies. Anything else (TLS_1_0) is refused.
 HTTP_SECURITY_POLICIES = ("TLS_1_2",)
-REST_SECURITY_POLICIES = (
-    "TLS_1_2",
-    "SecurityPolicy_TLS13_1_3_2025_09",
-    "SecurityPolicy_TLS13_1_3_FIPS_2025_09",
-    "SecurityPolicy_TLS13_1_2_2021_06",
-    "SecurityPolicy_TLS13_1_2_PQ_2025_09",
-    "SecurityPolicy_TLS13_1_2_PFS_PQ_2025_09",
-    "SecurityPolicy_TLS13_1_2_FIPS_PQ_2025_09",
-    "SecurityPolicy_TLS13_1_2_FIPS_PFS_PQ_2025_09",
-)
+REST_SECURITY_POLICIES = tuple(policy for policy in TLS_POLICIES if not policy.endswith("_EDGE"))
 HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "ANY")
 
 # Access log formats: one JSON object per request (fields from the API Gateway $context reference).
