@@ -1,10 +1,9 @@
 """api-poller (seed 000 #17): handlers against moto, the partner client over loopback HTTP, ASL lint, and the
 workflow executed in moto's Step Functions interpreter.
 
-moto's Docker-less Lambda cannot run code, so each Lambda Task is answered by the real handler: moto's
-``LambdaSimpleBackend.invoke`` is routed by function name to the handler, called with the exact payload the
-state machine sent. (moto's ``lambda_simple_results_queue`` is one global FIFO, and Map iterations invoke
-concurrently, so a queue would hand one task's page to another.) EventBridge cannot start a state machine in
+moto's Docker-less Lambda cannot run code, so each Lambda Task is answered by the real handler, routed by
+function name and called with the exact payload the state machine sent (``tests.support.sfn.lambda_router``: Map
+iterations invoke concurrently, so a results queue would hand one task's page to another). EventBridge cannot start a state machine in
 moto, so the tests start the execution with the event the rule would deliver.
 """
 from __future__ import annotations
@@ -14,18 +13,13 @@ import http.server
 import json
 import random
 import threading
-import time
 import urllib.parse
-from dataclasses import dataclass
-from typing import Any, Callable, Iterator
+from typing import Any, Iterator
 from unittest.mock import patch
 
 import boto3
 import pytest
 from moto import mock_aws
-from moto.awslambda_simple.models import LambdaSimpleBackend
-from statelint.config import Config
-from statelint.linter import Linter
 
 from components.governed.state_machine import render_definition
 from handlers.api_poller import (
@@ -37,25 +31,18 @@ from handlers.api_poller import (
 )
 from handlers.api_poller.model import TASK_STATE_MAP
 from handlers.api_poller.partner_api import HttpPartnerClient, PartnerApiError, RetriablePollerError
+from tests.support.sfn import (
+    ACCOUNT, MOTO_CONFIG, REGION, FakeLambdaContext, create_functions, create_state_machine, lambda_router, lint,
+    run_execution, trusted_role,
+)
 
 pytestmark = pytest.mark.filterwarnings("ignore:No application metrics:UserWarning")
 
 ASL = "handlers/api_poller/poller_workflow.asl.json"
-REGION = "us-east-1"
-ACCOUNT = "123456789012"
-SFN_CONFIG = {"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}}
 PARTNER_URL = "https://partner.example.com/payload"
 EVENT_ID = "8c6c3c6e-5e6a-4ad4-9c33-0d6a1d2b5f10"
 TABLE = "PollerTasksTable"
 BUCKET = "raw-payload-bucket"
-
-
-@dataclass
-class FakeLambdaContext:
-    function_name: str = "test-function"
-    memory_limit_in_mb: int = 128
-    invoked_function_arn: str = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:test-function"
-    aws_request_id: str = "4d6f0c0e-0000-4000-8000-000000000000"
 
 
 class FakePartner:
@@ -95,7 +82,7 @@ def substitutions(**overrides: str) -> dict[str, str]:
 
 
 def test_asl_passes_statelint() -> None:
-    assert Linter.validate(render_definition(ASL, substitutions()), Config(None, False, False)) == []
+    assert lint(render_definition(ASL, substitutions())) == []
 
 
 def test_asl_keeps_the_samples_limits() -> None:
@@ -273,44 +260,10 @@ def test_http_partner_client_maps_statuses_to_retriable_or_not() -> None:
 
 # ---------------------------------------------------------------------------------------------- workflow
 @contextlib.contextmanager
-def lambda_router(routes: dict[str, Callable[[dict[str, Any]], Any]]) -> Iterator[list[tuple[str, Any]]]:
-    """Answer moto Lambda invocations with the real handler; an exception becomes an ``Unhandled`` function error."""
-    calls: list[tuple[str, Any]] = []
-    lock = threading.Lock()
-
-    def invoke(self, function_name, qualifier, body, headers, response_headers):  # noqa: ANN001
-        name = function_name.split(":")[6] if function_name.startswith("arn:") else function_name
-        event = json.loads(body) if body else {}
-        with lock:
-            calls.append((name, event))
-        try:
-            result = routes[name](event)
-        except Exception as exc:  # reported exactly like the Python Lambda runtime reports it
-            response_headers["x-amz-function-error"] = "Unhandled"
-            return json.dumps({"errorType": type(exc).__name__, "errorMessage": str(exc)}).encode()
-        return json.dumps(result).encode()
-
-    with patch.object(LambdaSimpleBackend, "invoke", invoke):
-        yield calls
-
-
-def wait_for_execution(sfn: Any, execution_arn: str, timeout: float = 10.0) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        described = sfn.describe_execution(executionArn=execution_arn)
-        if described["status"] != "RUNNING":
-            return described
-        time.sleep(0.05)
-    raise AssertionError(f"execution {execution_arn} still RUNNING after {timeout} s")
-
-
-@contextlib.contextmanager
 def deployed_poller(partner: FakePartner) -> Iterator[dict[str, Any]]:
     """Table, bucket, queue (+DLQ), the two workflow functions and the state machine in moto."""
-    with mock_aws(config=SFN_CONFIG):
-        iam = boto3.client("iam", region_name=REGION)
-        role_arn = iam.create_role(RoleName="poller", AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
-            {"Effect": "Allow", "Principal": {"Service": "states.amazonaws.com"}, "Action": "sts:AssumeRole"}]}))["Role"]["Arn"]
+    with mock_aws(config=MOTO_CONFIG):
+        role_arn = trusted_role("poller", "states.amazonaws.com")
         dynamodb = boto3.client("dynamodb", region_name=REGION)
         make_table(dynamodb)
         s3 = boto3.client("s3", region_name=REGION)
@@ -320,26 +273,19 @@ def deployed_poller(partner: FakePartner) -> Iterator[dict[str, Any]]:
         dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
         queue_url = sqs.create_queue(QueueName="ProcessPayloadQueue", Attributes={
             "VisibilityTimeout": "30", "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": 3})})["QueueUrl"]
-        lam = boto3.client("lambda", region_name=REGION)
-        arns = {name: lam.create_function(FunctionName=name, Runtime="python3.12", Role=role_arn,
-                                          Handler=f"handlers.api_poller.{name.replace('-', '_')}.handler",
-                                          Code={"ZipFile": b"shipped by the governed signing pipeline"})["FunctionArn"]
-                for name in ("prepare-poller-job", "fetch-payload")}
-        sfn = boto3.client("stepfunctions", region_name=REGION)
+        arns = create_functions({name: f"handlers.api_poller.{name.replace('-', '_')}.handler"
+                                 for name in ("prepare-poller-job", "fetch-payload")}, role_arn)
         definition = render_definition(ASL, substitutions(
             PreparePollerJobFunctionArn=arns["prepare-poller-job"], FetchPayloadFunctionArn=arns["fetch-payload"],
             ProcessPayloadQueueUrl=queue_url))
-        machine_arn = sfn.create_state_machine(name="PollerWorkflow", definition=definition, roleArn=role_arn)["stateMachineArn"]
+        machine_arn = create_state_machine("PollerWorkflow", definition, role_arn)
         with patch.dict("os.environ", {"PARTNER_API_URL": PARTNER_URL, "PAYLOAD_BUCKET": BUCKET, "TASKS_TABLE": TABLE}), \
                 patch.object(prepare_poller_job, "partner", partner), patch.object(fetch_payload, "partner", partner), \
                 patch.object(fetch_payload, "s3", s3):
-            yield {"sfn": sfn, "machine_arn": machine_arn, "dynamodb": dynamodb, "s3": s3, "sqs": sqs, "queue_url": queue_url}
+            yield {"machine_arn": machine_arn, "dynamodb": dynamodb, "s3": s3, "sqs": sqs, "queue_url": queue_url}
 
 
-ROUTES = {
-    "prepare-poller-job": lambda event: prepare_poller_job.handler(event, FakeLambdaContext()),
-    "fetch-payload": lambda event: fetch_payload.handler(event, FakeLambdaContext()),
-}
+ROUTES = {"prepare-poller-job": prepare_poller_job.handler, "fetch-payload": fetch_payload.handler}
 
 
 def task_states(dynamodb: Any) -> dict[str, str]:
@@ -351,8 +297,7 @@ def task_states(dynamodb: Any) -> dict[str, str]:
 def test_workflow_fetches_every_page_then_consumer_completes_the_job(monkeypatch: pytest.MonkeyPatch) -> None:
     partner = FakePartner(total=5, page_size=2)
     with deployed_poller(partner) as env, lambda_router(ROUTES):
-        execution_arn = env["sfn"].start_execution(stateMachineArn=env["machine_arn"], input=json.dumps(poller_event()))["executionArn"]
-        result = wait_for_execution(env["sfn"], execution_arn)
+        result = run_execution(env["machine_arn"], poller_event())
 
         assert result["status"] == "SUCCEEDED", result
         output = json.loads(result["output"])
@@ -393,8 +338,7 @@ def test_rejected_page_marks_its_task_failed_and_the_job_still_completes() -> No
     # The partner rejects the page at startAt=2 (a 4xx: not retriable), so the Catch path runs at once.
     partner = FakePartner(total=5, page_size=2, failures={2: [PartnerApiError("partner API answered 404 for page 2")]})
     with deployed_poller(partner) as env, lambda_router(ROUTES):
-        execution_arn = env["sfn"].start_execution(stateMachineArn=env["machine_arn"], input=json.dumps(poller_event()))["executionArn"]
-        result = wait_for_execution(env["sfn"], execution_arn)
+        result = run_execution(env["machine_arn"], poller_event())
 
         assert result["status"] == "SUCCEEDED", result
         tasks = json.loads(result["output"])["tasks"]
@@ -413,8 +357,7 @@ def test_transient_partner_error_is_retried_by_fetch_payload() -> None:
     # One 503 on the page at startAt=2: FetchPayload's Retry (RetriablePollerError, IntervalSeconds 2) fetches it again.
     partner = FakePartner(total=4, page_size=2, failures={2: [RetriablePollerError("partner API answered 503")]})
     with deployed_poller(partner) as env, lambda_router(ROUTES) as calls:
-        execution_arn = env["sfn"].start_execution(stateMachineArn=env["machine_arn"], input=json.dumps(poller_event()))["executionArn"]
-        result = wait_for_execution(env["sfn"], execution_arn)
+        result = run_execution(env["machine_arn"], poller_event())
 
         assert result["status"] == "SUCCEEDED", result
         assert sorted(name for name, _ in calls) == ["fetch-payload"] * 3 + ["prepare-poller-job"]

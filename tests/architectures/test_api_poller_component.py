@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import json
 
-import parliament
 import pytest
 
 from components.governance import Governance
 from components.stepfunctions.api_poller import ApiPoller, ApiPollerArgs
+from tests.support.iam import serious_findings_by_policy
 from tools.offline_engine import by_type, one, run_program
 
 GOV = Governance.for_tests()
@@ -126,11 +126,8 @@ def test_consumer_and_function_grants_are_least_privilege():
 def test_every_policy_passes_parliament():
     policies = by_type(build(ApiPollerArgs(cors_allow_origins=["https://app.example.com"])), "aws:iam/rolePolicy:RolePolicy")
     assert len(policies) == 8  # five functions, the workflow, the rule, the POST /jobs integration
-    for policy in policies:
-        findings = parliament.analyze_policy_string(policy.inputs["policy"]).findings
-        # Log delivery and X-Ray (added by the governed blocks) take no resource ARN: AWS accepts only "*".
-        serious = [f for f in findings if f.severity not in ("MUTE", "INFO", "LOW")]
-        assert serious == [], (policy.name, [(f.issue, f.severity, f.detail) for f in serious])
+    # Log delivery and X-Ray (added by the governed blocks) take no resource ARN: AWS accepts only "*".
+    assert serious_findings_by_policy(policies) == {}
 
 
 def test_a_real_partner_replaces_the_simulation():

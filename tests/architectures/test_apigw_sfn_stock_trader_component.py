@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 
-import parliament
 import pytest
 
 from components.governance import Governance
 from components.stepfunctions.apigw_sfn_stock_trader import ApigwSfnStockTrader, ApigwSfnStockTraderArgs
+from tests.support.iam import serious_findings_by_policy
 from tools.offline_engine import by_type, one, run_program
 
 GOV = Governance.for_tests()
@@ -110,11 +110,8 @@ def test_schedule_is_hourly_and_disabled_like_the_sample(resources) -> None:
 
 
 def test_every_policy_passes_parliament(resources) -> None:
-    for policy in by_type(resources, "aws:iam/rolePolicy:RolePolicy"):
-        findings = parliament.analyze_policy_string(policy.inputs["policy"]).findings
-        # The governed blocks' log-delivery and X-Ray actions take no resource ARN: AWS accepts only "*".
-        serious = [f for f in findings if f.severity not in ("MUTE", "INFO", "LOW")]
-        assert serious == [], (policy.name, [(f.issue, f.severity, f.detail) for f in serious])
+    # The governed blocks' log-delivery and X-Ray actions take no resource ARN: AWS accepts only "*".
+    assert serious_findings_by_policy(by_type(resources, "aws:iam/rolePolicy:RolePolicy")) == {}
 
 
 @pytest.mark.parametrize("change, message", [

@@ -1,38 +1,27 @@
 """jsonpath-account-signup (seed 000 #12): handlers, ASL lint and the state machine executed in moto.
 
-moto's Docker-less Lambda cannot run code, so every Lambda Task is answered by the real handler: moto's
-``LambdaSimpleBackend.invoke`` is routed by function name to the handler module, called with the exact payload
-the state machine sent. (moto's ``lambda_simple_results_queue`` is one global FIFO; the two Parallel branches
-invoke from two threads, so a queue could hand the identity result to the address check.)
+moto's Docker-less Lambda cannot run code, so every Lambda Task is answered by the real handler, routed by
+function name and called with the exact payload the state machine sent (``tests.support.sfn.lambda_router``: a
+results queue could hand the identity result to the address check, as the two Parallel branches invoke from two
+threads). moto drops the ``SdkHttpMetadata`` the post's ``ResultSelector`` reads; ``sdk_http_metadata`` restores it.
 """
 from __future__ import annotations
 
 import contextlib
 import json
-import time
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterator
-from unittest.mock import patch
+from typing import Any, Iterator
 
 import boto3
 import pytest
 from moto import mock_aws
-from moto.awslambda_simple.models import LambdaSimpleBackend
-from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_dynamodb import (
-    StateTaskServiceDynamoDB,
-)
-from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_sns import (
-    StateTaskServiceSns,
-)
-from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_sqs import (
-    StateTaskServiceSqs,
-)
-from statelint.config import Config
-from statelint.linter import Linter
 
 from components.governed.state_machine import render_definition
 from handlers.jsonpath_account_signup import check_address, check_identity
+from tests.support.sfn import (
+    ACCOUNT, MOTO_CONFIG, REGION, FakeLambdaContext, create_functions, create_state_machine, lambda_router, lint,
+    run_execution, sdk_http_metadata, trusted_role,
+)
 
 # Handlers that emit no custom metric make Powertools warn on flush; that is expected here.
 pytestmark = pytest.mark.filterwarnings("ignore:No application metrics:UserWarning")
@@ -40,8 +29,6 @@ pytestmark = pytest.mark.filterwarnings("ignore:No application metrics:UserWarni
 ROOT = Path(__file__).resolve().parents[2]
 ASL = "handlers/jsonpath_account_signup/account_signup.asl.json"
 ASL_PATH = ROOT / ASL
-REGION = "us-east-1"
-SFN_CONFIG = {"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}}
 
 # The post's sample input, verbatim (the email was redacted in the syndicated copy; any valid address works).
 POST_INPUT = {
@@ -62,86 +49,19 @@ POST_INPUT = {
 }
 
 
-@dataclass
-class FakeLambdaContext:
-    """The attributes Powertools reads from the Lambda context."""
-
-    function_name: str = "test-function"
-    memory_limit_in_mb: int = 128
-    invoked_function_arn: str = f"arn:aws:lambda:{REGION}:123456789012:function:test-function"
-    aws_request_id: str = "4d6f0c0e-0000-4000-8000-000000000000"
-
-
-@contextlib.contextmanager
-def lambda_router(routes: dict[str, Callable[[dict[str, Any]], Any]]) -> Iterator[list[tuple[str, Any]]]:
-    """Answer moto Lambda invocations with the real handler for the invoked function name.
-
-    A handler exception becomes an ``Unhandled`` function error with the exception class as ``errorType``,
-    as the Python Lambda runtime reports it. Yields the list of (function name, event) calls.
-    """
-    calls: list[tuple[str, Any]] = []
-
-    def invoke(self, function_name, qualifier, body, headers, response_headers):  # noqa: ANN001
-        name = function_name.split(":")[6] if function_name.startswith("arn:") else function_name
-        event = json.loads(body) if body else {}
-        calls.append((name, event))
-        try:
-            result = routes[name](event)
-        except Exception as exc:  # reported to the state machine exactly like the Lambda runtime would
-            response_headers["x-amz-function-error"] = "Unhandled"
-            return json.dumps({"errorType": type(exc).__name__, "errorMessage": str(exc)}).encode()
-        return json.dumps(result).encode()
-
-    with patch.object(LambdaSimpleBackend, "invoke", invoke):
-        yield calls
-
-
-@contextlib.contextmanager
-def sdk_http_metadata() -> Iterator[None]:
-    """Add the ``SdkHttpMetadata`` block real Step Functions returns from DynamoDB/SQS/SNS integrations.
-
-    The post's ``ResultSelector`` reads ``$.SdkHttpMetadata.HttpStatusCode`` (AWS returns it, as the post
-    shows); moto's parser drops the SDK metadata instead. This restores only that documented field, after moto
-    has really performed the call, so the ASL runs unchanged.
-    """
-    originals = {cls: cls._eval_service_task for cls in (StateTaskServiceDynamoDB, StateTaskServiceSqs, StateTaskServiceSns)}
-
-    def wrap(original):  # noqa: ANN001, ANN202
-        def eval_service_task(self, env, *args, **kwargs):  # noqa: ANN001, ANN202
-            original(self, env, *args, **kwargs)
-            env.stack[-1] = {**env.stack[-1], "SdkHttpMetadata": {"HttpHeaders": {}, "HttpStatusCode": 200}}
-
-        return eval_service_task
-
-    with contextlib.ExitStack() as stack:
-        for cls, original in originals.items():
-            stack.enter_context(patch.object(cls, "_eval_service_task", wrap(original)))
-        yield
-
-
-def wait_for_execution(sfn: Any, execution_arn: str, timeout: float = 10.0) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        described = sfn.describe_execution(executionArn=execution_arn)
-        if described["status"] != "RUNNING":
-            return described
-        time.sleep(0.05)
-    raise AssertionError(f"execution {execution_arn} still RUNNING after {timeout} s")
-
-
 # ---------------------------------------------------------------------------------------------------- ASL lint
 def test_asl_passes_statelint() -> None:
     rendered = render_definition(
         ASL,
         {
-            "CheckIdentityFunctionArn": f"arn:aws:lambda:{REGION}:123456789012:function:check-identity",
-            "CheckAddressFunctionArn": f"arn:aws:lambda:{REGION}:123456789012:function:check-address",
+            "CheckIdentityFunctionArn": f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:check-identity",
+            "CheckAddressFunctionArn": f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:check-address",
             "AccountsTableName": "Accounts",
-            "HomeInterestsQueueUrl": f"https://sqs.{REGION}.amazonaws.com/123456789012/HomeInterestsQueue",
-            "NotificationTopicArn": f"arn:aws:sns:{REGION}:123456789012:notifications",
+            "HomeInterestsQueueUrl": f"https://sqs.{REGION}.amazonaws.com/{ACCOUNT}/HomeInterestsQueue",
+            "NotificationTopicArn": f"arn:aws:sns:{REGION}:{ACCOUNT}:notifications",
         },
     )
-    assert Linter.validate(rendered, Config(None, False, False)) == []
+    assert lint(rendered) == []
 
 
 def test_asl_uses_the_posts_paths() -> None:
@@ -201,14 +121,8 @@ def test_check_address_approves_complete_address_and_denies_blank_line() -> None
 @contextlib.contextmanager
 def deployed_workflow() -> Iterator[dict[str, Any]]:
     """The architecture's resources in moto: table, queue, topic, two functions and the state machine."""
-    with mock_aws(config=SFN_CONFIG):
-        iam = boto3.client("iam", region_name=REGION)
-        role_arn = iam.create_role(
-            RoleName="signup",
-            AssumeRolePolicyDocument=json.dumps(
-                {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "states.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
-            ),
-        )["Role"]["Arn"]
+    with mock_aws(config=MOTO_CONFIG):
+        role_arn = trusted_role("signup", "states.amazonaws.com")
         dynamodb = boto3.client("dynamodb", region_name=REGION)
         dynamodb.create_table(
             TableName="Accounts",
@@ -224,17 +138,8 @@ def deployed_workflow() -> Iterator[dict[str, Any]]:
         inbox_url = sqs.create_queue(QueueName="notification-inbox")["QueueUrl"]
         inbox_arn = sqs.get_queue_attributes(QueueUrl=inbox_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
         sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=inbox_arn, Attributes={"RawMessageDelivery": "true"})
-        lambda_client = boto3.client("lambda", region_name=REGION)
-        arns = {}
-        for name in ("check-identity", "check-address"):
-            arns[name] = lambda_client.create_function(
-                FunctionName=name,
-                Runtime="python3.12",
-                Role=role_arn,
-                Handler=f"handlers.jsonpath_account_signup.{name.replace('-', '_')}.handler",
-                Code={"ZipFile": b"signed code ships through the governed pipeline"},
-            )["FunctionArn"]
-        sfn = boto3.client("stepfunctions", region_name=REGION)
+        arns = create_functions({name: f"handlers.jsonpath_account_signup.{name.replace('-', '_')}.handler"
+                                 for name in ("check-identity", "check-address")}, role_arn)
         definition = render_definition(
             ASL,
             {
@@ -245,14 +150,11 @@ def deployed_workflow() -> Iterator[dict[str, Any]]:
                 "NotificationTopicArn": topic_arn,
             },
         )
-        machine_arn = sfn.create_state_machine(name="signup", definition=definition, roleArn=role_arn)["stateMachineArn"]
-        yield {"sfn": sfn, "machine_arn": machine_arn, "dynamodb": dynamodb, "sqs": sqs, "queue_url": queue_url, "inbox_url": inbox_url}
+        machine_arn = create_state_machine("signup", definition, role_arn)
+        yield {"machine_arn": machine_arn, "dynamodb": dynamodb, "sqs": sqs, "queue_url": queue_url, "inbox_url": inbox_url}
 
 
-ROUTES = {
-    "check-identity": lambda event: check_identity.handler(event, FakeLambdaContext()),
-    "check-address": lambda event: check_address.handler(event, FakeLambdaContext()),
-}
+ROUTES = {"check-identity": check_identity.handler, "check-address": check_address.handler}
 
 
 def receive_all(sqs: Any, queue_url: str) -> list[str]:
@@ -261,8 +163,7 @@ def receive_all(sqs: Any, queue_url: str) -> list[str]:
 
 def test_approved_application_reaches_table_queue_and_topic() -> None:
     with deployed_workflow() as env, lambda_router(ROUTES) as calls, sdk_http_metadata():
-        execution_arn = env["sfn"].start_execution(stateMachineArn=env["machine_arn"], input=json.dumps(POST_INPUT))["executionArn"]
-        result = wait_for_execution(env["sfn"], execution_arn)
+        result = run_execution(env["machine_arn"], POST_INPUT)
 
         assert result["status"] == "SUCCEEDED", result
         # The post's final output, exactly.
@@ -296,8 +197,7 @@ def test_failed_identity_check_denies_without_side_effects() -> None:
     bad_ssn = json.loads(json.dumps(POST_INPUT))
     bad_ssn["data"]["identity"]["ssn"] = "12-345-678"
     with deployed_workflow() as env, lambda_router(ROUTES), sdk_http_metadata():
-        execution_arn = env["sfn"].start_execution(stateMachineArn=env["machine_arn"], input=json.dumps(bad_ssn))["executionArn"]
-        result = wait_for_execution(env["sfn"], execution_arn)
+        result = run_execution(env["machine_arn"], bad_ssn)
 
         assert result["status"] == "SUCCEEDED", result
         assert json.loads(result["output"]) == {

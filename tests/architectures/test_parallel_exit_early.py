@@ -12,16 +12,13 @@ import time
 import boto3
 import pytest
 from moto import mock_aws
-from statelint.linter import Linter
 
 from components.governed.state_machine import render_definition
+from tests.support.sfn import MOTO_CONFIG, REGION, create_state_machine, lint, run_execution
 
-ACCOUNT = "123456789012"
-REGION = "us-east-1"
 EITHER_OR = "handlers/parallel_exit_early/either_or.asl.json"
 QUORUM = "handlers/parallel_exit_early/quorum.asl.json"
 TABLE = "QuorumWorkflowTable"
-MOTO_CONFIG = {"stepfunctions": {"execute_state_machine": True}}
 
 
 def either_or(process1: int = 10, process2: int = 20, timeout: int = 300) -> str:
@@ -37,7 +34,7 @@ def quorum(process1: int = 10, process2: int = 20, process3: int = 30, timeout: 
 
 @pytest.mark.parametrize("definition", [either_or(), quorum()], ids=["either-or", "quorum"])
 def test_definitions_pass_statelint(definition):
-    assert Linter.validate(json.loads(definition)) == []
+    assert lint(definition) == []
 
 
 def test_either_or_shape_three_branches_and_one_catch_per_signal():
@@ -68,7 +65,8 @@ def test_quorum_shape_four_branches_two_of_three():
 
 
 @pytest.fixture
-def sfn():
+def aws():
+    """moto with the quorum tracking table."""
     with mock_aws(config=MOTO_CONFIG):
         boto3.client("dynamodb", region_name=REGION).create_table(
             TableName=TABLE,
@@ -76,22 +74,13 @@ def sfn():
             AttributeDefinitions=[{"AttributeName": "ExecutionId", "AttributeType": "S"}],
             BillingMode="PAY_PER_REQUEST",
         )
-        yield boto3.client("stepfunctions", region_name=REGION)
+        yield
 
 
-def execute(sfn, definition: str, name: str, timeout: float = 8.0) -> dict:
-    arn = sfn.create_state_machine(name=name, definition=definition,
-                                   roleArn=f"arn:aws:iam::{ACCOUNT}:role/sfn")["stateMachineArn"]
-    # An explicit execution name: without one moto's $$.Execution.Id ends in ":None" for every execution.
-    execution_arn = sfn.start_execution(stateMachineArn=arn, name=f"{name}-run", input=json.dumps({"request": "laptop"}))[
-        "executionArn"]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        execution = sfn.describe_execution(executionArn=execution_arn)
-        if execution["status"] != "RUNNING":
-            return execution
-        time.sleep(0.05)
-    raise AssertionError(f"{execution_arn} still RUNNING after {timeout} s")
+def execute(definition: str, name: str, timeout: float = 8.0) -> dict:
+    # An explicit execution name: the quorum workflow keys its tracking item on $$.Execution.Id.
+    return run_execution(create_state_machine(name, definition), {"request": "laptop"}, name=f"{name}-run",
+                         timeout=timeout)
 
 
 def tracking_item(execution_arn: str) -> dict:
@@ -101,9 +90,9 @@ def tracking_item(execution_arn: str) -> dict:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("waits, winner", [((0, 3), "process1"), ((3, 0), "process2")])
-def test_either_or_first_completion_wins_and_cancels_the_rest(sfn, waits, winner):
+def test_either_or_first_completion_wins_and_cancels_the_rest(aws, waits, winner):
     started = time.monotonic()
-    execution = execute(sfn, either_or(*waits, timeout=3), f"either-or-{winner}")
+    execution = execute(either_or(*waits, timeout=3), f"either-or-{winner}")
     assert execution["status"] == "SUCCEEDED"
     output = json.loads(execution["output"])
     n = winner[-1]
@@ -115,15 +104,15 @@ def test_either_or_first_completion_wins_and_cancels_the_rest(sfn, waits, winner
 
 
 @pytest.mark.slow
-def test_either_or_times_out_when_neither_completes(sfn):
-    execution = execute(sfn, either_or(3, 3, timeout=0), "either-or-timeout")
+def test_either_or_times_out_when_neither_completes(aws):
+    execution = execute(either_or(3, 3, timeout=0), "either-or-timeout")
     assert execution["status"] == "FAILED"
     assert (execution["error"], execution["cause"]) == ("TimedOut", "Neither process completed before the timeout")
 
 
 @pytest.mark.slow
-def test_quorum_two_of_three_exits_without_the_third(sfn):
-    execution = execute(sfn, quorum(0, 0, 3, timeout=3), "quorum-met")
+def test_quorum_two_of_three_exits_without_the_third(aws):
+    execution = execute(quorum(0, 0, 3, timeout=3), "quorum-met")
     assert execution["status"] == "SUCCEEDED"
     output = json.loads(execution["output"])
     assert output["outcome"] == "QUORUM_MET"
@@ -132,8 +121,8 @@ def test_quorum_two_of_three_exits_without_the_third(sfn):
 
 
 @pytest.mark.slow
-def test_quorum_times_out_with_one_completion(sfn):
-    execution = execute(sfn, quorum(0, 3, 3, timeout=1), "quorum-timeout")
+def test_quorum_times_out_with_one_completion(aws):
+    execution = execute(quorum(0, 3, 3, timeout=1), "quorum-timeout")
     assert execution["status"] == "FAILED"
     assert (execution["error"], execution["cause"]) == ("TimedOut", "The quorum was not reached before the timeout")
     assert tracking_item(execution["executionArn"])["CompletedFlows"] == {"SS": ["process1"]}

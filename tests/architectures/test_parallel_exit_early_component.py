@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 
-import parliament
 import pytest
 
 from components.governance import Governance
 from components.stepfunctions.parallel_exit_early import ParallelExitEarly, ParallelExitEarlyArgs
+from tests.support.iam import serious_findings_by_policy
 from tools.offline_engine import by_type, one, run_program
 
 GOV = Governance.for_tests()
@@ -73,11 +73,8 @@ def test_quorum_role_may_only_put_and_update_the_tracking_table():
 
 
 def test_every_policy_passes_parliament():
-    for policy in by_type(build(), "aws:iam/rolePolicy:RolePolicy"):
-        findings = parliament.analyze_policy_string(policy.inputs["policy"]).findings
-        # The governed block's log-delivery and X-Ray actions take no resource ARN: AWS accepts only "*".
-        serious = [f for f in findings if f.severity not in ("MUTE", "INFO", "LOW")]
-        assert serious == [], (policy.name, [(f.issue, f.severity, f.detail) for f in serious])
+    # The governed block's log-delivery and X-Ray actions take no resource ARN: AWS accepts only "*".
+    assert serious_findings_by_policy(by_type(build(), "aws:iam/rolePolicy:RolePolicy")) == {}
 
 
 def test_one_pattern_only_and_shrunk_waits():

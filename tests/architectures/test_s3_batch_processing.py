@@ -1,41 +1,26 @@
 """s3-batch-processing (seed 000 #7): handlers against moto, ASL lint, and both workflows executed in moto.
 
 * Lambda tasks: moto's Docker-less Lambda cannot run code, so each invocation is answered by the real handler
-  for the invoked function name (moto's ``LambdaSimpleBackend.invoke`` routed by name; a handler exception is
-  returned as an ``Unhandled`` function error with the exception class as ``errorType``, as Lambda does). The
-  handlers' own boto3 calls (S3, DynamoDB, Step Functions, SES) hit the same moto backends.
+  for the invoked function name (``tests.support.sfn.lambda_router``; a handler exception is returned as an
+  ``Unhandled`` function error with the exception class as ``errorType``, as Lambda does). The handlers' own
+  boto3 calls (S3, DynamoDB, Step Functions, SES) hit the same moto backends.
 * "Get Financial Data" (``apigateway:invoke``): moto sends it as an HTTP request to
   ``https://<api>.execute-api.<region>.amazonaws.com/<stage>/_user_request_/<path>`` and does not serve it; the
   request is answered by the real ``financial_data`` handler with the Lambda proxy event API Gateway builds.
-  moto 5.2.5's task drops every parameter but ApiEndpoint/Method and fails on two signature bugs; the
-  ``moto_apigateway_invoke`` fixture corrects those, nothing else.
+  moto 5.2.5's task drops every parameter but ApiEndpoint/Method and fails on two signature bugs;
+  ``tests.support.sfn.emulated_rest_api`` corrects those, nothing else.
 * The S3 -> notification Lambda hop needs Docker in moto: tests call the notification handler with the S3 event.
 """
 from __future__ import annotations
 
-import contextlib
 import json
-import re
-import time
-from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import boto3
 import pytest
 from moto import mock_aws
-from moto.awslambda_simple.models import LambdaSimpleBackend
-from moto.core.models import responses_mock
 from moto.ses.models import ses_backends
-from moto.stepfunctions.parser.api import HistoryEventType, TaskFailedEventDetails
-from moto.stepfunctions.parser.asl.component.common.error_name.custom_error_name import CustomErrorName
-from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import FailureEvent
-from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
-    state_task_service_api_gateway as moto_apigw,
-)
-from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
-from statelint.config import Config
-from statelint.linter import Linter
 
 from components.governed.state_machine import render_definition
 from handlers.s3_batch_processing import (
@@ -43,18 +28,19 @@ from handlers.s3_batch_processing import (
     write_output,
 )
 from handlers.s3_batch_processing.batch_files import processed_key
+from tests.support.sfn import (
+    ACCOUNT, MOTO_CONFIG, REGION, FakeLambdaContext, api_endpoint, create_functions, create_state_machine,
+    emulated_rest_api, lambda_router, lint, trusted_role, wait_for_execution,
+)
 
 # Handlers that emit no custom metric make Powertools warn on flush; that is expected here.
 pytestmark = pytest.mark.filterwarnings("ignore:No application metrics:UserWarning")
 
-REGION = "us-east-1"
-ACCOUNT = "123456789012"
 API_ID = "fin4ncial1"
 BUCKET = "batch-source"
 SENDER, RECIPIENT = "batch@example.com", "finance@example.com"
 MAIN_ASL = "handlers/s3_batch_processing/main_orchestrator.asl.json"
 CHUNK_ASL = "handlers/s3_batch_processing/chunk_processor.asl.json"
-SFN_CONFIG = {"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}}
 FUNCTIONS = {
     "split": split, "start-chunks": start_chunks, "chunk-status": chunk_status, "merge": merge,
     "email": send_email, "read": read, "validate": validate, "write-output": write_output,
@@ -99,17 +85,7 @@ def csv_text(*rows: str) -> str:
     return "\n".join([HEADER, *rows]) + "\n"
 
 
-@dataclass
-class FakeLambdaContext:
-    """The attributes Powertools reads from the Lambda context."""
-
-    function_name: str = "batch-test"
-    memory_limit_in_mb: int = 128
-    invoked_function_arn: str = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:batch-test"
-    aws_request_id: str = "4d6f0c0e-0000-4000-8000-000000000007"
-
-
-CONTEXT = FakeLambdaContext()
+CONTEXT = FakeLambdaContext(function_name="batch-test")
 
 
 @pytest.fixture
@@ -167,7 +143,7 @@ def errors_in(dynamodb) -> dict[str, list[str]]:
 # ---------------------------------------------------------------------------------------------------- ASL
 @pytest.mark.parametrize("path, substitutions", [(MAIN_ASL, MAIN_SUBSTITUTIONS), (CHUNK_ASL, CHUNK_SUBSTITUTIONS)])
 def test_asl_passes_statelint(path: str, substitutions: dict[str, str]) -> None:
-    assert Linter.validate(render_definition(path, substitutions), Config(None, False, False)) == []
+    assert lint(render_definition(path, substitutions)) == []
 
 
 def test_asls_have_the_posts_states() -> None:
@@ -189,17 +165,15 @@ def test_asls_have_the_posts_states() -> None:
 
 
 # ------------------------------------------------------------------------------------------------- handlers
-@mock_aws(config=SFN_CONFIG)
+@mock_aws(config=MOTO_CONFIG)
 def test_notification_starts_one_execution_per_upload_and_skips_duplicates(environment, monkeypatch) -> None:
     sfn = boto3.client("stepfunctions", region_name=REGION)
-    machine = sfn.create_state_machine(name="main", definition=json.dumps(
-        {"StartAt": "Done", "States": {"Done": {"Type": "Succeed"}}}),
-        roleArn=f"arn:aws:iam::{ACCOUNT}:role/sfn")["stateMachineArn"]
+    machine = create_state_machine("main", json.dumps({"StartAt": "Done", "States": {"Done": {"Type": "Succeed"}}}))
     monkeypatch.setenv("MAIN_STATE_MACHINE_ARN", machine)
     batch_id = notification.batch_id_for(BUCKET, "input/test file.csv", "0062E99A88DC407460")
 
     first = notification.handler(s3_event("input/test+file.csv"), CONTEXT)  # S3 URL-encodes keys in events
-    assert wait_for(sfn, first["started"][0])["status"] == "SUCCEEDED"
+    assert wait_for_execution(sfn, first["started"][0], timeout=5.0)["status"] == "SUCCEEDED"
     again = notification.handler(s3_event("input/test+file.csv"), CONTEXT)  # at-least-once delivery
     other = notification.handler(s3_event("archive/x.csv"), CONTEXT)
 
@@ -343,109 +317,41 @@ def test_email_goes_through_an_injected_sender(environment, monkeypatch) -> None
     assert [(s, r, subject) for s, r, subject, _ in outbox.sent] == [(SENDER, RECIPIENT, "Batch processing complete: t.csv")]
 
 
-# ------------------------------------------------------------------------------------- moto execution harness
-@pytest.fixture
-def moto_apigateway_invoke(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Correct moto 5.2.5's ``apigateway:invoke`` task (three bugs); its HTTP behaviour is unchanged."""
-    monkeypatch.setattr(  # moto keeps only ApiEndpoint and Method and strips the other documented parameters
-        moto_apigw.StateTaskServiceApiGateway, "_SUPPORTED_API_PARAM_BINDINGS",
-        {moto_apigw.SupportedApiCalls.invoke: set(moto_apigw.TaskParameters.__annotations__)})
-    original_eval = moto_apigw.StateTaskServiceApiGateway._eval_service_task
-
-    def eval_service_task(self, env, resource_runtime_part, normalised_parameters, state_credentials):  # noqa: ANN001
-        return original_eval(self, env, resource_runtime_part, normalised_parameters, state_credentials)
-
-    def from_error(self, env, ex):  # noqa: ANN001  (moto's builds FailureEvent without `env`)
-        if isinstance(ex, moto_apigw.SfnGatewayException):
-            error_name, cause = f"ApiGateway.{ex.response.status_code}", ex.response.text
-        else:
-            error_name, cause = f"ApiGateway.{ex.__class__.__name__}", str(ex)
-        return FailureEvent(env=env, error_name=CustomErrorName(error_name), event_type=HistoryEventType.TaskFailed,
-                            event_details=EventDetails(taskFailedEventDetails=TaskFailedEventDetails(
-                                error=error_name, cause=cause, resource=self._get_sfn_resource(),
-                                resourceType=self._get_sfn_resource_type())))
-
-    monkeypatch.setattr(moto_apigw.StateTaskServiceApiGateway, "_eval_service_task", eval_service_task)
-    monkeypatch.setattr(moto_apigw.StateTaskServiceApiGateway, "_from_error", from_error)
-
-
-@contextlib.contextmanager
-def lambda_router(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
-    """Answer moto Lambda invocations with the real handler of the invoked function; yields the call log."""
-    calls: list[str] = []
-
-    def invoke(self, function_name, qualifier, body, headers, response_headers):  # noqa: ANN001
-        key = function_name.split(":")[-1].removeprefix("batch-")
-        calls.append(key)
-        try:
-            result = FUNCTIONS[key].handler(json.loads(body), CONTEXT)
-        except Exception as exc:  # the Lambda runtime reports the exception class as errorType
-            response_headers["x-amz-function-error"] = "Unhandled"
-            return json.dumps({"errorType": type(exc).__name__, "errorMessage": str(exc)}).encode()
-        return json.dumps(result).encode()
-
-    monkeypatch.setattr(LambdaSimpleBackend, "invoke", invoke)
-    yield calls
-
-
-@contextlib.contextmanager
-def financial_api() -> Iterator[list[tuple[str, int]]]:
-    """Serve ``GET /financial-data`` of the emulated REST API with the real handler (Lambda proxy)."""
-    calls: list[tuple[str, int]] = []
-    url = re.compile(rf"https://{API_ID}\.execute-api\.{REGION}\.amazonaws\.com/Prod/_user_request_/+financial-data/?\?")
-
-    def callback(request) -> tuple[int, dict[str, str], str]:  # noqa: ANN001
-        query = {k: v[-1] for k, v in parse_qs(urlsplit(request.url).query).items()}
-        result = financial_data.handler({"httpMethod": "GET", "path": "/financial-data",
-                                         "queryStringParameters": query}, CONTEXT)
-        calls.append((query.get("item_id", ""), result["statusCode"]))
-        text = result["body"]
-        return result["statusCode"], {"Content-Type": "application/json", "Content-Length": str(len(text))}, text
-
-    responses_mock.add_callback("GET", url, callback=callback)
-    yield calls
-
-
-def wait_for(sfn, execution_arn: str, timeout: float = 5.0) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        described = sfn.describe_execution(executionArn=execution_arn)
-        if described["status"] != "RUNNING":
-            return described
-        time.sleep(0.05)
-    raise AssertionError(f"execution {execution_arn} still RUNNING after {timeout} s")
+# ------------------------------------------------------------------------------------- moto execution set-up
+#: The functions as the state machines name them (``batch-<key>``), answered by their real handlers.
+ROUTES = {f"batch-{key}": module.handler for key, module in FUNCTIONS.items()}
+FINANCIAL_API = {("GET", "/financial-data"): financial_data.handler}
 
 
 def deploy_workflows(monkeypatch: pytest.MonkeyPatch) -> Any:
-    """Both state machines in moto, with the component's definitions (poll every second), env set."""
-    sfn = boto3.client("stepfunctions", region_name=REGION)
+    """The functions and both state machines in moto, with the component's definitions (poll every second), env
+    set."""
+    create_functions({f"batch-{key}": f"{module.__name__}.handler" for key, module in FUNCTIONS.items()},
+                     trusted_role("batch-fn", "lambda.amazonaws.com"))
     role = f"arn:aws:iam::{ACCOUNT}:role/batch-sfn"
-    chunk = sfn.create_state_machine(
-        name="BlogBatchProcessChunk", roleArn=role,
-        definition=render_definition(CHUNK_ASL, {**CHUNK_SUBSTITUTIONS,
-                                                 "ApiEndpoint": f"https://{API_ID}.execute-api.{REGION}.amazonaws.com"}),
-    )["stateMachineArn"]
-    main = sfn.create_state_machine(
-        name="BlogBatchMainOrchestrator", roleArn=role,
-        definition=render_definition(MAIN_ASL, {**MAIN_SUBSTITUTIONS, "ChunkPollSeconds": "1"}),
-    )["stateMachineArn"]
+    chunk = create_state_machine("BlogBatchProcessChunk", render_definition(
+        CHUNK_ASL, {**CHUNK_SUBSTITUTIONS, "ApiEndpoint": api_endpoint(API_ID)}), role)
+    main = create_state_machine("BlogBatchMainOrchestrator", render_definition(
+        MAIN_ASL, {**MAIN_SUBSTITUTIONS, "ChunkPollSeconds": "1"}), role)
     monkeypatch.setenv("CHUNK_STATE_MACHINE_ARN", chunk)
     monkeypatch.setenv("MAIN_STATE_MACHINE_ARN", main)
-    return sfn
+    return boto3.client("stepfunctions", region_name=REGION)
 
 
 # --------------------------------------------------------------------------------------------- executions
 @pytest.mark.slow
-@mock_aws(config=SFN_CONFIG)
-def test_upload_is_split_processed_merged_and_emailed(environment, moto_apigateway_invoke, monkeypatch) -> None:
+@mock_aws(config=MOTO_CONFIG)
+def test_upload_is_split_processed_merged_and_emailed(environment, monkeypatch) -> None:
     s3, dynamodb = create_resources()
     boto3.client("ses", region_name=REGION).verify_email_identity(EmailAddress=SENDER)
     sfn = deploy_workflows(monkeypatch)
     s3.put_object(Bucket=BUCKET, Key="input/testfile.csv", Body=csv_text(*ROWS).encode())
 
-    with lambda_router(monkeypatch) as invoked, financial_api() as api_calls:
+    with lambda_router(ROUTES) as calls, emulated_rest_api(API_ID, FINANCIAL_API) as requests:
         started = notification.handler(s3_event("input/testfile.csv"), CONTEXT)["started"]
-        result = wait_for(sfn, started[0])
+        result = wait_for_execution(sfn, started[0], timeout=5.0)
+    invoked = [name.removeprefix("batch-") for name, _ in calls]
+    api_calls = [(request.query.get("item_id", ""), request.status) for request in requests]
 
     assert result["status"] == "SUCCEEDED", result.get("cause")
     batch_id = notification.batch_id_for(BUCKET, "input/testfile.csv", "0062E99A88DC407460")
@@ -476,8 +382,8 @@ def test_upload_is_split_processed_merged_and_emailed(environment, moto_apigatew
 
 
 @pytest.mark.slow
-@mock_aws(config=SFN_CONFIG)
-def test_a_failed_chunk_fails_the_batch_before_merge_and_email(environment, moto_apigateway_invoke, monkeypatch) -> None:
+@mock_aws(config=MOTO_CONFIG)
+def test_a_failed_chunk_fails_the_batch_before_merge_and_email(environment, monkeypatch) -> None:
     s3, _ = create_resources()
     boto3.client("ses", region_name=REGION).verify_email_identity(EmailAddress=SENDER)
     sfn = deploy_workflows(monkeypatch)
@@ -485,9 +391,11 @@ def test_a_failed_chunk_fails_the_batch_before_merge_and_email(environment, moto
     s3.put_object(Bucket=BUCKET, Key="input/testfile.csv",
                   Body=csv_text(ROWS[0], "1009,ITEM-9,2021-03-09,Miami,1,C-9,web,USD", ROWS[3]).encode())
 
-    with lambda_router(monkeypatch) as invoked, financial_api() as api_calls:
+    with lambda_router(ROUTES) as calls, emulated_rest_api(API_ID, FINANCIAL_API) as requests:
         started = notification.handler(s3_event("input/testfile.csv"), CONTEXT)["started"]
-        result = wait_for(sfn, started[0])
+        result = wait_for_execution(sfn, started[0], timeout=5.0)
+    invoked = [name.removeprefix("batch-") for name, _ in calls]
+    api_calls = [(request.query.get("item_id", ""), request.status) for request in requests]
 
     assert (result["status"], result["error"]) == ("FAILED", "ChunkProcessingFailed")
     batch_id = notification.batch_id_for(BUCKET, "input/testfile.csv", "0062E99A88DC407460")

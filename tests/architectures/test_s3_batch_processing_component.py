@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 
-import parliament
 import pytest
 
 from components.governance import Governance
 from components.stepfunctions.s3_batch_processing import S3BatchProcessing, S3BatchProcessingArgs
+from tests.support.iam import Finding, serious_findings_by_policy
 from tools.offline_engine import by_type, one, run_program
 
 GOV = Governance.for_tests()
@@ -127,23 +127,21 @@ def test_least_privilege_grants(resources) -> None:
     assert chunk_sm[0]["Action"] == ["lambda:InvokeFunction"] and len(chunk_sm[0]["Resource"]) == 3
 
 
-def _express_only_mismatch(finding) -> bool:
+def _express_only_mismatch(finding: Finding) -> bool:
     """Written reason: ``states:DescribeExecution`` takes an ``execution`` ARN (Standard workflows) *or* an
     ``express`` ARN; parliament 1.6.4 reports the express format as missing even when the ``execution`` ARN it
     also lists is granted. The chunk workflow is STANDARD, so the ``execution`` ARN is the exact, correct grant."""
-    return finding.issue == "RESOURCE_MISMATCH" and finding.detail == [
+    issue, _, detail = finding
+    return issue == "RESOURCE_MISMATCH" and detail == [
         {"action": "states:DescribeExecution", "required_format": "arn:*:states:*:*:express:*:*:*"}]
 
 
 def test_every_policy_passes_parliament(resources) -> None:
-    waived = []
-    for policy in by_type(resources, "aws:iam/rolePolicy:RolePolicy"):
-        findings = parliament.analyze_policy_string(policy.inputs["policy"]).findings
-        # The governed blocks' log-delivery and X-Ray actions take no resource ARN: AWS accepts only "*".
-        serious = [f for f in findings if f.severity not in ("MUTE", "INFO", "LOW")]
-        waived += [policy.name for f in serious if _express_only_mismatch(f)]
-        serious = [f for f in serious if not _express_only_mismatch(f)]
-        assert serious == [], (policy.name, [(f.issue, f.severity, f.detail) for f in serious])
+    # The governed blocks' log-delivery and X-Ray actions take no resource ARN: AWS accepts only "*".
+    found = serious_findings_by_policy(by_type(resources, "aws:iam/rolePolicy:RolePolicy"))
+    waived = [name for name, findings in found.items() for f in findings if _express_only_mismatch(f)]
+    serious = {name: [f for f in findings if not _express_only_mismatch(f)] for name, findings in found.items()}
+    assert {name: findings for name, findings in serious.items() if findings} == {}
     assert waived == ["x-chunk-status-role-policy"]  # the waiver covers exactly the one known false positive
 
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 
-import parliament
 import pytest
 
 from components.governance import Governance
 from components.stepfunctions.saga_orchestration import SagaOrchestration, SagaOrchestrationArgs
+from tests.support.iam import serious_findings_by_policy
 from tools.offline_engine import by_type, one, run_program
 
 GOV = Governance.for_tests()
@@ -112,10 +112,7 @@ def test_api_is_post_on_the_prod_stage_behind_the_company_authorizer(resources):
 
 
 def test_every_policy_passes_parliament(resources):
-    for policy in by_type(resources, "aws:iam/rolePolicy:RolePolicy"):
-        findings = parliament.analyze_policy_string(policy.inputs["policy"]).findings
-        serious = [f for f in findings if f.severity not in ("MUTE", "INFO", "LOW")]
-        assert serious == [], (policy.name, [(f.issue, f.severity, f.detail) for f in serious])
+    assert serious_findings_by_policy(by_type(resources, "aws:iam/rolePolicy:RolePolicy")) == {}
 
 
 @pytest.mark.parametrize("changes, message", [

@@ -2,35 +2,30 @@
 alarms, DynamoDB), both definitions linted with statelint, and both state machines executed by moto's
 interpreter.
 
-moto's Lambda (``use_docker: False``) does not run code: each invoke returns the next entry of its
-``lambda_simple_results_queue``. ``lambda_runtime`` fills that queue at the moment of the invoke with the result
-of the real handler called on the real payload, so the deployer really updates the moto alias step by step. A
-handler that raises is answered as Lambda answers an unhandled error (``X-Amz-Function-Error`` and an
-``errorType`` payload), so the definitions' ``Catch`` clauses are exercised too.
+moto's Lambda (``use_docker: False``) does not run code: ``lambda_runtime`` answers each invoke with the real
+handler of the invoked function, called on the real payload (``tests.support.sfn.lambda_router``), so the
+deployer really updates the moto alias step by step. A handler that raises is answered as Lambda answers an
+unhandled error (``X-Amz-Function-Error`` and an ``errorType`` payload), so the definitions' ``Catch`` clauses
+are exercised too.
 """
 from __future__ import annotations
 
 import importlib
-import io
 import json
-import time
-import zipfile
 from dataclasses import dataclass, field
 from typing import Callable
 
 import boto3
 import pytest
 from moto import mock_aws  # imported before the handlers, so their module-scope clients are intercepted
-from moto.awslambda_simple.models import LambdaSimpleBackend
-from statelint.linter import Linter
 
 from components.governed.state_machine import render_definition
 from handlers.sfn_versions_aliases import deployment
+from tests.support.sfn import (
+    ACCOUNT, MOTO_CONFIG, REGION, STATES_ROLE_ARN as ROLE, FakeLambdaContext, create_functions, create_state_machine,
+    entered_states, lambda_router, lint, run_execution, trusted_role, wait_for_execution,
+)
 
-ACCOUNT = "123456789012"
-REGION = "us-east-1"
-MOTO_CONFIG = {"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}}
-ROLE = f"arn:aws:iam::{ACCOUNT}:role/sfn"
 ALARM = "DemoCloudWatchAlarm"
 FUNCTIONS = {  # Lambda function name -> handler module, as the component deploys them
     "ProcessInventory": "handlers.sfn_versions_aliases.process_inventory",
@@ -38,16 +33,6 @@ FUNCTIONS = {  # Lambda function name -> handler module, as the component deploy
     "ShiftTraffic": "handlers.sfn_versions_aliases.shift_traffic",
     "CheckAlarms": "handlers.sfn_versions_aliases.check_alarms",
 }
-
-
-@dataclass
-class FakeContext:
-    """The attributes of a Lambda context that Powertools' logger reads."""
-
-    function_name: str = "PlanDeployment"
-    memory_limit_in_mb: int = 128
-    invoked_function_arn: str = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:PlanDeployment"
-    aws_request_id: str = "5b9e2c1e-8a4e-4a7b-9d0c-1f2e3d4c5b6a"
 
 
 def handler(name: str):
@@ -171,7 +156,7 @@ def stock(item_id: str = "ITEM001") -> int:
 
 
 def test_process_inventory_takes_units_out_of_stock(inventory):
-    assert handler("ProcessInventory")({"ItemId": "ITEM001", "Quantity": 2}, FakeContext()) == {
+    assert handler("ProcessInventory")({"ItemId": "ITEM001", "Quantity": 2}, FakeLambdaContext()) == {
         "ItemId": "ITEM001", "Quantity": 2, "ItemsInStock": 3}
     assert stock() == 3
 
@@ -179,9 +164,9 @@ def test_process_inventory_takes_units_out_of_stock(inventory):
 def test_process_inventory_raises_insufficient_stock_and_changes_nothing(inventory):
     from handlers.sfn_versions_aliases.process_inventory import InsufficientStock
     with pytest.raises(InsufficientStock, match="item ITEM001 is unknown or has fewer than 6 unit"):
-        handler("ProcessInventory")({"ItemId": "ITEM001", "Quantity": 6}, FakeContext())
+        handler("ProcessInventory")({"ItemId": "ITEM001", "Quantity": 6}, FakeLambdaContext())
     with pytest.raises(InsufficientStock, match="item ITEM404"):
-        handler("ProcessInventory")({"ItemId": "ITEM404", "Quantity": 1}, FakeContext())
+        handler("ProcessInventory")({"ItemId": "ITEM404", "Quantity": 1}, FakeLambdaContext())
     assert stock() == 5
 
 
@@ -193,7 +178,7 @@ def test_process_inventory_raises_insufficient_stock_and_changes_nothing(invento
 def test_process_inventory_rejects_bad_input(inventory, event, message):
     from handlers.sfn_versions_aliases.process_inventory import InvalidMovement
     with pytest.raises(InvalidMovement, match=message):
-        handler("ProcessInventory")(event, FakeContext())
+        handler("ProcessInventory")(event, FakeLambdaContext())
 
 
 # -- the deployer's handlers against moto ------------------------------------------------------------------------
@@ -203,14 +188,14 @@ def test_moto_publishes_numbered_versions(demo):
 
 
 def test_plan_builds_the_posts_linear_steps_from_the_alias(demo):
-    plan = handler("PlanDeployment")(request(demo), FakeContext())
+    plan = handler("PlanDeployment")(request(demo), FakeLambdaContext())
     assert plan == {"AliasArn": demo.alias, "TargetVersionArn": demo.v2, "PreviousVersionArn": demo.v1,
                     "Steps": [20, 40, 60, 80, 100], "StepIndex": 0, "Weight": 0, "IntervalSeconds": 120,
                     "AlarmNames": [ALARM], "Status": "DEPLOYING"}
 
 
 def test_plan_finds_nothing_to_do_when_the_alias_is_on_the_target(demo):
-    plan = handler("PlanDeployment")(request(demo, TargetVersionArn=demo.v1), FakeContext())
+    plan = handler("PlanDeployment")(request(demo, TargetVersionArn=demo.v1), FakeLambdaContext())
     assert (plan["Status"], plan["PreviousVersionArn"], plan["Weight"]) == ("ALREADY_DEPLOYED", None, 100)
 
 
@@ -225,36 +210,35 @@ def test_plan_finds_nothing_to_do_when_the_alias_is_on_the_target(demo):
 ])
 def test_plan_refuses_bad_requests(demo, changes, message):
     with pytest.raises(deployment.InvalidDeployment, match=message):
-        handler("PlanDeployment")(request(demo, **changes), FakeContext())
+        handler("PlanDeployment")(request(demo, **changes), FakeLambdaContext())
 
 
 def test_shift_then_rollback_updates_the_alias(demo):
-    plan = handler("PlanDeployment")(request(demo), FakeContext())
-    shifted = handler("ShiftTraffic")({"Action": "SHIFT", "Deployment": plan}, FakeContext())
+    plan = handler("PlanDeployment")(request(demo), FakeLambdaContext())
+    shifted = handler("ShiftTraffic")({"Action": "SHIFT", "Deployment": plan}, FakeLambdaContext())
     assert (shifted["Weight"], shifted["StepIndex"]) == (20, 1)
     assert routing_of(demo.alias) == [{"stateMachineVersionArn": demo.v2, "weight": 20},
                                       {"stateMachineVersionArn": demo.v1, "weight": 80}]
-    rolled = handler("ShiftTraffic")({"Action": "ROLLBACK", "Deployment": shifted}, FakeContext())
+    rolled = handler("ShiftTraffic")({"Action": "ROLLBACK", "Deployment": shifted}, FakeLambdaContext())
     assert (rolled["Weight"], rolled["Status"]) == (0, "ROLLED_BACK")
     assert routing_of(demo.alias) == [{"stateMachineVersionArn": demo.v1, "weight": 100}]
     with pytest.raises(deployment.InvalidDeployment, match="Action must be one of SHIFT, ROLLBACK, got 'UNDO'"):
-        handler("ShiftTraffic")({"Action": "UNDO", "Deployment": plan}, FakeContext())
+        handler("ShiftTraffic")({"Action": "UNDO", "Deployment": plan}, FakeLambdaContext())
 
 
 def test_check_alarms_reports_the_alarm_state(demo):
-    assert handler("CheckAlarms")({"AlarmNames": [ALARM]}, FakeContext()) == {"AlarmState": "OK", "InAlarm": []}
+    assert handler("CheckAlarms")({"AlarmNames": [ALARM]}, FakeLambdaContext()) == {"AlarmState": "OK", "InAlarm": []}
     set_alarm("ALARM")
-    assert handler("CheckAlarms")({"AlarmNames": [ALARM]}, FakeContext()) == {"AlarmState": "ALARM",
+    assert handler("CheckAlarms")({"AlarmNames": [ALARM]}, FakeLambdaContext()) == {"AlarmState": "ALARM",
                                                                                "InAlarm": [ALARM]}
     from handlers.sfn_versions_aliases.check_alarms import AlarmNotFound
     with pytest.raises(AlarmNotFound, match="deployment alarm\\(s\\) not found: Renamed"):
-        handler("CheckAlarms")({"AlarmNames": [ALARM, "Renamed"]}, FakeContext())
+        handler("CheckAlarms")({"AlarmNames": [ALARM, "Renamed"]}, FakeLambdaContext())
 
 
 @pytest.fixture
 def deployer_env(demo, monkeypatch):
-    sfn = boto3.client("stepfunctions", region_name=REGION)
-    deployer = sfn.create_state_machine(name="Deployer", definition=render_deployer(), roleArn=ROLE)["stateMachineArn"]
+    deployer = create_state_machine("Deployer", render_deployer())
     for key, value in {"DEPLOYER_STATE_MACHINE_ARN": deployer, "ALIAS_ARN": demo.alias, "DEPLOYMENT_TYPE": "LINEAR",
                        "PERCENTAGE": "20", "INTERVAL_MINUTES": "2", "ALARM_NAMES": ALARM}.items():
         monkeypatch.setenv(key, value)
@@ -267,23 +251,25 @@ def test_start_deployment_starts_one_deployer_execution_per_version(demo, deploy
     # Keep the deployer from running in the background of this test: only the start is under test here.
     sfn.update_state_machine(stateMachineArn=deployer_env,
                              definition=json.dumps({"StartAt": "Done", "States": {"Done": {"Type": "Succeed"}}}))
-    first = start_deployment.handler({"TargetVersionArn": demo.v2}, FakeContext())
+    first = start_deployment.handler({"TargetVersionArn": demo.v2}, FakeLambdaContext())
     assert first == {"ExecutionArn": f"arn:aws:states:{REGION}:{ACCOUNT}:execution:Deployer:prod-v2",
                      "ExecutionName": "prod-v2", "AlreadyStarted": False, "Request": request(demo)}
-    execution = sfn.describe_execution(executionArn=first["ExecutionArn"])
+    # Let the trivial execution end first: StartExecution with the same name and input as a RUNNING execution
+    # succeeds and returns it (AWS and moto alike), so without this wait the repeat below raced the first run.
+    execution = wait_for_execution(sfn, first["ExecutionArn"])
     assert json.loads(execution["input"]) == request(demo)
-    again = start_deployment.handler({"TargetVersionArn": demo.v2}, FakeContext())
+    again = start_deployment.handler({"TargetVersionArn": demo.v2}, FakeLambdaContext())
     assert (again["ExecutionArn"], again["AlreadyStarted"]) == (first["ExecutionArn"], True)
-    retry = start_deployment.handler({"TargetVersionArn": demo.v2, "Attempt": "2"}, FakeContext())
+    retry = start_deployment.handler({"TargetVersionArn": demo.v2, "Attempt": "2"}, FakeLambdaContext())
     assert (retry["ExecutionName"], retry["AlreadyStarted"]) == ("prod-v2-2", False)
     with pytest.raises(deployment.InvalidDeployment, match="TargetVersionArn must end with a version number"):
-        start_deployment.handler({"TargetVersionArn": demo.alias}, FakeContext())
+        start_deployment.handler({"TargetVersionArn": demo.alias}, FakeLambdaContext())
 
 
 # -- the definitions ------------------------------------------------------------------------------------------------
 def test_definitions_pass_statelint():
-    assert Linter.validate(json.loads(render_demo())) == []
-    assert Linter.validate(json.loads(render_deployer())) == []
+    assert lint(render_demo()) == []
+    assert lint(render_deployer()) == []
 
 
 def test_deployer_loops_shift_bake_check_and_rolls_back_on_alarm():
@@ -307,57 +293,32 @@ class Runtime:
 
 
 @pytest.fixture
-def lambda_runtime(aws, monkeypatch):
+def lambda_runtime(aws):
     """Deploy the functions to moto and answer their invokes with the real handlers' results.
 
     ``lambda_runtime.before[name]`` is called before the handler of ``name`` runs (to change the world mid-run).
     """
-    original_invoke = LambdaSimpleBackend.invoke
-
     runtime = Runtime()
 
-    def invoke(self, function_name, qualifier, body, headers, response_headers):
-        name = function_name.rsplit(":", 1)[-1]
-        payload = json.loads(body)
-        runtime.invoked.append((name, payload.get("Action")) if name == "ShiftTraffic" else name)
-        if name in runtime.before:
-            runtime.before[name](payload)
-        try:
-            result = handler(name)(payload, FakeContext(function_name=name))
-        except Exception as exc:  # noqa: BLE001 - answered as Lambda answers an unhandled error
-            response_headers["x-amz-function-error"] = "Unhandled"
-            result = {"errorType": type(exc).__name__, "errorMessage": str(exc)}
-        self.lambda_simple_results_queue.append(json.dumps(result))
-        return original_invoke(self, function_name, qualifier, body, headers, response_headers)
+    def route(name: str) -> Callable[[dict, object], dict]:
+        def run_handler(payload: dict, context: object) -> dict:
+            runtime.invoked.append((name, payload.get("Action")) if name == "ShiftTraffic" else name)
+            if name in runtime.before:
+                runtime.before[name](payload)
+            return handler(name)(payload, context)
 
-    monkeypatch.setattr(LambdaSimpleBackend, "invoke", invoke)
-    role = boto3.client("iam", region_name=REGION).create_role(
-        RoleName="fn", AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
-            {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}),
-    )["Role"]["Arn"]
-    archive = io.BytesIO()
-    with zipfile.ZipFile(archive, "w") as zf:
-        zf.writestr("handlers/__init__.py", "")
-    client = boto3.client("lambda", region_name=REGION)
-    for name, module in FUNCTIONS.items():
-        client.create_function(FunctionName=name, Runtime="python3.12", Role=role, Handler=f"{module}.handler",
-                               Code={"ZipFile": archive.getvalue()})
-    return runtime
+        return run_handler
+
+    create_functions({name: f"{module}.handler" for name, module in FUNCTIONS.items()},
+                     trusted_role("fn", "lambda.amazonaws.com"))
+    with lambda_router({name: route(name) for name in FUNCTIONS}):
+        yield runtime
 
 
 def run(state_machine_arn: str, execution_input: dict, timeout: float = 10.0) -> dict:
-    sfn = boto3.client("stepfunctions", region_name=REGION)
-    execution_arn = sfn.start_execution(stateMachineArn=state_machine_arn, input=json.dumps(execution_input))["executionArn"]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        execution = sfn.describe_execution(executionArn=execution_arn)
-        if execution["status"] != "RUNNING":
-            history = sfn.get_execution_history(executionArn=execution_arn, maxResults=1000)["events"]
-            execution["entered"] = [e["stateEnteredEventDetails"]["name"] for e in history
-                                    if e["type"].endswith("StateEntered")]
-            return execution
-        time.sleep(0.05)
-    raise AssertionError(f"execution {execution_arn} still RUNNING after {timeout} s")
+    execution = run_execution(state_machine_arn, execution_input, timeout=timeout)
+    execution["entered"] = entered_states(boto3.client("stepfunctions", region_name=REGION), execution["executionArn"])
+    return execution
 
 
 # moto 5.2 starts executions by the unqualified ARN only (by a version ARN it raises AttributeError, by an alias
@@ -379,8 +340,7 @@ def test_demo_version_fails_on_insufficient_stock(demo, inventory, lambda_runtim
 
 
 def deployer(demo) -> str:
-    return boto3.client("stepfunctions", region_name=REGION).create_state_machine(
-        name="Deployer", definition=render_deployer(), roleArn=ROLE)["stateMachineArn"]
+    return create_state_machine("Deployer", render_deployer())
 
 
 def test_linear_deployment_shifts_20_percent_per_step_to_100(demo, lambda_runtime):

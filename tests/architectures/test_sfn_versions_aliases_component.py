@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import json
 
-import parliament
 import pytest
 
 from components.governance import Governance
 from components.stepfunctions.sfn_versions_aliases import SfnVersionsAliases, SfnVersionsAliasesArgs
+from tests.support.iam import serious_findings_by_policy
 from tools.offline_engine import GovernanceMocks, by_type, one, run_program
 
 GOV = Governance.for_tests()
@@ -154,10 +154,7 @@ def test_exports_name_the_alias_for_callers():
 
 
 def test_every_policy_passes_parliament(resources):
-    for document in by_type(resources, "aws:iam/rolePolicy:RolePolicy"):
-        findings = parliament.analyze_policy_string(document.inputs["policy"]).findings
-        serious = [f for f in findings if f.severity not in ("MUTE", "INFO", "LOW")]
-        assert serious == [], (document.name, [(f.issue, f.severity, f.detail) for f in serious])
+    assert serious_findings_by_policy(by_type(resources, "aws:iam/rolePolicy:RolePolicy")) == {}
 
 
 def test_canary_without_auto_deploy_has_no_invocation():

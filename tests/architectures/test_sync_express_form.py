@@ -11,39 +11,26 @@ from __future__ import annotations
 import contextlib
 import json
 import random
-import threading
-import time
-from dataclasses import dataclass
-from typing import Any, Callable, Iterator
+from typing import Any, Iterator
 from unittest.mock import patch
 
 import boto3
 import pytest
 from moto import mock_aws
-from moto.awslambda_simple.models import LambdaSimpleBackend
-from statelint.config import Config
-from statelint.linter import Linter
 
 from components.governed.state_machine import render_definition
 from handlers.sync_express_form import detect_sentiment, generate_reference_number, notify_admin
+from tests.support.sfn import (
+    ACCOUNT, MOTO_CONFIG, REGION, FakeLambdaContext, create_functions, create_state_machine, lambda_router, lint,
+    run_execution, trusted_role,
+)
 
 pytestmark = pytest.mark.filterwarnings("ignore:No application metrics:UserWarning")
 
 ASL = "handlers/sync_express_form/form_workflow.asl.json"
-REGION = "us-east-1"
-ACCOUNT = "123456789012"
 ADMIN = "admin@example.com"
 TABLE = "FormDataTable"
-SFN_CONFIG = {"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}}
 SCORES = {"Positive": 0.01, "Negative": 0.97, "Neutral": 0.01, "Mixed": 0.01}
-
-
-@dataclass
-class FakeLambdaContext:
-    function_name: str = "test-function"
-    memory_limit_in_mb: int = 128
-    invoked_function_arn: str = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:test-function"
-    aws_request_id: str = "4d6f0c0e-0000-4000-8000-000000000000"
 
 
 class FakeComprehend:
@@ -69,7 +56,7 @@ def substitutions(**overrides: str) -> dict[str, str]:
 
 # ------------------------------------------------------------------------------------------------- ASL
 def test_asl_passes_statelint() -> None:
-    assert Linter.validate(render_definition(ASL, substitutions()), Config(None, False, False)) == []
+    assert lint(render_definition(ASL, substitutions())) == []
 
 
 def test_asl_branches_on_negative_sentiment_and_never_retries_invalid_input() -> None:
@@ -147,74 +134,32 @@ def test_notify_admin_fails_loudly_when_ses_rejects_or_address_missing(monkeypat
 
 
 # ---------------------------------------------------------------------------------------------- workflow
-@contextlib.contextmanager
-def lambda_router(routes: dict[str, Callable[[dict[str, Any]], Any]]) -> Iterator[list[tuple[str, Any]]]:
-    """Answer moto Lambda invocations with the real handler; an exception becomes an ``Unhandled`` function error."""
-    calls: list[tuple[str, Any]] = []
-    lock = threading.Lock()
-
-    def invoke(self, function_name, qualifier, body, headers, response_headers):  # noqa: ANN001
-        name = function_name.split(":")[6] if function_name.startswith("arn:") else function_name
-        event = json.loads(body) if body else {}
-        with lock:
-            calls.append((name, event))
-        try:
-            result = routes[name](event)
-        except Exception as exc:  # reported exactly like the Python Lambda runtime reports it
-            response_headers["x-amz-function-error"] = "Unhandled"
-            return json.dumps({"errorType": type(exc).__name__, "errorMessage": str(exc)}).encode()
-        return json.dumps(result).encode()
-
-    with patch.object(LambdaSimpleBackend, "invoke", invoke):
-        yield calls
-
-
-def wait_for_execution(sfn: Any, execution_arn: str, timeout: float = 10.0) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        described = sfn.describe_execution(executionArn=execution_arn)
-        if described["status"] != "RUNNING":
-            return described
-        time.sleep(0.05)
-    raise AssertionError(f"execution {execution_arn} still RUNNING after {timeout} s")
-
-
-ROUTES = {
-    "detect-sentiment": lambda event: detect_sentiment.handler(event, FakeLambdaContext()),
-    "generate-reference-number": lambda event: generate_reference_number.handler(event, FakeLambdaContext()),
-    "notify-admin": lambda event: notify_admin.handler(event, FakeLambdaContext()),
-}
+ROUTES = {"detect-sentiment": detect_sentiment.handler, "generate-reference-number": generate_reference_number.handler,
+          "notify-admin": notify_admin.handler}
 
 
 @contextlib.contextmanager
 def deployed_form(sentiment: str) -> Iterator[dict[str, Any]]:
     """Table, verified SES identity, three functions and the EXPRESS state machine in moto."""
-    with mock_aws(config=SFN_CONFIG):
-        iam = boto3.client("iam", region_name=REGION)
-        role_arn = iam.create_role(RoleName="form", AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
-            {"Effect": "Allow", "Principal": {"Service": "states.amazonaws.com"}, "Action": "sts:AssumeRole"}]}))["Role"]["Arn"]
+    with mock_aws(config=MOTO_CONFIG):
+        role_arn = trusted_role("form", "states.amazonaws.com")
         dynamodb = boto3.client("dynamodb", region_name=REGION)
         dynamodb.create_table(TableName=TABLE, KeySchema=[{"AttributeName": "formId", "KeyType": "HASH"}],
                               AttributeDefinitions=[{"AttributeName": "formId", "AttributeType": "S"}], BillingMode="PAY_PER_REQUEST")
         ses = boto3.client("ses", region_name=REGION)
         ses.verify_email_identity(EmailAddress=ADMIN)
-        lam = boto3.client("lambda", region_name=REGION)
-        arns = {name: lam.create_function(FunctionName=name, Runtime="python3.12", Role=role_arn,
-                                          Handler=f"handlers.sync_express_form.{name.replace('-', '_')}.handler",
-                                          Code={"ZipFile": b"shipped by the governed signing pipeline"})["FunctionArn"]
-                for name in ("detect-sentiment", "generate-reference-number", "notify-admin")}
-        sfn = boto3.client("stepfunctions", region_name=REGION)
+        arns = create_functions({name: f"handlers.sync_express_form.{name.replace('-', '_')}.handler"
+                                 for name in ("detect-sentiment", "generate-reference-number", "notify-admin")}, role_arn)
         definition = render_definition(ASL, substitutions(DetectSentimentArn=arns["detect-sentiment"],
                                                           GenerateReferenceNumberArn=arns["generate-reference-number"],
                                                           NotifyAdminWithSESArn=arns["notify-admin"]))
-        machine_arn = sfn.create_state_machine(name="ProcessFormStateMachineExpressSync", definition=definition,
-                                               roleArn=role_arn, type="EXPRESS")["stateMachineArn"]
+        machine_arn = create_state_machine("ProcessFormStateMachineExpressSync", definition, role_arn, type="EXPRESS")
         with patch.dict("os.environ", {"VALIDATED_EMAIL": ADMIN}), \
                 patch.object(detect_sentiment, "comprehend", FakeComprehend(sentiment)), \
                 patch.object(generate_reference_number, "_random", random.Random(2020)), \
                 patch.object(notify_admin, "ses", ses):
             expected_ticket = generate_reference_number.new_reference(random.Random(2020))
-            yield {"sfn": sfn, "machine_arn": machine_arn, "dynamodb": dynamodb, "ticket": expected_ticket}
+            yield {"machine_arn": machine_arn, "dynamodb": dynamodb, "ticket": expected_ticket}
 
 
 def sent_emails() -> list[Any]:
@@ -225,8 +170,7 @@ def sent_emails() -> list[Any]:
 
 
 def run(env: dict[str, Any], form: dict[str, Any]) -> dict[str, Any]:
-    execution_arn = env["sfn"].start_execution(stateMachineArn=env["machine_arn"], input=json.dumps(form))["executionArn"]
-    return wait_for_execution(env["sfn"], execution_arn)
+    return run_execution(env["machine_arn"], form)
 
 
 def test_negative_message_is_recorded_and_emailed_to_the_admin() -> None:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 
-import parliament
 import pytest
 
 from components.governance import Governance
 from components.stepfunctions.sync_express_form import SyncExpressForm, SyncExpressFormArgs
+from tests.support.iam import serious_findings_by_policy
 from tools.offline_engine import by_type, one, run_program
 
 GOV = Governance.for_tests()
@@ -108,11 +108,8 @@ def test_existing_identity_is_not_recreated():
 def test_every_policy_passes_parliament():
     policies = by_type(build(), "aws:iam/rolePolicy:RolePolicy")
     assert len(policies) == 5
-    for policy in policies:
-        findings = parliament.analyze_policy_string(policy.inputs["policy"]).findings
-        # comprehend:DetectSentiment, log delivery and X-Ray take no resource ARN: AWS accepts only "*".
-        serious = [f for f in findings if f.severity not in ("MUTE", "INFO", "LOW")]
-        assert serious == [], (policy.name, [(f.issue, f.severity, f.detail) for f in serious])
+    # comprehend:DetectSentiment, log delivery and X-Ray take no resource ARN: AWS accepts only "*".
+    assert serious_findings_by_policy(policies) == {}
 
 
 @pytest.mark.parametrize("changes, message", [

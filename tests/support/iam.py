@@ -1,0 +1,39 @@
+"""parliament (1.6.4) over the IAM policy documents a mocks run writes.
+
+parliament reads a policy document alone: it knows each action's resource types and condition keys, so it finds
+wildcards where an ARN is possible, ARNs that match no resource type of the action, misspelt actions and
+malformed documents. It cannot know whether a resource exists, whether another policy or a boundary denies the
+action, or what a role really needs.
+"""
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+import parliament
+
+#: Severities parliament gives findings that do not fail our tests (``RESOURCE_STAR`` on an action that could
+#: take an ARN is LOW, for example).
+TOLERATED = ("MUTE", "INFO", "LOW")
+#: LOW findings that still fail: a misspelt action or service grants nothing, silently.
+NEVER_TOLERATED = ("UNKNOWN_ACTION", "UNKNOWN_PREFIX")
+
+#: ``(issue, severity, detail)`` of one finding: readable in an assertion message.
+Finding = tuple[str, str, Any]
+
+
+def serious_findings(document: str) -> list[Finding]:
+    """parliament's findings above LOW (and misspelt actions) for one JSON policy document; ``[]`` if none.
+
+    ``analyze_policy_string`` leaves ``severity`` empty until ``parliament.enhance_finding`` reads it from
+    parliament's configuration, so every finding is enhanced first.
+    """
+    findings = [parliament.enhance_finding(f) for f in parliament.analyze_policy_string(document).findings]
+    return [(f.issue, f.severity, f.detail) for f in findings
+            if f.severity not in TOLERATED or f.issue in NEVER_TOLERATED]
+
+
+def serious_findings_by_policy(policies: Iterable[Any]) -> dict[str, list[Finding]]:
+    """``{resource name: serious findings}`` for every ``aws:iam/rolePolicy:RolePolicy`` given (from
+    ``tools.offline_engine.by_type``), listing only the policies that have some: ``{}`` means all pass."""
+    found = {policy.name: serious_findings(policy.inputs["policy"]) for policy in policies}
+    return {name: findings for name, findings in found.items() if findings}
