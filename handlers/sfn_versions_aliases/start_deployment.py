@@ -56,13 +56,19 @@ def handler(event: dict, context: Any) -> dict:
         name = f"{name}-{attempt}"
 
     deployer = os.environ["DEPLOYER_STATE_MACHINE_ARN"]
+    # Execution ARNs are the state machine ARN with `stateMachine` -> `execution`, plus the name.
+    execution_arn = deployer.replace(":stateMachine:", ":execution:", 1) + f":{name}"
+    # StartExecution is idempotent while an execution with the same name and input runs: it returns that
+    # execution as if it were new. So look first; only a missing execution is started.
     try:
-        execution_arn = sfn.start_execution(stateMachineArn=deployer, name=name,
-                                            input=json.dumps(request))["executionArn"]
-        already = False
-    except sfn.exceptions.ExecutionAlreadyExists:
-        # Execution ARNs are the state machine ARN with `stateMachine` -> `execution`, plus the name.
-        execution_arn = deployer.replace(":stateMachine:", ":execution:", 1) + f":{name}"
+        sfn.describe_execution(executionArn=execution_arn)
         already = True
+    except sfn.exceptions.ExecutionDoesNotExist:
+        try:
+            execution_arn = sfn.start_execution(stateMachineArn=deployer, name=name,
+                                                input=json.dumps(request))["executionArn"]
+            already = False
+        except sfn.exceptions.ExecutionAlreadyExists:  # same name, other input (e.g. a changed preference)
+            already = True
     logger.info("deployment started", execution_arn=execution_arn, already_started=already, **request)
     return {"ExecutionArn": execution_arn, "ExecutionName": name, "AlreadyStarted": already, "Request": request}

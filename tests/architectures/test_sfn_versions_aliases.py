@@ -254,8 +254,9 @@ def test_start_deployment_starts_one_deployer_execution_per_version(demo, deploy
     first = start_deployment.handler({"TargetVersionArn": demo.v2}, FakeLambdaContext())
     assert first == {"ExecutionArn": f"arn:aws:states:{REGION}:{ACCOUNT}:execution:Deployer:prod-v2",
                      "ExecutionName": "prod-v2", "AlreadyStarted": False, "Request": request(demo)}
-    # Let the trivial execution end first: StartExecution with the same name and input as a RUNNING execution
-    # succeeds and returns it (AWS and moto alike), so without this wait the repeat below raced the first run.
+    # Repeated at once, while the first may still be RUNNING (StartExecution would silently return it).
+    again = start_deployment.handler({"TargetVersionArn": demo.v2}, FakeLambdaContext())
+    assert (again["ExecutionArn"], again["AlreadyStarted"]) == (first["ExecutionArn"], True)
     execution = wait_for_execution(sfn, first["ExecutionArn"])
     assert json.loads(execution["input"]) == request(demo)
     again = start_deployment.handler({"TargetVersionArn": demo.v2}, FakeLambdaContext())
