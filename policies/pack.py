@@ -9,14 +9,22 @@ What this adds to the pulumi-policy runtime:
 * stack rules get an ``Inventory`` built from every resource with its property dependencies, so a route finds
   its authorizer even while the authorizer's id is unknown;
 * exemptions (``exemptions`` in each policy's config): an exempted resource is reported as not applicable with
-  the exemption's reason; an expired exemption is itself a violation.
+  the exemption's reason; an expired exemption is itself a violation;
+* a cost linear in resources (budget: 10,000 resources analysed in under 10 s): each resource's facts are built
+  once per request and shared by every policy, and AnalyzeStack builds one ``Inventory`` for all stack policies
+  (see ``install_sdk_caches`` for the part of this that reaches into pulumi-policy).
 """
 from __future__ import annotations
 
 import datetime as _dt
+import gc
+import operator
 import os
-from typing import Any, Mapping
+import threading
+from collections import OrderedDict
+from typing import Any, Callable, Mapping
 
+import pulumi_policy.policy as _sdk_policy
 from pulumi_policy import (EnforcementLevel, PolicyConfigSchema, ResourceValidationPolicy, Severity,
                            StackValidationPolicy)
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError
@@ -56,6 +64,170 @@ def _settings(rule: Rule, config: Mapping[str, Any]) -> tuple:
     return params, ex.parse(rule.id, config.get("exemptions"))
 
 
+# ---------------------------------------------------------------------------------------------------------------
+# Linear cost. pulumi-policy (written against 1.21.0) converts a resource's properties once per *policy*:
+# Analyze runs `unknown_checking_proxy(deserialize_properties(json_format.MessageToDict(request.properties)))`
+# for each of the 17 resource policies, and AnalyzeStack does the same for every resource once per stack policy.
+# Measured: that was 40% of AnalyzeStack and most of Analyze (see benchmarks/README.md). The same protobuf
+# message object is passed for every policy of a request, so caching the three calls by the identity of their
+# argument turns 17 (or 9) conversions into one, and makes `args.props` the same object for every policy,
+# which is what lets `_facts` below build each resource's facts once per request.
+# Safety: an entry is used only if its key object *is* the argument (the cache holds a strong reference, so an
+# id() cannot be reused by another object while cached); the cached dicts and proxies are read-only to every
+# policy of this pack (none remediates or writes to props); the caches are bounded and locked (the server runs
+# 4 worker threads). tests/policies/test_performance_sdk_cache.py fails if the SDK stops calling these names.
+# ---------------------------------------------------------------------------------------------------------------
+
+CACHE_SIZE = 100_000  # entries per cache: a 40,000-resource stack (resource + provider messages) stays cached
+
+
+class IdentityCache:
+    """``fn(value)`` memoised by the identity of ``value`` (bounded, oldest evicted first, thread-safe).
+
+    Calls with extra arguments are not cached (``deserialize_properties(props, True)`` in Remediate).
+    ``hits``/``misses`` count look-ups (exact when single-threaded; for tests and profiling).
+    """
+
+    def __init__(self, fn: Callable, size: int = CACHE_SIZE) -> None:
+        self.fn, self.size = fn, size
+        self.hits = self.misses = 0
+        self._entries: OrderedDict = OrderedDict()  # id(value) -> (value, result), oldest first
+        self._lock = threading.Lock()
+
+    def __call__(self, value, *args, **kwargs):
+        if args or kwargs:
+            return self.fn(value, *args, **kwargs)
+        # The hit path takes no lock: one dict read is atomic, and the entry is checked to *be* this value.
+        entry = self._entries.get(id(value))
+        if entry is not None and entry[0] is value:
+            self.hits += 1
+            return entry[1]
+        self.misses += 1
+        result = self.fn(value)
+        with self._lock:
+            self._entries[id(value)] = (value, result)
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+        return result
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+            self.hits = self.misses = 0
+
+
+class _JsonFormat:
+    """Stands in for ``google.protobuf.json_format`` inside pulumi_policy.policy only: ``MessageToDict`` cached,
+    everything else delegated (the real module is left untouched for every other user)."""
+
+    def __init__(self, module, message_to_dict: IdentityCache) -> None:
+        self._module = module
+        self.MessageToDict = message_to_dict  # pylint: disable=invalid-name
+
+    def __getattr__(self, name: str):
+        return getattr(self._module, name)
+
+
+# The names pulumi_policy.policy looks up at call time, and the caches installed in their place.
+SDK_NAMES = ("json_format", "deserialize_properties", "unknown_checking_proxy")
+SDK_CACHES: dict = {}
+
+
+def install_sdk_caches() -> bool:
+    """Put the identity caches in place of the SDK's per-policy conversions (idempotent).
+
+    Returns False, leaving the SDK as it is, if pulumi_policy.policy no longer has those names: the pack stays
+    correct, only slower (the test named above then fails and says so).
+    """
+    if SDK_CACHES:
+        return True
+    if not all(hasattr(_sdk_policy, name) for name in SDK_NAMES):
+        return False
+    message_to_dict = IdentityCache(_sdk_policy.json_format.MessageToDict)
+    SDK_CACHES.update(
+        MessageToDict=message_to_dict,
+        deserialize_properties=IdentityCache(_sdk_policy.deserialize_properties),
+        unknown_checking_proxy=IdentityCache(_sdk_policy.unknown_checking_proxy),
+    )
+    _sdk_policy.json_format = _JsonFormat(_sdk_policy.json_format, message_to_dict)
+    _sdk_policy.deserialize_properties = SDK_CACHES["deserialize_properties"]
+    _sdk_policy.unknown_checking_proxy = SDK_CACHES["unknown_checking_proxy"]
+    return True
+
+
+class _FactsCache:
+    """Each resource's facts, built once per request and shared by every policy.
+
+    Keyed by the identity of ``args.props`` (one object per resource per request once the SDK caches are in);
+    an entry is used only if the props and provider props *are* the same objects and the type, URN, name and
+    property dependencies are equal. Without the SDK caches every look-up misses: slower, never wrong.
+    """
+
+    def __init__(self, size: int = CACHE_SIZE) -> None:
+        self.size = size
+        self.builds = 0  # facts_from_engine calls, for tests and profiling
+        self._entries: OrderedDict = OrderedDict()  # id(props) -> (props, provider props, identity, facts)
+        self._lock = threading.Lock()
+
+    def get(self, type_: str, props: Any, urn: str, name: str, provider_props: Any = None,
+            property_dependencies: Any = None):
+        entry = self._entries.get(id(props))
+        if (entry is not None and entry[0] is props and entry[1] is provider_props
+                and entry[2] == (type_, urn, name, property_dependencies)):
+            return entry[3]
+        facts = facts_from_engine(type_, props, urn, name, provider_props, property_dependencies)
+        with self._lock:
+            self.builds += 1
+            self._entries[id(props)] = (props, provider_props, (type_, urn, name, property_dependencies), facts)
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+        return facts
+
+
+FACTS = _FactsCache()
+
+
+class _InventoryCache:
+    """One ``Inventory`` per AnalyzeStack request, shared by every stack policy (and the look-up tables the rules
+    build on it). Reused only when the facts are the very same objects, in the same order; a few are kept so
+    concurrent requests do not evict each other."""
+
+    def __init__(self, size: int = 4) -> None:
+        self.size = size
+        self.builds = 0
+        self._entries: list = []  # [(facts list, Inventory)], most recent last
+        self._lock = threading.Lock()
+
+    def get(self, facts: list) -> Inventory:
+        with self._lock:
+            for index, (known, inventory) in enumerate(self._entries):
+                if len(known) == len(facts) and all(map(operator.is_, known, facts)):
+                    self._entries.append(self._entries.pop(index))
+                    return inventory
+            self.builds += 1
+        inventory = Inventory(facts)
+        with self._lock:
+            self._entries.append((facts, inventory))
+            del self._entries[:-self.size]
+        return inventory
+
+
+INVENTORIES = _InventoryCache()
+
+
+# A large request keeps every resource's props, proxies and facts alive and allocates millions of small objects;
+# with the default thresholds (700, 10, 10) the collector traverses the growing young generations again and
+# again (measured: half of the pack's CPU at 3,000 resources). Start-up objects are frozen out of collection and
+# young collections run 70x less often; full collections keep their own amortised-linear trigger.
+GC_THRESHOLDS = (50_000, 20, 100)
+
+
+def tune_gc() -> None:
+    """Collector settings for the pack process (a short-lived server that analyses one preview)."""
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLDS)
+
+
 class _Unknown(UnknownValueError):
     """Reuse the runtime's own path for unknowns (an advisory diagnostic), with our explicit message."""
 
@@ -74,7 +246,7 @@ def _resource_validator(rule: Rule):
             report_violation(f"{CONFIG_ERROR_PREFIX}: {error}")
             return
         provider = args.provider.props if args.provider is not None else None
-        facts = facts_from_engine(args.resource_type, args.props, args.urn, args.name, provider)
+        facts = FACTS.get(args.resource_type, args.props, args.urn, args.name, provider)
         exemption = ex.find(exemption_list, facts.resource)
         if exemption is not None:
             if not exemption.expired(_today()):
@@ -98,14 +270,14 @@ def _stack_validator(rule: Rule):
         except (catalogue.ParameterError, ex.ExemptionError) as error:
             report_violation(f"{CONFIG_ERROR_PREFIX}: {error}")
             return
-        inventory = Inventory(
-            facts_from_engine(
+        inventory = INVENTORIES.get([
+            FACTS.get(
                 r.resource_type, r.props, r.urn, r.name,
                 r.provider.props if r.provider is not None else None,
                 {k: [d.urn for d in deps] for k, deps in r.property_dependencies.items()},
             )
             for r in args.resources
-        )
+        ])
         today, unknowns, skipped = _today(), [], []
         for facts in inventory:
             if facts.resource.kind not in rule.kinds:
@@ -135,7 +307,10 @@ def _stack_validator(rule: Rule):
 
 
 def build_policies() -> list:
-    """One CrossGuard policy per catalogue rule, in id order."""
+    """One CrossGuard policy per catalogue rule, in id order; installs the SDK caches and GC settings above (this
+    is the pack process's entry point: ``policies/__main__.py``)."""
+    install_sdk_caches()
+    tune_gc()
     policies = []
     for rule in sorted(catalogue.RULES.values(), key=lambda r: r.id):
         common = dict(

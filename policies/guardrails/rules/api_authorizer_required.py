@@ -7,7 +7,18 @@ routes other than ``$connect`` (which cannot carry an authorizer) are not applic
 from ..helpers import identities
 from ..model import (AuthorizerFacts, Enforcement, Inventory, Kind, RouteFacts, Rule, Severity, compliant,
                      first_unknown, is_unknown, non_compliant, not_applicable, unknown)
+from ._lookups import names_index
 from ..references import GOVERNANCE_POST, Reference, cdk_nag, checkov, config, security_hub
+
+
+def _apis_by_name(inventory: Inventory) -> dict:
+    return names_index(inventory.of_kind(Kind.HTTP_API), identities)
+
+
+def _authorizers_by_name(inventory: Inventory) -> dict:
+    """Authorizers (both kinds, inventory order) by their id, ref and logical name."""
+    authorizers = [f for f in inventory if f.resource.kind in (Kind.REST_AUTHORIZER, Kind.HTTP_AUTHORIZER)]
+    return names_index(authorizers, lambda a: (a.authorizer_id, a.resource.ref, a.resource.logical_name))
 
 
 def _protocol(route: RouteFacts, inventory: Inventory):
@@ -16,9 +27,9 @@ def _protocol(route: RouteFacts, inventory: Inventory):
     for api in inventory.referenced(route, "apiId"):
         if getattr(api, "protocol_type", None) in ("HTTP", "WEBSOCKET"):
             return api.protocol_type
-    for api in inventory.of_kind(Kind.HTTP_API):
-        if isinstance(route.api_id, str) and route.api_id in identities(api):
-            return api.protocol_type
+    apis = inventory.index(_apis_by_name).get(route.api_id) if isinstance(route.api_id, str) else None
+    if apis:
+        return apis[0].protocol_type
     key = route.route_key
     # WebSocket route keys are "$connect", "$disconnect" or action names; HTTP keys are "METHOD /path".
     if isinstance(key, str) and key != "$default" and " " not in key:
@@ -31,11 +42,9 @@ def _authorizer(route: RouteFacts, inventory: Inventory):
     if found:
         return found[0]
     if isinstance(route.authorizer_id, str):
-        kinds = (Kind.REST_AUTHORIZER, Kind.HTTP_AUTHORIZER)
-        for authorizer in inventory:
-            if authorizer.resource.kind in kinds and route.authorizer_id in (
-                    authorizer.authorizer_id, authorizer.resource.ref, authorizer.resource.logical_name):
-                return authorizer
+        named = inventory.index(_authorizers_by_name).get(route.authorizer_id)
+        if named:
+            return named[0]
     return None
 
 

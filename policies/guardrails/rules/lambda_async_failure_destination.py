@@ -1,7 +1,8 @@
 """Functions invoked asynchronously (S3, SNS, EventBridge, ...) have an on-failure destination or a DLQ."""
-from ..helpers import known_list, points_at, present
+from ..helpers import known_list, present
 from ..model import (Enforcement, FunctionFacts, Inventory, Kind, Rule, Severity, compliant, non_compliant,
                      not_applicable, unknown)
+from ._lookups import PointerIndex
 from ..references import SQS_DLQ_POST, cdk_nag, checkov, config, serverless_rules
 
 # Services that invoke Lambda asynchronously when granted lambda:InvokeFunction.
@@ -10,31 +11,40 @@ ASYNC_PRINCIPALS = {"s3.amazonaws.com", "sns.amazonaws.com", "events.amazonaws.c
                     "cloudformation.amazonaws.com"}
 
 
+def _caller_inputs(facts):
+    """``(inputs, values)`` through which ``facts`` may invoke a function asynchronously, else None."""
+    kind = facts.resource.kind
+    if kind == Kind.EVENT_TARGET:
+        return ("arn",), [facts.target_arn]
+    if kind == Kind.S3_NOTIFICATION:
+        return ("lambdaFunctions",), known_list(facts.lambda_function_arns)
+    if kind == Kind.SNS_SUBSCRIPTION and facts.protocol == "lambda":
+        return ("endpoint",), [facts.endpoint]
+    if kind == Kind.PERMISSION and facts.principal in ASYNC_PRINCIPALS:
+        return ("function",), [facts.function_name]
+    return None
+
+
+def _callers(inventory: Inventory) -> PointerIndex:
+    return PointerIndex(inventory, _caller_inputs)
+
+
+def _invoke_configs(inventory: Inventory) -> PointerIndex:
+    return PointerIndex(inventory.of_kind(Kind.EVENT_INVOKE_CONFIG), lambda c: (("functionName",), [c.function_name]))
+
+
 def async_callers(function: FunctionFacts, inventory: Inventory) -> list:
-    """Names of the resources that invoke ``function`` asynchronously."""
-    callers = []
-    for facts in inventory:
-        kind = facts.resource.kind
-        if kind == Kind.EVENT_TARGET and points_at(facts, function, ("arn",), [facts.target_arn]):
-            callers.append(facts.resource.logical_name)
-        elif kind == Kind.S3_NOTIFICATION and points_at(facts, function, ("lambdaFunctions",),
-                                                        known_list(facts.lambda_function_arns)):
-            callers.append(facts.resource.logical_name)
-        elif kind == Kind.SNS_SUBSCRIPTION and facts.protocol == "lambda" and points_at(
-                facts, function, ("endpoint",), [facts.endpoint]):
-            callers.append(facts.resource.logical_name)
-        elif kind == Kind.PERMISSION and facts.principal in ASYNC_PRINCIPALS and points_at(
-                facts, function, ("function",), [facts.function_name]):
-            callers.append(f"{facts.resource.logical_name} ({facts.principal})")
-    return callers
+    """Names of the resources that invoke ``function`` asynchronously (in inventory order)."""
+    return [f"{facts.resource.logical_name} ({facts.principal})" if facts.resource.kind == Kind.PERMISSION
+            else facts.resource.logical_name
+            for facts in inventory.index(_callers).pointing_at(function)]
 
 
 def evaluate(function: FunctionFacts, _params, inventory: Inventory):
     callers = async_callers(function, inventory)
     if not callers:
         return not_applicable("not invoked asynchronously by any resource in scope")
-    configs = [c for c in inventory.of_kind(Kind.EVENT_INVOKE_CONFIG)
-               if points_at(c, function, ("functionName",), [c.function_name])]
+    configs = inventory.index(_invoke_configs).pointing_at(function)
     undecided = None
     for config in configs:
         state = present(config.on_failure_destination, config, "destinationConfig")

@@ -1,7 +1,8 @@
 """A function never writes to the queue, topic, bucket or stream that triggers it (a recursive loop)."""
-from ..helpers import action_matches, allowed_statements, as_list, identities, known_list, points_at, role_of, statement_actions
+from ..helpers import action_matches, allowed_statements, as_list, identities, known_list, statement_actions
 from ..model import (Enforcement, FunctionFacts, Inventory, Kind, Rule, Severity, Unknown, compliant, is_unknown,
                      non_compliant, not_applicable, unknown)
+from ._lookups import PointerIndex, identity_index, role_of, role_policies
 from ..references import LAMBDA_LOOP_DOCS
 
 WRITE_ACTIONS = {
@@ -24,22 +25,52 @@ def _resolve(source, inputs, value, inventory):
     found = [f for i in inputs for f in inventory.referenced(source, i)]
     if found or not isinstance(value, str):
         return found
-    return [f for f in inventory if value in identities(f) or value == getattr(f, "bucket", None)]
+    return list(inventory.index(identity_index).get(value, ()))
+
+
+# How each kind of trigger names the function it invokes and the resource whose events it delivers.
+_TRIGGER_INPUTS = {
+    Kind.EVENT_SOURCE_MAPPING: (("functionName",), lambda f: [f.function_name], ("eventSourceArn",),
+                                lambda f: f.event_source_arn),
+    Kind.S3_NOTIFICATION: (("lambdaFunctions",), lambda f: known_list(f.lambda_function_arns), ("bucket",),
+                           lambda f: f.bucket),
+    Kind.SNS_SUBSCRIPTION: (("endpoint",), lambda f: [f.endpoint], ("topic",), lambda f: f.topic_arn),
+}
+
+
+def _trigger_inputs(facts):
+    entry = _TRIGGER_INPUTS.get(facts.resource.kind)
+    if entry is None or (facts.resource.kind == Kind.SNS_SUBSCRIPTION and facts.protocol != "lambda"):
+        return None
+    inputs, values, _source_inputs, _source_value = entry
+    return inputs, values(facts)
+
+
+class _Triggers:
+    """Per inventory: the mappings, notifications and subscriptions by the function they invoke, and what each
+    one's source resolves to (the same for every function, so resolved once)."""
+
+    def __init__(self, inventory: Inventory) -> None:
+        self.inventory = inventory
+        self.pointers = PointerIndex(inventory, _trigger_inputs)
+        # id(trigger facts) -> resolved source facts; the inventory keeps every trigger alive, so no id is reused
+        self.sources: dict = {}
+
+    def sources_of(self, trigger) -> list:
+        found = self.sources.get(id(trigger))
+        if found is None:
+            _inputs, _values, source_inputs, source_value = _TRIGGER_INPUTS[trigger.resource.kind]
+            found = self.sources[id(trigger)] = _resolve(trigger, source_inputs, source_value(trigger),
+                                                         self.inventory)
+        return found
 
 
 def triggers(function: FunctionFacts, inventory: Inventory) -> list:
     """The resources whose events invoke ``function``."""
+    table = inventory.index(_Triggers)
     found = []
-    for facts in inventory:
-        kind = facts.resource.kind
-        if kind == Kind.EVENT_SOURCE_MAPPING and points_at(facts, function, ("functionName",), [facts.function_name]):
-            found += _resolve(facts, ("eventSourceArn",), facts.event_source_arn, inventory)
-        elif kind == Kind.S3_NOTIFICATION and points_at(facts, function, ("lambdaFunctions",),
-                                                        known_list(facts.lambda_function_arns)):
-            found += _resolve(facts, ("bucket",), facts.bucket, inventory)
-        elif kind == Kind.SNS_SUBSCRIPTION and facts.protocol == "lambda" and points_at(
-                facts, function, ("endpoint",), [facts.endpoint]):
-            found += _resolve(facts, ("topic",), facts.topic_arn, inventory)
+    for facts in table.pointers.pointing_at(function):
+        found += table.sources_of(facts)
     return [f for f in found if _service(f)]
 
 
@@ -61,7 +92,7 @@ def evaluate(function: FunctionFacts, _params, inventory: Inventory):
     role = role_of(function, inventory)
     if role is None:
         return not_applicable("the execution role is not in scope, so its grants cannot be checked")
-    policies = [role] + [p for p in inventory.of_kind(Kind.ROLE_POLICY) if points_at(p, role, ("role",), [p.role])]
+    policies = [role] + role_policies(role, inventory)
     loops, missing = [], None
     for source in sources:
         actions = WRITE_ACTIONS[_service(source)]

@@ -1,6 +1,7 @@
 """Functions do not call other functions synchronously (Lambda-to-Lambda invocation)."""
-from ..helpers import action_matches, allowed_statements, role_of, role_statements, statement_actions
+from ..helpers import action_matches, allowed_statements, statement_actions
 from ..model import Enforcement, FunctionFacts, Inventory, Kind, Rule, Severity, compliant, non_compliant, not_applicable, unknown
+from ._lookups import role_of, role_statements
 from ..references import Reference
 
 

@@ -1,10 +1,15 @@
 """Buckets block public access (all four settings) and have no public ACL."""
-from ..helpers import points_at
 from ..model import BucketFacts, Enforcement, Inventory, Kind, Rule, Severity, compliant, is_unknown, non_compliant, not_applicable, unknown
+from ._lookups import PointerIndex
 from ..references import checkov, config, security_hub
 
 FLAGS = ("block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets")
 PUBLIC_ACLS = {"public-read", "public-read-write", "authenticated-read"}
+
+
+
+def _access_blocks(inventory: Inventory) -> PointerIndex:
+    return PointerIndex(inventory.of_kind(Kind.BUCKET_PUBLIC_ACCESS_BLOCK), lambda b: (("bucket",), [b.bucket]))
 
 
 def evaluate(bucket: BucketFacts, params, inventory: Inventory):
@@ -14,10 +19,7 @@ def evaluate(bucket: BucketFacts, params, inventory: Inventory):
         return non_compliant(f"ACL {bucket.acl} makes the bucket public")
     if params["accountLevelBlock"]:
         return not_applicable("public access is blocked for the whole account (accountLevelBlock)")
-    sources = [bucket] + [
-        b for b in inventory.of_kind(Kind.BUCKET_PUBLIC_ACCESS_BLOCK)
-        if points_at(b, bucket, ("bucket",), [b.bucket])
-    ]
+    sources = [bucket] + inventory.index(_access_blocks).pointing_at(bucket)
     best = None
     for source in sources:
         values = [getattr(source, flag) for flag in FLAGS]

@@ -1,24 +1,26 @@
 """Queues have a redrive policy (a DLQ), except queues that are themselves dead-letter queues."""
-from ..helpers import points_at, present
+from ..helpers import present
 from ..model import Enforcement, Inventory, Kind, QueueFacts, Rule, Severity, compliant, non_compliant, not_applicable, unknown
+from ._lookups import PointerIndex
 from ..references import GOVERNANCE_POST, SQS_DLQ_POST, cdk_nag, serverless_rules
 
 # Inputs through which a resource names its dead-letter / failure target.
 DLQ_INPUTS = ("redrivePolicy", "deadLetterConfig", "destinationConfig")
 
 
+def _dlq_inputs(facts):
+    return DLQ_INPUTS, [getattr(facts, name, None) for name in ("dead_letter_target_arn", "on_failure_destination",
+                                                                "dead_letter_arn")]
+
+
+def _dlq_users(inventory: Inventory) -> PointerIndex:
+    return PointerIndex(inventory, _dlq_inputs)
+
+
 def dlq_users(queue: QueueFacts, inventory: Inventory) -> list:
     """Resources that use ``queue`` as their dead-letter or failure destination."""
-    users = []
-    for facts in inventory:
-        if facts is queue:
-            continue
-        values = [getattr(facts, name, None) for name in ("dead_letter_target_arn", "on_failure_destination",
-                                                          "dead_letter_arn")]
-        if points_at(facts, queue, DLQ_INPUTS,
-                     values):
-            users.append(facts.resource.logical_name)
-    return users
+    return [facts.resource.logical_name for facts in inventory.index(_dlq_users).pointing_at(queue)
+            if facts is not queue]
 
 
 def evaluate(queue: QueueFacts, _params, inventory: Inventory):

@@ -1,0 +1,107 @@
+"""Look-up tables the stack rules share, each built once per inventory (``Inventory.index``).
+
+A stack rule runs once per subject; a rule that asked "what points at this function?" by scanning the whole
+inventory made a stack of n resources cost O(n^2). These tables answer the same questions in O(matches).
+(The leading underscore keeps the catalogue from loading this module as a rule.)
+"""
+from __future__ import annotations
+
+from typing import Any, Callable, Iterable, Optional
+
+from ..helpers import identities
+from ..model import Facts, Inventory, Kind, Unknown, is_unknown
+
+
+class PointerIndex:
+    """Which candidate facts point at a target, answered exactly as ``helpers.points_at`` answers it.
+
+    ``select(facts)`` returns ``None`` for a fact that is not a candidate, else ``(inputs, values)``: the inputs
+    whose references may name the target and the values that may name it. A candidate points at ``target`` when
+    one of its ``inputs`` refers to ``target.resource.ref`` or one of its string ``values`` is one of
+    ``identities(target)``. Results come in inventory order, each candidate once.
+    """
+
+    def __init__(self, inventory: Iterable[Facts], select: Callable[[Facts], Optional[tuple]]) -> None:
+        self._candidates: list = []
+        self._by_ref: dict = {}  # target ref -> candidate positions
+        self._by_value: dict = {}  # a known string value -> candidate positions
+        for facts in inventory:
+            chosen = select(facts)
+            if chosen is None:
+                continue
+            inputs, values = chosen
+            position = len(self._candidates)
+            self._candidates.append(facts)
+            for name in inputs:
+                for target in facts.resource.refs.get(name, ()):
+                    self._by_ref.setdefault(target, []).append(position)
+            for value in values:
+                if isinstance(value, str):
+                    self._by_value.setdefault(value, []).append(position)
+
+    def pointing_at(self, target: Facts) -> list:
+        positions = set(self._by_ref.get(target.resource.ref, ()))
+        for name in identities(target):
+            positions.update(self._by_value.get(name, ()))
+        return [self._candidates[p] for p in sorted(positions)]
+
+
+def names_index(facts: Iterable[Facts], names: Callable[[Facts], Iterable[Any]]) -> dict:
+    """``{name: [facts, ...]}`` (inventory order, each fact once per name) over every string ``names(facts)``
+    gives: a value look-up ("which resource is called X") without a scan per subject."""
+    found: dict = {}
+    for f in facts:
+        for name in set(n for n in names(f) if isinstance(n, str)):
+            found.setdefault(name, []).append(f)
+    return found
+
+
+def identity_index(inventory: Inventory) -> dict:
+    """Every fact by each string another resource may use to name it: its ``identities`` and its ``bucket``
+    (even ""). Shared by the rules that resolve a name or ARN to the resource it names."""
+    return names_index(inventory, lambda f: identities(f) | {getattr(f, "bucket", None)})
+
+
+# The same answers as helpers.role_of / helpers.role_statements, without their per-subject scans of every role
+# and role policy (O(roles x role policies) for a stack). TODO(lead): helpers.py is not ours to edit in this
+# change; once helpers delegates to these tables, the rules can go back to importing from helpers.
+
+def _roles_by_name(inventory: Inventory) -> dict:
+    return names_index(inventory.of_kind(Kind.ROLE), identities)
+
+
+def _role_policies(inventory: Inventory) -> PointerIndex:
+    return PointerIndex(inventory.of_kind(Kind.ROLE_POLICY), lambda p: (("role",), [getattr(p, "role", None)]))
+
+
+def role_of(function: Facts, inventory: Inventory) -> Optional[Facts]:
+    """The role facts of a function: by reference, else by ARN or name (as ``helpers.role_of``)."""
+    roles = inventory.referenced(function, "role")
+    if roles:
+        return roles[0]
+    role_arn = getattr(function, "role_arn", None)
+    named = inventory.index(_roles_by_name).get(role_arn) if isinstance(role_arn, str) else None
+    return named[0] if named else None
+
+
+def role_policies(role: Facts, inventory: Inventory) -> list:
+    """The separate role policies (``Kind.ROLE_POLICY``) attached to ``role``, in inventory order."""
+    return inventory.index(_role_policies).pointing_at(role)
+
+
+def role_statements(role: Facts, inventory: Inventory) -> tuple:
+    """``(statements, unknown)`` exactly as ``helpers.role_statements``: every statement of the role's inline
+    policies and of its separate role policies; ``unknown`` is the first Unknown met."""
+    statements: list = []
+    missing: Optional[Unknown] = None
+    for source in [role] + role_policies(role, inventory):
+        value = source.statements
+        if is_unknown(value):
+            missing = missing or value
+            continue
+        for statement in value:
+            if is_unknown(statement):
+                missing = missing or statement
+            else:
+                statements.append(statement)
+    return statements, missing
