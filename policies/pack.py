@@ -307,10 +307,7 @@ def _stack_validator(rule: Rule):
 
 
 def build_policies() -> list:
-    """One CrossGuard policy per catalogue rule, in id order; installs the SDK caches and GC settings above (this
-    is the pack process's entry point: ``policies/__main__.py``)."""
-    install_sdk_caches()
-    tune_gc()
+    """One CrossGuard policy per catalogue rule, in id order."""
     policies = []
     for rule in sorted(catalogue.RULES.values(), key=lambda r: r.id):
         common = dict(

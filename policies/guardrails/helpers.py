@@ -5,7 +5,7 @@ import fnmatch
 import re
 from typing import Any, Iterable, Mapping, Optional, Sequence
 
-from .model import Facts, Inventory, Kind, Unknown, is_unknown
+from .model import Facts, is_unknown
 
 # Every AWS partition: aws, aws-cn, aws-us-gov, aws-iso, aws-iso-b, aws-iso-e, aws-iso-f, aws-eusc.
 _PARTITION = r"aws(?:-[a-z]+)*"
@@ -106,40 +106,6 @@ def allowed_statements(statements: Sequence[Mapping[str, Any]]) -> list:
 def action_matches(granted: Any, wanted: str) -> bool:
     """Whether an IAM action pattern (``s3:Put*``, ``*``) grants ``wanted`` (case-insensitive, as IAM)."""
     return isinstance(granted, str) and fnmatch.fnmatchcase(wanted.lower(), granted.lower())
-
-
-def role_of(function: Facts, inventory: Inventory) -> Optional[Facts]:
-    """The role facts of a function: by reference, else by ARN or name."""
-    roles = inventory.referenced(function, "role")
-    if roles:
-        return roles[0]
-    role_arn = getattr(function, "role_arn", None)
-    for role in inventory.of_kind(Kind.ROLE):
-        if isinstance(role_arn, str) and role_arn in identities(role):
-            return role
-    return None
-
-
-def role_statements(role: Facts, inventory: Inventory) -> tuple:
-    """``(statements, unknown)``: every statement of the role's inline policies and of the separate role
-    policies attached to it; ``unknown`` is the first Unknown met (a policy document not known yet)."""
-    statements: list = []
-    missing: Optional[Unknown] = None
-    sources = [role] + [
-        p for p in inventory.of_kind(Kind.ROLE_POLICY)
-        if points_at(p, role, ("role",), [getattr(p, "role", None)])
-    ]
-    for source in sources:
-        value = source.statements
-        if is_unknown(value):
-            missing = missing or value
-            continue
-        for statement in value:
-            if is_unknown(statement):
-                missing = missing or statement
-            else:
-                statements.append(statement)
-    return statements, missing
 
 
 def known_list(value: Any) -> list:

@@ -30,7 +30,9 @@ GROUP = 10  # resources per group in wired_stack
 
 
 def servicer():
-    """The pack's gRPC servicer, in this process, configured with config.dev.json as the preview does."""
+    """The pack's gRPC servicer, in this process, configured with config.dev.json as the preview does, with the
+    SDK caches the pack process installs (policies/__main__.py)."""
+    pack.install_sdk_caches()
     server = sdk_policy._PolicyAnalyzerServicer(  # pylint: disable=protected-access
         pack.PACK_NAME, "0.0.1", pack.build_policies(), EnforcementLevel.ADVISORY)
     info = server.GetAnalyzerInfo(None, None)

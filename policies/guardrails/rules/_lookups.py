@@ -62,9 +62,8 @@ def identity_index(inventory: Inventory) -> dict:
     return names_index(inventory, lambda f: identities(f) | {getattr(f, "bucket", None)})
 
 
-# The same answers as helpers.role_of / helpers.role_statements, without their per-subject scans of every role
-# and role policy (O(roles x role policies) for a stack). TODO(lead): helpers.py is not ours to edit in this
-# change; once helpers delegates to these tables, the rules can go back to importing from helpers.
+# A function's role and the role's statements, from tables built once per inventory (a scan of every role and
+# role policy per subject would make a stack O(roles x role policies)).
 
 def _roles_by_name(inventory: Inventory) -> dict:
     return names_index(inventory.of_kind(Kind.ROLE), identities)
