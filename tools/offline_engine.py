@@ -8,6 +8,8 @@ them this module:
 * in ``preview=True`` mode returns no computed outputs, so - exactly as in ``pulumi preview`` - an ARN or id
   of a resource created in the same program is *unknown* to everything that consumes it;
 * in ``preview=False`` mode returns realistic outputs (ARNs, ids, names) so tests can assert exact values.
+  One simplification: an auto-named resource's ARN uses its logical name (``...:function:orders``) while its
+  ``name`` output carries a provider-style suffix (``orders-3f2a1b7``); tests compare ARNs to logical names.
 
 Used by the component tests and by the offline preview (``tools/preview.py``).
 """
