@@ -19,7 +19,6 @@ the job; the poller only calls URLs under the deployed partner API.
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Optional, Sequence
 
@@ -29,10 +28,9 @@ import pulumi_aws as aws
 from components.governance import Governance
 from components.governed.api import Cors, GovernedHttpApi, HttpApiArgs, HttpRoute, ServiceIntegration
 from components.governed.function import FunctionArgs, GovernedFunction
-from components.governed.messaging import (
-    EventBusArgs, GovernedEventBus, GovernedQueue, QueueArgs, service_send_statement, target_dead_letter,
-)
-from components.governed.role import GovernedRole, RoleArgs, statement
+from components.governed.events import EventRuleArgs, GovernedEventRule, RuleTarget
+from components.governed.messaging import EventBusArgs, GovernedEventBus, GovernedQueue, QueueArgs
+from components.governed.role import statement
 from components.governed.state_machine import GovernedStateMachine, StateMachineArgs
 from components.governed.storage import BucketArgs, GovernedBucket, GovernedTable, TableArgs
 
@@ -178,32 +176,19 @@ class ApiPoller(pulumi.ComponentResource):
             f"{name}-PollerTasksEventBus",
             EventBusArgs(description="Poller jobs (POST /jobs)", archive_retention_days=args.event_archive_retention_days),
             governance=governance, opts=child)
-        # Raw EventBridge rule/target: there is no governed rule block; the target gets a DLQ and bounded retries.
-        self.rule = aws.cloudwatch.EventRule(
+        # The rule that starts the workflow for each POST /jobs event; the governed block adds the target's role
+        # (one grant), a DLQ only this rule may send to, and bounded retries.
+        self.rule = GovernedEventRule(
             f"{name}-PollerJobRule",
-            event_bus_name=self.event_bus.name,
-            description="Start the poller workflow for each POST /jobs",
-            event_pattern=json.dumps({"source": [EVENT_SOURCE], "detail-type": [EVENT_DETAIL_TYPE]}),
-            opts=child)
-        self.rule_role = GovernedRole(
-            f"{name}-PollerEventBusRole",
-            RoleArgs(service_principals=["events.amazonaws.com"],
-                     statements=[statement(["states:StartExecution"], [self.workflow.arn], sid="StartPoller")],
-                     description="EventBridge rule role: start the poller workflow"),
+            EventRuleArgs(
+                event_pattern={"source": [EVENT_SOURCE], "detail-type": [EVENT_DETAIL_TYPE]},
+                event_bus_name=self.event_bus.name,
+                description="Start the poller workflow for each POST /jobs",
+                targets=[RuleTarget(
+                    arn=self.workflow.arn, name="workflow",
+                    statements=[statement(["states:StartExecution"], [self.workflow.arn], sid="StartPoller")])],
+            ),
             governance=governance, opts=child)
-        self.rule_dlq = GovernedQueue(
-            f"{name}-PollerRuleDLQ",
-            QueueArgs(is_dlq=True, policy_statements=[service_send_statement("events.amazonaws.com", [self.rule.arn])]),
-            governance=governance, opts=child)
-        self.rule_target = aws.cloudwatch.EventTarget(
-            f"{name}-PollerWorkflowTarget",
-            rule=self.rule.name,
-            event_bus_name=self.event_bus.name,
-            arn=self.workflow.arn,
-            role_arn=self.rule_role.arn,
-            dead_letter_config=target_dead_letter(self.rule_dlq),
-            retry_policy={"maximum_retry_attempts": 3, "maximum_event_age_in_seconds": 3600},
-            opts=child)
 
         # ---- consumer and job summary
         self.process_payload = function(

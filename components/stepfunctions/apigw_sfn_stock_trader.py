@@ -15,7 +15,9 @@ Governed deviations from the sample, each required by a guardrail:
   three methods are ``AWS_IAM``-authorised (the caller is a state machine, not a user with a company token), and
   the role may invoke exactly those three methods;
 * the transaction table is on-demand with PITR (the sample provisions 1 RCU / 1 WCU);
-* ``GET /check`` sends no ``RequestBody``: API Gateway's integration only takes a body for PATCH, POST and PUT.
+* ``GET /check`` sends no ``RequestBody``: API Gateway's integration only takes a body for PATCH, POST and PUT;
+* the schedule's target has bounded retries (3 attempts, 1 hour) and a dead-letter queue for starts that fail
+  (guardrail ``eventbridge-target-dlq``).
 
 Usage::
 
@@ -31,8 +33,9 @@ import pulumi_aws as aws
 
 from components.governance import Governance
 from components.governed.api import GovernedRestApi, RestApiArgs, RestRoute
+from components.governed.events import EventRuleArgs, GovernedEventRule, RuleTarget
 from components.governed.function import FunctionArgs, GovernedFunction
-from components.governed.role import GovernedRole, RoleArgs, statement
+from components.governed.role import statement
 from components.governed.state_machine import GovernedStateMachine, StateMachineArgs
 from components.governed.storage import GovernedTable, TableArgs
 
@@ -171,28 +174,19 @@ class ApigwSfnStockTrader(pulumi.ComponentResource):
             governance=governance, opts=child,
         )
 
-        # The sample's `Schedule` event. There is no governed schedule block; the rule and target are plain
-        # resources and the role that lets EventBridge start the workflow is a GovernedRole (boundary, one grant).
-        schedule_role = GovernedRole(
-            f"{name}-schedule-role",
-            RoleArgs(service_principals=["events.amazonaws.com"],
-                     statements=[statement(["states:StartExecution"], [self.state_machine.arn], sid="StartTrading")],
-                     description="Lets the hourly schedule start the stock trading workflow"),
-            governance=governance, opts=child,
-        )
-        self.schedule = aws.cloudwatch.EventRule(
+        # The sample's `Schedule` event (hourly, shipped disabled). The governed block gives the target a role
+        # that may only start this workflow, bounded retries and a DLQ for starts that fail.
+        self.schedule = GovernedEventRule(
             f"{name}-schedule",
-            description="Starts the stock trading workflow (disabled by default, as in the sample)",
-            schedule_expression=args.schedule_expression,
-            state="ENABLED" if args.schedule_enabled else "DISABLED",
-            opts=child,
-        )
-        aws.cloudwatch.EventTarget(
-            f"{name}-schedule-target",
-            rule=self.schedule.name,
-            arn=self.state_machine.arn,
-            role_arn=schedule_role.arn,
-            opts=child,
+            EventRuleArgs(
+                schedule_expression=args.schedule_expression,
+                enabled=args.schedule_enabled,
+                description="Starts the stock trading workflow (disabled by default, as in the sample)",
+                targets=[RuleTarget(
+                    arn=self.state_machine.arn, name="workflow",
+                    statements=[statement(["states:StartExecution"], [self.state_machine.arn], sid="StartTrading")])],
+            ),
+            governance=governance, opts=child,
         )
 
         self.state_machine_arn = self.state_machine.arn

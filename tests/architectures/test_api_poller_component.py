@@ -43,14 +43,11 @@ def test_deploys_the_samples_resources_from_governed_blocks():
         ("serverless-governance:governed:Table", "x-PollerTasksTable"),
         ("serverless-governance:governed:Bucket", "x-RawPayloadBucket"),
         ("serverless-governance:governed:Queue", "x-ProcessPayloadQueue"),
-        ("serverless-governance:governed:Queue", "x-PollerRuleDLQ"),
         ("serverless-governance:governed:HttpApi", "x-ExternalHttpApi"),
         ("serverless-governance:governed:HttpApi", "x-PollerHttpApi"),
         ("serverless-governance:governed:StateMachine", "x-PollerWorkflow"),
         ("serverless-governance:governed:EventBus", "x-PollerTasksEventBus"),
-        ("serverless-governance:governed:Role", "x-PollerEventBusRole"),
-        ("aws:cloudwatch/eventRule:EventRule", "x-PollerJobRule"),
-        ("aws:cloudwatch/eventTarget:EventTarget", "x-PollerWorkflowTarget"),
+        ("serverless-governance:governed:EventRule", "x-PollerJobRule"),
         ("aws:lambda/eventSourceMapping:EventSourceMapping", "x-ProcessPayloadMapping"),
         *[("serverless-governance:governed:Function", f"x-{logical}") for logical in FUNCTIONS],
     ])
@@ -85,8 +82,11 @@ def test_post_jobs_puts_events_that_start_the_workflow():
     assert json.loads(rule["eventPattern"]) == {"source": ["source.events"], "detail-type": ["api.event"]}
     target = one(resources, "aws:cloudwatch/eventTarget:EventTarget").inputs
     assert target["arn"] == MACHINE_ARN
-    assert target["deadLetterConfig"] == {"arn": ARN.format("sqs", "x-PollerRuleDLQ")}
-    assert grants(resources, "x-PollerEventBusRole-policy")["StartPoller"] == (["states:StartExecution"], [MACHINE_ARN])
+    assert target["eventBusName"] == bus_name
+    assert target["roleArn"] == "arn:aws:iam::123456789012:role/x-PollerJobRule-workflow-role"
+    assert target["deadLetterConfig"] == {"arn": ARN.format("sqs", "x-PollerJobRule-dlq")}
+    assert target["retryPolicy"] == {"maximumRetryAttempts": 3, "maximumEventAgeInSeconds": 3600}
+    assert grants(resources, "x-PollerJobRule-workflow-role-policy")["StartPoller"] == (["states:StartExecution"], [MACHINE_ARN])
     assert grants(resources, "x-PollerHttpApi-post-jobs-role-policy")["PutJobEvents"] == (
         ["events:PutEvents"], [ARN.format("events", "event-bus/x-PollerTasksEventBus")])
 

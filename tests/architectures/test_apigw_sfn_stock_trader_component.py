@@ -38,13 +38,11 @@ def test_builds_the_sample_from_governed_blocks(resources) -> None:
     component = one(resources, COMPONENT, "x")
     children = sorted((r.type, r.name) for r in resources if r.parent == component.urn)
     assert children == [
-        ("aws:cloudwatch/eventRule:EventRule", "x-schedule"),
-        ("aws:cloudwatch/eventTarget:EventTarget", "x-schedule-target"),
+        ("serverless-governance:governed:EventRule", "x-schedule"),
         ("serverless-governance:governed:Function", "x-stock-buyer"),
         ("serverless-governance:governed:Function", "x-stock-checker"),
         ("serverless-governance:governed:Function", "x-stock-seller"),
         ("serverless-governance:governed:RestApi", "x-api"),
-        ("serverless-governance:governed:Role", "x-schedule-role"),
         ("serverless-governance:governed:StateMachine", "x-StockTradingStateMachine"),
         ("serverless-governance:governed:Table", "x-TransactionTable"),
     ]
@@ -102,11 +100,15 @@ def test_state_machine_role_may_call_exactly_the_three_methods_and_write_the_tab
 def test_schedule_is_hourly_and_disabled_like_the_sample(resources) -> None:
     rule = one(resources, "aws:cloudwatch/eventRule:EventRule", "x-schedule")
     assert (rule.inputs["scheduleExpression"], rule.inputs["state"]) == ("rate(1 hour)", "DISABLED")
-    target = one(resources, "aws:cloudwatch/eventTarget:EventTarget", "x-schedule-target")
+    target = one(resources, "aws:cloudwatch/eventTarget:EventTarget", "x-schedule-workflow")
     assert target.inputs["arn"] == "arn:aws:states:us-east-1:123456789012:stateMachine:x-StockTradingStateMachine"
-    policy = json.loads(one(resources, "aws:iam/rolePolicy:RolePolicy", "x-schedule-role-policy").inputs["policy"])
+    policy = json.loads(one(resources, "aws:iam/rolePolicy:RolePolicy", "x-schedule-workflow-role-policy").inputs["policy"])
     assert policy["Statement"] == [{"Effect": "Allow", "Action": ["states:StartExecution"], "Sid": "StartTrading",
                                     "Resource": [target.inputs["arn"]]}]
+    # The governed rule block: a start that keeps failing lands in the schedule's DLQ after bounded retries.
+    assert target.inputs["roleArn"] == "arn:aws:iam::123456789012:role/x-schedule-workflow-role"
+    assert target.inputs["deadLetterConfig"] == {"arn": "arn:aws:sqs:us-east-1:123456789012:x-schedule-dlq"}
+    assert target.inputs["retryPolicy"] == {"maximumRetryAttempts": 3, "maximumEventAgeInSeconds": 3600}
 
 
 def test_every_policy_passes_parliament(resources) -> None:
