@@ -39,7 +39,6 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -51,16 +50,11 @@ import pulumi_aws as aws
 from components.governance import Governance
 from components.governed._overrides import GovernanceError
 from components.governed.function import FunctionArgs, GovernedFunction
-from components.governed.messaging import GovernedQueue, QueueArgs, service_send_statement, target_dead_letter
+from components.governed.events import EventRuleArgs, GovernedEventRule, RuleTarget
 from components.governed.role import GovernedRole, RoleArgs, statement
 
 ROOT = Path(__file__).resolve().parents[2]
-# The rule catalogue is plain Python (no Pulumi, no boto3) imported as `guardrails`, as the pack and the rule
-# Lambda import it; a Pulumi program run from the project directory does not have `policies/` on its path.
-_POLICIES = str(ROOT / "policies")
-if _POLICIES not in sys.path:
-    sys.path.append(_POLICIES)
-
+# The rule catalogue (`guardrails`) is importable because `components/__init__.py` puts `policies/` on the path.
 from guardrails import catalogue  # noqa: E402
 from guardrails.adapters.config_item import CONFIG_RESOURCE_TYPES  # noqa: E402
 from guardrails.model import Rule  # noqa: E402
@@ -347,31 +341,20 @@ class GovernanceConfigRules(pulumi.ComponentResource):
 
         # -- NON_COMPLIANT notices ----------------------------------------------------------------------------
         rule_names = [plan.name for plan in self.plans]
-        self.notification_rule = aws.cloudwatch.EventRule(
+        self.notification = GovernedEventRule(
             f"{name}-non-compliant",
-            description="Governance Config rules: a resource became NON_COMPLIANT",
-            event_pattern=json.dumps(notification_pattern(rule_names)),
-            opts=child,
-        )
-        self.notification_dlq = GovernedQueue(
-            f"{name}-notice-dlq",
-            QueueArgs(is_dlq=True, policy_statements=[
-                service_send_statement("events.amazonaws.com", [self.notification_rule.arn])]),
+            EventRuleArgs(
+                description="Governance Config rules: a resource became NON_COMPLIANT",
+                event_pattern=notification_pattern(rule_names),
+                # The governance topic's own policy lets EventBridge publish: the target needs no role.
+                targets=[RuleTarget(arn=alarm_topic_arn, name="notify", input_transformer={
+                    "input_paths": {"rule": "$.detail.configRuleName", "type": "$.detail.resourceType",
+                                    "id": "$.detail.resourceId", "account": "$.account", "region": "$.region",
+                                    "annotation": "$.detail.newEvaluationResult.annotation"},
+                    "input_template": '"<rule>: <type> <id> is NON_COMPLIANT in <account>/<region>. <annotation>"',
+                })],
+            ),
             governance=governance, opts=child)
-        self.notification_target = aws.cloudwatch.EventTarget(
-            f"{name}-notify",
-            rule=self.notification_rule.name,
-            arn=alarm_topic_arn,
-            input_transformer={
-                "input_paths": {"rule": "$.detail.configRuleName", "type": "$.detail.resourceType",
-                                "id": "$.detail.resourceId", "account": "$.account", "region": "$.region",
-                                "annotation": "$.detail.newEvaluationResult.annotation"},
-                "input_template": '"<rule>: <type> <id> is NON_COMPLIANT in <account>/<region>. <annotation>"',
-            },
-            dead_letter_config=target_dead_letter(self.notification_dlq),
-            retry_policy={"maximum_retry_attempts": 3, "maximum_event_age_in_seconds": 3600},
-            opts=child,
-        )
 
         # -- opt-in remediation -------------------------------------------------------------------------------
         self.remediations: dict[str, aws.cfg.RemediationConfiguration] = {}

@@ -187,14 +187,14 @@ def test_non_compliant_results_notify_the_governance_topic(default):
                    "configRuleName": [f"governance-{rule_id}" for rule_id in EXPECTED_SCOPES],
                    "newEvaluationResult": {"complianceType": ["NON_COMPLIANT"]}}}
     target = one(default, "aws:cloudwatch/eventTarget:EventTarget").raw_inputs
-    dlq = one(default, "aws:sqs/queue:Queue", "governance-config-notice-dlq")
+    dlq = one(default, "aws:sqs/queue:Queue", "governance-config-non-compliant-dlq")
     assert target["arn"] == TOPIC
     assert target["deadLetterConfig"] == {"arn": dlq.outputs["arn"]}
     assert target["retryPolicy"] == {"maximumRetryAttempts": 3, "maximumEventAgeInSeconds": 3600}
     assert target["inputTransformer"]["inputTemplate"] == (
         '"<rule>: <type> <id> is NON_COMPLIANT in <account>/<region>. <annotation>"')
     dlq_policy = json.loads(one(default, "aws:sqs/queuePolicy:QueuePolicy",
-                                "governance-config-notice-dlq-policy").raw_inputs["policy"])
+                                "governance-config-non-compliant-dlq-policy").raw_inputs["policy"])
     assert dlq_policy["Statement"][1]["Condition"] == {
         "ArnEquals": {"aws:SourceArn": [f"arn:aws:events:us-east-1:{ACCOUNT}:rule/governance-config-non-compliant"]}}
 
@@ -244,7 +244,7 @@ def test_every_policy_passes_parliament(remediated):
     documents.update({r.name: r.raw_inputs["policy"] for r in by_type(remediated, "aws:sqs/queuePolicy:QueuePolicy")})
     assert sorted(documents) == [
         "governance-config-add-company-layer-remediation-policy", "governance-config-add-tags-remediation-policy",
-        "governance-config-notice-dlq-policy", "governance-config-rule-failures-policy",
+        "governance-config-non-compliant-dlq-policy", "governance-config-rule-failures-policy",
         "governance-config-rule-role-policy"]
     for name, document in documents.items():
         findings = [parliament.enhance_finding(f) for f in parliament.analyze_policy_string(document).findings]
