@@ -1,13 +1,13 @@
 """GovernedRole: boundary on every role, exactly the statements given, and least-privilege documents."""
 import json
 
-import parliament
 import pytest
 
 from components.governance import Governance
 from components.governed.function import FunctionArgs, GovernedFunction
 from components.governed.role import GovernedRole, RoleArgs, statement
 from tools.offline_engine import ProgramError, by_type, one, run_program
+from tests.support.iam import serious_findings
 
 GOV = Governance.for_tests()
 
@@ -48,7 +48,4 @@ def test_function_role_policy_passes_parliament():
         statements=[statement(["dynamodb:GetItem", "dynamodb:PutItem"],
                               ["arn:aws:dynamodb:us-east-1:123456789012:table/orders"])]), GOV))
     for policy in by_type(resources, "aws:iam/rolePolicy:RolePolicy"):
-        document = policy.raw_inputs["policy"]
-        findings = [parliament.enhance_finding(f) for f in parliament.analyze_policy_string(document).findings]
-        serious = [f for f in findings if f.severity not in ("LOW", "INFO")]
-        assert serious == [], [(f.issue, f.detail) for f in serious]
+        assert serious_findings(policy.raw_inputs["policy"]) == [], policy.name

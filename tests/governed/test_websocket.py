@@ -1,7 +1,6 @@
 """GovernedWebSocketApi: exact properties under Pulumi mocks, the management grant, refusals without a reason."""
 import json
 
-import parliament
 import pulumi
 import pulumi_aws as aws
 import pytest
@@ -14,6 +13,7 @@ from components.governed.websocket import (
     WEBSOCKET_ACCESS_LOG_FORMAT, GovernedWebSocketApi, WebSocketApiArgs, WebSocketRoute, management_statement,
 )
 from tools.offline_engine import by_type, one, run_program
+from tests.support.iam import serious_findings
 
 GOV = Governance.for_tests()
 REGION, ACCOUNT = "us-east-1", "123456789012"
@@ -221,9 +221,7 @@ def test_manage_connections_route_grants_the_functions_role():
         "Effect": "Allow", "Action": ["execute-api:ManageConnections"],
         "Resource": [f"arn:aws:execute-api:{REGION}:{ACCOUNT}:{api_id}/production/POST/@connections/*"],
         "Sid": "ManageConnections"}]}
-    findings = [parliament.enhance_finding(f)
-                for f in parliament.analyze_policy_string(policy.raw_inputs["policy"]).findings]
-    assert [(f.issue, f.detail) for f in findings if f.severity not in ("LOW", "INFO")] == []
+    assert serious_findings(policy.raw_inputs["policy"]) == []
     # Only the route that asked for it.
     assert [p.name for p in by_type(resources, "aws:iam/rolePolicy:RolePolicy")
             if p.name.startswith("chat-")] == ["chat-route-sendmessage-manage-connections"]
