@@ -64,6 +64,37 @@ def _settings(rule: Rule, config: Mapping[str, Any]) -> tuple:
     return params, ex.parse(rule.id, config.get("exemptions"))
 
 
+class _SettingsCache:
+    """``_settings(rule, config)`` once per rule per configuration, instead of once per policy per resource.
+
+    pulumi-policy hands every call a fresh shallow copy of the policy's stored config (``config.copy()``), so
+    the copy itself cannot be the key; its keys and the *identity* of its values can: a copy of the same stored
+    config has the same keys and the very same value objects. An entry (one per rule, holding its values, so
+    their ids cannot be reused while cached) is used only if the keys are equal and every value *is* the cached
+    one; a new Configure brings new value objects, so the next call recomputes. Errors are not cached: a bad
+    config is reported on every call, as before. The cached ``(params, exemptions)`` are shared by every call,
+    which is safe because rules are pure (``Rule.evaluate`` reads its params, never writes them).
+    """
+
+    def __init__(self) -> None:
+        self.computed = 0  # _settings calls, for tests and profiling
+        self._entries: dict = {}  # rule id -> (keys, values, (params, exemptions))
+
+    def get(self, rule: Rule, config: Mapping[str, Any]) -> tuple:
+        keys, values = (tuple(config), tuple(config.values())) if config else ((), ())
+        entry = self._entries.get(rule.id)
+        if (entry is not None and entry[0] == keys and len(entry[1]) == len(values)
+                and all(map(operator.is_, entry[1], values))):
+            return entry[2]
+        settings = _settings(rule, config)
+        self.computed += 1
+        self._entries[rule.id] = (keys, values, settings)  # one atomic store: readers see old or new entry
+        return settings
+
+
+SETTINGS = _SettingsCache()
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # Linear cost. pulumi-policy (written against 1.21.0) converts a resource's properties once per *policy*:
 # Analyze runs `unknown_checking_proxy(deserialize_properties(json_format.MessageToDict(request.properties)))`
@@ -102,8 +133,25 @@ class IdentityCache:
         if entry is not None and entry[0] is value:
             self.hits += 1
             return entry[1]
+        return self._store(value, self.fn(value))
+
+    def method(self) -> Callable:
+        """``fn`` as a method ``(self, request)`` memoised by the identity of ``request`` alone: for a method
+        whose result depends only on its argument (the instance is passed through on a miss, never compared)."""
+        entries, fn = self._entries, self.fn
+
+        def cached(instance, request):
+            entry = entries.get(id(request))
+            if entry is not None and entry[0] is request:
+                self.hits += 1
+                return entry[1]
+            return self._store(request, fn(instance, request))
+
+        cached.__wrapped__ = fn
+        return cached
+
+    def _store(self, value, result):
         self.misses += 1
-        result = self.fn(value)
         with self._lock:
             self._entries[id(value)] = (value, result)
             while len(self._entries) > self.size:
@@ -128,30 +176,82 @@ class _JsonFormat:
         return getattr(self._module, name)
 
 
+class ProviderByContent:
+    """``_get_provider_resource(request)`` shared by every request whose provider message has the same content.
+
+    The engine sends a copy of the same provider (the stack's default AWS provider, mostly) with every Analyze
+    request and every AnalyzeStack resource, so identity alone still converts its props once per resource.
+    The key is the provider message's deterministic serialisation: equal bytes are equal type, name, URN and
+    properties, hence an equal conversion. Bounded (a stack has a handful of providers; the oldest is evicted).
+    """
+
+    def __init__(self, method: Callable, size: int = 64) -> None:
+        self.method, self.size = method, size
+        self.__wrapped__ = method  # inspect.unwrap() finds the SDK's method
+        self.hits = self.misses = 0
+        self._entries: OrderedDict = OrderedDict()  # serialised provider -> PolicyProviderResource
+        self._lock = threading.Lock()
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+            self.hits = self.misses = 0
+
+    def __call__(self, instance, request):
+        if not request.HasField("provider"):
+            return self.method(instance, request)  # None: no provider to share
+        key = request.provider.SerializeToString(deterministic=True)
+        found = self._entries.get(key)
+        if found is not None:
+            self.hits += 1
+            return found
+        self.misses += 1
+        provider = self.method(instance, request)
+        with self._lock:
+            self._entries[key] = provider
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+        return provider
+
+
 # The names pulumi_policy.policy looks up at call time, and the caches installed in their place.
 SDK_NAMES = ("json_format", "deserialize_properties", "unknown_checking_proxy")
+# The servicer's per-policy helpers whose result depends only on the request (or AnalyzeStack's resource): the
+# resource options and the provider (whose props go through the three conversions above, three more look-ups).
+# Cached by the identity of the request like the conversions, so every policy of a request shares one
+# PolicyResourceOptions and one PolicyProviderResource (read-only to this pack's policies, like props); on an
+# identity miss the provider is also shared by content between requests (``ProviderByContent``).
+SDK_METHODS = ("_get_resource_options", "_get_provider_resource")
 SDK_CACHES: dict = {}
 
 
 def install_sdk_caches() -> bool:
-    """Put the identity caches in place of the SDK's per-policy conversions (idempotent).
+    """Put the identity caches in place of the SDK's per-policy conversions and of the servicer's
+    ``SDK_METHODS`` (idempotent).
 
-    Returns False, leaving the SDK as it is, if pulumi_policy.policy no longer has those names: the pack stays
-    correct, only slower (the test named above then fails and says so).
+    Returns False, leaving the SDK as it is, if pulumi_policy.policy no longer has one of those names: the pack
+    stays correct, only slower (the test named above then fails and says so).
     """
     if SDK_CACHES:
         return True
-    if not all(hasattr(_sdk_policy, name) for name in SDK_NAMES):
+    servicer = getattr(_sdk_policy, "_PolicyAnalyzerServicer", None)
+    if (not all(hasattr(_sdk_policy, name) for name in SDK_NAMES)
+            or not all(callable(getattr(servicer, name, None)) for name in SDK_METHODS)):
         return False
     message_to_dict = IdentityCache(_sdk_policy.json_format.MessageToDict)
     SDK_CACHES.update(
         MessageToDict=message_to_dict,
         deserialize_properties=IdentityCache(_sdk_policy.deserialize_properties),
         unknown_checking_proxy=IdentityCache(_sdk_policy.unknown_checking_proxy),
+        _get_resource_options=IdentityCache(servicer._get_resource_options),  # pylint: disable=protected-access
+        provider_by_content=ProviderByContent(servicer._get_provider_resource),  # pylint: disable=protected-access
     )
+    SDK_CACHES["_get_provider_resource"] = IdentityCache(SDK_CACHES["provider_by_content"])
     _sdk_policy.json_format = _JsonFormat(_sdk_policy.json_format, message_to_dict)
     _sdk_policy.deserialize_properties = SDK_CACHES["deserialize_properties"]
     _sdk_policy.unknown_checking_proxy = SDK_CACHES["unknown_checking_proxy"]
+    for name in SDK_METHODS:
+        setattr(servicer, name, SDK_CACHES[name].method())
     return True
 
 
@@ -212,14 +312,60 @@ class _InventoryCache:
         return inventory
 
 
+class _StackInventories:
+    """The request's ``Inventory`` for a stack policy's ``args.resources``, found without rebuilding the facts
+    list (10,000 ``_FactsCache`` look-ups per stack policy) when an earlier stack policy of the same request has
+    built it already.
+
+    The key is each resource's ``props`` and provider props *objects* and its URN, in order. With the SDK caches
+    in, ``props`` is the one proxy made for one resource message of one request, so the same objects mean the
+    same resources; the entry holds them, so their ids cannot be reused while cached. Without the SDK caches
+    every policy gets new props objects: every look-up misses and the inventory is built as before (slower,
+    never wrong). A few requests are kept, so concurrent requests do not evict each other.
+    """
+
+    def __init__(self, size: int = 4) -> None:
+        self.size = size
+        self.hits = 0
+        self._entries: list = []  # [(props list, provider props list, urns, Inventory)], most recent last
+        self._lock = threading.Lock()
+
+    def get(self, resources: list) -> Inventory:
+        props = [r.props for r in resources]
+        providers = [r.provider.props if r.provider is not None else None for r in resources]
+        urns = [r.urn for r in resources]
+        with self._lock:
+            for known_props, known_providers, known_urns, inventory in reversed(self._entries):
+                if (len(known_props) == len(props) and all(map(operator.is_, known_props, props))
+                        and all(map(operator.is_, known_providers, providers)) and known_urns == urns):
+                    self.hits += 1
+                    return inventory
+        inventory = INVENTORIES.get([
+            FACTS.get(
+                r.resource_type, r.props, r.urn, r.name, provider,
+                {k: [d.urn for d in deps] for k, deps in r.property_dependencies.items()},
+            )
+            for r, provider in zip(resources, providers)
+        ])
+        with self._lock:
+            self._entries.append((props, providers, urns, inventory))
+            del self._entries[:-self.size]
+        return inventory
+
+
+STACK_INVENTORIES = _StackInventories()
+
+
 INVENTORIES = _InventoryCache()
 
 
 # A large request keeps every resource's props, proxies and facts alive and allocates millions of small objects;
 # with the default thresholds (700, 10, 10) the collector traverses the growing young generations again and
 # again (measured: half of the pack's CPU at 3,000 resources). Start-up objects are frozen out of collection and
-# young collections run 70x less often; full collections keep their own amortised-linear trigger.
-GC_THRESHOLDS = (50_000, 20, 100)
+# young collections run 285x less often; full collections keep their own amortised-linear trigger.
+# (50,000 -> 200,000: at 10,000 resources, 43 young and 2 middle collections costing 1.5 s of CPU became 5 young
+# ones costing 0.3 s; every request's objects stay alive in the caches, so each collection traverses survivors.)
+GC_THRESHOLDS = (200_000, 20, 100)
 
 
 def tune_gc() -> None:
@@ -241,7 +387,7 @@ def _resource_validator(rule: Rule):
         if kind_of(args.resource_type) not in rule.kinds:
             return
         try:
-            params, exemption_list = _settings(rule, args.get_config())
+            params, exemption_list = SETTINGS.get(rule, args.get_config())
         except (catalogue.ParameterError, ex.ExemptionError) as error:
             report_violation(f"{CONFIG_ERROR_PREFIX}: {error}")
             return
@@ -266,18 +412,11 @@ def _resource_validator(rule: Rule):
 def _stack_validator(rule: Rule):
     def validate(args, report_violation) -> None:
         try:
-            params, exemption_list = _settings(rule, args.get_config())
+            params, exemption_list = SETTINGS.get(rule, args.get_config())
         except (catalogue.ParameterError, ex.ExemptionError) as error:
             report_violation(f"{CONFIG_ERROR_PREFIX}: {error}")
             return
-        inventory = INVENTORIES.get([
-            FACTS.get(
-                r.resource_type, r.props, r.urn, r.name,
-                r.provider.props if r.provider is not None else None,
-                {k: [d.urn for d in deps] for k, deps in r.property_dependencies.items()},
-            )
-            for r in args.resources
-        ])
+        inventory = STACK_INVENTORIES.get(args.resources)
         today, unknowns, skipped = _today(), [], []
         for facts in inventory:
             if facts.resource.kind not in rule.kinds:

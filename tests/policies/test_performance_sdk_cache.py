@@ -2,11 +2,13 @@
 about identity, bounded and thread-safe.
 
 If a pulumi-policy upgrade stops calling ``json_format.MessageToDict``, ``deserialize_properties`` or
-``unknown_checking_proxy`` through the module names the pack replaces, ``test_the_sdk_still_calls_the_cached_names``
-fails: the pack would still be correct, but every policy would convert every resource again (17x per resource
-in Analyze, 9x in AnalyzeStack), and facts could no longer be shared between policies.
+``unknown_checking_proxy`` through the module names the pack replaces, or the servicer's
+``_get_resource_options``/``_get_provider_resource``, ``test_the_sdk_still_calls_the_cached_names`` fails: the
+pack would still be correct, but every policy would convert every resource again (17x per resource in Analyze,
+9x in AnalyzeStack), and facts could no longer be shared between policies.
 """
 import inspect
+import re
 import threading
 
 from pulumi.runtime.proto import analyzer_pb2
@@ -21,6 +23,16 @@ def test_the_caches_replace_the_sdk_names():
     assert sdk_policy.json_format.MessageToDict is pack.SDK_CACHES["MessageToDict"]
     assert sdk_policy.deserialize_properties is pack.SDK_CACHES["deserialize_properties"]
     assert sdk_policy.unknown_checking_proxy is pack.SDK_CACHES["unknown_checking_proxy"]
+    for name in pack.SDK_METHODS:
+        method = getattr(sdk_policy._PolicyAnalyzerServicer, name)
+        assert method.__wrapped__ is pack.SDK_CACHES[name].fn, name
+    assert set(pack.SDK_CACHES) == {"MessageToDict", "deserialize_properties", "unknown_checking_proxy",
+                                    "_get_resource_options", "_get_provider_resource", "provider_by_content"}
+    # On an identity miss, the provider is looked up by content, then made by the SDK's own method.
+    by_content = pack.SDK_CACHES["_get_provider_resource"].fn
+    assert by_content is pack.SDK_CACHES["provider_by_content"]
+    assert inspect.unwrap(sdk_policy._PolicyAnalyzerServicer._get_provider_resource).__qualname__ == \
+        "_PolicyAnalyzerServicer._get_provider_resource"
     # The real json_format module is untouched for everyone else; other names are delegated.
     from google.protobuf import json_format
     assert not isinstance(json_format.MessageToDict, pack.IdentityCache)
@@ -32,26 +44,84 @@ def test_the_sdk_still_calls_the_cached_names():
     call = "deserialize_properties(json_format.MessageToDict({}.properties))"
     assert call.format("request") in inspect.getsource(sdk_policy._PolicyAnalyzerServicer.Analyze)
     assert call.format("r") in inspect.getsource(sdk_policy._PolicyAnalyzerServicer.AnalyzeStack)
+    for method, argument in (("Analyze", "request"), ("AnalyzeStack", "r")):
+        source = inspect.getsource(getattr(sdk_policy._PolicyAnalyzerServicer, method))
+        for name in pack.SDK_METHODS:
+            assert f"self.{name}({argument})" in source, (method, name)
     server, info = servicer()
     _resources, stack_request, (request, *_rest) = wired_stack(1)
     caches = pack.SDK_CACHES
+    caches["provider_by_content"].clear()  # other tests sent this provider already
+    conversions = ("MessageToDict", "deserialize_properties", "unknown_checking_proxy")
     before = {name: (c.hits, c.misses) for name, c in caches.items()}
     server.Analyze(request, None)
     # config.dev.json disables no policy.
     policies = sum(1 for p in info.policies if p.policy_type == analyzer_pb2.POLICY_TYPE_RESOURCE)
     assert policies == 17
-    for name, cache in caches.items():
-        hits, misses = cache.hits - before[name][0], cache.misses - before[name][1]
-        # Per policy: the resource's props and its provider's props; converted once each, then reused.
-        assert (hits, misses) == (2 * policies - 2, 2), name
+    # The resource's props: converted for the first policy, reused by the 16 others. The provider's props are
+    # converted once, inside the one _get_provider_resource miss (later policies reuse the provider).
+    # Options and provider: built for the first policy, reused by the others.
+    expected = {**{name: (policies - 1, 2) for name in conversions}, "_get_resource_options": (policies - 1, 1),
+                "_get_provider_resource": (policies - 1, 1), "provider_by_content": (0, 1)}
+    assert {name: (c.hits - before[name][0], c.misses - before[name][1]) for name, c in caches.items()} == expected
 
     before = {name: (c.hits, c.misses) for name, c in caches.items()}
     server.AnalyzeStack(stack_request, None)
     stack_policies = sum(1 for p in info.policies if p.policy_type == analyzer_pb2.POLICY_TYPE_STACK)
     assert stack_policies == 9
-    for name, cache in caches.items():
-        hits, misses = cache.hits - before[name][0], cache.misses - before[name][1]
-        assert (hits, misses) == (2 * 10 * (stack_policies - 1), 2 * 10), name
+    # 10 resources: each one's props, options and provider made once, reused by the 8 other stack policies.
+    # Their provider has the same content as the Analyze request's: found by content, its props never
+    # converted again.
+    reused = 10 * (stack_policies - 1)
+    expected = {**{name: (reused, 10) for name in conversions}, "_get_resource_options": (reused, 10),
+                "_get_provider_resource": (reused, 10), "provider_by_content": (10, 0)}
+    assert {name: (c.hits - before[name][0], c.misses - before[name][1]) for name, c in caches.items()} == expected
+
+
+def test_the_cached_methods_depend_only_on_their_request():
+    # Sharing a method's result between policies, requests and servicers is sound only while it reads nothing
+    # but its argument: no servicer state (`self.`), the argument being the request or stack resource.
+    for name in pack.SDK_METHODS:
+        method = inspect.unwrap(getattr(sdk_policy._PolicyAnalyzerServicer, name))
+        body = inspect.getsource(method).split(":", 1)[1]
+        assert re.findall(r"\bself\b", body) == [], name
+
+
+def test_the_cached_methods_share_one_result_per_request():
+    server, _info = servicer()
+    _resources, _stack_request, (first, second, *_rest) = wired_stack(1)
+    options, provider = server._get_resource_options(first), server._get_provider_resource(first)
+    assert server._get_resource_options(first) is options and server._get_provider_resource(first) is provider
+    # Another request: its own options; the same provider, found by the content of its provider message.
+    assert server._get_resource_options(second) is not options
+    assert options.parent is None and options.protect is False
+    assert server._get_provider_resource(second) is provider
+    assert dict(provider.props) == {"region": "us-east-1"}
+    assert provider.urn == "urn:pulumi:perf::governance::pulumi:providers:aws::default"
+    # A provider that differs in anything (here one property) is its own.
+    other = analyzer_pb2.AnalyzeRequest()
+    other.CopyFrom(first)
+    other.provider.properties.update({"region": "eu-west-1"})
+    assert server._get_provider_resource(other) is not provider
+    assert dict(server._get_provider_resource(other).props) == {"region": "eu-west-1"}
+    # No provider at all: None, as the SDK returns.
+    bare = analyzer_pb2.AnalyzeRequest()
+    bare.CopyFrom(first)
+    bare.ClearField("provider")
+    assert server._get_provider_resource(bare) is None
+
+
+def test_providers_by_content_are_bounded_oldest_first():
+    made = []
+    cache = pack.ProviderByContent(lambda _servicer, request: made.append(request.name) or request.name, size=2)
+    requests = []
+    for region in ("r1", "r2", "r3"):
+        request = analyzer_pb2.AnalyzeRequest(name=region)
+        request.provider.properties.update({"region": region})
+        requests.append(request)
+    assert [cache(None, r) for r in requests] == ["r1", "r2", "r3"]
+    assert cache(None, requests[2]) == "r3" and cache(None, requests[0]) == "r1"  # r1 was evicted: made again
+    assert made == ["r1", "r2", "r3", "r1"] and (cache.hits, cache.misses) == (1, 4)
 
 
 def test_identity_not_equality_decides_a_hit():
