@@ -26,7 +26,7 @@ from typing import Any, Mapping, NamedTuple, Optional, Sequence
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
-from guardrails import catalogue
+from guardrails import catalogue, pack_config
 from guardrails import exemptions as ex
 from guardrails.model import Enforcement, Status
 from handlers.config_rule import evaluation, inventory
@@ -44,16 +44,10 @@ def load_pack_config(path: Optional[str]) -> dict:
     """The pack config (``{"rule-id": "mandatory" | {"enforcementLevel": ..., <params>}, "all": ...}``)."""
     if not path:
         return {}
-    if not os.path.isfile(path):
-        raise AuditError(f"pack config {path} does not exist")
-    with open(path, encoding="utf-8") as handle:
-        try:
-            document = json.load(handle)
-        except json.JSONDecodeError as error:
-            raise AuditError(f"pack config {path} is not valid JSON: {error}") from None
-    if not isinstance(document, dict):
-        raise AuditError(f"pack config {path}: expected a JSON object keyed by rule id")
-    return document
+    try:
+        return pack_config.load(path)
+    except pack_config.PackConfigError as error:
+        raise AuditError(str(error)) from None
 
 
 class SelectedRule(NamedTuple):

@@ -45,7 +45,8 @@ import yaml
 from google.protobuf import json_format, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 
-from tools import offline_engine, reports
+from tools import offline_engine, reports  # (tools/__init__ puts policies/ on the path)
+from guardrails import pack_config  # noqa: E402
 from tools.analyzer_client import AnalyzerClient, AnalyzerError
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -281,16 +282,10 @@ def start_pack(pack_dir: str = PACK_DIR) -> tuple:
 
 def load_pack_config(path: str) -> dict:
     """Read a pack config file (``{"policy": "mandatory" | {"enforcementLevel": ..., <props>}}``)."""
-    if not os.path.isfile(path):
-        raise PreviewError(f"pack config {path} does not exist")
-    with open(path, encoding="utf-8") as handle:
-        try:
-            document = json.load(handle)
-        except json.JSONDecodeError as exc:
-            raise PreviewError(f"pack config {path} is not valid JSON: {exc}") from exc
-    if not isinstance(document, dict):
-        raise PreviewError(f"pack config {path}: expected a JSON object keyed by policy name")
-    return document
+    try:
+        return pack_config.load(path)
+    except pack_config.PackConfigError as error:
+        raise PreviewError(str(error)) from None
 
 
 def reconcile_pack_config(info: analyzer_pb2.AnalyzerInfo, user_config: Mapping[str, Any],

@@ -55,7 +55,7 @@ from components.governed.role import GovernedRole, RoleArgs, statement
 
 ROOT = Path(__file__).resolve().parents[2]
 # The rule catalogue (`guardrails`) is importable because `components/__init__.py` puts `policies/` on the path.
-from guardrails import catalogue  # noqa: E402
+from guardrails import catalogue, pack_config  # noqa: E402
 from guardrails.adapters.config_item import CONFIG_RESOURCE_TYPES  # noqa: E402
 from guardrails.model import Rule  # noqa: E402
 from handlers.config_rule.inventory import SCANNED_KINDS  # noqa: E402
@@ -461,13 +461,7 @@ def notification_pattern(rule_names: Sequence[str]) -> dict:
 
 def load_pack_config(path: str) -> dict:
     """The pack config at ``path`` (relative to the project directory), with an error naming the key."""
-    file = Path(path) if os.path.isabs(path) else ROOT / path
     try:
-        data = json.loads(file.read_text())
-    except FileNotFoundError:
-        raise GovernanceError(f"packConfig: {path!r} does not exist (expected e.g. policies/config.dev.json)") from None
-    except ValueError as error:
-        raise GovernanceError(f"packConfig: {path!r} is not JSON: {error}") from None
-    if not isinstance(data, dict):
-        raise GovernanceError(f"packConfig: {path!r} must hold a JSON object of rule id -> settings")
-    return data
+        return pack_config.load(Path(path) if os.path.isabs(path) else ROOT / path, shown_as=f"packConfig: {path!r}")
+    except pack_config.PackConfigError as error:
+        raise GovernanceError(str(error)) from None

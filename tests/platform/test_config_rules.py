@@ -334,8 +334,9 @@ def test_pack_config_path_errors_name_the_key(tmp_path):
         load_pack_config("policies/config.qa.json")
     bad = tmp_path / "config.json"
     bad.write_text("[1]")
-    with pytest.raises(GovernanceError, match=r"must hold a JSON object of rule id -> settings"):
+    with pytest.raises(GovernanceError) as error:
         load_pack_config(str(bad))
+    assert str(error.value) == f"packConfig: {str(bad)!r}: expected a JSON object keyed by rule id"
 
 
 def test_notification_pattern_names_only_our_rules():
