@@ -4,6 +4,7 @@
 """
 from __future__ import annotations
 
+import datetime
 import json
 import urllib.parse
 
@@ -163,3 +164,131 @@ def scheduled_event(rule_name, parameters=None, token="token-s"):
     event["invokingEvent"] = json.dumps({"awsAccountId": ACCOUNT, "notificationCreationTime": CAPTURE,
                                          "messageType": "ScheduledNotification", "recordVersion": "1.0"})
     return event
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Items derived from a live describe response, the way AWS Config records the resource
+# ---------------------------------------------------------------------------------------------------------------
+#
+# AWS Config records a resource by describing it and serialising the answer in one of two casings:
+#
+# * types recorded since the beginning (Lambda functions, IAM roles) through the AWS SDK for Java v1 model
+#   objects, so keys are Java bean property names: the leading run of capitals lower-cased
+#   (``FunctionName`` -> ``functionName``, ``KMSKeyArn`` -> ``kmskeyArn``, as awslabs/aws-config-resource-schema
+#   lists ``configuration.kmskeyArn``), and IAM policy documents URL-encoded;
+# * types added through the CloudFormation registry (``AWS::ApiGateway::DomainName``,
+#   ``AWS::ApiGatewayV2::DomainName``) with the CloudFormation property names (PascalCase).
+#
+# Keys of free-form maps (environment variables, tags) are data and keep their spelling.
+
+FREE_FORM = ("Variables", "Tags")  # maps whose keys are user data, not field names (either casing)
+
+
+def bean_name(key: str) -> str:
+    """The Java bean property name Config records for an SDK field (``KMSKeyArn`` -> ``kmskeyArn``)."""
+    run = len(key) - len(key.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ"))
+    return key[:run].lower() + key[run:]
+
+
+def _plain(value):
+    """JSON-ready: datetimes become the ISO 8601 strings Config records."""
+    if isinstance(value, (datetime.datetime, datetime.date)):
+        return value.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    return value
+
+
+def recased(value, name, free_form=FREE_FORM):
+    """``value`` with every field name passed through ``name`` (``bean_name`` or ``cfn_name``), recursively."""
+    if isinstance(value, dict):
+        return {name(k): (dict(v) if name(k) in free_form or k in free_form else recased(v, name, free_form))
+                for k, v in value.items() if k != "ResponseMetadata"}
+    if isinstance(value, list):
+        return [recased(v, name, free_form) for v in value]
+    return _plain(value)
+
+
+def cfn_name(key: str) -> str:
+    """The CloudFormation property name for an API field (``securityPolicy`` -> ``SecurityPolicy``)."""
+    return key[:1].upper() + key[1:]
+
+
+def _arn_region(arn: str) -> str:
+    return arn.split(":")[3]
+
+
+def function_from(lambda_client, name: str, status: str = "OK") -> dict:
+    """The ``AWS::Lambda::Function`` item Config records for a live function: GetFunction's ``Configuration`` in
+    bean casing, ``Concurrency`` (GetFunctionConcurrency) and ``Tags`` as supplementary configuration.
+    Config's item has no code signing config ARN; the rule Lambda asks the API for it."""
+    response = lambda_client.get_function(FunctionName=name)
+    configuration = recased(response["Configuration"], bean_name)
+    arn = response["Configuration"]["FunctionArn"]
+    tags = dict(response.get("Tags") or {})
+    supplementary = {"Tags": tags} if tags else {}
+    reserved = lambda_client.get_function_concurrency(FunctionName=name).get("ReservedConcurrentExecutions")
+    if reserved is not None:  # absent when the function is unreserved
+        supplementary["Concurrency"] = {"reservedConcurrentExecutions": reserved}
+    return _item("AWS::Lambda::Function", name, name, arn, configuration, supplementary, tags, status,
+                 region=_arn_region(arn))
+
+
+def role_from(iam_client, name: str, status: str = "OK") -> dict:
+    """The ``AWS::IAM::Role`` item Config records for a live role (GetAccountAuthorizationDetails' RoleDetail:
+    inline and attached policies, boundary, tags), documents URL-encoded, region ``global``."""
+    role = iam_client.get_role(RoleName=name)["Role"]
+    inline = [{"PolicyName": policy, "PolicyDocument": _encoded(
+        iam_client.get_role_policy(RoleName=name, PolicyName=policy)["PolicyDocument"])}
+        for policy in iam_client.list_role_policies(RoleName=name)["PolicyNames"]]
+    detail = {
+        "Path": role["Path"], "RoleName": role["RoleName"], "RoleId": role["RoleId"], "Arn": role["Arn"],
+        "CreateDate": role["CreateDate"], "AssumeRolePolicyDocument": _encoded(role["AssumeRolePolicyDocument"]),
+        "InstanceProfileList": [], "RolePolicyList": inline,
+        "AttachedManagedPolicies": iam_client.list_attached_role_policies(RoleName=name)["AttachedPolicies"],
+        "Tags": role.get("Tags", []),
+    }
+    if "PermissionsBoundary" in role:
+        detail["PermissionsBoundary"] = role["PermissionsBoundary"]
+    # Role tags are a key/value list in the RoleDetail, so they are recased like any field: [{"key", "value"}].
+    configuration = recased(detail, bean_name, free_form=("Variables",))
+    tags = {t["Key"]: t["Value"] for t in role.get("Tags", [])}
+    return _item("AWS::IAM::Role", role["RoleId"], name, role["Arn"], configuration, {}, tags, status,
+                 region="global")
+
+
+def rest_domain_from(apigateway_client, name: str, status: str = "OK") -> dict:
+    """The ``AWS::ApiGateway::DomainName`` item Config records for a live REST custom domain (CloudFormation
+    property names)."""
+    domain = apigateway_client.get_domain_name(domainName=name)
+    meta = apigateway_client.meta
+    arn = f"arn:{meta.partition}:apigateway:{meta.region_name}::/domainnames/{name}"
+    tags = dict(domain.get("tags") or {})
+    return _item("AWS::ApiGateway::DomainName", name, name, arn, recased(domain, cfn_name), {}, tags, status,
+                 region=meta.region_name)
+
+
+def http_domain_from(apigatewayv2_client, name: str, status: str = "OK") -> dict:
+    """The ``AWS::ApiGatewayV2::DomainName`` item Config records for a live HTTP/WebSocket custom domain
+    (CloudFormation property names, which the v2 API already uses)."""
+    domain = apigatewayv2_client.get_domain_name(DomainName=name)
+    meta = apigatewayv2_client.meta
+    arn = domain.get("DomainNameArn") or f"arn:{meta.partition}:apigateway:{meta.region_name}::/domainnames/{name}"
+    tags = dict(domain.get("Tags") or {})
+    configuration = recased({k: v for k, v in domain.items() if k != "DomainNameArn"}, cfn_name)
+    return _item("AWS::ApiGatewayV2::DomainName", name, name, arn, configuration, {}, tags, status,
+                 region=meta.region_name)
+
+
+def input_parameters(given: dict) -> dict:
+    """Pack-config values as AWS Config InputParameters carry them: every value a string (lists as
+    comma-separated values, objects as JSON)."""
+    def text(value):
+        if isinstance(value, str):
+            return value
+        if isinstance(value, (list, tuple)):
+            return ",".join(str(v) for v in value)
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        if isinstance(value, dict):
+            return json.dumps(value)
+        return str(value)
+    return {key: text(value) for key, value in given.items()}

@@ -1,28 +1,43 @@
-"""Same verdict at both points (issue 4, part 6): the pack path and the audit path agree, guardrail by guardrail.
+"""Same verdict at all three points (issue 4, part 6): pack, AWS Config rule and audit agree, guardrail by guardrail.
 
 Hypothesis generates Lambda functions, IAM roles, API Gateway custom domains and HTTP API routes. Each example is
-judged twice:
+judged three times:
 
 * pack path: engine props exactly as the Pulumi engine sends them (camelCase, numbers as floats, ids of resources
   created in the same stack unknown at preview, with property dependencies) through ``adapters.engine`` and the
   rules, as ``policies/pack.py`` does (resource rules with an empty inventory, stack rules with the whole stack);
 * audit path: the same resources created in moto (in-process ``mock_aws``; ``test_audit.py`` covers moto_server)
   and judged by ``tools.audit.evaluate_account``: the audit's scanner, ``adapters.describe`` and its two-round
-  judging with GetFunction enrichment.
+  judging with GetFunction enrichment;
+* Config rule path: the configuration item AWS Config records for that moto resource, derived from its describe
+  response the way Config derives it (``tests/detective/cis.py``: ``function_from``, ``role_from``,
+  ``rest_domain_from``, ``http_domain_from``), sent to the rule Lambda's ``RuleRunner.handle`` as a
+  ConfigurationItemChangeNotification with the pack config as string InputParameters. What the item lacks (a
+  function's code signing config) the rule Lambda fetches from the same moto.
 
-The ``Status`` per guardrail (per route for the API rule) must be identical.
+The ``Status`` per guardrail (per route for the API rule) must be identical; the Config rule's ``ComplianceType``
+must be the same word (UNKNOWN has no Config twin, so a pack UNKNOWN would fail the comparison).
+
+Not judged at the Config rule point:
+
+* ``api-authorizer-required`` (HTTP routes): a *stack* guardrail (a route is judged against its API's
+  authorizers) and AWS Config records no ``AWS::ApiGatewayV2::Route`` item, so the platform stack runs it only on
+  the periodic sweep (``ScheduledNotification``), which reuses the audit's scanner compared here already.
 
 Left out of the comparison, because moto cannot represent them:
 
 * ``code-signing-config-enforce``: moto has no code signing config CRUD (ListCodeSigningConfigs is missing, so
   the audit has no config to judge). ``lambda-code-signing`` *is* compared: moto keeps a function's
   ``CodeSigningConfigArn`` and serves GetFunctionCodeSigningConfig, the call the audit falls back to.
-* ``lambda-reserved-concurrency`` when reserved concurrency is 0: moto's GetFunction omits ``Concurrency`` when
-  the value is falsy (``if self.reserved_concurrency:`` in moto/awslambda/models.py), so 0 reads as unreserved.
-  AWS returns ``{"ReservedConcurrentExecutions": 0}``, which ``describe.reserved_concurrency_from_get_function``
-  reads as 0. Positive values and "unreserved" are compared.
+* ``lambda-reserved-concurrency`` when reserved concurrency is 0, at the audit point only: moto's GetFunction omits
+  ``Concurrency`` when the value is falsy (``if self.reserved_concurrency:`` in moto/awslambda/models.py), so 0
+  reads as unreserved. AWS returns ``{"ReservedConcurrentExecutions": 0}``, which
+  ``describe.reserved_concurrency_from_get_function`` reads as 0. Positive values and "unreserved" are compared
+  at all three points; 0 between the pack and the Config rule (whose item carries GetFunctionConcurrency, which
+  moto answers with 0).
 
-``lambda-environment-kms`` is compared in full: moto 5.2.5 does return ``KMSKeyArn`` from ListFunctions.
+``lambda-environment-kms`` is compared in full: moto 5.2.5 does return ``KMSKeyArn`` from ListFunctions, and the
+Config item carries it under Config's name for it, ``kmskeyArn`` (``test_config_casing`` pins the casing).
 """
 from __future__ import annotations
 
@@ -42,6 +57,9 @@ from guardrails import catalogue
 from guardrails.adapters.engine import UNKNOWN_SENTINELS, facts_from_engine
 from guardrails.model import Inventory, Kind
 from guardrails.rules.lambda_runtime_supported import DEPRECATED
+from handlers.config_rule import app
+from tests.detective import cis
+from tests.detective.conftest import RecordingConfig
 from tools import audit
 
 ACCOUNT = "123456789012"  # moto's default account
@@ -129,6 +147,42 @@ def audit_statuses(partition: str, rule_ids: list, name_of) -> dict:
     return {(r.rule.id, name_of(r.facts)): r.verdict.status for r in results}
 
 
+def config_statuses(partition: str, rule_ids: list, item: dict) -> dict:
+    """``{(rule id, resource name): ComplianceType}`` from the AWS Config rule Lambda's own code path.
+
+    Each guardrail is its own Config rule: ``item`` goes to ``RuleRunner.handle`` in the event AWS Config sends
+    for a ConfigurationItemChangeNotification, with the pack config as InputParameters (every value a string, as
+    Config passes them). What the item lacks (a function's code signing config) the rule Lambda fetches from the
+    in-process moto; the evaluation it puts is read back from the PutEvaluations stand-in.
+    """
+    runner, recorder = config_runner(partition)
+    statuses = {}
+    for rule_id in rule_ids:
+        event = cis.change_event(item, rule_id, cis.input_parameters(CONFIG[rule_id]), token=f"token-{rule_id}")
+        assert runner.handle(event)["status"] == "OK"
+        token, [evaluation] = recorder.batches.pop()
+        assert token == f"token-{rule_id}"
+        assert (evaluation["ComplianceResourceType"], evaluation["ComplianceResourceId"]) == \
+            (item["resourceType"], item["resourceId"])
+        statuses[(rule_id, item["resourceName"])] = evaluation["ComplianceType"]
+    return statuses
+
+
+@functools.lru_cache(maxsize=None)
+def config_runner(partition: str):
+    """The rule Lambda's runner with the partition's moto clients (cached like the sessions)."""
+    recorder = RecordingConfig(client(partition, "config"))
+    runner = app.RuleRunner(list(catalogue.RULES.values()), config_client=recorder,
+                            lambda_client=client(partition, "lambda"), iam_client=client(partition, "iam"))
+    return runner, recorder
+
+
+def as_compliance(statuses: dict) -> dict:
+    """Pack or audit statuses as AWS Config compliance types (the same words; UNKNOWN has no Config twin and
+    stays UNKNOWN, so it can never equal what the rule Lambda reports)."""
+    return {key: status.value for key, status in statuses.items()}
+
+
 @pytest.fixture(scope="module")
 def moto():
     """One in-process moto for the module; each example starts from empty backends (see ``fresh``)."""
@@ -156,6 +210,22 @@ def client(partition: str, service: str):
 
 def clients(partition: str, *services: str) -> list:
     return [client(partition, s) for s in services]
+
+
+def test_config_casing():
+    """Field names as AWS Config records them: Java bean names for SDK-described types (awslabs/aws-config-resource-
+    schema lists ``configuration.kmskeyArn`` and ``configuration.tracingConfig.mode`` for Lambda functions),
+    CloudFormation names for registry types; free-form keys (environment variables, tags) keep their spelling."""
+    assert [cis.bean_name(k) for k in ("KMSKeyArn", "FunctionName", "TracingConfig", "Mode", "Arn", "SnapStart")] \
+        == ["kmskeyArn", "functionName", "tracingConfig", "mode", "arn", "snapStart"]
+    assert cis.recased({"Environment": {"Variables": {"TABLE_NAME": "t"}}, "Layers": [{"Arn": "a", "CodeSize": 1}]},
+                       cis.bean_name) == {"environment": {"variables": {"TABLE_NAME": "t"}},
+                                          "layers": [{"arn": "a", "codeSize": 1}]}
+    assert cis.recased({"securityPolicy": "TLS_1_2", "endpointConfiguration": {"types": ["REGIONAL"]},
+                        "tags": {"team": "payments"}}, cis.cfn_name) == \
+        {"SecurityPolicy": "TLS_1_2", "EndpointConfiguration": {"Types": ["REGIONAL"]}, "Tags": {"team": "payments"}}
+    assert cis.input_parameters(CONFIG["lambda-required-layer"]) == {
+        "allowedLayerArns": ",".join(layer_base(p) for p in PARTITIONS), "minimumLayerVersion": "3"}
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -254,6 +324,8 @@ def create_function(spec: FunctionSpec) -> str:
                            {"TABLE_NAME": "a"}, True, "allowed"))  # everything compliant, another partition
 @example(spec=FunctionSpec("aws", (("other-layer", 7), ("company-observability", 2)), None, -1, "go1.x",
                            {"LOG_LEVEL": "x"}, False, "other"))  # everything wrong
+@example(spec=FunctionSpec("aws", (("company-observability", 4),), "Active", 0, "python3.13", None, False,
+                           None))  # reserved 0: judged by the pack and the Config rule
 def test_functions_same_verdict(moto, spec):
     fresh()
     role = create_function(spec)
@@ -261,7 +333,12 @@ def test_functions_same_verdict(moto, spec):
     expected = pack_statuses([("aws:lambda/function:Function", "orders", function_props(spec, role), provider, {})],
                              FUNCTION_RULES)
     found = audit_statuses(spec.partition, FUNCTION_RULES, lambda facts: facts.resource.logical_name)
-    if spec.reserved == 0:  # moto reads 0 back as unreserved (module docstring)
+    [lam] = clients(spec.partition, "lambda")
+    recorded = config_statuses(spec.partition, FUNCTION_RULES, cis.function_from(lam, "orders"))
+    # Config's item carries GetFunctionConcurrency, which moto answers with 0: compared at all three points
+    # except the audit's for 0 (moto's GetFunction reads 0 back as unreserved; module docstring).
+    assert recorded == as_compliance(expected)
+    if spec.reserved == 0:
         del expected[("lambda-reserved-concurrency", "orders")], found[("lambda-reserved-concurrency", "orders")]
     assert found == expected
 
@@ -301,7 +378,9 @@ def test_roles_same_verdict(moto, spec):
     provider = {"region": REGIONS[spec.partition]}
     expected = pack_statuses([("aws:iam/role:Role", "worker", props, provider, {})], ["iam-permissions-boundary"])
     found = audit_statuses(spec.partition, ["iam-permissions-boundary"], lambda facts: facts.resource.logical_name)
+    recorded = config_statuses(spec.partition, ["iam-permissions-boundary"], cis.role_from(iam, "worker"))
     assert found == expected
+    assert recorded == as_compliance(expected)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -314,6 +393,7 @@ TLS_POLICIES = ["TLS_1_0", "TLS_1_2", "SecurityPolicy_TLS13_1_3_2025_09"]  # mot
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(partition=st.sampled_from(PARTITIONS), api=st.sampled_from(["v1", "v2"]), policy=st.sampled_from(TLS_POLICIES))
 @example(partition="aws", api="v1", policy="SecurityPolicy_TLS13_1_3_2025_09")
+@example(partition="aws-cn", api="v2", policy="TLS_1_0")
 def test_custom_domains_same_verdict(moto, partition, api, policy):
     fresh()
     region = REGIONS[partition]
@@ -334,7 +414,10 @@ def test_custom_domains_same_verdict(moto, partition, api, policy):
             {"CertificateArn": certificate, "EndpointType": "REGIONAL", "SecurityPolicy": policy}])
     expected = pack_statuses([(type_, domain, props, {"region": region}, {})], ["api-custom-domain-tls"])
     found = audit_statuses(partition, ["api-custom-domain-tls"], lambda facts: facts.resource.logical_name)
+    item = cis.rest_domain_from(apigw, domain) if api == "v1" else cis.http_domain_from(v2, domain)
+    recorded = config_statuses(partition, ["api-custom-domain-tls"], item)
     assert found == expected
+    assert recorded == as_compliance(expected)
 
 
 # ---------------------------------------------------------------------------------------------------------------

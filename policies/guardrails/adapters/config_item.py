@@ -51,8 +51,10 @@ CONFIG_RESOURCE_TYPES = {
     Kind.BUCKET: "AWS::S3::Bucket",
 }
 
-#: Config resource types of kinds a rule may name but whose facts also come from elsewhere.
-_EXTRA_TYPES = {"AWS::ApiGatewayV2::Stage": Kind.HTTP_STAGE}
+#: Config resource types of kinds a rule may name but whose facts also come from elsewhere. The rule Lambda judges
+#: such an item when one arrives; the platform stack does not scope change-triggered rules to these types (the
+#: account sweep covers the kinds), so they are not in ``CONFIG_RESOURCE_TYPES``.
+_EXTRA_TYPES = {"AWS::ApiGatewayV2::Stage": Kind.HTTP_STAGE, "AWS::ApiGatewayV2::DomainName": Kind.HTTP_DOMAIN}
 
 #: Statuses of a CI whose resource no longer exists (evaluated NOT_APPLICABLE, never judged).
 DELETED_STATUSES = ("ResourceDeleted", "ResourceDeletedNotRecorded")
@@ -130,7 +132,9 @@ def function_facts(ci: Mapping[str, Any], *, code_signing_config_arn: Any = NOT_
         reserved_concurrency=None if reserved is None else int(reserved),
         environment_variable_names=tuple(sorted(environment)),
         environment_variables=dict(environment),
-        kms_key_arn=lookup(config, "kmsKeyArn"),
+        # Config records the SDK's KMSKeyArn as the Java bean name ``kmskeyArn`` (awslabs/aws-config-resource-
+        # schema: ``configuration.kmskeyArn``); ``kmsKeyArn`` is accepted too for hand-written items.
+        kms_key_arn=lookup(config, "kmskeyArn") or lookup(config, "kmsKeyArn"),
         role_arn=role,
         dead_letter_target_arn=lookup(lookup(config, "deadLetterConfig") or {}, "targetArn"),
         timeout=lookup(config, "timeout"),
@@ -186,6 +190,20 @@ def rest_domain_facts(ci: Mapping[str, Any]) -> DomainFacts:
         endpoint_type=types[0] if types else None,
         mutual_tls_truststore_uri=lookup(lookup(config, "mutualTlsAuthentication") or {}, "truststoreUri"),
         certificate_arn=lookup(config, "regionalCertificateArn") or lookup(config, "certificateArn"),
+    )
+
+
+def http_domain_facts(ci: Mapping[str, Any]) -> DomainFacts:
+    """An ``AWS::ApiGatewayV2::DomainName`` CI (CloudFormation property names: ``DomainNameConfigurations``)."""
+    config = ci["configuration"]
+    first = (lookup(config, "domainNameConfigurations") or [{}])[0]
+    return DomainFacts(
+        resource=_resource(ci, Kind.HTTP_DOMAIN),
+        domain_name=lookup(config, "domainName") or ci.get("resourceName") or ci["resourceId"],
+        security_policy=lookup(first, "securityPolicy"),
+        endpoint_type=lookup(first, "endpointType"),
+        mutual_tls_truststore_uri=lookup(lookup(config, "mutualTlsAuthentication") or {}, "truststoreUri"),
+        certificate_arn=lookup(first, "certificateArn"),
     )
 
 
@@ -265,6 +283,7 @@ def bucket_facts(ci: Mapping[str, Any]) -> BucketFacts:
 _BUILDERS = {
     Kind.ROLE: role_facts,
     Kind.REST_DOMAIN: rest_domain_facts,
+    Kind.HTTP_DOMAIN: http_domain_facts,
     Kind.REST_STAGE: stage_facts,
     Kind.HTTP_STAGE: stage_facts,
     Kind.STATE_MACHINE: state_machine_facts,
