@@ -2,6 +2,7 @@
 
     python -m benchmarks.preview_benchmark                 # 1,000 and 10,000 resources
     python -m benchmarks.preview_benchmark 1000 5000 20000
+    python -m benchmarks.preview_benchmark --pack benchmarks/floor_pack 10000   # pulumi-policy's own floor
 
 For each size it runs the whole offline preview (``tools.preview.run_preview``: program under mocks, pack
 started as a process, Configure, Analyze per resource, AnalyzeStack) on a synthetic stack
@@ -60,8 +61,8 @@ def run(sizes) -> list:
         for size in sizes:
             name = write_stack(stacks_dir, size)
             started = time.perf_counter()
-            result = preview.run_preview([name], stacks_dir=stacks_dir, program=PROGRAM,
-                                         pack_config=os.path.join(preview.PACK_DIR, "config.dev.json"))
+            result = preview.run_preview([name], stacks_dir=stacks_dir, program=PROGRAM, pack_dir=preview.PACK_DIR,
+                                         pack_config=os.path.join(ROOT, "policies", "config.dev.json"))
             total = time.perf_counter() - started
             timing = result.timings[name]
             (stack,) = result.report.stacks
@@ -83,6 +84,11 @@ def print_row(row: dict) -> None:
 
 
 def main(argv) -> int:
+    argv = list(argv)
+    if "--pack" in argv:  # another pack directory, e.g. benchmarks/floor_pack (no-op validators)
+        index = argv.index("--pack")
+        preview.PACK_DIR = os.path.abspath(argv[index + 1])
+        del argv[index:index + 2]
     sizes = [int(a) for a in argv] or list(DEFAULT_SIZES)
     print(f"offline preview benchmark on {os.cpu_count()} cores (pack: {preview.PACK_DIR})")
     rows = run(sizes)
