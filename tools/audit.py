@@ -11,9 +11,11 @@ resource is listed with status ``exempted`` in every report format, an expired e
 ``AWS_REGION``/``AWS_DEFAULT_REGION``, ``AWS_ENDPOINT_URL``), overridden by the flags. Reports and exit codes
 are the offline preview's: 0 no mandatory violation, 1 mandatory violations, 2 usage or access error.
 
-Calls (see ``handlers/config_rule/inventory.py``): list pages, GetAccountAuthorizationDetails for roles, and
-per-function GetFunction/GetFunctionCodeSigningConfig only for functions a selected rule could not judge
-from the listing; a bounded thread pool (``--workers``); adaptive retries.
+Calls (see ``handlers/config_rule/inventory.py``): only for the kinds the selected rules judge or look up
+(``inventory.kinds_for``); list pages, GetAccountAuthorizationDetails for roles, per-function
+GetFunction/GetFunctionCodeSigningConfig only for functions a selected rule could not judge from the listing,
+per-function URL/policy/async-config reads only when a rule on them is selected; a bounded thread pool
+(``--workers``); adaptive retries.
 """
 from __future__ import annotations
 
@@ -102,9 +104,7 @@ def evaluate_account(session, region: str, selected: Sequence[SelectedRule], *, 
     scanner = inventory.AccountScanner(session, region, endpoint_url=endpoint_url, workers=workers, counter=counter,
                                        progress_stream=progress_stream)
     rules = [s.rule for s in selected]
-    kinds = set(inventory.SCANNED_KINDS) if any(r.scope == "stack" for r in rules) else \
-        {k for r in rules for k in r.kinds if k in inventory.SCANNED_KINDS}
-    subjects = scanner.collect(kinds)
+    subjects = scanner.collect(inventory.kinds_for(rules))
     results = evaluation.judge_all(rules, {s.rule.id: s.params for s in selected}, subjects, fetch=scanner.enrich_all,
                                    exemptions={s.rule.id: s.exemptions for s in selected}, on=on)
     return scanner, results

@@ -17,8 +17,9 @@ What ``GovernanceConfigRules`` creates:
   - *stack* guardrails (the authorizer rule, the redrive rule, ...) are periodic only: they judge a resource
     against others (a route against its API's authorizers), which one configuration item cannot show;
   - a guardrail that is ``disabled`` in the pack config, or that neither trigger can feed (kinds AWS Config does
-    not record and the sweep does not collect: ``log-group-retention``, ``eventbridge-target-dlq`` ...), gets no
-    Config rule (``skipped`` says why); the policy pack still checks it at preview;
+    not record and the sweep does not collect; today the sweep collects every kind a guardrail judges, log groups,
+    buckets, EventBridge targets, event source mappings and function URLs included), gets no Config rule
+    (``skipped`` says why); the policy pack still checks it at preview;
 
 * an EventBridge rule on ``aws.config`` "Config Rules Compliance Change" events that turn NON_COMPLIANT for these
   rules, delivering a one-line notice to the governance SNS topic (a DLQ and bounded retries on the target);
@@ -273,9 +274,21 @@ class GovernanceConfigRules(pulumi.ComponentResource):
             # AWS does not scope PutEvaluations (nor the List* calls below) to a resource: "*" is the only value.
             statement(["config:PutEvaluations", "config:GetResourceConfigHistory"], ["*"], sid="ReportEvaluations"),
             statement(["lambda:ListFunctions", "lambda:ListCodeSigningConfigs", "iam:GetAccountAuthorizationDetails",
-                       "states:ListStateMachines", "sqs:ListQueues", "sns:ListTopics"], ["*"], sid="ListResources"),
+                       "states:ListStateMachines", "sqs:ListQueues", "sns:ListTopics", "logs:DescribeLogGroups",
+                       "s3:ListAllMyBuckets", "events:ListEventBuses", "events:ListRules",
+                       "lambda:ListEventSourceMappings", "sns:ListSubscriptions",
+                       "sns:GetSubscriptionAttributes"], ["*"], sid="ListResources"),
             statement(["lambda:GetFunction", "lambda:GetFunctionCodeSigningConfig"],
                       [arn("lambda", "function:*")], sid="ReadFunctions"),
+            # What the sweep reads per function, bucket, rule and mapping for the trigger and exposure guardrails.
+            statement(["lambda:ListFunctionUrlConfigs", "lambda:GetFunctionUrlConfig", "lambda:GetPolicy",
+                       "lambda:ListFunctionEventInvokeConfigs"], [arn("lambda", "function:*")],
+                      sid="ReadFunctionTriggers"),
+            statement(["lambda:ListTags"], [arn("lambda", "event-source-mapping:*")], sid="ReadEventSourceMappings"),
+            statement(["logs:ListTagsForResource"], [arn("logs", "log-group:*")], sid="ReadLogGroups"),
+            statement(["s3:GetBucketPublicAccessBlock", "s3:GetBucketNotification", "s3:GetBucketTagging"],
+                      [pulumi.Output.concat("arn:", partition, ":s3:::*")], sid="ReadBuckets"),
+            statement(["events:ListTargetsByRule"], [arn("events", "rule/*")], sid="ReadEventRules"),
             statement(["lambda:ListFunctionsByCodeSigningConfig"], [arn("lambda", "code-signing-config:*")],
                       sid="ReadCodeSigningConfigs"),
             statement(["iam:GetPolicy", "iam:GetPolicyVersion"], [arn("iam", "policy/*", with_region=False)],

@@ -214,9 +214,8 @@ class RuleRunner:
         """One evaluation per resource of the rule's kinds in this account and region (``exemptions`` applied)."""
         session = self.session or boto3.Session()
         scanner = inventory.AccountScanner(session, session.region_name or os.environ["AWS_REGION"], workers=4)
-        kinds = inventory.SCANNED_KINDS if rule.scope == "stack" else \
-            [k for k in rule.kinds if k in inventory.SCANNED_KINDS]
-        subjects = scanner.collect(kinds)
+        # Only what this rule judges or looks up: a sweep for one rule never pays for the others' calls.
+        subjects = scanner.collect(inventory.kinds_for([rule]))
         by_ref = {s.facts.resource.ref: s for s in subjects}
         results = evaluation.judge_all([rule], {rule.id: rule_params}, subjects, fetch=scanner.enrich_all,
                                        exemptions={rule.id: exemptions}, on=on)

@@ -10,6 +10,16 @@ Call pattern (the audit's budget is at most 2 calls per function and 1 per 100 r
   in pages of 1,000.
 * API Gateway: list APIs, then per API its routes/methods, authorizers and stages (no bulk API exists).
 * Step Functions, SQS, SNS: list, then one describe per resource.
+* CloudWatch Logs: DescribeLogGroups pages (tags only by ListTagsForResource for groups a rule needs them of).
+* S3: ListBuckets (this region's), then per bucket GetPublicAccessBlock only when ``s3.public_access_block`` is
+  wanted and GetBucketNotificationConfiguration only when ``s3.notification`` is.
+* EventBridge: ListEventBuses, ListRules per bus, ListTargetsByRule per rule.
+* Lambda triggers: ListEventSourceMappings pages; per function (no bulk API exists) ListFunctionUrlConfigs,
+  GetPolicy and ListFunctionEventInvokeConfigs, each only when its kind is wanted.
+* SNS subscriptions: ListSubscriptions pages, GetSubscriptionAttributes per subscription (its DLQ).
+
+What is wanted comes from the selected rules (``kinds_for``): a rule's own kinds and, for a stack rule, the kinds
+it looks up (``LOOKUPS``), so selecting only function and role rules never costs the per-function trigger calls.
 
 Per-resource calls run in a bounded thread pool; clients use botocore's adaptive retry mode, which backs off and
 rate-limits itself on throttling. ``CallCounter`` counts calls (and retries) for the benchmark and the tests.
@@ -28,13 +38,53 @@ from botocore.exceptions import ClientError
 
 from guardrails.adapters import describe
 from guardrails.model import Facts, Kind
+from guardrails.rules import required_tags
 
 #: Kinds the scanner can collect (what a rule on any other kind sees in an account: nothing).
 SCANNED_KINDS = (
     Kind.FUNCTION, Kind.CODE_SIGNING_CONFIG, Kind.ROLE, Kind.REST_DOMAIN, Kind.HTTP_DOMAIN, Kind.HTTP_API,
     Kind.HTTP_ROUTE, Kind.HTTP_AUTHORIZER, Kind.HTTP_STAGE, Kind.REST_METHOD, Kind.REST_AUTHORIZER,
-    Kind.REST_STAGE, Kind.STATE_MACHINE, Kind.QUEUE, Kind.TOPIC,
+    Kind.REST_STAGE, Kind.STATE_MACHINE, Kind.QUEUE, Kind.TOPIC, Kind.LOG_GROUP, Kind.BUCKET,
+    Kind.BUCKET_PUBLIC_ACCESS_BLOCK, Kind.S3_NOTIFICATION, Kind.EVENT_TARGET, Kind.EVENT_SOURCE_MAPPING,
+    Kind.FUNCTION_URL, Kind.PERMISSION, Kind.EVENT_INVOKE_CONFIG, Kind.SNS_SUBSCRIPTION,
 )
+
+#: What each stack rule looks up in the inventory besides its subjects (its ``kinds``). A stack rule not listed
+#: here gets every scanned kind (correct, only slower): add it when a rule is added.
+#: ``s3.public_access_block`` is not a resource of its own in an account: wanting it fetches each bucket's block
+#: onto the bucket's facts (as AWS Config's bucket item carries it).
+LOOKUPS = {
+    "api-authorizer-required": (Kind.HTTP_API, Kind.HTTP_AUTHORIZER, Kind.REST_AUTHORIZER),
+    "eventbridge-target-dlq": (),
+    "iam-no-wildcard-action": (),  # a role's inline and attached policies are in its own facts
+    "lambda-async-failure-destination": (Kind.EVENT_TARGET, Kind.S3_NOTIFICATION, Kind.SNS_SUBSCRIPTION,
+                                         Kind.PERMISSION, Kind.EVENT_INVOKE_CONFIG),
+    "lambda-esm-failure-handling": (Kind.QUEUE,),
+    "no-recursive-trigger-loop": (Kind.EVENT_SOURCE_MAPPING, Kind.S3_NOTIFICATION, Kind.SNS_SUBSCRIPTION,
+                                  Kind.QUEUE, Kind.TOPIC, Kind.BUCKET, Kind.ROLE),
+    "no-sync-lambda-invoke": (Kind.ROLE,),
+    "s3-public-access-blocked": (Kind.BUCKET_PUBLIC_ACCESS_BLOCK,),
+    # Whatever may name a queue as its dead-letter or failure target (a DLQ is not judged for a redrive policy).
+    "sqs-redrive-policy": (Kind.FUNCTION, Kind.EVENT_TARGET, Kind.EVENT_SOURCE_MAPPING, Kind.EVENT_INVOKE_CONFIG,
+                           Kind.SNS_SUBSCRIPTION),
+}
+
+
+def kinds_for(rules: Iterable[Any]) -> set:
+    """The scanned kinds the ``rules`` judge or look up: what a scan for them must collect.
+
+    ``required-tags`` applies to every kind but judges only taggable ones (the rest are NOT_APPLICABLE), so only
+    those are collected for it: it never costs the per-function trigger calls.
+    """
+    kinds: set = set()
+    for rule in rules:
+        own = set(rule.kinds)
+        if rule.id == required_tags.RULE.id:
+            own -= required_tags.UNTAGGABLE
+        kinds |= own
+        if rule.scope == "stack":
+            kinds |= set(LOOKUPS.get(rule.id, SCANNED_KINDS))
+    return kinds & set(SCANNED_KINDS)
 
 # Error codes an AWS-compatible endpoint returns for an operation it does not implement.
 _UNSUPPORTED = ("404", "NotImplemented", "UnknownOperationException", "InvalidAction")
@@ -130,6 +180,8 @@ class AccountScanner:
         self._clients: dict = {}
         self._lock = threading.Lock()
         self._code_signing_configs: Any = False  # not listed yet
+        self._functions: Optional[list] = None  # ListFunctions items, once listed
+        self._functions_lock = threading.Lock()  # not ``_lock``: listing takes that one to make the client
         self.account = self.client("sts").get_caller_identity()["Account"]
         self.partition = session.get_partition_for_region(region)
 
@@ -188,12 +240,36 @@ class AccountScanner:
             subjects += self.queues()
         if Kind.TOPIC in kinds:
             subjects += self.topics()
+        if Kind.LOG_GROUP in kinds:
+            subjects += self.log_groups()
+        if {Kind.BUCKET, Kind.BUCKET_PUBLIC_ACCESS_BLOCK, Kind.S3_NOTIFICATION} & kinds:
+            subjects += self.buckets(with_buckets=Kind.BUCKET in kinds or Kind.BUCKET_PUBLIC_ACCESS_BLOCK in kinds,
+                                     public_access_blocks=Kind.BUCKET_PUBLIC_ACCESS_BLOCK in kinds,
+                                     notifications=Kind.S3_NOTIFICATION in kinds)
+        if Kind.EVENT_TARGET in kinds:
+            subjects += self.event_targets()
+        if Kind.EVENT_SOURCE_MAPPING in kinds:
+            subjects += self.event_source_mappings()
+        per_function = {Kind.FUNCTION_URL, Kind.PERMISSION, Kind.EVENT_INVOKE_CONFIG} & kinds
+        if per_function:
+            subjects += self.function_settings(per_function)
+        if Kind.SNS_SUBSCRIPTION in kinds:
+            subjects += self.subscriptions()
         return subjects
+
+    def _function_configs(self) -> list:
+        """Every function's ListFunctions item, listed once per scan (functions and their settings share it)."""
+        with self._functions_lock:
+            if self._functions is None:
+                lam = self.client("lambda")
+                self._functions = [
+                    f for page in lam.get_paginator("list_functions").paginate(PaginationConfig={"PageSize": 50})
+                    for f in page["Functions"]]
+            return self._functions
 
     def functions(self) -> list:
         lam = self.client("lambda")
-        configs = [f for page in lam.get_paginator("list_functions").paginate(PaginationConfig={"PageSize": 50})
-                   for f in page["Functions"]]
+        configs = self._function_configs()
         signing = self._code_signing_by_function()
 
         def enrich_for(config: dict) -> Callable[[], Facts]:
@@ -367,3 +443,170 @@ class AccountScanner:
             return Subject(describe.topic_facts(attributes, tags=tags))
 
         return self._map("topics", per_topic, arns)
+
+    def log_groups(self) -> list:
+        logs = self.client("logs")
+        where = self._where()
+
+        def enrich_for(group: dict) -> Callable[[], Facts]:
+            def enrich() -> Facts:
+                arn = describe.log_group_facts(group, **where).resource.ref
+                tags = logs.list_tags_for_resource(resourceArn=arn).get("tags", {})
+                return describe.log_group_facts(group, tags=tags, **where)
+            return enrich
+
+        return [Subject(describe.log_group_facts(g, **where), enrich_for(g), config_id=g["logGroupName"])
+                for page in logs.get_paginator("describe_log_groups").paginate() for g in page["logGroups"]]
+
+    def buckets(self, with_buckets: bool = True, public_access_blocks: bool = False,
+                notifications: bool = False) -> list:
+        """This region's buckets (ListBuckets filtered by region), each bucket's public access block and
+        notification configuration only when asked for: one call each per bucket."""
+        s3 = self.client("s3")
+        where = self._where()
+        listed = [b for page in s3.get_paginator("list_buckets").paginate(BucketRegion=self.region)
+                  for b in page.get("Buckets", [])]
+
+        def read(call: Callable, missing: str, **kwargs) -> Optional[dict]:
+            try:
+                return call(**kwargs)
+            except ClientError as error:
+                if error.response["Error"]["Code"] == missing:
+                    return None
+                raise
+
+        def enrich_for(bucket: dict, block: Any) -> Callable[[], Facts]:
+            def enrich() -> Facts:
+                tagging = read(s3.get_bucket_tagging, "NoSuchTagSet", Bucket=bucket["Name"])
+                return describe.bucket_facts(bucket, public_access_block=block,
+                                             tags=(tagging or {}).get("TagSet", []), **where)
+            return enrich
+
+        def per_bucket(bucket: dict) -> list:
+            subjects = []
+            if with_buckets:
+                block: Any = describe.NOT_FETCHED
+                if public_access_blocks:
+                    found = read(s3.get_public_access_block, "NoSuchPublicAccessBlockConfiguration",
+                                 Bucket=bucket["Name"])
+                    block = (found or {}).get("PublicAccessBlockConfiguration")
+                subjects.append(Subject(describe.bucket_facts(bucket, public_access_block=block, **where),
+                                        enrich_for(bucket, block), config_id=bucket["Name"]))
+            if notifications:
+                configuration = s3.get_bucket_notification_configuration(Bucket=bucket["Name"])
+                found = describe.s3_notification_facts(bucket["Name"], configuration, **where)
+                if found is not None:
+                    subjects.append(Subject(found))
+            return subjects
+
+        return [s for group in self._map("buckets", per_bucket, listed) for s in group]
+
+    def event_targets(self) -> list:
+        """Every target of every rule on every event bus of the region."""
+        events = self.client("events")
+        buses, token = [], None
+        while True:  # ListEventBuses has no paginator
+            page = events.list_event_buses(**({"NextToken": token} if token else {}))
+            buses += page.get("EventBuses", [])
+            token = page.get("NextToken")
+            if not token:
+                break
+        rules = [r for bus in buses
+                 for page in events.get_paginator("list_rules").paginate(EventBusName=bus["Name"])
+                 for r in page.get("Rules", [])]
+
+        def per_rule(rule: dict) -> list:
+            targets = [t for page in events.get_paginator("list_targets_by_rule").paginate(
+                Rule=rule["Name"], EventBusName=rule.get("EventBusName") or "default")
+                for t in page.get("Targets", [])]
+            return [Subject(describe.event_target_facts(rule, t)) for t in targets]
+
+        return [s for group in self._map("event rules", per_rule, rules) for s in group]
+
+    def event_source_mappings(self) -> list:
+        lam = self.client("lambda")
+
+        def enrich_for(mapping: dict) -> Callable[[], Facts]:
+            def enrich() -> Facts:
+                tags = lam.list_tags(Resource=mapping["EventSourceMappingArn"]).get("Tags", {})
+                return describe.event_source_mapping_facts(mapping, tags=tags)
+            return enrich
+
+        # Tags need the mapping's ARN; an endpoint that gives none leaves them unknown (nothing to fetch with).
+        return [Subject(describe.event_source_mapping_facts(m),
+                        enrich_for(m) if m.get("EventSourceMappingArn") else None, config_id=m["UUID"])
+                for page in lam.get_paginator("list_event_source_mappings").paginate()
+                for m in page.get("EventSourceMappings", [])]
+
+    def function_settings(self, kinds: Iterable[Kind]) -> list:
+        """Per function: its URL configs, resource policy statements and event invoke configs, each only when its
+        kind is in ``kinds`` (AWS has no region-wide list of any of them)."""
+        kinds = set(kinds)
+        lam = self.client("lambda")
+
+        def absent(call: Callable, **kwargs) -> Optional[dict]:
+            try:
+                return call(**kwargs)
+            except ClientError as error:
+                if error.response["Error"]["Code"] == "ResourceNotFoundException":
+                    return None
+                raise
+
+        # Whether the endpoint serves ListFunctionUrlConfigs: None until the first function asks (under a lock, so
+        # the other workers wait for the answer instead of all trying an operation the endpoint lacks).
+        listing: dict = {"served": None}
+        probe = threading.Lock()
+
+        def listed(arn: str) -> list:
+            return [c for page in lam.get_paginator("list_function_url_configs").paginate(FunctionName=arn)
+                    for c in page.get("FunctionUrlConfigs", [])]
+
+        def urls(arn: str) -> list:
+            if listing["served"] is None:
+                with probe:
+                    if listing["served"] is None:
+                        try:
+                            found = listed(arn)
+                            listing["served"] = True
+                            return found
+                        except ClientError as error:
+                            if error.response["Error"]["Code"] not in _UNSUPPORTED:
+                                raise
+                            listing["served"] = False
+            if listing["served"]:
+                return listed(arn)
+            # moto 5.2 lacks ListFunctionUrlConfigs but serves GetFunctionUrlConfig (the unqualified URL only).
+            found = absent(lam.get_function_url_config, FunctionName=arn)
+            return [found] if found else []
+
+        def per_function(config: dict) -> list:
+            arn = config["FunctionArn"]
+            subjects = []
+            if Kind.FUNCTION_URL in kinds:
+                subjects += [Subject(describe.function_url_facts(u)) for u in urls(arn)]
+            if Kind.PERMISSION in kinds:
+                policy = absent(lam.get_policy, FunctionName=arn)
+                if policy:
+                    subjects += [Subject(f) for f in describe.permission_facts(arn, policy["Policy"])]
+            if Kind.EVENT_INVOKE_CONFIG in kinds:
+                subjects += [Subject(describe.event_invoke_config_facts(c))
+                             for page in lam.get_paginator("list_function_event_invoke_configs").paginate(
+                                 FunctionName=arn)
+                             for c in page.get("FunctionEventInvokeConfigs", [])]
+            return subjects
+
+        return [s for group in self._map("functions", per_function, self._function_configs()) for s in group]
+
+    def subscriptions(self) -> list:
+        sns = self.client("sns")
+        listed = [s for page in sns.get_paginator("list_subscriptions").paginate()
+                  for s in page.get("Subscriptions", [])]
+
+        def per_subscription(subscription: dict) -> Subject:
+            arn = subscription["SubscriptionArn"]
+            if not arn.startswith("arn:"):  # "PendingConfirmation": no attributes to read yet
+                return Subject(describe.subscription_facts(subscription, attributes={}))
+            attributes = sns.get_subscription_attributes(SubscriptionArn=arn).get("Attributes", {})
+            return Subject(describe.subscription_facts(subscription, attributes=attributes))
+
+        return self._map("subscriptions", per_subscription, listed)

@@ -33,20 +33,25 @@ EXPECTED_SCOPES = {
     "api-custom-domain-tls": ["AWS::ApiGateway::DomainName"],
     "apigateway-stage-tracing": ["AWS::ApiGateway::Stage"],
     "code-signing-config-enforce": [],  # Config does not record code signing configs
+    "eventbridge-target-dlq": [],  # stack rule; targets are swept (ListRules + ListTargetsByRule)
     "iam-no-wildcard-action": [],
     "iam-permissions-boundary": ["AWS::IAM::Role"],
     "lambda-async-failure-destination": [],
     "lambda-code-signing": FUNCTION,
     "lambda-environment-kms": FUNCTION,
+    "lambda-esm-failure-handling": [],  # stack rule: a mapping is judged with its source
     "lambda-required-layer": FUNCTION,
     "lambda-reserved-concurrency": FUNCTION,
     "lambda-runtime-supported": FUNCTION,
     "lambda-tracing-active": FUNCTION,
+    "lambda-url-auth": [],  # Config does not record function URLs; the sweep reads them per function
+    "log-group-retention": [],  # Config does not record log groups here; the sweep lists them
     "no-recursive-trigger-loop": [],
     "no-sync-lambda-invoke": [],
     "required-tags": ["AWS::Lambda::Function", "AWS::IAM::Role", "AWS::ApiGateway::DomainName",
                       "AWS::ApiGateway::Stage", "AWS::StepFunctions::StateMachine", "AWS::SQS::Queue",
                       "AWS::SNS::Topic", "AWS::S3::Bucket"],
+    "s3-public-access-blocked": [],  # stack rule: a bucket is judged with its public access block
     "sfn-logging-enabled": ["AWS::StepFunctions::StateMachine"],
     "sfn-tracing-enabled": ["AWS::StepFunctions::StateMachine"],
     "sns-encryption": ["AWS::SNS::Topic"],
@@ -70,9 +75,9 @@ EXPECTED_PARAMETERS = {
     "required-tags": {"requiredTags": {"cost-center": [], "owner": [], "environment": ["dev", "test", "prod"],
                                        "service-id": []}},
     "sqs-encryption": {"requireKms": False},
+    "log-group-retention": {"minimumRetentionDays": 1},
 }
-SKIPPED = ["eventbridge-target-dlq", "lambda-esm-failure-handling", "lambda-url-auth", "log-group-retention",
-           "s3-public-access-blocked"]
+SKIPPED: list = []  # the account sweep collects every kind a guardrail judges
 
 
 def build(args: ConfigRulesArgs):
@@ -109,14 +114,13 @@ def test_one_rule_per_evaluable_guardrail_with_exact_scope_triggers_and_paramete
         assert (json.loads(rule["inputParameters"]) if "inputParameters" in rule else None) == expected, rule_id
 
 
-def test_guardrails_no_account_evaluation_can_feed_get_no_rule():
+def test_every_guardrail_gets_a_rule_now_that_the_sweep_collects_every_kind():
     _, skipped = plan_rules(ConfigRulesArgs(input_parameters=PACK))
     assert sorted(skipped) == SKIPPED
-    assert skipped["s3-public-access-blocked"] == ("a stack guardrail (judged against other resources) whose kinds "
-                                                   "the account sweep does not collect; the policy pack checks it "
-                                                   "at preview")
-    assert skipped["log-group-retention"] == ("AWS Config records none of its kinds and the account sweep collects "
-                                              "none; the policy pack checks it at preview")
+    plans = {p.rule_id: p for p in plan_rules(ConfigRulesArgs(input_parameters=PACK))[0]}
+    for rule_id in ("eventbridge-target-dlq", "lambda-esm-failure-handling", "lambda-url-auth",
+                    "log-group-retention", "s3-public-access-blocked"):
+        assert (plans[rule_id].resource_types, plans[rule_id].periodic) == ((), True), rule_id
 
 
 def test_disabled_guardrails_selection_prefix_and_frequency():
@@ -153,9 +157,21 @@ def test_rule_lambda_grants_are_exact(default):
     assert grants["ReportEvaluations"] == (["config:PutEvaluations", "config:GetResourceConfigHistory"], ["*"])
     assert grants["ListResources"] == (["lambda:ListFunctions", "lambda:ListCodeSigningConfigs",
                                         "iam:GetAccountAuthorizationDetails", "states:ListStateMachines",
-                                        "sqs:ListQueues", "sns:ListTopics"], ["*"])
+                                        "sqs:ListQueues", "sns:ListTopics", "logs:DescribeLogGroups",
+                                        "s3:ListAllMyBuckets", "events:ListEventBuses", "events:ListRules",
+                                        "lambda:ListEventSourceMappings", "sns:ListSubscriptions",
+                                        "sns:GetSubscriptionAttributes"], ["*"])
     assert grants["ReadFunctions"] == (["lambda:GetFunction", "lambda:GetFunctionCodeSigningConfig"],
                                        [f"arn:aws:lambda:{region}:function:*"])
+    assert grants["ReadFunctionTriggers"] == (["lambda:ListFunctionUrlConfigs", "lambda:GetFunctionUrlConfig",
+                                               "lambda:GetPolicy", "lambda:ListFunctionEventInvokeConfigs"],
+                                              [f"arn:aws:lambda:{region}:function:*"])
+    assert grants["ReadEventSourceMappings"] == (["lambda:ListTags"],
+                                                 [f"arn:aws:lambda:{region}:event-source-mapping:*"])
+    assert grants["ReadLogGroups"] == (["logs:ListTagsForResource"], [f"arn:aws:logs:{region}:log-group:*"])
+    assert grants["ReadBuckets"] == (["s3:GetBucketPublicAccessBlock", "s3:GetBucketNotification",
+                                      "s3:GetBucketTagging"], ["arn:aws:s3:::*"])
+    assert grants["ReadEventRules"] == (["events:ListTargetsByRule"], [f"arn:aws:events:{region}:rule/*"])
     assert grants["ReadCodeSigningConfigs"] == (["lambda:ListFunctionsByCodeSigningConfig"],
                                                 [f"arn:aws:lambda:{region}:code-signing-config:*"])
     assert grants["ReadManagedPolicies"] == (["iam:GetPolicy", "iam:GetPolicyVersion"],

@@ -19,17 +19,25 @@ from typing import Any, Iterable, Mapping, Optional, Sequence
 from ..model import (
     ApiFacts,
     AuthorizerFacts,
+    BucketFacts,
     CodeSigningConfigFacts,
     DomainFacts,
+    EventInvokeConfigFacts,
+    EventSourceMappingFacts,
+    EventTargetFacts,
     FunctionFacts,
+    FunctionUrlFacts,
     Kind,
     LogGroupFacts,
+    PermissionFacts,
     QueueFacts,
     Resource,
     RoleFacts,
     RouteFacts,
+    S3NotificationFacts,
     StageFacts,
     StateMachineFacts,
+    SubscriptionFacts,
     TopicFacts,
     Unknown,
 )
@@ -540,4 +548,264 @@ def log_group_facts(group: Mapping[str, Any], *, region: str, account: str, part
         name=name,
         retention_in_days=group.get("retentionInDays"),
         kms_key_id=group.get("kmsKeyId"),
+    )
+
+
+def _tags_or_unknown(tags: Any) -> Any:
+    tags = _fetched(tags, "tags")
+    return tags if isinstance(tags, Unknown) else tags_to_dict(tags)
+
+
+def _refs(**targets: Any) -> dict:
+    """``Resource.refs`` from input name -> ARN (or list of ARNs), leaving out what is absent."""
+    refs = {}
+    for name, value in targets.items():
+        values = [v for v in (value if isinstance(value, (list, tuple)) else [value]) if isinstance(v, str) and v]
+        if values:
+            refs[name] = values
+    return refs
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Lambda triggers and their settings: event source mappings, function URLs, permissions, event invoke configs.
+# Every reference to a function names its unqualified ARN (the function's ref), whatever alias or version the
+# response names, so stack rules connect the trigger to the function.
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def unqualified_function_arn(arn: Any) -> Any:
+    """``arn:aws:lambda:r:a:function:name`` for a function ARN with or without ``:alias``/``:version``;
+    anything else unchanged."""
+    if not isinstance(arn, str):
+        return arn
+    parts = arn.split(":")
+    if len(parts) == 8 and parts[2] == "lambda" and parts[5] == "function":
+        return ":".join(parts[:7])
+    return arn
+
+
+def event_source_mapping_facts(mapping: Mapping[str, Any], tags: Any = NOT_FETCHED) -> EventSourceMappingFacts:
+    """A mapping from ``lambda.list_event_source_mappings`` (tags from ListTags on its ARN, where it has one)."""
+    function_arn = mapping.get("FunctionArn")
+    source = mapping.get("EventSourceArn")
+    destination = ((mapping.get("DestinationConfig") or {}).get("OnFailure") or {}).get("Destination")
+    arn = mapping.get("EventSourceMappingArn")
+    region, account, partition = _region_account(arn or function_arn, None, None)
+    name = (parse_arn(function_arn).get("resource") or "").split(":")[1:2]
+    return EventSourceMappingFacts(
+        resource=Resource(
+            kind=Kind.EVENT_SOURCE_MAPPING, ref=arn or f"arn:{partition}:lambda:{region}:{account}:"
+                                                        f"event-source-mapping:{mapping['UUID']}",
+            logical_name=f"{name[0] if name else function_arn} <- {parse_arn(source).get('resource') or source}",
+            source_type="AWS::Lambda::EventSourceMapping", tags=_tags_or_unknown(tags),
+            region=region, account=account, partition=partition,
+            refs=_refs(functionName=unqualified_function_arn(function_arn), eventSourceArn=source,
+                       destinationConfig=destination),
+        ),
+        event_source_arn=source,
+        source_service=None,  # as the engine adapter: the rules read it from the source or its ARN
+        function_name=function_arn or "",
+        on_failure_destination=destination,
+        maximum_retry_attempts=mapping.get("MaximumRetryAttempts"),
+        maximum_record_age_seconds=mapping.get("MaximumRecordAgeInSeconds"),
+        bisect_batch_on_function_error=mapping.get("BisectBatchOnFunctionError"),
+        batch_size=mapping.get("BatchSize"),
+        parallelization_factor=mapping.get("ParallelizationFactor"),
+        starting_position=mapping.get("StartingPosition"),
+        function_response_types=tuple(mapping.get("FunctionResponseTypes") or ()),
+    )
+
+
+def function_url_facts(config: Mapping[str, Any]) -> FunctionUrlFacts:
+    """A function URL from ``lambda.list_function_url_configs`` (or GetFunctionUrlConfig)."""
+    function_arn = config["FunctionArn"]
+    region, account, partition = _region_account(function_arn, None, None)
+    return FunctionUrlFacts(
+        resource=Resource(
+            kind=Kind.FUNCTION_URL, ref=config.get("FunctionUrl") or f"{function_arn}/url",
+            logical_name=f"{parse_arn(function_arn).get('resource', function_arn).split(':')[-1]} URL",
+            source_type="AWS::Lambda::Url", tags={}, region=region, account=account, partition=partition,
+            refs=_refs(functionName=unqualified_function_arn(function_arn)),
+        ),
+        authorization_type=config.get("AuthType"),
+    )
+
+
+def _principal(principal: Any) -> Optional[str]:
+    """A permission statement's principal as ``aws_lambda.Permission`` takes it: the service, or the account."""
+    if isinstance(principal, str):
+        return principal
+    if isinstance(principal, Mapping):
+        for key in ("Service", "AWS"):
+            value = principal.get(key)
+            if value:
+                value = value[0] if isinstance(value, list) else value
+                # An account principal comes back as arn:aws:iam::123456789012:root; Permission takes the id.
+                parsed = parse_arn(value)
+                return parsed["account"] if parsed and parsed.get("resource") == "root" else value
+    return None
+
+
+def _source_arn(condition: Any) -> Optional[str]:
+    for operator in ("ArnLike", "ArnEquals", "StringEquals", "StringLike"):
+        block = (condition or {}).get(operator) or {}
+        for key, value in block.items():
+            if key.lower() == "aws:sourcearn":
+                return value[0] if isinstance(value, list) else value
+    return None
+
+
+def permission_facts(function_arn: str, policy: Any) -> list:
+    """One fact per statement of a function's resource policy (``lambda.get_policy()["Policy"]``)."""
+    region, account, partition = _region_account(function_arn, None, None)
+    function_name = parse_arn(function_arn).get("resource", function_arn).split(":")[-1]
+    facts = []
+    for statement in normalise_statements(policy):
+        sid = statement.get("Sid") or str(len(facts))
+        actions = statement.get("Action") or [None]
+        facts.append(PermissionFacts(
+            resource=Resource(
+                kind=Kind.PERMISSION, ref=f"{function_arn}/policy/{sid}", logical_name=f"{function_name} {sid}",
+                source_type="AWS::Lambda::Permission", tags={}, region=region, account=account, partition=partition,
+                refs=_refs(function=unqualified_function_arn(function_arn)),
+            ),
+            function_name=function_arn,
+            principal=_principal(statement.get("Principal")),
+            action=actions[0],
+            source_arn=_source_arn(statement.get("Condition")),
+        ))
+    return facts
+
+
+def event_invoke_config_facts(config: Mapping[str, Any]) -> EventInvokeConfigFacts:
+    """An item of ``lambda.list_function_event_invoke_configs``."""
+    function_arn = config["FunctionArn"]
+    region, account, partition = _region_account(function_arn, None, None)
+    destination = ((config.get("DestinationConfig") or {}).get("OnFailure") or {}).get("Destination")
+    return EventInvokeConfigFacts(
+        resource=Resource(
+            kind=Kind.EVENT_INVOKE_CONFIG, ref=f"{function_arn}/event-invoke-config",
+            logical_name=f"{parse_arn(function_arn).get('resource', function_arn).split(':', 1)[-1]} async config",
+            source_type="AWS::Lambda::EventInvokeConfig", tags={}, region=region, account=account,
+            partition=partition,
+            refs=_refs(functionName=unqualified_function_arn(function_arn), destinationConfig=destination),
+        ),
+        function_name=function_arn,
+        on_failure_destination=destination,
+        maximum_retry_attempts=config.get("MaximumRetryAttempts"),
+        maximum_event_age_seconds=config.get("MaximumEventAgeInSeconds"),
+    )
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# S3, EventBridge, SNS subscriptions
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def bucket_arn(name: str, partition: str = "aws") -> str:
+    return f"arn:{partition}:s3:::{name}"
+
+
+def bucket_facts(bucket: Mapping[str, Any], *, region: str, account: str, partition: str = "aws",
+                 public_access_block: Any = NOT_FETCHED, tags: Any = NOT_FETCHED) -> BucketFacts:
+    """A bucket from ``s3.list_buckets``; ``public_access_block`` is GetPublicAccessBlock's
+    ``PublicAccessBlockConfiguration`` (None: the bucket has none).
+
+    As the Config item adapter, the block's four settings sit on the bucket's own facts (the rule reads the bucket
+    and any separate block alike), and ``acl`` stays None: a listing has no canned ACL, only grants.
+    """
+    name = bucket["Name"]
+    if public_access_block is NOT_FETCHED:
+        flags = {flag: Unknown("public access block (not fetched by this scan)") for flag in _PUBLIC_ACCESS_FLAGS}
+    else:
+        block = public_access_block or {}
+        flags = {flag: block.get(key) for flag, key in _PUBLIC_ACCESS_FLAGS.items()}
+    return BucketFacts(
+        resource=Resource(
+            kind=Kind.BUCKET, ref=bucket_arn(name, partition), logical_name=name, source_type="AWS::S3::Bucket",
+            tags=_tags_or_unknown(tags), region=bucket.get("BucketRegion") or region, account=account,
+            partition=partition,
+        ),
+        bucket=name,
+        acl=None,
+        **flags,
+    )
+
+
+_PUBLIC_ACCESS_FLAGS = {"block_public_acls": "BlockPublicAcls", "block_public_policy": "BlockPublicPolicy",
+                        "ignore_public_acls": "IgnorePublicAcls", "restrict_public_buckets": "RestrictPublicBuckets"}
+
+
+def s3_notification_facts(bucket: str, configuration: Mapping[str, Any], *, region: str, account: str,
+                          partition: str = "aws") -> Optional[S3NotificationFacts]:
+    """A bucket's notifications from ``s3.get_bucket_notification_configuration``; None when it has none."""
+    functions = [unqualified_function_arn(c["LambdaFunctionArn"])
+                 for c in configuration.get("LambdaFunctionConfigurations") or ()]
+    queues = [c["QueueArn"] for c in configuration.get("QueueConfigurations") or ()]
+    topics = [c["TopicArn"] for c in configuration.get("TopicConfigurations") or ()]
+    if not (functions or queues or topics):
+        return None
+    arn = bucket_arn(bucket, partition)
+    return S3NotificationFacts(
+        resource=Resource(
+            kind=Kind.S3_NOTIFICATION, ref=f"{arn}?notification", logical_name=f"{bucket} notifications",
+            source_type="AWS::S3::BucketNotification", tags={}, region=region, account=account, partition=partition,
+            refs=_refs(bucket=arn, lambdaFunctions=functions, queues=queues, topics=topics),
+        ),
+        bucket=bucket,
+        lambda_function_arns=tuple(functions),
+        queue_arns=tuple(queues),
+        topic_arns=tuple(topics),
+    )
+
+
+def event_target_facts(rule: Mapping[str, Any], target: Mapping[str, Any]) -> EventTargetFacts:
+    """A target from ``events.list_targets_by_rule`` of the rule ``rule`` (an ``events.list_rules`` item)."""
+    rule_arn = rule["Arn"]
+    region, account, partition = _region_account(rule_arn, None, None)
+    dlq = (target.get("DeadLetterConfig") or {}).get("Arn")
+    retry = target.get("RetryPolicy") or {}
+    target_arn = target.get("Arn")
+    return EventTargetFacts(
+        resource=Resource(
+            kind=Kind.EVENT_TARGET, ref=f"{rule_arn}/targets/{target['Id']}",
+            logical_name=f"{rule['Name']} -> {target['Id']}", source_type="AWS::Events::Rule", tags={},
+            region=region, account=account, partition=partition,
+            refs=_refs(rule=rule_arn, arn=unqualified_function_arn(target_arn), deadLetterConfig=dlq,
+                       roleArn=target.get("RoleArn")),
+        ),
+        rule=rule["Name"],
+        target_arn=target_arn,
+        dead_letter_arn=dlq,
+        maximum_retry_attempts=retry.get("MaximumRetryAttempts"),
+        maximum_event_age_seconds=retry.get("MaximumEventAgeInSeconds"),
+        role_arn=target.get("RoleArn"),
+    )
+
+
+def subscription_facts(subscription: Mapping[str, Any], attributes: Any = NOT_FETCHED) -> SubscriptionFacts:
+    """A subscription from ``sns.list_subscriptions``; its DLQ from GetSubscriptionAttributes' RedrivePolicy."""
+    arn = subscription["SubscriptionArn"]
+    topic = subscription.get("TopicArn")
+    region, account, partition = _region_account(topic, None, None)
+    if attributes is NOT_FETCHED:
+        dlq: Any = Unknown("redrive policy (not fetched by this scan)")
+    else:
+        redrive = (attributes or {}).get("RedrivePolicy")
+        redrive = json.loads(redrive) if isinstance(redrive, str) and redrive else (redrive or {})
+        dlq = redrive.get("deadLetterTargetArn")
+    protocol = subscription.get("Protocol")
+    endpoint = subscription.get("Endpoint")
+    return SubscriptionFacts(
+        resource=Resource(
+            kind=Kind.SNS_SUBSCRIPTION, ref=arn if arn.startswith("arn:") else f"{topic}/{protocol}/{endpoint}",
+            logical_name=f"{parse_arn(topic).get('resource', topic)} -> {protocol}",
+            source_type="AWS::SNS::Subscription", tags={}, region=region, account=account, partition=partition,
+            refs=_refs(topic=topic, endpoint=unqualified_function_arn(endpoint) if protocol in ("lambda", "sqs")
+                       else None, redrivePolicy=None if isinstance(dlq, Unknown) else dlq),
+        ),
+        topic_arn=topic,
+        protocol=protocol,
+        endpoint=endpoint,
+        dead_letter_target_arn=dlq,
     )
