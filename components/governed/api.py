@@ -40,7 +40,12 @@ import pulumi_aws as aws
 from guardrails.rules.api_custom_domain_tls import DEFAULT_POLICIES as TLS_POLICIES
 
 from components.governance import Governance
-from components.governed._overrides import GovernanceError, check_overrides, overrides_tag
+from components.governed._api_common import (
+    RouteNames, access_log_group, access_log_settings, api_settings, check_throttling_and_domain,
+    company_authorizer_uri, domain_url, invoke_permission, lambda_proxy, mutual_tls, overrides_by_rule,
+    throttling_settings, v2_domain, v2_route, v2_stage, warn_each, written_reason,
+)
+from components.governed._overrides import GovernanceError, overrides_tag
 from components.governed.role import GovernedRole, RoleArgs
 
 AUTHORIZER_RULE = "api-authorizer-required"
@@ -100,38 +105,6 @@ class Cors:
     allow_credentials: bool = False
 
 
-def _check_domain(component: str, domain: CustomDomain, allowed: Sequence[str], kind: str) -> None:
-    if domain.security_policy not in allowed:
-        raise GovernanceError(
-            f"{component}: custom domain {domain.domain_name!r} security_policy {domain.security_policy!r} is not "
-            f"allowed for {kind} (guardrail api-custom-domain-tls: TLS 1.2 or stricter); allowed: {', '.join(allowed)}"
-        )
-    if domain.truststore_uri is not None and not domain.truststore_uri.startswith("s3://"):
-        raise GovernanceError(
-            f"{component}: truststore_uri {domain.truststore_uri!r} must be an s3://bucket/key URI"
-        )
-    if domain.endpoint_access_mode not in ("STRICT", "BASIC"):
-        raise GovernanceError(
-            f"{component}: endpoint_access_mode {domain.endpoint_access_mode!r}; allowed: STRICT, BASIC"
-        )
-
-
-def _mutual_tls(domain: CustomDomain) -> Optional[dict]:
-    if domain.truststore_uri is None:
-        return None
-    result = {"truststore_uri": domain.truststore_uri}
-    if domain.truststore_version:
-        result["truststore_version"] = domain.truststore_version
-    return result
-
-
-def _reason(component: str, rule_id: str, what: str, reason: Optional[str]) -> str:
-    """Validate a written reason (same bar as every override) for ``what``; returns it stripped."""
-    if reason is None:
-        raise GovernanceError(f"{component}: {what} needs a written reason (guardrail {rule_id!r})")
-    return check_overrides(component, {rule_id: reason}, {rule_id: what})[rule_id]
-
-
 def _slug(path: str) -> str:
     """A resource-name-safe form of a path: ``/orders/{id}`` -> ``orders-p-id``; ``/`` -> ``root``."""
     parts = []
@@ -142,9 +115,18 @@ def _slug(path: str) -> str:
     return "-".join(p for p in parts if p) or "root"
 
 
-def _arn_path(path: str) -> str:
-    """The path as it appears in an execute-api ARN: path parameters become ``*``."""
-    return "/".join("*" if segment.startswith("{") else segment for segment in path.split("/"))
+def _arn_route(method: str, path: str) -> str:
+    """A method and path as they appear in an execute-api ARN: ``ANY`` and path parameters become ``*``."""
+    arn_path = "/".join("*" if segment.startswith("{") else segment for segment in path.split("/"))
+    return f"{'*' if method == 'ANY' else method}{arn_path}"
+
+
+def _check_method(component: str, where: str, method: str, options_refusal: str) -> None:
+    """Refuse ``OPTIONS`` (with ``options_refusal`` saying why) and anything not in ``HTTP_METHODS``."""
+    if method == "OPTIONS":
+        raise GovernanceError(f"{component}: {where}: {options_refusal}")
+    if method not in HTTP_METHODS:
+        raise GovernanceError(f"{component}: {where}: method {method!r}; allowed: {', '.join(HTTP_METHODS)}")
 
 
 def _check_path(component: str, where: str, path: str) -> None:
@@ -157,24 +139,6 @@ def _check_path(component: str, where: str, path: str) -> None:
                     f"{component}: {where}: path segment {segment!r} is invalid; use letters, digits, ._~- "
                     f"or a parameter like {{id}} / {{proxy+}}"
                 )
-
-
-def _access_log_group(name: str, governance: Governance, parent: pulumi.Resource) -> aws.cloudwatch.LogGroup:
-    return aws.cloudwatch.LogGroup(
-        f"{name}-access-logs",
-        name=f"/aws/apigateway/{pulumi.get_stack()}/{name}/access",
-        retention_in_days=governance.log_retention_days,
-        kms_key_id=governance.kms_key_arn,
-        tags={},
-        opts=pulumi.ResourceOptions(parent=parent),
-    )
-
-
-def _check_throttling(component: str, burst: int, rate: float) -> None:
-    if burst < 1 or rate <= 0:
-        raise GovernanceError(
-            f"{component}: throttling burst {burst} / rate {rate} must be positive (default 50 / 100)"
-        )
 
 
 # -------------------------------------------------------------------------------------------------------------
@@ -225,18 +189,13 @@ class GovernedHttpApi(pulumi.ComponentResource):
         super().__init__("serverless-governance:governed:HttpApi", name, None, opts)
         component = f"GovernedHttpApi {name!r}"
         self.public_routes = _validate_http(component, args)
-        _check_throttling(component, args.throttling_burst_limit, args.throttling_rate_limit)
-        if args.domain is not None:
-            _check_domain(component, args.domain, HTTP_SECURITY_POLICIES, "HTTP APIs")
-        for route_key, reason in self.public_routes.items():
-            pulumi.log.warn(f"{component}: route {route_key} is public (no authorizer): {reason}")
+        check_throttling_and_domain(component, args, HTTP_SECURITY_POLICIES, "HTTP APIs")
+        warn_each(component, self.public_routes, "route", "is public (no authorizer)")
         child = pulumi.ResourceOptions(parent=self)
-        overrides = {AUTHORIZER_RULE: "; ".join(f"{k}: {v}" for k, v in self.public_routes.items())} \
-            if self.public_routes else {}
+        overrides = overrides_by_rule({AUTHORIZER_RULE: self.public_routes})
 
-        api_args: dict[str, Any] = dict(protocol_type="HTTP", tags=overrides_tag(overrides))
-        if args.description:
-            api_args["description"] = args.description
+        api_args: dict[str, Any] = dict(protocol_type="HTTP", tags=overrides_tag(overrides),
+                                        **api_settings(args.description, args.domain))
         if args.cors is not None:
             cors = args.cors
             api_args["cors_configuration"] = {
@@ -244,8 +203,6 @@ class GovernedHttpApi(pulumi.ComponentResource):
                 "allow_headers": list(cors.allow_headers), "expose_headers": list(cors.expose_headers),
                 "max_age": cors.max_age_seconds, "allow_credentials": cors.allow_credentials,
             }
-        if args.domain is not None and args.domain.truststore_uri is not None:
-            api_args["disable_execute_api_endpoint"] = True  # else clients skip mutual TLS via execute-api
         self.api = aws.apigatewayv2.Api(name, **api_args, opts=child)
 
         self.authorizer = aws.apigatewayv2.Authorizer(
@@ -262,41 +219,15 @@ class GovernedHttpApi(pulumi.ComponentResource):
         for route in args.routes:
             self.routes[route.route_key] = self._route(name, route, governance)
 
-        self.log_group = _access_log_group(name, governance, self)
-        self.stage = aws.apigatewayv2.Stage(
-            f"{name}-stage",
-            api_id=self.api.id,
-            name="$default",
-            auto_deploy=True,
-            access_log_settings={"destination_arn": self.log_group.arn, "format": HTTP_ACCESS_LOG_FORMAT},
-            default_route_settings={
-                "throttling_burst_limit": args.throttling_burst_limit,
-                "throttling_rate_limit": args.throttling_rate_limit,
-                "detailed_metrics_enabled": True,
-            },
-            tags={},
-            opts=child,
-        )
+        self.log_group = access_log_group(name, governance, self)
+        self.stage = v2_stage(name, self.api, "$default", self.log_group, HTTP_ACCESS_LOG_FORMAT,
+                              {**throttling_settings(args), "detailed_metrics_enabled": True}, opts=child)
 
         self.domain = None
         self.endpoint = self.api.api_endpoint
         if args.domain is not None:
-            domain = args.domain
-            domain_args: dict[str, Any] = dict(
-                domain_name=domain.domain_name,
-                domain_name_configuration={"certificate_arn": domain.certificate_arn, "endpoint_type": "REGIONAL",
-                                           "security_policy": domain.security_policy},
-                tags={},
-            )
-            if _mutual_tls(domain):
-                domain_args["mutual_tls_authentication"] = _mutual_tls(domain)
-            self.domain = aws.apigatewayv2.DomainName(f"{name}-domain", **domain_args, opts=child)
-            mapping_args: dict[str, Any] = dict(api_id=self.api.id, domain_name=self.domain.id, stage=self.stage.id)
-            if domain.base_path:
-                mapping_args["api_mapping_key"] = domain.base_path
-            aws.apigatewayv2.ApiMapping(f"{name}-mapping", **mapping_args, opts=child)
-            self.endpoint = pulumi.Output.from_input(
-                f"https://{domain.domain_name}" + (f"/{domain.base_path}" if domain.base_path else ""))
+            self.domain = v2_domain(name, self.api, self.stage, args.domain, parent=self)
+            self.endpoint = domain_url("https", args.domain)
 
         self.overrides = overrides
         self.register_outputs({
@@ -311,10 +242,8 @@ class GovernedHttpApi(pulumi.ComponentResource):
         else:
             method, path = _ROUTE_KEY.match(route.route_key).groups()  # validated in _validate_http
             slug = f"{method.lower()}-{_slug(path)}"
-        integration_args: dict[str, Any] = dict(api_id=self.api.id, integration_type="AWS_PROXY")
         if route.function is not None:
-            integration_args.update(integration_uri=route.function.invoke_arn, integration_method="POST",
-                                    payload_format_version="2.0")
+            integration_args = dict(lambda_proxy(route.function), payload_format_version="2.0")
         else:
             service = route.service
             role = GovernedRole(
@@ -325,39 +254,26 @@ class GovernedHttpApi(pulumi.ComponentResource):
                 opts=child,
             )
             self.service_roles[route.route_key] = role
-            integration_args.update(
+            integration_args = dict(
                 integration_subtype=service.subtype,
                 credentials_arn=role.arn,
                 request_parameters=dict(service.request_parameters),
                 payload_format_version="1.0",  # the only version service integrations accept
                 timeout_milliseconds=service.timeout_milliseconds,
             )
-        integration = aws.apigatewayv2.Integration(f"{name}-{slug}-integration", **integration_args, opts=child)
-
-        route_args: dict[str, Any] = dict(
-            api_id=self.api.id,
-            route_key=route.route_key,
-            target=integration.id.apply(lambda integration_id: f"integrations/{integration_id}"),
-        )
+        authorization: dict[str, Any] = dict(authorization_type="NONE")
         if route.public_reason is None:
-            route_args.update(authorization_type="JWT", authorizer_id=self.authorizer.id)
+            authorization = dict(authorization_type="JWT", authorizer_id=self.authorizer.id)
             if route.authorization_scopes:
-                route_args["authorization_scopes"] = list(route.authorization_scopes)
-        else:
-            route_args["authorization_type"] = "NONE"
-        api_route = aws.apigatewayv2.Route(f"{name}-{slug}", **route_args, opts=child)
+                authorization["authorization_scopes"] = list(route.authorization_scopes)
+        api_route = v2_route(f"{name}-{slug}", self.api, route.route_key, integration_args, authorization,
+                             parent=self)
 
         if route.function is not None:
             # Scoped to this route: any stage, this method, this path (parameters as *).
-            suffix = "$default" if path == "$default" else f"{'*' if method == 'ANY' else method}{_arn_path(path)}"
-            aws.lambda_.Permission(
-                f"{name}-{slug}-invoke",
-                action="lambda:InvokeFunction",
-                function=route.function.name,
-                principal="apigateway.amazonaws.com",
-                source_arn=self.api.execution_arn.apply(lambda arn: f"{arn}/*/{suffix}"),
-                opts=child,
-            )
+            route_in_arn = "$default" if path == "$default" else _arn_route(method, path)
+            invoke_permission(f"{name}-{slug}-invoke", route.function, self.api.execution_arn,
+                              f"*/{route_in_arn}", parent=self)
         return api_route
 
 
@@ -366,13 +282,10 @@ def _validate_http(component: str, args: HttpApiArgs) -> dict[str, str]:
     if not args.routes:
         raise GovernanceError(f"{component}: routes must name at least one route")
     public: dict[str, str] = {}
-    seen: set[str] = set()
-    slugs: dict[str, str] = {}
+    names = RouteNames(component)
     for route in args.routes:
         key = route.route_key
-        if key in seen:
-            raise GovernanceError(f"{component}: route {key!r} is defined twice")
-        seen.add(key)
+        names.claim_key("route", key)
         if key != "$default":
             match = _ROUTE_KEY.match(key)
             if not match:
@@ -380,21 +293,11 @@ def _validate_http(component: str, args: HttpApiArgs) -> dict[str, str]:
                     f"{component}: route key {key!r} must be 'METHOD /path' (e.g. 'POST /orders') or '$default'"
                 )
             method, path = match.groups()
-            if method == "OPTIONS":
-                raise GovernanceError(
-                    f"{component}: route {key!r}: do not route OPTIONS; set cors=Cors(...) and API Gateway "
-                    f"answers CORS preflight requests itself"
-                )
-            if method not in HTTP_METHODS:
-                raise GovernanceError(
-                    f"{component}: route {key!r}: method {method!r}; allowed: {', '.join(HTTP_METHODS)}"
-                )
+            _check_method(component, f"route {key!r}", method,
+                          "do not route OPTIONS; set cors=Cors(...) and API Gateway answers CORS preflight "
+                          "requests itself")
             _check_path(component, f"route {key!r}", path)
-            slug = f"{method.lower()}-{_slug(path)}"
-            if slugs.setdefault(slug, key) != key:
-                raise GovernanceError(
-                    f"{component}: routes {slugs[slug]!r} and {key!r} map to the same resource name {slug!r}"
-                )
+            names.claim_name("routes", f"{method.lower()}-{_slug(path)}", key)
         if (route.function is None) == (route.service is None):
             raise GovernanceError(f"{component}: route {key!r} needs exactly one of function= or service=")
         if route.service is not None:
@@ -411,8 +314,8 @@ def _validate_http(component: str, args: HttpApiArgs) -> dict[str, str]:
         if route.public_reason is not None:
             if route.authorization_scopes:
                 raise GovernanceError(f"{component}: route {key!r} is public; authorization_scopes do not apply")
-            public[key] = _reason(component, AUTHORIZER_RULE, f"public route {key} (no authorizer)",
-                                  route.public_reason)
+            public[key] = written_reason(component, AUTHORIZER_RULE, f"public route {key} (no authorizer)",
+                                         route.public_reason)
     return public
 
 
@@ -458,44 +361,31 @@ class GovernedRestApi(pulumi.ComponentResource):
         super().__init__("serverless-governance:governed:RestApi", name, None, opts)
         component = f"GovernedRestApi {name!r}"
         self.public_routes, self.iam_routes = _validate_rest(component, args)
-        _check_throttling(component, args.throttling_burst_limit, args.throttling_rate_limit)
-        if args.domain is not None:
-            _check_domain(component, args.domain, REST_SECURITY_POLICIES, "REST APIs")
-        for route_key, reason in {**self.public_routes, **self.iam_routes}.items():
-            pulumi.log.warn(f"{component}: method {route_key} does not use the company authorizer: {reason}")
+        check_throttling_and_domain(component, args, REST_SECURITY_POLICIES, "REST APIs")
+        warn_each(component, {**self.public_routes, **self.iam_routes}, "method",
+                  "does not use the company authorizer")
         child = pulumi.ResourceOptions(parent=self)
-        overrides = {}
-        if self.public_routes:
-            overrides[AUTHORIZER_RULE] = "; ".join(f"{k}: {v}" for k, v in self.public_routes.items())
-        if self.iam_routes:
-            overrides[IAM_AUTH_RULE] = "; ".join(f"{k}: {v}" for k, v in self.iam_routes.items())
+        overrides = overrides_by_rule({AUTHORIZER_RULE: self.public_routes, IAM_AUTH_RULE: self.iam_routes})
 
         rest_args: dict[str, Any] = dict(
             endpoint_configuration={"types": "REGIONAL"},
             tags=overrides_tag(overrides),
+            **api_settings(args.description, args.domain),
         )
-        if args.description:
-            rest_args["description"] = args.description
         if args.binary_media_types:
             rest_args["binary_media_types"] = list(args.binary_media_types)
-        if args.domain is not None and args.domain.truststore_uri is not None:
-            rest_args["disable_execute_api_endpoint"] = True  # else clients skip mutual TLS via execute-api
         self.rest_api = aws.apigateway.RestApi(name, **rest_args, opts=child)
         self.execution_arn = self.rest_api.execution_arn
 
-        authorizer_arn = pulumi.Output.from_input(governance.authorizer_function_arn)
         self.authorizer = aws.apigateway.Authorizer(
             f"{name}-company-authorizer",
             rest_api=self.rest_api.id,
             type=args.authorizer_type,
-            authorizer_uri=authorizer_arn.apply(_lambda_invoke_uri),
+            authorizer_uri=company_authorizer_uri(governance),  # its invoke permission is the platform's
             identity_source=args.identity_source,
             authorizer_result_ttl_in_seconds=args.authorizer_result_ttl_seconds,
             opts=child,
         )
-        # No lambda:Permission here: the platform stack lets API Gateway in this account invoke the company
-        # authorizer (one statement it owns). A statement per API would make every app stack edit the policy of
-        # a function it does not own, and the policy would outgrow Lambda's 20 KB limit.
 
         # One aws.apigateway.Resource per path prefix, shared by every route under it.
         self.resources: dict[str, aws.apigateway.Resource] = {}
@@ -525,18 +415,9 @@ class GovernedRestApi(pulumi.ComponentResource):
                 uri=route.function.invoke_arn,
                 opts=child,
             ))
-            arn_method = "*" if method == "ANY" else method
-            arn_path = _arn_path(route.path)
-            aws.lambda_.Permission(
-                f"{name}-{slug}-invoke",
-                action="lambda:InvokeFunction",
-                function=route.function.name,
-                principal="apigateway.amazonaws.com",
-                # Bind this route's values now: the apply runs after the loop has moved on.
-                source_arn=self.rest_api.execution_arn.apply(
-                    lambda arn, m=arn_method, p=arn_path: f"{arn}/*/{m}{p}"),
-                opts=child,
-            )
+            # Scoped to this method: any stage, this method, this path (parameters as *).
+            invoke_permission(f"{name}-{slug}-invoke", route.function, self.rest_api.execution_arn,
+                              f"*/{_arn_route(method, route.path)}", parent=self)
 
         # A new deployment whenever the set of routes (or how they are authorised) changes.
         route_set = sorted(f"{r.method.upper()} {r.path} {self._auth_of(r)}" for r in args.routes)
@@ -546,14 +427,14 @@ class GovernedRestApi(pulumi.ComponentResource):
             triggers={"routes": hashlib.sha256("\n".join(route_set).encode()).hexdigest()},
             opts=pulumi.ResourceOptions(parent=self, depends_on=[*self.methods.values(), *integrations]),
         )
-        self.log_group = _access_log_group(name, governance, self)
+        self.log_group = access_log_group(name, governance, self)
         self.stage = aws.apigateway.Stage(
             f"{name}-stage",
             rest_api=self.rest_api.id,
             deployment=self.deployment.id,
             stage_name=args.stage_name,
             xray_tracing_enabled=True,
-            access_log_settings={"destination_arn": self.log_group.arn, "format": REST_ACCESS_LOG_FORMAT},
+            access_log_settings=access_log_settings(self.log_group, REST_ACCESS_LOG_FORMAT),
             tags={},
             opts=child,
         )
@@ -562,12 +443,7 @@ class GovernedRestApi(pulumi.ComponentResource):
             rest_api=self.rest_api.id,
             stage_name=self.stage.stage_name,
             method_path="*/*",
-            settings={
-                "throttling_burst_limit": args.throttling_burst_limit,
-                "throttling_rate_limit": args.throttling_rate_limit,
-                "metrics_enabled": True,
-                "logging_level": "ERROR",
-            },
+            settings={**throttling_settings(args), "metrics_enabled": True, "logging_level": "ERROR"},
             opts=child,
         )
 
@@ -584,16 +460,15 @@ class GovernedRestApi(pulumi.ComponentResource):
             )
             if domain.security_policy.startswith("SecurityPolicy_"):
                 domain_args["endpoint_access_mode"] = domain.endpoint_access_mode  # required by these policies
-            if _mutual_tls(domain):
-                domain_args["mutual_tls_authentication"] = _mutual_tls(domain)
+            if mutual_tls(domain):
+                domain_args["mutual_tls_authentication"] = mutual_tls(domain)
             self.domain = aws.apigateway.DomainName(f"{name}-domain", **domain_args, opts=child)
             mapping_args: dict[str, Any] = dict(rest_api=self.rest_api.id, stage_name=self.stage.stage_name,
                                                 domain_name=self.domain.domain_name)
             if domain.base_path:
                 mapping_args["base_path"] = domain.base_path
             aws.apigateway.BasePathMapping(f"{name}-mapping", **mapping_args, opts=child)
-            self.url = pulumi.Output.from_input(
-                f"https://{domain.domain_name}" + (f"/{domain.base_path}" if domain.base_path else ""))
+            self.url = domain_url("https", domain)
 
         self.overrides = overrides
         self.register_outputs({
@@ -623,15 +498,6 @@ class GovernedRestApi(pulumi.ComponentResource):
         return parent_id
 
 
-def _lambda_invoke_uri(function_arn: str) -> str:
-    """API Gateway's invocation URI for a Lambda function ARN (partition and region taken from the ARN)."""
-    parts = function_arn.split(":")
-    if len(parts) < 7 or parts[2] != "lambda":
-        raise GovernanceError(f"authorizer_function_arn {function_arn!r} is not a Lambda function ARN")
-    partition, region = parts[1], parts[3]
-    return f"arn:{partition}:apigateway:{region}:lambda:path/2015-03-31/functions/{function_arn}/invocations"
-
-
 def _validate_rest(component: str, args: RestApiArgs) -> tuple[dict[str, str], dict[str, str]]:
     """Check the routes; returns (public route -> reason, AWS_IAM route -> reason)."""
     if not args.routes:
@@ -648,32 +514,22 @@ def _validate_rest(component: str, args: RestApiArgs) -> tuple[dict[str, str], d
         raise GovernanceError(f"{component}: stage_name {args.stage_name!r} must be letters, digits or _")
     public: dict[str, str] = {}
     iam: dict[str, str] = {}
-    seen: set[str] = set()
-    slugs: dict[str, str] = {}
+    names = RouteNames(component)
     for route in args.routes:
         method = route.method.upper()
         key = f"{method} {route.path}"
-        if key in seen:
-            raise GovernanceError(f"{component}: method {key!r} is defined twice")
-        seen.add(key)
-        if method == "OPTIONS":
-            raise GovernanceError(f"{component}: {key!r}: OPTIONS methods are not created by governed REST APIs")
-        if method not in HTTP_METHODS:
-            raise GovernanceError(f"{component}: {key!r}: method {method!r}; allowed: {', '.join(HTTP_METHODS)}")
+        names.claim_key("method", key)
+        _check_method(component, f"{key!r}", method, "OPTIONS methods are not created by governed REST APIs")
         _check_path(component, key, route.path)
-        slug = _slug(route.path)
-        if slugs.setdefault(slug, route.path) != route.path:
-            raise GovernanceError(
-                f"{component}: paths {slugs[slug]!r} and {route.path!r} map to the same resource name {slug!r}"
-            )
+        names.claim_name("paths", _slug(route.path), route.path)
         if route.function is None:
             raise GovernanceError(f"{component}: {key!r} needs function= (a GovernedFunction)")
         if route.public_reason is not None:
-            public[key] = _reason(component, AUTHORIZER_RULE, f"public method {key} (no authorizer)",
-                                  route.public_reason)
+            public[key] = written_reason(component, AUTHORIZER_RULE, f"public method {key} (no authorizer)",
+                                         route.public_reason)
         elif route.authorization == "AWS_IAM":
-            iam[key] = _reason(component, IAM_AUTH_RULE, f"method {key} with AWS_IAM authorization",
-                               route.authorization_reason)
+            iam[key] = written_reason(component, IAM_AUTH_RULE, f"method {key} with AWS_IAM authorization",
+                                      route.authorization_reason)
         elif route.authorization == "NONE":
             raise GovernanceError(
                 f"{component}: {key!r}: authorization 'NONE' is refused; give public_reason='<why>' to make a "

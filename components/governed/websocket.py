@@ -49,11 +49,13 @@ import pulumi
 import pulumi_aws as aws
 
 from components.governance import Governance
-from components.governed._overrides import GovernanceError, overrides_tag
-from components.governed.api import (
-    AUTHORIZER_RULE, HTTP_SECURITY_POLICIES, CustomDomain, _access_log_group, _check_domain, _check_throttling,
-    _lambda_invoke_uri, _reason,
+from components.governed._api_common import (
+    RouteNames, access_log_group, api_settings, check_throttling_and_domain, company_authorizer_uri, domain_url,
+    invoke_permission, lambda_proxy, overrides_by_rule, throttling_settings, v2_domain, v2_route, v2_stage,
+    warn_each, written_reason,
 )
+from components.governed._overrides import GovernanceError, overrides_tag
+from components.governed.api import AUTHORIZER_RULE, HTTP_SECURITY_POLICIES, CustomDomain
 from components.governed.role import GovernedRole, check_statements, policy_document, statement
 
 TYPE_TOKEN = "serverless-governance:governed:WebSocketApi"
@@ -121,33 +123,29 @@ class GovernedWebSocketApi(pulumi.ComponentResource):
         super().__init__(TYPE_TOKEN, name, None, opts)
         component = f"GovernedWebSocketApi {name!r}"
         self.public_routes = _validate(component, args)
-        _check_throttling(component, args.throttling_burst_limit, args.throttling_rate_limit)
-        if args.domain is not None:
-            _check_domain(component, args.domain, HTTP_SECURITY_POLICIES, "WebSocket APIs")
-            if args.domain.truststore_uri is not None:
-                raise GovernanceError(
-                    f"{component}: custom domain {args.domain.domain_name!r}: API Gateway does not support mutual "
-                    f"TLS on WebSocket APIs; remove truststore_uri"
-                )
-        for route_key, reason in self.public_routes.items():
-            pulumi.log.warn(f"{component}: route {route_key} is public (no authorizer): {reason}")
+        check_throttling_and_domain(component, args, HTTP_SECURITY_POLICIES, "WebSocket APIs")
+        if args.domain is not None and args.domain.truststore_uri is not None:
+            raise GovernanceError(
+                f"{component}: custom domain {args.domain.domain_name!r}: API Gateway does not support mutual "
+                f"TLS on WebSocket APIs; remove truststore_uri"
+            )
+        warn_each(component, self.public_routes, "route", "is public (no authorizer)")
         child = pulumi.ResourceOptions(parent=self)
-        overrides = {AUTHORIZER_RULE: "; ".join(f"{k}: {v}" for k, v in self.public_routes.items())} \
-            if self.public_routes else {}
+        overrides = overrides_by_rule({AUTHORIZER_RULE: self.public_routes})
         others = [r.route_key for r in args.routes if r.route_key != CONNECT]
         # Recorded, not failed: the rule reports these routes NOT_APPLICABLE with the same reason.
         self.not_applicable = {AUTHORIZER_RULE: f"routes {', '.join(others)}: {CONNECTION_AUTHORIZED}"} \
             if others else {}
         self.stage_name = args.stage_name
 
-        api_args: dict[str, Any] = dict(
+        self.api = aws.apigatewayv2.Api(
+            name,
             protocol_type="WEBSOCKET",
             route_selection_expression=args.route_selection_expression,
             tags=overrides_tag(overrides),
+            **api_settings(args.description, args.domain),  # the description (a truststore is refused above)
+            opts=child,
         )
-        if args.description:
-            api_args["description"] = args.description
-        self.api = aws.apigatewayv2.Api(name, **api_args, opts=child)
         self.execution_arn = self.api.execution_arn
 
         self.authorizer = None
@@ -156,33 +154,24 @@ class GovernedWebSocketApi(pulumi.ComponentResource):
                 f"{name}-company-authorizer",
                 api_id=self.api.id,
                 authorizer_type="REQUEST",
-                authorizer_uri=pulumi.Output.from_input(governance.authorizer_function_arn).apply(_lambda_invoke_uri),
+                authorizer_uri=company_authorizer_uri(governance),  # its invoke permission is the platform's
                 identity_sources=list(args.identity_sources),
                 opts=child,
             )
-            # No lambda:Permission here: the platform stack lets API Gateway in this account invoke the company
-            # authorizer (one statement it owns). A statement per API would make every app stack edit the policy of
-            # a function it does not own, and the policy would outgrow Lambda's 20 KB limit.
 
         self.routes: dict[str, aws.apigatewayv2.Route] = {}
         for route in args.routes:
             self.routes[route.route_key] = self._route(name, route, args.stage_name)
 
-        self.log_group = _access_log_group(name, governance, self)
-        self.stage = aws.apigatewayv2.Stage(
-            f"{name}-stage",
-            api_id=self.api.id,
-            name=args.stage_name,
-            auto_deploy=True,
-            access_log_settings={"destination_arn": self.log_group.arn, "format": WEBSOCKET_ACCESS_LOG_FORMAT},
-            default_route_settings={
-                "throttling_burst_limit": args.throttling_burst_limit,
-                "throttling_rate_limit": args.throttling_rate_limit,
+        self.log_group = access_log_group(name, governance, self)
+        self.stage = v2_stage(
+            name, self.api, args.stage_name, self.log_group, WEBSOCKET_ACCESS_LOG_FORMAT,
+            {
+                **throttling_settings(args),
                 "detailed_metrics_enabled": True,
                 "logging_level": "ERROR",
                 "data_trace_enabled": False,  # full message logging would write client payloads to the logs
             },
-            tags={},
             # After the routes, so that the first automatic deployment already holds every route.
             opts=pulumi.ResourceOptions(parent=self, depends_on=list(self.routes.values())),
         )
@@ -196,21 +185,8 @@ class GovernedWebSocketApi(pulumi.ComponentResource):
 
         self.domain = None
         if args.domain is not None:
-            domain = args.domain
-            self.domain = aws.apigatewayv2.DomainName(
-                f"{name}-domain",
-                domain_name=domain.domain_name,
-                domain_name_configuration={"certificate_arn": domain.certificate_arn, "endpoint_type": "REGIONAL",
-                                           "security_policy": domain.security_policy},
-                tags={},
-                opts=child,
-            )
-            mapping_args: dict[str, Any] = dict(api_id=self.api.id, domain_name=self.domain.id, stage=self.stage.id)
-            if domain.base_path:
-                mapping_args["api_mapping_key"] = domain.base_path
-            aws.apigatewayv2.ApiMapping(f"{name}-mapping", **mapping_args, opts=child)
-            self.url = pulumi.Output.from_input(
-                f"wss://{domain.domain_name}" + (f"/{domain.base_path}" if domain.base_path else ""))
+            self.domain = v2_domain(name, self.api, self.stage, args.domain, parent=self)
+            self.url = domain_url("wss", args.domain)
 
         self.overrides = overrides
         self.register_outputs({
@@ -220,38 +196,18 @@ class GovernedWebSocketApi(pulumi.ComponentResource):
         })
 
     def _route(self, name: str, route: WebSocketRoute, stage_name: str) -> aws.apigatewayv2.Route:
-        child = pulumi.ResourceOptions(parent=self)
         slug = _slug(route.route_key)
-        integration = aws.apigatewayv2.Integration(
-            f"{name}-{slug}-integration",
-            api_id=self.api.id,
-            integration_type="AWS_PROXY",
-            integration_method="POST",  # Lambda is always invoked with POST
-            integration_uri=route.function.invoke_arn,
-            opts=child,
-        )
-        route_args: dict[str, Any] = dict(
-            api_id=self.api.id,
-            route_key=route.route_key,
-            target=integration.id.apply(lambda integration_id: f"integrations/{integration_id}"),
-        )
-        if route.route_key == CONNECT and self.authorizer is not None:
-            route_args.update(authorization_type="CUSTOM", authorizer_id=self.authorizer.id)
+        route_key = route.route_key
+        if route_key == CONNECT and self.authorizer is not None:
+            authorization = dict(authorization_type="CUSTOM", authorizer_id=self.authorizer.id)
         else:
             # A public $connect (with its reason), or a route that cannot take an authorizer (module docstring).
-            route_args["authorization_type"] = "NONE"
-        api_route = aws.apigatewayv2.Route(f"{name}-{slug}", **route_args, opts=child)
-
-        route_key = route.route_key
-        aws.lambda_.Permission(
-            f"{name}-{slug}-invoke",
-            action="lambda:InvokeFunction",
-            function=route.function.name,
-            principal="apigateway.amazonaws.com",
-            # This stage and this route only (WebSocket execute-api ARNs are <api>/<stage>/<route key>).
-            source_arn=self.api.execution_arn.apply(lambda arn: f"{arn}/{stage_name}/{route_key}"),
-            opts=child,
-        )
+            authorization = dict(authorization_type="NONE")
+        api_route = v2_route(f"{name}-{slug}", self.api, route_key, lambda_proxy(route.function), authorization,
+                             parent=self)
+        # This stage and this route only (WebSocket execute-api ARNs are <api>/<stage>/<route key>).
+        invoke_permission(f"{name}-{slug}-invoke", route.function, self.api.execution_arn,
+                          f"{stage_name}/{route_key}", parent=self)
 
         if route.manage_connections:
             # A plain RolePolicy on the function's GovernedRole: the role was created before this API existed,
@@ -262,7 +218,7 @@ class GovernedWebSocketApi(pulumi.ComponentResource):
                 f"{name}-{slug}-manage-connections",
                 role=route.function.role.role.id,
                 policy=policy_document([grant]),
-                opts=child,
+                opts=pulumi.ResourceOptions(parent=self),
             )
         return api_route
 
@@ -329,11 +285,10 @@ def _validate(component: str, args: WebSocketApiArgs) -> dict[str, str]:
             f"API Gateway accepts every connection unauthenticated"
         )
     public: dict[str, str] = {}
-    seen: dict[str, str] = {}
+    names = RouteNames(component)
     for route in args.routes:
         key = route.route_key
-        if key in seen.values():
-            raise GovernanceError(f"{component}: route {key!r} is defined twice")
+        names.claim_key("route", key)
         if key.startswith("$") and key not in PREDEFINED_ROUTES:
             raise GovernanceError(
                 f"{component}: route key {key!r} is not a predefined route; allowed: {', '.join(PREDEFINED_ROUTES)} "
@@ -344,12 +299,7 @@ def _validate(component: str, args: WebSocketApiArgs) -> dict[str, str]:
                 f"{component}: route key {key!r} is invalid; use 1-128 letters, digits and ._:- (the value the "
                 f"route selection expression yields, e.g. 'sendmessage')"
             )
-        slug = _slug(key)
-        if slug in seen:
-            raise GovernanceError(
-                f"{component}: routes {seen[slug]!r} and {key!r} map to the same resource name {slug!r}"
-            )
-        seen[slug] = key
+        names.claim_name("routes", _slug(key), key)
         if route.function is None:
             raise GovernanceError(f"{component}: route {key!r} needs function= (a GovernedFunction)")
         if route.manage_connections and not isinstance(getattr(route.function, "role", None), GovernedRole):
@@ -363,6 +313,6 @@ def _validate(component: str, args: WebSocketApiArgs) -> dict[str, str]:
                     f"{component}: route {key!r}: public_reason applies to '$connect' only; other routes carry no "
                     f"authorizer (the connection was authorized on $connect)"
                 )
-            public[key] = _reason(component, AUTHORIZER_RULE, f"public route {key} (no authorizer)",
-                                  route.public_reason)
+            public[key] = written_reason(component, AUTHORIZER_RULE, f"public route {key} (no authorizer)",
+                                         route.public_reason)
     return public
