@@ -5,7 +5,7 @@ import fnmatch
 import re
 from typing import Any, Iterable, Mapping, Optional, Sequence
 
-from .model import Facts, is_unknown
+from .model import Facts, Verdict, compliant, is_unknown, non_compliant, unknown
 
 # Every AWS partition: aws, aws-cn, aws-us-gov, aws-iso, aws-iso-b, aws-iso-e, aws-iso-f, aws-eusc.
 _PARTITION = r"aws(?:-[a-z]+)*"
@@ -111,3 +111,15 @@ def action_matches(granted: Any, wanted: str) -> bool:
 def known_list(value: Any) -> list:
     """The list itself, or [] when it is Unknown or absent (for look-ups that only use known values)."""
     return list(value) if isinstance(value, (list, tuple)) else []
+
+
+def one_of_allowed(value: Any, allowed: Sequence[str], noun: str, setting: str) -> Verdict:
+    """The verdict for a value that must be one of ``allowed`` (a code signing config, a boundary...): UNKNOWN
+    while it is unknown, NON_COMPLIANT naming the input to set when absent or the value when not allowed."""
+    if is_unknown(value):
+        return unknown(value)
+    if not value:
+        return non_compliant(f"no {noun}; set {setting} to one of {', '.join(allowed)}")
+    if value not in allowed:
+        return non_compliant(f"{noun} {value} is not allowed; use one of {', '.join(allowed)}")
+    return compliant(value)

@@ -1,5 +1,6 @@
 """Every IAM role has a permissions boundary from the allowed list."""
-from ..model import Enforcement, Kind, RoleFacts, Rule, Severity, compliant, is_unknown, non_compliant, not_applicable, unknown
+from ..helpers import one_of_allowed
+from ..model import Enforcement, Kind, RoleFacts, Rule, Severity, is_unknown, not_applicable, unknown
 from ..references import GOVERNANCE_POST, Reference
 
 
@@ -8,15 +9,8 @@ def evaluate(facts: RoleFacts, params, _inventory):
         return unknown(facts.path)
     if isinstance(facts.path, str) and facts.path.startswith("/aws-service-role/"):
         return not_applicable("service-linked roles cannot have a permissions boundary")
-    boundary = facts.permissions_boundary_arn
-    if is_unknown(boundary):
-        return unknown(boundary)
-    allowed = params["allowedBoundaryArns"]
-    if not boundary:
-        return non_compliant(f"no permissions boundary; set permissionsBoundary to one of {', '.join(allowed)}")
-    if boundary not in allowed:
-        return non_compliant(f"permissions boundary {boundary} is not allowed; use one of {', '.join(allowed)}")
-    return compliant(boundary)
+    return one_of_allowed(facts.permissions_boundary_arn, params["allowedBoundaryArns"],
+                          "permissions boundary", "permissionsBoundary")
 
 
 RULE = Rule(

@@ -1,6 +1,6 @@
 """Every zip function has a code signing config from the allowed list."""
-from ..model import (Enforcement, FunctionFacts, Kind, Rule, Severity, compliant, is_unknown, non_compliant,
-                     not_applicable, unknown)
+from ..helpers import one_of_allowed
+from ..model import Enforcement, FunctionFacts, Kind, Rule, Severity, is_unknown, not_applicable, unknown
 from ..references import CODE_SIGNING_POST, GOVERNANCE_POST, checkov
 
 
@@ -9,15 +9,8 @@ def evaluate(facts: FunctionFacts, params, _inventory):
         return unknown(facts.package_type)
     if facts.package_type == "Image":
         return not_applicable("code signing configs apply to zip packages only; sign container images in ECR")
-    arn = facts.code_signing_config_arn
-    if is_unknown(arn):
-        return unknown(arn)
-    allowed = params["allowedCodeSigningConfigArns"]
-    if not arn:
-        return non_compliant(f"no code signing config; set codeSigningConfigArn to one of {', '.join(allowed)}")
-    if arn not in allowed:
-        return non_compliant(f"code signing config {arn} is not allowed; use one of {', '.join(allowed)}")
-    return compliant(arn)
+    return one_of_allowed(facts.code_signing_config_arn, params["allowedCodeSigningConfigArns"],
+                          "code signing config", "codeSigningConfigArn")
 
 
 RULE = Rule(
