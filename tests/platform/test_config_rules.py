@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import boto3
 import pytest
@@ -15,6 +14,7 @@ from components.platform.config_rules import (
 )
 from tools.offline_engine import ProgramError, by_type, one, run_program
 from tests.support.iam import serious_findings
+from tests.support.platform import PLATFORM_CONFIG
 
 ACCOUNT = "123456789012"
 GOV = Governance.for_tests(permissions_boundary_arn=f"arn:aws:iam::{ACCOUNT}:policy/company-governance-boundary")
@@ -361,20 +361,6 @@ def test_notification_pattern_names_only_our_rules():
 
 # -- through the platform stack's config ------------------------------------------------------------------------
 
-PLATFORM_CONFIG = {
-    "serverless-governance:jwtIssuer": "https://login.example.com/",
-    "serverless-governance:jwtAudience": ["api://serverless-workloads"],
-    "serverless-governance:requiredTags": {"cost-center": "cc-1234", "owner": "platform-team", "service-id": "platform"},
-}
-
-
-@pytest.fixture(scope="module")
-def layer_dir(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("layers")
-    for layer, package in (("powertools", "aws_lambda_powertools"), ("jwt-authorizer-deps", "jwt")):
-        (root / layer / "python" / package).mkdir(parents=True)
-        (root / layer / "python" / package / "__init__.py").write_text("VERSION = 'test'\n")
-    return root
 
 
 def platform(layer_dir, **config):

@@ -14,28 +14,11 @@ from components.platform.platform import Platform, PlatformArgs
 from components.platform.policies import WORKLOAD_ACTIONS, boundary_document, key_policy, workload_actions
 from tools.offline_engine import ProgramError, by_type, one, run_program
 from tests.support.iam import serious_findings
+from tests.support.platform import AUDIENCE, ISSUER, PLATFORM_CONFIG as CONFIG, TAGS
 
 ACCOUNT = "123456789012"
-ISSUER = "https://login.example.com/"
-AUDIENCE = ["api://serverless-workloads"]
-TAGS = {"cost-center": "cc-1234", "owner": "platform-team", "service-id": "platform"}
 BOUNDARY_ARN = f"arn:aws:iam::{ACCOUNT}:policy/company-workload-boundary"
 GOVERNANCE_BOUNDARY_ARN = f"arn:aws:iam::{ACCOUNT}:policy/company-governance-boundary"
-CONFIG = {
-    "serverless-governance:jwtIssuer": ISSUER,
-    "serverless-governance:jwtAudience": AUDIENCE,
-    "serverless-governance:requiredTags": TAGS,
-}
-
-
-@pytest.fixture(scope="module")
-def layer_dir(tmp_path_factory) -> Path:
-    """What `python -m components.platform.layers` builds, in miniature."""
-    root = tmp_path_factory.mktemp("layers")
-    for layer, package in (("powertools", "aws_lambda_powertools"), ("jwt-authorizer-deps", "jwt")):
-        (root / layer / "python" / package).mkdir(parents=True)
-        (root / layer / "python" / package / "__init__.py").write_text("VERSION = 'test'\n")
-    return root
 
 
 def platform_program(args: PlatformArgs, captured: dict):
