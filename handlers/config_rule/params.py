@@ -22,8 +22,6 @@ PACK_KEYS = ("enforcementLevel", "exemptions")
 # " 9 " and non-ASCII digits such as "٩", which no pack config could hold).
 _INTEGER = re.compile(r"[+-]?[0-9]+", re.ASCII)
 _NUMBER = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?", re.ASCII)
-_EXPECTED = {"integer": "an integer", "number": "a number", "boolean": "true or false",
-             "array": "a JSON list or a comma-separated list", "object": "a JSON object"}
 
 
 def _from_string(rule_id: str, key: str, text: str, schema: Mapping[str, Any]) -> Any:
@@ -44,7 +42,8 @@ def _from_string(rule_id: str, key: str, text: str, schema: Mapping[str, Any]) -
             return json.loads(text)
     except ValueError:
         pass
-    raise ParameterError(f"rule {rule_id}: parameter {key}={text!r} is invalid: expected {_EXPECTED[kind]}")
+    # The pack's wording for the same value (catalogue._check), so both paths report a bad value alike.
+    raise ParameterError(f"rule {rule_id}: parameter {key}={text!r} is invalid: {catalogue.expected(kind)}")
 
 
 def resolve(rule, raw: Mapping[str, Any] | None) -> dict:

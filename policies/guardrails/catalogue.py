@@ -56,6 +56,11 @@ def get(rule_id: str) -> Rule:
 _TYPES = {"string": str, "boolean": bool, "array": (list, tuple), "object": Mapping}
 
 
+def expected(kind: str) -> str:
+    """How errors name a JSON-schema type: ``expected an integer``."""
+    return f"expected {'an' if kind[0] in 'aeiou' else 'a'} {kind}"
+
+
 def _check(rule_id: str, key: str, value: Any, schema: Mapping[str, Any]) -> Any:
     """Validate (and normalise: whole floats become ints) one value; return it."""
 
@@ -68,12 +73,12 @@ def _check(rule_id: str, key: str, value: Any, schema: Mapping[str, Any]) -> Any
         if isinstance(value, float) and value.is_integer():
             value = int(value)
         if isinstance(value, bool) or not isinstance(value, int):
-            raise fail("expected an integer")
+            raise fail(expected(kind))
     elif kind == "number":
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise fail("expected a number")
+            raise fail(expected(kind))
     elif kind is not None and (not isinstance(value, _TYPES[kind]) or (kind != "boolean" and isinstance(value, bool))):
-        raise fail(f"expected {'an' if kind[0] in 'aeiou' else 'a'} {kind}")
+        raise fail(expected(kind))
     if "enum" in schema and value not in schema["enum"]:
         raise fail(f"allowed values are {', '.join(map(str, schema['enum']))}")
     if "not" in schema and "const" in schema["not"] and value == schema["not"]["const"]:

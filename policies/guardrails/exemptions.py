@@ -180,7 +180,7 @@ def parse_scope(where: str, value: Any) -> Scope:
     """A ``Scope`` from config; ``where`` names the entry in errors (``rule X: exemptions[0]``)."""
     if value is None:
         raise ExemptionError(f"{where}: scope is required: stack + project (preview) and/or account + region "
-                             "(in an account); an exemption without one would hold in every stack and account")
+                             "(in an account); without one it would hold in every stack and account")
     if not isinstance(value, Mapping):
         raise _invalid(where, "scope", value, "expected an object with stack + project and/or account + region")
     extra = sorted(set(value) - {"stack", "project", "account", "region"})
