@@ -57,7 +57,7 @@ def test_drift_is_reported_with_what_to_run(tmp_path, capsys):
     config = tmp_path / "config.dev.json"
     shutil.copy(CONFIGS[0], config)
     document = json.loads(config.read_text())
-    document["lambda-required-layer"]["minimumLayerVersion"] = 1
+    document["lambda-required-layer"]["minimumLayerVersion"] = 0  # even an invalid value is reported as drift
     document["iam-permissions-boundary"]["allowedBoundaryArns"].append(
         document["iam-permissions-boundary"]["governanceBoundaryArns"][0])
     config.write_text(json.dumps(document))
@@ -74,3 +74,12 @@ def test_bad_outputs_are_bad_input(tmp_path, capsys):
     assert capsys.readouterr().err == (
         f"error: platform outputs {outputs}: companyLayerArn='company-observability' is invalid: expected a "
         "versioned layer ARN (arn:aws:lambda:<region>:<account>:layer:<name>:<version>)\n")
+
+
+def test_generation_repairs_a_stale_file(tmp_path):
+    config = tmp_path / "config.dev.json"
+    document = json.loads(CONFIGS[0].read_text())
+    document["lambda-required-layer"]["minimumLayerVersion"] = 0
+    config.write_text(json.dumps(document, indent=2) + "\n")
+    assert gen_pack_config.main(["--platform-outputs", str(OUTPUTS), str(config)]) == 0
+    assert config.read_text() == CONFIGS[0].read_text()
