@@ -29,7 +29,7 @@ from pulumi_policy import (EnforcementLevel, PolicyConfigSchema, ResourceValidat
                            StackValidationPolicy)
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError
 
-from guardrails import catalogue, exemptions as ex
+from guardrails import catalogue, exemptions as ex, pack_config
 from guardrails.adapters.engine import facts_from_engine, kind_of
 from guardrails.model import Enforcement, Inventory, Rule, Status
 
@@ -39,7 +39,6 @@ EXPIRED_PREFIX = "expired exemption"
 CONFIG_ERROR_PREFIX = "configuration error"
 # Set to a date (YYYY-MM-DD) to evaluate exemption expiry as of that day (reproducible CI runs, tests).
 TODAY_ENV = "GUARDRAILS_TODAY"
-_OWN_KEYS = ("exemptions",)
 
 _LEVELS = {Enforcement.ADVISORY: EnforcementLevel.ADVISORY, Enforcement.MANDATORY: EnforcementLevel.MANDATORY,
            Enforcement.DISABLED: EnforcementLevel.DISABLED}
@@ -58,10 +57,9 @@ def config_schema(rule: Rule) -> PolicyConfigSchema:
 
 
 def _settings(rule: Rule, config: Mapping[str, Any]) -> tuple:
-    """``(params, exemptions)`` from a policy's config; raises ParameterError / ExemptionError."""
-    config = dict(config or {})
-    params = catalogue.resolve_parameters(rule, config, ignore=_OWN_KEYS)
-    return params, ex.parse(rule.id, config.get("exemptions"))
+    """``(params, exemptions)`` from a policy's config, by the parser every path shares; raises ParameterError /
+    ExemptionError."""
+    return pack_config.rule_settings(rule, config)
 
 
 class _SettingsCache:

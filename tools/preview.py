@@ -280,10 +280,11 @@ def start_pack(pack_dir: str = PACK_DIR) -> tuple:
     return client, info, time.perf_counter() - started
 
 
-def load_pack_config(path: str) -> dict:
-    """Read a pack config file (``{"policy": "mandatory" | {"enforcementLevel": ..., <props>}}``)."""
+def load_pack_config(path: str, pack_dir: str = PACK_DIR) -> dict:
+    """Read a pack config file (``{"policy": "mandatory" | {"enforcementLevel": ..., <props>}}``), validated as a
+    whole against the rule catalogue when it is for our pack."""
     try:
-        return pack_config.load(path)
+        return pack_config.load(path, validate_rules=os.path.realpath(pack_dir) == os.path.realpath(PACK_DIR))
     except pack_config.PackConfigError as error:
         raise PreviewError(str(error)) from None
 
@@ -670,7 +671,7 @@ def run_preview(stack_names: Sequence[str], *, pack_dir: str = PACK_DIR, pack_co
     configs = {}
     for stack in stacks:  # check every pack config before doing any work
         path = pack_config_path(stack, pack_config, pack_dir)
-        configs[stack.name] = (path, load_pack_config(path))
+        configs[stack.name] = (path, load_pack_config(path, pack_dir))
     results, timings = [], {}
     client, info, startup = start_pack(pack_dir)
     with client:

@@ -8,6 +8,7 @@ exactly as for the pack config. Errors name the rule, the key, the value and wha
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, Mapping
 
 from guardrails import catalogue, exemptions
@@ -17,30 +18,32 @@ ParameterError = catalogue.ParameterError
 PACK_KEYS = ("enforcementLevel", "exemptions")
 
 
+# Exactly what a JSON number would be: ASCII digits with an optional sign (int() and float() also take "9_000",
+# " 9 " and non-ASCII digits such as "٩", which no pack config could hold).
+_INTEGER = re.compile(r"[+-]?[0-9]+", re.ASCII)
+_NUMBER = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?", re.ASCII)
+
+
 def _from_string(rule_id: str, key: str, text: str, schema: Mapping[str, Any]) -> Any:
+    """``text`` (an InputParameters value) as the schema's type, read as strictly as JSON would read it."""
     kind = schema.get("type")
-    where = f"rule {rule_id}: parameter {key}={text!r} is invalid"
-    stripped = text.strip()
     try:
-        if kind == "integer":
-            return int(stripped)
-        if kind == "number":
-            return float(stripped)
-        if kind == "boolean":
-            if stripped.lower() not in ("true", "false"):
-                raise ValueError
-            return stripped.lower() == "true"
+        if kind == "integer" and _INTEGER.fullmatch(text):
+            return int(text)
+        if kind == "number" and _NUMBER.fullmatch(text):
+            return float(text)
+        if kind == "boolean" and text in ("true", "false"):
+            return text == "true"
         if kind == "array":
-            if stripped.startswith("["):
-                return json.loads(stripped)
-            return [part.strip() for part in stripped.split(",") if part.strip()]  # Config's CSV convention
+            if text.lstrip().startswith("["):
+                return json.loads(text)
+            return [part.strip() for part in text.split(",") if part.strip()]  # Config's CSV convention
         if kind == "object":
-            return json.loads(stripped)
+            return json.loads(text)
     except ValueError:
-        expected = {"integer": "an integer", "number": "a number", "boolean": "true or false",
-                    "array": "a JSON list or a comma-separated list", "object": "a JSON object"}[kind]
-        raise ParameterError(f"{where}: expected {expected}") from None
-    return text
+        pass
+    # The pack's wording for the same value (catalogue._check), so both paths report a bad value alike.
+    raise ParameterError(f"rule {rule_id}: parameter {key}={text!r} is invalid: {catalogue.expected(kind)}")
 
 
 def resolve(rule, raw: Mapping[str, Any] | None) -> dict:

@@ -11,6 +11,7 @@ import pkgutil
 import re
 from typing import Any, Mapping
 
+from . import exemptions as _exemptions
 from . import rules as _rules_pkg
 from .model import Rule
 
@@ -45,11 +46,19 @@ def get(rule_id: str) -> Rule:
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# Parameters: a small JSON-schema subset (type, enum, const/not-const, minimum, minItems, pattern, items,
-# additionalProperties), enough for our schemas and dependency-free so the Config rule Lambda can ship it.
+# Parameters: a small JSON-schema subset (type, enum, const/not-const, minimum, minItems, minLength, pattern,
+# items, properties, additionalProperties), enough for our schemas and dependency-free so the Config
+# rule Lambda can ship it. Patterns are matched as JSON schema (ECMA-262) does: `\d` is an ASCII digit only.
+# A schema with `"x-selector": true` is a resource selector (guardrails.exemptions: scope and globs), checked
+# by the same parser as exemptions.
 # ---------------------------------------------------------------------------------------------------------------
 
 _TYPES = {"string": str, "boolean": bool, "array": (list, tuple), "object": Mapping}
+
+
+def expected(kind: str) -> str:
+    """How errors name a JSON-schema type: ``expected an integer``."""
+    return f"expected {'an' if kind[0] in 'aeiou' else 'a'} {kind}"
 
 
 def _check(rule_id: str, key: str, value: Any, schema: Mapping[str, Any]) -> Any:
@@ -64,20 +73,29 @@ def _check(rule_id: str, key: str, value: Any, schema: Mapping[str, Any]) -> Any
         if isinstance(value, float) and value.is_integer():
             value = int(value)
         if isinstance(value, bool) or not isinstance(value, int):
-            raise fail("expected an integer")
+            raise fail(expected(kind))
     elif kind == "number":
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise fail("expected a number")
+            raise fail(expected(kind))
     elif kind is not None and (not isinstance(value, _TYPES[kind]) or (kind != "boolean" and isinstance(value, bool))):
-        raise fail(f"expected {'an' if kind[0] in 'aeiou' else 'a'} {kind}")
+        raise fail(expected(kind))
     if "enum" in schema and value not in schema["enum"]:
         raise fail(f"allowed values are {', '.join(map(str, schema['enum']))}")
     if "not" in schema and "const" in schema["not"] and value == schema["not"]["const"]:
         raise fail(f"{schema['not']['const']!r} is never allowed")
     if "minimum" in schema and value < schema["minimum"]:
         raise fail(f"the minimum is {schema['minimum']}")
-    if "pattern" in schema and not re.search(schema["pattern"], value):
+    if "minLength" in schema and len(value) < schema["minLength"]:
+        raise fail("expected a non-empty string" if schema["minLength"] == 1
+                   else f"at least {schema['minLength']} character(s) required")
+    if "pattern" in schema and not re.search(schema["pattern"], value, re.ASCII):
         raise fail(f"must match {schema['pattern']}")
+    if schema.get("x-selector"):
+        try:
+            _exemptions.parse_selector(f"rule {rule_id}: parameter {key}", value)
+        except _exemptions.ExemptionError as error:
+            raise ParameterError(str(error)) from None
+        return dict(value)
     if kind == "array":
         if len(value) < schema.get("minItems", 0):
             raise fail(f"at least {schema['minItems']} item(s) required")

@@ -159,8 +159,8 @@ def test_bad_pack_parameter_exits_2(tmp_path, capsys):
     path = tmp_path / "pack.json"
     path.write_text(json.dumps({"lambda-required-layer": {"minimumLayerVersion": "nine", "allowedLayerArns": [cis.LAYER]}}))
     assert audit.main(["--region", cis.REGION, "--rules", "lambda-required-layer", "--pack-config", str(path)]) == 2
-    assert capsys.readouterr().err == \
-        "error: rule lambda-required-layer: parameter minimumLayerVersion='nine' is invalid: expected an integer\n"
+    assert capsys.readouterr().err == (f"error: pack config {path}: rule lambda-required-layer: parameter "
+                                       "minimumLayerVersion='nine' is invalid: expected an integer\n")
 
 
 def test_same_findings_under_throttling_and_call_budget(account, tmp_path, no_retry_sleep):

@@ -17,7 +17,7 @@ from moto import mock_aws
 import pack
 from guardrails import catalogue
 from guardrails import exemptions as ex
-from guardrails.adapters.engine import facts_from_engine
+from guardrails.adapters.config_item import facts_from_item
 from guardrails.model import Status
 from handlers.config_rule import app, evaluation
 from tests.detective import cis
@@ -26,15 +26,25 @@ from tools import audit
 
 TODAY = "2026-06-01"
 RULE = "lambda-required-layer"
+STACK = "billing-dev"
+# Each exemption holds in one stack (preview) and one account and region (where AWS Config and the audit run).
+SCOPE = {"stack": STACK, "project": "serverless-governance", "account": cis.ACCOUNT, "region": cis.REGION}
 EXEMPTIONS = [
-    {"name": "legacy-*", "reason": "migrating to the company layer (JIRA-123)", "expires": "2026-12-31"},
-    {"tag": "exempt=yes", "reason": "vendor function", "expires": "2026-12-31"},
-    {"name": "expired-*", "reason": "was migrating", "expires": "2026-01-31"},
+    {"id": "legacy-layer", "scope": SCOPE, "name": "legacy-*", "reason": "migrating to the company layer (JIRA-123)",
+     "expires": "2026-12-31"},
+    {"id": "vendor", "scope": SCOPE, "name": "vendor*", "tag": "exempt=yes", "reason": "vendor function",
+     "expires": "2026-12-31"},
+    {"scope": SCOPE, "name": "expired-*", "reason": "was migrating", "expires": "2026-01-31"},
 ]
 NO_LAYERS = f"no layers; add the company layer (one of {cis.LAYER}) at version 9 or later"
-LEGACY = "exempted (name=legacy-*) until 2026-12-31: migrating to the company layer (JIRA-123)"
-TAGGED = "exempted (tag=exempt=yes) until 2026-12-31: vendor function"
-EXPIRED = "expired exemption: exempted (name=expired-*) until 2026-01-31: was migrating"
+LEGACY = "exempted by legacy-layer (name=legacy-*) until 2026-12-31: migrating to the company layer (JIRA-123)"
+TAGGED = "exempted by vendor (name=vendor*, tag=exempt=yes) until 2026-12-31: vendor function"
+EXPIRED = f"expired exemption: exempted by {RULE}#2 (name=expired-*) until 2026-01-31: was migrating"
+OTHER_ACCOUNT = "210987654321"
+
+
+def urn(name, stack=STACK):
+    return f"urn:pulumi:{stack}::serverless-governance::aws:lambda/function:Function::{name}"
 
 
 def fn(name):
@@ -56,12 +66,8 @@ def test_the_detective_path_uses_the_packs_names():
     assert (evaluation.TODAY_ENV, evaluation.EXPIRED_PREFIX) == (pack.TODAY_ENV, pack.EXPIRED_PREFIX)
 
 
-def test_same_outcome_as_the_pack(today):
-    """The pack's validator and ``evaluation.evaluate`` on the same function and exemptions."""
-    rule = catalogue.get(RULE)
-    exemptions = ex.parse(RULE, EXEMPTIONS)
-    params = catalogue.resolve_parameters(rule, cis.PARAMS[RULE])
-    validate = pack._resource_validator(rule)
+def pack_outcome(rule, name, tags, stack=STACK):
+    """What the pack's validator answers for a function ``name`` of ``stack`` without the company layer."""
 
     class NotApplicable(Exception):
         pass
@@ -69,8 +75,8 @@ def test_same_outcome_as_the_pack(today):
     class Args:
         resource_type, provider = "aws:lambda/function:Function", None
 
-        def __init__(self, name, tags):
-            self.name, self.urn = name, f"urn:pulumi:dev::governance::aws:lambda/function:Function::{name}"
+        def __init__(self):
+            self.name, self.urn = name, urn(name, stack)
             self.props = {"runtime": "python3.12", "packageType": "Zip", "tags": tags}
 
         def get_config(self):
@@ -79,22 +85,63 @@ def test_same_outcome_as_the_pack(today):
         def not_applicable(self, reason):
             raise NotApplicable(reason)
 
-    for name, tags in [("legacy-billing", {}), ("vendor", {"exempt": "yes"}), ("expired-report", {}), ("plain", {})]:
-        args, violations = Args(name, tags), []
-        try:
-            validate(args, violations.append)
-            pack_outcome = ("violations", violations)
-        except NotApplicable as reason:
-            pack_outcome = ("not applicable", [str(reason)])
-        facts = facts_from_engine(args.resource_type, args.props, args.urn, name)
-        result = evaluation.evaluate(rule, facts, params, evaluation.EMPTY, exemptions)
-        if result.exempted:
-            ours = ("not applicable", [result.verdict.message])
-        else:
-            ours = ("violations", ([result.expired_message()] if result.expired else [])
-                    + ([result.verdict.message] if result.verdict.status == Status.NON_COMPLIANT else []))
-        assert ours == pack_outcome, name
-    assert pack_outcome == ("violations", [NO_LAYERS])  # "plain": no exemption, the rule's own violation
+    violations = []
+    try:
+        pack._resource_validator(rule)(Args(), violations.append)
+    except NotApplicable as reason:
+        return "not applicable", [str(reason)]
+    return "violations", violations
+
+
+def outcome(result):
+    """An ``evaluation.Evaluation`` in the pack's terms."""
+    if result.exempted:
+        return "not applicable", [result.verdict.message]
+    return "violations", (([result.expired_message()] if result.expired else [])
+                          + ([result.verdict.message] if result.verdict.status == Status.NON_COMPLIANT else []))
+
+
+FUNCTIONS = [("legacy-billing", {}), ("vendor", {"exempt": "yes"}), ("vendor-untagged", {}), ("expired-report", {}),
+             ("plain", {})]
+
+
+def test_same_outcome_at_preview_and_in_the_account(today):
+    """The pack on the engine's view of a function of the exemptions' stack, and ``evaluation.evaluate`` on the
+    same function as AWS Config records it in the exemptions' account and region: the same outcome."""
+    rule = catalogue.get(RULE)
+    exemptions = ex.parse(RULE, EXEMPTIONS)
+    params = catalogue.resolve_parameters(rule, cis.PARAMS[RULE])
+    outcomes = {}
+    for name, tags in FUNCTIONS:
+        at_preview = pack_outcome(rule, name, tags)
+        facts = facts_from_item(cis.function(name=name, layers=(), tags=tags or None))
+        assert (facts.resource.account, facts.resource.region) == (cis.ACCOUNT, cis.REGION)
+        in_account = outcome(evaluation.evaluate(rule, facts, params, evaluation.EMPTY, exemptions))
+        assert in_account == at_preview, name
+        outcomes[name] = at_preview
+    assert outcomes == {
+        "legacy-billing": ("not applicable", [LEGACY]),
+        "vendor": ("not applicable", [TAGGED]),
+        "vendor-untagged": ("violations", [NO_LAYERS]),  # the tag narrows the name: both must match
+        "expired-report": ("violations", [EXPIRED, NO_LAYERS]),
+        "plain": ("violations", [NO_LAYERS]),
+    }
+
+
+def test_a_same_named_resource_elsewhere_is_not_exempted(today):
+    """The same names in another stack (preview), another account or another region (in an account)."""
+    rule = catalogue.get(RULE)
+    exemptions = ex.parse(RULE, EXEMPTIONS)
+    params = catalogue.resolve_parameters(rule, cis.PARAMS[RULE])
+    for name, tags in FUNCTIONS[:2]:
+        assert pack_outcome(rule, name, tags, stack="orders-dev") == ("violations", [NO_LAYERS])
+        for account, region in [(OTHER_ACCOUNT, cis.REGION), (cis.ACCOUNT, "eu-west-1")]:
+            item = cis.function(name=name, layers=(), tags=tags or None)
+            item.update(awsAccountId=account, awsRegion=region,
+                        ARN=f"arn:aws:lambda:{region}:{account}:function:{name}")
+            facts = facts_from_item(item)
+            result = evaluation.evaluate(rule, facts, params, evaluation.EMPTY, exemptions)
+            assert outcome(result) == ("violations", [NO_LAYERS]), (name, account, region)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -189,10 +236,11 @@ def test_tag_exemptions_fetch_tags_only_when_needed(aws, today):
 
 
 def test_audit_rejects_a_bad_exemption(tmp_path, capsys):
-    bad = [{"name": "legacy-*", "reason": "x", "expires": "2026-13-01"}]
-    assert audit.main(["--region", cis.REGION, "--rules", RULE, "--pack-config", pack_config(tmp_path, bad)]) == 2
-    assert capsys.readouterr().err == ("error: rule lambda-required-layer: exemptions[0]: expires='2026-13-01' is "
-                                       "invalid: expected a date YYYY-MM-DD\n")
+    bad = [{"scope": SCOPE, "name": "legacy-*", "reason": "x", "expires": "2026-13-01"}]
+    path = pack_config(tmp_path, bad)
+    assert audit.main(["--region", cis.REGION, "--rules", RULE, "--pack-config", path]) == 2
+    assert capsys.readouterr().err == (f"error: pack config {path}: rule lambda-required-layer: exemptions[0].expires="
+                                       "'2026-13-01' is invalid: expected a date YYYY-MM-DD\n")
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -248,8 +296,12 @@ def test_scheduled_sweep_applies_exemptions(aws, today):
 
 
 @pytest.mark.parametrize("exemptions,message", [
-    ([{"name": "legacy-*", "tag": "team", "reason": "x", "expires": "2026-12-31"}],
-     "rule lambda-required-layer: exemptions[0]: give exactly one of urn, name or tag (got name, tag)"),
+    ([{"scope": SCOPE, "tag": "team", "reason": "x", "expires": "2026-12-31"}],
+     "rule lambda-required-layer: exemptions[0]: give name, urn or arn (a tag only narrows them: an application "
+     "team sets its own tags, so a tag alone would let it exempt any resource)"),
+    ([{"name": "legacy-*", "reason": "x", "expires": "2026-12-31"}],
+     "rule lambda-required-layer: exemptions[0]: scope is required: stack + project (preview) and/or account + "
+     "region (in an account); without one it would hold in every stack and account"),
     ("not json", "rule lambda-required-layer: exemptions='not json' is invalid: expected a JSON list"),
 ])
 def test_bad_exemption_is_a_logged_set_up_error(aws, exemptions, message):

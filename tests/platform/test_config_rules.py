@@ -65,12 +65,16 @@ EXPECTED_PARAMETERS = {
         "authorizerFunctionArns": [f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:company-jwt-authorizer"]},
     "api-custom-domain-tls": {"requireMutualTls": False},
     "code-signing-config-enforce": {"allowWarn": True},
-    "iam-permissions-boundary": {"allowedBoundaryArns": [f"arn:aws:iam::{ACCOUNT}:policy/company-workload-boundary",
-                                                       f"arn:aws:iam::{ACCOUNT}:policy/company-governance-boundary"]},
+    "iam-permissions-boundary": {
+        "allowedBoundaryArns": [f"arn:aws:iam::{ACCOUNT}:policy/company-workload-boundary"],
+        "governanceBoundaryArns": [f"arn:aws:iam::{ACCOUNT}:policy/company-governance-boundary"],
+        "governanceRoles": [{"scope": {"stack": "platform-dev", "project": "serverless-governance",
+                                       "account": ACCOUNT, "region": "us-east-1"}, "name": name}
+                            for name in ("governance-config-*", "platform-apigateway-logs*")]},
     "lambda-code-signing": {"allowedCodeSigningConfigArns": [
         f"arn:aws:lambda:us-east-1:{ACCOUNT}:code-signing-config:csc-0123456789abcdef0"]},
     "lambda-required-layer": {"allowedLayerArns": [f"arn:aws:lambda:us-east-1:{ACCOUNT}:layer:company-observability"],
-                              "minimumLayerVersion": 1},
+                              "minimumLayerVersion": 12},
     "lambda-reserved-concurrency": {"requireReservedConcurrency": False},
     "required-tags": {"requiredTags": {"cost-center": [], "owner": [], "environment": ["dev", "test", "prod"],
                                        "service-id": []}},

@@ -17,11 +17,13 @@ CN_LAYER = f"arn:aws-cn:lambda:cn-north-1:{ACCOUNT}:layer:company-observability"
 GOV_LAYER = f"arn:aws-us-gov:lambda:us-gov-west-1:{ACCOUNT}:layer:company-observability"
 CSC = f"arn:aws:lambda:us-east-1:{ACCOUNT}:code-signing-config:csc-0c44689353457652"
 BOUNDARY = f"arn:aws:iam::{ACCOUNT}:policy/company-permissions-boundary"
+GOV_BOUNDARY = f"arn:aws:iam::{ACCOUNT}:policy/company-governance-boundary"
 AUTHZ_FN = f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:company-authorizer"
 AUTHZ_URI = f"arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{AUTHZ_FN}/invocations"
 ISSUER = "https://id.example.com/"
 AUDIENCE = "api://orders"
 TAGS = {"mycompany:environment": "dev", "mycompany:application-id": "orders"}
+SCOPE = {"stack": "test", "project": "governance"}  # where urn() puts every fixture resource
 
 BASE_CONFIG = {
     "lambda-required-layer": {"allowedLayerArns": [LAYER, CN_LAYER, GOV_LAYER], "minimumLayerVersion": 9},
@@ -30,6 +32,9 @@ BASE_CONFIG = {
     "api-authorizer-required": {"jwtIssuer": ISSUER, "jwtAudiences": [AUDIENCE], "authorizerFunctionArns": [AUTHZ_FN]},
     "required-tags": {"requiredTags": {"mycompany:environment": ["dev", "prod"], "mycompany:application-id": []}},
 }
+
+# The governance boundary, allowed only on the role named "subject" of the fixtures' stack.
+GOVERNANCE = {"governanceBoundaryArns": [GOV_BOUNDARY], "governanceRoles": [{"scope": SCOPE, "name": "subject"}]}
 
 
 @dataclass
@@ -150,12 +155,17 @@ FIXTURES: dict = {
         # A CSC always needs Enforce: the only way out is an exemption, which the pack reports as not applicable.
         "not_applicable": Case(subject("aws:lambda/codeSigningConfig:CodeSigningConfig", {
             "policies": {"untrustedArtifactOnDeployment": "Warn"}, "tags": TAGS}),
-            "exempted (name=subj*) until 2999-12-31: migration",
-            config={"exemptions": [{"name": "subj*", "reason": "migration", "expires": "2999-12-31"}]}),
+            "exempted by code-signing-config-enforce#0 (name=subj*) until 2999-12-31: migration",
+            config={"exemptions": [{"scope": SCOPE, "name": "subj*", "reason": "migration", "expires": "2999-12-31"}]}),
         "fail_expired_exemption": Case(subject("aws:lambda/codeSigningConfig:CodeSigningConfig", {
             "policies": {"untrustedArtifactOnDeployment": "Enforce"}, "tags": {**TAGS, "team": "payments"}}),
-            "expired exemption: exempted (tag=team=payments) until 2020-01-31: old",
-            config={"exemptions": [{"tag": "team=payments", "reason": "old", "expires": "2020-01-31"}]}),
+            "expired exemption: exempted by code-signing-config-enforce#0 (name=subject, tag=team=payments) until 2020-01-31: old",
+            config={"exemptions": [{"scope": SCOPE, "name": "subject", "tag": "team=payments", "reason": "old", "expires": "2020-01-31"}]}),
+        # An exemption holds only in the stack (and project) it names: a same-named resource elsewhere is judged.
+        "fail_exemption_of_another_stack": Case(subject("aws:lambda/codeSigningConfig:CodeSigningConfig", {
+            "policies": {"untrustedArtifactOnDeployment": "Warn"}, "tags": TAGS}), "untrustedArtifactOnDeployment is Warn",
+            config={"exemptions": [{"scope": {**SCOPE, "stack": "other"}, "name": "subject", "reason": "migration",
+                                    "expires": "2999-12-31"}]}),
         "unknown": Case(subject("aws:lambda/codeSigningConfig:CodeSigningConfig", {
             "policies": {"untrustedArtifactOnDeployment": UNKNOWN}}), "policies.untrustedArtifactOnDeployment"),
     },
@@ -167,6 +177,19 @@ FIXTURES: dict = {
         "not_applicable": Case(subject(ROLE, lambda_role([], permissionsBoundary=None, path="/aws-service-role/x/")),
                                "service-linked roles"),
         "unknown": Case(subject(ROLE, lambda_role([], permissionsBoundary=UNKNOWN)), "permissionsBoundary is not known"),
+        # The governance boundary: only on the roles the pack config names, in the stack it names.
+        "pass_governance_role": Case(subject(ROLE, lambda_role([], permissionsBoundary=GOV_BOUNDARY)),
+                                     config=GOVERNANCE),
+        "fail_governance_boundary_on_workload_role": Case(
+            subject(ROLE, lambda_role([], permissionsBoundary=GOV_BOUNDARY)),
+            f"permissions boundary {GOV_BOUNDARY} is reserved for the platform's governance roles; use one of "
+            f"{BOUNDARY}", config={**GOVERNANCE, "governanceRoles": [{"scope": SCOPE, "name": "platform-*"}]}),
+        # Listing the governance boundary among the workload ones as well does not open it to every role.
+        "fail_governance_role_of_another_stack": Case(
+            subject(ROLE, lambda_role([], permissionsBoundary=GOV_BOUNDARY)), "is reserved for the platform's "
+            "governance roles", config={**GOVERNANCE, "allowedBoundaryArns": [BOUNDARY, GOV_BOUNDARY],
+                                       "governanceRoles": [{"scope": {**SCOPE, "stack": "platform-dev"},
+                                                            "name": "subject"}]}),
     },
     "api-custom-domain-tls": {
         "pass": Case(subject("aws:apigateway/domainName:DomainName", {"domainName": "a.example.com",
@@ -180,8 +203,8 @@ FIXTURES: dict = {
             "domainNameConfiguration": {"securityPolicy": "TLS_1_2"}}), "mutual TLS is required",
             config={"requireMutualTls": True}),
         "not_applicable": Case(subject("aws:apigateway/domainName:DomainName", {"securityPolicy": "TLS_1_0"}),
-                               "exempted (urn=*::subject) until 2999-01-01: vendor",
-                               config={"exemptions": [{"urn": "*::subject", "reason": "vendor", "expires": "2999-01-01"}]}),
+                               "exempted by api-custom-domain-tls#0 (urn=*::subject) until 2999-01-01: vendor",
+                               config={"exemptions": [{"scope": SCOPE, "urn": "*::subject", "reason": "vendor", "expires": "2999-01-01"}]}),
         "unknown": Case(subject("aws:apigatewayv2/domainName:DomainName", {
             "domainNameConfiguration": {"securityPolicy": UNKNOWN}}), "domainNameConfiguration.securityPolicy"),
     },
@@ -231,8 +254,8 @@ FIXTURES: dict = {
     "sfn-tracing-enabled": {
         "pass": Case(subject("aws:sfn/stateMachine:StateMachine", {"tracingConfiguration": {"enabled": True}})),
         "fail": Case(subject("aws:sfn/stateMachine:StateMachine", {}), "tracingConfiguration.enabled is not true"),
-        "not_applicable": Case(subject("aws:sfn/stateMachine:StateMachine", {}), "exempted (name=subject)",
-                               config={"exemptions": [{"name": "subject", "reason": "spike", "expires": "2999-01-01"}]}),
+        "not_applicable": Case(subject("aws:sfn/stateMachine:StateMachine", {}), "exempted by sfn-tracing-enabled#0 (name=subject)",
+                               config={"exemptions": [{"scope": SCOPE, "name": "subject", "reason": "spike", "expires": "2999-01-01"}]}),
         "unknown": Case(subject("aws:sfn/stateMachine:StateMachine", {"tracingConfiguration": {"enabled": UNKNOWN}}),
                         "tracingConfiguration.enabled"),
     },
@@ -240,8 +263,8 @@ FIXTURES: dict = {
         "pass": Case(subject(FN, fn(reservedConcurrentExecutions=5))),
         "fail": Case(subject(FN, fn(reservedConcurrentExecutions=0)), "reserved concurrency 0 throttles every invocation"),
         "fail_required": Case(subject(FN, fn()), "no reserved concurrency", config={"requireReservedConcurrency": True}),
-        "not_applicable": Case(subject(FN, fn(reservedConcurrentExecutions=0)), "exempted (name=subject)",
-                               config={"exemptions": [{"name": "subject", "reason": "paused on purpose",
+        "not_applicable": Case(subject(FN, fn(reservedConcurrentExecutions=0)), "exempted by lambda-reserved-concurrency#0 (name=subject)",
+                               config={"exemptions": [{"scope": SCOPE, "name": "subject", "reason": "paused on purpose",
                                                        "expires": "2999-01-01"}]}),
         "unknown": Case(subject(FN, fn(reservedConcurrentExecutions=UNKNOWN)), "reservedConcurrentExecutions"),
     },
@@ -273,8 +296,8 @@ FIXTURES: dict = {
                                               "deadLetterConfig": {"arn": "arn:aws:sqs:us-east-1:123456789012:dlq"}})]),
         "fail": Case([Res(TARGET, "subject", {"rule": "r", "arn": "arn:aws:sqs:us-east-1:123456789012:q"})],
                      "no dead-letter queue"),
-        "not_applicable": Case([Res(TARGET, "subject", {"rule": "r", "arn": "x"})], "exempted (name=subject)",
-                               config={"exemptions": [{"name": "subject", "reason": "best effort", "expires": "2999-01-01"}]}),
+        "not_applicable": Case([Res(TARGET, "subject", {"rule": "r", "arn": "x"})], "exempted by eventbridge-target-dlq#0 (name=subject)",
+                               config={"exemptions": [{"scope": SCOPE, "name": "subject", "reason": "best effort", "expires": "2999-01-01"}]}),
         "unknown": Case([Res(TARGET, "subject", {"rule": "r", "deadLetterConfig": {"arn": UNKNOWN}})],
                         "deadLetterConfig.arn is not known yet"),
     },
@@ -298,8 +321,8 @@ FIXTURES: dict = {
         "fail": Case(subject("aws:cloudwatch/logGroup:LogGroup", {"name": "/aws/lambda/f"}), "retentionInDays is not set"),
         "fail_too_short": Case(subject("aws:cloudwatch/logGroup:LogGroup", {"retentionInDays": 7}),
                                "retention 7 days is below the minimum of 30", config={"minimumRetentionDays": 30}),
-        "not_applicable": Case(subject("aws:cloudwatch/logGroup:LogGroup", {}), "exempted (name=subject)",
-                               config={"exemptions": [{"name": "subject", "reason": "audit log", "expires": "2999-01-01"}]}),
+        "not_applicable": Case(subject("aws:cloudwatch/logGroup:LogGroup", {}), "exempted by log-group-retention#0 (name=subject)",
+                               config={"exemptions": [{"scope": SCOPE, "name": "subject", "reason": "audit log", "expires": "2999-01-01"}]}),
         "unknown": Case(subject("aws:cloudwatch/logGroup:LogGroup", {"retentionInDays": UNKNOWN}), "retentionInDays"),
     },
     "iam-no-wildcard-action": {
@@ -318,8 +341,8 @@ FIXTURES: dict = {
         "pass": Case(subject("aws:lambda/functionUrl:FunctionUrl", {"authorizationType": "AWS_IAM"})),
         "fail": Case(subject("aws:lambda/functionUrl:FunctionUrl", {"authorizationType": "NONE"}), "authorizationType NONE"),
         "not_applicable": Case(subject("aws:lambda/functionUrl:FunctionUrl", {"authorizationType": "NONE"}),
-                               "exempted (name=subject)", config={"exemptions": [
-                                   {"name": "subject", "reason": "public webhook, HMAC-signed", "expires": "2999-01-01"}]}),
+                               "exempted by lambda-url-auth#0 (name=subject)", config={"exemptions": [
+                                   {"scope": SCOPE, "name": "subject", "reason": "public webhook, HMAC-signed", "expires": "2999-01-01"}]}),
         "unknown": Case(subject("aws:lambda/functionUrl:FunctionUrl", {"authorizationType": UNKNOWN}), "authorizationType"),
     },
     "lambda-runtime-supported": {
@@ -340,8 +363,8 @@ FIXTURES: dict = {
             "level": "ALL", "logDestination": f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:sfn:*"}})),
         "fail": Case(subject("aws:sfn/stateMachine:StateMachine", {"loggingConfiguration": {"level": "OFF"}}),
                      "logging level OFF"),
-        "not_applicable": Case(subject("aws:sfn/stateMachine:StateMachine", {}), "exempted (name=subject)",
-                               config={"exemptions": [{"name": "subject", "reason": "poc", "expires": "2999-01-01"}]}),
+        "not_applicable": Case(subject("aws:sfn/stateMachine:StateMachine", {}), "exempted by sfn-logging-enabled#0 (name=subject)",
+                               config={"exemptions": [{"scope": SCOPE, "name": "subject", "reason": "poc", "expires": "2999-01-01"}]}),
         "unknown": Case(subject("aws:sfn/stateMachine:StateMachine", {"loggingConfiguration": {
             "level": "ALL", "logDestination": UNKNOWN}}), "loggingConfiguration.logDestination"),
     },
@@ -350,16 +373,16 @@ FIXTURES: dict = {
         "fail": Case(subject(QUEUE, {"sqsManagedSseEnabled": False}), "stored unencrypted"),
         "fail_kms_required": Case(subject(QUEUE, {}), "no KMS key", config={"requireKms": True}),
         "not_applicable": Case(subject(QUEUE, {"sqsManagedSseEnabled": False, "tags": {"data": "public"}}),
-                               "exempted (tag=data=public)",
-                               config={"exemptions": [{"tag": "data=public", "reason": "public data",
+                               "exempted by sqs-encryption#0 (name=subject, tag=data=public)",
+                               config={"exemptions": [{"scope": SCOPE, "name": "subject", "tag": "data=public", "reason": "public data",
                                                        "expires": "2999-01-01"}]}),
         "unknown": Case(subject(QUEUE, {"kmsMasterKeyId": UNKNOWN}), "kmsMasterKeyId"),
     },
     "sns-encryption": {
         "pass": Case(subject("aws:sns/topic:Topic", {"kmsMasterKeyId": "alias/aws/sns"})),
         "fail": Case(subject("aws:sns/topic:Topic", {}), "no kmsMasterKeyId"),
-        "not_applicable": Case(subject("aws:sns/topic:Topic", {}), "exempted (name=subject)",
-                               config={"exemptions": [{"name": "subject", "reason": "public feed", "expires": "2999-01-01"}]}),
+        "not_applicable": Case(subject("aws:sns/topic:Topic", {}), "exempted by sns-encryption#0 (name=subject)",
+                               config={"exemptions": [{"scope": SCOPE, "name": "subject", "reason": "public feed", "expires": "2999-01-01"}]}),
         "unknown": Case(subject("aws:sns/topic:Topic", {"kmsMasterKeyId": UNKNOWN}), "kmsMasterKeyId"),
     },
     "s3-public-access-blocked": {

@@ -92,12 +92,17 @@ def test_parameter_errors_name_rule_key_value_and_what_is_allowed():
 
 
 def test_exemption_errors():
+    """More in test_pack_config_strict.py."""
     with pytest.raises(exemptions.ExemptionError) as error:
-        exemptions.parse("sns-encryption", [{"name": "a", "tag": "b", "reason": "r", "expires": "2030-01-01"}])
-    assert str(error.value) == "rule sns-encryption: exemptions[0]: give exactly one of urn, name or tag (got name, tag)"
+        exemptions.parse("sns-encryption", [{"scope": {"stack": "s", "project": "p"}, "tag": "b", "reason": "r",
+                                             "expires": "2030-01-01"}])
+    assert str(error.value) == ("rule sns-encryption: exemptions[0]: give name, urn or arn (a tag only narrows them: "
+                                "an application team sets its own tags, so a tag alone would let it exempt any "
+                                "resource)")
     with pytest.raises(exemptions.ExemptionError) as error:
-        exemptions.parse("sns-encryption", [{"name": "a", "reason": "r", "expires": "soon"}])
-    assert str(error.value) == ("rule sns-encryption: exemptions[0]: expires='soon' is invalid: "
+        exemptions.parse("sns-encryption", [{"scope": {"stack": "s", "project": "p"}, "name": "a", "reason": "r",
+                                             "expires": "soon"}])
+    assert str(error.value) == ("rule sns-encryption: exemptions[0].expires='soon' is invalid: "
                                 "expected a date YYYY-MM-DD")
 
 

@@ -11,8 +11,7 @@ from tools import preview
 
 HERE = os.path.dirname(__file__)
 PREFIX = "urn:pulumi:noncompliant-demo::serverless-governance::serverless-governance:demo:NoncompliantDemo$"
-BOUNDARY = ("arn:aws:iam::123456789012:policy/company-workload-boundary, "
-            "arn:aws:iam::123456789012:policy/company-governance-boundary")
+BOUNDARY = "arn:aws:iam::123456789012:policy/company-workload-boundary"
 CSC = "arn:aws:lambda:us-east-1:123456789012:code-signing-config:csc-0123456789abcdef0"
 LAYER = "arn:aws:lambda:us-east-1:123456789012:layer:company-observability"
 
@@ -32,7 +31,7 @@ EXPECTED = sorted([
     ("lambda-code-signing", f"{PREFIX}aws:lambda/function:Function::noncompliant-demo-unsigned",
      f"no code signing config; set codeSigningConfigArn to one of {CSC}"),
     ("lambda-required-layer", f"{PREFIX}aws:lambda/function:Function::noncompliant-demo-no-layer",
-     f"no layers; add the company layer (one of {LAYER}) at version 1 or later"),
+     f"no layers; add the company layer (one of {LAYER}) at version 12 or later"),
     ("lambda-tracing-active", f"{PREFIX}aws:lambda/function:Function::noncompliant-demo-untraced",
      "tracing mode is not set (PassThrough); set tracingConfig.mode to Active"),
     ("required-tags", f"{PREFIX}aws:sqs/queue:Queue::noncompliant-demo-untagged", "tags: cost-center missing"),
