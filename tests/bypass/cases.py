@@ -57,6 +57,8 @@ class Case:
 
 
 CASES: dict = {}
+_ROUTES_IN_ACCOUNT = ("in an account a body's routes are real routes and methods, judged like any other; moto "
+                      "answers apigatewayv2 GetAuthorizers with HTTP 500, so the account side is not compared here")
 
 
 def case(id: str, escape: int, rule: str, expect: str, subject: str = "", account_skip: Optional[str] = None):
@@ -205,6 +207,48 @@ def _():
     aws.apigatewayv2.Route("raw-route", api_id=api.id, route_key="GET /orders", authorization_type="NONE")
 
 
+@case("raw-function-url-public", 0, "lambda-url-auth", "violation", subject="public-url",
+      account_skip="function URLs are compared by tests/detective/test_audit_kinds.py")
+def _():
+    target = function("public-url")
+    _aws().lambda_.FunctionUrl("public-url", function_name=target.name, authorization_type="NONE")
+
+
+@case("raw-rest-team-authorizer", 0, "api-authorizer-required", "violation", subject="GET",
+      account_skip=_ROUTES_IN_ACCOUNT)
+def _():
+    # A CUSTOM authorizer, but the team's own function (one that allows everyone), not the company's.
+    aws = _aws()
+    api = aws.apigateway.RestApi("team-auth", name="team-auth", tags=TAGS)
+    authorizer = aws.apigateway.Authorizer(
+        "team-auth-allow-all", rest_api=api.id, type="TOKEN",
+        authorizer_uri=f"arn:aws:apigateway:{REGION}:lambda:path/2015-03-31/functions/"
+                       f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:allow-everyone/invocations")
+    resource = aws.apigateway.Resource("team-auth-orders", rest_api=api.id, parent_id=api.root_resource_id,
+                                       path_part="orders")
+    aws.apigateway.Method("team-auth-orders-get", rest_api=api.id, resource_id=resource.id, http_method="GET",
+                          authorization="CUSTOM", authorizer_id=authorizer.id)
+
+
+@case("raw-http-route-iam-auth", 0, "api-authorizer-required", "violation", subject="GET /orders",
+      account_skip=_ROUTES_IN_ACCOUNT)
+def _():
+    # AWS_IAM is not the company authorizer: only the platform's pack config may exempt a SigV4-only API.
+    aws = _aws()
+    api = http_api("iam-routes")
+    aws.apigatewayv2.Route("iam-route", api_id=api.id, route_key="GET /orders", authorization_type="AWS_IAM")
+
+
+@case("raw-state-machine-no-tracing", 0, "sfn-tracing-enabled", "violation", subject="untraced",
+      account_skip="state machines are compared by tests/detective/test_audit_kinds.py")
+def _():
+    aws = _aws()
+    sfn_role = aws.iam.Role("untraced-role", name="untraced-role", permissions_boundary=BOUNDARY, tags=TAGS,
+                            assume_role_policy=TRUST.replace("lambda.amazonaws.com", "states.amazonaws.com"))
+    aws.sfn.StateMachine("untraced", name="untraced", role_arn=sfn_role.arn, tags=TAGS, definition=json.dumps(
+        {"StartAt": "Done", "States": {"Done": {"Type": "Succeed"}}}))
+
+
 @case("control-raw-function", 0, "lambda-required-layer", "compliant", subject="control-function")
 def _():
     function("control-function")
@@ -235,9 +279,6 @@ def _():
 # ---------------------------------------------------------------------------------------------------------------
 # 1. Routes that are not separate resources: OpenAPI bodies, RestApiPut, quick-create
 # ---------------------------------------------------------------------------------------------------------------
-
-_ROUTES_IN_ACCOUNT = ("in an account a body's routes are real routes and methods, judged like any other; moto "
-                      "answers apigatewayv2 GetAuthorizers with HTTP 500, so the account side is not compared here")
 
 
 @case("http-body-no-security", 1, "api-authorizer-required", "violation", account_skip=_ROUTES_IN_ACCOUNT)
@@ -439,6 +480,18 @@ Outputs:
 """ % "\n".join(f"        - {{Key: {k}, Value: {v}}}" for k, v in TAGS.items())
     _aws().cloudformation.Stack("cfn-no-boundary", name="cfn-no-boundary", template_body=template,
                                 capabilities=["CAPABILITY_NAMED_IAM"], tags=TAGS)
+
+
+@case("sam-function-no-layer", 5, "lambda-required-layer", "violation", subject="sam-orders",
+      account_skip="moto's CloudFormation does not run the SAM transform")
+def _():
+    template = {"AWSTemplateFormatVersion": "2010-09-09", "Transform": "AWS::Serverless-2016-10-31",
+                "Resources": {"Orders": {"Type": "AWS::Serverless::Function", "Properties": {
+                    "FunctionName": "sam-orders", "Runtime": "python3.12", "Handler": "index.handler",
+                    "InlineCode": "def handler(event, context):\n    return {}\n", "CodeSigningConfigArn": CSC,
+                    "Tracing": "Active", "PermissionsBoundary": BOUNDARY, "Tags": TAGS}}}}
+    _aws().cloudformation.Stack("sam-no-layer", name="sam-no-layer", template_body=json.dumps(template),
+                                capabilities=["CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND"], tags=TAGS)
 
 
 @case("cfn-function-no-signing", 5, "lambda-code-signing", "violation", subject="cfn-orders")

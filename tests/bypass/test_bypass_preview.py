@@ -2,7 +2,7 @@
 
 Every case is its own stack (``bypass-<case id>``) of one project, as a team's programs would be; one pack process
 judges them all, exactly as ``python -m tools.preview`` does. A ``violation`` case must give a mandatory violation
-of its rule; a ``compliant`` control must give none (and no program error).
+of its rule; a ``compliant`` control must give no mandatory violation of any rule (and no program error).
 """
 from __future__ import annotations
 
@@ -45,8 +45,9 @@ def test_case(judged, case_id):
         if case.subject:
             assert any(case.subject in (f.name + " " + f.urn + " " + f.message) for f in found), \
                 [(f.name, f.message) for f in found]
-    else:
-        assert not found, [f"{f.name}: {f.message}" for f in found]
+    else:  # a control is compliant with every guardrail, not only its own: no false positive anywhere
+        mandatory = [f for f in stack.findings if f.status == "violation" and f.enforcement == "mandatory"]
+        assert not mandatory, [f"{f.rule_id} {f.name}: {f.message}" for f in mandatory]
 
 
 def test_every_escape_class_has_several_variants():
