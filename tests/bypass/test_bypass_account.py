@@ -20,6 +20,7 @@ from moto import mock_aws
 from guardrails import catalogue, pack_config
 from guardrails.model import Status
 from handlers.config_rule import app
+from components.platform import config_rules
 from tests.bypass.cases import ACCOUNT, CASES, LAYER, REGION, ROOT
 from tests.detective import cis
 from tests.detective.conftest import RecordingConfig
@@ -109,10 +110,11 @@ def config_statuses(session, rule_id: str) -> dict:
     recorder = RecordingConfig(session.client("config"))
     runner = app.RuleRunner([catalogue.get(rule_id)], config_client=recorder, lambda_client=session.client("lambda"),
                             iam_client=session.client("iam"), session=session)
-    entry = PACK_CONFIG.get(rule_id, {})
-    given = {k: v for k, v in entry.items() if k != "enforcementLevel"} if isinstance(entry, dict) else {}
-    parameters = cis.input_parameters(given)
-    assert runner.handle(cis.scheduled_event(rule_id, parameters))["status"] == "OK"
+    # The InputParameters exactly as the platform stack deploys them from the same pack config.
+    plans, _ = config_rules.plan_rules(config_rules.ConfigRulesArgs(rule_ids=[rule_id], input_parameters=PACK_CONFIG))
+    event = cis.scheduled_event(rule_id)
+    event["ruleParameters"] = plans[0].input_parameters or "{}"
+    assert runner.handle(event)["status"] == "OK"
     return {e["ComplianceResourceId"]: e["ComplianceType"] for e in recorder.evaluations}
 
 
