@@ -46,9 +46,15 @@ _LEVELS = {Enforcement.ADVISORY: EnforcementLevel.ADVISORY, Enforcement.MANDATOR
            Enforcement.DISABLED: EnforcementLevel.DISABLED}
 
 
-def _today() -> _dt.date:
+def today() -> _dt.date:
+    """Today, or the day ``GUARDRAILS_TODAY`` names; a bad value is a ValueError naming it."""
     value = os.environ.get(TODAY_ENV)
-    return _dt.date.fromisoformat(value) if value else _dt.date.today()
+    if not value:
+        return _dt.date.today()
+    try:
+        return _dt.date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"{TODAY_ENV}={value!r} is not a date; expected YYYY-MM-DD (e.g. 2026-06-01)") from None
 
 
 def config_schema(rule: Rule) -> PolicyConfigSchema:
@@ -419,7 +425,7 @@ def _resource_validator(rule: Rule):
             report_violation(could_not_evaluate(rule, args.urn, error))
             return
         if exemption is not None:
-            if not exemption.expired(_today()):
+            if not exemption.expired(today()):
                 args.not_applicable(exemption.describe())
             report_violation(f"{EXPIRED_PREFIX}: {exemption.describe()}")
         if verdict.status == Status.NON_COMPLIANT:
@@ -443,14 +449,14 @@ def _stack_validator(rule: Rule):
         for type_, urn, error in failures:
             if kind_of(type_) in rule.kinds:
                 report_violation(could_not_evaluate(rule, urn, error), urn)
-        today, unknowns, skipped = _today(), [], []
+        as_of, unknowns, skipped = today(), [], []
         for facts in inventory:
             if facts.resource.kind not in rule.kinds:
                 continue
             subject = facts.resource
             exemption = ex.find(exemption_list, subject)
             if exemption is not None:
-                if not exemption.expired(today):
+                if not exemption.expired(as_of):
                     skipped.append(f"{subject.ref}: {exemption.describe()}")
                     continue
                 report_violation(f"{EXPIRED_PREFIX}: {exemption.describe()}", subject.ref)
@@ -479,6 +485,7 @@ def _stack_validator(rule: Rule):
 
 def build_policies() -> list:
     """One CrossGuard policy per catalogue rule, in id order."""
+    today()  # a bad GUARDRAILS_TODAY stops the pack at start-up, with the message naming it
     policies = []
     for rule in sorted(catalogue.RULES.values(), key=lambda r: r.id):
         common = dict(

@@ -148,7 +148,7 @@ def test_cli_unknown_stack_names_the_available_ones(capsys):
 
 @pytest.mark.parametrize("config, message", [
     ({"fixture-required-tag": {"requiredTag": 7}},
-     "invalid config for policy 'fixture-required-tag':\n  fixture-required-tag.requiredTag: 7 is not of type 'string'"),
+     "invalid config for policy 'fixture-required-tag': fixture-required-tag.requiredTag: 7 is not of type 'string'\n"),
     ({"fixture-required-tagz": "mandatory"}, "unknown policy 'fixture-required-tagz'; the pack's policies are: "
                                              "fixture-queue-kms, fixture-required-tag, fixture-topic-subscribed"),
     ({"all": "blocking"}, "policy 'all': enforcement level \"blocking\" is not one of advisory, mandatory, "
