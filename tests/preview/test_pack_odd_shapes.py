@@ -136,3 +136,58 @@ def test_a_stack_rule_reports_the_failing_subjects_and_judges_the_others():
 def test_a_long_error_is_cut_to_one_bounded_line():
     message = pack.could_not_evaluate(Rule(**RULE), "urn:x", ValueError("x" * 500))
     assert message == f"rule explodes could not evaluate urn:x: ValueError: {'x' * 197}..."
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Opaque kinds: named as not evaluated in every report (issue 8, point 5).
+# ---------------------------------------------------------------------------------------------------------------
+
+OPAQUE = {
+    f"{PREFIX.replace('odd-shapes', 'opaque')}pulumi-python:dynamic:Resource::made-by-hand":
+        "a dynamic provider runs arbitrary code at deploy time; no guardrail sees what it creates",
+    f"{PREFIX.replace('odd-shapes', 'opaque')}command:local:Command::deploy-script":
+        "package 'command' is not one the rule catalogue evaluates; it can create resources no guardrail sees",
+}
+
+
+def test_opaque_resources_are_named_as_not_evaluated_in_every_report(tmp_path):
+    import xml.etree.ElementTree as ET
+
+    (tmp_path / "Pulumi.opaque.yaml").write_text("config:\n  serverless-governance:case: opaque\n")
+    with open(os.path.join(ROOT, "policies", "config.dev.json"), encoding="utf-8") as handle:
+        config = json.load(handle)
+    config["required-tags"] = {"enforcementLevel": "mandatory", "requiredTags": {"team": []}}
+    (tmp_path / "pack.json").write_text(json.dumps(config))
+    out = tmp_path / "out"
+    done = subprocess.run(
+        [sys.executable, "-m", "tools.preview", "--stack", "opaque", "--stacks-dir", str(tmp_path),
+         "--program", ODD_PROGRAM, "--pack-config", str(tmp_path / "pack.json"),
+         "--format", "summary,json,sarif,junit", "--out", str(out)],
+        cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr  # advisory: named, not blocking
+    expected = {urn: f"not evaluated: {urn} ({urn.split('::')[2]}): {why}" for urn, why in OPAQUE.items()}
+
+    document = json.loads((out / "findings.json").read_text())
+    (stack,) = document["stacks"]
+    assert {f["urn"]: (f["status"], f["enforcement"], f["message"]) for f in stack["findings"]
+            if f["ruleId"] == "opaque-resources"} == {urn: ("violation", "advisory", m) for urn, m in expected.items()}
+
+    sarif = json.loads((out / "findings.sarif").read_text())
+    assert {r["locations"][0]["logicalLocations"][0]["fullyQualifiedName"]: (r["level"], r["message"]["text"])
+            for r in sarif["runs"][0]["results"] if r["ruleId"] == "opaque-resources"} == {
+        urn: ("warning", f"{m} [violation; {urn.split('::')[2]} {urn.split('::')[3]}; stack opaque]")
+        for urn, m in expected.items()}
+
+    junit = ET.parse(out / "junit.xml").getroot()
+    cases = {c.get("name"): c for c in junit.iter("testcase") if c.get("classname") == "opaque.opaque-resources"}
+    assert {urn: (c.find("failure").get("type"), c.find("failure").get("message"))
+            for urn, c in cases.items() if c.find("failure") is not None} == {
+        urn: ("advisory", m) for urn, m in expected.items()}
+    # the random pet creates nothing in an account: evaluated and passed
+    assert cases[f"{PREFIX.replace('odd-shapes', 'opaque')}random:index/randomPet:RandomPet::pet"].find(
+        "failure") is None
+
+    summary = (out / "summary.txt").read_text()
+    for message in expected.values():
+        assert f"             {message}\n" in summary
+    assert "[advisory, medium] opaque-resources: Resources the guardrails cannot see into are named" in summary

@@ -3,6 +3,8 @@
 * ``odd-shapes``: resources whose inputs have shapes the adapters do not expect (an Auto Scaling group's
   ``tags`` as a list of objects, numbers where strings are expected, a dict where a list is expected and the
   reverse, unknowns nested in lists and maps), next to an ordinary queue;
+* ``opaque``: resources the rule catalogue cannot see into (a dynamic provider, a ``command`` resource), next to
+  a ``random`` one (known to create nothing) and an ordinary queue;
 * ``chatty``: prints to stdout, from Python and from a subprocess;
 * ``exit``: calls ``sys.exit(3)``;
 * ``bug``: raises a TypeError from a helper;
@@ -36,6 +38,21 @@ if case == "odd-shapes":
     pulumi.CustomResource("aws:lambda/function:Function", "odd-unknowns",
                           {"role": key.arn, "runtime": "python3.12", "layers": [key.arn, {"nested": key.arn}],
                            "environment": {"variables": {"KEY": key.arn}}, "tags": {"team": key.arn}})
+    aws.sqs.Queue("plain", tags={"team": "payments"})
+elif case == "opaque":
+    from pulumi.dynamic import CreateResult, Resource, ResourceProvider
+
+    class Anything(ResourceProvider):  # a dynamic provider may call any API at deploy time
+        def create(self, props):
+            return CreateResult(id_="anything", outs=props)
+
+    class MadeByHand(Resource):
+        def __init__(self, name, props):
+            super().__init__(Anything(), name, props)
+
+    MadeByHand("made-by-hand", {"what": "anything at all"})
+    pulumi.CustomResource("command:local:Command", "deploy-script", {"create": "./deploy.sh"})
+    pulumi.CustomResource("random:index/randomPet:RandomPet", "pet", {"length": 2})
     aws.sqs.Queue("plain", tags={"team": "payments"})
 elif case == "chatty":
     print("the program says hello on stdout")
