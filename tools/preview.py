@@ -17,9 +17,12 @@ Usage::
     python -m tools.preview --stack noncompliant-demo --format summary,sarif --out build/policy
     python -m tools.preview --stack saga-orchestration-dev --pack-config policies/config.prod.json --mode up
 
-Exit status: 0 when no mandatory violation, 1 on any mandatory violation (or expired exemption), 2 on bad input
-(unknown stack, unreadable stack file or pack config) or when a stack's program fails, with a message naming what
-is wrong. A failing program does not stop the other stacks: the reports list it as not evaluated.
+Exit status (README, "The offline preview"): 0 when no mandatory violation, 1 on any mandatory violation (or
+expired exemption), 2 on bad input, configuration or program failure (unknown stack, unreadable or malformed stack
+file or pack config, invalid ``GUARDRAILS_TODAY`` or ``--out``, a program that fails or exits, a pack that fails),
+130 when interrupted; every error is one line naming what is wrong, never a traceback. A failing program does not
+stop the other stacks: the reports list it as not evaluated. The program's own stdout goes to stderr, so reports
+on stdout are only reports.
 """
 from __future__ import annotations
 
