@@ -225,3 +225,15 @@ def test_interrupt_exits_130_with_one_line(tmp_path):
             process.communicate()
     assert process.returncode == 130
     assert (out, err) == ("", "error: interrupted\n")
+
+
+def test_a_pack_that_fails_to_start_is_one_line_with_its_last_error(tmp_path):
+    pack = tmp_path / "broken_pack"
+    pack.mkdir()
+    (pack / "__main__.py").write_text("raise RuntimeError('the pack cannot read its rules')\n")
+    (pack / "config.dev.json").write_text("{}")
+    code, out, err = preview("--stack", "fixture-dev", "--stacks-dir", FIXTURE_STACKS, "--program", FIXTURE_PROGRAM,
+                             "--pack-dir", str(pack))
+    assert (code, out) == (2, "")
+    assert _single_error(err) == (f"error: policy pack in '{pack}' did not print its port within 30.0s (got b''); "
+                                  "its last error: RuntimeError: the pack cannot read its rules")
