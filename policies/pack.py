@@ -418,7 +418,6 @@ def _resource_validator(rule: Rule):
         try:
             facts = FACTS.get(args.resource_type, args.props, args.urn, args.name, provider)
             exemption = ex.find(exemption_list, facts.resource)
-            verdict = rule.evaluate(facts, params, Inventory())
         except UnknownValueError:
             raise
         except Exception as error:  # pylint: disable=broad-except  # one odd resource must not abort the request
@@ -428,6 +427,13 @@ def _resource_validator(rule: Rule):
             if not exemption.expired(today()):
                 args.not_applicable(exemption.describe())
             report_violation(f"{EXPIRED_PREFIX}: {exemption.describe()}")
+        try:
+            verdict = rule.evaluate(facts, params, Inventory())
+        except UnknownValueError:
+            raise
+        except Exception as error:  # pylint: disable=broad-except
+            report_violation(could_not_evaluate(rule, args.urn, error))
+            return
         if verdict.status == Status.NON_COMPLIANT:
             report_violation(verdict.message)
         elif verdict.status == Status.NOT_APPLICABLE:
