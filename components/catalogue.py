@@ -206,6 +206,9 @@ def get(architecture: Optional[str]) -> Entry:
 def make_args(args_class: type, parameters: Mapping[str, Any], architecture: str) -> Any:
     """Build the component's args from config ``parameters`` (snake_case field names; unknown ones refused)."""
     fields = {f.name: f for f in dataclasses.fields(args_class)}
+    if not isinstance(parameters, Mapping):
+        raise ConfigError(f"parameters: {parameters!r} must be an object of parameter: value for {architecture!r}; "
+                          f"accepted: {', '.join(fields)}")
     unknown = sorted(set(parameters) - set(fields))
     if unknown:
         raise ConfigError(

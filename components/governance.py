@@ -89,7 +89,11 @@ class Governance:
                     # Needed as a plain dict (tags are merged in Python); fetched once, synchronously.
                     value = reference.get_output(key)
                     return value
-                return reference.require_output(key) if required else reference.get_output(key)
+                if not required:
+                    return reference.get_output(key)
+                # require_output would fail with a bare KeyError deep in the SDK; say which output is missing.
+                return reference.get_output(key).apply(
+                    lambda value, key=key: _required_output(platform, key, value))
             if required:
                 raise ConfigError(
                     f"missing governance setting '{key}' ({description}): run "
@@ -149,6 +153,16 @@ class Governance:
         )
         values.update(changes)
         return cls(**values)
+
+
+def _required_output(platform: str, key: str, value: Any) -> Any:
+    if value is None:
+        required, description = SETTINGS[key]
+        raise ConfigError(
+            f"platformStack {platform!r} has no output {key!r} ({description}); export it from the platform "
+            f"stack or run 'pulumi config set {key} <value>'"
+        )
+    return value
 
 
 def _qualified(stack: str) -> str:

@@ -37,6 +37,7 @@ PACK_NAME = "serverless-governance"
 UNKNOWN_MARKER = "cannot be evaluated until update"
 EXPIRED_PREFIX = "expired exemption"
 CONFIG_ERROR_PREFIX = "configuration error"
+MAX_ERROR_DETAIL = 200  # characters of an error's message in a "could not evaluate" finding
 # Set to a date (YYYY-MM-DD) to evaluate exemption expiry as of that day (reproducible CI runs, tests).
 TODAY_ENV = "GUARDRAILS_TODAY"
 
@@ -44,9 +45,15 @@ _LEVELS = {Enforcement.ADVISORY: EnforcementLevel.ADVISORY, Enforcement.MANDATOR
            Enforcement.DISABLED: EnforcementLevel.DISABLED}
 
 
-def _today() -> _dt.date:
+def today() -> _dt.date:
+    """Today, or the day ``GUARDRAILS_TODAY`` names; a bad value is a ValueError naming it."""
     value = os.environ.get(TODAY_ENV)
-    return _dt.date.fromisoformat(value) if value else _dt.date.today()
+    if not value:
+        return _dt.date.today()
+    try:
+        return _dt.date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"{TODAY_ENV}={value!r} is not a date; expected YYYY-MM-DD (e.g. 2026-06-01)") from None
 
 
 def config_schema(rule: Rule) -> PolicyConfigSchema:
@@ -325,30 +332,38 @@ class _StackInventories:
     def __init__(self, size: int = 4) -> None:
         self.size = size
         self.hits = 0
-        self._entries: list = []  # [(props list, provider props list, urns, Inventory)], most recent last
+        self._entries: list = []  # [(props list, provider props list, urns, (Inventory, failures))], newest last
         self._lock = threading.Lock()
 
-    def get(self, resources: list) -> Inventory:
+    def get(self, resources: list) -> tuple:
+        """``(inventory, failures)``: the facts of every resource whose facts could be built, and
+        ``[(resource type, urn, error)]`` for those whose adapter raised (an odd input shape): one bad resource
+        must not hide the rest of the stack from the stack rules."""
         props = [r.props for r in resources]
         providers = [r.provider.props if r.provider is not None else None for r in resources]
         urns = [r.urn for r in resources]
         with self._lock:
-            for known_props, known_providers, known_urns, inventory in reversed(self._entries):
+            for known_props, known_providers, known_urns, found in reversed(self._entries):
                 if (len(known_props) == len(props) and all(map(operator.is_, known_props, props))
                         and all(map(operator.is_, known_providers, providers)) and known_urns == urns):
                     self.hits += 1
-                    return inventory
-        inventory = INVENTORIES.get([
-            FACTS.get(
-                r.resource_type, r.props, r.urn, r.name, provider,
-                {k: [d.urn for d in deps] for k, deps in r.property_dependencies.items()},
-            )
-            for r, provider in zip(resources, providers)
-        ])
+                    return found
+        facts, failures = [], []
+        for r, provider in zip(resources, providers):
+            try:
+                facts.append(FACTS.get(
+                    r.resource_type, r.props, r.urn, r.name, provider,
+                    {k: [d.urn for d in deps] for k, deps in r.property_dependencies.items()},
+                ))
+            except UnknownValueError:
+                raise
+            except Exception as error:  # pylint: disable=broad-except  # reported per rule, per resource
+                failures.append((r.resource_type, r.urn, error))
+        found = (INVENTORIES.get(facts), failures)
         with self._lock:
-            self._entries.append((props, providers, urns, inventory))
+            self._entries.append((props, providers, urns, found))
             del self._entries[:-self.size]
-        return inventory
+        return found
 
 
 STACK_INVENTORIES = _StackInventories()
@@ -380,6 +395,14 @@ class _Unknown(UnknownValueError):
         self.message = message
 
 
+def could_not_evaluate(rule: Rule, urn: str, error: Exception) -> str:
+    """The finding for a rule (or its adapter) that raised on one resource: never a silent pass, and one line."""
+    detail = " ".join(str(error).split())
+    if len(detail) > MAX_ERROR_DETAIL:
+        detail = detail[:MAX_ERROR_DETAIL - 3] + "..."
+    return f"rule {rule.id} could not evaluate {urn}: {type(error).__name__}: {detail}"
+
+
 def _resource_validator(rule: Rule):
     def validate(args, report_violation) -> None:
         if kind_of(args.resource_type) not in rule.kinds:
@@ -390,13 +413,25 @@ def _resource_validator(rule: Rule):
             report_violation(f"{CONFIG_ERROR_PREFIX}: {error}")
             return
         provider = args.provider.props if args.provider is not None else None
-        facts = FACTS.get(args.resource_type, args.props, args.urn, args.name, provider)
-        exemption = ex.find(exemption_list, facts.resource)
+        try:
+            facts = FACTS.get(args.resource_type, args.props, args.urn, args.name, provider)
+            exemption = ex.find(exemption_list, facts.resource)
+        except UnknownValueError:
+            raise
+        except Exception as error:  # pylint: disable=broad-except  # one odd resource must not abort the request
+            report_violation(could_not_evaluate(rule, args.urn, error))
+            return
         if exemption is not None:
-            if not exemption.expired(_today()):
+            if not exemption.expired(today()):
                 args.not_applicable(exemption.describe())
             report_violation(f"{EXPIRED_PREFIX}: {exemption.describe()}")
-        verdict = rule.evaluate(facts, params, Inventory())
+        try:
+            verdict = rule.evaluate(facts, params, Inventory())
+        except UnknownValueError:
+            raise
+        except Exception as error:  # pylint: disable=broad-except
+            report_violation(could_not_evaluate(rule, args.urn, error))
+            return
         if verdict.status == Status.NON_COMPLIANT:
             report_violation(verdict.message)
         elif verdict.status == Status.NOT_APPLICABLE:
@@ -414,19 +449,28 @@ def _stack_validator(rule: Rule):
         except (catalogue.ParameterError, ex.ExemptionError) as error:
             report_violation(f"{CONFIG_ERROR_PREFIX}: {error}")
             return
-        inventory = STACK_INVENTORIES.get(args.resources)
-        today, unknowns, skipped = _today(), [], []
+        inventory, failures = STACK_INVENTORIES.get(args.resources)
+        for type_, urn, error in failures:
+            if kind_of(type_) in rule.kinds:
+                report_violation(could_not_evaluate(rule, urn, error), urn)
+        as_of, unknowns, skipped = today(), [], []
         for facts in inventory:
             if facts.resource.kind not in rule.kinds:
                 continue
             subject = facts.resource
             exemption = ex.find(exemption_list, subject)
             if exemption is not None:
-                if not exemption.expired(today):
+                if not exemption.expired(as_of):
                     skipped.append(f"{subject.ref}: {exemption.describe()}")
                     continue
                 report_violation(f"{EXPIRED_PREFIX}: {exemption.describe()}", subject.ref)
-            verdict = rule.evaluate(facts, params, inventory)
+            try:
+                verdict = rule.evaluate(facts, params, inventory)
+            except UnknownValueError:
+                raise
+            except Exception as error:  # pylint: disable=broad-except  # judge the other subjects
+                report_violation(could_not_evaluate(rule, subject.ref, error), subject.ref)
+                continue
             if verdict.status == Status.NON_COMPLIANT:
                 report_violation(verdict.message, subject.ref)
             elif verdict.status == Status.NOT_APPLICABLE:
@@ -445,6 +489,7 @@ def _stack_validator(rule: Rule):
 
 def build_policies() -> list:
     """One CrossGuard policy per catalogue rule, in id order."""
+    today()  # a bad GUARDRAILS_TODAY stops the pack at start-up, with the message naming it
     policies = []
     for rule in sorted(catalogue.RULES.values(), key=lambda r: r.id):
         common = dict(

@@ -19,6 +19,7 @@ import os
 import subprocess
 import sys
 import threading
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, Optional, Sequence
 
@@ -43,6 +44,7 @@ _PROTO_TO_SEVERITY = {
     analyzer_pb2.POLICY_SEVERITY_CRITICAL: "critical",
 }
 _MAX_MESSAGE = 400 * 1024 * 1024  # the pack's own server limit
+_OUTPUT_TAIL = 50  # lines of the pack's stdout/stderr kept to explain a failure
 
 
 class AnalyzerError(RuntimeError):
@@ -129,9 +131,16 @@ def apply_schema_defaults(info: analyzer_pb2.AnalyzerInfo, config: Mapping[str, 
 class AnalyzerClient:
     """A running policy pack process and a gRPC stub to it. Use as a context manager, or call ``close()``."""
 
-    def __init__(self, process: subprocess.Popen, port: int) -> None:
+    def __init__(self, process: subprocess.Popen, port: int, pack_dir: str = "") -> None:
         self.process = process
         self.port = port
+        self.pack_dir = pack_dir
+        # The pack's later output is read continuously (a full pipe would block the pack), keeping the tail.
+        self.output_tail: deque = deque(maxlen=_OUTPUT_TAIL)
+        self._drains = [threading.Thread(target=self._drain, args=(stream,), daemon=True)
+                        for stream in (process.stdout, process.stderr) if stream is not None]
+        for thread in self._drains:
+            thread.start()
         self.channel = grpc.insecure_channel(
             f"127.0.0.1:{port}",
             options=[("grpc.max_receive_message_length", _MAX_MESSAGE), ("grpc.max_send_message_length", _MAX_MESSAGE)],
@@ -159,13 +168,36 @@ class AnalyzerClient:
         if not line.isdigit():
             process.kill()
             _, err = process.communicate(timeout=10)
+            lines = [text for text in err.decode(errors="replace").splitlines() if text.strip()]
+            last = lines[-1].strip() if lines else "(nothing on stderr)"
             raise AnalyzerError(
-                f"policy pack in {pack_dir!r} did not print its port within {timeout}s "
-                f"(got {line!r}); stderr:\n{err.decode(errors='replace')[-4000:]}"
+                f"policy pack in {pack_dir!r} did not print its port within {timeout}s (got {line!r}); "
+                f"its last error: {last}"
             )
-        client = cls(process, int(line))
-        grpc.channel_ready_future(client.channel).result(timeout=timeout)
+        client = cls(process, int(line), pack_dir)
+        try:
+            grpc.channel_ready_future(client.channel).result(timeout=timeout)
+        except grpc.FutureTimeoutError:
+            client.close()
+            raise AnalyzerError(f"policy pack in {pack_dir!r} printed port {client.port} but did not answer "
+                                f"within {timeout}s") from None
         return client
+
+    def _drain(self, stream) -> None:
+        try:
+            for raw in iter(stream.readline, b""):
+                text = raw.decode(errors="replace").rstrip()
+                if text:
+                    self.output_tail.append(text)
+        except (OSError, ValueError):  # the stream was closed by close()
+            pass
+
+    def last_error_line(self) -> str:
+        """The last line the pack wrote after its port (e.g. the exception that ended it), or ""."""
+        if self.process.poll() is not None:
+            for thread in self._drains:
+                thread.join(timeout=1)  # the process has ended: its pipes reach EOF promptly
+        return self.output_tail[-1] if self.output_tail else ""
 
     def close(self) -> None:
         self.channel.close()
@@ -176,6 +208,8 @@ class AnalyzerClient:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(timeout=10)
+        for thread in self._drains:
+            thread.join(timeout=5)  # the process has ended: its pipes reach EOF
         for stream in (self.process.stdout, self.process.stderr):
             if stream is not None:
                 stream.close()

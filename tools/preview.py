@@ -17,13 +17,17 @@ Usage::
     python -m tools.preview --stack noncompliant-demo --format summary,sarif --out build/policy
     python -m tools.preview --stack saga-orchestration-dev --pack-config policies/config.prod.json --mode up
 
-Exit status: 0 when no mandatory violation, 1 on any mandatory violation (or expired exemption), 2 on bad input
-(unknown stack, unreadable stack file or pack config) or when a stack's program fails, with a message naming what
-is wrong. A failing program does not stop the other stacks: the reports list it as not evaluated.
+Exit status (README, "The offline preview"): 0 when no mandatory violation, 1 on any mandatory violation (or
+expired exemption), 2 on bad input, configuration or program failure (unknown stack, unreadable or malformed stack
+file or pack config, invalid ``GUARDRAILS_TODAY`` or ``--out``, a program that fails or exits, a pack that fails),
+130 when interrupted; every error is one line naming what is wrong, never a traceback. A failing program does not
+stop the other stacks: the reports list it as not evaluated. The program's own stdout goes to stderr, so reports
+on stdout are only reports.
 """
 from __future__ import annotations
 
 import argparse
+import contextlib
 import functools
 import gc
 import json
@@ -31,6 +35,7 @@ import logging
 import os
 import re
 import runpy
+import subprocess
 import sys
 import time
 import traceback
@@ -41,12 +46,14 @@ from typing import Any, Callable, Mapping, Optional, Sequence
 
 import grpc
 import jsonschema
+import pulumi
 import yaml
 from google.protobuf import json_format, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 
 from tools import offline_engine, reports  # (tools/__init__ puts policies/ on the path)
 from guardrails import pack_config  # noqa: E402
+import pack as policy_pack  # noqa: E402  (policies/pack.py: GUARDRAILS_TODAY and the pack's wording)
 from tools.analyzer_client import AnalyzerClient, AnalyzerError
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -55,6 +62,10 @@ PACK_DIR = os.path.join(ROOT, "policies")
 PROGRAM = os.path.join(ROOT, "__main__.py")
 DEFAULT_ENVIRONMENT = "dev"
 PACK_START_TIMEOUT = 30.0  # seconds to wait for the pack to print its port
+# A stack file's values with YAML aliases expanded: far above any real stack file (a few hundred values), far
+# below what an alias bomb ("billion laughs") expands to when the config is JSON-encoded for the program.
+MAX_STACK_FILE_VALUES = 10_000
+EXIT_OK, EXIT_VIOLATION, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
 IN_FLIGHT = 64  # Analyze calls kept in flight: the pack works while we serialise the next requests
 
 # Markers in the pack's messages (see policies/pack.py): how a diagnostic says what kind of finding it is.
@@ -123,6 +134,65 @@ def available_stacks(stacks_dir: str = STACKS_DIR) -> list:
     return names
 
 
+def read_text(path: str, what: str) -> str:
+    """A UTF-8 text file; errors name ``what`` (e.g. "stack file <path>") and say what is wrong."""
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except OSError as exc:
+        raise PreviewError(f"{what} cannot be read: {exc.strerror}") from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise PreviewError(not_utf8(what, exc)) from None
+
+
+def not_utf8(what: str, exc: UnicodeDecodeError) -> str:
+    line = exc.object[:exc.start].count(b"\n") + 1
+    return f"{what} is not UTF-8 text: byte 0x{exc.object[exc.start]:02x} on line {line}; save it as UTF-8"
+
+
+class AliasBombError(ValueError):
+    """A YAML document whose aliases expand past ``MAX_STACK_FILE_VALUES``."""
+
+
+class BoundedLoader(yaml.SafeLoader):
+    """``yaml.SafeLoader`` that refuses a document whose aliases expand it past ``MAX_STACK_FILE_VALUES`` values.
+
+    PyYAML shares an aliased node instead of copying it, so the bomb is cheap to load; it explodes later, when
+    the config is JSON-encoded for the program and the pack. The expanded size is counted on the node graph
+    (each node's size once, memoised), so the check itself stays linear in the file.
+    """
+
+    def compose_document(self):
+        node = super().compose_document()
+        sizes: dict = {}
+
+        def size(current, active: frozenset) -> int:
+            key = id(current)
+            if key in sizes:
+                return sizes[key]
+            if key in active:
+                raise AliasBombError("a YAML alias refers to the value that contains it; write the values out")
+            total = 1
+            if isinstance(current, yaml.SequenceNode):
+                children = current.value
+            elif isinstance(current, yaml.MappingNode):
+                children = [part for pair in current.value for part in pair]
+            else:
+                children = []
+            for child in children:
+                total += size(child, active | {key})
+                if total > MAX_STACK_FILE_VALUES:
+                    raise AliasBombError(f"YAML aliases expand it to more than {MAX_STACK_FILE_VALUES:,} values; "
+                                         "write the values out instead of repeating aliases")
+            sizes[key] = total
+            return total
+
+        size(node, frozenset())
+        return node
+
+
 def load_stack(name: str, stacks_dir: str = STACKS_DIR, project: Optional[str] = None) -> StackFile:
     """Read and check one stack file; errors name the file, the key and what is allowed."""
     project = project or project_name()
@@ -130,12 +200,13 @@ def load_stack(name: str, stacks_dir: str = STACKS_DIR, project: Optional[str] =
     if not os.path.isfile(path):
         known = ", ".join(available_stacks(stacks_dir)) or "(none)"
         raise PreviewError(f"unknown stack {name!r}: {path} does not exist; available stacks: {known}")
-    with open(path, encoding="utf-8") as handle:
-        text = handle.read()
+    text = read_text(path, f"stack file {path}")
     try:
-        document = yaml.safe_load(text) or {}
+        document = yaml.load(text, Loader=BoundedLoader) or {}  # noqa: S506 (a SafeLoader)
     except yaml.YAMLError as exc:
-        raise PreviewError(f"stack file {path} is not valid YAML: {exc}") from exc
+        raise PreviewError(f"stack file {path} is not valid YAML: {_one_line(str(exc))}") from None
+    except AliasBombError as exc:
+        raise PreviewError(f"stack file {path}: {exc}") from None
     if not isinstance(document, dict):
         raise PreviewError(f"stack file {path}: expected a mapping with a 'config:' key, got {type(document).__name__}")
     raw = document.get("config") or {}
@@ -190,11 +261,11 @@ class PreviewMocks(offline_engine.GovernanceMocks):
                 f"StackReference {name!r}: no outputs file {path}; write the referenced stack's outputs there "
                 f"as a JSON object (e.g. from `pulumi stack output --json -s {name}`)"
             )
-        with open(path, encoding="utf-8") as handle:
-            try:
-                outputs = json.load(handle)
-            except json.JSONDecodeError as exc:
-                raise PreviewError(f"StackReference {name!r}: {path} is not valid JSON: {exc}") from exc
+        text = read_text(path, f"StackReference {name!r}: outputs file {path}")
+        try:
+            outputs = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise PreviewError(f"StackReference {name!r}: {path} is not valid JSON: {exc}") from None
         if not isinstance(outputs, dict):
             raise PreviewError(f"StackReference {name!r}: {path} must hold a JSON object of outputs")
         return name, {"name": name, "outputs": outputs, "secretOutputNames": []}
@@ -210,7 +281,8 @@ def run_stack_program(stack: StackFile, *, program: str = PROGRAM, mode: str = "
     program_dir = os.path.dirname(program)
 
     def run() -> None:
-        runpy.run_path(program, run_name="__main__")
+        with program_stdout_to_stderr():
+            runpy.run_path(program, run_name="__main__")
 
     cwd = os.getcwd()
     added = program_dir not in sys.path
@@ -229,8 +301,10 @@ def run_stack_program(stack: StackFile, *, program: str = PROGRAM, mode: str = "
         failure = str(exc)
     except offline_engine.ProgramError as exc:  # pulumi.RunError (ConfigError...): a message for the user
         failure = f"stack {stack.name}: {_cause(exc)}"
-    except Exception as exc:  # a bug in the program: keep the traceback
-        failure = f"stack {stack.name}: the program failed:\n{''.join(traceback.format_exception(exc)).rstrip()}"
+    except SystemExit as exc:  # the program called sys.exit(): it did not finish, so nothing can be judged
+        failure = f"stack {stack.name}: the program exited early with sys.exit({exc.code!r})"
+    except Exception as exc:  # a bug in the program: one line, with where it was raised
+        failure = f"stack {stack.name}: the program failed: {describe_exception(exc, program_dir)}"
     finally:
         os.chdir(cwd)
         if added:
@@ -252,9 +326,56 @@ def run_stack_program(stack: StackFile, *, program: str = PROGRAM, mode: str = "
 
 
 def _cause(exc: BaseException) -> str:
-    while exc.__cause__ is not None and str(exc.__cause__):
+    """The innermost ``pulumi.RunError``'s message (the one written for the user, e.g. a ConfigTypeError naming
+    the key, the value and what is expected), not the low-level error it was raised from."""
+    seen = {id(exc)}
+    while (isinstance(exc.__cause__, (pulumi.RunError, offline_engine.ProgramError)) and str(exc.__cause__)
+           and id(exc.__cause__) not in seen):  # the SDK may raise an error "from" itself
         exc = exc.__cause__
-    return str(exc)
+        seen.add(id(exc))
+    return _one_line(str(exc))
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def describe_exception(exc: BaseException, near: str = ROOT) -> str:
+    """``TypeError: <message> (at <file>:<line>)`` in one line, for the error at the root of ``exc``'s cause
+    chain (the SDK wraps a program's error in "While processing resource ..." ones), located at its innermost
+    frame under ``near`` (the program's directory): enough to find the bug without a 40-line traceback."""
+    seen = {id(exc)}
+    while exc.__cause__ is not None and id(exc.__cause__) not in seen:
+        exc = exc.__cause__
+        seen.add(id(exc))
+    near = os.path.abspath(near) + os.sep
+    ours = [f for f in traceback.extract_tb(exc.__traceback__) if os.path.abspath(f.filename).startswith(near)
+            and os.sep + "site-packages" + os.sep not in f.filename]
+    where = f" (at {os.path.relpath(ours[-1].filename, near)}:{ours[-1].lineno})" if ours else ""
+    return f"{type(exc).__name__}: {_one_line(str(exc))}{where}"
+
+
+@contextlib.contextmanager
+def program_stdout_to_stderr():
+    """While the program runs, what it prints goes to stderr: stdout carries only the reports (JSON, SARIF...).
+
+    Both ``sys.stdout`` and file descriptor 1 (which subprocesses and C extensions write to) are redirected.
+    """
+    sys.stdout.flush()
+    try:
+        saved = os.dup(1)
+    except OSError:  # no file descriptor 1 (a closed stdout): nothing to protect at the fd level
+        saved = None
+    if saved is not None:
+        os.dup2(2, 1)
+    try:
+        with contextlib.redirect_stdout(sys.stderr):
+            yield
+    finally:
+        sys.stderr.flush()
+        if saved is not None:
+            os.dup2(saved, 1)
+            os.close(saved)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -275,9 +396,24 @@ def start_pack(pack_dir: str = PACK_DIR) -> tuple:
     try:
         info = client.info()
     except grpc.RpcError as exc:
+        message = analyzer_failure(client, "GetAnalyzerInfo", exc)
         client.close()
-        raise PreviewError(f"policy pack {pack_dir}: GetAnalyzerInfo failed: {exc}") from exc
+        raise PreviewError(message) from None
     return client, info, time.perf_counter() - started
+
+
+def analyzer_failure(client: AnalyzerClient, call: str, exc: grpc.RpcError) -> str:
+    """One line for a failed call to the pack: the call, gRPC's status and details, and the last line the pack
+    wrote to stderr (its own error, when the process died)."""
+    code = exc.code().name if hasattr(exc, "code") and exc.code() is not None else "ERROR"
+    details = exc.details() if hasattr(exc, "details") else str(exc)
+    message = f"policy pack {client.pack_dir}: {call} failed: {code}: {_one_line(details or '')}"
+    try:
+        returncode = client.process.wait(timeout=1)  # a dropped connection: give a dying pack a moment
+    except subprocess.TimeoutExpired:
+        return message
+    last = client.last_error_line()
+    return message + f"; the pack exited with status {returncode}" + (f": {_one_line(last)}" if last else "")
 
 
 def load_pack_config(path: str, pack_dir: str = PACK_DIR) -> dict:
@@ -286,7 +422,9 @@ def load_pack_config(path: str, pack_dir: str = PACK_DIR) -> dict:
     try:
         return pack_config.load(path, validate_rules=os.path.realpath(pack_dir) == os.path.realpath(PACK_DIR))
     except pack_config.PackConfigError as error:
-        raise PreviewError(str(error)) from None
+        raise PreviewError(_one_line(str(error))) from None
+    except UnicodeDecodeError as exc:
+        raise PreviewError(not_utf8(f"pack config {path}", exc)) from None
 
 
 def reconcile_pack_config(info: analyzer_pb2.AnalyzerInfo, user_config: Mapping[str, Any],
@@ -337,11 +475,9 @@ def reconcile_pack_config(info: analyzer_pb2.AnalyzerInfo, user_config: Mapping[
             schema["required"] = list(policy.configSchema.required)
         errors = sorted(jsonschema.Draft7Validator(schema).iter_errors(props), key=lambda e: list(e.path))
         if errors:
-            lines = []
-            for error in errors:
-                where = ".".join(str(p) for p in error.path) or "(config)"
-                lines.append(f"  {name}.{where}: {error.message}")
-            raise PreviewError(f"{source}: invalid config for policy {name!r}:\n" + "\n".join(lines))
+            problems = "; ".join(f"{name}.{'.'.join(str(p) for p in e.path) or '(config)'}: {_one_line(e.message)}"
+                                 for e in errors)
+            raise PreviewError(f"{source}: invalid config for policy {name!r}: {problems}")
     return {name: (level, props) for name, (level, props) in result.items()}
 
 
@@ -469,6 +605,7 @@ class StackAnalysis:
 
     findings: list = field(default_factory=list)
     evaluations: set = field(default_factory=set)
+    config_errors: list = field(default_factory=list)  # "configuration error: ..." the pack reported
     analyze_seconds: float = 0.0  # every Analyze call plus AnalyzeStack
     stack_seconds: float = 0.0  # AnalyzeStack alone
 
@@ -548,6 +685,10 @@ def analyze(pack: PackSession, resources: Sequence[offline_engine.Registered], a
 
     def record(diagnostic: analyzer_pb2.AnalyzeDiagnostic, subject_urn: str) -> None:
         annotation = _annotation(diagnostic)
+        if annotation.startswith(policy_pack.CONFIG_ERROR_PREFIX):
+            # A bad pack config is bad input (exit 2), not a violation of each resource it was applied to.
+            result.config_errors.append(annotation)
+            return
         status = classify(annotation)
         severity = _SEVERITY.get(diagnostic.severity, "")
         if status == "unknown":
@@ -660,12 +801,29 @@ def rule_infos(info: analyzer_pb2.AnalyzerInfo) -> list:
     ]
 
 
+def check_today() -> None:
+    """The pack reads ``GUARDRAILS_TODAY`` (exemption expiry as of that day): refuse a bad value before starting."""
+    try:
+        policy_pack.today()
+    except ValueError as exc:
+        raise PreviewError(str(exc)) from None
+
+
+def prepare_out_dir(out_dir: str) -> None:
+    """Create ``--out`` before any work, so a path that cannot be a directory fails fast with one line."""
+    try:
+        os.makedirs(out_dir, exist_ok=True)
+    except OSError as exc:
+        raise PreviewError(f"--out {out_dir!r}: cannot create the directory: {exc.strerror}") from None
+
+
 def run_preview(stack_names: Sequence[str], *, pack_dir: str = PACK_DIR, pack_config: Optional[str] = None,
                 mode: str = "preview", stacks_dir: str = STACKS_DIR, program: str = PROGRAM,
                 root: str = ROOT) -> PreviewRun:
     """Preview ``stack_names`` against the pack; one pack process serves every stack."""
     if mode not in ("preview", "up"):
         raise PreviewError(f"--mode {mode!r} is not one of preview, up")
+    check_today()
     project = project_name(root)
     stacks = [load_stack(name, stacks_dir, project) for name in stack_names]
     configs = {}
@@ -678,7 +836,11 @@ def run_preview(stack_names: Sequence[str], *, pack_dir: str = PACK_DIR, pack_co
         pack = PackSession(client, info, startup, applies=kind_applicability(pack_dir, info))
         for stack in stacks:
             path, config = configs[stack.name]
-            configure(pack, config, os.path.relpath(path, root), stack, project, mode)
+            call = "Configure"
+            try:
+                configure(pack, config, os.path.relpath(path, root), stack, project, mode)
+            except grpc.RpcError as exc:
+                raise PreviewError(analyzer_failure(client, call, exc)) from None
             started = time.perf_counter()
             try:
                 resources = run_stack_program(stack, program=program, mode=mode, project=project)
@@ -689,7 +851,12 @@ def run_preview(stack_names: Sequence[str], *, pack_dir: str = PACK_DIR, pack_co
                 continue
             program_seconds = time.perf_counter() - started
             analyze_requests, stack_request = build_requests(resources, stack.config, stack.name, project, mode)
-            analysis = analyze(pack, resources, analyze_requests, stack_request)
+            try:
+                analysis = analyze(pack, resources, analyze_requests, stack_request)
+            except grpc.RpcError as exc:
+                raise PreviewError(analyzer_failure(client, f"analysing stack {stack.name}", exc)) from None
+            if analysis.config_errors:
+                raise PreviewError(f"pack config {os.path.relpath(path, root)}: {analysis.config_errors[0]}")
             timings[stack.name] = {"program": program_seconds, "analyze": analysis.analyze_seconds,
                                    "analyze_stack": analysis.stack_seconds, "resources": len(resources)}
             results.append(reports.StackResult(
@@ -720,17 +887,33 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("--program", default=PROGRAM, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     try:
-        formats = reports.parse_formats(args.format)
-        names = args.stack or [n for n in available_stacks(args.stacks_dir) if n not in args.exclude]
-        if not names:
-            raise PreviewError(f"no stack files (Pulumi.<stack>.yaml) in {args.stacks_dir}")
-        run = run_preview(names, pack_dir=args.pack_dir, pack_config=args.pack_config, mode=args.mode,
-                          stacks_dir=args.stacks_dir, program=args.program)
+        return _run(args)
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
     except (PreviewError, ValueError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+        print(f"error: {_one_line(str(exc))}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except Exception as exc:  # pylint: disable=broad-except  # a bug of ours: one line that says where, no traceback
+        print(f"error: the preview failed: {describe_exception(exc)}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+
+def _run(args: argparse.Namespace) -> int:
+    formats = reports.parse_formats(args.format)
+    names = args.stack or [n for n in available_stacks(args.stacks_dir) if n not in args.exclude]
+    if not names:
+        raise PreviewError(f"no stack files (Pulumi.<stack>.yaml) in {args.stacks_dir}")
     if args.out:
-        for fmt, path in reports.write_reports(run.report, formats, args.out).items():
+        prepare_out_dir(args.out)
+    run = run_preview(names, pack_dir=args.pack_dir, pack_config=args.pack_config, mode=args.mode,
+                      stacks_dir=args.stacks_dir, program=args.program)
+    if args.out:
+        try:
+            written = reports.write_reports(run.report, formats, args.out)
+        except OSError as exc:
+            raise PreviewError(f"--out {args.out!r}: cannot write {exc.filename}: {exc.strerror}") from None
+        for fmt, path in written.items():
             print(f"wrote {fmt}: {path}", file=sys.stderr)
         if "summary" in formats:
             sys.stdout.write(reports.render_summary(run.report))
@@ -740,8 +923,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     for stack in run.report.errors:
         print(f"error: {stack.error}", file=sys.stderr)
     if run.report.errors:
-        return 2
-    return 0 if run.report.passed else 1
+        return EXIT_BAD_INPUT
+    return EXIT_OK if run.report.passed else EXIT_VIOLATION
 
 
 if __name__ == "__main__":

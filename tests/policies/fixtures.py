@@ -427,4 +427,15 @@ FIXTURES: dict = {
         "unknown": Case([Res(FN, "subject", fn(role=UNKNOWN), deps={"role": ["role"]}),
                          Res(ROLE, "role", lambda_role(None, inlinePolicies=UNKNOWN))], "inlinePolicies is not known yet"),
     },
+    "opaque-resources": {
+        "pass": Case(subject("random:index/randomPet:RandomPet", {"length": 2})),
+        "fail": Case(subject("pulumi-python:dynamic:Resource", {"__provider": "gASV..."}),
+                     "not evaluated: urn:pulumi:test::governance::pulumi-python:dynamic:Resource::subject "
+                     "(pulumi-python:dynamic:Resource): a dynamic provider runs arbitrary code at deploy time"),
+        "fail_unknown_package": Case(subject("command:local:Command", {"create": "./deploy.sh"}),
+                                     "(command:local:Command): package 'command' is not one the rule catalogue "
+                                     "evaluates"),
+        # A Config or describe record's type (the Config rule Lambda and the audit run this rule too).
+        "not_applicable": Case(subject("AWS::Lambda::Function", {}), "AWS::Lambda::Function is not a Pulumi type token"),
+    },
 }

@@ -20,7 +20,7 @@ MANDATORY = ["api-authorizer-required", "api-custom-domain-tls", "apigateway-sta
 ADVISORY = ["eventbridge-target-dlq", "iam-no-wildcard-action", "lambda-async-failure-destination",
             "lambda-environment-kms", "lambda-esm-failure-handling", "lambda-reserved-concurrency",
             "lambda-runtime-supported", "lambda-url-auth", "log-group-retention", "no-recursive-trigger-loop",
-            "no-sync-lambda-invoke", "s3-public-access-blocked", "sfn-logging-enabled", "sns-encryption",
+            "no-sync-lambda-invoke", "opaque-resources", "s3-public-access-blocked", "sfn-logging-enabled", "sns-encryption",
             "sqs-encryption", "sqs-redrive-policy"]
 STACK = ["api-authorizer-required", "eventbridge-target-dlq", "iam-no-wildcard-action",
          "lambda-async-failure-destination", "lambda-esm-failure-handling", "no-recursive-trigger-loop",

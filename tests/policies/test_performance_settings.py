@@ -126,4 +126,5 @@ def test_stack_inventory_is_not_reused_for_other_objects():
     assert cache.get([Resource({"name": "q"}, "urn:a")]) is not first
     assert cache.get([Resource(props, "urn:b")]) is not first
     assert cache.hits == 1
-    assert [f.resource.ref for f in cache.get([Resource(props, "urn:b")])] == ["urn:b"]
+    inventory, failures = cache.get([Resource(props, "urn:b")])
+    assert ([f.resource.ref for f in inventory], failures) == (["urn:b"], [])

@@ -148,7 +148,7 @@ def test_cli_unknown_stack_names_the_available_ones(capsys):
 
 @pytest.mark.parametrize("config, message", [
     ({"fixture-required-tag": {"requiredTag": 7}},
-     "invalid config for policy 'fixture-required-tag':\n  fixture-required-tag.requiredTag: 7 is not of type 'string'"),
+     "invalid config for policy 'fixture-required-tag': fixture-required-tag.requiredTag: 7 is not of type 'string'\n"),
     ({"fixture-required-tagz": "mandatory"}, "unknown policy 'fixture-required-tagz'; the pack's policies are: "
                                              "fixture-queue-kms, fixture-required-tag, fixture-topic-subscribed"),
     ({"all": "blocking"}, "policy 'all': enforcement level \"blocking\" is not one of advisory, mandatory, "
@@ -220,3 +220,13 @@ def test_cli_all_with_exclude_runs_the_other_stacks(capsys):
     assert code == 1
     document = json.loads(capsys.readouterr().out)
     assert [s["name"] for s in document["stacks"]] == ["fixture-dev"]
+
+
+def test_stack_files_keep_ordinary_aliases_and_refuse_recursive_ones(tmp_path):
+    (tmp_path / "Pulumi.anchors.yaml").write_text(
+        "config:\n  serverless-governance:base: &tags {team: payments}\n  serverless-governance:tags: *tags\n")
+    (tmp_path / "Pulumi.loop.yaml").write_text("config:\n  serverless-governance:loop: &a [1, *a]\n")
+    stack = preview.load_stack("anchors", str(tmp_path))
+    assert stack.config["serverless-governance:tags"] == {"team": "payments"}
+    with pytest.raises(preview.PreviewError, match="a YAML alias refers to the value that contains it"):
+        preview.load_stack("loop", str(tmp_path))
