@@ -560,13 +560,13 @@ def _():
 
 
 def _rest_domain(name: str, policy: str) -> None:
-    _aws().apigateway.DomainName(name, domain_name=f"{name}.example.com", security_policy=policy,
+    _aws().apigateway.DomainName(f"{name}.example.com", domain_name=f"{name}.example.com", security_policy=policy,
                                  regional_certificate_arn=f"arn:aws:acm:{REGION}:{ACCOUNT}:certificate/abc",
                                  endpoint_configuration={"types": "REGIONAL"}, tags=TAGS)
 
 
 def _http_domain(name: str, policy: str) -> None:
-    _aws().apigatewayv2.DomainName(name, domain_name=f"{name}.example.com", tags=TAGS, domain_name_configuration={
+    _aws().apigatewayv2.DomainName(f"{name}.example.com", domain_name=f"{name}.example.com", tags=TAGS, domain_name_configuration={
         "certificateArn": f"arn:aws:acm:{REGION}:{ACCOUNT}:certificate/abc", "endpointType": "REGIONAL",
         "securityPolicy": policy})
 
