@@ -216,7 +216,8 @@ VALUE_RANGES: dict[str, dict[str, Range]] = {
         "memorySize": Range("Lambda CreateFunction MemorySize 128-10240 MB", 128, 10240),
         # -1 is the provider's "unreserved"; 0 is accepted by Lambda (it throttles everything: our blocks and
         # the rule lambda-reserved-concurrency refuse it, not the service).
-        "reservedConcurrentExecutions": Range("Lambda PutFunctionConcurrency >= 0 (provider: -1 = unreserved)", -1),
+        "reservedConcurrentExecutions": Range("Lambda PutFunctionConcurrency >= 0 (provider: -1 = unreserved)",
+                                              minimum=-1),
         "ephemeralStorage.size": Range("Lambda EphemeralStorage Size 512-10240 MB", 512, 10240),
     },
     "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig": {
@@ -250,15 +251,17 @@ VALUE_RANGES: dict[str, dict[str, Range]] = {
     },
     "aws:apigateway/methodSettings:MethodSettings": {
         # The provider's default -1 means "not set"; API Gateway refuses other negative limits.
-        "settings.throttlingBurstLimit": Range("API Gateway throttling burst limit >= 0 (provider: -1 = unset)", -1),
-        "settings.throttlingRateLimit": Range("API Gateway throttling rate limit >= 0 (provider: -1 = unset)", -1),
+        "settings.throttlingBurstLimit": Range("API Gateway throttling burst limit >= 0 (provider: -1 = unset)",
+                                               minimum=-1),
+        "settings.throttlingRateLimit": Range("API Gateway throttling rate limit >= 0 (provider: -1 = unset)",
+                                              minimum=-1),
     },
     "aws:apigatewayv2/stage:Stage": {
-        "defaultRouteSettings.throttlingBurstLimit": Range("API Gateway v2 ThrottlingBurstLimit >= 0", 0),
-        "defaultRouteSettings.throttlingRateLimit": Range("API Gateway v2 ThrottlingRateLimit >= 0", 0),
+        "defaultRouteSettings.throttlingBurstLimit": Range("API Gateway v2 ThrottlingBurstLimit >= 0", minimum=0),
+        "defaultRouteSettings.throttlingRateLimit": Range("API Gateway v2 ThrottlingRateLimit >= 0", minimum=0),
     },
     "aws:cloudwatch/metricAlarm:MetricAlarm": {
-        "evaluationPeriods": Range("CloudWatch PutMetricAlarm EvaluationPeriods >= 1", 1),
+        "evaluationPeriods": Range("CloudWatch PutMetricAlarm EvaluationPeriods >= 1", minimum=1),
     },
 }
 
