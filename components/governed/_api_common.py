@@ -14,6 +14,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.governance import Governance
+from components.governed._naming import autonamed
 from components.governed._overrides import GovernanceError, check_overrides
 
 if TYPE_CHECKING:  # only for annotations: api.py imports this module
@@ -130,7 +131,7 @@ def invoke_permission(resource_name: str, function: Any, execution_arn: pulumi.O
     """Let this API invoke ``function`` through one route only: ``<execution_arn>/<source>``, where ``source``
     names the stage and route (``*/POST/orders/*``, ``production/$connect``), never ``/*/*``."""
     return aws.lambda_.Permission(
-        resource_name,
+        autonamed("aws:lambda/permission:Permission", resource_name),
         action="lambda:InvokeFunction",
         function=function.name,
         principal=APIGATEWAY_PRINCIPAL,

@@ -40,6 +40,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.governance import Governance
+from components.governed._naming import autonamed
 from components.governed._overrides import GovernanceError
 from components.governed.messaging import GovernedQueue, QueueArgs, service_send_statement, target_dead_letter
 from components.governed.role import GovernedRole, RoleArgs
@@ -108,7 +109,8 @@ class GovernedEventRule(pulumi.ComponentResource):
             rule_args["schedule_expression"] = args.schedule_expression
         if args.event_bus_name is not None:
             rule_args["event_bus_name"] = args.event_bus_name
-        self.rule = aws.cloudwatch.EventRule(name, **rule_args, opts=child)
+        self.rule = aws.cloudwatch.EventRule(autonamed("aws:cloudwatch/eventRule:EventRule", name), **rule_args,
+                                             opts=child)
 
         # One DLQ for the rule: failures of every target land in one place, and only this rule may send to it.
         self.dlq = GovernedQueue(
@@ -146,7 +148,8 @@ class GovernedEventRule(pulumi.ComponentResource):
             # policy yet fails (and, after the retries, lands in the DLQ).
             depends = [role.policy] if role is not None and role.policy is not None else []
             self.targets.append(aws.cloudwatch.EventTarget(
-                logical, **target_args, opts=pulumi.ResourceOptions(parent=self, depends_on=depends)))
+                autonamed("aws:cloudwatch/eventTarget:EventTarget", logical), **target_args,
+                opts=pulumi.ResourceOptions(parent=self, depends_on=depends)))
             self.roles.append(role)
 
         self.arn = self.rule.arn

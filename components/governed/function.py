@@ -32,6 +32,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.governance import Governance
+from components.governed._naming import autonamed
 from components.governed._overrides import (
     GovernanceError, check_overrides, overrides_tag, record,
 )
@@ -256,8 +257,8 @@ class GovernedFunction(pulumi.ComponentResource):
                 function_args.update(code_signing_config_arn=governance.code_signing_config_arn)
 
         depends = [self.log_group] + ([self.role.policy] if self.role.policy is not None else [])
-        self.function = aws.lambda_.Function(name, **function_args, opts=pulumi.ResourceOptions(
-            parent=self, depends_on=depends))
+        self.function = aws.lambda_.Function(autonamed("aws:lambda/function:Function", name), **function_args,
+                                             opts=pulumi.ResourceOptions(parent=self, depends_on=depends))
 
         self.event_invoke_config = None
         if args.async_invocation and not args.edge:

@@ -24,6 +24,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.governance import Governance
+from components.governed._naming import autonamed
 from components.governed._overrides import (
     GovernanceError, check_overrides, overrides_tag, record, require_reason,
 )
@@ -144,7 +145,7 @@ class GovernedQueue(pulumi.ComponentResource):
             queue_args["redrive_policy"] = pulumi.Output.json_dumps(
                 {"deadLetterTargetArn": self.dlq.arn, "maxReceiveCount": args.max_receive_count}
             )
-        self.queue = aws.sqs.Queue(name, **queue_args, opts=child)
+        self.queue = aws.sqs.Queue(autonamed("aws:sqs/queue:Queue", name, fifo=args.fifo), **queue_args, opts=child)
 
         self.policy = aws.sqs.QueuePolicy(
             f"{name}-policy",
@@ -227,7 +228,7 @@ class GovernedTopic(pulumi.ComponentResource):
             topic_args["display_name"] = args.display_name
         if args.fifo:
             topic_args.update(fifo_topic=True, content_based_deduplication=args.content_based_deduplication)
-        self.topic = aws.sns.Topic(name, **topic_args, opts=child)
+        self.topic = aws.sns.Topic(autonamed("aws:sns/topic:Topic", name, fifo=args.fifo), **topic_args, opts=child)
 
         # The topic policy replaces SNS's default one; same-account principals keep access through IAM.
         self.policy = aws.sns.TopicPolicy(
@@ -279,11 +280,11 @@ class GovernedEventBus(pulumi.ComponentResource):
         bus_args: dict[str, Any] = dict(tags={})
         if args.description:
             bus_args["description"] = args.description
-        self.bus = aws.cloudwatch.EventBus(name, **bus_args, opts=child)
+        self.bus = aws.cloudwatch.EventBus(autonamed("aws:cloudwatch/eventBus:EventBus", name), **bus_args, opts=child)
         self.archive = None
         if args.archive_retention_days is not None:
             self.archive = aws.cloudwatch.EventArchive(
-                f"{name}-archive",
+                autonamed("aws:cloudwatch/eventArchive:EventArchive", f"{name}-archive"),
                 event_source_arn=self.bus.arn,
                 retention_days=args.archive_retention_days,
                 opts=child,

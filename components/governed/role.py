@@ -13,6 +13,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.governance import Governance
+from components.governed._naming import autonamed
 from components.governed._overrides import check_overrides, overrides_tag, record, require_reason
 
 # Actions AWS does not scope to a resource, so `"Resource": "*"` is the only correct value for them.
@@ -124,7 +125,7 @@ class GovernedRole(pulumi.ComponentResource):
         self.overrides = overrides
 
         self.role = aws.iam.Role(
-            name,
+            autonamed("aws:iam/role:Role", name),
             assume_role_policy=trust_policy(args.service_principals, args.source_account),
             permissions_boundary=governance.permissions_boundary_arn,
             description=args.description or f"{name} (governed)",
@@ -134,7 +135,7 @@ class GovernedRole(pulumi.ComponentResource):
         self.policy = None
         if args.statements:
             self.policy = aws.iam.RolePolicy(
-                f"{name}-policy",
+                autonamed("aws:iam/rolePolicy:RolePolicy", f"{name}-policy"),
                 role=self.role.id,
                 policy=policy_document(args.statements),
                 opts=pulumi.ResourceOptions(parent=self),

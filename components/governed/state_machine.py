@@ -18,6 +18,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.governance import Governance
+from components.governed._naming import autonamed
 from components.governed._overrides import (
     GovernanceError, check_overrides, overrides_tag, record, require_reason,
 )
@@ -174,7 +175,7 @@ class GovernedStateMachine(pulumi.ComponentResource):
             lambda values: render_definition(path, values))
         depends = [self.role.policy] if self.role.policy is not None else []
         self.state_machine = aws.sfn.StateMachine(
-            name,
+            autonamed("aws:sfn/stateMachine:StateMachine", name),
             type=args.type,
             role_arn=self.role.arn,
             definition=definition,

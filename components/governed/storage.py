@@ -22,6 +22,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.governance import Governance
+from components.governed._naming import autonamed
 from components.governed._overrides import (
     GovernanceError, check_overrides, overrides_tag, record, require_reason,
 )
@@ -74,8 +75,8 @@ class GovernedBucket(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
 
         # aws.s3.Bucket: pulumi-aws 7 deprecated BucketV2 in its favour (same resource, the v7 name).
-        self.bucket = aws.s3.Bucket(name, force_destroy=args.force_destroy, tags=overrides_tag(overrides),
-                                    opts=child)
+        self.bucket = aws.s3.Bucket(autonamed("aws:s3/bucket:Bucket", name), force_destroy=args.force_destroy,
+                                    tags=overrides_tag(overrides), opts=child)
         self.public_access_block = aws.s3.BucketPublicAccessBlock(
             f"{name}-public-access",
             bucket=self.bucket.id,
@@ -200,7 +201,8 @@ class GovernedTable(pulumi.ComponentResource):
             table_args.update(stream_enabled=True, stream_view_type=args.stream_view_type)
         if indexes:
             table_args["global_secondary_indexes"] = [_index_args(index) for index in indexes]
-        self.table = aws.dynamodb.Table(name, **table_args, opts=pulumi.ResourceOptions(parent=self))
+        self.table = aws.dynamodb.Table(autonamed("aws:dynamodb/table:Table", name), **table_args,
+                                        opts=pulumi.ResourceOptions(parent=self))
 
         self.arn = self.table.arn
         self.name = self.table.name
