@@ -25,6 +25,7 @@ Response formats (detected from the event):
 event                       allow                                         deny
 ==========================  ============================================  ==========================================
 REST ``TOKEN``/``REQUEST``  IAM policy ``Allow execute-api:Invoke``       IAM policy ``Deny`` (the client gets 403)
+HTTP API payload 1.0        IAM policy ``Allow``                          IAM policy ``Deny``
 HTTP API payload 2.0        ``{"isAuthorized": true, "context": {...}}``  ``{"isAuthorized": false}`` (403)
 WebSocket ``$connect``      IAM policy ``Allow``                          IAM policy ``Deny``
 ==========================  ============================================  ==========================================
@@ -181,7 +182,7 @@ def detect_format(event: Mapping[str, Any]) -> str:
     request_context = event.get("requestContext")
     if not isinstance(request_context, Mapping):
         request_context = {}
-    if event.get("version") == "2.0" and "routeArn" in event:
+    if event.get("version") == "2.0":  # HTTP API payload 2.0 (payload 1.0 and REST events are answered alike)
         return HTTP_V2
     if request_context.get("eventType") == "CONNECT" or request_context.get("routeKey") == "$connect":
         return WEBSOCKET

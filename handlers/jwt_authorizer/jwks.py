@@ -80,19 +80,24 @@ def check_jwks_url(url: str) -> urllib.parse.SplitResult:
 
 
 class _DeadlineReader(io.RawIOBase):
-    """Reads a socket giving every read only what is left of one overall deadline."""
+    """Reads a socket's file giving every read only what is left of one overall deadline."""
 
-    def __init__(self, sock: socket.socket, deadline: float) -> None:
+    def __init__(self, raw: io.RawIOBase, sock: socket.socket, deadline: float) -> None:
         super().__init__()
+        self._raw = raw  # http.client's socket file: it keeps the socket open until the response is closed
         self._sock = sock
         self._deadline = deadline
 
     def readable(self) -> bool:
         return True
 
-    def readinto(self, buffer: Any) -> int:
+    def readinto(self, buffer: Any) -> Optional[int]:
         self._sock.settimeout(_remaining(self._deadline))
-        return self._sock.recv_into(buffer)
+        return self._raw.readinto(buffer)
+
+    def close(self) -> None:
+        self._raw.close()
+        super().close()
 
 
 class _DeadlineResponse(http.client.HTTPResponse):
@@ -100,8 +105,8 @@ class _DeadlineResponse(http.client.HTTPResponse):
 
     def __init__(self, sock: socket.socket, *args: Any, deadline: float, **kwargs: Any) -> None:
         super().__init__(sock, *args, **kwargs)
-        self.fp.close()  # the plain socket file http.client made; reads go through the deadline instead
-        self.fp = io.BufferedReader(_DeadlineReader(sock, deadline))
+        # detach: the socket file itself must stay open (closing the old buffer would close it)
+        self.fp = io.BufferedReader(_DeadlineReader(self.fp.detach(), sock, deadline))
 
 
 def _remaining(deadline: float) -> float:
