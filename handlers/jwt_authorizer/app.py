@@ -79,8 +79,8 @@ LOGGED_REASON_LIMIT = 256
 # Three base64url segments, ASCII only (a lone surrogate or any other character makes the token malformed).
 JWT_SHAPE = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
 # An execute-api method or route ARN: arn:<partition>:execute-api:<region>:<account>:<api-id>/<stage>/<rest>.
-EXECUTE_API_ARN = re.compile(
-    r"(?P<api>arn:aws(?:-[a-z]+)*:execute-api:[a-z]{2}(?:-[a-z]+)+-\d:\d{12}:[a-z0-9]+)/(?P<stage>\$?[A-Za-z0-9_-]+)/.*")
+EXECUTE_API_ARN = re.compile(r"(?P<api>arn:aws(?:-[a-z]+)*:execute-api:[a-z]{2}(?:-[a-z]+)+-\d:\d{12}:[a-z0-9]+)"
+                             r"/(?P<stage>\$?[A-Za-z0-9_-]+)/.*")
 
 REST = "rest"
 HTTP_V2 = "http"

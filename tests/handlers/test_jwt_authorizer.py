@@ -14,6 +14,7 @@ import json
 import threading
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import jwt
 import pytest
@@ -557,6 +558,17 @@ def test_a_jwks_url_keys_may_not_come_from_is_a_config_error(env, message):
     with pytest.raises(app.ConfigError) as raised:
         app.Settings.from_env({"JWT_ISSUER": ISSUER, "JWT_AUDIENCE": AUDIENCE, **env})
     assert str(raised.value).startswith(message)
+
+
+def test_the_readme_documents_every_seconds_setting_with_its_default_and_range():
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    section = readme.split("### The company JWT authorizer", 1)[1].split("\n## ", 1)[0]
+    rows = {line.split("|")[1].strip(): [cell.strip() for cell in line.split("|")[2:4]]
+            for line in section.splitlines() if line.startswith("| `")}
+    for name, (_, default, floor, ceiling) in app.SECONDS_SETTINGS.items():
+        documented_default, documented_range = rows[f"`{name}`"]
+        assert documented_default.split()[0] == f"{default:g}", name
+        assert documented_range.startswith(f"{floor:g} to {ceiling:g}"), name
 
 
 # -- the Lambda entry point ------------------------------------------------------------------------------------
