@@ -699,7 +699,8 @@ def _decisions(lines: list[dict]) -> list[tuple]:
             if line["message"].startswith(("token ", "authorizer "))]
 
 
-@pytest.mark.parametrize("value", ["\ud800", token() + "\ud800", "a\ud800.b.c"])
+@pytest.mark.parametrize("value", ["\ud800", token() + "\ud800", "a\ud800.b.c"],
+                         ids=["surrogate-only", "valid-token-then-surrogate", "surrogate-in-a-segment"])
 def test_a_lone_surrogate_is_a_plain_deny_not_an_error(fresh_handler, log_lines, capsys, value):
     fresh_handler.setattr(app, "_authorizer", make_authorizer(FakeFetcher(jwk(KEY_1, "k1"))))
     assert app.handler(rest_token_event(value), LambdaContext()) == REST_DENY
