@@ -8,11 +8,16 @@ request when its bearer token is an RS256 JWT that
   HS256 tokens "signed" with the public key are refused);
 * has ``iss`` equal to ``JWT_ISSUER`` and an ``aud`` among ``JWT_AUDIENCE``;
 * has ``exp`` in the future and, if present, ``nbf`` in the past (both with ``JWT_LEEWAY_SECONDS`` of clock skew);
+  ``exp``, ``nbf`` and ``iat`` must be JSON integers (not strings, floats or booleans) with
+  ``0 < value < 32503680000`` (3000-01-01T00:00:00Z);
+* is three base64url segments whose header and payload are JSON objects without duplicate keys;
 * has a ``sub`` (it becomes the API Gateway principal id);
 * carries every scope in ``JWT_REQUIRED_SCOPES`` (space-separated; from the ``scope`` string or ``scp`` list claim).
 
 Anything else is a deny, never an exception: a malformed token, a missing token, an unreachable JWKS, a
-misconfigured function and an unexpected bug all produce an explicit deny response.
+misconfigured function and an unexpected bug all produce an explicit deny response. So does an event without a
+well-formed execute-api ``methodArn`` (REST, WebSocket) or ``routeArn`` (HTTP API): an allow is always scoped to
+the stage that ARN names, never to ``*``.
 
 Response formats (detected from the event):
 
@@ -20,6 +25,7 @@ Response formats (detected from the event):
 event                       allow                                         deny
 ==========================  ============================================  ==========================================
 REST ``TOKEN``/``REQUEST``  IAM policy ``Allow execute-api:Invoke``       IAM policy ``Deny`` (the client gets 403)
+HTTP API payload 1.0        IAM policy ``Allow``                          IAM policy ``Deny``
 HTTP API payload 2.0        ``{"isAuthorized": true, "context": {...}}``  ``{"isAuthorized": false}`` (403)
 WebSocket ``$connect``      IAM policy ``Allow``                          IAM policy ``Deny``
 ==========================  ============================================  ==========================================
@@ -37,14 +43,22 @@ The token is read from the ``Authorization`` header (``Bearer <jwt>``) for REST 
 set other headers on a WebSocket; the entry that looks like a JWT is used), else the ``Authorization`` header.
 
 Logs name the token's ``kid``, ``iss`` and ``sub`` and the reason for a deny; never the token or other claims.
+These values are unverified: each is cut to 128 characters (with a ``...[truncated, N chars]`` note) and
+characters the log stream cannot encode are escaped.
 
-Configuration (environment):
-``JWT_ISSUER`` (required), ``JWT_AUDIENCE`` (required, comma-separated), ``JWKS_URL``, ``JWT_LEEWAY_SECONDS``
-(default 0), ``JWT_REQUIRED_SCOPES``, ``JWKS_CACHE_TTL_SECONDS`` (default 300), ``JWKS_MIN_REFRESH_SECONDS``
-(default 30).
+Configuration (environment), read at the first invocation:
+``JWT_ISSUER`` (required), ``JWT_AUDIENCE`` (required, comma-separated), ``JWKS_URL`` (https, or http to a
+loopback host), ``JWT_REQUIRED_SCOPES``, and the numbers of seconds in ``SECONDS_SETTINGS`` (default, floor,
+ceiling). A number below its floor or above its ceiling is clamped to it, with a warning naming the variable; a
+value that is not a finite number >= 0, or a missing or bad required value, is a ``ConfigError``: every request is
+denied with one ERROR log line naming the variable (no traceback) and an ``AuthorizerError`` metric, until fixed.
 """
 from __future__ import annotations
 
+import base64
+import binascii
+import json
+import math
 import os
 import re
 from dataclasses import dataclass
@@ -54,12 +68,19 @@ import jwt
 from aws_lambda_powertools.metrics import MetricUnit
 from company_observability import instrumented, logger, metrics
 
-from handlers.jwt_authorizer.jwks import ALGORITHM, Fetcher, JwksCache, JwksError, fetch_jwks
+from handlers.jwt_authorizer.jwks import ALGORITHM, Fetcher, JwksCache, JwksError, check_jwks_url, fetch_jwks
+from handlers.jwt_authorizer.logsafe import bounded
 
 # Claims a token must carry. `nbf` is optional (checked when present), as RFC 7519 makes it.
 REQUIRED_CLAIMS = ["exp", "iss", "aud", "sub"]
-LOGGED_CLAIM_LIMIT = 128  # unverified iss/sub are attacker-controlled: cap what goes into a log line
-JWT_SHAPE = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$")
+TIME_CLAIMS = ("exp", "nbf", "iat")
+MAX_NUMERIC_DATE = 32503680000  # 3000-01-01T00:00:00Z: a time claim at or past it is nonsense (or an attack)
+LOGGED_REASON_LIMIT = 256
+# Three base64url segments, ASCII only (a lone surrogate or any other character makes the token malformed).
+JWT_SHAPE = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
+# An execute-api method or route ARN: arn:<partition>:execute-api:<region>:<account>:<api-id>/<stage>/<rest>.
+EXECUTE_API_ARN = re.compile(r"(?P<api>arn:aws(?:-[a-z]+)*:execute-api:[a-z]{2}(?:-[a-z]+)+-\d:\d{12}:[a-z0-9]+)"
+                             r"/(?P<stage>\$?[A-Za-z0-9_-]+)/.*")
 
 REST = "rest"
 HTTP_V2 = "http"
@@ -102,29 +123,50 @@ class Settings:
         audiences = tuple(a.strip() for a in env.get("JWT_AUDIENCE", "").split(",") if a.strip())
         if not audiences:
             raise ConfigError("environment variable JWT_AUDIENCE is required (comma-separated accepted audiences)")
-        jwks_url = env.get("JWKS_URL", "").strip() or issuer.rstrip("/") + "/.well-known/jwks.json"
+        explicit_url = env.get("JWKS_URL", "").strip()
+        jwks_url = explicit_url or issuer.rstrip("/") + "/.well-known/jwks.json"
+        try:
+            check_jwks_url(jwks_url)
+        except JwksError as exc:
+            source = "JWKS_URL" if explicit_url else "JWT_ISSUER (the JWKS URL is derived from it)"
+            raise ConfigError(f"environment variable {source}: {exc}") from None
         return cls(
             issuer=issuer,
             audiences=audiences,
             jwks_url=jwks_url,
-            leeway_seconds=_non_negative(env, "JWT_LEEWAY_SECONDS", 0.0),
             required_scopes=tuple(env.get("JWT_REQUIRED_SCOPES", "").split()),
-            cache_ttl_seconds=_non_negative(env, "JWKS_CACHE_TTL_SECONDS", 300.0),
-            min_refresh_seconds=_non_negative(env, "JWKS_MIN_REFRESH_SECONDS", 30.0),
+            **{field: _seconds(env, name) for name, (field, *_) in SECONDS_SETTINGS.items()},
         )
 
 
-def _non_negative(env: Mapping[str, str], name: str, default: float) -> float:
+# Environment variable: (Settings field, default, floor, ceiling), in seconds. The floors keep the protections on
+# (a 0 s refresh interval would let made-up kids force a download per request; a 0 s TTL a download per token);
+# the ceilings keep a typo from accepting tokens expired for days or keys revoked long ago.
+SECONDS_SETTINGS: dict[str, tuple[str, float, float, float]] = {
+    "JWT_LEEWAY_SECONDS": ("leeway_seconds", 0.0, 0.0, 300.0),
+    "JWKS_CACHE_TTL_SECONDS": ("cache_ttl_seconds", 300.0, 60.0, 86400.0),
+    "JWKS_MIN_REFRESH_SECONDS": ("min_refresh_seconds", 30.0, 10.0, 3600.0),
+}
+
+
+def _seconds(env: Mapping[str, str], name: str) -> float:
+    """The number of seconds in ``env[name]``: its default when unset, clamped to its floor and ceiling."""
+    _, default, floor, ceiling = SECONDS_SETTINGS[name]
     raw = env.get(name, "").strip()
     if not raw:
         return default
     try:
         value = float(raw)
     except ValueError:
-        value = -1.0
-    if value < 0:
-        raise ConfigError(f"environment variable {name}={raw!r} must be a number of seconds >= 0")
-    return value
+        value = math.nan
+    if not math.isfinite(value) or value < 0:
+        raise ConfigError(f"environment variable {name}={raw!r} must be a number of seconds >= 0 "
+                          f"(default {default:g}; values outside {floor:g}..{ceiling:g} are clamped)")
+    clamped = min(max(value, floor), ceiling)
+    if clamped != value:
+        logger.warning("authorizer setting clamped", variable=name, value=raw, used=clamped,
+                       allowed=f"{floor:g}..{ceiling:g}")
+    return clamped
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -140,17 +182,24 @@ def detect_format(event: Mapping[str, Any]) -> str:
     request_context = event.get("requestContext")
     if not isinstance(request_context, Mapping):
         request_context = {}
-    if event.get("version") == "2.0" and "routeArn" in event:
+    if event.get("version") == "2.0":  # HTTP API payload 2.0 (payload 1.0 and REST events are answered alike)
         return HTTP_V2
     if request_context.get("eventType") == "CONNECT" or request_context.get("routeKey") == "$connect":
         return WEBSOCKET
     return REST
 
 
+def _string(value: Any) -> Optional[str]:
+    return value if isinstance(value, str) else None
+
+
 def _header(event: Mapping[str, Any], name: str) -> Optional[str]:
-    for key, value in (event.get("headers") or {}).items():
-        if key.lower() == name.lower():
-            return value
+    headers = event.get("headers")
+    if not isinstance(headers, Mapping):
+        return None
+    for key, value in headers.items():
+        if isinstance(key, str) and key.lower() == name.lower():
+            return _string(value)
     return None
 
 
@@ -169,35 +218,34 @@ def _bearer(value: Optional[str]) -> Optional[str]:
 def extract_token(event: Mapping[str, Any], kind: str) -> Optional[str]:
     """The raw bearer token of the request, or ``None`` when it carries none."""
     if kind == REST and event.get("type") == "TOKEN":
-        return _bearer(event.get("authorizationToken"))
+        return _bearer(_string(event.get("authorizationToken")))
     if kind == WEBSOCKET:
-        query = event.get("queryStringParameters") or {}
-        if query.get("token"):
-            return query["token"]
+        query = event.get("queryStringParameters")
+        query_token = _string(query.get("token")) if isinstance(query, Mapping) else None
+        if query_token:
+            return query_token
         protocols = _header(event, "Sec-WebSocket-Protocol")
         if protocols:
             for entry in (p.strip() for p in protocols.split(",")):
-                if JWT_SHAPE.match(entry):
+                if JWT_SHAPE.fullmatch(entry):
                     return entry
     return _bearer(_header(event, "Authorization"))
 
 
-def _stage_wildcard(method_arn: Optional[str]) -> str:
-    """``arn:aws:execute-api:<region>:<account>:<api-id>/<stage>/*`` for a method or route ARN."""
-    if not method_arn or not method_arn.startswith("arn:"):
-        return "*"  # no ARN to scope to; only reached for a deny of an event we do not recognise
-    arn_prefix, _, path = method_arn.partition("/")
-    stage = path.split("/", 1)[0]
-    return f"{arn_prefix}/{stage}/*" if stage else method_arn
+def stage_resource(event: Mapping[str, Any], kind: str) -> Optional[str]:
+    """``arn:...:execute-api:<region>:<account>:<api-id>/<stage>/*`` from the event's method or route ARN, or
+    ``None`` when that ARN is missing or is not a well-formed execute-api ARN."""
+    arn = _string(event.get("routeArn" if kind == HTTP_V2 else "methodArn"))
+    match = EXECUTE_API_ARN.fullmatch(arn) if arn else None
+    return f"{match['api']}/{match['stage']}/*" if match else None
 
 
-def _policy(principal_id: str, effect: str, method_arn: Optional[str], context: Optional[dict] = None) -> dict:
+def _policy(principal_id: str, effect: str, resource: str, context: Optional[dict] = None) -> dict:
     response: dict[str, Any] = {
         "principalId": principal_id,
         "policyDocument": {
             "Version": "2012-10-17",
-            "Statement": [{"Action": "execute-api:Invoke", "Effect": effect,
-                           "Resource": _stage_wildcard(method_arn)}],
+            "Statement": [{"Action": "execute-api:Invoke", "Effect": effect, "Resource": resource}],
         },
     }
     if context is not None:
@@ -205,18 +253,20 @@ def _policy(principal_id: str, effect: str, method_arn: Optional[str], context: 
     return response
 
 
-def allow_response(event: Mapping[str, Any], kind: str, claims: Mapping[str, Any]) -> dict:
+def allow_response(kind: str, resource: str, claims: Mapping[str, Any]) -> dict:
+    """The allow for verified ``claims``; ``resource`` is the event's stage (``stage_resource``), never ``*``."""
     # Authorizer context values must be strings, numbers or booleans (API Gateway rejects nested values).
     context = {"sub": claims["sub"], "iss": claims["iss"], "scope": " ".join(_scopes(claims))}
     if kind == HTTP_V2:
         return {"isAuthorized": True, "context": context}
-    return _policy(str(claims["sub"]), "Allow", event.get("methodArn"), context)
+    return _policy(claims["sub"], "Allow", resource, context)
 
 
 def deny_response(event: Mapping[str, Any], kind: str) -> dict:
     if kind == HTTP_V2:
         return {"isAuthorized": False}
-    return _policy("anonymous", "Deny", event.get("methodArn"))
+    # Without a well-formed ARN there is no stage to scope to: deny everything.
+    return _policy("anonymous", "Deny", stage_resource(event, kind) or "*")
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -234,8 +284,56 @@ def _scopes(claims: Mapping[str, Any]) -> list[str]:
     return []
 
 
-def _loggable(value: Any) -> Optional[str]:
-    return value[:LOGGED_CLAIM_LIMIT] if isinstance(value, str) else None
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object's members; a repeated name is an error (parsers disagree on which value wins)."""
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise ValueError(f"duplicate key {bounded(key)!r}")
+        result[key] = value
+    return result
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _json_object(segment: str, part: str) -> dict[str, Any]:
+    """The JSON object a base64url token segment holds, parsed strictly; ``Denied`` otherwise."""
+    try:
+        raw = base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
+        value = json.loads(raw.decode("utf-8"), object_pairs_hook=_unique_keys, parse_constant=_no_constant)
+    except (binascii.Error, UnicodeDecodeError) as exc:
+        raise Denied(f"malformed token: {part} is not base64url UTF-8 ({type(exc).__name__})") from None
+    except (ValueError, RecursionError) as exc:
+        raise Denied(f"malformed token: {part} is not valid JSON ({exc})") from None
+    if not isinstance(value, dict):
+        raise Denied(f"malformed token: {part} is not a JSON object")
+    return value
+
+
+def parse_token(token: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The token's header and payload, unverified, parsed more strictly than PyJWT does; ``Denied`` otherwise.
+
+    PyJWT (which still verifies the signature and the claims) takes the last of duplicate JSON keys and reads
+    ``exp`` as ``int(value)``; these checks come first, so such tokens never reach it.
+    """
+    if not JWT_SHAPE.fullmatch(token):
+        raise Denied("malformed token: not three base64url segments")
+    header_segment, payload_segment, _ = token.split(".")
+    return _json_object(header_segment, "header"), _json_object(payload_segment, "payload")
+
+
+def check_time_claims(payload: Mapping[str, Any]) -> None:
+    """``exp``, ``nbf`` and ``iat``, where present, are integers in ``0 < value < MAX_NUMERIC_DATE``."""
+    for name in TIME_CLAIMS:
+        if name not in payload:
+            continue
+        value = payload[name]
+        if type(value) is not int:  # noqa: E721 - bool is an int subclass and must be refused too
+            raise Denied(f"{name} claim is a {type(value).__name__}, not an integer")
+        if not 0 < value < MAX_NUMERIC_DATE:
+            raise Denied(f"{name} claim {value} is outside 0 < {name} < {MAX_NUMERIC_DATE} (year 3000)")
 
 
 class Authorizer:
@@ -249,22 +347,22 @@ class Authorizer:
         self.cache = cache or JwksCache(settings.jwks_url, fetcher=fetcher, ttl_seconds=settings.cache_ttl_seconds,
                                         min_refresh_interval=settings.min_refresh_seconds)
 
-    def verify(self, token: Optional[str]) -> dict:
-        """The token's verified claims; raises ``Denied`` for any token that is not acceptable."""
+    def verify(self, token: Optional[str]) -> tuple[str, dict]:
+        """The token's ``kid`` and verified claims; raises ``Denied`` for any token that is not acceptable."""
         if not token:
             raise Denied("no bearer token in the request")
-        try:
-            header = jwt.get_unverified_header(token)
-        except jwt.PyJWTError as exc:
-            raise Denied(f"malformed token ({type(exc).__name__})") from None
-        kid = header.get("kid") if isinstance(header.get("kid"), str) else None
-        unverified = self._unverified_claims(token)
-        iss, sub = _loggable(unverified.get("iss")), _loggable(unverified.get("sub"))
+        header, unverified = parse_token(token)
+        kid = _string(header.get("kid"))
+        iss, sub = unverified.get("iss"), unverified.get("sub")
         # Refuse anything but RS256 before looking up keys: the allow-list is ours, never the token's header.
         if header.get("alg") != ALGORITHM:
-            raise Denied(f"algorithm {str(header.get('alg'))[:16]!r} is not allowed", kid, iss, sub)
+            raise Denied(f"algorithm {bounded(str(header.get('alg')), 16)!r} is not allowed", kid, iss, sub)
         if kid is None:
             raise Denied("token header has no kid", None, iss, sub)
+        try:
+            check_time_claims(unverified)
+        except Denied as denied:
+            raise Denied(denied.reason, kid, iss, sub) from None
         try:
             key = self.cache.signing_key(kid)
         except JwksError:
@@ -280,7 +378,7 @@ class Authorizer:
                 issuer=self.settings.issuer,
                 leeway=self.settings.leeway_seconds,
                 options={"require": REQUIRED_CLAIMS, "verify_signature": True, "verify_exp": True,
-                         "verify_nbf": True, "verify_iss": True, "verify_aud": True},
+                         "verify_nbf": True, "verify_iat": True, "verify_iss": True, "verify_aud": True},
             )
         except jwt.PyJWTError as exc:
             raise Denied(f"{type(exc).__name__}: {exc}", kid, iss, sub) from None
@@ -289,32 +387,32 @@ class Authorizer:
         missing = [s for s in self.settings.required_scopes if s not in _scopes(claims)]
         if missing:
             raise Denied(f"missing required scopes {missing}", kid, iss, sub)
-        return claims
+        return kid, claims
+
+    def authorize(self, event: Any) -> dict:
+        """The API Gateway response for ``event``: an allow for a valid token, an explicit deny otherwise."""
+        if not isinstance(event, Mapping):
+            return self._deny({}, REST, Denied(f"event is a {type(event).__name__}, not a JSON object"))
+        kind = detect_format(event)
+        resource = stage_resource(event, kind)
+        if resource is None:
+            arn_key = "routeArn" if kind == HTTP_V2 else "methodArn"
+            return self._deny(event, kind, Denied(f"event has no well-formed execute-api {arn_key}"))
+        try:
+            kid, claims = self.verify(extract_token(event, kind))
+        except Denied as denied:
+            return self._deny(event, kind, denied)
+        logger.info("token allowed", api_format=kind, kid=bounded(kid), iss=bounded(claims["iss"]),
+                    sub=bounded(claims["sub"]))
+        metrics.add_metric(name="TokenAllowed", unit=MetricUnit.Count, value=1)
+        return allow_response(kind, resource, claims)
 
     @staticmethod
-    def _unverified_claims(token: str) -> dict:
-        """Claims read without verification, only to name ``iss``/``sub`` in the logs."""
-        try:
-            claims = jwt.decode(token, options={"verify_signature": False})
-        except jwt.PyJWTError:
-            return {}
-        return claims if isinstance(claims, dict) else {}
-
-    def authorize(self, event: Mapping[str, Any]) -> dict:
-        """The API Gateway response for ``event``: an allow for a valid token, an explicit deny otherwise."""
-        kind = detect_format(event)
-        token = extract_token(event, kind)
-        try:
-            claims = self.verify(token)
-        except Denied as denied:
-            logger.info("token denied", reason=denied.reason, api_format=kind, kid=_loggable(denied.kid),
-                        iss=denied.iss, sub=denied.sub)
-            metrics.add_metric(name="TokenDenied", unit=MetricUnit.Count, value=1)
-            return deny_response(event, kind)
-        logger.info("token allowed", api_format=kind, kid=jwt.get_unverified_header(token)["kid"],
-                    iss=claims["iss"], sub=claims["sub"])
-        metrics.add_metric(name="TokenAllowed", unit=MetricUnit.Count, value=1)
-        return allow_response(event, kind, claims)
+    def _deny(event: Mapping[str, Any], kind: str, denied: Denied) -> dict:
+        logger.info("token denied", reason=bounded(denied.reason, LOGGED_REASON_LIMIT), api_format=kind,
+                    kid=bounded(denied.kid), iss=bounded(denied.iss), sub=bounded(denied.sub))
+        metrics.add_metric(name="TokenDenied", unit=MetricUnit.Count, value=1)
+        return deny_response(event, kind)
 
 
 _authorizer: Optional[Authorizer] = None  # built on the first invocation (no network or env errors at import)

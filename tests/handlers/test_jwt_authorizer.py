@@ -14,10 +14,13 @@ import json
 import threading
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import jwt
 import pytest
 from company_observability import logger
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
@@ -31,6 +34,7 @@ REGION_ACCOUNT = "arn:aws:execute-api:us-east-1:123456789012"
 REST_METHOD_ARN = f"{REGION_ACCOUNT}:a1b2c3d4e5/Prod/POST/orders"
 WS_METHOD_ARN = f"{REGION_ACCOUNT}:w1s2o3c4k5/dev/$connect"
 HTTP_ROUTE_ARN = f"{REGION_ACCOUNT}:h1t2t3p4a5/$default/POST/orders"
+HTTP_V1_METHOD_ARN = f"{REGION_ACCOUNT}:h1t2t3p4a5/$default/POST/orders"
 
 
 def _private_key(bits: int = 2048) -> rsa.RSAPrivateKey:
@@ -128,6 +132,17 @@ def http_event(value: str | None) -> dict:
             "requestContext": {"http": {"method": "POST", "path": "/orders"}, "stage": "$default"}}
 
 
+def http_v1_event(value: str | None) -> dict:
+    """An HTTP API event in payload format 1.0: REST-like, answered with an IAM policy."""
+    headers = {"content-type": "application/json"}
+    if value is not None:
+        headers["authorization"] = f"Bearer {value}"
+    return {"version": "1.0", "type": "REQUEST", "methodArn": HTTP_V1_METHOD_ARN,
+            "identitySource": f"Bearer {value}" if value else "", "authorizationToken": f"Bearer {value}",
+            "resource": "/orders", "path": "/orders", "httpMethod": "POST", "headers": headers,
+            "queryStringParameters": {}, "requestContext": {"stage": "$default", "httpMethod": "POST"}}
+
+
 def websocket_event(value: str | None, via: str = "query") -> dict:
     event = {"type": "REQUEST", "methodArn": WS_METHOD_ARN, "headers": {"Host": "w1s2o3c4k5.execute-api"},
              "queryStringParameters": {},
@@ -156,12 +171,15 @@ REST_ALLOW = policy("Allow", f"{REGION_ACCOUNT}:a1b2c3d4e5/Prod/*", "user-42", C
 REST_DENY = policy("Deny", f"{REGION_ACCOUNT}:a1b2c3d4e5/Prod/*", "anonymous")
 WS_ALLOW = policy("Allow", f"{REGION_ACCOUNT}:w1s2o3c4k5/dev/*", "user-42", CONTEXT)
 WS_DENY = policy("Deny", f"{REGION_ACCOUNT}:w1s2o3c4k5/dev/*", "anonymous")
+HTTP_V1_ALLOW = policy("Allow", f"{REGION_ACCOUNT}:h1t2t3p4a5/$default/*", "user-42", CONTEXT)
+HTTP_V1_DENY = policy("Deny", f"{REGION_ACCOUNT}:h1t2t3p4a5/$default/*", "anonymous")
 HTTP_ALLOW = {"isAuthorized": True, "context": CONTEXT}
 HTTP_DENY = {"isAuthorized": False}
 
 FORMATS = {
     "rest-token": (rest_token_event, REST_ALLOW, REST_DENY),
     "rest-request": (rest_request_event, REST_ALLOW, REST_DENY),
+    "http-v1": (http_v1_event, HTTP_V1_ALLOW, HTTP_V1_DENY),
     "http-v2": (http_event, HTTP_ALLOW, HTTP_DENY),
     "websocket-query": (websocket_event, WS_ALLOW, WS_DENY),
     "websocket-protocol": (lambda v: websocket_event(v, via="protocol"), WS_ALLOW, WS_DENY),
@@ -187,6 +205,8 @@ def test_format_is_detected_from_the_event():
     assert app.detect_format(rest_token_event("x")) == "rest"
     assert app.detect_format(rest_request_event("x")) == "rest"
     assert app.detect_format(http_event("x")) == "http"
+    assert app.detect_format(http_v1_event("x")) == "rest"
+    assert app.detect_format({"version": "2.0"}) == "http"  # even without its routeArn (then it is denied)
     assert app.detect_format(websocket_event("x")) == "websocket"
     assert app.detect_format({"requestContext": "not a mapping"}) == "rest"
 
@@ -226,6 +246,26 @@ def _bad_signature() -> str:
     return token(key=ATTACKER_KEY, kid="k1")
 
 
+HEADER = {"alg": "RS256", "typ": "JWT", "kid": "k1"}
+
+
+def signed_raw(header_json: str, payload_json: str, key=KEY_1) -> str:
+    """A token over exactly these JSON texts, correctly RS256-signed (PyJWT cannot write duplicate keys)."""
+    signing_input = f"{_b64(header_json.encode())}.{_b64(payload_json.encode())}"
+    signature = RSAAlgorithm(RSAAlgorithm.SHA256).sign(signing_input.encode(), key)
+    return f"{signing_input}.{_b64(signature)}"
+
+
+def with_duplicate(obj: dict, key: str, value) -> str:
+    """``obj`` as JSON with ``key`` repeated at the end: a last-wins parser reads ``value``."""
+    return json.dumps(obj)[:-1] + f", {json.dumps(key)}: {json.dumps(value)}}}"
+
+
+def test_signed_raw_makes_valid_tokens(fetcher):
+    assert make_authorizer(fetcher).authorize(http_event(signed_raw(json.dumps(HEADER), json.dumps(claims())))) \
+        == HTTP_ALLOW
+
+
 def _tampered_payload() -> str:
     header, _, signature = token().split(".")
     forged = _b64(json.dumps(claims(sub="admin")).encode())
@@ -254,6 +294,31 @@ BAD_TOKENS = {
     "numeric-sub": lambda: token(sub=42),
     "missing-aud": lambda: token(aud=None),
     "missing-token": lambda: None,
+    # Time claims must be integers in 0 < value < 32503680000: PyJWT alone reads them as int(value).
+    "exp-numeric-string": lambda: token(exp=str(int(time.time()) + 300)),
+    "exp-float": lambda: token(exp=time.time() + 300.5),
+    "exp-1e308": lambda: token(exp=1e308),
+    "exp-true": lambda: token(exp=True),
+    "exp-year-3000": lambda: token(exp=app.MAX_NUMERIC_DATE),
+    "exp-huge-int": lambda: token(exp=10 ** 30),
+    "exp-nan": lambda: signed_raw(json.dumps(HEADER), json.dumps(claims(exp=float("nan")))),
+    "exp-infinity": lambda: signed_raw(json.dumps(HEADER), json.dumps(claims(exp=float("inf")))),
+    "nbf-numeric-string": lambda: token(nbf=str(int(time.time()) - 10)),
+    "nbf-zero": lambda: token(nbf=0),
+    "iat-numeric-string": lambda: token(iat=str(int(time.time()) - 10)),
+    "iat-negative": lambda: token(iat=-1),
+    # Duplicate JSON keys: a last-wins parser would read the valid value.
+    "duplicate-payload-aud": lambda: signed_raw(json.dumps(HEADER),
+                                                with_duplicate(claims(aud="someone-else"), "aud", AUDIENCE)),
+    "duplicate-payload-sub": lambda: signed_raw(json.dumps(HEADER), with_duplicate(claims(), "sub", "admin")),
+    "duplicate-header-alg": lambda: signed_raw(with_duplicate({"alg": "HS256", "kid": "k1"}, "alg", "RS256"),
+                                               json.dumps(claims())),
+    "payload-not-an-object": lambda: signed_raw(json.dumps(HEADER), json.dumps([claims()])),
+    "payload-not-utf8": lambda: _b64(json.dumps(HEADER).encode()) + "." + _b64(b'{"sub": "\xff"}') + ".c2ln",
+    # Characters outside base64url: a plain deny, not the error path.
+    "lone-surrogate": lambda: "\ud800",
+    "valid-token-and-a-lone-surrogate": lambda: token() + "\ud800",
+    "non-ascii-letters": lambda: token().replace("e", "\u00e9", 1),
 }
 
 
@@ -284,6 +349,48 @@ def test_websocket_protocol_header_without_a_jwt_is_denied(fetcher):
 
 def test_unrecognised_event_gets_an_iam_deny_for_everything(fetcher):
     assert make_authorizer(fetcher).authorize({"foo": "bar"}) == policy("Deny", "*", "anonymous")
+
+
+MALFORMED_ARNS = {
+    "missing": None,
+    "empty": "",
+    "star": "*",
+    "number": 42,
+    "no-stage": f"{REGION_ACCOUNT}:a1b2c3d4e5",
+    "empty-stage": f"{REGION_ACCOUNT}:a1b2c3d4e5//POST/orders",
+    "not-execute-api": "arn:aws:lambda:us-east-1:123456789012:function:a1b2c3d4e5/Prod/POST/orders",
+    "wildcard-account": "arn:aws:execute-api:us-east-1:*:a1b2c3d4e5/Prod/POST/orders",
+    "wildcard-api": f"{REGION_ACCOUNT}:*/Prod/POST/orders",
+    "not-an-arn": "a1b2c3d4e5/Prod/POST/orders",
+    "line-break": REST_METHOD_ARN + "\n/x",
+}
+
+
+@pytest.mark.parametrize("fmt", list(FORMATS))
+@pytest.mark.parametrize("case", list(MALFORMED_ARNS))
+def test_a_valid_token_is_denied_without_a_well_formed_execute_api_arn(case, fmt, fetcher):
+    make_event, _, _ = FORMATS[fmt]
+    event = make_event(token())
+    arn_key = "routeArn" if fmt == "http-v2" else "methodArn"
+    if MALFORMED_ARNS[case] is None:
+        del event[arn_key]
+    else:
+        event[arn_key] = MALFORMED_ARNS[case]
+    expected = HTTP_DENY if fmt == "http-v2" else policy("Deny", "*", "anonymous")
+    assert make_authorizer(fetcher).authorize(event) == expected
+    assert fetcher.calls == []  # refused before any key is looked up
+
+
+@pytest.mark.parametrize("arn, resource", [
+    ("arn:aws-cn:execute-api:cn-north-1:123456789012:a1b2c3d4e5/Prod/GET/x",
+     "arn:aws-cn:execute-api:cn-north-1:123456789012:a1b2c3d4e5/Prod/*"),
+    ("arn:aws-us-gov:execute-api:us-gov-west-1:123456789012:a1b2c3d4e5/prod_v2/GET/",
+     "arn:aws-us-gov:execute-api:us-gov-west-1:123456789012:a1b2c3d4e5/prod_v2/*"),
+])
+def test_the_allow_is_scoped_to_the_stage_in_every_partition(fetcher, arn, resource):
+    event = rest_token_event(token())
+    event["methodArn"] = arn
+    assert make_authorizer(fetcher).authorize(event) == policy("Allow", resource, "user-42", CONTEXT)
 
 
 def test_disallowed_algorithms_never_fetch_keys(fetcher):
@@ -411,6 +518,59 @@ def test_bad_settings_name_the_variable(env, message):
     assert str(raised.value).startswith(message)
 
 
+@pytest.mark.parametrize("name, raw, field, used", [
+    ("JWKS_MIN_REFRESH_SECONDS", "0", "min_refresh_seconds", 10.0),
+    ("JWKS_MIN_REFRESH_SECONDS", "9.5", "min_refresh_seconds", 10.0),
+    ("JWKS_MIN_REFRESH_SECONDS", "86400", "min_refresh_seconds", 3600.0),
+    ("JWKS_CACHE_TTL_SECONDS", "0", "cache_ttl_seconds", 60.0),
+    ("JWKS_CACHE_TTL_SECONDS", "1e9", "cache_ttl_seconds", 86400.0),
+    ("JWT_LEEWAY_SECONDS", "86400", "leeway_seconds", 300.0),
+])
+def test_seconds_outside_their_range_are_clamped_with_a_warning(log_lines, name, raw, field, used):
+    settings = app.Settings.from_env({"JWT_ISSUER": ISSUER, "JWT_AUDIENCE": AUDIENCE, name: raw})
+    assert getattr(settings, field) == used
+    _, floor, ceiling = app.SECONDS_SETTINGS[name][1:]
+    assert [(line["level"], line["message"], line["variable"], line["value"], line["used"], line["allowed"])
+            for line in log_lines()] == [
+        ("WARNING", "authorizer setting clamped", name, raw, used, f"{floor:g}..{ceiling:g}")]
+
+
+@pytest.mark.parametrize("name, raw", [
+    ("JWKS_MIN_REFRESH_SECONDS", "nan"), ("JWKS_MIN_REFRESH_SECONDS", "-1"), ("JWKS_CACHE_TTL_SECONDS", "inf"),
+    ("JWKS_CACHE_TTL_SECONDS", "1e400"), ("JWT_LEEWAY_SECONDS", "ten"),
+])
+def test_seconds_that_are_not_a_finite_number_are_refused(name, raw):
+    _, default, floor, ceiling = app.SECONDS_SETTINGS[name]
+    with pytest.raises(app.ConfigError) as raised:
+        app.Settings.from_env({"JWT_ISSUER": ISSUER, "JWT_AUDIENCE": AUDIENCE, name: raw})
+    assert str(raised.value) == (f"environment variable {name}={raw!r} must be a number of seconds >= 0 "
+                                 f"(default {default:g}; values outside {floor:g}..{ceiling:g} are clamped)")
+
+
+@pytest.mark.parametrize("env, message", [
+    ({"JWKS_URL": "http://keys.example.com/jwks.json"},
+     "environment variable JWKS_URL: JWKS URL 'http://keys.example.com/jwks.json' must use https"),
+    ({"JWT_ISSUER": "http://login.example.com/"},
+     "environment variable JWT_ISSUER (the JWKS URL is derived from it): JWKS URL "
+     "'http://login.example.com/.well-known/jwks.json' must use https"),
+])
+def test_a_jwks_url_keys_may_not_come_from_is_a_config_error(env, message):
+    with pytest.raises(app.ConfigError) as raised:
+        app.Settings.from_env({"JWT_ISSUER": ISSUER, "JWT_AUDIENCE": AUDIENCE, **env})
+    assert str(raised.value).startswith(message)
+
+
+def test_the_readme_documents_every_seconds_setting_with_its_default_and_range():
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    section = readme.split("### The company JWT authorizer", 1)[1].split("\n## ", 1)[0]
+    rows = {line.split("|")[1].strip(): [cell.strip() for cell in line.split("|")[2:4]]
+            for line in section.splitlines() if line.startswith("| `")}
+    for name, (_, default, floor, ceiling) in app.SECONDS_SETTINGS.items():
+        documented_default, documented_range = rows[f"`{name}`"]
+        assert documented_default.split()[0] == f"{default:g}", name
+        assert documented_range.startswith(f"{floor:g} to {ceiling:g}"), name
+
+
 # -- the Lambda entry point ------------------------------------------------------------------------------------
 
 
@@ -423,10 +583,25 @@ class LambdaContext:
 
 
 @pytest.fixture
+def log_lines(monkeypatch):
+    """The company logger's JSON lines, read from a buffer (it writes to the stdout it found at import)."""
+    buffer = io.StringIO()
+    monkeypatch.setattr(logger.registered_handler, "stream", buffer)
+
+    def lines() -> list[dict]:
+        text = buffer.getvalue()
+        text.encode("utf-8")  # strict: what a UTF-8 log stream would have to write
+        return [json.loads(line) for line in text.splitlines() if line.startswith("{")]
+
+    return lines
+
+
+@pytest.fixture
 def fresh_handler(monkeypatch):
     """The module-level authorizer as on a cold start, with the environment the test sets."""
     monkeypatch.setattr(app, "_authorizer", None)
-    for name in ("JWT_ISSUER", "JWT_AUDIENCE", "JWKS_URL", "JWT_LEEWAY_SECONDS", "JWT_REQUIRED_SCOPES"):
+    for name in ("JWT_ISSUER", "JWT_AUDIENCE", "JWKS_URL", "JWT_LEEWAY_SECONDS", "JWT_REQUIRED_SCOPES",
+                 "JWKS_CACHE_TTL_SECONDS", "JWKS_MIN_REFRESH_SECONDS"):
         monkeypatch.delenv(name, raising=False)
     return monkeypatch
 
@@ -517,3 +692,208 @@ def test_logs_name_kid_iss_and_sub_but_never_the_token(fresh_handler):
     ]
     for secret in (valid, expired, valid.split(".")[1], valid.split(".")[2], "secret-person@example.com"):
         assert secret not in output
+
+
+def _decisions(lines: list[dict]) -> list[tuple]:
+    return [(line["level"], line["message"], line.get("reason"), line.get("kid")) for line in lines
+            if line["message"].startswith(("token ", "authorizer "))]
+
+
+@pytest.mark.parametrize("value", ["\ud800", token() + "\ud800", "a\ud800.b.c"],
+                         ids=["surrogate-only", "valid-token-then-surrogate", "surrogate-in-a-segment"])
+def test_a_lone_surrogate_is_a_plain_deny_not_an_error(fresh_handler, log_lines, capsys, value):
+    fresh_handler.setattr(app, "_authorizer", make_authorizer(FakeFetcher(jwk(KEY_1, "k1"))))
+    assert app.handler(rest_token_event(value), LambdaContext()) == REST_DENY
+    assert _decisions(log_lines()) == [
+        ("INFO", "token denied", "malformed token: not three base64url segments", None)]
+    metrics_output = capsys.readouterr().out
+    assert '"TokenDenied"' in metrics_output and "AuthorizerError" not in metrics_output
+
+
+def test_attacker_controlled_values_are_bounded_and_escaped_in_logs(fresh_handler, log_lines):
+    clock = FakeClock()
+    fresh_handler.setattr(app, "_authorizer", make_authorizer(FakeFetcher(jwk(KEY_1, "k1")), clock))
+    assert app.handler(rest_token_event(token()), LambdaContext()) == REST_ALLOW
+    clock.now += 30  # an unknown kid may trigger a refresh again
+    long_kid = "k" * 200_000
+    assert app.handler(rest_token_event(token(kid=long_kid)), LambdaContext()) == REST_DENY
+    surrogate_iss = signed_raw(json.dumps(HEADER), json.dumps(claims(iss="\ud800" + "i" * 300)), key=ATTACKER_KEY)
+    assert app.handler(rest_token_event(surrogate_iss), LambdaContext()) == REST_DENY
+    lines = log_lines()
+    bounded_kid = "k" * 128 + "...[truncated, 200000 chars]"
+    assert [(line["message"], line.get("kid"), line.get("iss")) for line in lines] == [
+        ("token allowed", "k1", ISSUER),
+        ("unknown kid: refreshing JWKS", bounded_kid, None),
+        ("token denied", bounded_kid, ISSUER),
+        ("token denied", "k1", "\\ud800" + "i" * 127 + "...[truncated, 301 chars]"),
+    ]
+    assert max(len(json.dumps(line)) for line in lines) < 2000
+
+
+def test_misconfiguration_denies_with_one_error_line_and_no_traceback(fresh_handler, log_lines):
+    fresh_handler.setenv("JWT_ISSUER", ISSUER)
+    fresh_handler.setenv("JWT_AUDIENCE", AUDIENCE)
+    fresh_handler.setenv("JWKS_MIN_REFRESH_SECONDS", "nan")
+    for _ in range(2):
+        assert app.handler(rest_token_event(token()), LambdaContext()) == REST_DENY
+    lines = [line for line in log_lines() if line["level"] != "DEBUG"]
+    message = ("environment variable JWKS_MIN_REFRESH_SECONDS='nan' must be a number of seconds >= 0 "
+               "(default 30; values outside 10..3600 are clamped)")
+    assert [(line["level"], line["message"], line["error"], "exception" in line) for line in lines] == [
+        ("ERROR", "authorizer misconfigured: denying", message, False)] * 2
+
+
+def test_a_zero_refresh_interval_cannot_switch_the_rate_limit_off(fresh_handler, jwks_server, log_lines):
+    issuer = jwks_server + "/"
+    fresh_handler.setenv("JWT_ISSUER", issuer)
+    fresh_handler.setenv("JWT_AUDIENCE", AUDIENCE)
+    fresh_handler.setenv("JWKS_MIN_REFRESH_SECONDS", "0")
+    valid = jwt.encode(claims(iss=issuer), KEY_1, algorithm="RS256", headers={"kid": "k1"})
+    assert app.handler(rest_token_event(valid), LambdaContext())["policyDocument"]["Statement"][0]["Effect"] \
+        == "Allow"
+    for i in range(5):
+        made_up = jwt.encode(claims(iss=issuer), KEY_1, algorithm="RS256", headers={"kid": f"made-up-{i}"})
+        assert app.handler(rest_token_event(made_up), LambdaContext()) == REST_DENY
+    assert _JwksHandler.paths == ["/.well-known/jwks.json"]  # the 10 s floor applies, not 0
+    assert [line["used"] for line in log_lines() if line["message"] == "authorizer setting clamped"] == [10.0]
+
+
+def test_a_redirect_from_the_issuer_to_another_key_set_is_not_followed(fresh_handler):
+    attacker_paths: list[str] = []
+
+    class Attacker(_JwksHandler):
+        document = {"keys": [jwk(ATTACKER_KEY, "k1")]}
+        paths = attacker_paths
+
+    class Redirecting(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802
+            self.send_response(302)
+            self.send_header("Location", f"http://127.0.0.1:{attacker.server_address[1]}/.well-known/jwks.json")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    attacker = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Attacker)
+    issuer_server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Redirecting)
+    threads = [threading.Thread(target=s.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+               for s in (attacker, issuer_server)]
+    for thread in threads:
+        thread.start()
+    try:
+        issuer = f"http://127.0.0.1:{issuer_server.server_address[1]}/"
+        fresh_handler.setenv("JWT_ISSUER", issuer)
+        fresh_handler.setenv("JWT_AUDIENCE", AUDIENCE)
+        forged = jwt.encode(claims(iss=issuer), ATTACKER_KEY, algorithm="RS256", headers={"kid": "k1"})
+        assert app.handler(rest_token_event(forged), LambdaContext()) == REST_DENY
+    finally:
+        for server in (attacker, issuer_server):
+            server.shutdown()
+            server.server_close()
+        for thread in threads:
+            thread.join(timeout=5)
+    assert attacker_paths == []
+
+
+# -- fuzz: whatever arrives, the answer is a deny in the event's own format, never an exception ------------------
+
+FUZZ = settings(max_examples=100, deadline=None, derandomize=True,
+                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=8), children, max_size=3),
+    max_leaves=8)
+SEGMENTS = st.one_of(
+    st.text(max_size=40),
+    st.binary(max_size=60).map(_b64),
+    st.dictionaries(st.sampled_from(["alg", "kid", "typ", "iss", "sub", "aud", "exp"]), JSON_VALUES, max_size=4)
+    .map(lambda d: _b64(json.dumps(d).encode())),
+)
+# Characters a token must not hold; none is whitespace (which would merely end the token in a header value).
+NASTY = ["\ud800", "\udfff", "\x00", "\u00e9", "\ufeff", "=", "+", "/", "%"]
+
+
+def _insert(position: int, character: str) -> str:
+    valid = token()
+    position %= len(valid) + 1
+    return valid[:position] + character + valid[position:]
+
+
+RANDOM_TOKENS = st.one_of(
+    st.text(st.characters(exclude_categories=()), max_size=80),  # any characters, lone surrogates included
+    st.text(st.sampled_from(list("AZaz09-_.") + NASTY), max_size=80),
+    st.builds(_insert, st.integers(min_value=0), st.sampled_from(NASTY)),  # a valid token made invalid
+    st.lists(SEGMENTS, min_size=1, max_size=4).map(".".join),
+    st.builds(lambda header, payload: signed_raw(json.dumps(header), json.dumps(payload)),
+              st.fixed_dictionaries({"alg": st.sampled_from(["RS256", "none", "HS256"]),
+                                     "kid": st.sampled_from(["k1", "k2", ""])}),
+              st.dictionaries(st.sampled_from(["iss", "sub", "aud", "exp", "nbf", "iat", "scope"]), JSON_VALUES)),
+)
+
+
+@FUZZ
+@given(fmt=st.sampled_from(list(FORMATS)), value=RANDOM_TOKENS)
+def test_random_tokens_are_denied_in_every_format(fmt, value):
+    make_event, _, denied = FORMATS[fmt]
+    assert make_authorizer(FakeFetcher(jwk(KEY_1, "k1"))).authorize(make_event(value)) == denied
+
+
+NOW = int(time.time())  # at import: every "valid" or "invalid" time below stays so for an hour of test run
+VALID_CLAIMS = {"iss": st.just(ISSUER), "aud": st.sampled_from([AUDIENCE, [AUDIENCE, "other"]]),
+                "sub": st.just("user-42"), "exp": st.integers(NOW + 3600, NOW + 7200),
+                "nbf": st.none() | st.integers(NOW - 3600, NOW - 60), "iat": st.none() | st.integers(NOW - 3600, NOW)}
+NOT_INTEGERS = st.text(max_size=12) | st.floats() | st.booleans() | st.lists(st.integers(), max_size=2)
+INVALID_CLAIMS = {
+    "iss": st.none() | st.text(max_size=12) | st.just(ISSUER + "/"),
+    "aud": st.none() | st.text(max_size=12) | st.lists(st.text(max_size=5), max_size=2),
+    "sub": st.none() | st.just("") | st.integers() | st.lists(st.text(max_size=3), max_size=1),
+    "exp": st.none() | NOT_INTEGERS | st.integers(max_value=NOW - 60) | st.integers(min_value=app.MAX_NUMERIC_DATE),
+    "nbf": NOT_INTEGERS | st.integers(max_value=0) | st.integers(NOW + 3600, app.MAX_NUMERIC_DATE - 1),
+    "iat": NOT_INTEGERS | st.integers(max_value=0) | st.integers(NOW + 3600, app.MAX_NUMERIC_DATE + 10),
+}
+
+
+@st.composite
+def claim_sets(draw) -> tuple[dict, bool]:
+    """Claims where each of iss/aud/sub/exp/nbf/iat is drawn valid or invalid, and whether all were valid."""
+    payload, all_valid = {"scope": "orders:read"}, True
+    for name in VALID_CLAIMS:
+        valid = draw(st.booleans())
+        value = draw(VALID_CLAIMS[name] if valid else INVALID_CLAIMS[name])
+        all_valid = all_valid and valid
+        if value is not None:
+            payload[name] = value
+    return payload, all_valid
+
+
+@FUZZ
+@given(fmt=st.sampled_from(list(FORMATS)), drawn=claim_sets())
+def test_a_correctly_signed_token_is_allowed_exactly_when_every_claim_is_valid(fmt, drawn):
+    payload, all_valid = drawn
+    make_event, allowed, denied = FORMATS[fmt]
+    response = make_authorizer(FakeFetcher(jwk(KEY_1, "k1"))).authorize(
+        make_event(signed_raw(json.dumps(HEADER), json.dumps(payload))))
+    if not all_valid:
+        assert response == denied
+    elif fmt == "http-v2":
+        assert response == {"isAuthorized": True, "context": {"sub": "user-42", "iss": ISSUER, "scope": "orders:read"}}
+    else:
+        assert response["policyDocument"] == allowed["policyDocument"]
+
+
+EVENT_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=30) | st.sampled_from([REST_METHOD_ARN, "2.0"]),
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(
+        st.sampled_from(["Authorization", "authorization", "token", "Sec-WebSocket-Protocol", "eventType",
+                         "routeKey", "x"]), children, max_size=3),
+    max_leaves=10)
+
+
+@FUZZ
+@given(event=st.dictionaries(st.sampled_from(["type", "version", "methodArn", "routeArn", "authorizationToken",
+                                              "headers", "queryStringParameters", "requestContext"]),
+                             EVENT_VALUES, max_size=8) | EVENT_VALUES)
+def test_random_events_are_denied_without_raising(event):
+    response = make_authorizer(FakeFetcher(jwk(KEY_1, "k1"))).authorize(event)
+    assert response == HTTP_DENY or response["policyDocument"]["Statement"][0]["Effect"] == "Deny"
