@@ -125,13 +125,20 @@ def entered_states(sfn: Any, execution_arn: str) -> list[str]:
             if event["type"].endswith("StateEntered")]
 
 
+LOAD_SLACK = 4
+MIN_WAIT_SECONDS = 30.0
+
+
 def wait_for_execution(sfn: Any, execution_arn: str, timeout: float = 10.0) -> dict[str, Any]:
     """Poll ``DescribeExecution`` until the execution leaves RUNNING; return that description.
 
     moto runs the execution in a background thread and its Wait states really sleep, so ``timeout`` must cover
-    the rendered waits and retry intervals. On timeout the error lists the history's event types (and any task
-    failure) to show where the execution stuck.
+    the rendered waits and retry intervals. The wait is bounded by ``timeout`` scaled for a loaded machine
+    (``LOAD_SLACK`` times, and at least ``MIN_WAIT_SECONDS``): moto's execution thread competes with the test
+    workers for two cores, and a passing execution returns as soon as it leaves RUNNING anyway. On timeout the
+    error lists the history's event types (and any task failure) to show where the execution stuck.
     """
+    timeout = max(timeout * LOAD_SLACK, MIN_WAIT_SECONDS)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         described = sfn.describe_execution(executionArn=execution_arn)
