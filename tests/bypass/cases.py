@@ -527,6 +527,37 @@ def _():
     _aws().cloudcontrol.Resource("cc-orders-role", type_name="AWS::IAM::Role", desired_state=json.dumps(state))
 
 
+@case("dynamic-provider", 5, "opaque-resources", "violation", subject="made-by-hand",
+      account_skip="what a dynamic provider creates is whatever its code calls: the account sees only that")
+def _():
+    from pulumi.dynamic import CreateResult, Resource, ResourceProvider
+
+    class Anything(ResourceProvider):  # creates whatever it likes at deploy time (here: nothing)
+        def create(self, props):
+            return CreateResult(id_="anything", outs=props)
+
+    class MadeByHand(Resource):
+        def __init__(self, name, props):
+            super().__init__(Anything(), name, props)
+
+    MadeByHand("made-by-hand", {"what": "a function without the company layer"})
+
+
+@case("serverless-application-repository", 5, "opaque-resources", "violation", subject="sar-app",
+      account_skip="the account sees the application's CloudFormation stack: class 5's cfn cases")
+def _():
+    _aws().serverlessrepository.CloudFormationStack(
+        "sar-app", name="sar-app", capabilities=["CAPABILITY_IAM"],
+        application_id=f"arn:aws:serverlessrepo:{REGION}:999999999999:applications/anything")
+
+
+@case("stack-set", 5, "opaque-resources", "violation", subject="org-wide",
+      account_skip="a StackSet deploys into other accounts: each is audited on its own")
+def _():
+    _aws().cloudformation.StackSet("org-wide", name="org-wide", template_body=json.dumps(cfn_function(layers=())),
+                                   capabilities=["CAPABILITY_NAMED_IAM"], tags=TAGS)
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # 6. The platform's governance boundary on a workload role
 # ---------------------------------------------------------------------------------------------------------------

@@ -435,6 +435,10 @@ FIXTURES: dict = {
         "fail_unknown_package": Case(subject("command:local:Command", {"create": "./deploy.sh"}),
                                      "(command:local:Command): package 'command' is not one the rule catalogue "
                                      "evaluates"),
+        "fail_stack_set": Case(subject("aws:cloudformation/stackSet:StackSet", {"templateBody": "{}"}),
+                               "(aws:cloudformation/stackSet:StackSet): a StackSet deploys its template into other "
+                               "accounts and regions; no guardrail sees what it creates"),
+        "pass_cloudformation_stack": Case(subject("aws:cloudformation/stack:Stack", {"templateBody": "{}"})),
         # A Config or describe record's type (the Config rule Lambda and the audit run this rule too).
         "not_applicable": Case(subject("AWS::Lambda::Function", {}), "AWS::Lambda::Function is not a Pulumi type token"),
     },

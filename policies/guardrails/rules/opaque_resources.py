@@ -20,6 +20,18 @@ KNOWN_PACKAGES = {
     "tls": "keys and certificates computed locally: nothing is created in an account",
 }
 DYNAMIC_WHY = "a dynamic provider runs arbitrary code at deploy time; no guardrail sees what it creates"
+# ``aws`` resources that create resources from something the program does not hold (a template in another
+# account or a catalogue, an application in the Serverless Application Repository): a way around the pack as wide
+# as a dynamic provider. (A CloudFormation stack's or Cloud Control resource's own template is read by adapters.)
+OPAQUE_AWS_TYPES = {
+    "aws:cloudformation/stackSet:StackSet": "a StackSet deploys its template into other accounts and regions",
+    "aws:cloudformation/stackSetInstance:StackSetInstance": "it deploys a StackSet's template into an account",
+    "aws:cloudformation/stackInstances:StackInstances": "it deploys a StackSet's template into accounts",
+    "aws:serverlessrepository/cloudFormationStack:CloudFormationStack":
+        "it deploys a Serverless Application Repository application whose template the program does not hold",
+    "aws:servicecatalog/provisionedProduct:ProvisionedProduct":
+        "it deploys a Service Catalog product whose template the program does not hold",
+}
 
 
 def opaque_reason(type_token: str) -> str:
@@ -28,6 +40,8 @@ def opaque_reason(type_token: str) -> str:
     module = rest.partition(":")[0]
     if package.startswith("pulumi-") and module == "dynamic":
         return DYNAMIC_WHY
+    if type_token in OPAQUE_AWS_TYPES:
+        return OPAQUE_AWS_TYPES[type_token] + "; no guardrail sees what it creates"
     if package in KNOWN_PACKAGES:
         return ""
     return f"package '{package}' is not one the rule catalogue evaluates; it can create resources no guardrail sees"
