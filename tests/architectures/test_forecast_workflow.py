@@ -448,7 +448,7 @@ def test_a_failed_predictor_is_caught_notified_and_cleaned_up(aws, emulated_fore
 def test_resource_in_use_past_max_attempts_fails_into_the_clean_up(aws, emulated_forecast):
     forecast = emulated_forecast(statuses=HAPPY, errors={"CreateForecast": ("ResourceInUseException", 2)})
     described, states = run(aws, {"ProjectName": PROJECT})
-    assert described["status"] == "FAILED"
+    assert (described["status"], described["error"]) == ("FAILED", "ForecastWorkflow.Failed")
     assert forecast.operations().count("CreateForecast") == 2  # the first call and the one retry rendered
     assert forecast.operations()[-5:] == ["DeletePredictorBacktestExportJob", "DeletePredictor",
                                           "DeleteDatasetGroup", "DeleteDatasetImportJob", "DeleteDataset"]

@@ -109,7 +109,7 @@ def exported_with(parameters: dict) -> str:
 
 
 def test_values_are_replaced_inside_strings_longest_first():
-    bucket, key_arn = "forecast-data", f"arn:aws:s3:::forecast-data"
+    bucket, key_arn = "forecast-data", "arn:aws:s3:::forecast-data"
     text = template_from_definition(
         exported_with({"Path": "s3://forecast-data/input.csv", "Bucket": key_arn, "FunctionName": FUNCTION_ARN}),
         {"Bucket": bucket, "BucketArn": key_arn, "Fn": FUNCTION_ARN})
