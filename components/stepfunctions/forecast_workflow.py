@@ -41,7 +41,7 @@ Deviations from the post and its sample (``aws-samples/aws-stepfunctions-example
   read the afternoon hours of hourly data; the default here is ``yyyy-MM-dd HH:mm:ss`` (Forecast's documented format).
 * The sample's deploy script copies the training CSV into the bucket; ``training_data_file`` does that at deploy.
 
-Amazon Forecast is closed to new customers (AWS documentation, 2024): the workflow runs only in accounts that
+Amazon Forecast is closed to new customers (per the AWS documentation): the workflow runs only in accounts that
 already use Forecast. The Forecast resources are made by the workflow at run time, not by this program, so there is
 no Forecast resource for a governed block or a guardrail to judge.
 

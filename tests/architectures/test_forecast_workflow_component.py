@@ -8,8 +8,9 @@ import pytest
 
 from components.governance import Governance
 from components.platform.policies import IAM_ESCALATION_ACTIONS, workload_actions
+from components.stepfunctions import forecast_workflow
 from components.stepfunctions.forecast_workflow import (
-    BOUNDARY_EXTRA_ACTIONS, ForecastWorkflow, ForecastWorkflowArgs, project_resources,
+    BOUNDARY_EXTRA_ACTIONS, ForecastWorkflow, ForecastWorkflowArgs, forecast_actions, project_resources,
 )
 from tests.support.iam import serious_findings_by_policy
 from tools.offline_engine import by_type, one, run_program
@@ -160,3 +161,19 @@ def test_the_training_data_is_uploaded_when_given(tmp_path):
 def test_bad_arguments_are_refused_with_the_value(changes, message):
     with pytest.raises(Exception, match=message):
         run_program(lambda: ForecastWorkflow("x", ForecastWorkflowArgs(**changes), GOV))
+
+
+def test_the_grants_follow_the_forecast_tasks_of_a_definition(tmp_path):
+    path = tmp_path / "w.asl.json"
+    path.write_text(json.dumps({"StartAt": "A", "States": {
+        "A": {"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:forecast:createWhatIfAnalysis", "Next": "B"},
+        "B": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "Next": "C"},
+        "C": {"Type": "Wait", "Seconds": "${Wait}", "End": True}}}).replace('"${Wait}"', "${Wait}"))
+    assert forecast_actions(str(path)) == ["forecast:CreateWhatIfAnalysis"]
+
+
+def test_a_forecast_task_without_known_resources_is_refused(monkeypatch):
+    monkeypatch.setattr(forecast_workflow, "BOUNDARY_EXTRA_ACTIONS",
+                        (*BOUNDARY_EXTRA_ACTIONS, "forecast:CreateWhatIfAnalysis"))
+    with pytest.raises(Exception, match="no resources known for forecast:CreateWhatIfAnalysis"):
+        run_program(lambda: ForecastWorkflow("x", ForecastWorkflowArgs(), GOV))
