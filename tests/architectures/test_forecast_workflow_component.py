@@ -177,3 +177,14 @@ def test_a_forecast_task_without_known_resources_is_refused(monkeypatch):
                         (*BOUNDARY_EXTRA_ACTIONS, "forecast:CreateWhatIfAnalysis"))
     with pytest.raises(Exception, match="no resources known for forecast:CreateWhatIfAnalysis"):
         run_program(lambda: ForecastWorkflow("x", ForecastWorkflowArgs(), GOV))
+
+
+def test_the_role_policy_fits_iams_inline_limit_even_for_the_longest_project_name():
+    """IAM refuses an inline role policy over 10,240 characters (whitespace not counted); the grants repeat the
+    project name in every ARN, so the longest name the args accept is the worst case."""
+    longest = "p" * 48
+    resources = run_program(lambda: ForecastWorkflow("forecast-workflow", ForecastWorkflowArgs(project_name=longest), GOV))
+    document = one(resources, "aws:iam/rolePolicy:RolePolicy",
+                   "forecast-workflow-ForecastWorkflowStateMachine-role-policy").inputs["policy"]
+    compact = json.dumps(json.loads(document), separators=(",", ":"))
+    assert longest in compact and len(compact) < 10_240
