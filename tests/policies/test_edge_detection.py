@@ -240,3 +240,74 @@ def test_engine_the_property_dependency_names_the_function_while_its_version_is_
     (VERSION_ARN, FUNCTION_ARN), (FUNCTION_ARN, FUNCTION_ARN), ("not-an-arn", "not-an-arn"), (None, None)])
 def test_association_arns_name_the_function_unqualified(arn, expected):
     assert describe.unqualified_function_arn(arn) == expected
+
+
+# --- the governed edge block, with and without the distribution that runs it, through the real pack ------------
+
+def _edge_program(with_distribution: bool):
+    import pulumi
+    import pulumi_aws as aws
+
+    from components.governance import Governance
+    from components.governed.function import FunctionArgs, GovernedFunction
+
+    def program():
+        us_east_1 = aws.Provider("us-east-1", region="us-east-1")
+        viewer = GovernedFunction("viewer", FunctionArgs(handler="handlers.jwt_authorizer.app.handler", edge=True,
+                                                         timeout=5), Governance.for_tests(),
+                                  opts=pulumi.ResourceOptions(provider=us_east_1))
+        if with_distribution:
+            methods = ["GET", "HEAD"]
+            aws.cloudfront.Distribution(
+                "cdn", enabled=True,
+                origins=[{"domain_name": "example.com", "origin_id": "site",
+                          "custom_origin_config": {"http_port": 80, "https_port": 443,
+                                                   "origin_protocol_policy": "https-only",
+                                                   "origin_ssl_protocols": ["TLSv1.2"]}}],
+                default_cache_behavior={
+                    "target_origin_id": "site", "viewer_protocol_policy": "redirect-to-https",
+                    "allowed_methods": methods, "cached_methods": methods, "cache_policy_id": "658327ea",
+                    "lambda_function_associations": [{"event_type": "viewer-request",
+                                                      "lambda_arn": viewer.qualified_arn}]},
+                restrictions={"geo_restriction": {"restriction_type": "none"}},
+                viewer_certificate={"cloudfront_default_certificate": True},
+                opts=pulumi.ResourceOptions(provider=us_east_1))
+
+    return program
+
+
+def _stack_resources(registered: list) -> list:
+    """What the engine sends in AnalyzeStack: inputs, property dependencies and each resource's provider."""
+    from tools.analyzer_client import Provider, StackResource
+
+    providers = {r.urn: Provider(r.type, r.name, r.urn, r.raw_inputs) for r in registered
+                 if r.type.startswith("pulumi:providers:")}
+    return [StackResource(type=r.type, name=r.name, urn=r.urn, props=r.raw_inputs, parent=r.parent,
+                          provider=providers.get(r.provider.rsplit("::", 1)[0]) if r.provider else None,
+                          property_dependencies=r.property_dependencies)
+            for r in registered if r.custom and not r.type.startswith("pulumi:providers:")]
+
+
+@pytest.mark.parametrize("with_distribution", [True, False], ids=["run-by-a-distribution", "no-distribution"])
+def test_the_governed_edge_function_is_lambda_at_edge_only_when_a_distribution_runs_it(pack, with_distribution):
+    from tests.policies.fixtures import BASE_CONFIG
+    from tools.offline_engine import one, run_program
+
+    registered = run_program(_edge_program(with_distribution), preview=True, stack="dev")
+    function = one(registered, "aws:lambda/function:Function", "viewer")
+    if with_distribution:
+        cdn = one(registered, "aws:cloudfront/distribution:Distribution")
+        assert cdn.property_dependencies["defaultCacheBehavior"] == [function.urn]  # the version ARN is unknown
+    pack.configure(BASE_CONFIG)
+    result = pack.analyze_stack(_stack_resources(registered))
+    for rule_id, reason, violation in (
+            ("lambda-required-layer", "Lambda@Edge functions cannot use layers", "no layers"),
+            ("lambda-tracing-active", "Lambda@Edge functions do not support X-Ray active tracing",
+             "tracing mode is not set (PassThrough)")):
+        found = result.for_policy(rule_id)
+        if with_distribution:
+            assert found.diagnostics == []
+            assert [n.reason for n in found.not_applicable] == [f"{function.urn}: {reason}"]
+        else:
+            assert [(d.urn, d.enforcement) for d in found.diagnostics] == [(function.urn, "mandatory")]
+            assert violation in found.diagnostics[0].message
