@@ -188,7 +188,10 @@ def test_rule_lambda_grants_are_exact(default):
     assert grants["ReadDistributions"] == (["cloudfront:ListTagsForResource"],
                                            [f"arn:aws:cloudfront::{ACCOUNT}:distribution/*"])
     tags = one(default, "aws:iam/role:Role", "governance-config-rule-role").raw_inputs["tags"]
-    assert tags == {"governance:overrides": "iam-wildcard-resource"}
+    assert tags == {"governance:overrides": "iam-wildcard-resource",
+                    "governance:override:iam-wildcard-resource": "config:PutEvaluations and the sweep s List calls "
+                                                                 "ListFunctions GetAccountAuthorizationDetails ... "
+                                                                 "accept only Resource"}
 
 
 def test_config_may_invoke_the_rule_lambda_for_this_account_only(default):
