@@ -29,7 +29,8 @@ from pulumi_policy import (EnforcementLevel, PolicyConfigSchema, ResourceValidat
                            StackValidationPolicy)
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError
 
-from guardrails import catalogue, exemptions as ex, overrides
+from guardrails import catalogue, exemptions as ex
+from guardrails import overrides
 from guardrails.adapters.engine import facts_from_engine, kind_of
 from guardrails.model import Enforcement, Inventory, Rule, Status
 
