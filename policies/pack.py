@@ -30,9 +30,9 @@ from pulumi_policy import (EnforcementLevel, PolicyConfigSchema, ResourceValidat
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError
 
 from guardrails import catalogue, exemptions as ex
-from guardrails import overrides
 from guardrails.adapters.engine import facts_from_engine, kind_of
 from guardrails.model import Enforcement, Inventory, Rule, Status
+from guardrails.overrides import shown as show_declared_override
 
 PACK_NAME = "serverless-governance"
 UNKNOWN_MARKER = "cannot be evaluated until update"
@@ -399,7 +399,7 @@ def _resource_validator(rule: Rule):
             if not exemption.expired(_today()):
                 args.not_applicable(exemption.describe())
             report_violation(f"{EXPIRED_PREFIX}: {exemption.describe()}")
-        verdict = overrides.shown(rule.evaluate(facts, params, Inventory()), rule.id, facts, Inventory())
+        verdict = show_declared_override(rule.evaluate(facts, params, Inventory()), rule.id, facts, Inventory())
         if verdict.status == Status.NON_COMPLIANT:
             report_violation(verdict.message)
         elif verdict.status == Status.NOT_APPLICABLE:
@@ -429,7 +429,7 @@ def _stack_validator(rule: Rule):
                     skipped.append(f"{subject.ref}: {exemption.describe()}")
                     continue
                 report_violation(f"{EXPIRED_PREFIX}: {exemption.describe()}", subject.ref)
-            verdict = overrides.shown(rule.evaluate(facts, params, inventory), rule.id, facts, inventory)
+            verdict = show_declared_override(rule.evaluate(facts, params, inventory), rule.id, facts, inventory)
             if verdict.status == Status.NON_COMPLIANT:
                 report_violation(verdict.message, subject.ref)
             elif verdict.status == Status.NOT_APPLICABLE:
