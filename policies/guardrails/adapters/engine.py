@@ -430,6 +430,23 @@ def _partition(region: Any) -> str:
     return "aws"
 
 
+def _tag_map(tags: Any) -> Any:
+    """Tags as a map. Some types take a list of ``{key, value, ...}`` (autoscaling groups); a shape that is
+    neither gives no tags rather than stopping every stack rule (they share the inventory)."""
+    if tags is None or is_unknown(tags) or isinstance(tags, Mapping):
+        return tags
+    if not isinstance(tags, list):
+        return {}
+    found = {}
+    for item in tags:
+        key = item.get("key") if isinstance(item, Mapping) else item
+        if is_unknown(key):
+            return key
+        if isinstance(key, str):
+            found[key] = item.get("value")
+    return found
+
+
 def facts_from_engine(type_: str, props: Any, urn: str, name: str, provider_props: Any = None,
                       property_dependencies: Optional[Mapping[str, Sequence[str]]] = None) -> m.Facts:
     """Facts for one resource as the engine describes it.
@@ -439,7 +456,7 @@ def facts_from_engine(type_: str, props: Any, urn: str, name: str, provider_prop
     """
     p = plain(props)
     provider = plain(provider_props) if provider_props is not None else {}
-    tags = p.get("tags")
+    tags = _tag_map(p.get("tags"))
     defaults = default_tags(provider)
     if is_unknown(tags):
         effective: Any = tags
