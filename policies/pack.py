@@ -399,9 +399,10 @@ def _resource_validator(rule: Rule):
             if not exemption.expired(_today()):
                 args.not_applicable(exemption.describe())
             report_violation(f"{EXPIRED_PREFIX}: {exemption.describe()}")
-        verdict = show_declared_override(rule.evaluate(facts, params, Inventory()), rule.id, facts, Inventory())
+        verdict = rule.evaluate(facts, params, Inventory())
         if verdict.status == Status.NON_COMPLIANT:
-            report_violation(verdict.message)
+            # A reason the program declared for relaxing this rule is shown, never honoured (guardrails.overrides).
+            report_violation(show_declared_override(verdict, rule.id, facts, Inventory()).message)
         elif verdict.status == Status.NOT_APPLICABLE:
             args.not_applicable(verdict.message)
         elif verdict.status == Status.UNKNOWN:
@@ -429,9 +430,9 @@ def _stack_validator(rule: Rule):
                     skipped.append(f"{subject.ref}: {exemption.describe()}")
                     continue
                 report_violation(f"{EXPIRED_PREFIX}: {exemption.describe()}", subject.ref)
-            verdict = show_declared_override(rule.evaluate(facts, params, inventory), rule.id, facts, inventory)
+            verdict = rule.evaluate(facts, params, inventory)
             if verdict.status == Status.NON_COMPLIANT:
-                report_violation(verdict.message, subject.ref)
+                report_violation(show_declared_override(verdict, rule.id, facts, inventory).message, subject.ref)
             elif verdict.status == Status.NOT_APPLICABLE:
                 skipped.append(f"{subject.ref}: {verdict.message}")
             elif verdict.status == Status.UNKNOWN:
