@@ -312,23 +312,3 @@ def test_the_governed_edge_function_is_lambda_at_edge_only_when_a_distribution_r
             assert [(d.urn, d.enforcement) for d in found.diagnostics] == [(function.urn, "mandatory")]
             assert violation in found.diagnostics[0].message
 
-
-def test_a_resource_with_list_shaped_tags_does_not_stop_the_stack_rules(pack):
-    # The layer and tracing rules now share the stack's inventory with every resource in it: an autoscaling group's
-    # tags (a list of {key, value, propagateAtLaunch}) must become a map, not stop AnalyzeStack.
-    from tests.policies.fixtures import BASE_CONFIG, FN, TAGS, fn, urn
-    from tools.analyzer_client import StackResource
-
-    asg = "aws:autoscaling/group:Group"
-    pack.configure(BASE_CONFIG)
-    result = pack.analyze_stack([
-        StackResource(type=asg, name="workers", urn=urn(asg, "workers"), props={
-            "maxSize": 2, "minSize": 1,
-            "tags": [{"key": k, "value": v, "propagateAtLaunch": True} for k, v in TAGS.items()]}),
-        StackResource(type=FN, name="beside", urn=urn(FN, "beside"), props=fn(layers=[])),
-    ])
-    [diagnostic] = result.for_policy("lambda-required-layer").diagnostics
-    assert diagnostic.urn == urn(FN, "beside") and "no layers" in diagnostic.message
-    asg_facts = facts_from_engine(asg, {"tags": [{"key": "team", "value": "web", "propagateAtLaunch": True}]},
-                                  urn(asg, "workers"), "workers")
-    assert asg_facts.resource.tags == {"team": "web"}

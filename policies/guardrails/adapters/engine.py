@@ -368,7 +368,8 @@ def _distribution(r, p):
             if is_unknown(items):
                 associations.append((name, items))
                 continue
-            associations.extend((name, item if is_unknown(item) else get(item, "lambdaArn")) for item in items or [])
+            associations.extend((name, item if is_unknown(item) else get(item, "lambdaArn"))
+                                for item in (items if isinstance(items, list) else []))
     return m.DistributionFacts(resource=r, lambda_associations=tuple(associations))
 
 
@@ -430,23 +431,6 @@ def _partition(region: Any) -> str:
     return "aws"
 
 
-def _tag_map(tags: Any) -> Any:
-    """Tags as a map. Some types take a list of ``{key, value, ...}`` (autoscaling groups); a shape that is
-    neither gives no tags rather than stopping every stack rule (they share the inventory)."""
-    if tags is None or is_unknown(tags) or isinstance(tags, Mapping):
-        return tags
-    if not isinstance(tags, list):
-        return {}
-    found = {}
-    for item in tags:
-        key = item.get("key") if isinstance(item, Mapping) else item
-        if is_unknown(key):
-            return key
-        if isinstance(key, str):
-            found[key] = item.get("value")
-    return found
-
-
 def facts_from_engine(type_: str, props: Any, urn: str, name: str, provider_props: Any = None,
                       property_dependencies: Optional[Mapping[str, Sequence[str]]] = None) -> m.Facts:
     """Facts for one resource as the engine describes it.
@@ -456,7 +440,7 @@ def facts_from_engine(type_: str, props: Any, urn: str, name: str, provider_prop
     """
     p = plain(props)
     provider = plain(provider_props) if provider_props is not None else {}
-    tags = _tag_map(p.get("tags"))
+    tags = p.get("tags")
     defaults = default_tags(provider)
     if is_unknown(tags):
         effective: Any = tags
