@@ -32,6 +32,7 @@ from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError
 from guardrails import catalogue, exemptions as ex, pack_config
 from guardrails.adapters.engine import facts_from_engine, kind_of
 from guardrails.model import Enforcement, Inventory, Rule, Status
+from guardrails.overrides import shown as show_declared_override
 
 PACK_NAME = "serverless-governance"
 UNKNOWN_MARKER = "cannot be evaluated until update"
@@ -433,7 +434,8 @@ def _resource_validator(rule: Rule):
             report_violation(could_not_evaluate(rule, args.urn, error))
             return
         if verdict.status == Status.NON_COMPLIANT:
-            report_violation(verdict.message)
+            # A reason the program declared for relaxing this rule is shown, never honoured (guardrails.overrides).
+            report_violation(show_declared_override(verdict, rule.id, facts, Inventory()).message)
         elif verdict.status == Status.NOT_APPLICABLE:
             args.not_applicable(verdict.message)
         elif verdict.status == Status.UNKNOWN:
@@ -472,7 +474,7 @@ def _stack_validator(rule: Rule):
                 report_violation(could_not_evaluate(rule, subject.ref, error), subject.ref)
                 continue
             if verdict.status == Status.NON_COMPLIANT:
-                report_violation(verdict.message, subject.ref)
+                report_violation(show_declared_override(verdict, rule.id, facts, inventory).message, subject.ref)
             elif verdict.status == Status.NOT_APPLICABLE:
                 skipped.append(f"{subject.ref}: {verdict.message}")
             elif verdict.status == Status.UNKNOWN:

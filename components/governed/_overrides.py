@@ -2,7 +2,10 @@
 
 Like AWS Solutions Constructs, a governed block warns when a caller overrides one of its secure defaults; unlike
 them, it refuses the override unless the caller says why. The reasons become a component output
-(``overrides``) and the rule ids a tag (``governance:overrides``), so reviews and the audit can find them.
+(``overrides``), the rule ids a tag (``governance:overrides``) and each reason a tag of its own
+(``governance:override:<rule id>``). The rules never honour them (a program can write any tag): the pack, the
+Config rule and the audit show the reason in the finding, which stays a violation until the platform team approves
+an exemption in the pack config (``guardrails.overrides``).
 """
 from __future__ import annotations
 
@@ -10,7 +13,7 @@ from typing import Mapping
 
 import pulumi
 
-OVERRIDES_TAG = "governance:overrides"
+from guardrails.overrides import OVERRIDES_TAG, REASON_TAG_PREFIX, reason_tag_value
 
 
 class GovernanceError(ValueError):
@@ -56,7 +59,9 @@ def record(component: str, overrides: Mapping[str, str]) -> None:
 
 
 def overrides_tag(overrides: Mapping[str, str]) -> dict:
-    """The tag recording which guardrails a resource overrides (values are capped at 256 characters by AWS)."""
+    """The tags recording which guardrails a resource overrides and why (values are capped at 256 characters by
+    AWS; a reason keeps only the characters every service accepts in a tag value)."""
     if not overrides:
         return {}
-    return {OVERRIDES_TAG: " ".join(sorted(overrides))[:256]}
+    return {OVERRIDES_TAG: " ".join(sorted(overrides))[:256],
+            **{REASON_TAG_PREFIX + rule_id: reason_tag_value(reason) for rule_id, reason in sorted(overrides.items())}}

@@ -17,7 +17,10 @@ What every function gets, without the caller doing anything:
 Variants: ``image_uri=...`` (container image: no layers, no code signing, as Lambda allows neither) and
 ``edge=True`` (Lambda@Edge: no layers, environment, VPC or tracing; published; us-east-1 provider). What cannot
 apply to a variant is recorded in ``not_applicable`` with the reason, and in the ``governance:not-applicable``
-tag, so the pack, the Config rule and the audit report NOT_APPLICABLE rather than a silent pass.
+tag, for reviews. No rule reads that tag (nothing a program writes switches a rule off): the rules see a container
+image from its package type, and Lambda@Edge from the CloudFront distribution that runs the function's version
+(associate ``qualified_arn`` in a cache behavior's ``lambda_function_associations``) in us-east-1
+(``guardrails.edge``). An edge function no distribution runs is judged as an ordinary function.
 """
 from __future__ import annotations
 
@@ -43,7 +46,6 @@ ROOT = Path(__file__).resolve().parents[2]  # the project directory (holds handl
 # Runtimes Lambda still supports for creation and updates; deprecated ones are refused (rule lambda-runtime-supported).
 SUPPORTED_RUNTIMES = ("python3.10", "python3.11", "python3.12", "python3.13", "python3.14")
 NOT_APPLICABLE_TAG = "governance:not-applicable"
-EDGE_TAG = "governance:lambda-edge"
 
 ALLOWED_OVERRIDES = {
     "lambda-reserved-concurrency": "leave the function unreserved (reserved_concurrency=None)",
@@ -190,8 +192,6 @@ class GovernedFunction(pulumi.ComponentResource):
         tags = {**overrides_tag(overrides)}
         if self.not_applicable:
             tags[NOT_APPLICABLE_TAG] = " ".join(sorted(self.not_applicable))[:256]
-        if args.edge:
-            tags[EDGE_TAG] = "true"
 
         function_args: dict[str, Any] = dict(
             role=self.role.arn,
@@ -272,6 +272,8 @@ class GovernedFunction(pulumi.ComponentResource):
             )
 
         self.arn = self.function.arn
+        # The published version's ARN: what a CloudFront cache behavior associates for Lambda@Edge.
+        self.qualified_arn = self.function.qualified_arn
         self.name = self.function.name
         self.invoke_arn = self.function.invoke_arn
         self.overrides = overrides

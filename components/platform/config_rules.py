@@ -300,6 +300,10 @@ class GovernanceConfigRules(pulumi.ComponentResource):
                       sid="ReadStateMachines"),
             statement(["sqs:GetQueueAttributes", "sqs:ListQueueTags"], [arn("sqs", "*")], sid="ReadQueues"),
             statement(["sns:GetTopicAttributes", "sns:ListTagsForResource"], [arn("sns", "*")], sid="ReadTopics"),
+            # Which functions CloudFront runs at the edge (handlers/config_rule/cloudfront.py; us-east-1 sweeps only).
+            statement(["cloudfront:ListDistributions"], ["*"], sid="ListDistributions"),
+            statement(["cloudfront:ListTagsForResource"], [arn("cloudfront", "distribution/*", with_region=False)],
+                      sid="ReadDistributions"),
         ]
         self.function = GovernedFunction(
             RULE_FUNCTION_NAME,

@@ -107,7 +107,8 @@ GOVERNANCE_ACTIONS: dict[str, tuple[str, ...]] = {
                     "iam:GetAccountAuthorizationDetails", "iam:GetPolicy", "iam:GetPolicyVersion",
                     "apigateway:GET", "states:ListStateMachines", "states:DescribeStateMachine",
                     "states:ListTagsForResource", "sqs:ListQueues", "sqs:GetQueueAttributes", "sqs:ListQueueTags",
-                    "sns:ListTopics", "sns:GetTopicAttributes", "sns:ListTagsForResource"),
+                    "sns:ListTopics", "sns:GetTopicAttributes", "sns:ListTagsForResource",
+                    "cloudfront:ListDistributions", "cloudfront:ListTagsForResource"),
     # Opt-in remediation: add the company layer, add missing tags (through the Resource Groups Tagging API,
     # which needs the service's own tagging action too).
     "remediation": ("lambda:GetFunctionConfiguration", "lambda:UpdateFunctionConfiguration", "lambda:GetLayerVersion",

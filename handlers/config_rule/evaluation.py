@@ -15,7 +15,7 @@ import os
 from dataclasses import dataclass
 from typing import Callable, Mapping, Optional, Sequence
 
-from guardrails import exemptions as ex
+from guardrails import exemptions as ex, overrides
 from guardrails.model import Facts, Inventory, Rule, Status, Verdict, is_unknown, non_compliant, not_applicable
 
 EMPTY = Inventory()
@@ -42,8 +42,10 @@ def applies(rule: Rule, facts: Facts) -> bool:
 
 
 def judge(rule: Rule, facts: Facts, params: Mapping, inventory: Inventory) -> Verdict:
-    """The rule's verdict on ``facts`` (callers check ``applies`` first)."""
-    return rule.evaluate(facts, params, inventory if rule.scope == "stack" else EMPTY)
+    """The rule's verdict on ``facts`` (callers check ``applies`` first), with any override the program declared
+    shown, never honoured (``guardrails.overrides``), as the pack shows it."""
+    seen = inventory if rule.scope == "stack" else EMPTY
+    return overrides.shown(rule.evaluate(facts, params, seen), rule.id, facts, seen)
 
 
 @dataclass(frozen=True)

@@ -39,6 +39,7 @@ from botocore.exceptions import ClientError
 from guardrails.adapters import describe
 from guardrails.model import Facts, Kind
 from guardrails.rules import required_tags
+from handlers.config_rule import cloudfront
 
 #: Kinds the scanner can collect (what a rule on any other kind sees in an account: nothing).
 SCANNED_KINDS = (
@@ -46,7 +47,7 @@ SCANNED_KINDS = (
     Kind.HTTP_ROUTE, Kind.HTTP_AUTHORIZER, Kind.HTTP_STAGE, Kind.REST_METHOD, Kind.REST_AUTHORIZER,
     Kind.REST_STAGE, Kind.STATE_MACHINE, Kind.QUEUE, Kind.TOPIC, Kind.LOG_GROUP, Kind.BUCKET,
     Kind.BUCKET_PUBLIC_ACCESS_BLOCK, Kind.S3_NOTIFICATION, Kind.EVENT_TARGET, Kind.EVENT_SOURCE_MAPPING,
-    Kind.FUNCTION_URL, Kind.PERMISSION, Kind.EVENT_INVOKE_CONFIG, Kind.SNS_SUBSCRIPTION,
+    Kind.FUNCTION_URL, Kind.PERMISSION, Kind.EVENT_INVOKE_CONFIG, Kind.SNS_SUBSCRIPTION, Kind.DISTRIBUTION,
 )
 
 #: What each stack rule looks up in the inventory besides its subjects (its ``kinds``). A stack rule not listed
@@ -60,6 +61,10 @@ LOOKUPS = {
     "lambda-async-failure-destination": (Kind.EVENT_TARGET, Kind.S3_NOTIFICATION, Kind.SNS_SUBSCRIPTION,
                                          Kind.PERMISSION, Kind.EVENT_INVOKE_CONFIG),
     "lambda-esm-failure-handling": (Kind.QUEUE,),
+    # Whether a function is Lambda@Edge: the distributions that associate it (guardrails.edge).
+    "lambda-environment-kms": (Kind.DISTRIBUTION,),
+    "lambda-required-layer": (Kind.DISTRIBUTION,),
+    "lambda-tracing-active": (Kind.DISTRIBUTION,),
     "no-recursive-trigger-loop": (Kind.EVENT_SOURCE_MAPPING, Kind.S3_NOTIFICATION, Kind.SNS_SUBSCRIPTION,
                                   Kind.QUEUE, Kind.TOPIC, Kind.BUCKET, Kind.ROLE),
     "no-sync-lambda-invoke": (Kind.ROLE,),
@@ -255,6 +260,9 @@ class AccountScanner:
             subjects += self.function_settings(per_function)
         if Kind.SNS_SUBSCRIPTION in kinds:
             subjects += self.subscriptions()
+        if Kind.DISTRIBUTION in kinds:
+            subjects += [Subject(facts, enrich, config_id=facts.resource.logical_name)
+                         for facts, enrich in cloudfront.distributions(self.client("cloudfront"), self.region)]
         return subjects
 
     def _function_configs(self) -> list:

@@ -142,6 +142,7 @@ class Kind(str, enum.Enum):
     LOG_GROUP = "logs.log_group"
     S3_NOTIFICATION = "s3.notification"
     SNS_SUBSCRIPTION = "sns.subscription"
+    DISTRIBUTION = "cloudfront.distribution"
     OTHER = "other"
 
 
@@ -172,7 +173,6 @@ class Resource:
 class FunctionFacts:
     resource: Resource
     package_type: Maybe[str] = "Zip"  # "Zip" | "Image"
-    is_edge: bool = False  # Lambda@Edge (replicated; us-east-1; no layers/env/VPC/tracing)
     runtime: Maybe[Optional[str]] = None
     layers: Maybe[Sequence[Maybe[str]]] = ()
     code_signing_config_arn: Maybe[Optional[str]] = None
@@ -395,6 +395,23 @@ class S3NotificationFacts:
     topic_arns: Maybe[Sequence[Maybe[str]]] = ()
 
 
+#: The engine inputs of ``aws:cloudfront/distribution:Distribution`` that hold cache behaviors (and so associations).
+DISTRIBUTION_BEHAVIOR_INPUTS = ("defaultCacheBehavior", "orderedCacheBehaviors")
+
+
+@dataclass(frozen=True)
+class DistributionFacts:
+    """A CloudFront distribution's Lambda@Edge associations: what makes a function Lambda@Edge (``guardrails.edge``).
+
+    ``lambda_associations`` holds ``(input, function version ARN)`` per association of every cache behavior;
+    ``input`` is the engine input it sits in (``defaultCacheBehavior`` / ``orderedCacheBehaviors``), whose property
+    dependencies name the function while its ARN is unknown at preview.
+    """
+
+    resource: Resource
+    lambda_associations: Maybe[Sequence[tuple]] = ()
+
+
 @dataclass(frozen=True)
 class GenericFacts:
     """Any resource no rule models in detail (still counted, still tag-checked)."""
@@ -407,7 +424,7 @@ Facts = Union[
     FunctionFacts, CodeSigningConfigFacts, EventInvokeConfigFacts, EventSourceMappingFacts, FunctionUrlFacts,
     RoleFacts, RolePolicyFacts, DomainFacts, AuthorizerFacts, RouteFacts, StageFacts, StateMachineFacts,
     QueueFacts, TopicFacts, BucketFacts, EventTargetFacts, LogGroupFacts, ApiFacts, PermissionFacts,
-    SubscriptionFacts, S3NotificationFacts, GenericFacts,
+    SubscriptionFacts, S3NotificationFacts, DistributionFacts, GenericFacts,
 ]
 
 

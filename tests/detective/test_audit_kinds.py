@@ -260,7 +260,8 @@ def test_kinds_for_the_rules():
     rules = catalogue.RULES
     function_and_role = [rules[i] for i in ("lambda-required-layer", "lambda-code-signing", "iam-permissions-boundary",
                                             "lambda-tracing-active", "lambda-reserved-concurrency")]
-    assert inventory.kinds_for(function_and_role) == {Kind.FUNCTION, Kind.ROLE}
+    # ... and the distributions that make a function Lambda@Edge (listed only when the region is us-east-1).
+    assert inventory.kinds_for(function_and_role) == {Kind.FUNCTION, Kind.ROLE, Kind.DISTRIBUTION}
     # required-tags judges every taggable kind; the untaggable ones (URLs, permissions...) are never fetched for it.
     tagged = inventory.kinds_for([rules["required-tags"]])
     assert not tagged & {Kind.FUNCTION_URL, Kind.PERMISSION, Kind.EVENT_INVOKE_CONFIG, Kind.EVENT_TARGET,

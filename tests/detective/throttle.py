@@ -10,7 +10,7 @@ import threading
 
 from botocore.awsrequest import AWSResponse
 
-_QUERY_SERVICES = ("iam", "sts", "sns")  # XML error bodies; the rest here speak JSON / REST-JSON
+_QUERY_SERVICES = ("iam", "sts", "sns", "cloudfront")  # XML error bodies (query, REST-XML); the rest JSON / REST-JSON
 
 
 class _Raw:

@@ -6,7 +6,7 @@ import pytest
 from components.governance import Governance
 from components.governed._overrides import GovernanceError
 from components.governed.function import (
-    EDGE_TAG, NOT_APPLICABLE_TAG, FunctionArgs, GovernedFunction, code_digest, code_files,
+    NOT_APPLICABLE_TAG, FunctionArgs, GovernedFunction, code_digest, code_files,
 )
 from components.governed.role import statement
 from tools.offline_engine import ProgramError, by_type, one, run_program
@@ -136,7 +136,8 @@ def test_edge_variant_is_published_and_trusted_by_edgelambda():
     resources = build(zip_args(edge=True, statements=[], timeout=5))
     fn = one(resources, "aws:lambda/function:Function").raw_inputs
     assert fn["publish"] is True
-    assert fn["tags"][EDGE_TAG] == "true"
+    # No marker a program could write for any function: Lambda@Edge is recognised from the distribution.
+    assert "governance:lambda-edge" not in fn["tags"]
     assert fn["tags"][NOT_APPLICABLE_TAG] == (
         "lambda-environment-kms lambda-required-layer lambda-reserved-concurrency lambda-tracing-active")
     for absent in ("layers", "environment", "tracingConfig", "reservedConcurrentExecutions", "vpcConfig"):

@@ -6,6 +6,7 @@ import pytest
 
 from components.governance import Governance
 from components.governed._overrides import GovernanceError
+from guardrails.overrides import reason_tag_value
 from components.governed.messaging import (
     EventBusArgs, GovernedEventBus, GovernedQueue, GovernedTopic, QueueArgs, TopicArgs, service_send_statement,
     target_dead_letter,
@@ -98,7 +99,8 @@ def test_queue_without_dlq_with_a_reason_is_recorded():
     resources = run_program(program)
     queue = one(resources, "aws:sqs/queue:Queue")
     assert "redrivePolicy" not in queue.inputs
-    assert queue.inputs["tags"] == {"governance:overrides": "sqs-redrive-policy"}
+    assert queue.inputs["tags"] == {"governance:overrides": "sqs-redrive-policy",
+                                    "governance:override:sqs-redrive-policy": reason_tag_value(reason)}
     assert holder["q"].overrides == {"sqs-redrive-policy": reason}
 
 

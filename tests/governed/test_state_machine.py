@@ -158,7 +158,8 @@ def test_state_machine_without_execution_data_needs_a_reason(asl_file):
     machine = one(resources, "aws:sfn/stateMachine:StateMachine")
     assert machine.inputs["loggingConfiguration"]["includeExecutionData"] is False
     assert machine.inputs["loggingConfiguration"]["level"] == "ALL"
-    assert machine.inputs["tags"] == {"governance:overrides": "sfn-execution-data"}
+    assert machine.inputs["tags"] == {"governance:overrides": "sfn-execution-data",
+                                      "governance:override:sfn-execution-data": "executions carry card holder data PCI scope"}
 
 
 def test_state_machine_refuses_an_unknown_type_and_wildcard_grants(asl_file):

@@ -60,7 +60,9 @@ def test_bucket_sse_s3_needs_a_reason():
     sse = one(resources, "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration")
     assert sse.inputs["rules"] == [{"applyServerSideEncryptionByDefault": {"sseAlgorithm": "AES256"},
                                     "bucketKeyEnabled": False}]
-    assert one(resources, "aws:s3/bucket:Bucket").inputs["tags"] == {"governance:overrides": "s3-bucket-kms-encryption"}
+    assert one(resources, "aws:s3/bucket:Bucket").inputs["tags"] == {
+        "governance:overrides": "s3-bucket-kms-encryption",
+        "governance:override:s3-bucket-kms-encryption": "ALB access logs support SSE-S3 only"}
 
 
 def test_table_defaults_on_demand_pitr_and_platform_key():
@@ -101,7 +103,8 @@ def test_table_without_pitr_needs_a_reason():
         governance=GOV))
     inputs = one(resources, "aws:dynamodb/table:Table").inputs
     assert inputs["pointInTimeRecovery"] == {"enabled": False}
-    assert inputs["tags"] == {"governance:overrides": "dynamodb-pitr"}
+    assert inputs["tags"] == {"governance:overrides": "dynamodb-pitr",
+                              "governance:override:dynamodb-pitr": "rebuildable cache with a 1 hour TTL"}
 
 
 @pytest.mark.parametrize("args, message", [

@@ -171,7 +171,8 @@ def test_public_connect_needs_a_reason_and_is_recorded():
         WebSocketRoute("$default", function=_function("ticker")),
     ], captured))
     api = one(resources, "aws:apigatewayv2/api:Api", "chat")
-    assert api.inputs["tags"] == {"governance:overrides": "api-authorizer-required"}
+    assert api.inputs["tags"] == {"governance:overrides": "api-authorizer-required",
+                                  "governance:override:api-authorizer-required": "connect: anonymous public ticker feed"}
     route = one(resources, "aws:apigatewayv2/route:Route", "chat-connect")
     assert route.inputs["authorizationType"] == "NONE"
     assert "authorizerId" not in route.inputs

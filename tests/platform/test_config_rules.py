@@ -38,12 +38,14 @@ EXPECTED_SCOPES = {
     "iam-permissions-boundary": ["AWS::IAM::Role"],
     "lambda-async-failure-destination": [],
     "lambda-code-signing": FUNCTION,
-    "lambda-environment-kms": FUNCTION,
+    # Stack rules since a function is Lambda@Edge only when a distribution runs it (guardrails.edge): one function's
+    # item cannot show that, so they are swept (with the region's distributions) rather than change-triggered.
+    "lambda-environment-kms": [],
     "lambda-esm-failure-handling": [],  # stack rule: a mapping is judged with its source
-    "lambda-required-layer": FUNCTION,
+    "lambda-required-layer": [],
     "lambda-reserved-concurrency": FUNCTION,
     "lambda-runtime-supported": FUNCTION,
-    "lambda-tracing-active": FUNCTION,
+    "lambda-tracing-active": [],
     "lambda-url-auth": [],  # Config does not record function URLs; the sweep reads them per function
     "log-group-retention": [],  # Config does not record log groups here; the sweep lists them
     "no-recursive-trigger-loop": [],
@@ -131,10 +133,10 @@ def test_every_guardrail_gets_a_rule_now_that_the_sweep_collects_every_kind():
 
 def test_disabled_guardrails_selection_prefix_and_frequency():
     plans, skipped = plan_rules(ConfigRulesArgs(
-        rule_ids=["lambda-tracing-active", "sqs-encryption"], name_prefix="acme-", periodic="Six_Hours",
+        rule_ids=["lambda-runtime-supported", "sqs-encryption"], name_prefix="acme-", periodic="Six_Hours",
         input_parameters={"sqs-encryption": {"enforcementLevel": "disabled"}}))
     assert [(p.name, p.resource_types, p.periodic, p.input_parameters) for p in plans] == [
-        ("acme-lambda-tracing-active", ("AWS::Lambda::Function",), True, None)]
+        ("acme-lambda-runtime-supported", ("AWS::Lambda::Function",), True, None)]
     assert skipped == {"sqs-encryption": "disabled in the pack config"}
 
 
@@ -188,8 +190,14 @@ def test_rule_lambda_grants_are_exact(default):
                                            [f"arn:aws:states:{region}:stateMachine:*"])
     assert grants["ReadQueues"] == (["sqs:GetQueueAttributes", "sqs:ListQueueTags"], [f"arn:aws:sqs:{region}:*"])
     assert grants["ReadTopics"] == (["sns:GetTopicAttributes", "sns:ListTagsForResource"], [f"arn:aws:sns:{region}:*"])
+    assert grants["ListDistributions"] == (["cloudfront:ListDistributions"], ["*"])
+    assert grants["ReadDistributions"] == (["cloudfront:ListTagsForResource"],
+                                           [f"arn:aws:cloudfront::{ACCOUNT}:distribution/*"])
     tags = one(default, "aws:iam/role:Role", "governance-config-rule-role").raw_inputs["tags"]
-    assert tags == {"governance:overrides": "iam-wildcard-resource"}
+    assert tags == {"governance:overrides": "iam-wildcard-resource",
+                    "governance:override:iam-wildcard-resource": "config:PutEvaluations and the sweep s List calls "
+                                                                 "ListFunctions GetAccountAuthorizationDetails ... "
+                                                                 "accept only Resource"}
 
 
 def test_config_may_invoke_the_rule_lambda_for_this_account_only(default):

@@ -119,6 +119,32 @@ def consumer(dlq_props: dict, **deps) -> list:
 
 SOURCE_QUEUE_WITH_DLQ = Res(QUEUE, "orders", {"redrivePolicy": UNKNOWN}, deps={"redrivePolicy": ["subject"]})
 
+# Lambda@Edge: a function is one only when a distribution associates it and it lives in us-east-1 (guardrails.edge).
+DISTRIBUTION = "aws:cloudfront/distribution:Distribution"
+US_EAST_1 = Provider("pulumi:providers:aws", "use1", "urn:pulumi:test::governance::pulumi:providers:aws::use1",
+                     {"region": "us-east-1"})
+EU_WEST_1 = Provider("pulumi:providers:aws", "euw1", "urn:pulumi:test::governance::pulumi:providers:aws::euw1",
+                     {"region": "eu-west-1"})
+EDGE_TAGS = {**TAGS, "governance:lambda-edge": "true"}  # what a team can write: it must switch no rule off
+
+
+def edge_fn(name: str = "subject", provider: Provider = US_EAST_1, **props) -> Res:
+    """A function as Lambda@Edge needs it: no layers, no tracing, no environment; published."""
+    return Res(FN, name, fn(layers=None, tracingConfig=None, publish=True, **props), provider=provider)
+
+
+def distribution(lambda_arn: Any = UNKNOWN, runs: Optional[str] = "subject", ordered: bool = False) -> Res:
+    """A distribution running ``lambda_arn`` on viewer requests; at preview the version ARN is unknown and the
+    behavior's property dependency names the function (``runs``; None: no dependency recorded)."""
+    behavior = {"targetOriginId": "site", "viewerProtocolPolicy": "redirect-to-https",
+                "allowedMethods": ["GET", "HEAD"], "cachedMethods": ["GET", "HEAD"]}
+    edge = {**behavior, "lambdaFunctionAssociations": [
+        {"eventType": "viewer-request", "lambdaArn": lambda_arn, "includeBody": False}]}
+    props = {"enabled": True, "tags": TAGS, "defaultCacheBehavior": behavior}
+    key = "orderedCacheBehaviors" if ordered else "defaultCacheBehavior"
+    props[key] = [{**edge, "pathPattern": "/app/*"}] if ordered else edge
+    return Res(DISTRIBUTION, "cdn", props, deps={key: [runs]} if runs else {})
+
 # --- the fixtures: rule id -> variant -> Case (variant names start with pass / fail / not_applicable / unknown) ---
 FIXTURES: dict = {
     "lambda-required-layer": {
@@ -131,11 +157,22 @@ FIXTURES: dict = {
                                  "company layer not used"),
         "not_applicable": Case(subject(FN, fn(packageType="Image", layers=None, imageUri="123.dkr.ecr/x:1")),
                                "container image functions cannot use layers"),
-        "not_applicable_edge": Case(subject(FN, fn(tags={**TAGS, "governance:lambda-edge": "true"})),
-                                    "Lambda@Edge functions cannot use layers"),
+        "not_applicable_edge": Case([edge_fn(), distribution()], "Lambda@Edge functions cannot use layers"),
+        "not_applicable_edge_ordered_behavior": Case([edge_fn(), distribution(ordered=True)],
+                                                     "Lambda@Edge functions cannot use layers"),
+        "not_applicable_edge_known_version_arn": Case(
+            [edge_fn(arn=f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:viewer"),
+             distribution(f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:viewer:7", runs=None)],
+            "Lambda@Edge functions cannot use layers"),
+        # A tag is not a fact: a function no distribution runs is an ordinary function and needs the layer.
+        "fail_edge_tag_not_associated": Case([edge_fn(tags=EDGE_TAGS)], "no layers"),
+        "fail_edge_tag_other_function_associated": Case(
+            [edge_fn(tags=EDGE_TAGS), edge_fn("viewer"), distribution(runs="viewer")], "no layers"),
+        "fail_associated_outside_us_east_1": Case([edge_fn(provider=EU_WEST_1), distribution()], "no layers"),
+        "unknown_edge_association": Case([edge_fn(), distribution(runs=None)],
+                                         "defaultCacheBehavior.lambdaFunctionAssociations[0].lambdaArn of "
+                                         "distribution cdn (which function it runs at the edge) is not known yet"),
         "unknown": Case(subject(FN, fn(layers=[UNKNOWN])), "layers[0] is not known yet"),
-        "fail_config_error": Case(subject(FN, fn()), "parameter minimumLayerVersion='nine' is invalid: expected an integer",
-                                  config={"minimumLayerVersion": "nine"}),
     },
     "lambda-code-signing": {
         "pass": Case(subject(FN, fn())),
@@ -241,7 +278,10 @@ FIXTURES: dict = {
     "lambda-tracing-active": {
         "pass": Case(subject(FN, fn())),
         "fail": Case(subject(FN, fn(tracingConfig={"mode": "PassThrough"})), "tracing mode is PassThrough"),
-        "not_applicable": Case(subject(FN, fn(tags={**TAGS, "governance:lambda-edge": "true"})), "Lambda@Edge"),
+        "not_applicable": Case([edge_fn(), distribution()], "Lambda@Edge functions do not support X-Ray active tracing"),
+        "fail_edge_tag_not_associated": Case([edge_fn(tags=EDGE_TAGS)], "tracing mode is not set (PassThrough)"),
+        "unknown_edge_association": Case([edge_fn(), distribution(runs=None)],
+                                         "lambdaArn of distribution cdn (which function it runs at the edge)"),
         "unknown": Case(subject(FN, fn(tracingConfig={"mode": UNKNOWN})), "tracingConfig.mode is not known yet"),
     },
     "apigateway-stage-tracing": {
@@ -356,6 +396,10 @@ FIXTURES: dict = {
                                     kmsKeyArn=f"arn:aws:kms:us-east-1:{ACCOUNT}:key/1"))),
         "fail": Case(subject(FN, fn(environment={"variables": {"TABLE": "t"}})), "1 environment variable(s)"),
         "not_applicable": Case(subject(FN, fn()), "no environment variables"),
+        "not_applicable_edge": Case([edge_fn(environment={"variables": {"TABLE": "t"}}), distribution()],
+                                    "Lambda@Edge functions cannot have environment variables"),
+        "fail_edge_tag_not_associated": Case([edge_fn(tags=EDGE_TAGS, environment={"variables": {"TABLE": "t"}})],
+                                             "1 environment variable(s)"),
         "unknown": Case(subject(FN, fn(environment={"variables": {"TABLE": "t"}}, kmsKeyArn=UNKNOWN)), "kmsKeyArn"),
     },
     "sfn-logging-enabled": {

@@ -11,6 +11,8 @@ import json
 
 import pytest
 
+from tools.analyzer_client import StackResource
+
 import pack as pack_module
 from guardrails import catalogue, exemptions, pack_config
 from handlers.config_rule import app, params
@@ -154,8 +156,9 @@ def test_a_bad_exemption_reaches_the_real_pack_as_a_configuration_error(pack):
     hence a string date here)."""
     entry, message = BAD[8]  # "name": ["a"]
     pack.configure({"lambda-required-layer": entry})
-    result = pack.analyze("aws:lambda/function:Function", {"runtime": "python3.12"},
-                          "urn:pulumi:orders-dev::serverless-governance::aws:lambda/function:Function::legacy-fn",
-                          "legacy-fn").for_policy("lambda-required-layer")
+    # lambda-required-layer is a stack rule (an edge function is known from its distribution): AnalyzeStack.
+    urn = "urn:pulumi:orders-dev::serverless-governance::aws:lambda/function:Function::legacy-fn"
+    result = pack.analyze_stack([StackResource("aws:lambda/function:Function", "legacy-fn", urn,
+                                               {"runtime": "python3.12"})]).for_policy("lambda-required-layer")
     assert [d.message for d in result.diagnostics] == [
         f"Lambda functions use the company layer at a minimum version\nconfiguration error: {message}"]

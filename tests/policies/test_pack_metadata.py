@@ -22,8 +22,11 @@ ADVISORY = ["eventbridge-target-dlq", "iam-no-wildcard-action", "lambda-async-fa
             "lambda-runtime-supported", "lambda-url-auth", "log-group-retention", "no-recursive-trigger-loop",
             "no-sync-lambda-invoke", "opaque-resources", "s3-public-access-blocked", "sfn-logging-enabled", "sns-encryption",
             "sqs-encryption", "sqs-redrive-policy"]
+# The layer, tracing and environment rules are stack rules: whether a function is Lambda@Edge is a fact about the
+# distributions that run it (guardrails.edge), not about the function alone.
 STACK = ["api-authorizer-required", "eventbridge-target-dlq", "iam-no-wildcard-action",
-         "lambda-async-failure-destination", "lambda-esm-failure-handling", "no-recursive-trigger-loop",
+         "lambda-async-failure-destination", "lambda-environment-kms", "lambda-esm-failure-handling",
+         "lambda-required-layer", "lambda-tracing-active", "no-recursive-trigger-loop",
          "no-sync-lambda-invoke", "s3-public-access-blocked", "sqs-redrive-policy"]
 
 

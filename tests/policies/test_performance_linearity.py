@@ -149,21 +149,22 @@ def test_analyze_stack_work_is_linear(monkeypatch):
     n_small, small, small_response = stack_work(monkeypatch, 100 // GROUP)
     n_large, large, large_response = stack_work(monkeypatch, 1000 // GROUP)
     assert (n_small, n_large) == (100, 1000)
-    # Facts once per resource for all 9 stack policies, and one inventory per request.
+    # Facts once per resource for all 12 stack policies, and one inventory per request.
     assert small["facts built"] == 100 and large["facts built"] == 1000
     assert small["inventories built"] == 1 and large["inventories built"] == 1
     # Every other count grows by exactly the factor the stack grows by.
     for key in ("walked", "points_at", "identities"):
         assert large[key] == 10 * small[key], (key, small, large)
-    # Exact counts at 100 resources: the pack walks the inventory once per stack policy (9 x 100), the look-up
+    # Exact counts at 100 resources: the pack walks the inventory once per stack policy (12 x 100), the look-up
     # tables walk it once each; the rules compute names once per subject and compare no pairs.
-    assert small == {"walked": 1220, "points_at": 0, "identities": 80, "facts built": 100, "inventories built": 1}
+    assert small == {"walked": 1520, "points_at": 0, "identities": 100, "facts built": 100, "inventories built": 1}
     # The rules found what they look for (so the counts are not of a no-op): the loops in even groups, each
-    # queue as the failure destination of its invoke config, and the two findings every group has.
+    # queue as the failure destination of its invoke config, and the four findings every group has (its function
+    # has neither the company layer nor tracing, and no distribution runs it at the edge).
     for groups, response in ((10, small_response), (100, large_response)):
         assert Counter(d.policyName for d in response.diagnostics) == {
             "no-recursive-trigger-loop": groups // 2, "eventbridge-target-dlq": groups,
-            "s3-public-access-blocked": groups}
+            "s3-public-access-blocked": groups, "lambda-required-layer": groups, "lambda-tracing-active": groups}
         loops = sorted(d.urn for d in response.diagnostics if d.policyName == "no-recursive-trigger-loop")
         assert loops == sorted(_urn("aws:lambda/function:Function", f"fn-{g}") for g in range(0, groups, 2))
         (redrive,) = [n.reason for n in response.not_applicable if n.policy_name == "sqs-redrive-policy"]

@@ -81,10 +81,10 @@ def test_the_servicer_resolves_settings_once_per_rule_per_configure():
         server.Analyze(request, None)
     first = pack.SETTINGS.computed - before
     # Each resource rule covering one of the 10 resources' kinds resolves its settings once (not once per
-    # resource): 9 rules (the function's 6, the role's boundary, the queue's encryption, tags).
+    # resource): 6 rules (the function's 3, the role's boundary, the queue's encryption, tags).
     kinds = {kind_of(type_) for type_, _name, _props, _deps in resources}
     covering = sorted(r.id for r in catalogue.RULES.values() if r.scope != "stack" and kinds.intersection(r.kinds))
-    assert first == len(covering) == 9, covering
+    assert first == len(covering) == 6, covering
     for request in analyze:
         server.Analyze(request, None)
     assert pack.SETTINGS.computed - before == first
@@ -100,10 +100,10 @@ def test_stack_policies_share_the_request_inventory():
     server, info = servicer()
     _resources, stack_request, _analyze = wired_stack(2)
     stack_policies = sum(1 for p in info.policies if p.policy_type == analyzer_pb2.POLICY_TYPE_STACK)
-    assert stack_policies == 9
+    assert stack_policies == 12
     hits, builds = pack.STACK_INVENTORIES.hits, pack.INVENTORIES.builds
     first = server.AnalyzeStack(stack_request, None)
-    # The first stack policy builds it; the 8 others find it by their resources' props objects.
+    # The first stack policy builds it; the 11 others find it by their resources' props objects.
     assert pack.STACK_INVENTORIES.hits - hits == stack_policies - 1
     assert pack.INVENTORIES.builds - builds == 1
     # The same request again: the props objects are the cached ones, so even the first policy finds it.

@@ -23,6 +23,7 @@ from typing import Any, Mapping, Optional
 
 from ..model import (
     BucketFacts,
+    DistributionFacts,
     DomainFacts,
     Facts,
     FunctionFacts,
@@ -36,7 +37,8 @@ from ..model import (
     TopicFacts,
     Unknown,
 )
-from .describe import NOT_FETCHED, lookup, normalise_statements, parse_arn, tags_to_dict, trusted_services
+from .describe import (NOT_FETCHED, lambda_associations, lookup, normalise_statements, parse_arn, tags_to_dict,
+                       trusted_services)
 
 #: Kinds whose facts a configuration item holds, and the Config resource type that carries them.
 #: A guardrail whose kinds are all here is change-triggered; other kinds are swept on a schedule.
@@ -54,7 +56,9 @@ CONFIG_RESOURCE_TYPES = {
 #: Config resource types of kinds a rule may name but whose facts also come from elsewhere. The rule Lambda judges
 #: such an item when one arrives; the platform stack does not scope change-triggered rules to these types (the
 #: account sweep covers the kinds), so they are not in ``CONFIG_RESOURCE_TYPES``.
-_EXTRA_TYPES = {"AWS::ApiGatewayV2::Stage": Kind.HTTP_STAGE, "AWS::ApiGatewayV2::DomainName": Kind.HTTP_DOMAIN}
+_EXTRA_TYPES = {"AWS::ApiGatewayV2::Stage": Kind.HTTP_STAGE, "AWS::ApiGatewayV2::DomainName": Kind.HTTP_DOMAIN,
+                # Read for its Lambda@Edge associations (guardrails.edge) and, like any resource, its tags.
+                "AWS::CloudFront::Distribution": Kind.DISTRIBUTION}
 
 #: Statuses of a CI whose resource no longer exists (evaluated NOT_APPLICABLE, never judged).
 DELETED_STATUSES = ("ResourceDeleted", "ResourceDeletedNotRecorded")
@@ -280,6 +284,13 @@ def bucket_facts(ci: Mapping[str, Any]) -> BucketFacts:
     )
 
 
+def distribution_facts(ci: Mapping[str, Any]) -> DistributionFacts:
+    """An ``AWS::CloudFront::Distribution`` CI (recorded in us-east-1; CloudFront itself is global)."""
+    config = ci["configuration"]
+    return DistributionFacts(resource=_resource(ci, Kind.DISTRIBUTION),
+                             lambda_associations=lambda_associations(lookup(config, "distributionConfig") or {}))
+
+
 _BUILDERS = {
     Kind.ROLE: role_facts,
     Kind.REST_DOMAIN: rest_domain_facts,
@@ -291,6 +302,7 @@ _BUILDERS = {
     Kind.TOPIC: topic_facts,
     Kind.BUCKET: bucket_facts,
     Kind.FUNCTION: function_facts,
+    Kind.DISTRIBUTION: distribution_facts,
 }
 
 

@@ -27,6 +27,7 @@ from ..model import (
     EventTargetFacts,
     FunctionFacts,
     FunctionUrlFacts,
+    DistributionFacts,
     Kind,
     LogGroupFacts,
     PermissionFacts,
@@ -808,4 +809,33 @@ def subscription_facts(subscription: Mapping[str, Any], attributes: Any = NOT_FE
         protocol=protocol,
         endpoint=endpoint,
         dead_letter_target_arn=dlq,
+    )
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# CloudFront: which function versions a distribution runs at the edge (what makes a function Lambda@Edge)
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def lambda_associations(config: Mapping[str, Any]) -> tuple:
+    """``(behavior, function version ARN)`` for every Lambda@Edge association of a distribution, from a
+    ListDistributions summary, a DistributionConfig or a Config item's ``distributionConfig`` (any letter case)."""
+    behaviors = [("DefaultCacheBehavior", lookup(config, "defaultCacheBehavior"))]
+    behaviors += [("CacheBehaviors", b) for b in lookup(lookup(config, "cacheBehaviors") or {}, "items") or ()]
+    return tuple((name, lookup(item, "lambdaFunctionARN"))
+                 for name, behavior in behaviors
+                 for item in lookup(lookup(behavior or {}, "lambdaFunctionAssociations") or {}, "items") or ())
+
+
+def distribution_facts(summary: Mapping[str, Any], tags: Any = NOT_FETCHED) -> DistributionFacts:
+    """A distribution from ``cloudfront.list_distributions`` (tags from ListTagsForResource on its ARN).
+    CloudFront is global: the distribution has no region."""
+    arn = summary["ARN"]
+    return DistributionFacts(
+        resource=Resource(
+            kind=Kind.DISTRIBUTION, ref=arn, logical_name=summary["Id"], source_type="AWS::CloudFront::Distribution",
+            tags=_tags_or_unknown(tags), region=None, account=parse_arn(arn).get("account"),
+            partition=parse_arn(arn).get("partition", "aws"),
+        ),
+        lambda_associations=lambda_associations(summary),
     )

@@ -33,9 +33,6 @@ UNKNOWN_SENTINELS = frozenset({
 })
 _SECRET_SIG = "4dabf18193072939515e22adb298388d"  # a serialised secret: {sig: "1b47...", "value": ...}
 
-# A function tagged with this key = "true" is a Lambda@Edge function (nothing in its props says so).
-EDGE_TAG = "governance:lambda-edge"
-
 
 def plain(value: Any, path: str = "") -> Any:
     """Deep copy of props as plain dicts/lists, with every unknown (proxy or sentinel) as ``Unknown(path)``."""
@@ -133,11 +130,9 @@ def _services(trust: Any) -> Any:
 
 def _function(r: m.Resource, p: Mapping) -> m.FunctionFacts:
     env = get(p, "environment.variables")
-    tags = r.tags if isinstance(r.tags, Mapping) else {}
     return m.FunctionFacts(
         resource=r,
         package_type=_or(p.get("packageType"), "Zip"),
-        is_edge=tags.get(EDGE_TAG) == "true",
         runtime=p.get("runtime"),
         layers=_or(p.get("layers"), []),
         code_signing_config_arn=_or(p.get("codeSigningConfigArn"), None),
@@ -359,6 +354,25 @@ def _s3_notification(r, p):
                                  queue_arns=arns("queues", "queueArn"), topic_arns=arns("topics", "topicArn"))
 
 
+def _distribution(r, p):
+    """Every Lambda@Edge association of every cache behavior; an unknown behavior or association list counts as
+    one association whose ARN is unknown (``guardrails.edge`` attributes it by property dependencies)."""
+    associations: list = []
+    for name in m.DISTRIBUTION_BEHAVIOR_INPUTS:
+        behaviors = p.get(name)
+        if is_unknown(behaviors):
+            associations.append((name, behaviors))
+            continue
+        for behavior in behaviors if isinstance(behaviors, list) else [behaviors] if behaviors else []:
+            items = behavior.get("lambdaFunctionAssociations") if isinstance(behavior, Mapping) else behavior
+            if is_unknown(items):
+                associations.append((name, items))
+                continue
+            associations.extend((name, item if is_unknown(item) else get(item, "lambdaArn"))
+                                for item in (items if isinstance(items, list) else []))
+    return m.DistributionFacts(resource=r, lambda_associations=tuple(associations))
+
+
 BUILDERS: dict = {
     "aws:lambda/function:Function": (Kind.FUNCTION, _function),
     "aws:lambda/codeSigningConfig:CodeSigningConfig": (Kind.CODE_SIGNING_CONFIG, _code_signing_config),
@@ -387,6 +401,7 @@ BUILDERS: dict = {
     "aws:s3/bucketNotification:BucketNotification": (Kind.S3_NOTIFICATION, _s3_notification),
     "aws:cloudwatch/eventTarget:EventTarget": (Kind.EVENT_TARGET, _event_target),
     "aws:cloudwatch/logGroup:LogGroup": (Kind.LOG_GROUP, _log_group),
+    "aws:cloudfront/distribution:Distribution": (Kind.DISTRIBUTION, _distribution),
 }
 
 

@@ -1,20 +1,18 @@
 """API Gateway custom domains (v1 and v2) use TLS 1.2 or stricter; mutual TLS by parameter."""
+import json
+from pathlib import Path
+
 from ..model import DomainFacts, Enforcement, Kind, Rule, Severity, compliant, is_unknown, non_compliant, unknown
 from ..references import GOVERNANCE_POST, checkov, config, security_hub
 
-# An allow-list, not "== TLS_1_2": stricter TLS 1.3 policies must pass (compliance-policies gets this wrong).
-DEFAULT_POLICIES = [
-    "TLS_1_2",
-    "SecurityPolicy_TLS13_1_3_2025_09",
-    "SecurityPolicy_TLS13_1_3_FIPS_2025_09",
-    "SecurityPolicy_TLS13_1_2_2021_06",
-    "SecurityPolicy_TLS13_1_2_PQ_2025_09",
-    "SecurityPolicy_TLS13_1_2_PFS_PQ_2025_09",
-    "SecurityPolicy_TLS13_1_2_FIPS_PQ_2025_09",
-    "SecurityPolicy_TLS13_2025_EDGE",
-    "SecurityPolicy_TLS12_2018_EDGE",
-    "SecurityPolicy_TLS12_PFS_2025_EDGE",
-]
+# Every API Gateway security policy botocore knows, classified by tools/gen_tls_policies.py (the catalogue imports
+# no botocore): an allow-list of all that enforce TLS 1.2 or later, not "== TLS_1_2", so stricter TLS 1.3 and the
+# post-quantum/FIPS policies pass (compliance-policies gets this wrong). The governed API blocks take it from here.
+_CLASSIFIED = json.loads((Path(__file__).resolve().parent.parent / "data" / "tls_security_policies.json").read_text())
+BELOW_TLS12 = tuple(p["name"] for p in _CLASSIFIED["policies"] if not p["tls12OrLater"])
+# Order: TLS_1_2, then the TLS 1.3-only policies, then the rest, edge policies last (messages show the first few).
+DEFAULT_POLICIES = sorted((p["name"] for p in _CLASSIFIED["policies"] if p["tls12OrLater"]),
+                          key=lambda name: (name != "TLS_1_2", "_TLS13_1_3_" not in name, name.endswith("_EDGE"), name))
 
 
 def evaluate(facts: DomainFacts, params, _inventory):
@@ -23,7 +21,7 @@ def evaluate(facts: DomainFacts, params, _inventory):
         return unknown(policy)
     if policy is None:
         return non_compliant("securityPolicy is not set; set it to TLS_1_2 or a TLS 1.3 policy")
-    if policy == "TLS_1_0" or policy not in params["allowedSecurityPolicies"]:
+    if policy in BELOW_TLS12 or policy not in params["allowedSecurityPolicies"]:
         return non_compliant(f"security policy {policy} is not allowed; use TLS_1_2 or stricter "
                              f"({', '.join(params['allowedSecurityPolicies'][:3])}, ...)")
     if params["requireMutualTls"]:
@@ -50,7 +48,8 @@ RULE = Rule(
             "allowedSecurityPolicies": {
                 "type": "array", "minItems": 1, "default": DEFAULT_POLICIES,
                 "items": {"type": "string", "not": {"const": "TLS_1_0"}},
-                "description": "Security policies accepted on custom domains (TLS_1_0 is never accepted).",
+                "description": "Security policies accepted on custom domains (TLS_1_0 is never accepted); default: "
+                               "every policy that enforces TLS 1.2 or later.",
             },
             "requireMutualTls": {"type": "boolean", "default": False,
                                  "description": "Also require a mutual TLS truststore."},

@@ -1,11 +1,14 @@
-"""Functions with environment variables encrypt them with a customer managed KMS key."""
+"""Functions with environment variables encrypt them with a customer managed KMS key (Lambda@Edge has none)."""
+from ..edge import unless_edge
 from ..model import Enforcement, FunctionFacts, Kind, Rule, Severity, compliant, is_unknown, non_compliant, not_applicable, unknown
 from ..references import checkov
 
 
-def evaluate(facts: FunctionFacts, _params, _inventory):
-    if facts.is_edge:
-        return not_applicable("Lambda@Edge functions cannot have environment variables")
+def evaluate(facts: FunctionFacts, _params, inventory):
+    return unless_edge(_ordinary(facts), facts, inventory, "Lambda@Edge functions cannot have environment variables")
+
+
+def _ordinary(facts: FunctionFacts):
     names = facts.environment_variable_names
     if is_unknown(names):
         return unknown(names)
@@ -26,6 +29,7 @@ RULE = Rule(
     enforcement=Enforcement.ADVISORY,
     kinds=(Kind.FUNCTION,),
     evaluate=evaluate,
+    scope="stack",
     rationale="A customer managed key lets you restrict and audit who can read configuration values.",
     remediation="Set kmsKeyArn to a customer managed key (and keep secrets in Secrets Manager, not in variables).",
     references=(checkov("CKV_AWS_173"),),

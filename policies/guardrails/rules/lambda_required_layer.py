@@ -1,17 +1,24 @@
-"""Every zip function uses the company layer at or above a minimum version."""
+"""Every zip function uses the company layer at or above a minimum version (Lambda@Edge takes no layers).
+
+A stack rule: whether a function is Lambda@Edge is a fact about the CloudFront distributions that run it
+(``guardrails.edge``), never a tag its team writes.
+"""
+from ..edge import unless_edge
 from ..helpers import parse_layer_arn
 from ..model import (Enforcement, FunctionFacts, Kind, Rule, Severity, compliant, is_unknown, non_compliant,
                      not_applicable, unknown)
 from ..references import GOVERNANCE_POST, Reference
 
 
-def evaluate(facts: FunctionFacts, params, _inventory):
+def evaluate(facts: FunctionFacts, params, inventory):
+    return unless_edge(_ordinary(facts, params), facts, inventory, "Lambda@Edge functions cannot use layers")
+
+
+def _ordinary(facts: FunctionFacts, params):
     if is_unknown(facts.package_type):
         return unknown(facts.package_type)
     if facts.package_type == "Image":
         return not_applicable("container image functions cannot use layers; build the company layer into the image")
-    if facts.is_edge:
-        return not_applicable("Lambda@Edge functions cannot use layers")
     if is_unknown(facts.layers):
         return unknown(facts.layers)
     allowed = set(params["allowedLayerArns"])
@@ -46,6 +53,7 @@ RULE = Rule(
     enforcement=Enforcement.MANDATORY,
     kinds=(Kind.FUNCTION,),
     evaluate=evaluate,
+    scope="stack",
     rationale="The company layer carries the observability and security libraries every function must run with; "
               "old versions miss fixes. Versions compare as integers and ARNs parse in every partition.",
     remediation="Add the company layer ARN with a version at or above minimumLayerVersion to the function's layers "

@@ -1,11 +1,14 @@
-"""Lambda functions send traces to X-Ray (tracing mode Active)."""
-from ..model import Enforcement, FunctionFacts, Kind, Rule, Severity, compliant, is_unknown, non_compliant, not_applicable, unknown
+"""Lambda functions send traces to X-Ray (tracing mode Active); Lambda@Edge functions (``guardrails.edge``) cannot."""
+from ..edge import unless_edge
+from ..model import Enforcement, FunctionFacts, Kind, Rule, Severity, compliant, is_unknown, non_compliant, unknown
 from ..references import GOVERNANCE_POST, cdk_nag, checkov, config, security_hub, serverless_rules
 
 
-def evaluate(facts: FunctionFacts, _params, _inventory):
-    if facts.is_edge:
-        return not_applicable("Lambda@Edge functions do not support X-Ray active tracing")
+def evaluate(facts: FunctionFacts, _params, inventory):
+    return unless_edge(_ordinary(facts), facts, inventory, "Lambda@Edge functions do not support X-Ray active tracing")
+
+
+def _ordinary(facts: FunctionFacts):
     mode = facts.tracing_mode
     if is_unknown(mode):
         return unknown(mode)
@@ -21,6 +24,7 @@ RULE = Rule(
     enforcement=Enforcement.MANDATORY,
     kinds=(Kind.FUNCTION,),
     evaluate=evaluate,
+    scope="stack",
     rationale="Without active tracing a request cannot be followed across functions and services.",
     remediation="Set tracingConfig.mode to Active (and allow xray:PutTraceSegments in the role).",
     references=(GOVERNANCE_POST, serverless_rules("WS1000"), cdk_nag("LambdaTracing"),
