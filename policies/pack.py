@@ -30,8 +30,8 @@ from pulumi_policy import (EnforcementLevel, PolicyConfigSchema, ResourceValidat
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError
 
 from guardrails import catalogue, exemptions as ex
-from guardrails.adapters.engine import facts_from_engine, kind_of
-from guardrails.model import Enforcement, Inventory, Rule, Status
+from guardrails.adapters.engine import all_facts_from_engine, declares_resources, kind_of
+from guardrails.model import Enforcement, Inventory, Rule, Status, located
 
 PACK_NAME = "serverless-governance"
 UNKNOWN_MARKER = "cannot be evaluated until update"
@@ -256,7 +256,8 @@ def install_sdk_caches() -> bool:
 
 
 class _FactsCache:
-    """Each resource's facts, built once per request and shared by every policy.
+    """Each resource's facts (``[facts, *declared]``: itself, then what it declares, e.g. a template's resources),
+    built once per request and shared by every policy.
 
     Keyed by the identity of ``args.props`` (one object per resource per request once the SDK caches are in);
     an entry is used only if the props and provider props *are* the same objects and the type, URN, name and
@@ -275,7 +276,7 @@ class _FactsCache:
         if (entry is not None and entry[0] is props and entry[1] is provider_props
                 and entry[2] == (type_, urn, name, property_dependencies)):
             return entry[3]
-        facts = facts_from_engine(type_, props, urn, name, provider_props, property_dependencies)
+        facts = all_facts_from_engine(type_, props, urn, name, provider_props, property_dependencies)
         with self._lock:
             self.builds += 1
             self._entries[id(props)] = (props, provider_props, (type_, urn, name, property_dependencies), facts)
@@ -341,11 +342,12 @@ class _StackInventories:
                     self.hits += 1
                     return inventory
         inventory = INVENTORIES.get([
-            FACTS.get(
+            facts
+            for r, provider in zip(resources, providers)
+            for facts in FACTS.get(
                 r.resource_type, r.props, r.urn, r.name, provider,
                 {k: [d.urn for d in deps] for k, deps in r.property_dependencies.items()},
             )
-            for r, provider in zip(resources, providers)
         ])
         with self._lock:
             self._entries.append((props, providers, urns, inventory))
@@ -384,7 +386,7 @@ class _Unknown(UnknownValueError):
 
 def _resource_validator(rule: Rule):
     def validate(args, report_violation) -> None:
-        if kind_of(args.resource_type) not in rule.kinds:
+        if kind_of(args.resource_type) not in rule.kinds and not declares_resources(args.resource_type):
             return
         try:
             params, exemption_list = SETTINGS.get(rule, args.get_config())
@@ -392,19 +394,27 @@ def _resource_validator(rule: Rule):
             report_violation(f"{CONFIG_ERROR_PREFIX}: {error}")
             return
         provider = args.provider.props if args.provider is not None else None
-        facts = FACTS.get(args.resource_type, args.props, args.urn, args.name, provider)
-        exemption = ex.find(exemption_list, facts.resource)
-        if exemption is not None:
-            if not exemption.expired(_today()):
-                args.not_applicable(exemption.describe())
-            report_violation(f"{EXPIRED_PREFIX}: {exemption.describe()}")
-        verdict = rule.evaluate(facts, params, Inventory())
-        if verdict.status == Status.NON_COMPLIANT:
-            report_violation(verdict.message)
-        elif verdict.status == Status.NOT_APPLICABLE:
-            args.not_applicable(verdict.message)
-        elif verdict.status == Status.UNKNOWN:
-            raise _Unknown(verdict.message)
+        subjects = [f for f in FACTS.get(args.resource_type, args.props, args.urn, args.name, provider)
+                    if f.resource.kind in rule.kinds]  # the resource and what it declares (template resources)
+        unknowns, skipped = [], []
+        for facts in subjects:
+            exemption = ex.find(exemption_list, facts.resource)
+            if exemption is not None:
+                if not exemption.expired(_today()):
+                    skipped.append(located(facts.resource, exemption.describe())[1])
+                    continue
+                report_violation(located(facts.resource, f"{EXPIRED_PREFIX}: {exemption.describe()}")[1])
+            verdict = rule.evaluate(facts, params, Inventory())
+            if verdict.status == Status.NON_COMPLIANT:
+                report_violation(located(facts.resource, verdict.message)[1])
+            elif verdict.status == Status.NOT_APPLICABLE:
+                skipped.append(located(facts.resource, verdict.message)[1])
+            elif verdict.status == Status.UNKNOWN:
+                unknowns.append(located(facts.resource, verdict.message)[1])
+        if unknowns:
+            raise _Unknown("; ".join(unknowns))
+        if skipped and len(skipped) == len(subjects):
+            args.not_applicable("; ".join(skipped))
 
     return validate
 
@@ -427,10 +437,10 @@ def _stack_validator(rule: Rule):
                 if not exemption.expired(today):
                     skipped.append(f"{subject.ref}: {exemption.describe()}")
                     continue
-                report_violation(f"{EXPIRED_PREFIX}: {exemption.describe()}", subject.ref)
+                report_violation(*located(subject, f"{EXPIRED_PREFIX}: {exemption.describe()}"))
             verdict = rule.evaluate(facts, params, inventory)
             if verdict.status == Status.NON_COMPLIANT:
-                report_violation(verdict.message, subject.ref)
+                report_violation(*located(subject, verdict.message))
             elif verdict.status == Status.NOT_APPLICABLE:
                 skipped.append(f"{subject.ref}: {verdict.message}")
             elif verdict.status == Status.UNKNOWN:
