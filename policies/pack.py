@@ -410,7 +410,7 @@ def _resource_validator(rule: Rule):
             elif verdict.status == Status.NOT_APPLICABLE:
                 skipped.append(located(facts.resource, verdict.message)[1])
             elif verdict.status == Status.UNKNOWN:
-                unknowns.append(located(facts.resource, verdict.message)[1])
+                unknowns.append(verdict.message)  # what is unknown names the declared resource's input
         if unknowns:
             raise _Unknown("; ".join(unknowns))
         if skipped and len(skipped) == len(subjects):
@@ -435,16 +435,16 @@ def _stack_validator(rule: Rule):
             exemption = ex.find(exemption_list, subject)
             if exemption is not None:
                 if not exemption.expired(today):
-                    skipped.append(f"{subject.ref}: {exemption.describe()}")
+                    skipped.append("{}: {}".format(*located(subject, exemption.describe())))
                     continue
-                report_violation(*located(subject, f"{EXPIRED_PREFIX}: {exemption.describe()}"))
+                report_violation(*reversed(located(subject, f"{EXPIRED_PREFIX}: {exemption.describe()}")))
             verdict = rule.evaluate(facts, params, inventory)
             if verdict.status == Status.NON_COMPLIANT:
-                report_violation(*located(subject, verdict.message))
+                report_violation(*reversed(located(subject, verdict.message)))  # (message, urn)
             elif verdict.status == Status.NOT_APPLICABLE:
-                skipped.append(f"{subject.ref}: {verdict.message}")
+                skipped.append("{}: {}".format(*located(subject, verdict.message)))
             elif verdict.status == Status.UNKNOWN:
-                unknowns.append(f"{subject.ref}: {verdict.message}")
+                unknowns.append("{}: {}".format(*located(subject, verdict.message)))
         # The runtime takes one final note per stack policy: unknowns first (they matter most), else the
         # exempted and not-applicable subjects, so exemptions are always listed in the report.
         if unknowns:
