@@ -582,3 +582,27 @@ FIXTURES["iam-permissions-boundary"].update({
                                                   parameters={"Boundary": {"Type": "String"}})),
                                    "Role.PermissionsBoundary (Ref Boundary"),
 })
+
+SAM_JWT_GLOBALS = {"HttpApi": {"Auth": {"DefaultAuthorizer": "Company", "Authorizers": {"Company": {
+    "JwtConfiguration": {"issuer": ISSUER, "audience": [AUDIENCE]}, "IdentitySource": "$request.header.Authorization"}}}}}
+
+
+def sam_events(events: dict, globals_: Optional[dict] = None) -> str:
+    document: dict = {"Transform": "AWS::Serverless-2016-10-31", "Resources": {"Fn": {
+        "Type": "AWS::Serverless::Function", "Properties": {**CFN_FN["Properties"], "Events": events}}}}
+    if globals_:
+        document["Globals"] = globals_
+    return json.dumps(document)
+
+
+FIXTURES["api-authorizer-required"].update({
+    "pass_sam_http_api_event": Case(stack(sam_events(
+        {"Get": {"Type": "HttpApi", "Properties": {"Path": "/orders", "Method": "get"}}}, SAM_JWT_GLOBALS))),
+    "fail_sam_http_api_event_opted_out": Case(stack(sam_events(
+        {"Get": {"Type": "HttpApi", "Properties": {"Path": "/orders", "Method": "get"}},
+         "Open": {"Type": "HttpApi", "Properties": {"Path": "/open", "Method": "get", "Auth": {"Authorizer": "NONE"}}}},
+        SAM_JWT_GLOBALS)), "Fn.Events.Open: GET /open: authorization NONE"),
+    "fail_sam_rest_api_event_implicit_api": Case(stack(sam_events(
+        {"Any": {"Type": "Api", "Properties": {"Path": "/{proxy+}", "Method": "any"}}})),
+        "Fn.Events.Any: ANY /{proxy+}: authorization NONE; use the company Lambda authorizer"),
+})

@@ -25,6 +25,7 @@ other than SAM's (a macro may rewrite the template at deployment), a document th
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 from typing import Any, Mapping
 
@@ -117,47 +118,105 @@ def _or(value: Any, default: Any) -> Any:
     return engine._or(value, default)  # pylint: disable=protected-access
 
 
-def _int(value: Any) -> Any:
-    return engine._int(value)  # pylint: disable=protected-access
-
-
 def _document(value: Any, what: str) -> Any:
     return engine._json(value, what)  # pylint: disable=protected-access  # a document may be a JSON string
 
 
+# A template is not validated before deployment: a property may hold any JSON value. CloudFormation converts
+# numbers to strings and numeric strings to numbers ("30" days); anything else it rejects at deployment. The typed
+# readers below do the same conversions and turn a value of the wrong shape into an Unknown that says so, so a rule
+# never meets a type it does not expect (and never passes it).
+
+def _wrong(r: m.Resource, dotted: str, value: Any, expected: str) -> Unknown:
+    return Unknown(f"{r.logical_name}.{dotted} ({json.dumps(value, default=repr)[:60]} is not {expected}; "
+                   "CloudFormation rejects it)")
+
+
+def _str(r: m.Resource, p: Any, dotted: str) -> Any:
+    value = _get(p, dotted)
+    if value is None or is_unknown(value) or isinstance(value, str):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    return _wrong(r, dotted, value, "a string")
+
+
+def _num(r: m.Resource, p: Any, dotted: str) -> Any:
+    value = _get(p, dotted)
+    if value is None or is_unknown(value):
+        return value
+    if isinstance(value, str):
+        try:
+            value = float(value)
+        except ValueError:
+            return _wrong(r, dotted, value, "a number")
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return _wrong(r, dotted, value, "a number")
+    return int(value) if float(value).is_integer() else value
+
+
+def _bool(r: m.Resource, p: Any, dotted: str) -> Any:
+    value = _get(p, dotted)
+    if value is None or is_unknown(value) or isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    return _wrong(r, dotted, value, "a boolean")
+
+
+def _strs(r: m.Resource, p: Any, dotted: str) -> Any:
+    """A list of strings (each item converted as ``_str``); absent is ``[]``."""
+    value = _get(p, dotted)
+    if value is None or is_unknown(value):
+        return [] if value is None else value
+    if not isinstance(value, list):
+        return _wrong(r, dotted, value, "a list")
+    return [_str(r, {"item": item}, "item") if not is_unknown(item) else item for item in value]
+
+
+def _map(r: m.Resource, p: Any, dotted: str) -> Any:
+    value = _get(p, dotted)
+    if value is None or is_unknown(value) or isinstance(value, Mapping):
+        return value
+    return _wrong(r, dotted, value, "an object")
+
+
 def _function(r: m.Resource, p: Mapping) -> m.FunctionFacts:
-    env = _get(p, "Environment.Variables")
+    env = _map(r, p, "Environment.Variables")
     return m.FunctionFacts(
-        resource=r, package_type=_or(p.get("PackageType"), "Zip"), runtime=p.get("Runtime"),
-        layers=_or(p.get("Layers"), []), code_signing_config_arn=_or(p.get("CodeSigningConfigArn"), None),
-        tracing_mode=_get(p, "TracingConfig.Mode"), reserved_concurrency=_int(p.get("ReservedConcurrentExecutions")),
+        resource=r, package_type=_or(_str(r, p, "PackageType"), "Zip"), runtime=_str(r, p, "Runtime"),
+        layers=_strs(r, p, "Layers"), code_signing_config_arn=_or(_str(r, p, "CodeSigningConfigArn"), None),
+        tracing_mode=_str(r, p, "TracingConfig.Mode"), reserved_concurrency=_num(r, p, "ReservedConcurrentExecutions"),
         environment_variable_names=env if is_unknown(env) else sorted(env or {}),
         environment_variables=env if is_unknown(env) else dict(env or {}),
-        kms_key_arn=_or(p.get("KmsKeyArn"), None), role_arn=p.get("Role"),
-        dead_letter_target_arn=_get(p, "DeadLetterConfig.TargetArn"), timeout=_int(p.get("Timeout")),
-        memory_size=_int(p.get("MemorySize")), vpc_subnet_ids=_or(_get(p, "VpcConfig.SubnetIds"), []),
+        kms_key_arn=_or(_str(r, p, "KmsKeyArn"), None), role_arn=_str(r, p, "Role"),
+        dead_letter_target_arn=_str(r, p, "DeadLetterConfig.TargetArn"), timeout=_num(r, p, "Timeout"),
+        memory_size=_num(r, p, "MemorySize"), vpc_subnet_ids=_strs(r, p, "VpcConfig.SubnetIds"),
     )
 
 
 def _serverless_function(r: m.Resource, p: Mapping) -> m.FunctionFacts:
     """A SAM function (Globals already merged): SAM's names (``Tracing``, ``DeadLetterQueue``)."""
-    env = _get(p, "Environment.Variables")
-    tracing = p.get("Tracing")
+    env = _map(r, p, "Environment.Variables")
+    tracing = _str(r, p, "Tracing")
     return m.FunctionFacts(
-        resource=r, package_type=_or(p.get("PackageType"), "Zip"), runtime=p.get("Runtime"),
-        layers=_or(p.get("Layers"), []), code_signing_config_arn=_or(p.get("CodeSigningConfigArn"), None),
+        resource=r, package_type=_or(_str(r, p, "PackageType"), "Zip"), runtime=_str(r, p, "Runtime"),
+        layers=_strs(r, p, "Layers"), code_signing_config_arn=_or(_str(r, p, "CodeSigningConfigArn"), None),
         tracing_mode=None if tracing == "Disabled" else tracing,
-        reserved_concurrency=_int(p.get("ReservedConcurrentExecutions")),
+        reserved_concurrency=_num(r, p, "ReservedConcurrentExecutions"),
         environment_variable_names=env if is_unknown(env) else sorted(env or {}),
         environment_variables=env if is_unknown(env) else dict(env or {}),
-        kms_key_arn=_or(p.get("KmsKeyArn"), None), role_arn=p.get("Role"),
-        dead_letter_target_arn=_get(p, "DeadLetterQueue.TargetArn"), timeout=_int(p.get("Timeout")),
-        memory_size=_int(p.get("MemorySize")), vpc_subnet_ids=_or(_get(p, "VpcConfig.SubnetIds"), []),
+        kms_key_arn=_or(_str(r, p, "KmsKeyArn"), None), role_arn=_str(r, p, "Role"),
+        dead_letter_target_arn=_str(r, p, "DeadLetterQueue.TargetArn"), timeout=_num(r, p, "Timeout"),
+        memory_size=_num(r, p, "MemorySize"), vpc_subnet_ids=_strs(r, p, "VpcConfig.SubnetIds"),
     )
 
 
 def _statements(document: Any, what: str) -> Any:
-    return engine.statements_of(_document(document, what))
+    found = engine.statements_of(_document(document, what))
+    if is_unknown(found):
+        return found
+    return [s for s in found if isinstance(s, Mapping) or is_unknown(s)]  # a statement must be an object
 
 
 def _role(r, p):
@@ -165,6 +224,8 @@ def _role(r, p):
     policies = p.get("Policies")
     if is_unknown(policies):
         statements = policies
+    elif policies is not None and not isinstance(policies, list):
+        statements = _wrong(r, "Policies", policies, "a list")
     else:
         for index, policy in enumerate(policies or []):
             found = _statements(_get(policy, "PolicyDocument"), f"Policies[{index}].PolicyDocument")
@@ -172,21 +233,23 @@ def _role(r, p):
                 statements = found
                 break
             statements.extend(found)
+    trust = _document(p.get("AssumeRolePolicyDocument"), "AssumeRolePolicyDocument")
     return m.RoleFacts(
-        resource=r, permissions_boundary_arn=_or(p.get("PermissionsBoundary"), None), path=p.get("Path"),
-        trusted_services=engine._services(_document(p.get("AssumeRolePolicyDocument"), "AssumeRolePolicyDocument")),  # pylint: disable=protected-access
-        managed_policy_arns=_or(p.get("ManagedPolicyArns"), []), statements=statements,
+        resource=r, permissions_boundary_arn=_or(_str(r, p, "PermissionsBoundary"), None), path=_str(r, p, "Path"),
+        trusted_services=engine._services(trust if isinstance(trust, Mapping) or is_unknown(trust) else None),  # pylint: disable=protected-access
+        managed_policy_arns=_strs(r, p, "ManagedPolicyArns"), statements=statements,
     )
 
 
 def _role_policy(r, p):
-    roles = p.get("Roles")
-    role = p.get("RoleName") if "RoleName" in p else roles[0] if isinstance(roles, list) and len(roles) == 1 else roles
+    roles = _strs(r, p, "Roles")
+    role = _str(r, p, "RoleName") if "RoleName" in p else roles[0] if isinstance(roles, list) and len(roles) == 1 \
+        else None if roles == [] else roles
     return m.RolePolicyFacts(resource=r, role=role, statements=_statements(p.get("PolicyDocument"), "PolicyDocument"))
 
 
 def _http_api(r, p):
-    return m.ApiFacts(resource=r, protocol_type=p.get("ProtocolType"))
+    return m.ApiFacts(resource=r, protocol_type=_str(r, p, "ProtocolType"))
 
 
 def _rest_api(r, p):
@@ -194,92 +257,96 @@ def _rest_api(r, p):
 
 
 def _http_route(r, p):
-    key = _or(p.get("RouteKey"), "")
+    key = _or(_str(r, p, "RouteKey"), "")
     method = key.split(" ", 1)[0] if isinstance(key, str) and " " in key else None
-    return m.RouteFacts(resource=r, api_id=p.get("ApiId"), protocol="HTTP", route_key=key, http_method=method,
-                        authorization_type=_or(p.get("AuthorizationType"), "NONE"), authorizer_id=p.get("AuthorizerId"),
-                        api_key_required=_or(p.get("ApiKeyRequired"), False))
+    return m.RouteFacts(resource=r, api_id=_str(r, p, "ApiId"), protocol="HTTP", route_key=key, http_method=method,
+                        authorization_type=_or(_str(r, p, "AuthorizationType"), "NONE"),
+                        authorizer_id=_str(r, p, "AuthorizerId"), api_key_required=_or(_bool(r, p, "ApiKeyRequired"), False))
 
 
 def _rest_method(r, p):
-    method = p.get("HttpMethod")
-    return m.RouteFacts(resource=r, api_id=p.get("RestApiId"), protocol="REST", route_key=method, http_method=method,
-                        authorization_type=_or(p.get("AuthorizationType"), "NONE"), authorizer_id=p.get("AuthorizerId"),
-                        api_key_required=_or(p.get("ApiKeyRequired"), False))
+    method = _str(r, p, "HttpMethod")
+    return m.RouteFacts(resource=r, api_id=_str(r, p, "RestApiId"), protocol="REST", route_key=method,
+                        http_method=method, authorization_type=_or(_str(r, p, "AuthorizationType"), "NONE"),
+                        authorizer_id=_str(r, p, "AuthorizerId"), api_key_required=_or(_bool(r, p, "ApiKeyRequired"), False))
 
 
 def _http_authorizer(r, p):
-    return m.AuthorizerFacts(resource=r, api_id=p.get("ApiId"), authorizer_type=p.get("AuthorizerType"),
-                             issuer=_get(p, "JwtConfiguration.Issuer"),
-                             audiences=_or(_get(p, "JwtConfiguration.Audience"), []), authorizer_uri=p.get("AuthorizerUri"))
+    return m.AuthorizerFacts(resource=r, api_id=_str(r, p, "ApiId"), authorizer_type=_str(r, p, "AuthorizerType"),
+                             issuer=_str(r, p, "JwtConfiguration.Issuer"), audiences=_strs(r, p, "JwtConfiguration.Audience"),
+                             authorizer_uri=_str(r, p, "AuthorizerUri"))
 
 
 def _rest_authorizer(r, p):
-    return m.AuthorizerFacts(resource=r, api_id=p.get("RestApiId"), authorizer_type=_or(p.get("Type"), "TOKEN"),
-                             authorizer_uri=p.get("AuthorizerUri"))
+    return m.AuthorizerFacts(resource=r, api_id=_str(r, p, "RestApiId"), authorizer_type=_or(_str(r, p, "Type"), "TOKEN"),
+                             authorizer_uri=_str(r, p, "AuthorizerUri"))
 
 
 def _rest_domain(r, p):
-    return m.DomainFacts(resource=r, domain_name=_or(p.get("DomainName"), ""), security_policy=p.get("SecurityPolicy"),
-                         endpoint_type=_get(p, "EndpointConfiguration.Types"),
-                         mutual_tls_truststore_uri=_get(p, "MutualTlsAuthentication.TruststoreUri"),
-                         certificate_arn=_or(p.get("RegionalCertificateArn"), p.get("CertificateArn")))
+    return m.DomainFacts(resource=r, domain_name=_or(_str(r, p, "DomainName"), ""),
+                         security_policy=_str(r, p, "SecurityPolicy"),
+                         endpoint_type=_strs(r, p, "EndpointConfiguration.Types"),
+                         mutual_tls_truststore_uri=_str(r, p, "MutualTlsAuthentication.TruststoreUri"),
+                         certificate_arn=_or(_str(r, p, "RegionalCertificateArn"), _str(r, p, "CertificateArn")))
 
 
 def _http_domain(r, p):
-    return m.DomainFacts(resource=r, domain_name=_or(p.get("DomainName"), ""),
-                         security_policy=_get(p, "DomainNameConfigurations.SecurityPolicy"),
-                         endpoint_type=_get(p, "DomainNameConfigurations.EndpointType"),
-                         mutual_tls_truststore_uri=_get(p, "MutualTlsAuthentication.TruststoreUri"),
-                         certificate_arn=_get(p, "DomainNameConfigurations.CertificateArn"))
+    return m.DomainFacts(resource=r, domain_name=_or(_str(r, p, "DomainName"), ""),
+                         security_policy=_str(r, p, "DomainNameConfigurations.SecurityPolicy"),
+                         endpoint_type=_str(r, p, "DomainNameConfigurations.EndpointType"),
+                         mutual_tls_truststore_uri=_str(r, p, "MutualTlsAuthentication.TruststoreUri"),
+                         certificate_arn=_str(r, p, "DomainNameConfigurations.CertificateArn"))
 
 
 def _log_group(r, p):
-    return m.LogGroupFacts(resource=r, name=_or(p.get("LogGroupName"), ""),
-                           retention_in_days=_int(p.get("RetentionInDays")), kms_key_id=p.get("KmsKeyId"))
+    return m.LogGroupFacts(resource=r, name=_or(_str(r, p, "LogGroupName"), ""),
+                           retention_in_days=_num(r, p, "RetentionInDays"), kms_key_id=_str(r, p, "KmsKeyId"))
 
 
 def _function_url(r, p):
-    return m.FunctionUrlFacts(resource=r, authorization_type=p.get("AuthType"))
+    return m.FunctionUrlFacts(resource=r, authorization_type=_str(r, p, "AuthType"))
 
 
 def _code_signing_config(r, p):
     return m.CodeSigningConfigFacts(
-        resource=r, untrusted_artifact_on_deployment=_get(p, "CodeSigningPolicies.UntrustedArtifactOnDeployment"),
-        signing_profile_version_arns=_or(_get(p, "AllowedPublishers.SigningProfileVersionArns"), []))
+        resource=r, untrusted_artifact_on_deployment=_str(r, p, "CodeSigningPolicies.UntrustedArtifactOnDeployment"),
+        signing_profile_version_arns=_strs(r, p, "AllowedPublishers.SigningProfileVersionArns"))
 
 
 def _queue(r, p):
     redrive = _document(p.get("RedrivePolicy"), "RedrivePolicy")
-    target = redrive.get("deadLetterTargetArn") if isinstance(redrive, Mapping) else redrive
-    count = _int(redrive.get("maxReceiveCount")) if isinstance(redrive, Mapping) else None
+    if isinstance(redrive, Mapping):
+        target, count = _str(r, redrive, "deadLetterTargetArn"), _num(r, redrive, "maxReceiveCount")
+    else:
+        target = redrive if redrive is None or is_unknown(redrive) else _wrong(r, "RedrivePolicy", redrive, "an object")
+        count = None
     return m.QueueFacts(resource=r, dead_letter_target_arn=target, max_receive_count=count,
-                        sse_enabled=p.get("SqsManagedSseEnabled"), kms_key_id=_or(p.get("KmsMasterKeyId"), None),
-                        fifo=_or(p.get("FifoQueue"), False))
+                        sse_enabled=_bool(r, p, "SqsManagedSseEnabled"), kms_key_id=_or(_str(r, p, "KmsMasterKeyId"), None),
+                        fifo=_or(_bool(r, p, "FifoQueue"), False))
 
 
 def _topic(r, p):
-    return m.TopicFacts(resource=r, kms_key_id=_or(p.get("KmsMasterKeyId"), None))
+    return m.TopicFacts(resource=r, kms_key_id=_or(_str(r, p, "KmsMasterKeyId"), None))
 
 
 def _state_machine(r, p):
-    destinations = _get(p, "LoggingConfiguration.Destinations")
-    destination = _get(destinations, "CloudWatchLogsLogGroup.LogGroupArn") if destinations is not None else None
     return m.StateMachineFacts(
-        resource=r, type=_or(p.get("StateMachineType"), "STANDARD"), tracing_enabled=_get(p, "TracingConfiguration.Enabled"),
-        logging_level=_get(p, "LoggingConfiguration.Level"),
-        include_execution_data=_get(p, "LoggingConfiguration.IncludeExecutionData"), log_destination=destination,
-        role_arn=p.get("RoleArn"))
+        resource=r, type=_or(_str(r, p, "StateMachineType"), "STANDARD"),
+        tracing_enabled=_bool(r, p, "TracingConfiguration.Enabled"), logging_level=_str(r, p, "LoggingConfiguration.Level"),
+        include_execution_data=_bool(r, p, "LoggingConfiguration.IncludeExecutionData"),
+        log_destination=_str(r, p, "LoggingConfiguration.Destinations.CloudWatchLogsLogGroup.LogGroupArn"),
+        role_arn=_str(r, p, "RoleArn"))
 
 
 def _rest_stage(r, p):
-    return m.StageFacts(resource=r, api_id=p.get("RestApiId"), protocol="REST", xray_tracing_enabled=p.get("TracingEnabled"),
-                        access_log_destination=_get(p, "AccessLogSetting.DestinationArn"))
+    return m.StageFacts(resource=r, api_id=_str(r, p, "RestApiId"), protocol="REST",
+                        xray_tracing_enabled=_bool(r, p, "TracingEnabled"),
+                        access_log_destination=_str(r, p, "AccessLogSetting.DestinationArn"))
 
 
 def _http_stage(r, p):
-    return m.StageFacts(resource=r, api_id=p.get("ApiId"), protocol="HTTP",
-                        access_log_destination=_get(p, "AccessLogSettings.DestinationArn"))
+    return m.StageFacts(resource=r, api_id=_str(r, p, "ApiId"), protocol="HTTP",
+                        access_log_destination=_str(r, p, "AccessLogSettings.DestinationArn"))
 
 
 BUILDERS: dict = {
@@ -427,7 +494,8 @@ def template_contents(outer: m.Resource, body: Any, url: Any, parameters: Any) -
     resources = template["Resources"]
     known = _parameters(template.get("Parameters"), parameters)
     resolver = _Resolver(known, resources, outer.partition)
-    function_globals = (template.get("Globals") or {}).get("Function") if sam else None
+    sam_globals = template.get("Globals") if sam and isinstance(template.get("Globals"), Mapping) else {}
+    function_globals = sam_globals.get("Function")
     inherited = outer.tags
     facts: list = []
     for logical_id, declaration in resources.items():
@@ -443,9 +511,149 @@ def template_contents(outer: m.Resource, body: Any, url: Any, parameters: Any) -
             facts.extend(_declared(outer, str(logical_id), type_, props, resolver, inherited))
             if "Role" not in props:
                 facts.extend(_sam_role(outer, str(logical_id), props, resolver, inherited))
+        elif type_ in SAM_APIS and sam:
+            api_facts, problem = _sam_api(outer, str(logical_id), type_, props, sam_globals, resolver)
+            if problem is not None:
+                return [], problem
+            facts.extend(api_facts)
         elif type_ in BUILDERS and type_ != "AWS::Serverless::Function":
             facts.extend(_declared(outer, str(logical_id), type_, props, resolver, inherited))
+    if sam:
+        facts.extend(_sam_event_routes(outer, resources, sam_globals, resolver))
     return _link_sam_roles(facts, outer), None
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# SAM APIs: AWS::Serverless::Api / HttpApi (a DefinitionBody, an Auth block) and the routes a function's Api /
+# HttpApi events create on them (or on the implicit ServerlessRestApi / ServerlessHttpApi).
+# ---------------------------------------------------------------------------------------------------------------
+
+SAM_APIS = {"AWS::Serverless::Api": "REST", "AWS::Serverless::HttpApi": "HTTP"}
+_IMPLICIT_API = {"Api": ("ServerlessRestApi", "AWS::Serverless::Api"),
+                 "HttpApi": ("ServerlessHttpApi", "AWS::Serverless::HttpApi")}
+
+
+def _sam_api_resource(outer: m.Resource, api_id: str, type_: str) -> m.Resource:
+    kind = Kind.REST_API if SAM_APIS[type_] == "REST" else Kind.HTTP_API
+    return m.Resource(kind=kind, ref=f"{outer.ref}#{api_id}", logical_name=api_id, source_type=type_,
+                      tags=outer.tags, region=outer.region, account=outer.account, partition=outer.partition,
+                      within=outer.ref)
+
+
+def _sam_api(outer: m.Resource, api_id: str, type_: str, props: Mapping, sam_globals: Mapping,
+             resolver: _Resolver) -> tuple:
+    """An explicit SAM API: its facts and the routes its DefinitionBody declares (``(facts, problem)``)."""
+    protocol = SAM_APIS[type_]
+    resolved = resolver.value(props, api_id)
+    api = m.ApiFacts(resource=_sam_api_resource(outer, api_id, type_), protocol_type=protocol)
+    if resolved.get("DefinitionBody") is None and resolved.get("DefinitionUri") is not None:
+        api = _replace(api, definition_problem="the OpenAPI definition is in S3 (DefinitionUri), not visible at "
+                                                 "preview; put it in DefinitionBody")
+    return openapi.api_contents(api, resolved.get("DefinitionBody"), protocol), None
+
+
+def _sam_auth(api_id: str, api_type: str, resources: Mapping, sam_globals: Mapping, resolver: _Resolver) -> Any:
+    """The ``Auth`` block of a SAM API (its own over the Globals'), resolved."""
+    key = "Api" if api_type == "AWS::Serverless::Api" else "HttpApi"
+    globals_auth = (sam_globals.get(key) or {}).get("Auth") if isinstance(sam_globals.get(key), Mapping) else None
+    declaration = resources.get(api_id)
+    own = (declaration.get("Properties") or {}).get("Auth") if isinstance(declaration, Mapping) else None
+    auth = own if globals_auth is None else globals_auth if own is None else _merge_globals(globals_auth, own)
+    return resolver.value(auth, f"{api_id}.Auth") if auth is not None else {}
+
+
+def _sam_authorizer(outer: m.Resource, api_id: str, protocol: str, name: str, spec: Any) -> m.AuthorizerFacts:
+    spec = spec if isinstance(spec, Mapping) else {}
+    jwt = spec.get("JwtConfiguration") if isinstance(spec.get("JwtConfiguration"), Mapping) else None
+    if jwt is not None:
+        authorizer_type = "JWT"
+    elif spec.get("UserPoolArn") is not None:
+        authorizer_type = "COGNITO_USER_POOLS"
+    else:
+        payload = spec.get("FunctionPayloadType")
+        authorizer_type = "REQUEST" if protocol == "HTTP" or payload == "REQUEST" else "TOKEN"
+    audiences = (jwt or {}).get("audience", (jwt or {}).get("Audience", []))
+    return m.AuthorizerFacts(
+        resource=m.Resource(kind=Kind.HTTP_AUTHORIZER if protocol == "HTTP" else Kind.REST_AUTHORIZER,
+                            ref=f"{outer.ref}#{api_id} authorizer {name}", logical_name=name,
+                            source_type="AWS::Serverless::" + ("HttpApi" if protocol == "HTTP" else "Api"),
+                            tags={}, region=outer.region, account=outer.account, partition=outer.partition,
+                            within=outer.ref),
+        authorizer_type=authorizer_type, issuer=(jwt or {}).get("issuer", (jwt or {}).get("Issuer")),
+        audiences=audiences if is_unknown(audiences) or isinstance(audiences, list) else [audiences],
+        authorizer_uri=spec.get("FunctionArn"),
+    )
+
+
+def _sam_event_routes(outer: m.Resource, resources: Mapping, sam_globals: Mapping, resolver: _Resolver) -> list:
+    """Routes (and their authorizers) that functions' ``Api`` / ``HttpApi`` events create."""
+    facts: list = []
+    authorizers: dict = {}
+    implicit: set = set()
+    for function_id, declaration in resources.items():
+        if not isinstance(declaration, Mapping) or declaration.get("Type") != "AWS::Serverless::Function":
+            continue
+        events = (declaration.get("Properties") or {}).get("Events")
+        for event_id, event in (events.items() if isinstance(events, Mapping) else ()):
+            if not isinstance(event, Mapping) or event.get("Type") not in _IMPLICIT_API:
+                continue
+            implicit_id, api_type = _IMPLICIT_API[event["Type"]]
+            protocol = SAM_APIS[api_type]
+            props = resolver.value(event.get("Properties") or {}, f"{function_id}.Events.{event_id}")
+            named = (event.get("Properties") or {}).get("RestApiId" if protocol == "REST" else "ApiId")
+            api_id = named.get("Ref") if isinstance(named, Mapping) and named.get("Ref") in resources else implicit_id
+            if api_id == implicit_id and implicit_id not in implicit:
+                implicit.add(implicit_id)
+                facts.append(m.ApiFacts(resource=_sam_api_resource(outer, implicit_id, api_type), protocol_type=protocol))
+            auth = _sam_auth(api_id, api_type, resources, sam_globals, resolver)
+            facts.extend(_sam_route(outer, api_id, protocol, function_id, event_id, props, auth, authorizers))
+    return facts
+
+
+def _sam_route(outer: m.Resource, api_id: str, protocol: str, function_id: str, event_id: str, props: Mapping,
+               auth: Any, authorizers: dict) -> list:
+    method = props.get("Method", "ANY" if protocol == "HTTP" else None)
+    path = props.get("Path", "$default" if protocol == "HTTP" else None)
+    method = "ANY" if isinstance(method, str) and method.lower() == "any" else method
+    method = method.upper() if isinstance(method, str) else method
+    default = path == "$default"
+    route_key = "$default" if default else f"{method} {path}" if isinstance(method, str) and isinstance(path, str) \
+        else Unknown(f"{function_id}.Events.{event_id} Method/Path")
+    event_auth = props.get("Auth") if isinstance(props.get("Auth"), Mapping) else {}
+    name = event_auth.get("Authorizer") if "Authorizer" in event_auth else \
+        auth.get("DefaultAuthorizer") if isinstance(auth, Mapping) else auth
+    defined = auth.get("Authorizers") if isinstance(auth, Mapping) else None
+    created: list = []
+    refs: dict = {"apiId" if protocol == "HTTP" else "restApi": (f"{outer.ref}#{api_id}",)}
+    if is_unknown(name):
+        authorization, authorizer_id = name, name
+    elif name is None or name == "NONE":
+        authorization, authorizer_id = "NONE", None
+    elif name == "AWS_IAM":
+        authorization, authorizer_id = "AWS_IAM", None
+    else:
+        spec = defined.get(name) if isinstance(defined, Mapping) else None
+        key = (api_id, name)
+        if spec is not None and key not in authorizers:
+            authorizers[key] = _sam_authorizer(outer, api_id, protocol, str(name), spec)
+            created.append(authorizers[key])
+        authorizer = authorizers.get(key)
+        authorization = "CUSTOM" if authorizer is None or authorizer.authorizer_type in ("REQUEST", "TOKEN") \
+            else authorizer.authorizer_type
+        authorizer_id = name
+        if authorizer is not None:
+            refs["authorizerId"] = (authorizer.resource.ref,)
+    inner = f"{function_id}.Events.{event_id}"
+    route = m.RouteFacts(
+        resource=m.Resource(kind=Kind.HTTP_ROUTE if protocol == "HTTP" else Kind.REST_METHOD,
+                            ref=f"{outer.ref}#{inner}", logical_name=inner,
+                            source_type="AWS::Serverless::Function", tags={}, region=outer.region,
+                            account=outer.account, partition=outer.partition, refs=refs, within=outer.ref),
+        protocol=protocol, route_key=route_key, http_method=None if default else method,
+        authorization_type=authorization, authorizer_id=authorizer_id,
+        api_key_required=bool(event_auth.get("ApiKeyRequired") is True),
+    )
+    return created + [route]
 
 
 def _link_sam_roles(facts: list, outer: m.Resource) -> list:
@@ -454,7 +662,8 @@ def _link_sam_roles(facts: list, outer: m.Resource) -> list:
     linked = []
     for f in facts:
         role_ref = f"{f.resource.ref}Role"
-        if (f.resource.source_type == "AWS::Serverless::Function" and f.role_arn is None and role_ref in refs
+        if (isinstance(f, m.FunctionFacts) and f.resource.source_type == "AWS::Serverless::Function"
+                and f.role_arn is None and role_ref in refs
                 and role_ref.startswith(outer.ref + "#")):
             f = _replace(f, resource=_replace(f.resource, refs={**f.resource.refs, "role": (role_ref,)}))
         linked.append(f)

@@ -509,7 +509,18 @@ def all_facts_from_engine(type_: str, props: Any, urn: str, name: str, provider_
         return [m.GenericFacts(resource=resource, props=p)]
     facts = entry[1](resource, p)
     declared = DECLARING.get(type_)
-    return [facts] if declared is None else declared(facts, p)
+    return [facts] if declared is None else _read_declared(declared, facts, p)
+
+
+def _read_declared(declared: Callable, facts: m.Facts, p: Mapping) -> list:
+    """``declared(facts, p)``; a document shaped in a way the reader did not foresee is reported on the resource
+    (fails closed: the outer resource says what could not be read), never raised into the pack."""
+    try:
+        return declared(facts, p)
+    except (AttributeError, TypeError, ValueError, KeyError, IndexError, RecursionError) as error:
+        problem = f"what {facts.resource.logical_name} declares could not be read ({type(error).__name__}: {error})"
+        field_name = "definition_problem" if isinstance(facts, m.ApiFacts) else "problem"
+        return [dataclasses.replace(facts, **{field_name: problem})]
 
 
 from . import cloudformation, openapi  # noqa: E402 - they use this module's helpers (get, plain's Unknowns)
