@@ -181,8 +181,12 @@ def located(resource: Resource, message: str) -> tuple:
         return resource.ref, message
     inner = resource.ref[len(resource.within) + 1:] if resource.ref.startswith(resource.within + "#") \
         else resource.logical_name
-    # A route's own message already starts with its key ("GET /items: authorization NONE"): not twice.
-    return resource.within, message if message.startswith(f"{inner}:") else f"{inner}: {message}"
+    # A route's own message already starts with its key ("GET /items: authorization NONE"): not twice. A route
+    # of an API declared in a template is "<api id>#<key>": "Api: GET /items: ...".
+    head, _, last = inner.rpartition("#")
+    if message.startswith(f"{last}:"):
+        return resource.within, f"{head}: {message}" if head else message
+    return resource.within, f"{inner}: {message}"
 
 
 @dataclass(frozen=True)

@@ -606,3 +606,19 @@ FIXTURES["api-authorizer-required"].update({
         {"Any": {"Type": "Api", "Properties": {"Path": "/{proxy+}", "Method": "any"}}})),
         "Fn.Events.Any: ANY /{proxy+}: authorization NONE; use the company Lambda authorizer"),
 })
+
+FIXTURES["api-authorizer-required"].update({
+    # An API declared in a template, its routes in its Body: reported on the stack, named by the API's logical id.
+    "fail_cloudformation_api_body": Case(stack(template({"Api": {"Type": "AWS::ApiGatewayV2::Api", "Properties": {
+        "ProtocolType": "HTTP", "Body": json.loads(openapi_body({"/x": {"get": {}}}))}}})),
+        "Api: GET /x: authorization NONE"),
+    "unknown_cloudformation_api_body_intrinsic": Case(stack(template({"Api": {"Type": "AWS::ApiGateway::RestApi",
+        "Properties": {"Body": {"Fn::If": ["Prod", {"paths": {}}, {"paths": {"/x": {"get": {}}}}]}}}})),
+        "Api.Body (Fn::If: known only at deployment) is not known yet"),
+})
+
+FIXTURES["declared-resources-visible"].update({
+    "fail_include_transform": Case(stack(template({"Api": {"Type": "AWS::ApiGateway::RestApi", "Properties": {
+        "Body": {"Fn::Transform": {"Name": "AWS::Include", "Parameters": {"Location": "s3://b/api.yaml"}}}}}})),
+        "templateBody uses Fn::Transform AWS::Include: content it includes is known only at deployment"),
+})

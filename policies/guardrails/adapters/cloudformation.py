@@ -490,6 +490,10 @@ def template_contents(outer: m.Resource, body: Any, url: Any, parameters: Any) -
     if others:
         return [], (f"templateBody uses transform {others[0]}: what it declares is known only at deployment; "
                     "declare the resources directly")
+    included = _transform_in(template["Resources"])
+    if included is not None:
+        return [], (f"templateBody uses Fn::Transform {included}: content it includes is known only at deployment; "
+                    "declare it in the template")
     sam = SAM_TRANSFORM in transforms
     resources = template["Resources"]
     known = _parameters(template.get("Parameters"), parameters)
@@ -654,6 +658,21 @@ def _sam_route(outer: m.Resource, api_id: str, protocol: str, function_id: str, 
         api_key_required=bool(event_auth.get("ApiKeyRequired") is True),
     )
     return created + [route]
+
+
+def _transform_in(document: Any) -> Any:
+    """The name of the first ``Fn::Transform`` (a macro or ``AWS::Include``) in ``document``, else None."""
+    stack = [document]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            if "Fn::Transform" in node:
+                spec = node["Fn::Transform"]
+                return spec.get("Name", "(unnamed)") if isinstance(spec, Mapping) else "(unnamed)"
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return None
 
 
 def _link_sam_roles(facts: list, outer: m.Resource) -> list:

@@ -80,7 +80,7 @@ def _authorizer(api: Resource, name: str, spec: Mapping, authorizer_type: str, p
         resource=Resource(
             kind=Kind.HTTP_AUTHORIZER if protocol == "HTTP" else Kind.REST_AUTHORIZER,
             ref=f"{api.ref}#authorizer {name}", logical_name=name, source_type=api.source_type, tags={},
-            region=api.region, account=api.account, partition=api.partition, within=api.ref,
+            region=api.region, account=api.account, partition=api.partition, within=api.within or api.ref,
         ),
         authorizer_type=authorizer_type,
         issuer=_substituted(jwt.get("issuer"), f"{where} issuer"),
@@ -157,7 +157,7 @@ def _route(api: Resource, protocol: str, path: str, method: str, names: list, sc
         resource=Resource(
             kind=Kind.HTTP_ROUTE if protocol == "HTTP" else Kind.REST_METHOD, ref=f"{api.ref}#{route_key}",
             logical_name=route_key, source_type=api.source_type, tags={}, region=api.region, account=api.account,
-            partition=api.partition, refs=refs, within=api.ref,
+            partition=api.partition, refs=refs, within=api.within or api.ref,
         ),
         protocol=protocol, route_key=route_key, http_method=None if default else method,
         authorization_type=authorization,
@@ -178,7 +178,7 @@ def quick_create_route(api: Resource, route_key: Any) -> RouteFacts:
         resource=Resource(
             kind=Kind.HTTP_ROUTE, ref=f"{api.ref}#{inner}", logical_name=inner, source_type=api.source_type,
             tags={}, region=api.region, account=api.account, partition=api.partition, refs={"apiId": (api.ref,)},
-            within=api.ref,
+            within=api.within or api.ref,
         ),
         protocol="HTTP", route_key=key, http_method=method, authorization_type="NONE",
     )
