@@ -91,7 +91,8 @@ def test_a_substitution_is_unknown_never_a_pass():
 
 
 @pytest.mark.parametrize("body,problem", [
-    ("openapi: [3", "body is neither JSON nor YAML (YAML error at line 1: expected ',' or ']', but got '<stream end>')"),
+    # the YAML parser's own words differ between libyaml and pure Python: the start is ours
+    ("openapi: [3", "body is neither JSON nor YAML (YAML error at line "),
     ('"just a string"', "body is not a JSON or YAML object"),
     (json.dumps({"openapi": "3.0.1"}), "body is not an OpenAPI definition (no paths object)"),
     (json.dumps({"paths": {"/a": "get"}}), "body path /a is not an object"),
@@ -103,8 +104,8 @@ def test_a_substitution_is_unknown_never_a_pass():
 ])
 def test_an_unreadable_body_hides_routes_and_is_a_violation(body, problem):
     found = facts(HTTP_API, {"protocolType": "HTTP", "body": body})
-    assert [f.definition_problem for f in found] == [problem]
-    expected = non_compliant(f"{problem}; the routes it declares cannot be checked").message  # 256 at most
+    assert len(found) == 1 and found[0].definition_problem.startswith(problem)
+    expected = non_compliant(f"{found[0].definition_problem}; the routes it declares cannot be checked").message
     assert verdicts(found) == {URN: ("NON_COMPLIANT", expected)}
 
 
