@@ -150,13 +150,26 @@ def test_what_the_rules_cannot_see_is_a_problem_of_the_stack(props, problem):
     assert verdict("declared-resources-visible", stack)[0] == ("NON_COMPLIANT" if problem else "COMPLIANT")
 
 
-def test_malformed_declarations_never_raise():
-    for resources in ({"Fn": {"Type": "AWS::Lambda::Function", "Properties": ["x"]}},
-                      {"Fn": {"Type": "AWS::Lambda::Function", "Properties": {"Layers": "x", "Tags": "y"}}},
-                      {"R": {"Type": "AWS::IAM::Role", "Properties": {"Policies": [{"PolicyDocument": "{bad"}]}}},
-                      {"A": {"Type": "AWS::ApiGatewayV2::Api", "Properties": {"Body": {"paths": []}}}}):
-        stack, _found = declared({"templateBody": json.dumps({"Resources": resources})})
-        assert stack.problem is None or isinstance(stack.problem, str)
+@pytest.mark.parametrize("resource,rule_id,expected", [
+    ({"Type": "AWS::Lambda::Function", "Properties": {"Layers": "x"}}, "lambda-required-layer",
+     ("UNKNOWN", 'cannot be evaluated until update: X.Layers ("x" is not a list; CloudFormation rejects it) is not '
+                 "known yet")),
+    ({"Type": "AWS::Logs::LogGroup", "Properties": {"RetentionInDays": "30"}}, "log-group-retention",
+     ("COMPLIANT", "")),  # CloudFormation converts a numeric string
+    ({"Type": "AWS::Logs::LogGroup", "Properties": {"RetentionInDays": "a month"}}, "log-group-retention",
+     ("UNKNOWN", 'cannot be evaluated until update: X.RetentionInDays ("a month" is not a number; CloudFormation '
+                 "rejects it) is not known yet")),
+    ({"Type": "AWS::ApiGatewayV2::Route", "Properties": {"RouteKey": "GET /x", "AuthorizationType": ["JWT"]}},
+     "api-authorizer-required",
+     ("UNKNOWN", 'cannot be evaluated until update: X.AuthorizationType (["JWT"] is not a string; CloudFormation '
+                 "rejects it) is not known yet")),
+    ({"Type": "AWS::Lambda::Function", "Properties": ["x"]}, "lambda-code-signing",
+     ("NON_COMPLIANT", f"no code signing config; set codeSigningConfigArn to one of {CSC}")),
+])
+def test_a_value_of_the_wrong_type_is_judged_never_raised(resource, rule_id, expected):
+    _stack, (facts,) = declared({"templateBody": json.dumps({"Resources": {"X": resource}})})
+    status, message = verdict(rule_id, facts)
+    assert (status, message if status != "COMPLIANT" else "") == expected
 
 
 def test_cloudcontrol_function_without_code_signing():
