@@ -30,8 +30,8 @@ from pulumi_policy import (EnforcementLevel, PolicyConfigSchema, ResourceValidat
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError
 
 from guardrails import catalogue, exemptions as ex, pack_config
-from guardrails.adapters.engine import facts_from_engine, kind_of
-from guardrails.model import Enforcement, Inventory, Rule, Status
+from guardrails.adapters.engine import all_facts_from_engine, declares_resources, kind_of
+from guardrails.model import Enforcement, Inventory, Rule, Status, located
 from guardrails.overrides import shown as show_declared_override
 
 PACK_NAME = "serverless-governance"
@@ -262,7 +262,8 @@ def install_sdk_caches() -> bool:
 
 
 class _FactsCache:
-    """Each resource's facts, built once per request and shared by every policy.
+    """Each resource's facts (``[facts, *declared]``: itself, then what it declares, e.g. a template's resources),
+    built once per request and shared by every policy.
 
     Keyed by the identity of ``args.props`` (one object per resource per request once the SDK caches are in);
     an entry is used only if the props and provider props *are* the same objects and the type, URN, name and
@@ -281,7 +282,7 @@ class _FactsCache:
         if (entry is not None and entry[0] is props and entry[1] is provider_props
                 and entry[2] == (type_, urn, name, property_dependencies)):
             return entry[3]
-        facts = facts_from_engine(type_, props, urn, name, provider_props, property_dependencies)
+        facts = all_facts_from_engine(type_, props, urn, name, provider_props, property_dependencies)
         with self._lock:
             self.builds += 1
             self._entries[id(props)] = (props, provider_props, (type_, urn, name, property_dependencies), facts)
@@ -352,10 +353,10 @@ class _StackInventories:
         facts, failures = [], []
         for r, provider in zip(resources, providers):
             try:
-                facts.append(FACTS.get(
+                facts.extend(FACTS.get(
                     r.resource_type, r.props, r.urn, r.name, provider,
                     {k: [d.urn for d in deps] for k, deps in r.property_dependencies.items()},
-                ))
+                ))  # the resource, then what it declares (a template's resources)
             except UnknownValueError:
                 raise
             except Exception as error:  # pylint: disable=broad-except  # reported per rule, per resource
@@ -406,7 +407,7 @@ def could_not_evaluate(rule: Rule, urn: str, error: Exception) -> str:
 
 def _resource_validator(rule: Rule):
     def validate(args, report_violation) -> None:
-        if kind_of(args.resource_type) not in rule.kinds:
+        if kind_of(args.resource_type) not in rule.kinds and not declares_resources(args.resource_type):
             return
         try:
             params, exemption_list = SETTINGS.get(rule, args.get_config())
@@ -415,31 +416,40 @@ def _resource_validator(rule: Rule):
             return
         provider = args.provider.props if args.provider is not None else None
         try:
-            facts = FACTS.get(args.resource_type, args.props, args.urn, args.name, provider)
-            exemption = ex.find(exemption_list, facts.resource)
+            subjects = [f for f in FACTS.get(args.resource_type, args.props, args.urn, args.name, provider)
+                        if f.resource.kind in rule.kinds]  # the resource and what it declares (template resources)
         except UnknownValueError:
             raise
         except Exception as error:  # pylint: disable=broad-except  # one odd resource must not abort the request
             report_violation(could_not_evaluate(rule, args.urn, error))
             return
-        if exemption is not None:
-            if not exemption.expired(today()):
-                args.not_applicable(exemption.describe())
-            report_violation(f"{EXPIRED_PREFIX}: {exemption.describe()}")
-        try:
-            verdict = rule.evaluate(facts, params, Inventory())
-        except UnknownValueError:
-            raise
-        except Exception as error:  # pylint: disable=broad-except
-            report_violation(could_not_evaluate(rule, args.urn, error))
-            return
-        if verdict.status == Status.NON_COMPLIANT:
-            # A reason the program declared for relaxing this rule is shown, never honoured (guardrails.overrides).
-            report_violation(show_declared_override(verdict, rule.id, facts, Inventory()).message)
-        elif verdict.status == Status.NOT_APPLICABLE:
-            args.not_applicable(verdict.message)
-        elif verdict.status == Status.UNKNOWN:
-            raise _Unknown(verdict.message)
+        unknowns, skipped = [], []
+        for facts in subjects:
+            exemption = ex.find(exemption_list, facts.resource)
+            if exemption is not None:
+                if not exemption.expired(today()):
+                    skipped.append(located(facts.resource, exemption.describe())[1])
+                    continue
+                report_violation(located(facts.resource, f"{EXPIRED_PREFIX}: {exemption.describe()}")[1])
+            try:
+                verdict = rule.evaluate(facts, params, Inventory())
+            except UnknownValueError:
+                raise
+            except Exception as error:  # pylint: disable=broad-except  # judge the other subjects
+                report_violation(located(facts.resource, could_not_evaluate(rule, facts.resource.ref, error))[1])
+                continue
+            if verdict.status == Status.NON_COMPLIANT:
+                # A reason the program declared for relaxing this rule is shown, never honoured (guardrails.overrides).
+                message = show_declared_override(verdict, rule.id, facts, Inventory()).message
+                report_violation(located(facts.resource, message)[1])
+            elif verdict.status == Status.NOT_APPLICABLE:
+                skipped.append(located(facts.resource, verdict.message)[1])
+            elif verdict.status == Status.UNKNOWN:
+                unknowns.append(verdict.message)  # what is unknown names the declared resource's input
+        if unknowns:
+            raise _Unknown("; ".join(unknowns))
+        if skipped and len(skipped) == len(subjects):
+            args.not_applicable("; ".join(skipped))
 
     return validate
 
@@ -463,22 +473,23 @@ def _stack_validator(rule: Rule):
             exemption = ex.find(exemption_list, subject)
             if exemption is not None:
                 if not exemption.expired(as_of):
-                    skipped.append(f"{subject.ref}: {exemption.describe()}")
+                    skipped.append("{}: {}".format(*located(subject, exemption.describe())))
                     continue
-                report_violation(f"{EXPIRED_PREFIX}: {exemption.describe()}", subject.ref)
+                report_violation(*reversed(located(subject, f"{EXPIRED_PREFIX}: {exemption.describe()}")))
             try:
                 verdict = rule.evaluate(facts, params, inventory)
             except UnknownValueError:
                 raise
             except Exception as error:  # pylint: disable=broad-except  # judge the other subjects
-                report_violation(could_not_evaluate(rule, subject.ref, error), subject.ref)
+                report_violation(*reversed(located(subject, could_not_evaluate(rule, subject.ref, error))))
                 continue
             if verdict.status == Status.NON_COMPLIANT:
-                report_violation(show_declared_override(verdict, rule.id, facts, inventory).message, subject.ref)
+                message = show_declared_override(verdict, rule.id, facts, inventory).message
+                report_violation(*reversed(located(subject, message)))  # (message, urn)
             elif verdict.status == Status.NOT_APPLICABLE:
-                skipped.append(f"{subject.ref}: {verdict.message}")
+                skipped.append("{}: {}".format(*located(subject, verdict.message)))
             elif verdict.status == Status.UNKNOWN:
-                unknowns.append(f"{subject.ref}: {verdict.message}")
+                unknowns.append("{}: {}".format(*located(subject, verdict.message)))
         # The runtime takes one final note per stack policy: unknowns first (they matter most), else the
         # exempted and not-applicable subjects, so exemptions are always listed in the report.
         if unknowns:

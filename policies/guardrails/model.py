@@ -143,6 +143,9 @@ class Kind(str, enum.Enum):
     S3_NOTIFICATION = "s3.notification"
     SNS_SUBSCRIPTION = "sns.subscription"
     DISTRIBUTION = "cloudfront.distribution"
+    REST_API = "apigateway.rest_api"
+    CFN_STACK = "cloudformation.stack"  # a stack whose template declares resources (aws:cloudformation/stack:Stack)
+    CLOUDCONTROL_RESOURCE = "cloudcontrol.resource"  # a resource given as type name + desired state
     OTHER = "other"
 
 
@@ -167,6 +170,24 @@ class Resource:
     account: Maybe[Optional[str]] = None
     partition: str = "aws"
     refs: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    # For a resource declared inside another one (a template resource, an OpenAPI route, a desired state): the
+    # ``ref`` of the resource that declares it. Its own ``ref`` is then ``<within>#<id inside>``.
+    within: Optional[str] = None
+
+
+def located(resource: Resource, message: str) -> tuple:
+    """``(ref, message)`` to report a finding on: a contained resource is reported on the resource that declares
+    it (the only one the engine or the account knows), its id inside leading the message."""
+    if resource.within is None:
+        return resource.ref, message
+    inner = resource.ref[len(resource.within) + 1:] if resource.ref.startswith(resource.within + "#") \
+        else resource.logical_name
+    # A route's own message already starts with its key ("GET /items: authorization NONE"): not twice. A route
+    # of an API declared in a template is "<api id>#<key>": "Api: GET /items: ...".
+    head, _, last = inner.rpartition("#")
+    if message.startswith(f"{last}:"):
+        return resource.within, f"{head}: {message}" if head else message
+    return resource.within, f"{inner}: {message}"
 
 
 @dataclass(frozen=True)
@@ -356,10 +377,13 @@ class LogGroupFacts:
 
 @dataclass(frozen=True)
 class ApiFacts:
-    """An API Gateway v2 API (HTTP or WebSocket)."""
+    """An API Gateway v2 API (HTTP or WebSocket), or a REST API (v1, ``Kind.REST_API``)."""
 
     resource: Resource
-    protocol_type: Maybe[Optional[str]] = None  # "HTTP" | "WEBSOCKET"
+    protocol_type: Maybe[Optional[str]] = None  # "HTTP" | "WEBSOCKET" | "REST"
+    # Why the routes an OpenAPI definition (``body``) declares cannot be read: None when there is no body or it
+    # was read (its routes are separate facts), a reason when it is not a readable definition, Unknown at preview.
+    definition_problem: Maybe[Optional[str]] = None
 
 
 @dataclass(frozen=True)
@@ -413,6 +437,17 @@ class DistributionFacts:
 
 
 @dataclass(frozen=True)
+class TemplateFacts:
+    """A resource that declares other resources in a document: a CloudFormation stack's template, a Cloud Control
+    resource's desired state. The declared resources are separate facts (``Resource.within`` names this one)."""
+
+    resource: Resource
+    document: str = ""  # "templateBody", "templateUrl", "desiredState"
+    declared: Maybe[int] = 0  # how many declared resources became facts
+    problem: Maybe[Optional[str]] = None  # why the rules cannot see what it declares (None: they can)
+
+
+@dataclass(frozen=True)
 class GenericFacts:
     """Any resource no rule models in detail (still counted, still tag-checked)."""
 
@@ -424,7 +459,7 @@ Facts = Union[
     FunctionFacts, CodeSigningConfigFacts, EventInvokeConfigFacts, EventSourceMappingFacts, FunctionUrlFacts,
     RoleFacts, RolePolicyFacts, DomainFacts, AuthorizerFacts, RouteFacts, StageFacts, StateMachineFacts,
     QueueFacts, TopicFacts, BucketFacts, EventTargetFacts, LogGroupFacts, ApiFacts, PermissionFacts,
-    SubscriptionFacts, S3NotificationFacts, DistributionFacts, GenericFacts,
+    SubscriptionFacts, S3NotificationFacts, DistributionFacts, TemplateFacts, GenericFacts,
 ]
 
 

@@ -324,6 +324,7 @@ def _authorizer_verdicts(program, preview: bool) -> dict:
 @pytest.mark.parametrize("preview", [False, True])
 def test_authorizer_rule_passes_connect_and_skips_the_other_routes(preview):
     assert _authorizer_verdicts(_program(_chat_routes), preview) == {
+        "chat": ("COMPLIANT", "the $connect route carries the authorizer"),  # the API: it has a $connect route
         "chat-connect": ("COMPLIANT", "Lambda authorizer chat-company-authorizer"),
         "chat-disconnect": ("NOT_APPLICABLE",
                             "WebSocket route $disconnect cannot have an authorizer; $connect carries it"),
@@ -337,5 +338,6 @@ def test_authorizer_rule_fails_a_public_connect_which_needs_a_pack_exemption():
     verdicts = _authorizer_verdicts(_program(lambda: [
         WebSocketRoute("$connect", function=_function("on-connect"), public_reason="anonymous public ticker feed")]),
         preview=False)
-    assert verdicts == {"chat-connect": ("NON_COMPLIANT",
+    assert verdicts == {"chat": ("COMPLIANT", "the $connect route carries the authorizer"),
+                        "chat-connect": ("NON_COMPLIANT",
                                          "$connect: authorization NONE; use the company Lambda authorizer")}

@@ -83,9 +83,10 @@ EXPECTED_PARAMETERS = {
     "sqs-encryption": {"requireKms": False},
     "log-group-retention": {"minimumRetentionDays": 1},
 }
-# The account sweep collects every kind a guardrail judges; opaque-resources judges Pulumi type tokens (dynamic
-# providers, unknown packages), which exist only at preview.
-SKIPPED: list = ["opaque-resources"]
+# The account sweep collects every kind a guardrail judges, except the preview-only ones: opaque-resources judges
+# Pulumi type tokens (dynamic providers, unknown packages), and in an account what a template or desired state
+# declares exists as real resources, each judged by the other guardrails.
+SKIPPED: list = ["declared-resources-visible", "opaque-resources"]
 
 
 def build(args: ConfigRulesArgs):

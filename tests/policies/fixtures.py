@@ -251,15 +251,23 @@ FIXTURES: dict = {
             Res(METHOD, "subject", {"restApi": "r1", "httpMethod": "POST", "authorization": "CUSTOM",
                                     "authorizerId": UNKNOWN}, deps={"authorizerId": ["authz"]}),
             Res(REST_AUTHORIZER, "authz", {"restApi": "r1", "type": "REQUEST", "authorizerUri": AUTHZ_URI})]),
-        "pass_websocket_connect": Case([route("$connect", auth="CUSTOM"), Res(HTTP_AUTHORIZER, "authz", {
+        "pass_websocket_connect": Case([
+            Res(ROUTE, "subject", {"apiId": UNKNOWN, "routeKey": "$connect", "authorizationType": "CUSTOM",
+                                   "authorizerId": UNKNOWN}, deps={"authorizerId": ["authz"], "apiId": ["api"]}),
+            Res(HTTP_AUTHORIZER, "authz", {
             "apiId": "api123", "authorizerType": "REQUEST", "authorizerUri": AUTHZ_URI}), WS]),
         "fail": Case([route("GET /orders", auth="NONE", authorizer=None), HTTP], "authorization NONE"),
         "fail_wrong_issuer": Case([route("GET /orders"), Res(HTTP_AUTHORIZER, "authz", {
             "authorizerType": "JWT", "jwtConfiguration": {"issuer": "https://evil.example/", "audiences": [AUDIENCE]}}),
             HTTP], "is not the company authorizer"),
         "not_applicable": Case([route("OPTIONS /orders", auth="NONE", authorizer=None), HTTP], "CORS preflight"),
-        "not_applicable_ws_message": Case([route("sendMessage", auth="NONE", authorizer=None), WS],
-                                          "WebSocket route sendMessage cannot have an authorizer"),
+        "not_applicable_ws_message": Case([
+            route("sendMessage", auth="NONE", authorizer=None), WS,
+            # a WebSocket API without $connect is itself a violation: the stack has the protected $connect
+            Res(ROUTE, "connect", {"apiId": UNKNOWN, "routeKey": "$connect", "authorizationType": "CUSTOM",
+                                   "authorizerId": UNKNOWN}, deps={"authorizerId": ["authz"], "apiId": ["api"]}),
+            Res(HTTP_AUTHORIZER, "authz", {"apiId": "api123", "authorizerType": "REQUEST", "authorizerUri": AUTHZ_URI})],
+            "WebSocket route sendMessage cannot have an authorizer"),
         "unknown": Case([route("GET /orders", authorizer=None, authorizerId=UNKNOWN), HTTP],
                         "authorizerId is not known yet"),
     },
@@ -487,3 +495,212 @@ FIXTURES: dict = {
         "not_applicable": Case(subject("AWS::Lambda::Function", {}), "AWS::Lambda::Function is not a Pulumi type token"),
     },
 }
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Routes and governed resources declared inside another resource (issue 8): OpenAPI bodies, quick-create APIs,
+# WebSocket APIs without $connect, CloudFormation templates and Cloud Control desired states.
+# ---------------------------------------------------------------------------------------------------------------
+
+REST_API = "aws:apigateway/restApi:RestApi"
+REST_API_PUT = "aws:apigateway/restApiPut:RestApiPut"
+CFN_STACK = "aws:cloudformation/stack:Stack"
+CLOUDCONTROL = "aws:cloudcontrol/resource:Resource"
+JWT_SCHEME = {"type": "oauth2", "x-amazon-apigateway-authorizer": {
+    "type": "jwt", "identitySource": "$request.header.Authorization",
+    "jwtConfiguration": {"issuer": ISSUER, "audience": [AUDIENCE]}}}
+LAMBDA_SCHEME = {"type": "apiKey", "name": "Authorization", "in": "header", "x-amazon-apigateway-authtype": "custom",
+                 "x-amazon-apigateway-authorizer": {"type": "token", "authorizerUri": AUTHZ_URI}}
+
+
+def openapi_body(paths: dict, schemes: Optional[dict] = None, security: Optional[list] = None, yaml: bool = False) -> str:
+    document: dict = {"openapi": "3.0.1", "info": {"title": "orders", "version": "1"}, "paths": paths}
+    if schemes:
+        document["components"] = {"securitySchemes": schemes}
+    if security is not None:
+        document["security"] = security
+    if yaml:
+        import yaml as pyyaml  # noqa: PLC0415 - only these fixtures write YAML
+        return pyyaml.safe_dump(document)
+    return json.dumps(document)
+
+
+def http_api_body(**kw) -> Res:
+    return Res(HTTP_API, "subject", {"protocolType": "HTTP", "body": openapi_body(**kw)})
+
+
+def template(resources: dict, sam: bool = False, parameters: Optional[dict] = None) -> str:
+    document: dict = {"AWSTemplateFormatVersion": "2010-09-09", "Resources": resources}
+    if sam:
+        document["Transform"] = "AWS::Serverless-2016-10-31"
+    if parameters:
+        document["Parameters"] = parameters
+    return json.dumps(document)
+
+
+CFN_FN = {"Type": "AWS::Lambda::Function", "Properties": {
+    "Runtime": "python3.12", "Layers": [f"{LAYER}:10"], "CodeSigningConfigArn": CSC, "TracingConfig": {"Mode": "Active"},
+    "Role": f"arn:aws:iam::{ACCOUNT}:role/fn"}}
+CFN_ROLE = {"Type": "AWS::IAM::Role", "Properties": {
+    "AssumeRolePolicyDocument": {"Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
+                                                "Action": "sts:AssumeRole"}]},
+    "PermissionsBoundary": BOUNDARY}}
+
+
+def cfn(resource: dict, **properties) -> dict:
+    """A copy of a template resource with properties replaced (None removes one)."""
+    merged = {**resource["Properties"], **properties}
+    return {"Type": resource["Type"], "Properties": {k: v for k, v in merged.items() if v is not None}}
+
+
+def stack(body: Optional[str] = None, **props) -> list:
+    return subject(CFN_STACK, {"templateBody": body, "tags": dict(TAGS), **props} if body is not None
+                   else {"tags": dict(TAGS), **props})
+
+
+FIXTURES["api-authorizer-required"].update({
+    "pass_http_body": Case([http_api_body(paths={"/orders": {"get": {"security": [{"company": []}]}}},
+                                          schemes={"company": JWT_SCHEME})]),
+    "pass_http_body_yaml_root_security": Case([http_api_body(
+        paths={"/orders": {"get": {}, "post": {}}}, schemes={"company": JWT_SCHEME},
+        security=[{"company": []}], yaml=True)]),
+    "pass_rest_body": Case([Res(REST_API, "subject", {"body": openapi_body(
+        {"/orders": {"x-amazon-apigateway-any-method": {"security": [{"company": []}]}}}, {"company": LAMBDA_SCHEME})})]),
+    "fail_http_body_route_without_security": Case([http_api_body(
+        paths={"/orders": {"get": {"security": [{"company": []}]}, "delete": {}}}, schemes={"company": JWT_SCHEME})],
+        "DELETE /orders: authorization NONE"),
+    "fail_http_body_anonymous_alternative": Case([http_api_body(
+        paths={"/orders": {"get": {"security": [{}, {"company": []}]}}}, schemes={"company": JWT_SCHEME})],
+        "GET /orders: authorization NONE"),
+    "fail_http_body_wrong_issuer": Case([http_api_body(
+        paths={"/orders": {"get": {}}}, security=[{"evil": []}], schemes={"evil": {
+            "type": "oauth2", "x-amazon-apigateway-authorizer": {"type": "jwt", "jwtConfiguration": {
+                "issuer": "https://evil.example/", "audience": [AUDIENCE]}}}})],
+        "GET /orders: JWT authorizer evil (issuer https://evil.example/) is not the company authorizer"),
+    "fail_rest_body_any_method": Case([Res(REST_API, "subject", {"body": openapi_body(
+        {"/{proxy+}": {"x-amazon-apigateway-any-method": {}}})})], "ANY /{proxy+}: authorization NONE"),
+    "fail_rest_api_put_body": Case([Res(REST_API_PUT, "subject", {"restApiId": "r1", "body": openapi_body(
+        {"/orders": {"post": {"security": [{"company": []}]}}},
+        {"company": {**LAMBDA_SCHEME, "x-amazon-apigateway-authorizer": {
+            "type": "request", "authorizerUri": AUTHZ_URI.replace("company-authorizer", "team-authorizer")}}})})],
+        "POST /orders: Lambda authorizer company is not the company authorizer"),
+    "fail_quick_create": Case([Res(HTTP_API, "subject", {"protocolType": "HTTP", "target": UNKNOWN})],
+                              "$default: authorization NONE"),
+    "fail_unreadable_body": Case([Res(HTTP_API, "subject", {"protocolType": "HTTP", "body": "openapi: [3.0"})],
+                                 "body is neither JSON nor YAML"),
+    "fail_websocket_without_connect": Case([
+        Res(HTTP_API, "subject", {"protocolType": "WEBSOCKET"}),
+        Res(ROUTE, "default-route", {"apiId": UNKNOWN, "routeKey": "$default", "authorizationType": "NONE"},
+            deps={"apiId": ["subject"]})], "WebSocket API without a $connect route accepts every connection"),
+    "fail_cloudformation_route": Case(stack(template({
+        "Api": {"Type": "AWS::ApiGatewayV2::Api", "Properties": {"ProtocolType": "HTTP"}},
+        "Route": {"Type": "AWS::ApiGatewayV2::Route", "Properties": {"ApiId": {"Ref": "Api"}, "RouteKey": "GET /x"}}})),
+        "Route: GET /x: authorization NONE"),
+    "pass_cloudformation_route": Case(stack(template({
+        "Api": {"Type": "AWS::ApiGatewayV2::Api", "Properties": {"ProtocolType": "HTTP"}},
+        "Authz": {"Type": "AWS::ApiGatewayV2::Authorizer", "Properties": {
+            "ApiId": {"Ref": "Api"}, "AuthorizerType": "JWT",
+            "JwtConfiguration": {"Issuer": ISSUER, "Audience": [AUDIENCE]}}},
+        "Route": {"Type": "AWS::ApiGatewayV2::Route", "Properties": {
+            "ApiId": {"Ref": "Api"}, "RouteKey": "GET /x", "AuthorizationType": "JWT",
+            "AuthorizerId": {"Ref": "Authz"}}}}))),
+    "not_applicable_body_options": Case([http_api_body(paths={"/orders": {"options": {}}})], "CORS preflight"),
+    "unknown_body": Case([Res(HTTP_API, "subject", {"protocolType": "HTTP", "body": UNKNOWN})], "body is not known yet"),
+    "unknown_body_stage_variable": Case([Res(REST_API, "subject", {"body": openapi_body(
+        {"/orders": {"get": {"security": [{"company": []}]}}},
+        {"company": {**LAMBDA_SCHEME, "x-amazon-apigateway-authorizer": {
+            "type": "token", "authorizerUri": "${stageVariables.authorizerUri}"}}})})],
+        "body securityScheme company authorizerUri (${stageVariables.authorizerUri}"),
+})
+
+FIXTURES["declared-resources-visible"] = {
+    "pass": Case(stack(template({"Fn": CFN_FN}))),
+    "pass_cloudcontrol": Case(subject(CLOUDCONTROL, {"typeName": "AWS::Lambda::Function",
+                                                     "desiredState": json.dumps(CFN_FN["Properties"])})),
+    "fail": Case(stack(templateUrl="https://bucket.s3.amazonaws.com/hidden.yaml"),
+                 "template at https://bucket.s3.amazonaws.com/hidden.yaml is not visible at preview"),
+    "fail_nested_stack": Case(stack(template({"Nested": {"Type": "AWS::CloudFormation::Stack", "Properties": {
+        "TemplateURL": "https://bucket.s3.amazonaws.com/nested.yaml"}}})),
+        "resource Nested (AWS::CloudFormation::Stack) declares resources in another template"),
+    "fail_macro": Case(stack(json.dumps({"Transform": "CompanyMacro", "Resources": {"Fn": CFN_FN}})),
+                       "uses transform CompanyMacro"),
+    "fail_unreadable": Case(stack("Resources: [unclosed"), "templateBody is neither JSON nor YAML"),
+    "not_applicable": Case(stack(template({"Fn": CFN_FN})), "exempted (name=subject)",
+                           config={"exemptions": [{"name": "subject", "reason": "reviewed", "expires": "2999-01-01"}]}),
+    "unknown": Case(stack(UNKNOWN), "templateBody is not known yet"),
+    "unknown_cloudcontrol": Case(subject(CLOUDCONTROL, {"typeName": "AWS::IAM::Role", "desiredState": UNKNOWN}),
+                                 "desiredState is not known yet"),
+}
+
+FIXTURES["lambda-required-layer"].update({
+    "pass_cloudformation": Case(stack(template({"Fn": CFN_FN}))),
+    "pass_cloudformation_parameter": Case(stack(
+        template({"Fn": cfn(CFN_FN, Layers=[{"Ref": "Layer"}])}, parameters={"Layer": {"Type": "String"}}),
+        parameters={"Layer": f"{LAYER}:10"})),
+    "fail_cloudformation": Case(stack(template({"Fn": cfn(CFN_FN, Layers=None)})), "Fn: "),
+    "fail_sam_yaml": Case(stack(
+        "Transform: AWS::Serverless-2016-10-31\nResources:\n  Api:\n    Type: AWS::Serverless::Function\n"
+        "    Properties:\n      Runtime: python3.12\n      Role: !GetAtt R.Arn\n      Layers: [!Sub 'arn:${AWS::Partition}:lambda:us-east-1:"
+        f"{ACCOUNT}:layer:other:3']\n"), "Api: "),
+    "unknown_cloudformation_intrinsic": Case(stack(template({"Fn": cfn(CFN_FN, Layers=[{"Fn::ImportValue": "Layer"}])})),
+                                             "Fn.Layers[0] (Fn::ImportValue: known only at deployment)"),
+    "not_applicable_cloudformation_image": Case(stack(template({"Fn": cfn(CFN_FN, PackageType="Image", Runtime=None,
+                                                                           Layers=None)})), "Fn: "),
+})
+
+FIXTURES["lambda-code-signing"].update({
+    "fail_cloudcontrol": Case(subject(CLOUDCONTROL, {"typeName": "AWS::Lambda::Function", "desiredState": json.dumps(
+        {k: v for k, v in CFN_FN["Properties"].items() if k != "CodeSigningConfigArn"})}), "AWS::Lambda::Function: "),
+    "pass_cloudcontrol": Case(subject(CLOUDCONTROL, {"typeName": "AWS::Lambda::Function",
+                                                     "desiredState": json.dumps(CFN_FN["Properties"])})),
+})
+
+FIXTURES["iam-permissions-boundary"].update({
+    "fail_cloudformation": Case(stack(template({"Role": cfn(CFN_ROLE, PermissionsBoundary=None)})), "Role: "),
+    "fail_sam_generated_role": Case(stack(template({"Fn": {"Type": "AWS::Serverless::Function", "Properties": {
+        "Runtime": "python3.12", "Layers": [f"{LAYER}:10"], "CodeSigningConfigArn": CSC}}}, sam=True)), "FnRole: "),
+    "pass_cloudformation": Case(stack(template({"Role": CFN_ROLE}))),
+    "unknown_cloudformation": Case(stack(template({"Role": cfn(CFN_ROLE, PermissionsBoundary={"Ref": "Boundary"})},
+                                                  parameters={"Boundary": {"Type": "String"}})),
+                                   "Role.PermissionsBoundary (Ref Boundary"),
+})
+
+SAM_JWT_GLOBALS = {"HttpApi": {"Auth": {"DefaultAuthorizer": "Company", "Authorizers": {"Company": {
+    "JwtConfiguration": {"issuer": ISSUER, "audience": [AUDIENCE]}, "IdentitySource": "$request.header.Authorization"}}}}}
+
+
+def sam_events(events: dict, globals_: Optional[dict] = None) -> str:
+    document: dict = {"Transform": "AWS::Serverless-2016-10-31", "Resources": {"Fn": {
+        "Type": "AWS::Serverless::Function", "Properties": {**CFN_FN["Properties"], "Events": events}}}}
+    if globals_:
+        document["Globals"] = globals_
+    return json.dumps(document)
+
+
+FIXTURES["api-authorizer-required"].update({
+    "pass_sam_http_api_event": Case(stack(sam_events(
+        {"Get": {"Type": "HttpApi", "Properties": {"Path": "/orders", "Method": "get"}}}, SAM_JWT_GLOBALS))),
+    "fail_sam_http_api_event_opted_out": Case(stack(sam_events(
+        {"Get": {"Type": "HttpApi", "Properties": {"Path": "/orders", "Method": "get"}},
+         "Open": {"Type": "HttpApi", "Properties": {"Path": "/open", "Method": "get", "Auth": {"Authorizer": "NONE"}}}},
+        SAM_JWT_GLOBALS)), "Fn.Events.Open: GET /open: authorization NONE"),
+    "fail_sam_rest_api_event_implicit_api": Case(stack(sam_events(
+        {"Any": {"Type": "Api", "Properties": {"Path": "/{proxy+}", "Method": "any"}}})),
+        "Fn.Events.Any: ANY /{proxy+}: authorization NONE; use the company Lambda authorizer"),
+})
+
+FIXTURES["api-authorizer-required"].update({
+    # An API declared in a template, its routes in its Body: reported on the stack, named by the API's logical id.
+    "fail_cloudformation_api_body": Case(stack(template({"Api": {"Type": "AWS::ApiGatewayV2::Api", "Properties": {
+        "ProtocolType": "HTTP", "Body": json.loads(openapi_body({"/x": {"get": {}}}))}}})),
+        "Api: GET /x: authorization NONE"),
+    "unknown_cloudformation_api_body_intrinsic": Case(stack(template({"Api": {"Type": "AWS::ApiGateway::RestApi",
+        "Properties": {"Body": {"Fn::If": ["Prod", {"paths": {}}, {"paths": {"/x": {"get": {}}}}]}}}})),
+        "Api.Body (Fn::If: known only at deployment) is not known yet"),
+})
+
+FIXTURES["declared-resources-visible"].update({
+    "fail_include_transform": Case(stack(template({"Api": {"Type": "AWS::ApiGateway::RestApi", "Properties": {
+        "Body": {"Fn::Transform": {"Name": "AWS::Include", "Parameters": {"Location": "s3://b/api.yaml"}}}}}})),
+        "templateBody uses Fn::Transform AWS::Include: content it includes is known only at deployment"),
+})

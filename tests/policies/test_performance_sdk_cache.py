@@ -57,8 +57,8 @@ def test_the_sdk_still_calls_the_cached_names():
     server.Analyze(request, None)
     # config.dev.json disables no policy.
     policies = sum(1 for p in info.policies if p.policy_type == analyzer_pb2.POLICY_TYPE_RESOURCE)
-    assert policies == 15
-    # The resource's props: converted for the first policy, reused by the 14 others. The provider's props are
+    assert policies == 16
+    # The resource's props: converted for the first policy, reused by the 15 others. The provider's props are
     # converted once, inside the one _get_provider_resource miss (later policies reuse the provider).
     # Options and provider: built for the first policy, reused by the others.
     expected = {**{name: (policies - 1, 2) for name in conversions}, "_get_resource_options": (policies - 1, 1),

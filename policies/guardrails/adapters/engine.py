@@ -12,6 +12,7 @@ Both become ``model.Unknown("<path>")``, so rules can say exactly what is missin
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 from typing import Any, Callable, Mapping, Optional, Sequence
 
@@ -264,6 +265,18 @@ def _http_api(r, p):
     return m.ApiFacts(resource=r, protocol_type=p.get("protocolType"))
 
 
+def _rest_api(r, p):
+    return m.ApiFacts(resource=r, protocol_type="REST")
+
+
+def _template_stack(r, p):
+    return m.TemplateFacts(resource=r, document="templateUrl" if p.get("templateBody") is None else "templateBody")
+
+
+def _cloudcontrol_resource(r, p):
+    return m.TemplateFacts(resource=r, document="desiredState")
+
+
 def _rest_stage(r, p):
     return m.StageFacts(resource=r, api_id=p.get("restApi"), protocol="REST",
                         xray_tracing_enabled=p.get("xrayTracingEnabled"),
@@ -390,6 +403,10 @@ BUILDERS: dict = {
     "aws:apigatewayv2/route:Route": (Kind.HTTP_ROUTE, _http_route),
     "aws:apigatewayv2/authorizer:Authorizer": (Kind.HTTP_AUTHORIZER, _http_authorizer),
     "aws:apigatewayv2/api:Api": (Kind.HTTP_API, _http_api),
+    "aws:apigateway/restApi:RestApi": (Kind.REST_API, _rest_api),
+    "aws:apigateway/restApiPut:RestApiPut": (Kind.REST_API, _rest_api),
+    "aws:cloudformation/stack:Stack": (Kind.CFN_STACK, _template_stack),
+    "aws:cloudcontrol/resource:Resource": (Kind.CLOUDCONTROL_RESOURCE, _cloudcontrol_resource),
     "aws:apigatewayv2/stage:Stage": (Kind.HTTP_STAGE, _http_stage),
     "aws:sfn/stateMachine:StateMachine": (Kind.STATE_MACHINE, _state_machine),
     "aws:sqs/queue:Queue": (Kind.QUEUE, _queue),
@@ -403,6 +420,47 @@ BUILDERS: dict = {
     "aws:cloudwatch/logGroup:LogGroup": (Kind.LOG_GROUP, _log_group),
     "aws:cloudfront/distribution:Distribution": (Kind.DISTRIBUTION, _distribution),
 }
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Resources declared inside another one: routes in an OpenAPI body or made by quick-create, resources in a
+# CloudFormation template or a Cloud Control desired state. Each gets ([facts, *declared]) and returns it with
+# what the outer facts learn from reading (a problem, a count).
+# ---------------------------------------------------------------------------------------------------------------
+
+def _declared_by_http_api(facts, p):
+    websocket = p.get("protocolType") == "WEBSOCKET"  # WebSocket APIs take no OpenAPI body and no quick-create
+    return openapi.api_contents(facts, None if websocket else p.get("body"), "HTTP",
+                                quick_create=not websocket and p.get("target") is not None, route_key=p.get("routeKey"))
+
+
+def _declared_by_rest_api(facts, p):
+    return openapi.api_contents(facts, p.get("body"), "REST")
+
+
+def _declared_by_stack(facts, p):
+    declared, problem = cloudformation.template_contents(facts.resource, p.get("templateBody"),
+                                                         p.get("templateUrl"), p.get("parameters"))
+    return [dataclasses.replace(facts, declared=len(declared), problem=problem)] + declared
+
+
+def _declared_by_cloudcontrol(facts, p):
+    declared, problem = cloudformation.desired_state_contents(facts.resource, p.get("typeName"), p.get("desiredState"))
+    return [dataclasses.replace(facts, declared=len(declared), problem=problem)] + declared
+
+
+DECLARING: dict = {
+    "aws:apigatewayv2/api:Api": _declared_by_http_api,
+    "aws:apigateway/restApi:RestApi": _declared_by_rest_api,
+    "aws:apigateway/restApiPut:RestApiPut": _declared_by_rest_api,
+    "aws:cloudformation/stack:Stack": _declared_by_stack,
+    "aws:cloudcontrol/resource:Resource": _declared_by_cloudcontrol,
+}
+
+
+def declares_resources(type_: str) -> bool:
+    """Whether a resource of this type may declare others (its facts list can hold more than itself)."""
+    return type_ in DECLARING
 
 
 def kind_of(type_: str) -> Kind:
@@ -433,7 +491,14 @@ def _partition(region: Any) -> str:
 
 def facts_from_engine(type_: str, props: Any, urn: str, name: str, provider_props: Any = None,
                       property_dependencies: Optional[Mapping[str, Sequence[str]]] = None) -> m.Facts:
-    """Facts for one resource as the engine describes it.
+    """Facts for one resource as the engine describes it (``all_facts_from_engine`` for what it declares too)."""
+    return all_facts_from_engine(type_, props, urn, name, provider_props, property_dependencies)[0]
+
+
+def all_facts_from_engine(type_: str, props: Any, urn: str, name: str, provider_props: Any = None,
+                          property_dependencies: Optional[Mapping[str, Sequence[str]]] = None) -> list:
+    """``[facts, *declared]``: facts for one resource as the engine describes it, then the facts of the
+    resources it declares (``DECLARING``; each with ``Resource.within`` set to ``urn``).
 
     ``provider_props`` are the resource's provider inputs (for default tags and region);
     ``property_dependencies`` maps an input name to the URNs it was computed from (AnalyzeStack gives them).
@@ -456,5 +521,21 @@ def facts_from_engine(type_: str, props: Any, urn: str, name: str, provider_prop
     )
     entry = BUILDERS.get(type_)
     if entry is None:
-        return m.GenericFacts(resource=resource, props=p)
-    return entry[1](resource, p)
+        return [m.GenericFacts(resource=resource, props=p)]
+    facts = entry[1](resource, p)
+    declared = DECLARING.get(type_)
+    return [facts] if declared is None else _read_declared(declared, facts, p)
+
+
+def _read_declared(declared: Callable, facts: m.Facts, p: Mapping) -> list:
+    """``declared(facts, p)``; a document shaped in a way the reader did not foresee is reported on the resource
+    (fails closed: the outer resource says what could not be read), never raised into the pack."""
+    try:
+        return declared(facts, p)
+    except (AttributeError, TypeError, ValueError, KeyError, IndexError, RecursionError) as error:
+        problem = f"what {facts.resource.logical_name} declares could not be read ({type(error).__name__}: {error})"
+        field_name = "definition_problem" if isinstance(facts, m.ApiFacts) else "problem"
+        return [dataclasses.replace(facts, **{field_name: problem})]
+
+
+from . import cloudformation, openapi  # noqa: E402 - they use this module's helpers (get, plain's Unknowns)

@@ -75,7 +75,8 @@ def _role_policies(inventory: Inventory) -> PointerIndex:
 
 def role_of(function: Facts, inventory: Inventory) -> Optional[Facts]:
     """The role facts of a function: by reference, else by ARN or name (as ``helpers.role_of``)."""
-    roles = inventory.referenced(function, "role")
+    # Only a role: a template's Role may name any resource (CloudFormation rejects it at deployment, not before).
+    roles = [r for r in inventory.referenced(function, "role") if r.resource.kind == Kind.ROLE]
     if roles:
         return roles[0]
     role_arn = getattr(function, "role_arn", None)

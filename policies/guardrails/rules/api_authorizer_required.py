@@ -3,11 +3,15 @@
 HTTP APIs: a JWT authorizer with the company issuer and audiences, or the company Lambda authorizer.
 REST APIs and WebSocket ``$connect``: the company Lambda authorizer. CORS ``OPTIONS`` preflights and WebSocket
 routes other than ``$connect`` (which cannot carry an authorizer) are not applicable.
+
+Routes an API declares in its OpenAPI ``body`` or by quick-create are facts of their own (``adapters.openapi``),
+judged as routes. The API itself is judged too: a body that cannot be read hides its routes (a violation), and a
+WebSocket API without a ``$connect`` route accepts every connection (a violation).
 """
 from ..helpers import identities
-from ..model import (AuthorizerFacts, Enforcement, Inventory, Kind, RouteFacts, Rule, Severity, compliant,
+from ..model import (ApiFacts, AuthorizerFacts, Enforcement, Inventory, Kind, RouteFacts, Rule, Severity, compliant,
                      first_unknown, is_unknown, non_compliant, not_applicable, unknown)
-from ._lookups import names_index
+from ._lookups import PointerIndex, names_index
 from ..references import GOVERNANCE_POST, Reference, cdk_nag, checkov, config, security_hub
 
 
@@ -75,7 +79,33 @@ def _is_company_jwt(authorizer: AuthorizerFacts, params):
             and all(a in params["jwtAudiences"] for a in audiences))
 
 
-def evaluate(route: RouteFacts, params, inventory: Inventory):
+def _routes_of_apis(inventory: Inventory) -> PointerIndex:
+    return PointerIndex(inventory.of_kind(Kind.HTTP_ROUTE), lambda r: (("apiId",), [r.api_id]))
+
+
+def _evaluate_api(api: ApiFacts, inventory: Inventory):
+    problem = api.definition_problem
+    if is_unknown(problem):
+        return unknown(problem)
+    if problem:
+        return non_compliant(f"{problem}; the routes it declares cannot be checked")
+    if is_unknown(api.protocol_type):
+        return unknown(api.protocol_type)
+    if api.protocol_type != "WEBSOCKET":
+        return compliant("each route is judged on its own")
+    routes = inventory.index(_routes_of_apis).pointing_at(api)
+    if any(route.route_key == "$connect" for route in routes):
+        return compliant("the $connect route carries the authorizer")
+    missing = first_unknown(*[route.route_key for route in routes])
+    if missing is not None:
+        return unknown(missing)
+    return non_compliant("WebSocket API without a $connect route accepts every connection; add a $connect route "
+                         "with the company Lambda authorizer")
+
+
+def evaluate(route, params, inventory: Inventory):
+    if isinstance(route, ApiFacts):
+        return _evaluate_api(route, inventory)
     missing = first_unknown(route.route_key, route.http_method, route.authorization_type)
     if missing is not None:
         return unknown(missing)
@@ -117,7 +147,7 @@ RULE = Rule(
     title="API routes and methods use the company authorizer",
     severity=Severity.CRITICAL,
     enforcement=Enforcement.MANDATORY,
-    kinds=(Kind.HTTP_ROUTE, Kind.REST_METHOD),
+    kinds=(Kind.HTTP_ROUTE, Kind.REST_METHOD, Kind.HTTP_API, Kind.REST_API),
     evaluate=evaluate,
     rationale="An API route without the company authorizer is open to anyone who finds the endpoint.",
     remediation="Attach the company JWT authorizer (HTTP APIs) or the company Lambda authorizer (REST, WebSocket "
