@@ -54,6 +54,8 @@ class Case:
     subject: str = ""
     # Why the account path cannot hold it (None: it can; see test_bypass_account.py).
     account_skip: Optional[str] = None
+    # What a preview finding names when it differs from the deployed name (a template's logical id).
+    preview_subject: str = ""
 
 
 CASES: dict = {}
@@ -61,10 +63,11 @@ _ROUTES_IN_ACCOUNT = ("in an account a body's routes are real routes and methods
                       "answers apigatewayv2 GetAuthorizers with HTTP 500, so the account side is not compared here")
 
 
-def case(id: str, escape: int, rule: str, expect: str, subject: str = "", account_skip: Optional[str] = None):
+def case(id: str, escape: int, rule: str, expect: str, subject: str = "", account_skip: Optional[str] = None,
+         preview_subject: str = ""):
     def register(build):
         assert id not in CASES, id
-        CASES[id] = Case(id, escape, rule, expect, build, subject, account_skip)
+        CASES[id] = Case(id, escape, rule, expect, build, subject, account_skip, preview_subject or subject)
         return build
     return register
 
@@ -450,13 +453,15 @@ def _():
 # ---------------------------------------------------------------------------------------------------------------
 
 
-@case("cfn-function-no-layer", 5, "lambda-required-layer", "violation", subject="cfn-orders")
+@case("cfn-function-no-layer", 5, "lambda-required-layer", "violation", subject="cfn-orders",
+      preview_subject="OrdersFunction")
 def _():
     _aws().cloudformation.Stack("cfn-no-layer", name="cfn-no-layer", template_body=json.dumps(cfn_function(layers=())),
                                 capabilities=["CAPABILITY_NAMED_IAM"], tags=TAGS)
 
 
-@case("cfn-role-no-boundary-yaml", 5, "iam-permissions-boundary", "violation", subject="cfn-orders-role")
+@case("cfn-role-no-boundary-yaml", 5, "iam-permissions-boundary", "violation", subject="cfn-orders-role",
+      preview_subject="OrdersRole")
 def _():
     # YAML with short-form intrinsics, as templates are usually written.
     template = """
@@ -483,6 +488,7 @@ Outputs:
 
 
 @case("sam-function-no-layer", 5, "lambda-required-layer", "violation", subject="sam-orders",
+      preview_subject="Orders",
       account_skip="moto's CloudFormation does not run the SAM transform")
 def _():
     template = {"AWSTemplateFormatVersion": "2010-09-09", "Transform": "AWS::Serverless-2016-10-31",
@@ -494,7 +500,8 @@ def _():
                                 capabilities=["CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND"], tags=TAGS)
 
 
-@case("cfn-function-no-signing", 5, "lambda-code-signing", "violation", subject="cfn-orders")
+@case("cfn-function-no-signing", 5, "lambda-code-signing", "violation", subject="cfn-orders",
+      preview_subject="OrdersFunction")
 def _():
     _aws().cloudformation.Stack("cfn-no-signing", name="cfn-no-signing",
                                 template_body=json.dumps(cfn_function(signing=None)),
@@ -585,6 +592,12 @@ def _():
     function("old-layer", layers=(f"{LAYER_BASE}:1",))
 
 
+@case("company-layer-one-below", 7, "lambda-required-layer", "violation", subject="one-below",
+      account_skip="moto only attaches layer versions that exist in the account")
+def _():
+    function("one-below", layers=(f"{LAYER_BASE}:{int(LAYER.rsplit(':', 1)[1]) - 1}",))
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # 8. TLS security policies
 # ---------------------------------------------------------------------------------------------------------------
@@ -639,3 +652,17 @@ def _():
                           launch_template={"id": "lt-0123456789abcdef0", "version": "$Latest"},
                           tags=[{"key": k, "value": v, "propagateAtLaunch": True} for k, v in TAGS.items()])
     function("beside-asg", layers=())
+
+
+@case("function-list-shaped-tags", 9, "required-tags", "violation", subject="odd-tags",
+      account_skip="AWS itself refuses list-shaped tags on a function")
+def _():
+    # Written past the typed SDK (a raw CustomResource): tags as a list, which no rule expects. The resource must
+    # still get a verdict, never a crash that stops the stack's other resources from being judged.
+    import pulumi
+    pulumi.CustomResource("aws:lambda/function:Function", "odd-tags", {
+        "name": "odd-tags", "runtime": "python3.12", "handler": "app.handler", "role": BACKEND.replace(
+            ":lambda:", ":iam:").replace(f"{REGION}:", "").replace("function:orders-backend", "role/odd"),
+        "layers": [LAYER], "codeSigningConfigArn": CSC, "tracingConfig": {"mode": "Active"},
+        "tags": [{"key": k, "value": v} for k, v in TAGS.items()]})
+    function("beside-odd-tags", layers=())

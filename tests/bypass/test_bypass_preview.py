@@ -42,8 +42,8 @@ def test_case(judged, case_id):
     if case.expect == "violation":
         assert found, f"class {case.escape}: {case.rule} let {case_id} through; findings: " + \
             "; ".join(f"{f.rule_id} {f.status} {f.name}: {f.message}" for f in stack.findings)
-        if case.subject:
-            assert any(case.subject in (f.name + " " + f.urn + " " + f.message) for f in found), \
+        if case.preview_subject:
+            assert any(case.preview_subject in (f.name + " " + f.urn + " " + f.message) for f in found), \
                 [(f.name, f.message) for f in found]
     else:  # a control is compliant with every guardrail, not only its own: no false positive anywhere
         mandatory = [f for f in stack.findings if f.status == "violation" and f.enforcement == "mandatory"]
