@@ -28,7 +28,8 @@ Differences from the sample (written down as the catalogue asks):
   company layer's ``Tracer`` patches boto3.
 
 The trace header is EventBridge's internal metadata: it is not in the event a target receives, not on archive
-replay and not on events sent to a DLQ (the post), so the tests assert the configuration that makes each hop
+replay and not on events sent to a DLQ (the post), so the tests prove the producer hop (the webhook's
+``PutEvents`` request carries the invocation's trace header), assert the configuration that makes every other hop
 trace (active tracing, stage and state machine tracing) and the routing, not a trace map.
 """
 from __future__ import annotations

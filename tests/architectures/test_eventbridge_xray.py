@@ -4,13 +4,17 @@ patterns, the workflow executed in moto's Step Functions with the real Logger ha
 moto's EventBridge cannot deliver to Lambda, Step Functions or API Gateway targets, so each rule here gets an SQS
 target (moto delivers those) to show which target an event reaches; the workflow is then started with the event
 the rule would deliver, and the Lambda and API Gateway targets are called with it directly (the API target with
-the request API Gateway builds from EventBridge's POST). The X-Ray trace itself needs the real service: the trace
-header is EventBridge's internal metadata, absent from delivered events (the post); the mocks test asserts the
-tracing configuration of every hop instead.
+the request API Gateway builds from EventBridge's POST). Of the trace, the producer hop is proven here (the
+``PutEvents`` request carries the invocation's trace header); the rest needs the real service, as the header is
+EventBridge's internal metadata, absent from delivered events (the post), so the mocks test asserts the tracing
+configuration of every hop.
 """
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from typing import Any, Iterator
 
 import boto3
@@ -170,3 +174,41 @@ def test_workflow_fails_with_a_named_error_when_the_logger_fails(workflow):
     assert len(calls) == 1  # a function error is not a Lambda service error: no retry
     sfn = boto3.client("stepfunctions", region_name=REGION)
     assert entered_states(sfn, execution["executionArn"]) == ["Logger", "LoggingFailed"]
+
+
+# ------------------------------------------------------------------------------------------- the trace
+TRACE_ROOT = "1-5759e988-bd862e3fe1be46a994272793"
+PROBE = """
+import json, boto3
+from moto import mock_aws
+with mock_aws():
+    boto3.client("events", region_name="us-east-1").create_event_bus(Name="WebhookEventBus")
+    from handlers.eventbridge_xray import webhook
+    from tests.support.sfn import FakeLambdaContext
+    sent = []
+    webhook.events.meta.events.register("before-send.events.PutEvents",
+                                        lambda request, **_: sent.append(request.headers.get("X-Amzn-Trace-Id")))
+    answer = webhook.handler({"queryStringParameters": {"target": "sfn"}}, FakeLambdaContext())
+    print(json.dumps({"status": answer["statusCode"], "traceHeaders": [h.decode() for h in sent if h]}))
+"""
+
+
+def test_webhook_puts_the_event_inside_the_lambda_trace():
+    """The producer hop of the one trace: with tracing on (as in Lambda: ``LAMBDA_TASK_ROOT`` and the
+    ``_X_AMZN_TRACE_ID`` Lambda sets for an active-tracing invocation), the company layer's Tracer has patched
+    boto3 and the ``PutEvents`` request carries the invocation's trace id, which EventBridge passes to the
+    targets. Run in a fresh interpreter: tracing patches botocore process-wide. Segments go to the X-Ray daemon
+    address over UDP on 127.0.0.1 (nothing listens; UDP needs no peer)."""
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([root, os.path.join(root, "handlers", "company_layer", "python")]),
+           "POWERTOOLS_TRACE_DISABLED": "false", "LAMBDA_TASK_ROOT": "/var/task",
+           "AWS_LAMBDA_FUNCTION_NAME": "WebhookFunction", "AWS_XRAY_DAEMON_ADDRESS": "127.0.0.1:2000",
+           "_X_AMZN_TRACE_ID": f"Root={TRACE_ROOT};Parent=53995c3f42cd8ad8;Sampled=1",
+           "EVENT_BUS_NAME": "WebhookEventBus", "EVENT_SOURCE": "webhook"}
+    done = subprocess.run([sys.executable, "-W", "ignore", "-c", PROBE], env=env, cwd=root, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["status"] == 200
+    [header] = result["traceHeaders"]
+    assert header.startswith(f"Root={TRACE_ROOT};Parent=") and header.endswith(";Sampled=1")
