@@ -1,0 +1,1 @@
+"""Family: event-driven messaging and integration."""
