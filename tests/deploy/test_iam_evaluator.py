@@ -111,3 +111,13 @@ def test_granted_lists_every_allowed_action_and_resource():
     document = policy(allow(["a:B", "a:C"], ["r1", "r2"]), deny("a:B"), {"Effect": "Allow", "NotAction": "x:*",
                                                                           "Resource": "*"})
     assert granted([document]) == [("a:B", "r1"), ("a:B", "r2"), ("a:C", "r1"), ("a:C", "r2"), ("NotAction", "*")]
+
+
+def test_parliament_false_positive_is_filtered_only_for_its_exact_finding():
+    from tests.support.iam import known_false_positive  # noqa: PLC0415
+
+    exact = ("RESOURCE_MISMATCH", "MEDIUM", [{"action": "states:DescribeExecution",
+                                              "required_format": "arn:*:states:*:*:express:*:*:*"}])
+    other = ("RESOURCE_MISMATCH", "MEDIUM", [{"action": "states:StartExecution",
+                                              "required_format": "arn:*:states:*:*:stateMachine:*"}])
+    assert (known_false_positive(exact), known_false_positive(other)) == (True, False)

@@ -194,7 +194,9 @@ def grants_outside_boundary(role: RoleFacts) -> list[str]:
         return []
     problems = []
     for action, resource in granted(role.policies):
-        decision = evaluate(action, resource, identity=role.policies, boundary=role.boundary)
+        # The grant alone (its own conditions aside) against the boundary: does the boundary let it through?
+        grant = {"Statement": [{"Effect": "Allow", "Action": action, "Resource": resource}]}
+        decision = evaluate(action, resource, identity=[grant], boundary=role.boundary)
         if not decision.allowed:
             problems.append(f"{action} on {resource}: {decision.reason}")
     return problems
