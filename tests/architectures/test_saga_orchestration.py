@@ -19,6 +19,11 @@ from tests.support.sfn import (
     ACCOUNT, MOTO_CONFIG, REGION, FakeLambdaContext, create_functions, create_state_machine, entered_states,
     lambda_router, lint, run_execution, trusted_role,
 )
+from tests.support.aws_calls import checked_aws_calls  # noqa: F401 (the fixture)
+
+# Every AWS call a handler makes here is checked against the role the example stack deploys it with.
+pytestmark = pytest.mark.usefixtures("checked_aws_calls")
+DEPLOYED_STACK = "saga-orchestration-dev"
 
 DEFINITION = "handlers/saga_orchestration/saga.asl.json"
 
