@@ -51,6 +51,10 @@ ACTIONS = {
     ("s3", "HeadBucket"): ("s3:ListBucket",),
     ("s3", "CopyObject"): ("s3:GetObject", "s3:PutObject"),
     ("s3", "GetBucketLocation"): ("s3:GetBucketLocation",),
+    ("s3", "ListBuckets"): ("s3:ListAllMyBuckets",),
+    ("s3", "GetPublicAccessBlock"): ("s3:GetBucketPublicAccessBlock",),
+    ("s3", "GetBucketNotificationConfiguration"): ("s3:GetBucketNotification",),
+    ("lambda", "ListVersionsByFunction"): ("lambda:ListVersionsByFunction",),
     ("sqs", "SendMessageBatch"): ("sqs:SendMessage",),
     ("sqs", "DeleteMessageBatch"): ("sqs:DeleteMessage",),
     ("sqs", "ChangeMessageVisibilityBatch"): ("sqs:ChangeMessageVisibility",),
@@ -62,8 +66,11 @@ ACTIONS = {
 TRANSACT_ITEMS = {"Put": "dynamodb:PutItem", "Update": "dynamodb:UpdateItem", "Delete": "dynamodb:DeleteItem",
                   "ConditionCheck": "dynamodb:ConditionCheckItem"}
 # The parameter naming the resource, by IAM prefix, in order of preference.
-RESOURCE_PARAMS = ("TableName", "QueueUrl", "TopicArn", "TargetArn", "Bucket", "stateMachineAliasArn",
-                   "stateMachineArn", "executionArn", "FunctionName", "EventBusName")
+RESOURCE_PARAMS = ("TableName", "QueueUrl", "TopicArn", "TargetArn", "SubscriptionArn", "Bucket",
+                   "stateMachineAliasArn", "stateMachineArn", "executionArn", "FunctionName", "Rule", "EventBusName",
+                   "ResourceArn", "resourceArn", "PolicyArn", "CodeSigningConfigArn", "UUID")
+# Calls AWS answers for any authenticated principal: no IAM permission exists for them.
+ALWAYS_ALLOWED = ("sts:GetCallerIdentity",)
 
 
 @dataclass(frozen=True)
@@ -97,12 +104,37 @@ def _environment_sources(value: str) -> tuple:
     return tuple(sorted((name, v) for name, v in os.environ.items() if len(v) >= 3 and v in value))
 
 
+def _apigateway_call(client: BaseClient, operation: str, params: dict, handler: str) -> "Call":
+    """API Gateway's IAM actions are HTTP methods on resource paths: ``GetApis`` is ``apigateway:GET`` on
+    ``arn:aws:apigateway:<region>::/apis``."""
+    http = client.meta.service_model.operation_model(operation).http
+    path = http["requestUri"].split("?")[0]
+    for name, value in params.items():
+        path = path.replace("{" + name + "}", str(value)).replace("{" + name[0].lower() + name[1:] + "}", str(value))
+    member = {m.serialization.get("name", key): key
+              for key, m in client.meta.service_model.operation_model(operation).input_shape.members.items()} \
+        if client.meta.service_model.operation_model(operation).input_shape else {}
+    for location_name, key in member.items():
+        if key in params:
+            path = path.replace("{" + location_name + "}", str(params[key]))
+    if client.meta.service_model.service_name == "apigatewayv2":
+        path = path.removeprefix("/v2")  # IAM names HTTP API resources /apis/..., without the URI's /v2
+    arn = f"arn:aws:apigateway:{client.meta.region_name}::{path}"
+    return Call(handler, f"apigateway:{http['method']}", "ApiGatewayPath", arn, None, ())
+
+
 def recorded_calls(client: BaseClient, operation: str, params: dict, handler: str) -> list:
     prefix = PREFIXES.get(client.meta.service_model.signing_name, client.meta.service_model.signing_name)
+    if prefix == "apigateway":
+        return [_apigateway_call(client, operation, params, handler)]
     calls = []
     for action, table in _actions(prefix, operation, params):
+        if action in ALWAYS_ALLOWED:
+            continue
         param = "TableName" if table else next((p for p in RESOURCE_PARAMS if isinstance(params.get(p), str)), None)
         value = table or (params[param] if param else None)
+        if param == "Rule" and params.get("EventBusName") not in (None, "default"):
+            value = f"{params['EventBusName'].rsplit('/', 1)[-1]}/{value}"  # a custom bus's rule: rule/<bus>/<name>
         if param is None and prefix == "events":  # PutEvents names its bus per entry
             buses = {e.get("EventBusName") for e in params.get("Entries", [])}
             if len(buses) == 1 and None not in buses:
@@ -179,6 +211,10 @@ def _arn(param: str, value: str, account: str, region: str) -> str:
         return f"arn:aws:lambda:{region}:{account}:function:{value}"
     if param == "EventBusName":
         return f"arn:aws:events:{region}:{account}:event-bus/{value}"
+    if param == "Rule":
+        return f"arn:aws:events:{region}:{account}:rule/{value}"
+    if param == "UUID":  # an event source mapping
+        return f"arn:aws:lambda:{region}:{account}:event-source-mapping:{value}"
     raise AssertionError(f"no ARN format for {param}={value!r}; add it to tests.support.aws_calls._arn")
 
 
