@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import json
 
-import pulumi
-
 from components.governance import Governance
 from components.governed.function import FunctionArgs, GovernedFunction
 from components.governed.role import statement

@@ -42,7 +42,7 @@ LAMBDA_TRUST = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Acti
 
 @pytest.fixture(scope="module")
 def rule_role(tmp_path_factory) -> deploy.RoleFacts:
-    facts = deploy.stack_facts("platform-dev", str(deploy._layer_build(tmp_path_factory.mktemp("layers"))))
+    facts = deploy.stack_facts("platform-dev", str(deploy.layer_build(tmp_path_factory.mktemp("layers"))))
     found = [role for role in facts.roles.values()
              if any(f.inputs["handler"] == "handlers.config_rule.app.handler" for f in role.functions)]
     assert len(found) == 1
@@ -157,7 +157,7 @@ def test_every_periodic_sweep_completes_with_the_deployed_policy_and_boundary(ru
     assert {rule: result["status"] for rule, result in results.items()} == {rule: "OK" for rule in results}
     assert len(results) == len(periodic_plans()) >= 15
     # The boundary half: every call the sweeps made, decided against policy ∩ governance boundary.
-    requirements = [deploy.Requirement(call.action, aws_calls._arn(call.param, call.value, "123456789012", REGION)
+    requirements = [deploy.Requirement(call.action, aws_calls.resource_arn(call.param, call.value, "123456789012", REGION)
                                        if call.param else "*", f"sweep calls {call.action} {call.value or ''}")
                     for call in dict.fromkeys(calls)]
     problems = deploy.missing(rule_role, requirements)

@@ -16,7 +16,7 @@ STACKS = deploy.example_stacks()
 
 @pytest.fixture(scope="module")
 def layer_dir(tmp_path_factory) -> str:
-    return str(deploy._layer_build(tmp_path_factory.mktemp("layers")))
+    return str(deploy.layer_build(tmp_path_factory.mktemp("layers")))
 
 
 @pytest.fixture(params=STACKS)

@@ -192,19 +192,19 @@ def requirement(call: Call, function: Any, arns: dict, account: str, region: str
     why += f" ({call.param} from ${name})"
     if call.param == "stateMachineAliasArn":
         value = value.rsplit(":", 1)[0]
-    arn = arns.get(value) or _arn(call.param, value, account, region)
+    arn = arns.get(value) or resource_arn(call.param, value, account, region)
     if call.param == "Bucket":
         arn = f"{arn}/{call.key}" if call.key and call.action != "s3:ListBucket" else arn
     return deploy.Requirement(call.action, arn, why, context)
 
 
-def _arn(param: str, value: str, account: str, region: str) -> str:
+def resource_arn(param: str, value: str, account: str, region: str) -> str:
     if value.startswith("arn:"):
         return value
     if param == "TableName":
         return f"arn:aws:dynamodb:{region}:{account}:table/{value}"
     if param == "QueueUrl":
-        return deploy._queue_arn(value)
+        return deploy.queue_arn(value)
     if param == "Bucket":
         return f"arn:aws:s3:::{value}"
     if param == "FunctionName":

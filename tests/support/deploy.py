@@ -20,20 +20,16 @@ from __future__ import annotations
 
 import functools
 import json
-import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Optional
-
-import yaml
+from typing import Iterable, Optional
 
 from components.governed.role import KEY_ACTIONS
-from components.platform import platform as platform_module
 from components.platform.policies import (
     DEFAULT_WORKLOAD_NAMESPACES, GovernedResources, boundary_document, governance_boundary_document,
 )
-from tests.support.iam_eval import Decision, evaluate, granted
+from tests.support.iam_eval import Decision, evaluate, granted, wildcard_match
 from tools import offline_engine, preview
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -109,7 +105,6 @@ class StackFacts:
 
 
 def _action_covers(pattern: str, action: str) -> bool:
-    from tests.support.iam_eval import wildcard_match  # noqa: PLC0415
     return wildcard_match(pattern, action, case_sensitive=False)
 
 
@@ -137,7 +132,7 @@ def published_boundaries() -> dict:
             outputs["governanceBoundaryArn"]: governance_boundary_document(protected)}
 
 
-def _layer_build(tmp_dir: Path) -> Path:
+def layer_build(tmp_dir: Path) -> Path:
     """What `python -m components.platform.layers` builds, in miniature (the platform stack packages it)."""
     for layer, package in (("powertools", "aws_lambda_powertools"), ("jwt-authorizer-deps", "jwt")):
         (tmp_dir / layer / "python" / package).mkdir(parents=True, exist_ok=True)
@@ -224,15 +219,6 @@ SDK_PREFIXES = {"sfn": "states", "cloudwatch": "cloudwatch", "cloudwatchlogs": "
                 "eventbridge": "events"}
 
 
-_ARNS: dict = {}
-
-
-def _arn(value: Optional[str], build) -> Optional[str]:
-    if value is None:
-        return None
-    return _ARNS.get(value) or build(value)
-
-
 def _tasks(states: dict) -> Iterable[tuple[str, dict]]:
     for name, state in states.items():
         if state.get("Type") == "Task":
@@ -260,7 +246,8 @@ def _unqualified_function(name_or_arn: str, account: str, region: str) -> str:
     return f"arn:aws:lambda:{region}:{account}:function:{name_or_arn.split(':')[0]}"
 
 
-def _queue_arn(url: str) -> str:
+def queue_arn(url: str) -> str:
+    """The ARN of the queue at ``url`` (https://sqs.<region>.amazonaws.com/<account>/<name>)."""
     host, account, name = re.match(r"^https://([^/]+)/(\d{12})/(.+)$", url).groups()
     region = host.split(".")[1]
     return f"arn:aws:sqs:{region}:{account}:{name}"
@@ -273,8 +260,11 @@ def integration_requirements(definition: str, account: str, region: str,
 
     ``arns`` maps a name, URL or id the definition holds to the ARN of the stack resource it names
     (``StackFacts.arns()``); what it does not hold is turned into an ARN from the documented format."""
-    global _ARNS
-    _ARNS = arns or {}
+    known = arns or {}
+
+    def arn(value: Optional[str], build) -> Optional[str]:
+        return None if value is None else known.get(value) or build(value)
+
     requirements = []
     for name, state in _tasks(json.loads(definition)["States"]):
         resource = state["Resource"]
@@ -293,21 +283,22 @@ def integration_requirements(definition: str, account: str, region: str,
         if not optimised:
             raise AssertionError(f"{why}: an integration tests.support.deploy does not know; add it")
         service, action, mode = optimised["service"], optimised["action"], optimised["mode"] or ""
-        requirements.extend(_optimised(service, action, mode, state, why, account, region))
+        requirements.extend(_optimised(service, action, mode, state, why, account, region, arn))
     return requirements
 
 
-def _optimised(service: str, action: str, mode: str, state: dict, why: str, account: str,
-               region: str) -> list[Requirement]:
+def _optimised(service: str, action: str, mode: str, state: dict, why: str, account: str, region: str,
+               arn) -> list[Requirement]:
+    """The requirements of one optimised integration; ``arn(value, build)`` resolves a name to its ARN."""
     if service == "lambda" and action == "invoke":
         function = _param(state, "FunctionName")
         return [Requirement("lambda:InvokeFunction",
                             _unqualified_function(function, account, region) if function else None, why)]
     if service == "dynamodb":
-        arn = _arn(_param(state, "TableName"), lambda table: f"arn:aws:dynamodb:{region}:{account}:table/{table}")
-        return [Requirement(f"dynamodb:{action[0].upper()}{action[1:]}", arn, why)]
+        table = arn(_param(state, "TableName"), lambda name: f"arn:aws:dynamodb:{region}:{account}:table/{name}")
+        return [Requirement(f"dynamodb:{action[0].upper()}{action[1:]}", table, why)]
     if service == "sqs" and action == "sendMessage":
-        return [Requirement("sqs:SendMessage", _arn(_param(state, "QueueUrl"), _queue_arn), why)]
+        return [Requirement("sqs:SendMessage", arn(_param(state, "QueueUrl"), queue_arn), why)]
     if service == "sns" and action == "publish":
         return [Requirement("sns:Publish", _param(state, "TopicArn"), why)]
     if service == "events" and action == "putEvents":
@@ -373,7 +364,6 @@ def encrypted_resources(facts: StackFacts) -> dict:
 
 def kms_requirements(role: RoleFacts, encrypted: dict) -> list[Requirement]:
     """The key actions the role needs for the encrypted resources its policies give it data access to."""
-    from tests.support.iam_eval import wildcard_match  # noqa: PLC0415
     needs: dict = {}
     for action, resource in granted(role.policies):
         service, _, name = action.partition(":")
