@@ -53,8 +53,8 @@ from components.governed.role import GovernedRole, RoleArgs
 from components.platform import layers as layer_build
 from components.platform.config_rules import ConfigRulesArgs, GovernanceConfigRules, load_pack_config
 from components.platform.policies import (
-    DEFAULT_WORKLOAD_NAMESPACES, GovernedResources, boundary_document, governance_boundary_document, key_policy,
-    service_namespaces,
+    DEFAULT_PASS_ROLE_SERVICES, DEFAULT_WORKLOAD_NAMESPACES, GovernedResources, boundary_document,
+    governance_boundary_document, key_policy, pass_role_services, service_namespaces,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -92,6 +92,7 @@ class PlatformArgs:
     service_ids: Sequence[str] = ()  # one resource group each; the platform's own service-id tag is added
     # Service namespaces the workload boundary allows (each role's own policy scopes them); see policies.py.
     boundary_service_namespaces: Sequence[str] = DEFAULT_WORKLOAD_NAMESPACES
+    boundary_pass_role_services: Sequence[str] = DEFAULT_PASS_ROLE_SERVICES  # iam:PassRole to these services only
     layer_build_dir: str = layer_build.BUILD_DIR  # where `python -m components.platform.layers` builds
     config_rules: Optional[bool] = None  # config configRules; default True
     pack_config: Optional[str] = None  # config packConfig; default policies/config.dev.json
@@ -241,9 +242,10 @@ class Platform(pulumi.ComponentResource):
         boundary_arn = pulumi.Output.concat("arn:", partition, ":iam::", account, ":policy/", BOUNDARY_NAME)
         governance_boundary_arn = pulumi.Output.concat("arn:", partition, ":iam::", account, ":policy/",
                                                        GOVERNANCE_BOUNDARY_NAME)
-        namespaces = args.boundary_service_namespaces
+        namespaces, pass_role_to = args.boundary_service_namespaces, args.boundary_pass_role_services
         try:
             service_namespaces(namespaces)
+            pass_role_services(pass_role_to)
         except ValueError as exc:
             raise ConfigError(str(exc)) from None
         protected = pulumi.Output.all(partition, account, boundary_arn, governance_boundary_arn,
@@ -252,7 +254,8 @@ class Platform(pulumi.ComponentResource):
             f"{name}-boundary",
             name=BOUNDARY_NAME,
             description="Permissions boundary of every serverless workload role (approved services, no escalation)",
-            policy=protected.apply(lambda resources: json.dumps(boundary_document(resources, namespaces))),
+            policy=protected.apply(
+                lambda resources: json.dumps(boundary_document(resources, namespaces, pass_role_to))),
             opts=child,
         )
         # The ARN built from its parts is known at preview (so the pack can check every role's boundary then);

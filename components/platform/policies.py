@@ -26,12 +26,23 @@ from typing import Any, Sequence
 # Service namespaces workload roles may use (each role's own policy says which actions on which resources).
 # `iam`, `organizations`, `cloudtrail`, `config`, `signer` and `tag` are deliberately absent.
 DEFAULT_WORKLOAD_NAMESPACES = (
-    "cloudwatch", "comprehend", "dynamodb", "ec2", "events", "execute-api", "firehose", "kinesis", "kms", "lambda",
-    "logs", "s3", "secretsmanager", "ses", "sns", "sqs", "ssm", "states", "translate", "xray",
+    "cloudwatch", "comprehend", "dynamodb", "ec2", "events", "execute-api", "firehose", "forecast", "kinesis", "kms",
+    "lambda", "logs", "s3", "secretsmanager", "ses", "sns", "sqs", "ssm", "states", "translate", "xray",
+)
+# Services a workload may pass a role to (iam:PassRole with iam:PassedToService), e.g. Forecast reading its input
+# from S3 with a role. Never a service that runs code or calls APIs as the role it is given: that is the escalation
+# the governance posts describe (a role passed to a new Lambda function or instance acts with the role's rights).
+DEFAULT_PASS_ROLE_SERVICES = ("forecast.amazonaws.com",)
+ESCALATING_PASS_ROLE_SERVICES = (
+    "lambda.amazonaws.com", "edgelambda.amazonaws.com", "ec2.amazonaws.com", "ecs-tasks.amazonaws.com",
+    "states.amazonaws.com", "cloudformation.amazonaws.com", "codebuild.amazonaws.com", "glue.amazonaws.com",
+    "sagemaker.amazonaws.com", "batch.amazonaws.com", "events.amazonaws.com", "scheduler.amazonaws.com",
+    "ssm.amazonaws.com", "apigateway.amazonaws.com",
 )
 # What the platform's governance roles use: the account sweep's reads, evaluations and remediation writes.
 GOVERNANCE_NAMESPACES = (
-    "apigateway", "config", "events", "kms", "lambda", "logs", "s3", "sns", "sqs", "states", "tag", "xray",
+    "apigateway", "cloudfront", "config", "events", "kms", "lambda", "logs", "s3", "sns", "sqs", "states", "tag",
+    "xray",
 )
 # IAM reads the sweep needs (GetAccountAuthorizationDetails, GetPolicy...) and the tags remediation's TagRole.
 GOVERNANCE_IAM_ACTIONS = ("iam:Get*", "iam:List*", "iam:TagRole")
@@ -95,11 +106,32 @@ def service_namespaces(namespaces: Sequence[str] = DEFAULT_WORKLOAD_NAMESPACES) 
     return sorted(set(namespaces))
 
 
-def boundary_document(resources: GovernedResources,
-                      namespaces: Sequence[str] = DEFAULT_WORKLOAD_NAMESPACES) -> dict[str, Any]:
+def pass_role_services(services: Sequence[str] = DEFAULT_PASS_ROLE_SERVICES) -> list[str]:
+    """The services workloads may pass roles to, validated and sorted (``[]`` allows none)."""
+    if isinstance(services, str):
+        raise ValueError(f"boundary_pass_role_services: {services!r} must be a list of service principals")
+    for service in services:
+        if not isinstance(service, str) or not re.match(r"^[a-z0-9.-]+\.amazonaws\.com$", service):
+            raise ValueError(f"boundary_pass_role_services: {service!r} must be a service principal such as "
+                             f"'forecast.amazonaws.com'")
+        if service in ESCALATING_PASS_ROLE_SERVICES:
+            raise ValueError(f"boundary_pass_role_services: {service!r} is not allowed: it acts with the role it is "
+                             f"given, so passing it a role escalates privilege")
+    return sorted(set(services))
+
+
+def boundary_document(resources: GovernedResources, namespaces: Sequence[str] = DEFAULT_WORKLOAD_NAMESPACES,
+                      pass_role_to: Sequence[str] = DEFAULT_PASS_ROLE_SERVICES) -> dict[str, Any]:
     """The workload permissions boundary (see the module docstring)."""
     allow = [f"{namespace}:*" for namespace in service_namespaces(namespaces)]
-    return _boundary("ApprovedWorkloadServices", allow, resources, resources.workload_boundary_arn)
+    document = _boundary("ApprovedWorkloadServices", allow, resources, resources.workload_boundary_arn)
+    services = pass_role_services(pass_role_to)
+    if services:
+        document["Statement"].insert(1, {
+            "Sid": "PassRolesToApprovedServices", "Effect": "Allow", "Action": "iam:PassRole",
+            "Resource": f"arn:{resources.partition}:iam::{resources.account}:role/*",
+            "Condition": {"StringEquals": {"iam:PassedToService": services}}})
+    return document
 
 
 def governance_boundary_document(resources: GovernedResources) -> dict[str, Any]:

@@ -86,6 +86,14 @@ def test_unapproved_namespaces_are_not_allowed_to_workloads(action):
     assert not decide(boundary_document(PROTECTED), action).allowed
 
 
+def test_workloads_may_pass_roles_only_to_the_approved_services():
+    boundary = boundary_document(PROTECTED)
+    assert decide(boundary, "iam:PassRole", ROLE, **{"iam:PassedToService": "forecast.amazonaws.com"}).allowed
+    for service in ("lambda.amazonaws.com", "ec2.amazonaws.com", "states.amazonaws.com"):
+        assert not decide(boundary, "iam:PassRole", ROLE, **{"iam:PassedToService": service}).allowed, service
+    assert not decide(boundary, "iam:PassRole", ROLE).allowed
+
+
 def test_both_boundaries_pass_parliament():
     import json  # noqa: PLC0415
     documents = {"workload": boundary_document(PROTECTED, DEFAULT_WORKLOAD_NAMESPACES),

@@ -105,3 +105,16 @@ def test_sdk_and_lambda_integrations_are_read():
             "Type": "Task", "Resource": f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:f:live", "End": True}}}]}}})
     assert [(r.action, r.resource) for r in deploy.integration_requirements(definition, ACCOUNT, REGION)] == [
         ("states:DescribeExecution", None), ("lambda:InvokeFunction", f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:f")]
+
+
+def test_a_pass_role_grant_is_judged_for_the_service_it_names():
+    def role(service):
+        return deploy.RoleFacts("sm", f"arn:aws:iam::{ACCOUNT}:role/sm", GOV.permissions_boundary_arn,
+                                boundary_document(PROTECTED), policies=[{"Statement": [{
+                                    "Effect": "Allow", "Action": ["iam:PassRole"],
+                                    "Resource": [f"arn:aws:iam::{ACCOUNT}:role/forecast"],
+                                    "Condition": {"StringEquals": {"iam:PassedToService": service}}}]}])
+    assert deploy.grants_outside_boundary(role("forecast.amazonaws.com")) == []
+    assert deploy.grants_outside_boundary(role("lambda.amazonaws.com")) == [
+        f"iam:PassRole on arn:aws:iam::{ACCOUNT}:role/forecast: implicit deny: the permissions boundary does not "
+        f"allow it"]

@@ -114,11 +114,16 @@ def test_boundaries_govern_the_approved_services_and_deny_escalation(deployed):
     assert document == boundary_document(protected)
     assert document["Statement"][0]["Action"] == [f"{namespace}:*" for namespace in DEFAULT_WORKLOAD_NAMESPACES]
     assert [s["Sid"] for s in document["Statement"][1:]] == [
-        "DenyPrincipalsWithoutThisBoundary", "DenyBoundaryRemoval", "DenyBoundaryChange", "DenyCompanyLayerChange",
-        "DenyCodeSigningChange", "DenyPlatformKeyAdministration", "DenyLeavingOrganisationControls"]
-    assert document["Statement"][1]["Condition"] == {"StringNotEquals": {"iam:PermissionsBoundary": BOUNDARY_ARN}}
-    assert document["Statement"][3]["Resource"] == [BOUNDARY_ARN, GOVERNANCE_BOUNDARY_ARN]
-    assert document["Statement"][6]["Resource"] == key_arn
+        "PassRolesToApprovedServices", "DenyPrincipalsWithoutThisBoundary", "DenyBoundaryRemoval",
+        "DenyBoundaryChange", "DenyCompanyLayerChange", "DenyCodeSigningChange", "DenyPlatformKeyAdministration",
+        "DenyLeavingOrganisationControls"]
+    assert document["Statement"][1] == {
+        "Sid": "PassRolesToApprovedServices", "Effect": "Allow", "Action": "iam:PassRole",
+        "Resource": f"arn:aws:iam::{ACCOUNT}:role/*",
+        "Condition": {"StringEquals": {"iam:PassedToService": ["forecast.amazonaws.com"]}}}
+    assert document["Statement"][2]["Condition"] == {"StringNotEquals": {"iam:PermissionsBoundary": BOUNDARY_ARN}}
+    assert document["Statement"][4]["Resource"] == [BOUNDARY_ARN, GOVERNANCE_BOUNDARY_ARN]
+    assert document["Statement"][7]["Resource"] == key_arn
     governance = json.loads(inputs(resources, "aws:iam/policy:Policy", "platform-governance-boundary")["policy"])
     assert governance == governance_boundary_document(protected)
     assert governance["Statement"][1]["Condition"] == {
@@ -274,6 +279,10 @@ def test_missing_issuer_config_is_explained(layer_dir):
      "organizations, sts, signer, cloudtrail, account"),
     (PlatformArgs(boundary_service_namespaces=[]),
      "boundary_service_namespaces: [] must be a non-empty list of service namespaces"),
+    (PlatformArgs(boundary_pass_role_services=["lambda.amazonaws.com"]),
+     "boundary_pass_role_services: 'lambda.amazonaws.com' is not allowed: it acts with the role it is given"),
+    (PlatformArgs(boundary_pass_role_services=["forecast"]),
+     "boundary_pass_role_services: 'forecast' must be a service principal such as 'forecast.amazonaws.com'"),
     (PlatformArgs(authorizer_reserved_concurrency=0), "authorizer_reserved_concurrency: 0 must be a positive"),
     (PlatformArgs(signature_validity_months=136), "signature_validity_months: 136 must be 1-135"),
     (PlatformArgs(service_ids=["orders service"]), "service_ids: 'orders service' must be 1-120 characters"),
@@ -298,6 +307,10 @@ def test_boundary_service_namespaces_replace_the_default(layer_dir):
                             config=CONFIG)
     document = json.loads(inputs(resources, "aws:iam/policy:Policy", "platform-boundary")["policy"])
     assert document["Statement"][0]["Action"] == ["dynamodb:*", "sqs:*"]
+    resources = run_program(platform_program(PlatformArgs(layer_build_dir=str(layer_dir),
+                                                           boundary_pass_role_services=[]), {}), config=CONFIG)
+    document = json.loads(inputs(resources, "aws:iam/policy:Policy", "platform-boundary")["policy"])
+    assert "PassRolesToApprovedServices" not in [s["Sid"] for s in document["Statement"]]
 
 
 def test_catalogue_builds_the_platform_stack_and_exports_its_outputs(layer_dir):

@@ -27,7 +27,8 @@ from typing import Iterable, Optional
 
 from components.governed.role import KEY_ACTIONS
 from components.platform.policies import (
-    DEFAULT_WORKLOAD_NAMESPACES, GovernedResources, boundary_document, governance_boundary_document,
+    DEFAULT_PASS_ROLE_SERVICES, DEFAULT_WORKLOAD_NAMESPACES, GovernedResources, boundary_document,
+    governance_boundary_document,
 )
 from tests.support.iam_eval import Decision, evaluate, granted, wildcard_match
 from tools import offline_engine, preview
@@ -114,21 +115,22 @@ def example_stacks() -> list[str]:
     return [name for name in preview.available_stacks() if name != "noncompliant-demo"]
 
 
-def _platform_settings() -> tuple[dict, list]:
+def _platform_settings() -> tuple[dict, list, list]:
     stack = preview.load_stack(PLATFORM_STACK)
     parameters = stack.config.get(f"{preview.project_name()}:parameters") or {}
     namespaces = parameters.get("boundary_service_namespaces", DEFAULT_WORKLOAD_NAMESPACES)
+    pass_role_to = parameters.get("boundary_pass_role_services", DEFAULT_PASS_ROLE_SERVICES)
     outputs = json.loads((ROOT / "stacks" / "outputs" / f"{PLATFORM_STACK}.json").read_text())
-    return outputs, list(namespaces)
+    return outputs, list(namespaces), list(pass_role_to)
 
 
 def published_boundaries() -> dict:
     """``{boundary ARN: document}`` as the example platform stack publishes them (for architecture stacks)."""
-    outputs, namespaces = _platform_settings()
+    outputs, namespaces, pass_role_to = _platform_settings()
     arn = outputs["permissionsBoundaryArn"]
     parts = arn.split(":")
     protected = GovernedResources(parts[1], parts[4], arn, outputs["governanceBoundaryArn"], outputs["kmsKeyArn"])
-    return {arn: boundary_document(protected, namespaces),
+    return {arn: boundary_document(protected, namespaces, pass_role_to),
             outputs["governanceBoundaryArn"]: governance_boundary_document(protected)}
 
 
@@ -184,17 +186,34 @@ def build_facts(name: str, resources: list, boundaries: Optional[dict] = None) -
 
 # -------------------------------------------------------------------------------------------- the checks
 def grants_outside_boundary(role: RoleFacts) -> list[str]:
-    """Every ``action on resource`` the role's policies grant that its boundary does not allow."""
+    """Every ``action on resource`` the role's policies grant that its boundary does not allow.
+
+    Each grant is decided alone against the boundary, with the values its own ``StringEquals`` conditions pin
+    (a ``iam:PassRole`` granted only with ``iam:PassedToService: forecast.amazonaws.com`` is judged for Forecast).
+    """
     if role.boundary is None:
         return []
     problems = []
-    for action, resource in granted(role.policies):
-        # The grant alone (its own conditions aside) against the boundary: does the boundary let it through?
-        grant = {"Statement": [{"Effect": "Allow", "Action": action, "Resource": resource}]}
-        decision = evaluate(action, resource, identity=[grant], boundary=role.boundary)
-        if not decision.allowed:
-            problems.append(f"{action} on {resource}: {decision.reason}")
+    for document in role.policies:
+        for st in _statements_of(document):
+            if st.get("Effect") != "Allow":
+                continue
+            pinned = {key: _first(value) for key, value in (st.get("Condition") or {}).get("StringEquals", {}).items()}
+            for action, resource in granted([{"Statement": [st]}]):
+                grant = {"Statement": [{"Effect": "Allow", "Action": action, "Resource": resource}]}
+                decision = evaluate(action, resource, identity=[grant], boundary=role.boundary, context=pinned)
+                if not decision.allowed:
+                    problems.append(f"{action} on {resource}: {decision.reason}")
     return problems
+
+
+def _statements_of(document: dict) -> list:
+    statements = document.get("Statement", [])
+    return statements if isinstance(statements, list) else [statements]
+
+
+def _first(value):
+    return value[0] if isinstance(value, list) else value
 
 
 def missing(role: RoleFacts, requirements: Iterable[Requirement]) -> list[str]:
