@@ -57,6 +57,12 @@ def _digest(*parts: str, length: int = 8) -> str:
     return hashlib.sha256("/".join(parts).encode()).hexdigest()[:length]
 
 
+def _alias_arn(inputs: Mapping[str, Any], name: str, region: str, account: str) -> str:
+    routes = inputs.get("routingConfigurations") or [{}]
+    version = routes[0].get("stateMachineVersionArn") or f"arn:aws:states:{region}:{account}:stateMachine:{name}:1"
+    return f"{version.rsplit(':', 1)[0]}:{name}"
+
+
 class GovernanceMocks(pulumi.runtime.Mocks):
     """Realistic provider outputs for the AWS resource types this project creates.
 
@@ -121,7 +127,8 @@ class GovernanceMocks(pulumi.runtime.Mocks):
             "aws:apigatewayv2/api:Api": f"arn:aws:apigateway:{r}::/apis/{res_id}",
             "aws:apigateway/restApi:RestApi": f"arn:aws:apigateway:{r}::/restapis/{res_id}",
             "aws:cloudwatch/metricAlarm:MetricAlarm": f"arn:aws:cloudwatch:{r}:{a}:alarm:{name}",
-            "aws:sfn/alias:Alias": f"arn:aws:states:{r}:{a}:stateMachine:{inputs.get('stateMachineName', name)}:{name}",
+            # An alias ARN is its state machine's ARN qualified with the alias name (from the version it routes to).
+            "aws:sfn/alias:Alias": _alias_arn(inputs, name, r, a),
         }
         if kind in table:
             return table[kind]

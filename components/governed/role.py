@@ -63,6 +63,19 @@ def statement(
     return result
 
 
+# What a principal needs on the customer managed KMS key of a table, queue, topic or bucket it uses: reading
+# decrypts; writing also makes data keys (SQS and SNS producers, S3 SSE-KMS uploads, DynamoDB writes).
+KEY_ACTIONS = {"read": ("kms:Decrypt",), "write": ("kms:Decrypt", "kms:GenerateDataKey")}
+
+
+def key_statement(key_arn: pulumi.Input[str], access: str = "write", sid: str = "PlatformKey") -> dict:
+    """The key grant for ``access`` ("read" or "write") to resources encrypted with ``key_arn``; the key policy
+    delegates to IAM, so without this statement the role's table, queue or topic calls fail with KMS errors."""
+    if access not in KEY_ACTIONS:
+        raise ValueError(f"key_statement: access {access!r} must be one of {', '.join(KEY_ACTIONS)}")
+    return statement(list(KEY_ACTIONS[access]), [key_arn], sid=sid)
+
+
 def policy_document(statements: Sequence[Mapping[str, Any]]) -> pulumi.Output[str]:
     """A policy document JSON string, resolving any Output inside the statements."""
     return pulumi.Output.json_dumps({"Version": "2012-10-17", "Statement": list(statements)})

@@ -52,7 +52,10 @@ from components.governed.messaging import GovernedTopic, TopicArgs
 from components.governed.role import GovernedRole, RoleArgs
 from components.platform import layers as layer_build
 from components.platform.config_rules import ConfigRulesArgs, GovernanceConfigRules, load_pack_config
-from components.platform.policies import boundary_document, governance_boundary_document, key_policy
+from components.platform.policies import (
+    DEFAULT_PASS_ROLE_SERVICES, DEFAULT_WORKLOAD_NAMESPACES, GovernedResources, boundary_document,
+    governance_boundary_document, key_policy, pass_role_services, service_namespaces,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 PLATFORM_ID = "AWSLambda-SHA384-ECDSA"  # the only Signer platform Lambda accepts
@@ -87,7 +90,9 @@ class PlatformArgs:
     authorizer_leeway_seconds: int = 30  # clock skew accepted on exp/nbf
     service_tag_key: str = "service-id"
     service_ids: Sequence[str] = ()  # one resource group each; the platform's own service-id tag is added
-    boundary_extra_actions: Sequence[str] = ()  # data-plane actions beyond policies.WORKLOAD_ACTIONS
+    # Service namespaces the workload boundary allows (each role's own policy scopes them); see policies.py.
+    boundary_service_namespaces: Sequence[str] = DEFAULT_WORKLOAD_NAMESPACES
+    boundary_pass_role_services: Sequence[str] = DEFAULT_PASS_ROLE_SERVICES  # iam:PassRole to these services only
     layer_build_dir: str = layer_build.BUILD_DIR  # where `python -m components.platform.layers` builds
     config_rules: Optional[bool] = None  # config configRules; default True
     pack_config: Optional[str] = None  # config packConfig; default policies/config.dev.json
@@ -233,30 +238,34 @@ class Platform(pulumi.ComponentResource):
             opts=child,
         )
 
-        # -- permissions boundary -----------------------------------------------------------------------------
+        # -- permissions boundaries ---------------------------------------------------------------------------
         boundary_arn = pulumi.Output.concat("arn:", partition, ":iam::", account, ":policy/", BOUNDARY_NAME)
-        extra_actions = list(args.boundary_extra_actions)
+        governance_boundary_arn = pulumi.Output.concat("arn:", partition, ":iam::", account, ":policy/",
+                                                       GOVERNANCE_BOUNDARY_NAME)
+        namespaces, pass_role_to = args.boundary_service_namespaces, args.boundary_pass_role_services
         try:
-            boundary_document("arn:aws:iam::123456789012:policy/validation", extra_actions)
+            service_namespaces(namespaces)
+            pass_role_services(pass_role_to)
         except ValueError as exc:
             raise ConfigError(str(exc)) from None
+        protected = pulumi.Output.all(partition, account, boundary_arn, governance_boundary_arn,
+                                      self.kms_key.arn).apply(lambda values: GovernedResources(*values))
         self.boundary = aws.iam.Policy(
             f"{name}-boundary",
             name=BOUNDARY_NAME,
-            description="Permissions boundary of every serverless workload role (data plane only, no IAM)",
-            policy=boundary_arn.apply(lambda arn: json.dumps(boundary_document(arn, extra_actions))),
+            description="Permissions boundary of every serverless workload role (approved services, no escalation)",
+            policy=protected.apply(
+                lambda resources: json.dumps(boundary_document(resources, namespaces, pass_role_to))),
             opts=child,
         )
         # The ARN built from its parts is known at preview (so the pack can check every role's boundary then);
         # joining it with the policy's URN makes each role depend on the policy, as with `self.boundary.arn`.
         self.boundary_arn = pulumi.Output.all(boundary_arn, self.boundary.urn).apply(lambda values: values[0])
-        governance_boundary_arn = pulumi.Output.concat("arn:", partition, ":iam::", account, ":policy/",
-                                                       GOVERNANCE_BOUNDARY_NAME)
         self.governance_boundary = aws.iam.Policy(
             f"{name}-governance-boundary",
             name=GOVERNANCE_BOUNDARY_NAME,
             description="Permissions boundary of the platform's governance roles (Config rule, remediation, logs)",
-            policy=governance_boundary_arn.apply(lambda arn: json.dumps(governance_boundary_document(arn))),
+            policy=protected.apply(lambda resources: json.dumps(governance_boundary_document(resources))),
             opts=child,
         )
         self.governance_boundary_arn = pulumi.Output.all(

@@ -1,159 +1,173 @@
 """The platform stack's IAM documents, as plain functions so tests can check them with parliament.
 
-* ``boundary_document``: the permissions boundary every workload role carries. The seed post's boundary
-  (``s3:List*``, ``s3:Get*``, ``logs:*``, ``dynamodb:*``, ``lambda:*`` on ``*``) is "still too permissive" by the
-  post's own words (it allows ``dynamodb:DeleteTable``, ``lambda:CreateFunction`` ...). This one allows only the
-  data-plane actions serverless workloads call, by service, and denies what would let a role escape the boundary.
-* ``governance_boundary_document``: the boundary of the platform's own governance roles (the AWS Config rule
-  Lambda, the opt-in remediation automations, API Gateway's CloudWatch role). They need account-wide read-only
-  describe calls, ``config:PutEvaluations`` and a few remediation writes that no workload role should be able to
-  receive, so they get their own boundary instead of widening the workload one; it keeps the same denies.
-* ``key_policy``: the platform KMS key: the account administers it through IAM; CloudWatch Logs may use it for
-  log groups of this account; AWS services that deliver into encrypted queues and topics of this account
-  (SNS, EventBridge, CloudWatch alarms, S3 notifications) may generate data keys.
+* ``boundary_document``: the permissions boundary every workload role carries. As the governance posts intend,
+  a boundary *governs* and a role's own policy *scopes*: the boundary allows the service namespaces the
+  platform approves for workloads (``boundary_service_namespaces``; the default covers every service the
+  catalogue uses) and denies what would let a role escape governance: creating or changing roles and policies
+  without this boundary, removing or changing a boundary, touching the governance resources (the boundary
+  policies, the company layers, code signing configs, the platform key's administration) and leaving the
+  organisation's controls (``organizations:LeaveOrganization``, stopping or deleting CloudTrail and AWS Config).
+  Least privilege is each role's own inline policy, inside this cap. (The seed post's boundary listed data-plane
+  actions one by one; every action a role was granted and the list forgot failed only at run time.)
+* ``governance_boundary_document``: the same for the platform's own governance roles (the AWS Config rule
+  Lambda, the opt-in remediation automations, API Gateway's CloudWatch role), over the namespaces they read and
+  remediate, which no workload role should get (``config``, ``tag``, IAM reads).
+* ``key_policy``: the platform KMS key: the account administers it through IAM (so a role's own policy must
+  carry its ``kms:`` grants); CloudWatch Logs may use it for log groups of this account; AWS services that
+  deliver into encrypted queues and topics of this account (SNS, EventBridge, CloudWatch alarms, S3
+  notifications) may generate data keys.
 """
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any, Sequence
 
-# Data-plane actions a serverless workload role may be granted, by service. A role gets only what its own
-# inline policy grants; the boundary caps that at this list. Control-plane actions (create/delete tables,
-# queues, functions, policies) are deliberately absent: they belong to the deployment, not to the workload.
-WORKLOAD_ACTIONS: dict[str, tuple[str, ...]] = {
-    "lambda": ("InvokeFunction", "InvokeFunctionUrl"),
-    "states": ("StartExecution", "StartSyncExecution", "DescribeExecution", "StopExecution",
-               "GetExecutionHistory", "ListExecutions", "SendTaskSuccess", "SendTaskFailure",
-               "SendTaskHeartbeat", "DescribeStateMachine"),
-    "sqs": ("SendMessage", "ReceiveMessage", "DeleteMessage", "ChangeMessageVisibility", "GetQueueAttributes",
-            "GetQueueUrl", "ListDeadLetterSourceQueues"),
-    "sns": ("Publish",),
-    "events": ("PutEvents",),
-    "dynamodb": ("GetItem", "BatchGetItem", "Query", "Scan", "PutItem", "UpdateItem", "DeleteItem",
-                 "BatchWriteItem", "ConditionCheckItem", "DescribeTable", "DescribeStream", "GetRecords",
-                 "GetShardIterator", "ListStreams"),
-    "s3": ("GetObject", "GetObjectVersion", "GetObjectTagging", "PutObject", "PutObjectTagging", "DeleteObject",
-           "ListBucket", "GetBucketLocation", "AbortMultipartUpload", "ListMultipartUploadParts",
-           "ListBucketMultipartUploads"),
-    "kinesis": ("GetRecords", "GetShardIterator", "DescribeStream", "DescribeStreamSummary", "ListShards",
-                "ListStreams", "SubscribeToShard", "DescribeStreamConsumer", "PutRecord", "PutRecords"),
-    "firehose": ("PutRecord", "PutRecordBatch"),
-    "kms": ("Decrypt", "Encrypt", "GenerateDataKey", "DescribeKey"),
-    "logs": ("CreateLogStream", "PutLogEvents",
-             # Step Functions and API Gateway deliver logs through these (AWS documents them on "*").
-             "CreateLogDelivery", "GetLogDelivery", "UpdateLogDelivery", "DeleteLogDelivery", "ListLogDeliveries",
-             "DescribeLogGroups", "DescribeResourcePolicies"),
-    "xray": ("PutTraceSegments", "PutTelemetryRecords", "GetSamplingRules", "GetSamplingTargets"),
-    "cloudwatch": ("PutMetricData",),
-    "ssm": ("GetParameter", "GetParameters", "GetParametersByPath"),
-    "secretsmanager": ("GetSecretValue", "DescribeSecret"),
-    "execute-api": ("Invoke", "ManageConnections"),
-    # Functions in a VPC: the network interfaces Lambda manages for them.
-    "ec2": ("CreateNetworkInterface", "DescribeNetworkInterfaces", "DescribeSubnets", "DeleteNetworkInterface",
-            "AssignPrivateIpAddresses", "UnassignPrivateIpAddresses"),
-}
-
-# IAM actions that create or widen permissions: denied outright, so no role (nor anything it could create)
-# escapes the boundary, whatever a future inline policy says. This is the post's threat: a developer's role
-# creating an administrator role and passing it to a new function.
-IAM_ESCALATION_ACTIONS = (
-    "iam:AddUserToGroup", "iam:AttachGroupPolicy", "iam:AttachRolePolicy", "iam:AttachUserPolicy",
-    "iam:CreateAccessKey", "iam:CreateGroup", "iam:CreateLoginProfile", "iam:CreatePolicy",
-    "iam:CreatePolicyVersion", "iam:CreateServiceLinkedRole", "iam:DeleteRolePolicy", "iam:DetachRolePolicy",
-    "iam:PassRole", "iam:PutGroupPolicy", "iam:PutRolePolicy", "iam:PutUserPolicy", "iam:SetDefaultPolicyVersion",
-    "iam:UpdateAccessKey", "iam:UpdateAssumeRolePolicy", "iam:UpdateLoginProfile",
+# Service namespaces workload roles may use (each role's own policy says which actions on which resources).
+# `iam`, `organizations`, `cloudtrail`, `config`, `signer` and `tag` are deliberately absent.
+DEFAULT_WORKLOAD_NAMESPACES = (
+    "cloudwatch", "comprehend", "dynamodb", "ec2", "events", "execute-api", "firehose", "forecast", "kinesis", "kms",
+    "lambda", "logs", "s3", "secretsmanager", "ses", "sns", "sqs", "ssm", "states", "translate", "xray",
 )
-# Creating a principal or changing its boundary is allowed (by whoever has it) only with this boundary.
-BOUNDARY_CONDITIONAL_ACTIONS = ("iam:CreateRole", "iam:CreateUser", "iam:PutRolePermissionsBoundary",
-                                "iam:PutUserPermissionsBoundary")
+# Services a workload may pass a role to (iam:PassRole with iam:PassedToService), e.g. Forecast reading its input
+# from S3 with a role. Never a service that runs code or calls APIs as the role it is given: that is the escalation
+# the governance posts describe (a role passed to a new Lambda function or instance acts with the role's rights).
+DEFAULT_PASS_ROLE_SERVICES = ("forecast.amazonaws.com",)
+ESCALATING_PASS_ROLE_SERVICES = (
+    "lambda.amazonaws.com", "edgelambda.amazonaws.com", "ec2.amazonaws.com", "ecs-tasks.amazonaws.com",
+    "states.amazonaws.com", "cloudformation.amazonaws.com", "codebuild.amazonaws.com", "glue.amazonaws.com",
+    "sagemaker.amazonaws.com", "batch.amazonaws.com", "events.amazonaws.com", "scheduler.amazonaws.com",
+    "ssm.amazonaws.com", "apigateway.amazonaws.com",
+)
+# What the platform's governance roles use: the account sweep's reads, evaluations and remediation writes.
+GOVERNANCE_NAMESPACES = (
+    "apigateway", "cloudfront", "config", "events", "kms", "lambda", "logs", "s3", "sns", "sqs", "states", "tag",
+    "xray",
+)
+# IAM reads the sweep needs (GetAccountAuthorizationDetails, GetPolicy...) and the tags remediation's TagRole.
+GOVERNANCE_IAM_ACTIONS = ("iam:Get*", "iam:List*", "iam:TagRole")
+# Namespaces no boundary ever allows as a whole: their writes are escalation or leaving governance.
+FORBIDDEN_NAMESPACES = ("iam", "organizations", "sts", "signer", "cloudtrail", "account")
+
+# Changing who may do what: allowed only on principals that carry this boundary (the condition key
+# iam:PermissionsBoundary is present on exactly these actions, per the Service Authorization Reference).
+BOUNDED_PRINCIPAL_ACTIONS = (
+    "iam:AttachRolePolicy", "iam:AttachUserPolicy", "iam:CreateRole", "iam:CreateUser", "iam:DeleteRolePolicy",
+    "iam:DeleteUserPolicy", "iam:DetachRolePolicy", "iam:DetachUserPolicy", "iam:PutRolePermissionsBoundary",
+    "iam:PutRolePolicy", "iam:PutUserPermissionsBoundary", "iam:PutUserPolicy",
+)
 BOUNDARY_REMOVAL_ACTIONS = ("iam:DeleteRolePermissionsBoundary", "iam:DeleteUserPermissionsBoundary")
-BOUNDARY_CHANGE_ACTIONS = ("iam:CreatePolicyVersion", "iam:DeletePolicy", "iam:DeletePolicyVersion",
-                           "iam:SetDefaultPolicyVersion")
+POLICY_CHANGE_ACTIONS = ("iam:CreatePolicyVersion", "iam:DeletePolicy", "iam:DeletePolicyVersion",
+                         "iam:SetDefaultPolicyVersion")
+LAYER_CHANGE_ACTIONS = ("lambda:AddLayerVersionPermission", "lambda:DeleteLayerVersion",
+                        "lambda:PublishLayerVersion", "lambda:RemoveLayerVersionPermission")
+CODE_SIGNING_CHANGE_ACTIONS = ("lambda:DeleteCodeSigningConfig", "lambda:DeleteFunctionCodeSigningConfig",
+                               "lambda:UpdateCodeSigningConfig")
+KEY_ADMINISTRATION_ACTIONS = (
+    "kms:CancelKeyDeletion", "kms:CreateAlias", "kms:DeleteAlias", "kms:DisableKey", "kms:DisableKeyRotation",
+    "kms:PutKeyPolicy", "kms:RevokeGrant", "kms:ScheduleKeyDeletion", "kms:UpdateAlias", "kms:UpdateKeyDescription",
+)
+ORGANISATION_CONTROL_ACTIONS = (
+    "cloudtrail:DeleteTrail", "cloudtrail:PutEventSelectors", "cloudtrail:StopLogging", "cloudtrail:UpdateTrail",
+    "config:DeleteConfigRule", "config:DeleteConfigurationRecorder", "config:DeleteDeliveryChannel",
+    "config:DeleteEvaluationResults", "config:StopConfigurationRecorder", "organizations:LeaveOrganization",
+)
 
-_ACTION = re.compile(r"^[a-z0-9-]+:[A-Za-z0-9]+$")
-
-
-def workload_actions(extra_actions: Sequence[str] = ()) -> list[str]:
-    """Every action the boundary allows, sorted; ``extra_actions`` are added after validation."""
-    actions = {f"{service}:{action}" for service, names in WORKLOAD_ACTIONS.items() for action in names}
-    for action in extra_actions:
-        if not isinstance(action, str) or not _ACTION.match(action):
-            raise ValueError(
-                f"boundary_extra_actions: {action!r} must be one IAM action 'service:Action' (no wildcards)"
-            )
-        if action in IAM_ESCALATION_ACTIONS or action.startswith("iam:"):
-            raise ValueError(
-                f"boundary_extra_actions: {action!r} is an IAM action; the boundary never allows IAM changes"
-            )
-        actions.add(action)
-    return sorted(actions)
+_NAMESPACE = re.compile(r"^[a-z0-9-]+$")
 
 
-def boundary_document(boundary_arn: str, extra_actions: Sequence[str] = ()) -> dict[str, Any]:
-    """The permissions boundary policy; ``boundary_arn`` is this policy's own ARN (for the self-protection)."""
-    return _boundary("ServerlessWorkloadDataPlane", workload_actions(extra_actions), boundary_arn)
+@dataclass(frozen=True)
+class GovernedResources:
+    """What the boundaries protect, by ARN (all in one account and partition)."""
+
+    partition: str
+    account: str
+    workload_boundary_arn: str
+    governance_boundary_arn: str
+    kms_key_arn: str
+    layer_names: Sequence[str] = ("company-observability", "powertools-python", "jwt-authorizer-deps")
+
+    def layer_arns(self) -> list[str]:
+        return [f"arn:{self.partition}:lambda:*:{self.account}:layer:{name}*" for name in self.layer_names]
 
 
-# What the platform's governance roles do, by purpose (the boundary caps; each role's policy scopes).
-GOVERNANCE_ACTIONS: dict[str, tuple[str, ...]] = {
-    # Every governed function: its log group, X-Ray, the environment key, its on-failure queue.
-    "function basics": ("logs:CreateLogStream", "logs:PutLogEvents", "xray:PutTraceSegments",
-                        "xray:PutTelemetryRecords", "kms:Decrypt", "sqs:SendMessage"),
-    # The Config rule Lambda: report evaluations, read oversized items, and the account sweep's describe calls
-    # (handlers/config_rule/inventory.py).
-    "config rule": ("config:PutEvaluations", "config:GetResourceConfigHistory",
-                    "lambda:ListFunctions", "lambda:GetFunction", "lambda:GetFunctionCodeSigningConfig",
-                    "lambda:ListCodeSigningConfigs", "lambda:ListFunctionsByCodeSigningConfig",
-                    "iam:GetAccountAuthorizationDetails", "iam:GetPolicy", "iam:GetPolicyVersion",
-                    "apigateway:GET", "states:ListStateMachines", "states:DescribeStateMachine",
-                    "states:ListTagsForResource", "sqs:ListQueues", "sqs:GetQueueAttributes", "sqs:ListQueueTags",
-                    "sns:ListTopics", "sns:GetTopicAttributes", "sns:ListTagsForResource",
-                    "cloudfront:ListDistributions", "cloudfront:ListTagsForResource"),
-    # Opt-in remediation: add the company layer, add missing tags (through the Resource Groups Tagging API,
-    # which needs the service's own tagging action too).
-    "remediation": ("lambda:GetFunctionConfiguration", "lambda:UpdateFunctionConfiguration", "lambda:GetLayerVersion",
-                    "config:SelectResourceConfig", "tag:TagResources", "lambda:TagResource", "iam:TagRole",
-                    "apigateway:PUT", "states:TagResource", "sqs:TagQueue", "sns:TagResource",
-                    "s3:GetBucketTagging", "s3:PutBucketTagging"),
-    # API Gateway's account-wide CloudWatch role (AmazonAPIGatewayPushToCloudWatchLogs).
-    "api gateway logs": ("logs:CreateLogGroup", "logs:DescribeLogGroups", "logs:DescribeLogStreams",
-                         "logs:GetLogEvents", "logs:FilterLogEvents"),
-}
+def service_namespaces(namespaces: Sequence[str] = DEFAULT_WORKLOAD_NAMESPACES) -> list[str]:
+    """The approved namespaces, validated and sorted; an error names the parameter, the value and the rule."""
+    if isinstance(namespaces, str) or not namespaces:
+        raise ValueError(f"boundary_service_namespaces: {namespaces!r} must be a non-empty list of service "
+                         f"namespaces, e.g. ['dynamodb', 'lambda']")
+    for namespace in namespaces:
+        if not isinstance(namespace, str) or not _NAMESPACE.match(namespace):
+            raise ValueError(f"boundary_service_namespaces: {namespace!r} must be one service namespace such as "
+                             f"'dynamodb' (lower case, no ':' or '*')")
+        if namespace in FORBIDDEN_NAMESPACES:
+            raise ValueError(f"boundary_service_namespaces: {namespace!r} is not allowed; a workload boundary never "
+                             f"allows the whole of {', '.join(FORBIDDEN_NAMESPACES)}")
+    return sorted(set(namespaces))
 
 
-def governance_actions() -> list[str]:
-    """Every action the governance boundary allows, sorted and without duplicates."""
-    return sorted({action for actions in GOVERNANCE_ACTIONS.values() for action in actions})
+def pass_role_services(services: Sequence[str] = DEFAULT_PASS_ROLE_SERVICES) -> list[str]:
+    """The services workloads may pass roles to, validated and sorted (``[]`` allows none)."""
+    if isinstance(services, str):
+        raise ValueError(f"boundary_pass_role_services: {services!r} must be a list of service principals")
+    for service in services:
+        if not isinstance(service, str) or not re.match(r"^[a-z0-9.-]+\.amazonaws\.com$", service):
+            raise ValueError(f"boundary_pass_role_services: {service!r} must be a service principal such as "
+                             f"'forecast.amazonaws.com'")
+        if service in ESCALATING_PASS_ROLE_SERVICES:
+            raise ValueError(f"boundary_pass_role_services: {service!r} is not allowed: it acts with the role it is "
+                             f"given, so passing it a role escalates privilege")
+    return sorted(set(services))
 
 
-def governance_boundary_document(boundary_arn: str) -> dict[str, Any]:
-    """The governance roles' boundary (see the module docstring); ``boundary_arn`` is its own ARN."""
-    return _boundary("PlatformGovernance", governance_actions(), boundary_arn)
+def boundary_document(resources: GovernedResources, namespaces: Sequence[str] = DEFAULT_WORKLOAD_NAMESPACES,
+                      pass_role_to: Sequence[str] = DEFAULT_PASS_ROLE_SERVICES) -> dict[str, Any]:
+    """The workload permissions boundary (see the module docstring)."""
+    allow = [f"{namespace}:*" for namespace in service_namespaces(namespaces)]
+    document = _boundary("ApprovedWorkloadServices", allow, resources, resources.workload_boundary_arn)
+    services = pass_role_services(pass_role_to)
+    if services:
+        document["Statement"].insert(1, {
+            "Sid": "PassRolesToApprovedServices", "Effect": "Allow", "Action": "iam:PassRole",
+            "Resource": f"arn:{resources.partition}:iam::{resources.account}:role/*",
+            "Condition": {"StringEquals": {"iam:PassedToService": services}}})
+    return document
 
 
-def _boundary(sid: str, allowed: Sequence[str], boundary_arn: str) -> dict[str, Any]:
+def governance_boundary_document(resources: GovernedResources) -> dict[str, Any]:
+    """The governance roles' boundary (see the module docstring)."""
+    allow = [f"{namespace}:*" for namespace in GOVERNANCE_NAMESPACES] + list(GOVERNANCE_IAM_ACTIONS)
+    return _boundary("GovernanceServices", allow, resources, resources.governance_boundary_arn)
+
+
+def _boundary(sid: str, allow: Sequence[str], resources: GovernedResources, own_arn: str) -> dict[str, Any]:
+    boundaries = [resources.workload_boundary_arn, resources.governance_boundary_arn]
     return {
         "Version": "2012-10-17",
         "Statement": [
+            # A boundary caps; the role's own policy scopes each action to its resources.
+            {"Sid": sid, "Effect": "Allow", "Action": list(allow), "Resource": "*"},
             {
-                "Sid": sid,
-                "Effect": "Allow",
-                "Action": list(allowed),
-                # A boundary caps; the role's own policy scopes each action to its resources.
-                "Resource": "*",
-            },
-            {"Sid": "DenyIamEscalation", "Effect": "Deny", "Action": list(IAM_ESCALATION_ACTIONS), "Resource": "*"},
-            {
+                # No principal without this boundary can be made, and no policy changed on one: escalation
+                # through a new role or a widened one stays inside this boundary.
                 "Sid": "DenyPrincipalsWithoutThisBoundary",
                 "Effect": "Deny",
-                "Action": list(BOUNDARY_CONDITIONAL_ACTIONS),
+                "Action": list(BOUNDED_PRINCIPAL_ACTIONS),
                 "Resource": "*",
-                "Condition": {"StringNotEquals": {"iam:PermissionsBoundary": boundary_arn}},
+                "Condition": {"StringNotEquals": {"iam:PermissionsBoundary": own_arn}},
             },
             {"Sid": "DenyBoundaryRemoval", "Effect": "Deny", "Action": list(BOUNDARY_REMOVAL_ACTIONS),
              "Resource": "*"},
-            {"Sid": "DenyBoundaryChange", "Effect": "Deny", "Action": list(BOUNDARY_CHANGE_ACTIONS),
-             "Resource": boundary_arn},
+            {"Sid": "DenyBoundaryChange", "Effect": "Deny", "Action": list(POLICY_CHANGE_ACTIONS),
+             "Resource": boundaries},
+            {"Sid": "DenyCompanyLayerChange", "Effect": "Deny", "Action": list(LAYER_CHANGE_ACTIONS),
+             "Resource": resources.layer_arns()},
+            {"Sid": "DenyCodeSigningChange", "Effect": "Deny", "Action": list(CODE_SIGNING_CHANGE_ACTIONS),
+             "Resource": "*"},
+            {"Sid": "DenyPlatformKeyAdministration", "Effect": "Deny", "Action": list(KEY_ADMINISTRATION_ACTIONS),
+             "Resource": resources.kms_key_arn},
+            {"Sid": "DenyLeavingOrganisationControls", "Effect": "Deny",
+             "Action": list(ORGANISATION_CONTROL_ACTIONS), "Resource": "*"},
         ],
     }
 

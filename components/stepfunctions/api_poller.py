@@ -30,7 +30,7 @@ from components.governed.api import Cors, GovernedHttpApi, HttpApiArgs, HttpRout
 from components.governed.function import FunctionArgs, GovernedFunction
 from components.governed.events import EventRuleArgs, GovernedEventRule, RuleTarget
 from components.governed.messaging import EventBusArgs, GovernedEventBus, GovernedQueue, QueueArgs
-from components.governed.role import statement
+from components.governed.role import key_statement, statement
 from components.governed.state_machine import GovernedStateMachine, StateMachineArgs
 from components.governed.storage import BucketArgs, GovernedBucket, GovernedTable, TableArgs
 
@@ -112,7 +112,8 @@ class ApiPoller(pulumi.ComponentResource):
                       max_receive_count=args.queue_max_receive_count),
             governance=governance, opts=child)
         objects = self.raw_payload_bucket.arn.apply(lambda arn: f"{arn}/*")
-        payload_key = statement(["kms:GenerateDataKey", "kms:Decrypt"], [governance.kms_key_arn], sid="PayloadKey")
+        # Bucket and table are encrypted with the platform key: writers need its data keys.
+        payload_key = key_statement(governance.kms_key_arn, "write", sid="PayloadKey")
 
         # ---- the simulated partner API
         def function(logical: str, module: str, statements: list, environment: dict,
@@ -166,6 +167,7 @@ class ApiPoller(pulumi.ComponentResource):
                     statement(["lambda:InvokeFunction"], [self.prepare_poller_job.arn, self.fetch_payload.arn],
                               sid="WorkflowFunctions"),
                     statement(["dynamodb:PutItem"], [self.tasks_table.arn], sid="ReportProgress"),
+                    key_statement(governance.kms_key_arn, "write", sid="TasksTableKey"),
                     statement(["sqs:SendMessage"], [self.payload_queue.arn], sid="SendToSQS"),
                 ],
             ),
@@ -196,7 +198,8 @@ class ApiPoller(pulumi.ComponentResource):
             [statement(["s3:DeleteObject"], [objects], sid="ProcessPayload"),
              statement(["dynamodb:UpdateItem"], [self.tasks_table.arn], sid="CompleteTask"),
              statement(["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility",
-                        "sqs:GetQueueAttributes"], [self.payload_queue.arn], sid="ConsumeQueue")],
+                        "sqs:GetQueueAttributes"], [self.payload_queue.arn], sid="ConsumeQueue"),
+             key_statement(governance.kms_key_arn, "write", sid="TasksTableKey")],
             {"TASKS_TABLE": self.tasks_table.name, **ttl})
         # Raw event source mapping: no governed block; SQS failures go to the queue's own DLQ (redrive policy).
         self.consumer_mapping = aws.lambda_.EventSourceMapping(

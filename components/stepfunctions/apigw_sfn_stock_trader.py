@@ -35,7 +35,7 @@ from components.governance import Governance
 from components.governed.api import GovernedRestApi, RestApiArgs, RestRoute
 from components.governed.events import EventRuleArgs, GovernedEventRule, RuleTarget
 from components.governed.function import FunctionArgs, GovernedFunction
-from components.governed.role import statement
+from components.governed.role import key_statement, statement
 from components.governed.state_machine import GovernedStateMachine, StateMachineArgs
 from components.governed.storage import GovernedTable, TableArgs
 
@@ -169,6 +169,7 @@ class ApigwSfnStockTrader(pulumi.ComponentResource):
                 statements=[
                     statement(["execute-api:Invoke"], method_arns, sid="StockApi"),
                     statement(["dynamodb:PutItem"], [self.table.arn], sid="RecordTransaction"),
+                    key_statement(governance.kms_key_arn, "write", sid="TableKey"),
                 ],
             ),
             governance=governance, opts=child,

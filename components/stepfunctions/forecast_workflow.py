@@ -45,10 +45,10 @@ Amazon Forecast is closed to new customers (per the AWS documentation): the work
 already use Forecast. The Forecast resources are made by the workflow at run time, not by this program, so there is
 no Forecast resource for a governed block or a guardrail to judge.
 
-Deploy-readiness (what the platform must provide): the workload permissions boundary allows no ``forecast:``
-action (the platform adds :data:`BOUNDARY_EXTRA_ACTIONS` through its ``boundary_extra_actions``), and it denies
-``iam:PassRole`` outright, which every Forecast import and export needs (``S3Config.RoleArn``). Until the platform
-allows passing a role to ``forecast.amazonaws.com``, the workflow's first import fails with AccessDenied on AWS.
+Deploy-readiness: the workload boundary approves the ``forecast`` namespace and lets a role be passed to
+``forecast.amazonaws.com`` only (platform parameters ``boundary_service_namespaces`` and
+``boundary_pass_role_services``), which every Forecast import and export needs (``S3Config.RoleArn``); the
+effective-permissions check (``tests/deploy``) proves each grant of this stack is within it.
 """
 from __future__ import annotations
 
@@ -81,7 +81,7 @@ RESULTS_PREFIX = "forecast_results/"
 
 def forecast_actions(definition_path: str = DEFINITION) -> list:
     """The IAM actions of the definition's ``aws-sdk:forecast`` Tasks (``createDataset`` -> ``forecast:CreateDataset``),
-    sorted. The state machine's grants and :data:`BOUNDARY_EXTRA_ACTIONS` come from here, so they follow the ASL."""
+    sorted. The state machine's grants and :data:`FORECAST_ACTIONS` come from here, so they follow the ASL."""
     with open(resolve_definition_path(definition_path), encoding="utf-8") as handle:
         # Numeric placeholders (`${PollSeconds}`) are not JSON until rendered; they are not resources.
         states = json.loads(re.sub(r"\$\{\w+\}", "0", handle.read()))["States"]
@@ -90,8 +90,8 @@ def forecast_actions(definition_path: str = DEFINITION) -> list:
     return sorted(f"forecast:{api[0].upper()}{api[1:]}" for api in apis)
 
 
-#: What the platform's ``boundary_extra_actions`` must add so this workflow's role can call Forecast.
-BOUNDARY_EXTRA_ACTIONS = tuple(forecast_actions())
+#: The forecast: actions this workflow's role is granted (derived from the ASL's Tasks).
+FORECAST_ACTIONS = tuple(forecast_actions())
 
 
 def project_resources(project: str) -> dict:
@@ -191,7 +191,7 @@ class ForecastWorkflow(pulumi.ComponentResource):
                  opts: Optional[pulumi.ResourceOptions] = None) -> None:
         super().__init__("serverless-governance:stepfunctions:ForecastWorkflow", name, None, opts)
         _validate(args)
-        missing = sorted(set(BOUNDARY_EXTRA_ACTIONS) - set(ACTION_RESOURCES))
+        missing = sorted(set(FORECAST_ACTIONS) - set(ACTION_RESOURCES))
         if missing:  # a Task added to the ASL without its grant: fail at preview, not at run time
             raise ValueError(f"{DEFINITION}: no resources known for {', '.join(missing)} (ACTION_RESOURCES)")
         child = pulumi.ResourceOptions(parent=self)
@@ -234,7 +234,7 @@ class ForecastWorkflow(pulumi.ComponentResource):
 
         forecast_grants = [
             statement([action], [forecast_arn(kind) for kind in ACTION_RESOURCES[action]])
-            for action in BOUNDARY_EXTRA_ACTIONS
+            for action in FORECAST_ACTIONS
         ]
         self.state_machine = GovernedStateMachine(
             f"{name}-ForecastWorkflowStateMachine",

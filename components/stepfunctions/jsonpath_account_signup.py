@@ -25,7 +25,7 @@ import pulumi_aws as aws
 from components.governance import Governance
 from components.governed.function import FunctionArgs, GovernedFunction
 from components.governed.messaging import GovernedQueue, GovernedTopic, QueueArgs, TopicArgs
-from components.governed.role import statement
+from components.governed.role import key_statement, statement
 from components.governed.state_machine import GovernedStateMachine, StateMachineArgs
 from components.governed.storage import GovernedTable, TableArgs
 
@@ -112,7 +112,7 @@ class JsonpathAccountSignup(pulumi.ComponentResource):
                     statement(["sqs:SendMessage"], [self.home_interests_queue.arn], sid="HomeInterests"),
                     statement(["sns:Publish"], [self.notification_topic.arn], sid="Notify"),
                     # The topic is encrypted with the platform key: publishing needs a data key from it.
-                    statement(["kms:GenerateDataKey", "kms:Decrypt"], [governance.kms_key_arn], sid="TopicKey"),
+                    key_statement(governance.kms_key_arn, "write", sid="TableAndTopicKey"),
                 ],
             ),
             governance=governance, opts=child)

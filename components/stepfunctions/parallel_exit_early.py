@@ -25,7 +25,7 @@ from typing import Optional, Sequence
 import pulumi
 
 from components.governance import Governance
-from components.governed.role import statement
+from components.governed.role import key_statement, statement
 from components.governed.state_machine import GovernedStateMachine, StateMachineArgs
 from components.governed.storage import GovernedTable, TableArgs
 
@@ -103,7 +103,8 @@ class ParallelExitEarly(pulumi.ComponentResource):
                     type=args.workflow_type,
                     # The tracking item is created once and then updated by each branch; nothing else.
                     statements=[statement(["dynamodb:PutItem", "dynamodb:UpdateItem"], [self.quorum_table.arn],
-                                          sid="QuorumTracking")],
+                                          sid="QuorumTracking"),
+                                key_statement(governance.kms_key_arn, "write", sid="QuorumTableKey")],
                 ),
                 governance=governance, opts=child,
             )

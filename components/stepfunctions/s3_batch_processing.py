@@ -28,7 +28,7 @@ import pulumi_aws as aws
 from components.governance import Governance
 from components.governed.api import GovernedRestApi, RestApiArgs, RestRoute
 from components.governed.function import FunctionArgs, GovernedFunction
-from components.governed.role import statement
+from components.governed.role import key_statement, statement
 from components.governed.state_machine import GovernedStateMachine, StateMachineArgs
 from components.governed.storage import BucketArgs, GovernedBucket, GovernedTable, TableArgs
 
@@ -117,7 +117,7 @@ class S3BatchProcessing(pulumi.ComponentResource):
         objects = lambda pattern: bucket_arn.apply(lambda arn: f"{arn}/{pattern}")  # noqa: E731
         # The bucket is SSE-KMS under the platform key. Reading needs kms:Decrypt on it, which every governed
         # function already has (for its environment); writing also needs GenerateDataKey.
-        kms_write = statement(["kms:GenerateDataKey"], [governance.kms_key_arn], sid="BucketKeyWrite")
+        kms_write = key_statement(governance.kms_key_arn, "write", sid="PlatformKeyWrite")
         ses_identity = pulumi.Output.all(partition.partition, region.region, caller.account_id).apply(
             lambda p: f"arn:{p[0]}:ses:{p[1]}:{p[2]}:identity/{args.ses_identity_name}")
         csv_env = {"FILE_DELIMITER": args.file_delimiter}
@@ -153,7 +153,7 @@ class S3BatchProcessing(pulumi.ComponentResource):
         validate = function(
             "validate", "validate", "Validates one row; records invalid rows in DynamoDB",
             {"VALIDATION_ERRORS_TABLE": self.errors_table.name},
-            [statement(["dynamodb:PutItem"], [self.errors_table.arn], sid="RecordValidationErrors")])
+            [statement(["dynamodb:PutItem"], [self.errors_table.arn], sid="RecordValidationErrors"), kms_write])
         write_output = function(
             "write-output", "write_output", "Writes the processed chunk as CSV", csv_env,
             [statement(["s3:PutObject"], [objects("*/output/*")], sid="WriteProcessedChunk"), kms_write])

@@ -26,7 +26,7 @@ from components.governance import Governance
 from components.governed.api import GovernedRestApi, RestApiArgs, RestRoute
 from components.governed.function import FunctionArgs, GovernedFunction
 from components.governed.messaging import GovernedTopic, TopicArgs
-from components.governed.role import statement
+from components.governed.role import key_statement, statement
 from components.governed.state_machine import GovernedStateMachine, StateMachineArgs
 from components.governed.storage import GovernedTable, TableArgs
 
@@ -120,19 +120,23 @@ class SagaOrchestration(pulumi.ComponentResource):
         orders_env = {"ORDERS_TABLE_NAME": orders_name}
         inventory_env = {"INVENTORY_TABLE_NAME": inventory_name}
         payments_env = {"PAYMENTS_TABLE_NAME": payments_name}
+        def table_grants(actions: list, table: GovernedTable) -> list:
+            # Every table is encrypted with the platform key, whose policy delegates to IAM.
+            return [statement(actions, [table.arn]), key_statement(governance.kms_key_arn, "write", sid="TableKey")]
+
         steps = {
             "PlaceOrder": function("PlaceOrderLambda", "place_order", orders_env,
-                                   [statement(["dynamodb:PutItem"], [self.orders.arn])]),
+                                   table_grants(["dynamodb:PutItem"], self.orders)),
             "UpdateInventory": function("UpdateInventoryLambda", "update_inventory", inventory_env,
-                                        [statement(["dynamodb:UpdateItem", "dynamodb:GetItem"], [self.inventory.arn])]),
+                                        table_grants(["dynamodb:UpdateItem", "dynamodb:GetItem"], self.inventory)),
             "MakePayment": function("MakePaymentLambda", "make_payment", payments_env,
-                                    [statement(["dynamodb:PutItem"], [self.payments.arn])]),
+                                    table_grants(["dynamodb:PutItem"], self.payments)),
             "RevertPayment": function("RevertPaymentLambda", "revert_payment", payments_env,
-                                      [statement(["dynamodb:UpdateItem"], [self.payments.arn])]),
+                                      table_grants(["dynamodb:UpdateItem"], self.payments)),
             "RevertInventory": function("RevertInventoryLambda", "revert_inventory", inventory_env,
-                                        [statement(["dynamodb:UpdateItem"], [self.inventory.arn])]),
+                                        table_grants(["dynamodb:UpdateItem"], self.inventory)),
             "RemoveOrder": function("RemoveOrderLambda", "remove_order", orders_env,
-                                    [statement(["dynamodb:DeleteItem"], [self.orders.arn])]),
+                                    table_grants(["dynamodb:DeleteItem"], self.orders)),
         }
         self.functions = steps
 
@@ -150,7 +154,7 @@ class SagaOrchestration(pulumi.ComponentResource):
                     statement(["lambda:InvokeFunction"], [fn.arn for fn in steps.values()], sid="SagaSteps"),
                     statement(["sns:Publish"], [self.topic.arn], sid="Notify"),
                     # The topic is encrypted with the platform key: publishing needs a data key.
-                    statement(["kms:GenerateDataKey", "kms:Decrypt"], [governance.kms_key_arn], sid="TopicKey"),
+                    key_statement(governance.kms_key_arn, "write", sid="TopicKey"),
                 ],
             ),
             governance=governance, opts=child,

@@ -31,7 +31,7 @@ import pulumi_aws as aws
 
 from components.governance import Governance
 from components.governed.function import FunctionArgs, GovernedFunction
-from components.governed.role import statement
+from components.governed.role import key_statement, statement
 from components.governed.state_machine import GovernedStateMachine, StateMachineArgs
 from components.governed.storage import GovernedTable, TableArgs
 
@@ -126,7 +126,7 @@ class SfnVersionsAliases(pulumi.ComponentResource):
         inventory_name = self.inventory.table.id  # a table's id is its (auto-generated) name
         self.process_inventory = function(
             "ProcessInventory", "process_inventory", {"INVENTORY_TABLE_NAME": inventory_name},
-            [statement(["dynamodb:UpdateItem"], [self.inventory.arn])],
+            [statement(["dynamodb:UpdateItem"], [self.inventory.arn]), key_statement(governance.kms_key_arn, "write")],
             "Demo state machine task: take units of an item out of stock")
         self.demo = GovernedStateMachine(
             f"{name}-DemoStateMachine",
@@ -173,16 +173,19 @@ class SfnVersionsAliases(pulumi.ComponentResource):
         )
 
         # -- the deployer ----------------------------------------------------------------------------------
-        # An alias ARN is its state machine's ARN qualified with the alias name (`...:stateMachine:demo:prod`).
-        # Built from the two, through the alias's own output so the dependency on the alias stays.
-        alias_arn = pulumi.Output.concat(self.demo.arn, ":", self.alias.name)
+        # Step Functions authorises alias actions on the *state machine* ARN, not the alias ARN ("Authorization
+        # for versions and aliases"); the states:StateMachineQualifier condition scopes them to this alias.
+        alias_arn = self.alias.arn
         alias_actions = ["states:DescribeStateMachineAlias"]
+        on_this_alias = {"StringEquals": {"states:StateMachineQualifier": args.alias_name}}
         self.plan_deployment = function(
-            "PlanDeployment", "plan_deployment", {}, [statement(alias_actions, [alias_arn])],
+            "PlanDeployment", "plan_deployment", {},
+            [statement(alias_actions, [self.demo.arn], sid="ReadAlias", condition=on_this_alias)],
             "Deployer: read the alias and plan the traffic steps")
         self.shift_traffic = function(
             "ShiftTraffic", "shift_traffic", {},
-            [statement(["states:UpdateStateMachineAlias", *alias_actions], [alias_arn])],
+            [statement(["states:UpdateStateMachineAlias", *alias_actions], [self.demo.arn], sid="ShiftAlias",
+                       condition=on_this_alias)],
             "Deployer: route the next share of executions (or all of them back) through the alias")
         self.check_alarms = function(
             "CheckAlarms", "check_alarms", {}, [statement(["cloudwatch:DescribeAlarms"], [self.alarm.arn])],
@@ -210,7 +213,11 @@ class SfnVersionsAliases(pulumi.ComponentResource):
                 "INTERVAL_MINUTES": str(args.interval_minutes),
                 "ALARM_NAMES": self.alarm.name,
             },
-            [statement(["states:StartExecution"], [self.deployer.arn])],
+            # It looks for the version's deployment before starting one (StartDeployment is re-run by `pulumi up`).
+            [statement(["states:StartExecution"], [self.deployer.arn], sid="StartDeployer"),
+             statement(["states:DescribeExecution"],
+                       [self.deployer.arn.apply(lambda arn: arn.replace(":stateMachine:", ":execution:", 1) + ":*")],
+                       sid="FindDeployment")],
             "Start a gradual deployment of a published version through the alias")
 
         self.invocation = None

@@ -30,7 +30,7 @@ import pulumi_aws as aws
 from components.governance import Governance
 from components.governed.api import Cors, GovernedHttpApi, HttpApiArgs, HttpRoute, ServiceIntegration
 from components.governed.function import FunctionArgs, GovernedFunction
-from components.governed.role import statement
+from components.governed.role import key_statement, statement
 from components.governed.state_machine import GovernedStateMachine, StateMachineArgs
 from components.governed.storage import GovernedTable, TableArgs
 
@@ -122,6 +122,7 @@ class SyncExpressForm(pulumi.ComponentResource):
                 statements=[
                     statement(["lambda:InvokeFunction"], [fn.arn for fn in functions], sid="FormFunctions"),
                     statement(["dynamodb:PutItem"], [self.form_table.arn], sid="RecordTransaction"),
+                    key_statement(governance.kms_key_arn, "write", sid="TableKey"),
                 ],
             ),
             governance=governance, opts=child)

@@ -27,6 +27,11 @@ from tests.support.sfn import (
     ACCOUNT, MOTO_CONFIG, REGION, FakeLambdaContext, api_endpoint, create_state_machine, emulated_rest_api, lint,
     run_execution,
 )
+from tests.support.aws_calls import checked_aws_calls  # noqa: F401 (the fixture)
+
+# Every AWS call a handler makes here is checked against the role the example stack deploys it with.
+pytestmark = pytest.mark.usefixtures("checked_aws_calls")
+DEPLOYED_STACK = "apigw-sfn-stock-trader-dev"
 
 ASL = "handlers/apigw_sfn_stock_trader/stock_trader.asl.json"
 API_ID = "abc123defg"

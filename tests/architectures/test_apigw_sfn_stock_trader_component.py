@@ -89,11 +89,14 @@ def test_state_machine_role_may_call_exactly_the_three_methods_and_write_the_tab
     api_id = one(resources, "aws:apigateway/restApi:RestApi", "x-api").outputs["id"]
     policy = json.loads(one(resources, "aws:iam/rolePolicy:RolePolicy", "x-StockTradingStateMachine-role-policy").inputs["policy"])
     base = f"arn:aws:execute-api:us-east-1:123456789012:{api_id}/Prod"
-    assert policy["Statement"][-2:] == [
+    assert policy["Statement"][-3:] == [
         {"Effect": "Allow", "Action": ["execute-api:Invoke"], "Sid": "StockApi",
          "Resource": [f"{base}/GET/check", f"{base}/POST/sell", f"{base}/POST/buy"]},
         {"Effect": "Allow", "Action": ["dynamodb:PutItem"], "Sid": "RecordTransaction",
          "Resource": ["arn:aws:dynamodb:us-east-1:123456789012:table/x-TransactionTable"]},
+        # The table is encrypted with the platform key, whose policy delegates to IAM.
+        {"Effect": "Allow", "Action": ["kms:Decrypt", "kms:GenerateDataKey"], "Sid": "TableKey",
+         "Resource": ["arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"]},
     ]
 
 

@@ -7,10 +7,10 @@ import json
 import pytest
 
 from components.governance import Governance
-from components.platform.policies import IAM_ESCALATION_ACTIONS, workload_actions
+from tests.support import deploy
 from components.stepfunctions import forecast_workflow
 from components.stepfunctions.forecast_workflow import (
-    BOUNDARY_EXTRA_ACTIONS, ForecastWorkflow, ForecastWorkflowArgs, forecast_actions, project_resources,
+    FORECAST_ACTIONS, ForecastWorkflow, ForecastWorkflowArgs, forecast_actions, project_resources,
 )
 from tests.support.iam import serious_findings_by_policy
 from tools.offline_engine import by_type, one, run_program
@@ -90,7 +90,7 @@ def test_the_state_machine_role_gets_each_forecast_action_on_the_projects_arns(r
         "forecast:DeleteDatasetImportJob": [a("dataset-import-job")],
         "forecast:DeleteDataset": [a("dataset")],
     }
-    assert sorted(forecast) == list(BOUNDARY_EXTRA_ACTIONS)
+    assert sorted(forecast) == list(FORECAST_ACTIONS)
     by_sid = {st.get("Sid"): st for st in statements}
     role = "arn:aws:iam::123456789012:role/x-forecast-role"
     assert by_sid["PassForecastRole"] == {
@@ -126,16 +126,12 @@ def test_every_policy_passes_parliament(resources):
     assert serious_findings_by_policy(by_type(resources, "aws:iam/rolePolicy:RolePolicy")) == {}
 
 
-def test_what_the_workload_boundary_lacks_for_this_workflow(resources):
-    """Deploy-readiness, stated exactly: the boundary allows no forecast: action (the platform must add
-    BOUNDARY_EXTRA_ACTIONS) and denies iam:PassRole, which Forecast's import and exports need. Every other
-    action the two roles are granted is within the boundary."""
-    allowed = set(workload_actions())
-    granted = {action for policy_ in by_type(resources, "aws:iam/rolePolicy:RolePolicy")
-               for st in json.loads(policy_.inputs["policy"])["Statement"] for action in st["Action"]}
-    assert sorted(granted - allowed) == sorted([*BOUNDARY_EXTRA_ACTIONS, "iam:PassRole", "logs:PutResourcePolicy"])
-    assert "iam:PassRole" in IAM_ESCALATION_ACTIONS
-    assert set(BOUNDARY_EXTRA_ACTIONS) <= set(workload_actions(BOUNDARY_EXTRA_ACTIONS))
+def test_the_workload_boundary_allows_every_grant_of_this_workflow(resources):
+    """Deploy-readiness: every action the two roles are granted (the forecast: actions, iam:PassRole to
+    forecast.amazonaws.com) is within the workload boundary, as the evaluator decides it."""
+    facts = deploy.build_facts("forecast", resources)
+    assert {r.name: deploy.grants_outside_boundary(r) for r in facts.roles.values()} == \
+        {r.name: [] for r in facts.roles.values()}
 
 
 def test_the_training_data_is_uploaded_when_given(tmp_path):
@@ -173,8 +169,8 @@ def test_the_grants_follow_the_forecast_tasks_of_a_definition(tmp_path):
 
 
 def test_a_forecast_task_without_known_resources_is_refused(monkeypatch):
-    monkeypatch.setattr(forecast_workflow, "BOUNDARY_EXTRA_ACTIONS",
-                        (*BOUNDARY_EXTRA_ACTIONS, "forecast:CreateWhatIfAnalysis"))
+    monkeypatch.setattr(forecast_workflow, "FORECAST_ACTIONS",
+                        (*FORECAST_ACTIONS, "forecast:CreateWhatIfAnalysis"))
     with pytest.raises(Exception, match="no resources known for forecast:CreateWhatIfAnalysis"):
         run_program(lambda: ForecastWorkflow("x", ForecastWorkflowArgs(), GOV))
 

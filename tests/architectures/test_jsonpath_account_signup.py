@@ -22,9 +22,13 @@ from tests.support.sfn import (
     ACCOUNT, MOTO_CONFIG, REGION, FakeLambdaContext, create_functions, create_state_machine, lambda_router, lint,
     run_execution, sdk_http_metadata, trusted_role,
 )
+from tests.support.aws_calls import checked_aws_calls  # noqa: F401 (the fixture)
+
+# Every AWS call a handler makes here is checked against the role the example stack deploys it with.
+pytestmark = [pytest.mark.usefixtures("checked_aws_calls"), pytest.mark.filterwarnings("ignore:No application metrics:UserWarning")]
+DEPLOYED_STACK = "jsonpath-account-signup-dev"
 
 # Handlers that emit no custom metric make Powertools warn on flush; that is expected here.
-pytestmark = pytest.mark.filterwarnings("ignore:No application metrics:UserWarning")
 
 ROOT = Path(__file__).resolve().parents[2]
 ASL = "handlers/jsonpath_account_signup/account_signup.asl.json"

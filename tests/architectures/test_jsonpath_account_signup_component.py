@@ -81,8 +81,10 @@ def test_workflow_role_grants_exactly_the_posts_actions():
     assert grants["AddAccount"] == (["dynamodb:PutItem"], [ARN.format("dynamodb", "table/x-Accounts")])
     assert grants["HomeInterests"] == (["sqs:SendMessage"], [ARN.format("sqs", "x-HomeInterestsQueue")])
     assert grants["Notify"] == (["sns:Publish"], [ARN.format("sns", "x-CustomerNotifications")])
-    assert grants["TopicKey"] == (["kms:GenerateDataKey", "kms:Decrypt"], [GOV.kms_key_arn])
-    assert sorted(grants) == ["AddAccount", "CheckFunctions", "HomeInterests", "LogDelivery", "Notify", "TopicKey", "XRay"]
+    # The table and the topic are encrypted with the platform key, whose policy delegates to IAM.
+    assert grants["TableAndTopicKey"] == (["kms:Decrypt", "kms:GenerateDataKey"], [GOV.kms_key_arn])
+    assert sorted(grants) == ["AddAccount", "CheckFunctions", "HomeInterests", "LogDelivery", "Notify",
+                              "TableAndTopicKey", "XRay"]
 
 
 def test_no_subscription_without_an_email_and_express_variant():

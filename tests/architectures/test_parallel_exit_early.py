@@ -15,6 +15,11 @@ from moto import mock_aws
 
 from components.governed.state_machine import render_definition
 from tests.support.sfn import MOTO_CONFIG, REGION, create_state_machine, lint, run_execution
+from tests.support.aws_calls import checked_aws_calls  # noqa: F401 (the fixture)
+
+# Every AWS call a handler makes here is checked against the role the example stack deploys it with.
+pytestmark = pytest.mark.usefixtures("checked_aws_calls")
+DEPLOYED_STACK = "parallel-exit-early-dev"
 
 EITHER_OR = "handlers/parallel_exit_early/either_or.asl.json"
 QUORUM = "handlers/parallel_exit_early/quorum.asl.json"

@@ -65,9 +65,12 @@ def test_deploys_both_workflows_and_the_quorum_table():
 
 def test_quorum_role_may_only_put_and_update_the_tracking_table():
     policy = json.loads(one(resources := build(), "aws:iam/rolePolicy:RolePolicy", "x-quorum-role-policy").inputs["policy"])
-    assert policy["Statement"][-1] == {
-        "Effect": "Allow", "Sid": "QuorumTracking", "Action": ["dynamodb:PutItem", "dynamodb:UpdateItem"],
-        "Resource": ["arn:aws:dynamodb:us-east-1:123456789012:table/x-QuorumWorkflowTable"]}
+    assert policy["Statement"][-2:] == [
+        {"Effect": "Allow", "Sid": "QuorumTracking", "Action": ["dynamodb:PutItem", "dynamodb:UpdateItem"],
+         "Resource": ["arn:aws:dynamodb:us-east-1:123456789012:table/x-QuorumWorkflowTable"]},
+        # The table is encrypted with the platform key, whose policy delegates to IAM.
+        {"Effect": "Allow", "Sid": "QuorumTableKey", "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+         "Resource": ["arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"]}]
     either_or = json.loads(one(resources, "aws:iam/rolePolicy:RolePolicy", "x-either-or-role-policy").inputs["policy"])
     assert [s["Sid"] for s in either_or["Statement"]] == ["LogDelivery", "XRay"]  # waits and fails need no grant
 

@@ -32,9 +32,13 @@ from tests.support.sfn import (
     ACCOUNT, MOTO_CONFIG, REGION, FakeLambdaContext, api_endpoint, create_functions, create_state_machine,
     emulated_rest_api, lambda_router, lint, trusted_role, wait_for_execution,
 )
+from tests.support.aws_calls import checked_aws_calls  # noqa: F401 (the fixture)
+
+# Every AWS call a handler makes here is checked against the role the example stack deploys it with.
+pytestmark = [pytest.mark.usefixtures("checked_aws_calls"), pytest.mark.filterwarnings("ignore:No application metrics:UserWarning")]
+DEPLOYED_STACK = "s3-batch-processing-dev"
 
 # Handlers that emit no custom metric make Powertools warn on flush; that is expected here.
-pytestmark = pytest.mark.filterwarnings("ignore:No application metrics:UserWarning")
 
 API_ID = "fin4ncial1"
 BUCKET = "batch-source"

@@ -19,6 +19,11 @@ from tests.support.sfn import (
     ACCOUNT, MOTO_CONFIG, REGION, FakeLambdaContext, create_functions, create_state_machine, entered_states,
     lambda_router, lint, run_execution, trusted_role,
 )
+from tests.support.aws_calls import checked_aws_calls  # noqa: F401 (the fixture)
+
+# Every AWS call a handler makes here is checked against the role the example stack deploys it with.
+pytestmark = pytest.mark.usefixtures("checked_aws_calls")
+DEPLOYED_STACK = "saga-orchestration-dev"
 
 DEFINITION = "handlers/saga_orchestration/saga.asl.json"
 
@@ -283,7 +288,7 @@ def test_execution_inventory_failure_waits_then_compensates(lambda_runtime, noti
     execution = execute(render(wait_seconds=1), order(message_id="comp-1", item="ITEM002", fail_at="UpdateInventory"))
     assert execution["status"] == "FAILED"
     assert (execution["error"], execution["cause"]) == (
-        "OrderNotCompleted", "A saga step returned Status ERROR; the steps already completed were compensated")
+        "OrderNotCompleted", "A saga step returned Status ERROR or failed; the steps already completed were compensated")
     assert execution["entered"] == ["Place Order", "Is order placed", "Update Inventory", "Is inventory updated",
                                      "Set wait duration", "Wait state", "Revert Inventory", "Remove Order", "Fail"]
     assert [name for name, _ in lambda_runtime] == [
@@ -312,3 +317,55 @@ def test_execution_order_failure_fails_without_compensation(lambda_runtime):
     assert [name for name, _ in lambda_runtime] == ["PlaceOrderLambda"]
     assert ddb_item("Orders", {"MessageId": "comp-3"}) is None
     assert stock("ITEM001") == 1000
+
+
+def test_every_task_retries_transient_lambda_errors_and_catches_into_compensation():
+    states = json.loads(render())["States"]
+    tasks = {name: state for name, state in states.items() if state["Type"] == "Task"}
+    transient = ["Lambda.ServiceException", "Lambda.AWSLambdaException", "Lambda.SdkClientException",
+                 "Lambda.TooManyRequestsException"]
+    catches = {name: (state["Catch"][0]["ErrorEquals"], state["Catch"][0]["ResultPath"], state["Catch"][0]["Next"])
+               for name, state in tasks.items()}
+    assert catches == {
+        "Place Order": (["States.ALL"], "$.Error", "Remove Order"),
+        "Update Inventory": (["States.ALL"], "$.Error", "Revert Inventory"),
+        "Make Payment": (["States.ALL"], "$.Error", "Revert Payment"),
+        "Send Notification": (["States.ALL"], "$.Error", "Revert Payment"),
+        # Compensations are idempotent: retried on any error, then the execution stops for an operator.
+        "Revert Payment": (["States.ALL"], "$.Error", "Compensation failed"),
+        "Revert Inventory": (["States.ALL"], "$.Error", "Compensation failed"),
+        "Remove Order": (["States.ALL"], "$.Error", "Compensation failed"),
+    }
+    for name in ("Place Order", "Update Inventory", "Make Payment", "Send Notification"):
+        assert tasks[name]["Retry"] == [{"ErrorEquals": transient, "IntervalSeconds": 2, "MaxAttempts": 3,
+                                         "BackoffRate": 2.0}], name
+    for name in ("Revert Payment", "Revert Inventory", "Remove Order"):
+        assert tasks[name]["Retry"] == [{"ErrorEquals": ["States.ALL"], "IntervalSeconds": 1, "MaxAttempts": 3,
+                                         "BackoffRate": 2.0}], name
+    assert states["Compensation failed"]["Error"] == "CompensationFailed"
+
+
+def test_execution_a_throwing_payment_handler_is_compensated(lambda_runtime, notifications):
+    """DynamoDB throttles the payment write past the SDK's retries: the handler throws and the saga compensates.
+
+    moto cannot throttle, so only the Payments ``PutItem`` is replaced by DynamoDB's throttling error (as botocore
+    raises it); every other call, and the compensations, run against moto."""
+    from botocore.exceptions import ClientError
+    from unittest.mock import patch
+    from handlers.saga_orchestration import make_payment
+
+    throttled = ClientError({"Error": {"Code": "ProvisionedThroughputExceededException",
+                                       "Message": "The level of configured provisioned throughput for the table "
+                                                  "was exceeded."}}, "PutItem")
+    with patch.object(make_payment.dynamodb, "put_item", side_effect=throttled):
+        execution = execute(render(), order(message_id="throw-1", item="ITEM003"))
+    assert (execution["status"], execution["error"]) == ("FAILED", "OrderNotCompleted")
+    assert execution["entered"] == ["Place Order", "Is order placed", "Update Inventory", "Is inventory updated",
+                                     "Make Payment", "Revert Payment", "Revert Inventory", "Remove Order", "Fail"]
+    assert [name for name, _ in lambda_runtime] == [
+        "PlaceOrderLambda", "UpdateInventoryLambda", "MakePaymentLambda", "RevertPaymentLambda",
+        "RevertInventoryLambda", "RemoveOrderLambda"]
+    assert stock("ITEM003") == 2000  # the reserved unit is back
+    assert ddb_item("Orders", {"MessageId": "throw-1"}) is None
+    assert ddb_item("Payments", {"MessageId": "throw-1"}) is None
+    assert "Messages" not in boto3.client("sqs", region_name=REGION).receive_message(QueueUrl=notifications)

@@ -97,8 +97,11 @@ def test_each_function_gets_only_its_own_table_action(resources):
     }
     for name, (actions, table) in expected.items():
         policy = json.loads(one(resources, "aws:iam/rolePolicy:RolePolicy", f"x-{name}-role-policy").inputs["policy"])
-        assert policy["Statement"][-1] == {"Effect": "Allow", "Action": actions, "Resource": [
-            f"arn:aws:dynamodb:us-east-1:123456789012:table/x-{table}"]}
+        assert policy["Statement"][-2:] == [
+            {"Effect": "Allow", "Action": actions, "Resource": [f"arn:aws:dynamodb:us-east-1:123456789012:table/x-{table}"]},
+            # Every table is encrypted with the platform key, whose policy delegates to IAM.
+            {"Effect": "Allow", "Action": ["kms:Decrypt", "kms:GenerateDataKey"], "Sid": "TableKey",
+             "Resource": [GOV.kms_key_arn]}]
     starter = json.loads(one(resources, "aws:iam/rolePolicy:RolePolicy",
                              "x-InvokeOrchestratorLambda-role-policy").inputs["policy"])
     assert starter["Statement"][-1] == {"Effect": "Allow", "Action": ["states:StartExecution"], "Resource": [

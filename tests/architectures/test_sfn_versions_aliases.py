@@ -21,10 +21,15 @@ from moto import mock_aws  # imported before the handlers, so their module-scope
 
 from components.governed.state_machine import render_definition
 from handlers.sfn_versions_aliases import deployment
+from tests.support.aws_calls import checked_aws_calls  # noqa: F401 (the fixture)
 from tests.support.sfn import (
     ACCOUNT, MOTO_CONFIG, REGION, STATES_ROLE_ARN as ROLE, FakeLambdaContext, create_functions, create_state_machine,
     entered_states, lambda_router, lint, run_execution, trusted_role, wait_for_execution,
 )
+
+# Every AWS call a handler makes here is checked against the role the example stack deploys it with.
+pytestmark = pytest.mark.usefixtures("checked_aws_calls")
+DEPLOYED_STACK = "sfn-versions-aliases-dev"
 
 ALARM = "DemoCloudWatchAlarm"
 FUNCTIONS = {  # Lambda function name -> handler module, as the component deploys them

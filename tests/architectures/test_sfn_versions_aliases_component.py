@@ -120,19 +120,28 @@ def test_start_deployment_carries_the_preference_and_is_invoked_per_version(reso
 
 
 def test_each_function_gets_only_its_own_grant(resources):
-    alias_arn = f"{SM}:prod"
     alarm_arn = one(resources, "aws:cloudwatch/metricAlarm:MetricAlarm", "x-DemoCloudWatchAlarm").outputs["arn"]
+    # Alias actions are authorised on the state machine ARN, scoped to the alias by its qualifier.
+    on_prod = {"StringEquals": {"states:StateMachineQualifier": "prod"}}
+    key = {"Effect": "Allow", "Action": ["kms:Decrypt", "kms:GenerateDataKey"], "Resource": [GOV.kms_key_arn],
+           "Sid": "PlatformKey"}
+    deployer = "arn:aws:states:us-east-1:123456789012:stateMachine:x-Deployer"
     expected = {
-        "ProcessInventory": (["dynamodb:UpdateItem"], ["arn:aws:dynamodb:us-east-1:123456789012:table/x-Inventory"]),
-        "PlanDeployment": (["states:DescribeStateMachineAlias"], [alias_arn]),
-        "ShiftTraffic": (["states:UpdateStateMachineAlias", "states:DescribeStateMachineAlias"], [alias_arn]),
-        "CheckAlarms": (["cloudwatch:DescribeAlarms"], [alarm_arn]),
-        "StartDeployment": (["states:StartExecution"],
-                            ["arn:aws:states:us-east-1:123456789012:stateMachine:x-Deployer"]),
+        "ProcessInventory": [{"Effect": "Allow", "Action": ["dynamodb:UpdateItem"],
+                              "Resource": ["arn:aws:dynamodb:us-east-1:123456789012:table/x-Inventory"]}, key],
+        "PlanDeployment": [{"Effect": "Allow", "Action": ["states:DescribeStateMachineAlias"], "Resource": [SM],
+                            "Sid": "ReadAlias", "Condition": on_prod}],
+        "ShiftTraffic": [{"Effect": "Allow", "Action": ["states:UpdateStateMachineAlias",
+                                                        "states:DescribeStateMachineAlias"],
+                          "Resource": [SM], "Sid": "ShiftAlias", "Condition": on_prod}],
+        "CheckAlarms": [{"Effect": "Allow", "Action": ["cloudwatch:DescribeAlarms"], "Resource": [alarm_arn]}],
+        "StartDeployment": [
+            {"Effect": "Allow", "Action": ["states:StartExecution"], "Resource": [deployer], "Sid": "StartDeployer"},
+            {"Effect": "Allow", "Action": ["states:DescribeExecution"], "Sid": "FindDeployment",
+             "Resource": ["arn:aws:states:us-east-1:123456789012:execution:x-Deployer:*"]}],
     }
-    for name, (actions, resources_) in expected.items():
-        assert policy(resources, f"x-{name}")["Statement"][-1] == {
-            "Effect": "Allow", "Action": actions, "Resource": resources_}, name
+    for name, statements in expected.items():
+        assert policy(resources, f"x-{name}")["Statement"][-len(statements):] == statements, name
     steps = next(s for s in policy(resources, "x-Deployer")["Statement"] if s.get("Sid") == "DeployerSteps")
     assert steps["Resource"] == [fn_arn(n) for n in ("PlanDeployment", "ShiftTraffic", "CheckAlarms")]
 

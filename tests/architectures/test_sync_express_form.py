@@ -24,8 +24,12 @@ from tests.support.sfn import (
     ACCOUNT, MOTO_CONFIG, REGION, FakeLambdaContext, create_functions, create_state_machine, lambda_router, lint,
     run_execution, trusted_role,
 )
+from tests.support.aws_calls import checked_aws_calls  # noqa: F401 (the fixture)
 
-pytestmark = pytest.mark.filterwarnings("ignore:No application metrics:UserWarning")
+# Every AWS call a handler makes here is checked against the role the example stack deploys it with.
+pytestmark = [pytest.mark.usefixtures("checked_aws_calls"), pytest.mark.filterwarnings("ignore:No application metrics:UserWarning")]
+DEPLOYED_STACK = "sync-express-form-dev"
+
 
 ASL = "handlers/sync_express_form/form_workflow.asl.json"
 ADMIN = "admin@example.com"

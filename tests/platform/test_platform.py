@@ -11,7 +11,9 @@ from components import catalogue
 from components.governed.function import SUPPORTED_RUNTIMES
 from components.platform import layers
 from components.platform.platform import Platform, PlatformArgs
-from components.platform.policies import WORKLOAD_ACTIONS, boundary_document, key_policy, workload_actions
+from components.platform.policies import (
+    DEFAULT_WORKLOAD_NAMESPACES, GovernedResources, boundary_document, governance_boundary_document, key_policy,
+)
 from tools.offline_engine import ProgramError, by_type, one, run_program
 from tests.support.iam import serious_findings
 from tests.support.platform import AUDIENCE, ISSUER, PLATFORM_CONFIG as CONFIG, TAGS
@@ -102,16 +104,32 @@ def test_every_layer_is_published_from_a_signed_object(deployed):
     assert sorted(archive.assets) == ["python/company_observability/__init__.py"]
 
 
-def test_boundary_is_on_the_authorizer_role_and_is_least_privilege(deployed):
+def test_boundaries_govern_the_approved_services_and_deny_escalation(deployed):
     resources, _ = deployed
+    key_arn = one(resources, "aws:kms/key:Key").outputs["arn"]
+    protected = GovernedResources("aws", ACCOUNT, BOUNDARY_ARN, GOVERNANCE_BOUNDARY_ARN, key_arn)
     policy = inputs(resources, "aws:iam/policy:Policy", "platform-boundary")
     assert policy["name"] == "company-workload-boundary"
-    assert json.loads(policy["policy"]) == boundary_document(BOUNDARY_ARN)
+    document = json.loads(policy["policy"])
+    assert document == boundary_document(protected)
+    assert document["Statement"][0]["Action"] == [f"{namespace}:*" for namespace in DEFAULT_WORKLOAD_NAMESPACES]
+    assert [s["Sid"] for s in document["Statement"][1:]] == [
+        "PassRolesToApprovedServices", "DenyPrincipalsWithoutThisBoundary", "DenyBoundaryRemoval",
+        "DenyBoundaryChange", "DenyCompanyLayerChange", "DenyCodeSigningChange", "DenyPlatformKeyAdministration",
+        "DenyLeavingOrganisationControls"]
+    assert document["Statement"][1] == {
+        "Sid": "PassRolesToApprovedServices", "Effect": "Allow", "Action": "iam:PassRole",
+        "Resource": f"arn:aws:iam::{ACCOUNT}:role/*",
+        "Condition": {"StringEquals": {"iam:PassedToService": ["forecast.amazonaws.com"]}}}
+    assert document["Statement"][2]["Condition"] == {"StringNotEquals": {"iam:PermissionsBoundary": BOUNDARY_ARN}}
+    assert document["Statement"][4]["Resource"] == [BOUNDARY_ARN, GOVERNANCE_BOUNDARY_ARN]
+    assert document["Statement"][7]["Resource"] == key_arn
+    governance = json.loads(inputs(resources, "aws:iam/policy:Policy", "platform-governance-boundary")["policy"])
+    assert governance == governance_boundary_document(protected)
+    assert governance["Statement"][1]["Condition"] == {
+        "StringNotEquals": {"iam:PermissionsBoundary": GOVERNANCE_BOUNDARY_ARN}}
     role = inputs(resources, "aws:iam/role:Role", "company-jwt-authorizer-role")
     assert role["permissionsBoundary"] == BOUNDARY_ARN
-    allowed = json.loads(policy["policy"])["Statement"][0]["Action"]
-    assert "dynamodb:DeleteTable" not in allowed and "lambda:CreateFunction" not in allowed
-    assert all(not action.endswith("*") for action in allowed)
 
 
 def test_authorizer_is_a_governed_function_with_the_platforms_own_resources(deployed):
@@ -254,10 +272,17 @@ def test_missing_issuer_config_is_explained(layer_dir):
 
 
 @pytest.mark.parametrize("args, message", [
-    (PlatformArgs(boundary_extra_actions=["dynamodb:*"]),
-     "boundary_extra_actions: 'dynamodb:*' must be one IAM action 'service:Action' (no wildcards)"),
-    (PlatformArgs(boundary_extra_actions=["iam:PassRole"]),
-     "boundary_extra_actions: 'iam:PassRole' is an IAM action; the boundary never allows IAM changes"),
+    (PlatformArgs(boundary_service_namespaces=["dynamodb:*"]),
+     "boundary_service_namespaces: 'dynamodb:*' must be one service namespace such as 'dynamodb'"),
+    (PlatformArgs(boundary_service_namespaces=["iam"]),
+     "boundary_service_namespaces: 'iam' is not allowed; a workload boundary never allows the whole of iam, "
+     "organizations, sts, signer, cloudtrail, account"),
+    (PlatformArgs(boundary_service_namespaces=[]),
+     "boundary_service_namespaces: [] must be a non-empty list of service namespaces"),
+    (PlatformArgs(boundary_pass_role_services=["lambda.amazonaws.com"]),
+     "boundary_pass_role_services: 'lambda.amazonaws.com' is not allowed: it acts with the role it is given"),
+    (PlatformArgs(boundary_pass_role_services=["forecast"]),
+     "boundary_pass_role_services: 'forecast' must be a service principal such as 'forecast.amazonaws.com'"),
     (PlatformArgs(authorizer_reserved_concurrency=0), "authorizer_reserved_concurrency: 0 must be a positive"),
     (PlatformArgs(signature_validity_months=136), "signature_validity_months: 136 must be 1-135"),
     (PlatformArgs(service_ids=["orders service"]), "service_ids: 'orders service' must be 1-120 characters"),
@@ -276,9 +301,16 @@ def test_missing_layer_build_says_how_to_build_it(tmp_path):
             f"build the layers with 'python -m components.platform.layers'") in str(error.value)
 
 
-def test_boundary_extra_actions_are_added():
-    assert workload_actions(["sagemaker:InvokeEndpoint"]) == sorted(
-        [f"{s}:{a}" for s, names in WORKLOAD_ACTIONS.items() for a in names] + ["sagemaker:InvokeEndpoint"])
+def test_boundary_service_namespaces_replace_the_default(layer_dir):
+    resources = run_program(platform_program(PlatformArgs(layer_build_dir=str(layer_dir),
+                                                           boundary_service_namespaces=["sqs", "dynamodb"]), {}),
+                            config=CONFIG)
+    document = json.loads(inputs(resources, "aws:iam/policy:Policy", "platform-boundary")["policy"])
+    assert document["Statement"][0]["Action"] == ["dynamodb:*", "sqs:*"]
+    resources = run_program(platform_program(PlatformArgs(layer_build_dir=str(layer_dir),
+                                                           boundary_pass_role_services=[]), {}), config=CONFIG)
+    document = json.loads(inputs(resources, "aws:iam/policy:Policy", "platform-boundary")["policy"])
+    assert "PassRolesToApprovedServices" not in [s["Sid"] for s in document["Statement"]]
 
 
 def test_catalogue_builds_the_platform_stack_and_exports_its_outputs(layer_dir):

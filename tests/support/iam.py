@@ -21,15 +21,29 @@ NEVER_TOLERATED = ("UNKNOWN_ACTION", "UNKNOWN_PREFIX")
 Finding = tuple[str, str, Any]
 
 
+def known_false_positive(finding: Finding) -> bool:
+    """parliament 1.6.4 findings that are wrong, each with its reason.
+
+    ``states:DescribeExecution`` takes an ``execution`` ARN (Standard workflows) *or* an ``express`` ARN;
+    parliament reports the express format as missing even when the ``execution`` ARN it also lists is granted.
+    A grant on a Standard workflow's ``execution:<name>:*`` is the exact, correct one.
+    """
+    issue, _, detail = finding
+    return issue == "RESOURCE_MISMATCH" and detail == [
+        {"action": "states:DescribeExecution", "required_format": "arn:*:states:*:*:express:*:*:*"}]
+
+
 def serious_findings(document: str) -> list[Finding]:
-    """parliament's findings above LOW (and misspelt actions) for one JSON policy document; ``[]`` if none.
+    """parliament's findings above LOW (and misspelt actions) for one JSON policy document, less its
+    ``known_false_positive`` ones; ``[]`` if none.
 
     ``analyze_policy_string`` leaves ``severity`` empty until ``parliament.enhance_finding`` reads it from
     parliament's configuration, so every finding is enhanced first.
     """
     findings = [parliament.enhance_finding(f) for f in parliament.analyze_policy_string(document).findings]
-    return [(f.issue, f.severity, f.detail) for f in findings
-            if f.severity not in TOLERATED or f.issue in NEVER_TOLERATED]
+    found = [(f.issue, f.severity, f.detail) for f in findings
+             if f.severity not in TOLERATED or f.issue in NEVER_TOLERATED]
+    return [finding for finding in found if not known_false_positive(finding)]
 
 
 def serious_findings_by_policy(policies: Iterable[Any]) -> dict[str, list[Finding]]:
