@@ -76,6 +76,11 @@ class FunctionArgs:
     reserved_concurrency: Optional[int] = 10
     async_invocation: bool = False  # invoked asynchronously (S3, SNS, EventBridge, ...)
     on_failure_destination_arn: Optional[pulumi.Input[str]] = None  # SQS/SNS/Lambda/EventBridge ARN
+    # Where successful asynchronous invocations' records go (default None: nowhere; the post 002#10 pattern).
+    on_success_destination_arn: Optional[pulumi.Input[str]] = None
+    # The function's own dead-letter queue or topic for asynchronous events (default None: the on-failure
+    # destination keeps them, which also records the error; a DLQ keeps only the event).
+    dead_letter_target_arn: Optional[pulumi.Input[str]] = None
     maximum_retry_attempts: int = 2
     maximum_event_age_seconds: int = 3600
     layers: Sequence[pulumi.Input[str]] = ()
@@ -156,7 +161,7 @@ class GovernedFunction(pulumi.ComponentResource):
         # Failure destination for asynchronous invocations.
         self.dlq = None
         destination = args.on_failure_destination_arn
-        if args.async_invocation and destination is None and not args.edge:
+        if args.async_invocation and destination is None and args.dead_letter_target_arn is None and not args.edge:
             from components.governed.messaging import GovernedQueue, QueueArgs  # noqa: PLC0415 (cycle-free import)
 
             self.dlq = GovernedQueue(f"{name}-failures", QueueArgs(is_dlq=True), governance=governance, opts=child)
@@ -171,6 +176,12 @@ class GovernedFunction(pulumi.ComponentResource):
             grants.append(statement(["kms:Decrypt"], [governance.kms_key_arn], sid="EnvironmentKey"))
         if destination is not None:
             grants.append(statement(_send_actions(destination), [destination], sid="OnFailureDestination"))
+        if args.on_success_destination_arn is not None:
+            grants.append(statement(_send_actions(args.on_success_destination_arn), [args.on_success_destination_arn],
+                                    sid="OnSuccessDestination"))
+        if args.dead_letter_target_arn is not None:
+            grants.append(statement(_send_actions(args.dead_letter_target_arn), [args.dead_letter_target_arn],
+                                    sid="DeadLetterTarget"))
         if args.vpc is not None:
             grants.append(statement(
                 ["ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces", "ec2:DeleteNetworkInterface",
@@ -215,6 +226,8 @@ class GovernedFunction(pulumi.ComponentResource):
                 kms_key_arn=governance.kms_key_arn,
                 reserved_concurrent_executions=args.reserved_concurrency,
             )
+        if args.dead_letter_target_arn is not None:
+            function_args["dead_letter_config"] = {"target_arn": args.dead_letter_target_arn}
         if args.vpc is not None:
             function_args["vpc_config"] = {"subnet_ids": list(args.vpc.subnet_ids),
                                            "security_group_ids": list(args.vpc.security_group_ids)}
@@ -267,7 +280,7 @@ class GovernedFunction(pulumi.ComponentResource):
                 function_name=self.function.name,
                 maximum_retry_attempts=args.maximum_retry_attempts,
                 maximum_event_age_in_seconds=args.maximum_event_age_seconds,
-                destination_config={"on_failure": {"destination": destination}},
+                destination_config=_destinations(destination, args.on_success_destination_arn),
                 opts=child,
             )
 
@@ -281,6 +294,16 @@ class GovernedFunction(pulumi.ComponentResource):
             "arn": self.arn, "name": self.name, "roleArn": self.role.arn, "logGroup": self.log_group.name,
             "overrides": overrides, "notApplicable": self.not_applicable,
         })
+
+
+def _destinations(on_failure: Optional[pulumi.Input[str]], on_success: Optional[pulumi.Input[str]]) -> Optional[dict]:
+    """An event invoke config's destination config (None when the function's own DLQ keeps failures)."""
+    config = {}
+    if on_failure is not None:
+        config["on_failure"] = {"destination": on_failure}
+    if on_success is not None:
+        config["on_success"] = {"destination": on_success}
+    return config or None
 
 
 def _send_actions(destination: pulumi.Input[str]) -> list:

@@ -32,14 +32,13 @@ Differences from the sample (written down as the catalogue asks):
 * the three functions are three functions of one stack, with one shared processing rule
   (``handlers/lambda_error_handling/orders.py``).
 
-Governed-block gaps worked around here (reported): ``GovernedFunction`` has no on-success destination and no
-``dead_letter_config``; both are added to the function's own children by a resource transformation scoped to
-that one function (:func:`_add_to_child`), so everything else stays the governed block's.
+The on-success destination and the function's own DLQ are the governed function's options
+(``on_success_destination_arn``, ``dead_letter_target_arn``), which also grant the execution role the send.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable, Optional
+from typing import Any, Optional
 
 import pulumi
 import pulumi_aws as aws
@@ -51,8 +50,6 @@ from components.governed.messaging import (
 )
 from components.governed.role import statement
 
-FUNCTION_TYPE = "aws:lambda/function:Function"
-INVOKE_CONFIG_TYPE = "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig"
 SNS_PRINCIPAL = "sns.amazonaws.com"
 
 
@@ -92,17 +89,6 @@ def _validate(args: LambdaErrorHandlingArgs) -> None:
                          f"must be at least function_timeout ({args.function_timeout})")
 
 
-def _add_to_child(child_type: str, extra: Callable[[dict], dict]) -> Callable:
-    """A resource transformation that merges ``extra(props)`` into the props of the children of type
-    ``child_type`` (the governed function's ``aws.lambda_.Function`` or its event invoke config)."""
-    def transform(args: pulumi.ResourceTransformationArgs) -> Optional[pulumi.ResourceTransformationResult]:
-        if args.type_ != child_type:
-            return None
-        return pulumi.ResourceTransformationResult(props={**args.props, **extra(args.props)}, opts=args.opts)
-
-    return transform
-
-
 class LambdaErrorHandling(pulumi.ComponentResource):
     """The three patterns (module docstring). Outputs: ``source_queue_url``, ``destinations_topic_arn``,
     ``lambda_dlq_topic_arn``, and the URL of every queue that retains failures."""
@@ -113,19 +99,17 @@ class LambdaErrorHandling(pulumi.ComponentResource):
         _validate(args)
         child = pulumi.ResourceOptions(parent=self)
 
-        def function(logical: str, module: str, statements: list, description: str,
-                     transformations: tuple = (), async_failure: Optional[pulumi.Output] = None) -> GovernedFunction:
+        def function(logical: str, module: str, statements: list, description: str, asynchronous: bool = False,
+                     **destinations: Any) -> GovernedFunction:
             return GovernedFunction(
                 f"{name}-{logical}",
                 FunctionArgs(handler=f"handlers.lambda_error_handling.{module}.handler",
                              timeout=args.function_timeout, memory_size=args.function_memory_size,
                              statements=statements, reserved_concurrency=args.reserved_concurrency,
-                             async_invocation=async_failure is not None, on_failure_destination_arn=async_failure,
-                             maximum_retry_attempts=args.maximum_retry_attempts,
+                             async_invocation=asynchronous, maximum_retry_attempts=args.maximum_retry_attempts,
                              maximum_event_age_seconds=args.maximum_event_age_seconds,
-                             description=description),
-                governance=governance,
-                opts=pulumi.ResourceOptions(parent=self, transformations=list(transformations)))
+                             description=description, **destinations),
+                governance=governance, opts=child)
 
         # ---- 1. poll-based: SQS -> Lambda, the failure kept by the source queue's DLQ (redrive policy)
         self.source_queue = GovernedQueue(
@@ -161,13 +145,9 @@ class LambdaErrorHandling(pulumi.ComponentResource):
         self.destinations_topic = GovernedTopic(f"{name}-DestinationsTopic", TopicArgs(display_name="topic"),
                                                 governance=governance, opts=child)
         self.destinations_consumer = function(
-            "DestinationsConsumer", "sns_consumer",
-            [statement(["sqs:SendMessage"], [on_success_arn], sid="OnSuccessDestination")],
-            "Async pattern: retried by Lambda, then kept by the on-failure destination",
-            # GovernedFunction configures only on_failure: add the on-success destination to its invoke config.
-            transformations=(_add_to_child(INVOKE_CONFIG_TYPE, lambda props: {"destination_config": {
-                **props["destination_config"], "on_success": {"destination": on_success_arn}}}),),
-            async_failure=self.on_failure_queue.arn)
+            "DestinationsConsumer", "sns_consumer", [],
+            "Async pattern: retried by Lambda, then kept by the on-failure destination", asynchronous=True,
+            on_failure_destination_arn=self.on_failure_queue.arn, on_success_destination_arn=on_success_arn)
         self.destinations_subscription_dlq = self._subscribe(
             name, "Destinations", self.destinations_topic, self.destinations_consumer, governance)
 
@@ -178,20 +158,9 @@ class LambdaErrorHandling(pulumi.ComponentResource):
         self.lambda_dlq_topic = GovernedTopic(f"{name}-LambdaDlqTopic", TopicArgs(display_name="topic"),
                                               governance=governance, opts=child)
         self.lambda_dlq_consumer = function(
-            "LambdaDlqConsumer", "sns_consumer",
-            # Lambda sends to the function's DLQ with the execution role.
-            [statement(["sqs:SendMessage"], [function_dlq_arn], sid="FunctionDeadLetterQueue")],
-            "Async pattern: retried by Lambda, then kept by the function's DLQ",
-            # GovernedFunction has no dead_letter_config: add it to its aws.lambda_.Function.
-            transformations=(_add_to_child(FUNCTION_TYPE, lambda props: {
-                "dead_letter_config": {"target_arn": function_dlq_arn}}),))
-        # Without a destination the governed block writes no invoke config: bound the retries and the age here.
-        self.lambda_dlq_invoke_config = aws.lambda_.FunctionEventInvokeConfig(
-            f"{name}-LambdaDlqConsumer-async",
-            function_name=self.lambda_dlq_consumer.name,
-            maximum_retry_attempts=args.maximum_retry_attempts,
-            maximum_event_age_in_seconds=args.maximum_event_age_seconds,
-            opts=child)
+            "LambdaDlqConsumer", "sns_consumer", [],
+            "Async pattern: retried by Lambda, then kept by the function's DLQ", asynchronous=True,
+            dead_letter_target_arn=function_dlq_arn)  # Lambda sends to it with the execution role
         self.lambda_dlq_subscription_dlq = self._subscribe(
             name, "LambdaDlq", self.lambda_dlq_topic, self.lambda_dlq_consumer, governance)
 

@@ -55,7 +55,6 @@ def test_deploys_the_three_patterns_from_governed_blocks(resources):
         ("serverless-governance:governed:Queue", "x-FunctionDlq"),
         ("serverless-governance:governed:Topic", "x-LambdaDlqTopic"),
         ("serverless-governance:governed:Function", "x-LambdaDlqConsumer"),
-        ("aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig", "x-LambdaDlqConsumer-async"),
         ("serverless-governance:governed:Queue", "x-LambdaDlqSubscriptionDlq"),
         ("aws:lambda/permission:Permission", "x-LambdaDlqTopicInvoke"),
         ("aws:sns/topicSubscription:TopicSubscription", "x-LambdaDlqSubscription"),
@@ -110,7 +109,7 @@ def test_lambda_dlq_pattern_retries_then_sends_the_event_to_the_function_dlq(res
                  "x-LambdaDlqConsumer-async").inputs
     assert config == {"functionName": "x-LambdaDlqConsumer", "maximumRetryAttempts": 2,
                       "maximumEventAgeInSeconds": 21600}
-    assert grants(resources, "x-LambdaDlqConsumer-role-policy")["FunctionDeadLetterQueue"] == (
+    assert grants(resources, "x-LambdaDlqConsumer-role-policy")["DeadLetterTarget"] == (
         ["sqs:SendMessage"], [QUEUE.format("x-FunctionDlq")])
 
 

@@ -122,6 +122,32 @@ def test_given_failure_destination_is_used_with_the_right_action():
         in policy["Statement"]
 
 
+def test_on_success_destination_is_configured_and_granted():
+    failures = "arn:aws:sqs:us-east-1:123456789012:failures"
+    successes = "arn:aws:sqs:us-east-1:123456789012:successes"
+    resources = build(zip_args(async_invocation=True, on_failure_destination_arn=failures,
+                               on_success_destination_arn=successes))
+    config = one(resources, "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig").raw_inputs
+    assert config["destinationConfig"] == {"onFailure": {"destination": failures},
+                                           "onSuccess": {"destination": successes}}
+    policy = json.loads(one(resources, "aws:iam/rolePolicy:RolePolicy").raw_inputs["policy"])
+    assert {"Effect": "Allow", "Action": ["sqs:SendMessage"], "Resource": [successes],
+            "Sid": "OnSuccessDestination"} in policy["Statement"]
+
+
+def test_own_dead_letter_queue_keeps_failures_without_a_destination():
+    dlq = "arn:aws:sqs:us-east-1:123456789012:orders-dlq"
+    resources = build(zip_args(async_invocation=True, dead_letter_target_arn=dlq))
+    assert one(resources, "aws:lambda/function:Function").raw_inputs["deadLetterConfig"] == {"targetArn": dlq}
+    config = one(resources, "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig").raw_inputs
+    assert (config["maximumRetryAttempts"], config["maximumEventAgeInSeconds"]) == (2, 3600)
+    assert "destinationConfig" not in config
+    assert by_type(resources, "aws:sqs/queue:Queue") == []  # no second failure queue: the DLQ keeps them
+    policy = json.loads(one(resources, "aws:iam/rolePolicy:RolePolicy").raw_inputs["policy"])
+    assert {"Effect": "Allow", "Action": ["sqs:SendMessage"], "Resource": [dlq], "Sid": "DeadLetterTarget"} \
+        in policy["Statement"]
+
+
 def test_container_image_variant_records_what_does_not_apply():
     resources = build(FunctionArgs(image_uri="111111111111.dkr.ecr.us-east-1.amazonaws.com/fn:01", timeout=3))
     fn = one(resources, "aws:lambda/function:Function").raw_inputs
