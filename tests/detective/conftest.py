@@ -33,7 +33,8 @@ class RecordingConfig:
         return response
 
     def get_resource_config_history(self, resourceType, resourceId, laterTime=None, limit=None):
-        return {"configurationItems": [self.history[(resourceType, resourceId)]]}
+        found = self.history.get((resourceType, resourceId))
+        return {"configurationItems": [found] if found else []}  # AWS: an empty list when nothing is recorded
 
     @property
     def evaluations(self) -> list:
