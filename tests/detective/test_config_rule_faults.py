@@ -2,7 +2,7 @@
 invocation's result, everything else is evaluated and delivered exactly once, and no item crashes the handler.
 
 moto serves the reads; faults are injected on botocore's ``before-send`` (``throttle.Faults`` and the always-failing
-``Refuse`` below). ``ScriptedConfig`` stands in for PutEvaluations answers moto cannot give (FailedEvaluations,
+``throttle.Refuse``). ``ScriptedConfig`` stands in for PutEvaluations answers moto cannot give (FailedEvaluations,
 a ValidationException for one bad entry): moto accepts every TestMode batch.
 """
 from __future__ import annotations
@@ -21,7 +21,7 @@ from handlers.config_rule import app
 from tests.detective import cis
 from tests.detective.conftest import RecordingConfig
 from tests.detective.test_config_rule import _create_function, runner
-from tests.detective.throttle import Faults, _error_response
+from tests.detective.throttle import Faults, Refuse
 
 RULES = list(catalogue.RULES.values())
 
@@ -30,23 +30,6 @@ RULES = list(catalogue.RULES.values())
 def aws():
     with mock_aws():
         yield
-
-
-class Refuse:
-    """Answer every request whose operation (and, optionally, whose body) matches with an error, forever."""
-
-    def __init__(self, operation: str, status: int = 403, code: str = "AccessDeniedException",
-                 body_contains: str = "") -> None:
-        self.operation, self.status, self.code, self.body_contains = operation, status, code, body_contains
-        self.refused = 0
-
-    def __call__(self, request, event_name: str, **_):
-        _, service, operation = event_name.split(".")
-        body = request.body.decode() if isinstance(request.body, bytes) else str(request.body or "")
-        if operation != self.operation or self.body_contains not in request.url + body:
-            return None
-        self.refused += 1
-        return _error_response(request, service.lower(), self.status, self.code, "refused by the test")
 
 
 def _result(status="OK", evaluations=0, not_evaluated=0, undeliverable=0, message_type="ScheduledNotification"):

@@ -112,3 +112,20 @@ class Faults:
                 self.failed += 1
             return _error_response(request, service, 500, "InternalFailure", "injected server error")
         return None
+
+
+class Refuse:
+    """Answer every request whose operation (and, optionally, whose body) matches with an error, forever."""
+
+    def __init__(self, operation: str, status: int = 403, code: str = "AccessDeniedException",
+                 body_contains: str = "") -> None:
+        self.operation, self.status, self.code, self.body_contains = operation, status, code, body_contains
+        self.refused = 0
+
+    def __call__(self, request, event_name: str, **_):
+        _, service, operation = event_name.split(".")
+        body = request.body.decode() if isinstance(request.body, bytes) else str(request.body or "")
+        if operation != self.operation or self.body_contains not in request.url + body:
+            return None
+        self.refused += 1
+        return _error_response(request, service.lower(), self.status, self.code, "refused by the test")
