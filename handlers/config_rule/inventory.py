@@ -285,10 +285,13 @@ class AccountScanner:
             return [run(i) for i in items]
         pool = ThreadPoolExecutor(max_workers=self.workers)
         try:
-            return list(pool.map(run, items))
-        finally:
-            # On Ctrl-C do not wait for the queued items: only the calls in flight finish (bounded by timeouts).
-            pool.shutdown(wait=True, cancel_futures=True)
+            results = list(pool.map(run, items))
+        except BaseException:
+            # Ctrl-C: drop the queued items and do not wait for the calls in flight.
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        pool.shutdown()
+        return results
 
     def enrich_all(self, subjects: list) -> list:
         """Fetched facts for ``subjects`` (each must have ``enrich``), in the bounded pool; an ``Unread`` for a

@@ -89,17 +89,28 @@ IDENTITY = (b'<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/20
             b'</GetCallerIdentityResponse>')
 
 
+FUNCTIONS = json.dumps({"Functions": [
+    {"FunctionName": name, "FunctionArn": f"arn:aws:lambda:{cis.REGION}:{cis.ACCOUNT}:function:{name}",
+     "Runtime": "python3.12", "PackageType": "Zip", "Role": f"arn:aws:iam::{cis.ACCOUNT}:role/r"}
+    for name in ("a", "b")]}).encode()
+
+
 @pytest.fixture
 def stalling_endpoint():
-    """Answers GetCallerIdentity, then holds every other request (until the test ends): a scan in progress."""
+    """Answers GetCallerIdentity and ListFunctions (two functions; no code signing config API), then holds every
+    other request until the test ends: the scan is in its thread pool, reading each function."""
     scanning, release = threading.Event(), threading.Event()
 
     def answer(handler):
         if b"GetCallerIdentity" in handler.body:
             _reply(handler, 200, "text/xml", IDENTITY)
-            return
-        scanning.set()
-        release.wait(30)
+        elif handler.path.split("?")[0] == "/2015-03-31/functions/":
+            _reply(handler, 200, "application/json", FUNCTIONS)
+        elif handler.path.startswith("/2020-04-22/code-signing-configs"):
+            _reply(handler, 404, "text/html", b"<html>Not Found</html>")
+        else:
+            scanning.set()
+            release.wait(30)
 
     server = _Server(answer)
     yield server.url, scanning
@@ -177,16 +188,18 @@ def test_bad_flags_exit_2_with_usage_and_no_traceback(argv):
     assert "Traceback" not in done.stderr
 
 
-def test_ctrl_c_during_a_scan_exits_130_with_one_line(stalling_endpoint):
+def test_ctrl_c_during_a_scan_exits_130_with_one_line(stalling_endpoint, tmp_path):
     url, scanning = stalling_endpoint
+    pack = _pack_config(tmp_path, json.dumps({"lambda-code-signing": cis.PARAMS["lambda-code-signing"]}))
     process = subprocess.Popen([sys.executable, "-m", "tools.audit", "--region", cis.REGION, "--endpoint-url", url,
-                                "--rules", "lambda-tracing-active"], cwd=ROOT, env=ENV, stdout=subprocess.PIPE,
+                                "--rules", "lambda-code-signing", "--pack-config", pack], cwd=ROOT, env=ENV, stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True,
                                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         assert scanning.wait(30), "the audit never reached the scan"
         process.send_signal(signal.SIGINT)
-        out, err = process.communicate(timeout=30)
+        # Promptly: the calls in flight (held by the server for 30 s) are not waited for.
+        out, err = process.communicate(timeout=15)
     finally:
         if process.poll() is None:
             process.kill()
