@@ -2,6 +2,7 @@
 30% of requests throttled and 10% answered HTTP 500; median wall times and the ratio (goal: within 3x).
 
     python benchmarks/bench_faults.py [--functions 1000] [--repeat 3] [--workers 8] [--throttle 0.3] [--error 0.1]
+                                      [--parts audit,sweep]
 
 Faults come from ``tests/detective/throttle.Faults`` (a botocore ``before-send`` hook, seeded per request): a
 faulted request costs no round trip, but its backoff is really slept (``handlers/config_rule/retries.py``). Each
@@ -53,7 +54,7 @@ def run_audit(session, workers: int) -> tuple:
 
 
 def run_sweep(session, workers: int) -> tuple:
-    config = Recorder(session.client("config", config=retries.client_config()))
+    config = Recorder(retries.RetryPolicy().attach(session.client("config", config=retries.client_config())))
     runner = app.RuleRunner(list(catalogue.RULES.values()), config_client=config, session=session, test_mode=True)
     event = {"configRuleName": "lambda-code-signing", "resultToken": "bench",
              "ruleParameters": '{"allowedCodeSigningConfigArns": ["%s"]}' % CSC,
@@ -98,14 +99,16 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=8)
     parser.add_argument("--throttle", type=float, default=0.3)
     parser.add_argument("--error", type=float, default=0.1)
+    parser.add_argument("--parts", default="audit,sweep", help="what to measure: audit, sweep or both")
     args = parser.parse_args()
     server, url = start_server()
     os.environ["AWS_ENDPOINT_URL"] = url  # the sweep's scanner takes the endpoint from the environment
     try:
         session = boto3.Session(region_name=REGION)
         seed(session, url, args.functions, args.roles)
-        ratios = [faulty / clean for clean, faulty in (measure("audit", run_audit, session, args),
-                                                       measure("sweep", run_sweep, session, args))]
+        runs = {"audit": run_audit, "sweep": run_sweep}
+        ratios = [faulty / clean for clean, faulty in (measure(part, runs[part], session, args)
+                                                       for part in args.parts.split(","))]
     finally:
         server.terminate()
         server.wait(timeout=10)

@@ -14,7 +14,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from handlers.config_rule import app
+from handlers.config_rule import app, retries
 from tests.detective import cis
 from tests.detective.conftest import RecordingConfig
 from tests.detective.throttle import Faults
@@ -85,7 +85,9 @@ def test_audit_under_throttling_and_server_errors_finds_exactly_what_a_fault_fre
 
 def test_sweep_under_throttling_and_server_errors_delivers_each_evaluation_once(account, no_retry_sleep):
     def sweep(fault_seed=None):
-        config = RecordingConfig(boto3.client("config", region_name=cis.REGION))
+        # The Config client as the Lambda makes it: botocore's retries off, the shared per-call retry policy on.
+        config = RecordingConfig(retries.RetryPolicy().attach(
+            boto3.client("config", region_name=cis.REGION, config=retries.client_config())))
         runner = app.RuleRunner(list(audit.catalogue.RULES.values()), config_client=config, session=account)
         faults = None
         if fault_seed is not None:
