@@ -161,14 +161,16 @@ def judge_all(rules: Sequence[Rule], params: Mapping[str, Mapping], subjects: li
         # pure and in memory (the cost is API calls, not evaluation).
         results = round_of(facts, inventory)
     missing = list(unread) + list(failed.values())
+    stack_reasons = {}  # stack rule id -> why none of its verdicts can be trusted ("" when nothing it needs is missing)
+    for rule in rules:
+        if rule.scope == "stack":
+            wanted = set(needs(rule))
+            lacking = [u for u in missing if set(u.kinds) & wanted]
+            stack_reasons[rule.id] = _stack_reason(lacking) if lacking else ""
     marked = []
     for i, evaluations in enumerate(results):
         for e in evaluations:
-            reason = ""
-            if e.rule.scope == "stack":
-                lacking = [u for u in missing if set(u.kinds) & set(needs(e.rule))]
-                if lacking:
-                    reason = _stack_reason(lacking)
+            reason = stack_reasons.get(e.rule.id, "")
             if not reason and i in failed and (e.verdict.status == Status.UNKNOWN
                                                or _needs_tags([e.rule], subjects[i].facts, exemptions)):
                 reason = failed[i].message

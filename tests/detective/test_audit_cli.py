@@ -281,3 +281,44 @@ def test_a_kind_that_cannot_be_read_is_not_evaluated_in_every_format(endpoint, t
     summary = (out / "summary.txt").read_text()
     assert "UNKNOWN  AWS::SQS::Queue every AWS::SQS::Queue" in summary and message in summary
     assert refuse.refused == 5 * 3  # every attempt of every read was refused; nothing else was
+
+
+def test_a_rule_across_resources_is_not_judged_on_part_of_them(endpoint, tmp_path, monkeypatch,  # noqa: F811
+                                                                no_retry_sleep, capsys):
+    """One API's authorizers cannot be read (GetAuthorizers is moto's HTTP 500, GetAuthorizer refused): that
+    API's routes are not evaluated, and since ``api-authorizer-required`` matches routes to authorizers across
+    the account, its verdicts on the other API's routes are withheld too, never a guess."""
+    _reset(endpoint)
+    v2 = boto3.client("apigatewayv2", region_name=cis.REGION, endpoint_url=endpoint,
+                      aws_access_key_id="testing", aws_secret_access_key="testing")
+    for name in ("orders", "billing"):
+        api = v2.create_api(Name=name, ProtocolType="HTTP")["ApiId"]
+        authorizer = v2.create_authorizer(ApiId=api, AuthorizerType="JWT", Name="company-jwt",
+                                          IdentitySource=["$request.header.Authorization"],
+                                          JwtConfiguration={"Issuer": "https://issuer.example.com",
+                                                            "Audience": ["orders"]})["AuthorizerId"]
+        v2.create_route(ApiId=api, RouteKey="GET /x", AuthorizationType="JWT", AuthorizerId=authorizer)
+        v2.create_route(ApiId=api, RouteKey="POST /x")
+        if name == "orders":
+            refused_api = api
+    refuse = Refuse("GetAuthorizer", body_contains=f"/apis/{refused_api}/")
+    real_session = boto3.Session
+
+    def session(**kwargs):
+        made = real_session(**kwargs)
+        made.events.register("before-send.*.*", refuse)
+        return made
+
+    monkeypatch.setattr(audit.boto3, "Session", session)
+    pack = _pack_config(tmp_path, json.dumps({"api-authorizer-required": {
+        "enforcementLevel": "mandatory", "jwtIssuer": "https://issuer.example.com", "jwtAudiences": ["orders"]}}))
+    code = audit.main(["--region", cis.REGION, "--endpoint-url", endpoint, "--rules", "api-authorizer-required",
+                       "--pack-config", pack, "--format", "json"])
+    out, err = capsys.readouterr()
+    assert code == 2, err
+    [stack] = json.loads(out)["stacks"]
+    found = sorted((f["status"], f["name"], f["message"].split(":")[0]) for f in stack["findings"])
+    assert found == [("unknown", "billing GET /x", "not evaluated"), ("unknown", "billing POST /x", "not evaluated"),
+                     ("unknown", "orders", "not evaluated")]
+    assert stack["mandatoryViolations"] == 0
+    assert refuse.refused == 1
