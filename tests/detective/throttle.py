@@ -10,6 +10,7 @@ import hashlib
 import json
 import random
 import threading
+from typing import Optional
 
 from botocore.awsrequest import AWSResponse
 
@@ -56,19 +57,24 @@ class Throttler:
         return AWSResponse(request.url, 400, headers, _Raw(body))
 
 
-def _error_response(request, service: str, status: int, code: str, message: str) -> AWSResponse:
-    if service == "s3":  # REST-XML; S3 throttles with 503 SlowDown
+def error_parts(service: str, status: int, code: str, message: str) -> tuple:
+    """``(status, headers, body)`` of an AWS error in ``service``'s protocol (S3 throttles with 503 SlowDown)."""
+    if service == "s3":  # REST-XML
         if code == "Throttling":
             status, code = 503, "SlowDown"
         body = f"<Error><Code>{code}</Code><Message>{message}</Message><RequestId>f-1</RequestId></Error>".encode()
-        return AWSResponse(request.url, status, {"Content-Type": "application/xml"}, _Raw(body))
+        return status, {"Content-Type": "application/xml"}, body
     if service in _QUERY_SERVICES:
         kind = "Sender" if status < 500 else "Receiver"
         body = (f"<ErrorResponse><Error><Type>{kind}</Type><Code>{code}</Code><Message>{message}</Message></Error>"
                 f"<RequestId>f-1</RequestId></ErrorResponse>").encode()
-        return AWSResponse(request.url, status, {"Content-Type": "text/xml"}, _Raw(body))
+        return status, {"Content-Type": "text/xml"}, body
     body = json.dumps({"__type": code, "message": message}).encode()
-    headers = {"Content-Type": "application/x-amz-json-1.1", "x-amzn-ErrorType": code}
+    return status, {"Content-Type": "application/x-amz-json-1.1", "x-amzn-ErrorType": code}, body
+
+
+def _error_response(request, service: str, status: int, code: str, message: str) -> AWSResponse:
+    status, headers, body = error_parts(service, status, code, message)
     return AWSResponse(request.url, status, headers, _Raw(body))
 
 
@@ -93,12 +99,11 @@ class Faults:
         events.register("before-send.*.*", self)
         return self
 
-    def __call__(self, request, event_name: str, **_):
-        service = event_name.split(".")[1].lower()
+    def draw(self, service: str, request_key: bytes) -> Optional[tuple]:
+        """``(status, code, message)`` of the fault for this sending of the request, or None to let it through."""
         if self.services and service not in self.services:
             return None
-        body = request.body if isinstance(request.body, bytes) else str(request.body or "").encode()
-        key = hashlib.sha256(request.url.encode() + b"\0" + body).hexdigest()
+        key = hashlib.sha256(request_key).hexdigest()
         with self._lock:
             self.seen += 1
             nth = self._sent[key] = self._sent.get(key, 0) + 1
@@ -106,12 +111,18 @@ class Faults:
         if draw < self.throttle:
             with self._lock:
                 self.throttled += 1
-            return _error_response(request, service, 400, "Throttling", "Rate exceeded")
+            return 400, "Throttling", "Rate exceeded"
         if draw < self.throttle + self.error:
             with self._lock:
                 self.failed += 1
-            return _error_response(request, service, 500, "InternalFailure", "injected server error")
+            return 500, "InternalFailure", "injected server error"
         return None
+
+    def __call__(self, request, event_name: str, **_):
+        service = event_name.split(".")[1].lower()
+        body = request.body if isinstance(request.body, bytes) else str(request.body or "").encode()
+        fault = self.draw(service, request.url.encode() + b"\0" + body)
+        return None if fault is None else _error_response(request, service, *fault)
 
 
 class Refuse:
