@@ -224,7 +224,8 @@ class AccountScanner:
         self._functions: Optional[list] = None  # ListFunctions items, once listed
         self._functions_lock = threading.Lock()  # not ``_lock``: listing takes that one to make the client
         self._get_authorizers_served = True  # until the endpoint shows it lacks GetAuthorizers
-        self.account = self.client("sts").get_caller_identity()["Account"]
+        # Nothing can be judged without the account: read like any unit, but its failure ends the scan.
+        self.account = self._read(self.client("sts").get_caller_identity)["Account"]
         self.partition = session.get_partition_for_region(region)
 
     def client(self, service: str):
@@ -238,9 +239,10 @@ class AccountScanner:
 
     # -- fault isolation ----------------------------------------------------------------------------------------
 
-    def _read(self, fn: Callable[[], Any], unread: Callable[[str], Unread]) -> Any:
+    def _read(self, fn: Callable[[], Any], unread: Optional[Callable[[str], Unread]] = None) -> Any:
         """``fn()``, read again (up to ``rounds`` times, while the deadline allows) when it fails with an error
-        that may pass; if it still fails, ``unread(reason)`` is returned (not recorded: see ``_unit``)."""
+        that may pass; if it still fails, ``unread(reason)`` is returned (not recorded: see ``_unit``), or without
+        ``unread`` the error is raised."""
         for attempt in range(1, self.rounds + 1):
             try:
                 return fn()
@@ -248,6 +250,8 @@ class AccountScanner:
                 left = self.policy.time_left()
                 if attempt < self.rounds and retries.is_transient(error=error) and (left is None or left > 0):
                     continue
+                if unread is None:
+                    raise
                 return unread(describe_error(error))
 
     def _unit(self, fn: Callable[[], list], unread: Callable[[str], Unread]) -> list:

@@ -22,7 +22,7 @@ import pytest
 from guardrails import catalogue
 from tests.detective import cis
 from tests.detective.test_audit import endpoint  # noqa: F401  (the moto_server fixture)
-from tests.detective.throttle import Refuse
+from tests.detective.throttle import Refuse, _error_response
 from tools import audit
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -322,3 +322,23 @@ def test_a_rule_across_resources_is_not_judged_on_part_of_them(endpoint, tmp_pat
                      ("unknown", "orders", "not evaluated")]
     assert stack["mandatoryViolations"] == 0
     assert refuse.refused == 1
+
+
+def test_a_throttled_account_lookup_is_read_again_not_fatal(endpoint, no_retry_sleep):  # noqa: F811
+    """GetCallerIdentity throttled 7 times in a row (more than one call's 5 attempts): the scan reads it again
+    instead of ending the audit (found by the fault benchmark: 1 run in 100 ended there at 40% faults)."""
+    _reset(endpoint)
+    throttled = []
+
+    def throttle_identity(request, event_name, **_):
+        if event_name.endswith(".GetCallerIdentity") and len(throttled) < 7:
+            throttled.append(event_name)
+            return _error_response(request, "sts", 400, "Throttling", "Rate exceeded")
+        return None
+
+    session = boto3.Session(region_name=cis.REGION, aws_access_key_id="testing", aws_secret_access_key="testing")
+    session.events.register("before-send.*.*", throttle_identity)
+    selected = audit.select_rules({}, ["lambda-tracing-active"])
+    report = audit.audit(session, cis.REGION, selected, endpoint_url=endpoint, workers=1)
+    assert report.stacks[0].name == f"{cis.ACCOUNT}/{cis.REGION}"
+    assert len(throttled) == 7 and len(no_retry_sleep) == 4 + 2
