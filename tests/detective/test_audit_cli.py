@@ -175,8 +175,8 @@ def test_bad_input_exits_2_with_one_line(argv, line, tmp_path, html_endpoint, cl
             position = done.stderr.index(part.strip(), position)
     else:
         assert (done.returncode, done.stderr, done.stdout) == (2, expected + "\n", "")
-    # A closed port used to take 27 s (adaptive retries): two connection attempts now, well under the bound.
-    assert time.monotonic() - started < 20
+    if "{port}" in line:  # a closed port used to take 27 s (adaptive retries); a few connection attempts now
+        assert time.monotonic() - started < 20
 
 
 @pytest.mark.parametrize("argv", [["--bogus"], ["--workers", "many"], ["--region"]], ids=["flag", "int", "value"])
