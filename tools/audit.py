@@ -9,13 +9,23 @@ config file. Exemptions (each rule's ``exemptions`` in the pack config) apply as
 resource is listed with status ``exempted`` in every report format, an expired exemption is an
 ``expired-exemption`` finding that blocks like a violation (expiry as of today, or ``GUARDRAILS_TODAY``). Credentials, profile and region come from the usual AWS settings (``AWS_PROFILE``,
 ``AWS_REGION``/``AWS_DEFAULT_REGION``, ``AWS_ENDPOINT_URL``), overridden by the flags. Reports and exit codes
-are the offline preview's: 0 no mandatory violation, 1 mandatory violations, 2 usage or access error.
+are the offline preview's:
+
+* 0: everything was read and judged; no mandatory violation;
+* 1: mandatory violations (or expired exemptions);
+* 2: bad input (flags, pack config, ``--out``), the endpoint cannot be reached or does not answer as AWS, or part
+  of the account could not be read (the reports are still written, that part listed as not evaluated);
+* 130: interrupted (Ctrl-C).
+
+Every failure is one ``error: ...`` line on stderr, never a traceback.
 
 Calls (see ``handlers/config_rule/inventory.py``): only for the kinds the selected rules judge or look up
 (``inventory.kinds_for``); list pages, GetAccountAuthorizationDetails for roles, per-function
 GetFunction/GetFunctionCodeSigningConfig only for functions a selected rule could not judge from the listing,
 per-function URL/policy/async-config reads only when a rule on them is selected; a bounded thread pool
-(``--workers``); adaptive retries.
+(``--workers``); every call retries on its own (``handlers/config_rule/retries.py``: a few attempts with
+jittered backoff, no shared quota), and a read that still fails loses only its own resource or kind, which every
+report lists as ``unknown`` with a message starting "not evaluated: could not read".
 """
 from __future__ import annotations
 
@@ -26,12 +36,12 @@ import sys
 from typing import Any, Mapping, NamedTuple, Optional, Sequence
 
 import boto3
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError
 
 from guardrails import catalogue, pack_config
 from guardrails import exemptions as ex
 from guardrails.model import Enforcement, Status
-from handlers.config_rule import evaluation, inventory
+from handlers.config_rule import evaluation, inventory, retries
 from tools import reports
 
 VERSION = "0.1.0"
@@ -48,7 +58,7 @@ def load_pack_config(path: Optional[str]) -> dict:
         return {}
     try:
         return pack_config.load(path)
-    except pack_config.PackConfigError as error:
+    except (pack_config.PackConfigError, OSError, ValueError) as error:
         raise AuditError(str(error)) from None
 
 
@@ -64,6 +74,8 @@ class SelectedRule(NamedTuple):
 def select_rules(pack_config: Mapping[str, Any], only: Optional[Sequence[str]]) -> list:
     """``SelectedRule``s for every rule to run: selected, not disabled, parameters and exemptions validated
     (the pack's ``exemptions`` key, applied as the pack applies it)."""
+    if only is not None and not only:
+        raise AuditError(f"--rules names no rule id; known: {', '.join(sorted(catalogue.RULES))}")
     unknown = sorted(set(only or ()) - set(catalogue.RULES))
     if unknown:
         raise AuditError(f"--rules: unknown rule id(s) {', '.join(unknown)}; known: {', '.join(sorted(catalogue.RULES))}")
@@ -96,17 +108,43 @@ def select_rules(pack_config: Mapping[str, Any], only: Optional[Sequence[str]]) 
 _FINDING_STATUS = {Status.NON_COMPLIANT: "violation", Status.UNKNOWN: "unknown"}
 
 
+def open_scanner(session, region: str, *, endpoint_url: Optional[str] = None, workers: int = 8,
+                 counter: Optional[inventory.CallCounter] = None, progress_stream=None,
+                 policy: Optional[retries.RetryPolicy] = None) -> inventory.AccountScanner:
+    """The account's scanner; its first call (GetCallerIdentity) tells whether the endpoint answers as AWS. Any
+    failure there is an ``AuditError`` naming the endpoint (exit 2), never a traceback."""
+    where = endpoint_url or f"AWS ({region})"
+    try:
+        return inventory.AccountScanner(session, region, endpoint_url=endpoint_url, workers=workers, counter=counter,
+                                        progress_stream=progress_stream, policy=policy)
+    except EndpointConnectionError:
+        raise AuditError(f"cannot connect to {where}: connection refused or timed out") from None
+    except (ClientError, BotoCoreError) as error:
+        raise AuditError(f"{where}: {inventory.describe_error(error)}") from None
+    except ValueError as error:  # e.g. an endpoint URL botocore cannot use
+        raise AuditError(f"{where}: {error}") from None
+    except Exception as error:  # noqa: BLE001 - an answer botocore cannot parse: not an AWS endpoint
+        raise AuditError(f"{where} does not answer as an AWS endpoint "
+                         f"(GetCallerIdentity: {inventory.describe_error(error)})") from None
+
+
+def _needs(rule) -> set:
+    return inventory.kinds_for([rule])
+
+
 def evaluate_account(session, region: str, selected: Sequence[SelectedRule], *, endpoint_url: Optional[str] = None,
                      workers: int = 8, counter: Optional[inventory.CallCounter] = None, progress_stream=None,
-                     on=None) -> tuple:
+                     on=None, policy: Optional[retries.RetryPolicy] = None) -> tuple:
     """``(scanner, evaluations)``: scan the account and region for what ``selected`` rules judge, and judge it
-    (``handlers.config_rule.evaluation.Evaluation``s, exemptions applied as of ``on``, default today)."""
-    scanner = inventory.AccountScanner(session, region, endpoint_url=endpoint_url, workers=workers, counter=counter,
-                                       progress_stream=progress_stream)
+    (``handlers.config_rule.evaluation.Evaluation``s, exemptions applied as of ``on``, default today). What
+    could not be read is in ``scanner.unread``; evaluations that needed it carry ``not_evaluated``."""
+    scanner = open_scanner(session, region, endpoint_url=endpoint_url, workers=workers, counter=counter,
+                           progress_stream=progress_stream, policy=policy)
     rules = [s.rule for s in selected]
     subjects = scanner.collect(inventory.kinds_for(rules))
     results = evaluation.judge_all(rules, {s.rule.id: s.params for s in selected}, subjects, fetch=scanner.enrich_all,
-                                   exemptions={s.rule.id: s.exemptions for s in selected}, on=on)
+                                   exemptions={s.rule.id: s.exemptions for s in selected}, on=on,
+                                   unread=scanner.unread, needs=_needs)
     return scanner, results
 
 
@@ -121,6 +159,8 @@ def findings_of(result: evaluation.Evaluation, enforcement: str) -> list:
                                status=status, urn=resource.ref, type=resource.source_type,
                                name=resource.logical_name, message=message)
 
+    if result.not_evaluated:
+        return [finding("unknown", result.not_evaluated)]
     if result.exempted:
         return [finding("exempted", result.verdict.message)]
     found = [finding("expired-exemption", result.expired_message())] if result.expired else []
@@ -129,15 +169,26 @@ def findings_of(result: evaluation.Evaluation, enforcement: str) -> list:
     return found
 
 
+def unread_findings(rules: Sequence[SelectedRule], unread: Sequence[evaluation.Unread]) -> list:
+    """An ``unknown`` finding per rule x resource (or rule x kind, when a whole list failed) that could not be
+    read: what the audit owes and could not do, in every report format."""
+    levels = {s.rule.id: s.enforcement for s in rules}
+    return [reports.Finding(rule_id=rule.id, enforcement=levels[rule.id], severity=rule.severity.value,
+                            status="unknown", urn=u.ref or f"{u.type}/*", type=u.type,
+                            name=u.name or f"every {u.type}", message=u.message)
+            for rule, u in evaluation.unread_pairs([s.rule for s in rules], unread, _needs)]
+
+
 def audit(session, region: str, selected: Sequence[SelectedRule], *, endpoint_url: Optional[str] = None,
           workers: int = 8, counter: Optional[inventory.CallCounter] = None, progress_stream=None,
-          on=None) -> reports.Report:
+          on=None, policy: Optional[retries.RetryPolicy] = None) -> reports.Report:
     """Scan the account and region and judge it with ``selected`` rules; the report groups it as one stack."""
     scanner, results = evaluate_account(session, region, selected, endpoint_url=endpoint_url, workers=workers,
-                                        counter=counter, progress_stream=progress_stream, on=on)
+                                        counter=counter, progress_stream=progress_stream, on=on, policy=policy)
     rules = [s.rule for s in selected]
     levels = {s.rule.id: s.enforcement for s in selected}
     findings = [f for r in results for f in findings_of(r, levels[r.rule.id])]
+    findings += unread_findings(selected, scanner.unread)
     evaluated = {}
     for r in results:
         evaluated[r.facts.resource.ref] = (r.facts.resource.ref, r.facts.resource.source_type, r.facts.resource.logical_name)
@@ -149,6 +200,24 @@ def audit(session, region: str, selected: Sequence[SelectedRule], *, endpoint_ur
     infos = [reports.RuleInfo(id=rule.id, title=rule.title, description=rule.rationale, enforcement=levels[rule.id],
                               severity=rule.severity.value) for rule in rules]
     return reports.Report(tool=TOOL, version=VERSION, mode="audit", rules=infos, stacks=[stack])
+
+
+NOT_EVALUATED = "not evaluated: "
+
+
+def not_evaluated(report: reports.Report) -> list:
+    """The findings that say part of the account could not be read."""
+    return [f for s in report.stacks for f in s.findings if f.status == "unknown" and f.message.startswith(NOT_EVALUATED)]
+
+
+def prepare_out(path: str) -> None:
+    """Fail before the scan, not after it, when ``--out`` cannot be a directory."""
+    try:
+        os.makedirs(path, exist_ok=True)
+    except OSError as error:
+        raise AuditError(f"--out {path}: cannot create the directory: {error.strerror or error}") from None
+    if not os.access(path, os.W_OK):
+        raise AuditError(f"--out {path}: the directory is not writable")
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
@@ -163,11 +232,24 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("--pack-config", metavar="FILE", help="pack config with enforcement levels and parameters")
     args = parser.parse_args(argv)
     try:
+        return _run(args)
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return 130
+    except Exception as error:  # noqa: BLE001 - never a traceback to a user; this is a bug to report
+        print(f"error: unexpected {type(error).__name__}: {error}", file=sys.stderr)
+        return 2
+
+
+def _run(args: argparse.Namespace) -> int:
+    try:
         if args.workers < 1 or args.workers > 64:
             raise AuditError(f"--workers={args.workers}; allowed: 1 to 64")
         formats = reports.parse_formats(args.format)
-        only = [r.strip() for r in args.rules.split(",") if r.strip()] if args.rules else None
+        only = [r.strip() for r in args.rules.split(",") if r.strip()] if args.rules is not None else None
         selected = select_rules(load_pack_config(args.pack_config), only)
+        if args.out:
+            prepare_out(args.out)
         session = boto3.Session(profile_name=args.profile, region_name=args.region)
         region = args.region or session.region_name
         if not region:
@@ -176,19 +258,35 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except (AuditError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    except (BotoCoreError, ClientError) as error:
+    except (BotoCoreError, ClientError) as error:  # e.g. an unknown profile
         print(f"error: AWS: {error}", file=sys.stderr)
         return 2
     if args.out:
-        for fmt, path in reports.write_reports(report, formats, args.out).items():
+        try:
+            written = reports.write_reports(report, formats, args.out)
+        except OSError as error:
+            print(f"error: --out {args.out}: cannot write the reports: {error.strerror or error}", file=sys.stderr)
+            return 2
+        for fmt, path in written.items():
             print(f"wrote {fmt}: {path}", file=sys.stderr)
         if "summary" in formats:
             sys.stdout.write(reports.render_summary(report))
     else:
         for fmt in formats:
             sys.stdout.write(reports.RENDERERS[fmt](report))
+    missing = not_evaluated(report)
+    if missing:
+        print(f"error: {len(missing)} evaluation(s) not made: part of the account could not be read "
+              f"(listed as unknown, 'not evaluated', in the reports)", file=sys.stderr)
+        return 2
     return 0 if report.passed else 1
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    code = main()
+    if code == 130:
+        # Interrupted: calls still in flight in the scanner's threads would hold the exit until they time out.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)

@@ -15,6 +15,24 @@ Messages:
   (what configuration items lack: code signing configs, API routes and authorizers, new parameter values) and
   report every resource, in PutEvaluations batches of at most 100.
 
+Faults lose only what they touch (issue 10):
+
+* Every AWS call retries on its own (``retries.RetryPolicy``: bounded attempts, jittered backoff, no shared
+  quota). A sweep reads until the invocation's remaining time (``context.get_remaining_time_in_millis()``) less
+  a reserve for delivery; what still cannot be read is logged and NOT evaluated (no evaluation is sent, so AWS
+  Config keeps the last one), never a fake COMPLIANT. Everything that was read is evaluated and delivered.
+* Delivery: each batch is sent once; only the entries Config reports in ``FailedEvaluations`` are sent again
+  (a few times, with backoff). A batch Config refuses as a whole is split until the entry it refuses stands
+  alone. An entry that cannot be delivered, or a failure report that names no entry of the batch, is logged as
+  undeliverable; nothing is dropped quietly and later batches are still sent.
+* The invocation returns ``{"status": "OK" | "INCOMPLETE", "messageType", "evaluations" (delivered),
+  "notEvaluated", "undeliverable"}``.
+* Items that cannot be read do not crash the handler (a crash would make AWS Config retry the same event): a
+  function deleted before it was evaluated is NOT_APPLICABLE ("resource deleted"); a customer managed policy
+  deleted since the item was recorded is left out of the role's policies (IAM deletes only detached policies);
+  an oversized notification whose history item is gone, or a read that fails after its retries, is a logged
+  skip (status INCOMPLETE, ``notEvaluated`` 1).
+
 Exemptions: the ``exemptions`` InputParameter (a JSON list string; the pack config's entries) applies as in the
 policy pack: an exempted resource is NOT_APPLICABLE with the exemption's reason and expiry as annotation; an
 expired exemption is NON_COMPLIANT ("expired exemption: ...", then the rule's own annotation if it fails too).
@@ -27,23 +45,27 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Any, Iterable, Mapping, Optional, Sequence
+import time
+from typing import Any, Mapping, Optional, Sequence
 
 import boto3
-from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
 
 from company_observability import instrumented, logger
 from guardrails import exemptions as ex
 from guardrails.adapters import config_item
 from guardrails.model import ANNOTATION_LIMIT, Inventory, Rule, Status, Verdict
-from handlers.config_rule import evaluation, inventory, params
+from handlers.config_rule import evaluation, inventory, params, retries
 
 BATCH = 100  # PutEvaluations accepts at most 100 evaluations per call
-RETRIES = Config(retries={"mode": "adaptive", "max_attempts": 10})
+PUT_ROUNDS = 4  # sends of an entry Config reports as failed before it is reported undeliverable
+RESERVE_SECONDS = 10.0  # of a sweep's remaining time, kept for delivering what was read
+SWEEP_WORKERS = 4
 # Clients at module scope (no network at import); the handler's collaborators are injectable for tests.
-CONFIG = boto3.client("config", config=RETRIES)
-LAMBDA = boto3.client("lambda", config=RETRIES)
-IAM = boto3.client("iam", config=RETRIES)
+POLICY = retries.RetryPolicy()
+CONFIG = POLICY.attach(boto3.client("config", config=retries.client_config()))
+LAMBDA = POLICY.attach(boto3.client("lambda", config=retries.client_config()))
+IAM = POLICY.attach(boto3.client("iam", config=retries.client_config()))
 
 _COMPLIANCE = {
     Status.COMPLIANT: "COMPLIANT",
@@ -99,21 +121,36 @@ def to_evaluation(resource_type: str, resource_id: str, verdict: Verdict, timest
     return entry
 
 
+class NotRead(Exception):
+    """A configuration item or a detail it lacks could not be read: the item is not evaluated (logged)."""
+
+
+def _key(entry: Mapping[str, Any]) -> tuple:
+    """How a FailedEvaluations entry is matched to what was sent (Config may change the id's case)."""
+    return (str(entry.get("ComplianceResourceType", "")).lower(), str(entry.get("ComplianceResourceId", "")).lower())
+
+
+def _code(error: ClientError) -> str:
+    return (error.response.get("Error") or {}).get("Code", "")
+
+
 class RuleRunner:
     """Evaluates Config events for a set of rules with the given clients (module clients in Lambda)."""
 
     def __init__(self, rules: Sequence[Rule], config_client=None, lambda_client=None, iam_client=None,
-                 session=None, test_mode: bool = False) -> None:
+                 session=None, test_mode: bool = False, policy: Optional[retries.RetryPolicy] = None) -> None:
         self.rules = rules
         self.config = config_client or CONFIG
         self.lambda_ = lambda_client or LAMBDA
         self.iam = iam_client or IAM
         self.session = session
         self.test_mode = test_mode
+        self.policy = policy or POLICY  # backoff between PutEvaluations rounds
 
     # -- entry point --------------------------------------------------------------------------------------------
 
-    def handle(self, event: Mapping[str, Any]) -> dict:
+    def handle(self, event: Mapping[str, Any], deadline: Optional[float] = None) -> dict:
+        """Evaluate one Config event; ``deadline`` (``time.monotonic()``) is when the invocation ends."""
         try:
             rule = find_rule(event["configRuleName"], self.rules)
             rule_params = params.parse_input_parameters(rule, event.get("ruleParameters"))
@@ -128,35 +165,52 @@ class RuleRunner:
         invoking = json.loads(event["invokingEvent"])
         message_type = invoking.get("messageType")
         token = event["resultToken"]
-        if message_type == "ConfigurationItemChangeNotification":
-            item = invoking["configurationItem"]
-            evaluations = [self.evaluate_item(rule, rule_params, item, event.get("eventLeftScope", False),
-                                              exemptions, on)]
-        elif message_type == "OversizedConfigurationItemChangeNotification":
-            item = self.fetch_item(invoking["configurationItemSummary"])
-            evaluations = [self.evaluate_item(rule, rule_params, item, event.get("eventLeftScope", False),
-                                              exemptions, on)]
+        not_evaluated = 0
+        if message_type in ("ConfigurationItemChangeNotification", "OversizedConfigurationItemChangeNotification"):
+            try:
+                if message_type == "ConfigurationItemChangeNotification":
+                    item = invoking["configurationItem"]
+                else:
+                    item = self.fetch_item(invoking["configurationItemSummary"])
+                evaluations = [self.evaluate_item(rule, rule_params, item, event.get("eventLeftScope", False),
+                                                  exemptions, on)]
+            except NotRead as error:
+                logger.error("configuration item not evaluated", rule=rule.id, message_type=message_type,
+                             reason=str(error))
+                evaluations, not_evaluated = [], 1
         elif message_type == "ScheduledNotification":
-            evaluations = self.sweep(rule, rule_params, invoking["notificationCreationTime"], exemptions, on)
+            read_deadline = None
+            if deadline is not None:
+                left = deadline - time.monotonic()
+                read_deadline = deadline - min(RESERVE_SECONDS, max(left * 0.2, 0.0))
+            evaluations, not_evaluated = self.sweep(rule, rule_params, invoking["notificationCreationTime"],
+                                                    exemptions, on, read_deadline)
         else:
             logger.error("unsupported message type", message_type=message_type)
             return {"status": "IGNORED", "messageType": message_type, "evaluations": 0}
-        self.put(evaluations, token)
-        logger.info("evaluated", rule=rule.id, message_type=message_type, evaluations=len(evaluations),
-                    non_compliant=sum(1 for e in evaluations if e["ComplianceType"] == "NON_COMPLIANT"))
-        return {"status": "OK", "messageType": message_type, "evaluations": len(evaluations)}
+        delivered, undeliverable = self.put(evaluations, token, deadline)
+        logger.info("evaluated", rule=rule.id, message_type=message_type, evaluations=delivered,
+                    non_compliant=sum(1 for e in evaluations if e["ComplianceType"] == "NON_COMPLIANT"),
+                    not_evaluated=not_evaluated, undeliverable=undeliverable)
+        return {"status": "OK" if not (not_evaluated or undeliverable) else "INCOMPLETE",
+                "messageType": message_type, "evaluations": delivered, "notEvaluated": not_evaluated,
+                "undeliverable": undeliverable}
 
     # -- change-triggered ---------------------------------------------------------------------------------------
 
     def fetch_item(self, summary: Mapping[str, Any]) -> dict:
         """The full configuration item behind an oversized notification, from the configuration history."""
-        response = self.config.get_resource_config_history(
-            resourceType=summary["resourceType"], resourceId=summary["resourceId"],
-            laterTime=summary["configurationItemCaptureTime"], limit=1,
-        )
+        what = f"{summary.get('resourceType')} {summary.get('resourceId')}"
+        try:
+            response = self.config.get_resource_config_history(
+                resourceType=summary["resourceType"], resourceId=summary["resourceId"],
+                laterTime=summary["configurationItemCaptureTime"], limit=1,
+            )
+        except (ClientError, BotoCoreError) as error:
+            raise NotRead(f"configuration history of {what}: {inventory.describe_error(error)}") from None
         items = response.get("configurationItems") or []
         if not items:
-            raise LookupError(f"no configuration history for {summary['resourceType']} {summary['resourceId']}")
+            raise NotRead(f"no configuration history for {what}")
         item = config_item.normalise_item(items[0])
         # The history omits nothing we use, but its status is the one at capture time; keep the summary's.
         item["configurationItemStatus"] = summary.get("configurationItemStatus", item.get("configurationItemStatus"))
@@ -164,14 +218,15 @@ class RuleRunner:
 
     def evaluate_item(self, rule: Rule, rule_params: Mapping, item: Mapping[str, Any], left_scope: bool,
                       exemptions: Sequence[ex.Exemption] = (), on=None) -> dict:
-        """Exactly one evaluation for the resource of a configuration item (``exemptions`` as of ``on``)."""
+        """Exactly one evaluation for the resource of a configuration item (``exemptions`` as of ``on``); raises
+        ``NotRead`` when a detail the rule needs cannot be read."""
         ci = config_item.normalise_item(item)
         resource_type, resource_id = ci["resourceType"], ci["resourceId"]
         timestamp = ci["configurationItemCaptureTime"]
         status = ci.get("configurationItemStatus")
+        deleted = Verdict(Status.NOT_APPLICABLE, "resource deleted")
         if status in config_item.DELETED_STATUSES:
-            return to_evaluation(resource_type, resource_id, Verdict(Status.NOT_APPLICABLE, "resource deleted"),
-                                 timestamp)
+            return to_evaluation(resource_type, resource_id, deleted, timestamp)
         if left_scope:
             return to_evaluation(resource_type, resource_id,
                                  Verdict(Status.NOT_APPLICABLE, "resource left the rule's scope"), timestamp)
@@ -184,6 +239,8 @@ class RuleRunner:
         if result.verdict.status == Status.UNKNOWN:
             # The item lacks something this rule reads: fetch only that, once, and judge again.
             facts = self.complete(ci)
+            if facts is None:  # deleted since the item was recorded
+                return to_evaluation(resource_type, resource_id, deleted, timestamp)
             result = evaluation.evaluate(rule, facts, rule_params, Inventory([facts]), exemptions, on)
         verdict = result.single_verdict()
         if result.verdict.status == Status.UNKNOWN:
@@ -192,58 +249,138 @@ class RuleRunner:
         return to_evaluation(resource_type, resource_id, verdict, timestamp)
 
     def complete(self, ci: Mapping[str, Any]):
-        """Facts with what the configuration item lacks fetched by API (code signing, managed policies)."""
+        """Facts with what the configuration item lacks fetched by API (code signing, managed policies); None
+        when the resource no longer exists."""
         kind = config_item.kind_of(ci["resourceType"])
-        if kind.name == "FUNCTION":
-            name = config_item.lookup(ci["configuration"], "functionName") or ci["resourceName"]
-            arn = self.lambda_.get_function_code_signing_config(FunctionName=name).get("CodeSigningConfigArn")
-            return config_item.facts_from_item(ci, code_signing_config_arn=arn or None)
-        if kind.name == "ROLE":
-            documents = {}
-            for policy_arn in config_item.customer_managed_policy_arns(ci):
-                version = self.iam.get_policy(PolicyArn=policy_arn)["Policy"]["DefaultVersionId"]
-                documents[policy_arn] = self.iam.get_policy_version(
-                    PolicyArn=policy_arn, VersionId=version)["PolicyVersion"]["Document"]
-            return config_item.facts_from_item(ci, managed_policy_documents=documents)
+        try:
+            if kind.name == "FUNCTION":
+                name = config_item.lookup(ci["configuration"], "functionName") or ci["resourceName"]
+                try:
+                    arn = self.lambda_.get_function_code_signing_config(FunctionName=name).get("CodeSigningConfigArn")
+                except ClientError as error:
+                    if _code(error) == "ResourceNotFoundException":
+                        return None
+                    raise
+                return config_item.facts_from_item(ci, code_signing_config_arn=arn or None)
+            if kind.name == "ROLE":
+                documents = {}
+                for policy_arn in config_item.customer_managed_policy_arns(ci):
+                    try:
+                        version = self.iam.get_policy(PolicyArn=policy_arn)["Policy"]["DefaultVersionId"]
+                        documents[policy_arn] = self.iam.get_policy_version(
+                            PolicyArn=policy_arn, VersionId=version)["PolicyVersion"]["Document"]
+                    except ClientError as error:
+                        if _code(error) not in ("NoSuchEntity", "NoSuchEntityException"):
+                            raise
+                        # IAM deletes only a policy attached to nothing: the item is older than the deletion.
+                        logger.warning("managed policy of the item no longer exists", policy_arn=policy_arn,
+                                       resource_id=ci["resourceId"])
+                return config_item.facts_from_item(ci, managed_policy_documents=documents)
+        except (ClientError, BotoCoreError) as error:
+            raise NotRead(f"{ci['resourceType']} {ci['resourceId']}: {inventory.describe_error(error)}") from None
         return config_item.facts_from_item(ci)
 
     # -- periodic -----------------------------------------------------------------------------------------------
 
     def sweep(self, rule: Rule, rule_params: Mapping, timestamp: str, exemptions: Sequence[ex.Exemption] = (),
-              on=None) -> list:
-        """One evaluation per resource of the rule's kinds in this account and region (``exemptions`` applied)."""
+              on=None, deadline: Optional[float] = None) -> tuple:
+        """``(evaluations, not_evaluated)``: one evaluation per resource of the rule's kinds in this account and
+        region that could be read and judged (``exemptions`` applied), reading until ``deadline``; and how many
+        rule x resource (or rule x kind) evaluations could not be made (each logged)."""
         session = self.session or boto3.Session()
-        scanner = inventory.AccountScanner(session, session.region_name or os.environ["AWS_REGION"], workers=4)
+        try:
+            scanner = inventory.AccountScanner(session, session.region_name or os.environ["AWS_REGION"],
+                                               workers=SWEEP_WORKERS, policy=retries.RetryPolicy(deadline=deadline))
+        except (ClientError, BotoCoreError) as error:
+            logger.error("sweep not evaluated: the account could not be read", rule=rule.id,
+                         reason=inventory.describe_error(error))
+            return [], 1
         # Only what this rule judges or looks up: a sweep for one rule never pays for the others' calls.
-        subjects = scanner.collect(inventory.kinds_for([rule]))
+        needs = lambda r: inventory.kinds_for([r])  # noqa: E731
+        subjects = scanner.collect(needs(rule))
         by_ref = {s.facts.resource.ref: s for s in subjects}
         results = evaluation.judge_all([rule], {rule.id: rule_params}, subjects, fetch=scanner.enrich_all,
-                                       exemptions={rule.id: exemptions}, on=on)
-        entries = []
+                                       exemptions={rule.id: exemptions}, on=on, unread=scanner.unread, needs=needs)
+        entries, skipped = [], 0
         for result in results:
             subject = by_ref.get(result.facts.resource.ref)
             resource_type, resource_id = inventory.config_identity(result.facts, subject)
+            if result.not_evaluated:
+                skipped += 1
+                logger.warning("resource not evaluated", rule=rule.id, resource_type=resource_type,
+                               resource_id=resource_id, reason=result.not_evaluated)
+                continue
             entries.append(to_evaluation(resource_type, resource_id, result.single_verdict(), timestamp))
-        return entries
+        for _rule, unread in evaluation.unread_pairs([rule], scanner.unread, needs):
+            skipped += 1
+            logger.warning("resource not evaluated", rule=rule.id, resource_type=unread.type,
+                           resource_id=unread.ref or "*", reason=unread.message)
+        return entries, skipped
 
     # -- reporting ----------------------------------------------------------------------------------------------
 
-    def put(self, evaluations: Sequence[dict], token: str) -> None:
-        """PutEvaluations in batches of at most 100; entries Config reports as failed are sent again (once)."""
+    def put(self, evaluations: Sequence[dict], token: str, deadline: Optional[float] = None) -> tuple:
+        """``(delivered, undeliverable)``: every entry sent in batches of at most 100 (see the module docstring)."""
+        delivered = undeliverable = 0
         for start in range(0, len(evaluations), BATCH):
-            batch = list(evaluations[start:start + BATCH])
-            for _attempt in range(3):
-                response = self.config.put_evaluations(Evaluations=batch, ResultToken=token, TestMode=self.test_mode)
-                failed = response.get("FailedEvaluations") or []
-                if not failed:
-                    break
-                keys = {(f["ComplianceResourceType"], f["ComplianceResourceId"]) for f in failed}
-                batch = [e for e in batch if (e["ComplianceResourceType"], e["ComplianceResourceId"]) in keys]
-            else:
-                raise RuntimeError(f"AWS Config refused {len(batch)} evaluation(s) three times: {batch[:3]}")
+            sent, lost = self._deliver(list(evaluations[start:start + BATCH]), token, deadline)
+            delivered += sent
+            undeliverable += lost
+        return delivered, undeliverable
+
+    def _deliver(self, batch: list, token: str, deadline: Optional[float]) -> tuple:
+        """``(delivered, undeliverable)`` for one batch: FailedEvaluations sent again, a refused batch split."""
+        delivered = 0
+        pending = batch
+        for attempt in range(1, PUT_ROUNDS + 1):
+            try:
+                response = self.config.put_evaluations(Evaluations=pending, ResultToken=token,
+                                                       TestMode=self.test_mode)
+            except (ClientError, BotoCoreError) as error:
+                time_left = deadline is None or deadline > time.monotonic()
+                if retries.is_transient(error=error) and attempt < PUT_ROUNDS and time_left:
+                    retries.backoff_sleep(self.policy.delay(attempt))
+                    continue
+                if len(pending) > 1 and not retries.is_transient(error=error):
+                    # One entry Config refuses fails the whole call: halve until it stands alone.
+                    half = len(pending) // 2
+                    first = self._deliver(pending[:half], token, deadline)
+                    second = self._deliver(pending[half:], token, deadline)
+                    return delivered + first[0] + second[0], first[1] + second[1]
+                self._undeliverable(pending, inventory.describe_error(error))
+                return delivered, len(pending)
+            failed = response.get("FailedEvaluations") or []
+            sent = {_key(e): e for e in pending}
+            unmatched = [f for f in failed if _key(f) not in sent]
+            if unmatched:
+                # Config says some entries failed but names none we sent: which ones were stored is unknowable,
+                # and sending the batch again would duplicate the rest. Report them, never drop them quietly.
+                logger.error("evaluations undeliverable: AWS Config reported failures that match nothing sent",
+                             failed=unmatched[:10], count=len(unmatched), batch_size=len(pending))
+            retry = [sent[_key(f)] for f in failed if _key(f) in sent]
+            delivered += len(pending) - len(failed)
+            if unmatched and not retry:
+                return delivered, len(unmatched)
+            if not retry:
+                return delivered, 0
+            pending = retry
+            if deadline is not None and deadline <= time.monotonic():
+                break
+            if attempt < PUT_ROUNDS:
+                retries.backoff_sleep(self.policy.delay(attempt))
+        self._undeliverable(pending, f"AWS Config reported them failed {PUT_ROUNDS} times")
+        return delivered, len(pending) + len(unmatched)
+
+    @staticmethod
+    def _undeliverable(entries: Sequence[dict], reason: str) -> None:
+        for entry in entries:
+            logger.error("evaluation undeliverable", reason=reason, resource_type=entry["ComplianceResourceType"],
+                         resource_id=entry["ComplianceResourceId"], compliance=entry["ComplianceType"])
 
 
 @instrumented
 def handler(event: Mapping[str, Any], context: Any) -> dict:
     """Lambda entry point for every guardrail's Config rule."""
-    return RuleRunner(catalogue_rules()).handle(event)
+    remaining = getattr(context, "get_remaining_time_in_millis", None)
+    deadline = time.monotonic() + remaining() / 1000.0 if callable(remaining) else None
+    return RuleRunner(catalogue_rules()).handle(event, deadline)

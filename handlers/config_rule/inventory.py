@@ -21,8 +21,12 @@ Call pattern (the audit's budget is at most 2 calls per function and 1 per 100 r
 What is wanted comes from the selected rules (``kinds_for``): a rule's own kinds and, for a stack rule, the kinds
 it looks up (``LOOKUPS``), so selecting only function and role rules never costs the per-function trigger calls.
 
-Per-resource calls run in a bounded thread pool; clients use botocore's adaptive retry mode, which backs off and
-rate-limits itself on throttling. ``CallCounter`` counts calls (and retries) for the benchmark and the tests.
+Per-resource calls run in a bounded thread pool. Every call retries on its own (``retries.RetryPolicy``: a few
+attempts with jittered backoff, no shared quota, none past a deadline). A read that still fails loses only itself:
+each listing and each resource's reads are a unit, tried again up to ``rounds`` times, then recorded in
+``AccountScanner.unread`` (``evaluation.Unread``) and the scan goes on; what needed it is reported as not
+evaluated, never judged from partial data. ``CallCounter`` counts calls (and retries) for the benchmark and the
+tests.
 """
 from __future__ import annotations
 
@@ -33,13 +37,13 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Optional
 
-from botocore.config import Config
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
 from guardrails.adapters import describe
 from guardrails.model import Facts, Kind
 from guardrails.rules import required_tags
-from handlers.config_rule import cloudfront
+from handlers.config_rule import cloudfront, retries
+from handlers.config_rule.evaluation import Unread
 
 #: Kinds the scanner can collect (what a rule on any other kind sees in an account: nothing).
 SCANNED_KINDS = (
@@ -94,10 +98,42 @@ def kinds_for(rules: Iterable[Any]) -> set:
 # Error codes an AWS-compatible endpoint returns for an operation it does not implement.
 _UNSUPPORTED = ("404", "NotImplemented", "UnknownOperationException", "InvalidAction")
 
+#: The AWS type reports show for a kind whose whole list could not be read.
+SOURCE_TYPES = {
+    Kind.FUNCTION: "AWS::Lambda::Function", Kind.CODE_SIGNING_CONFIG: "AWS::Lambda::CodeSigningConfig",
+    Kind.ROLE: "AWS::IAM::Role", Kind.REST_DOMAIN: "AWS::ApiGateway::DomainName",
+    Kind.HTTP_DOMAIN: "AWS::ApiGatewayV2::DomainName", Kind.HTTP_API: "AWS::ApiGatewayV2::Api",
+    Kind.HTTP_ROUTE: "AWS::ApiGatewayV2::Route", Kind.HTTP_AUTHORIZER: "AWS::ApiGatewayV2::Authorizer",
+    Kind.HTTP_STAGE: "AWS::ApiGatewayV2::Stage", Kind.REST_METHOD: "AWS::ApiGateway::Method",
+    Kind.REST_AUTHORIZER: "AWS::ApiGateway::Authorizer", Kind.REST_STAGE: "AWS::ApiGateway::Stage",
+    Kind.STATE_MACHINE: "AWS::StepFunctions::StateMachine", Kind.QUEUE: "AWS::SQS::Queue",
+    Kind.TOPIC: "AWS::SNS::Topic", Kind.LOG_GROUP: "AWS::Logs::LogGroup", Kind.BUCKET: "AWS::S3::Bucket",
+    Kind.BUCKET_PUBLIC_ACCESS_BLOCK: "AWS::S3::Bucket", Kind.S3_NOTIFICATION: "AWS::S3::BucketNotification",
+    Kind.EVENT_TARGET: "AWS::Events::Rule", Kind.EVENT_SOURCE_MAPPING: "AWS::Lambda::EventSourceMapping",
+    Kind.FUNCTION_URL: "AWS::Lambda::Url", Kind.PERMISSION: "AWS::Lambda::Permission",
+    Kind.EVENT_INVOKE_CONFIG: "AWS::Lambda::EventInvokeConfig", Kind.SNS_SUBSCRIPTION: "AWS::SNS::Subscription",
+    Kind.DISTRIBUTION: "AWS::CloudFront::Distribution",
+}
 
-def client_config(workers: int) -> Config:
-    """Adaptive retries (client-side rate limiting on throttling) and a connection pool for the workers."""
-    return Config(retries={"mode": "adaptive", "max_attempts": 10}, max_pool_connections=max(10, workers + 2))
+ROUNDS = 3  # times a failed unit (a listing, one resource's reads) is read before it is reported unread
+
+
+def describe_error(error: BaseException) -> str:
+    """One line for a read that failed: the operation, AWS's error code and message (an HTML page from an
+    endpoint that is not AWS is shown by its HTTP status only)."""
+    if isinstance(error, ClientError):
+        info = error.response.get("Error") or {}
+        status = (error.response.get("ResponseMetadata") or {}).get("HTTPStatusCode")
+        message = str(info.get("Message") or "").strip()
+        if message.startswith("<"):
+            message = f"HTTP {status} (not an AWS error response)"
+        code = info.get("Code") or f"HTTP {status}"
+        return f"{error.operation_name}: {code}: {message.splitlines()[0] if message else ''}".rstrip(": ")
+    if isinstance(error, BotoCoreError):
+        return f"{type(error).__name__}: {error}"
+    # Anything else is an answer botocore could not parse (an endpoint that is not AWS) or a shape our adapters
+    # do not know: reported with its type, never a traceback.
+    return f"unexpected {type(error).__name__}: {error}"
 
 
 class CallCounter:
@@ -169,16 +205,21 @@ class AccountScanner:
     """Collects facts for one account and region. ``session`` is a ``boto3.Session`` (profile, credentials)."""
 
     def __init__(self, session, region: str, endpoint_url: Optional[str] = None, workers: int = 8,
-                 counter: Optional[CallCounter] = None, progress_stream=None) -> None:
+                 counter: Optional[CallCounter] = None, progress_stream=None,
+                 policy: Optional[retries.RetryPolicy] = None, rounds: int = ROUNDS) -> None:
         if workers < 1:
             raise ValueError(f"workers must be at least 1, got {workers}")
         self.region = region
         self.workers = workers
         self.progress_stream = progress_stream
-        config = client_config(workers)
+        self.policy = policy or retries.RetryPolicy()
+        self.rounds = rounds
+        self.unread: list = []  # evaluation.Unread: what could not be read after every retry
+        config = retries.client_config(workers)
 
         def client(service: str):
-            return session.client(service, region_name=region, endpoint_url=endpoint_url, config=config)
+            return self.policy.attach(session.client(service, region_name=region, endpoint_url=endpoint_url,
+                                                     config=config))
 
         self.counter = counter
         self._client = client
@@ -187,7 +228,9 @@ class AccountScanner:
         self._code_signing_configs: Any = False  # not listed yet
         self._functions: Optional[list] = None  # ListFunctions items, once listed
         self._functions_lock = threading.Lock()  # not ``_lock``: listing takes that one to make the client
-        self.account = self.client("sts").get_caller_identity()["Account"]
+        self._get_authorizers_served = True  # until the endpoint shows it lacks GetAuthorizers
+        # Nothing can be judged without the account: read like any unit, but its failure ends the scan.
+        self.account = self._read(self.client("sts").get_caller_identity)["Account"]
         self.partition = session.get_partition_for_region(region)
 
     def client(self, service: str):
@@ -199,24 +242,75 @@ class AccountScanner:
                 self._clients[service] = made
             return self._clients[service]
 
-    def _map(self, label: str, fn: Callable, items: list) -> list:
-        """``fn`` over ``items`` in the bounded pool, results in order, with a progress bar on long runs."""
+    # -- fault isolation ----------------------------------------------------------------------------------------
+
+    def _read(self, fn: Callable[[], Any], unread: Optional[Callable[[str], Unread]] = None) -> Any:
+        """``fn()``, read again (up to ``rounds`` times, while the deadline allows) when it fails with an error
+        that may pass; if it still fails, ``unread(reason)`` is returned (not recorded: see ``_unit``), or without
+        ``unread`` the error is raised."""
+        for attempt in range(1, self.rounds + 1):
+            try:
+                return fn()
+            except Exception as error:  # noqa: BLE001 - a failed read is reported as not evaluated, never a crash
+                left = self.policy.time_left()
+                if attempt < self.rounds and retries.is_transient(error=error) and (left is None or left > 0):
+                    continue
+                if unread is None:
+                    raise
+                return unread(describe_error(error))
+
+    def _unit(self, fn: Callable[[], list], unread: Callable[[str], Unread]) -> list:
+        """The subjects ``fn()`` collects, or none and an entry in ``unread`` when it could not be read."""
+        found = self._read(fn, unread)
+        if isinstance(found, Unread):
+            with self._lock:
+                self.unread.append(found)
+            return []
+        return found
+
+    def _listing(self, kinds: Iterable[Kind], fn: Callable[[], list]) -> list:
+        """A unit for a whole listing: when it fails, every resource of ``kinds`` is unread."""
+        kinds = tuple(kinds)
+        return self._unit(fn, lambda reason: Unread(kinds, SOURCE_TYPES[kinds[0]], reason))
+
+    def _map(self, label: str, fn: Callable, items: list, kinds: Iterable[Kind] = (),
+             identify: Optional[Callable[[Any], tuple]] = None) -> list:
+        """``fn`` over ``items`` in the bounded pool, results in order, with a progress bar on long runs. With
+        ``kinds``, each item is a unit: one that cannot be read gives no result (``fn`` returns a list then) and
+        is recorded as unread, with ``identify(item)`` = (AWS type, ref, name)."""
         progress = Progress(label, len(items), self.progress_stream)
+        kinds = tuple(kinds)
 
         def run(item):
             try:
-                return fn(item)
+                if not kinds:
+                    return fn(item)
+                type_, ref, name = identify(item)
+                return self._unit(lambda: fn(item), lambda reason: Unread(kinds, type_, reason, ref, name))
             finally:
                 progress.step()
 
         if self.workers == 1 or len(items) < 2:
             return [run(i) for i in items]
-        with ThreadPoolExecutor(max_workers=self.workers) as pool:
-            return list(pool.map(run, items))
+        pool = ThreadPoolExecutor(max_workers=self.workers)
+        try:
+            results = list(pool.map(run, items))
+        except BaseException:
+            # Ctrl-C: drop the queued items and do not wait for the calls in flight.
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        pool.shutdown()
+        return results
 
     def enrich_all(self, subjects: list) -> list:
-        """Fetched facts for ``subjects`` (each must have ``enrich``), in the bounded pool."""
-        return self._map("details", lambda s: s.enrich(), subjects)
+        """Fetched facts for ``subjects`` (each must have ``enrich``), in the bounded pool; an ``Unread`` for a
+        subject that could not be read."""
+        def enrich(subject: Subject):
+            resource = subject.facts.resource
+            return self._read(subject.enrich, lambda reason: Unread(
+                (resource.kind,), resource.source_type, reason, resource.ref, resource.logical_name))
+
+        return self._map("details", enrich, subjects)
 
     def _where(self) -> dict:
         return {"region": self.region, "account": self.account, "partition": self.partition}
@@ -224,45 +318,37 @@ class AccountScanner:
     # -- collection ---------------------------------------------------------------------------------------------
 
     def collect(self, kinds: Iterable[Kind]) -> list:
-        """Subjects for every resource of ``kinds``."""
+        """Subjects for every resource of ``kinds`` that could be read (the rest is in ``unread``)."""
         kinds = set(kinds)
         subjects: list = []
-        if Kind.FUNCTION in kinds:
-            subjects += self.functions()
-        if Kind.CODE_SIGNING_CONFIG in kinds:
-            subjects += self.code_signing_configs()
-        if Kind.ROLE in kinds:
-            subjects += self.roles()
-        if {Kind.HTTP_API, Kind.HTTP_ROUTE, Kind.HTTP_AUTHORIZER, Kind.HTTP_STAGE} & kinds:
-            subjects += self.http_apis()
-        if {Kind.REST_METHOD, Kind.REST_AUTHORIZER, Kind.REST_STAGE} & kinds:
-            subjects += self.rest_apis()
-        if {Kind.REST_DOMAIN, Kind.HTTP_DOMAIN} & kinds:
-            subjects += self.domains()
-        if Kind.STATE_MACHINE in kinds:
-            subjects += self.state_machines()
-        if Kind.QUEUE in kinds:
-            subjects += self.queues()
-        if Kind.TOPIC in kinds:
-            subjects += self.topics()
-        if Kind.LOG_GROUP in kinds:
-            subjects += self.log_groups()
-        if {Kind.BUCKET, Kind.BUCKET_PUBLIC_ACCESS_BLOCK, Kind.S3_NOTIFICATION} & kinds:
-            subjects += self.buckets(with_buckets=Kind.BUCKET in kinds or Kind.BUCKET_PUBLIC_ACCESS_BLOCK in kinds,
-                                     public_access_blocks=Kind.BUCKET_PUBLIC_ACCESS_BLOCK in kinds,
-                                     notifications=Kind.S3_NOTIFICATION in kinds)
-        if Kind.EVENT_TARGET in kinds:
-            subjects += self.event_targets()
-        if Kind.EVENT_SOURCE_MAPPING in kinds:
-            subjects += self.event_source_mappings()
-        per_function = {Kind.FUNCTION_URL, Kind.PERMISSION, Kind.EVENT_INVOKE_CONFIG} & kinds
-        if per_function:
-            subjects += self.function_settings(per_function)
-        if Kind.SNS_SUBSCRIPTION in kinds:
-            subjects += self.subscriptions()
-        if Kind.DISTRIBUTION in kinds:
-            subjects += [Subject(facts, enrich, config_id=facts.resource.logical_name)
-                         for facts, enrich in cloudfront.distributions(self.client("cloudfront"), self.region)]
+
+        def gather(covered: tuple, collect_them: Callable[[], list]) -> None:
+            wanted = tuple(k for k in covered if k in kinds)
+            if wanted:
+                subjects.extend(self._listing(wanted, collect_them))
+
+        gather((Kind.FUNCTION,), self.functions)
+        gather((Kind.CODE_SIGNING_CONFIG,), self.code_signing_configs)
+        gather((Kind.ROLE,), self.roles)
+        gather((Kind.HTTP_API, Kind.HTTP_ROUTE, Kind.HTTP_AUTHORIZER, Kind.HTTP_STAGE), self.http_apis)
+        gather((Kind.REST_METHOD, Kind.REST_AUTHORIZER, Kind.REST_STAGE), self.rest_apis)
+        gather((Kind.REST_DOMAIN, Kind.HTTP_DOMAIN), self.domains)
+        gather((Kind.STATE_MACHINE,), self.state_machines)
+        gather((Kind.QUEUE,), self.queues)
+        gather((Kind.TOPIC,), self.topics)
+        gather((Kind.LOG_GROUP,), self.log_groups)
+        gather((Kind.BUCKET, Kind.BUCKET_PUBLIC_ACCESS_BLOCK, Kind.S3_NOTIFICATION), lambda: self.buckets(
+            with_buckets=Kind.BUCKET in kinds or Kind.BUCKET_PUBLIC_ACCESS_BLOCK in kinds,
+            public_access_blocks=Kind.BUCKET_PUBLIC_ACCESS_BLOCK in kinds,
+            notifications=Kind.S3_NOTIFICATION in kinds))
+        gather((Kind.EVENT_TARGET,), self.event_targets)
+        gather((Kind.EVENT_SOURCE_MAPPING,), self.event_source_mappings)
+        per_function = tuple(k for k in (Kind.FUNCTION_URL, Kind.PERMISSION, Kind.EVENT_INVOKE_CONFIG) if k in kinds)
+        gather(per_function, lambda: self.function_settings(per_function))
+        gather((Kind.SNS_SUBSCRIPTION,), self.subscriptions)
+        gather((Kind.DISTRIBUTION,), lambda: [
+            Subject(facts, enrich, config_id=facts.resource.logical_name)
+            for facts, enrich in cloudfront.distributions(self.client("cloudfront"), self.region)])
         return subjects
 
     def _function_configs(self) -> list:
@@ -316,19 +402,23 @@ class AccountScanner:
         return [Subject(describe.code_signing_config_facts(c)) for c in self._list_code_signing_configs() or ()]
 
     def _code_signing_by_function(self) -> Optional[dict]:
-        """Function ARN -> code signing config ARN for the whole region, or None where the API is missing."""
+        """Function ARN -> code signing config ARN for the whole region, or None where the API is missing or
+        could not be read (then each function that needs it reads its own: slower, nothing lost)."""
         lam = self.client("lambda")
-        configs = self._list_code_signing_configs()
-        if configs is None:
+        try:
+            configs = self._list_code_signing_configs()
+            if configs is None:
+                return None
+            mapping = {}
+            for config in configs:
+                arn = config["CodeSigningConfigArn"]
+                for page in lam.get_paginator("list_functions_by_code_signing_config").paginate(
+                        CodeSigningConfigArn=arn):
+                    for function_arn in page["FunctionArns"]:
+                        mapping[function_arn] = arn
+            return mapping
+        except (ClientError, BotoCoreError):
             return None
-        mapping = {}
-        for config in configs:
-            arn = config["CodeSigningConfigArn"]
-            for page in lam.get_paginator("list_functions_by_code_signing_config").paginate(
-                    CodeSigningConfigArn=arn):
-                for function_arn in page["FunctionArns"]:
-                    mapping[function_arn] = arn
-        return mapping
 
     def roles(self) -> list:
         iam = self.client("iam")
@@ -361,19 +451,29 @@ class AccountScanner:
                     + [Subject(describe.http_authorizer_facts(api, a, **where)) for a in authorizers]
                     + [Subject(describe.http_stage_facts(api, s, **where)) for s in stages])
 
-        return [s for group in self._map("http apis", per_api, apis) for s in group]
+        def identify(api: dict) -> tuple:
+            ref = describe.http_api_facts(api, **where).resource.ref
+            return "AWS::ApiGatewayV2::Api", ref, api.get("Name", api["ApiId"])
+
+        kinds = (Kind.HTTP_API, Kind.HTTP_ROUTE, Kind.HTTP_AUTHORIZER, Kind.HTTP_STAGE)
+        return [s for group in self._map("http apis", per_api, apis, kinds, identify) for s in group]
 
     def _http_authorizers(self, v2, api_id: str, routes: list) -> list:
         """The API's authorizers: GetAuthorizers, or - where the endpoint lacks it (moto 5.2 serves only
-        GetAuthorizer) - one GetAuthorizer per authorizer a route uses. The fallback misses authorizers no route
-        uses, which no rule judges on their own."""
-        try:
-            return v2.get_authorizers(ApiId=api_id).get("Items", [])
-        except ClientError as error:
-            if error.response["Error"]["Code"] not in _UNSUPPORTED:
-                raise
-        except NotImplementedError:  # how in-process moto (``mock_aws``) answers an operation it lacks
-            pass
+        GetAuthorizer; ``moto_server`` answers GetAuthorizers with HTTP 500, in-process moto raises) - one
+        GetAuthorizer per authorizer a route uses. The fallback misses authorizers no route uses, which no rule
+        judges on their own. Once GetAuthorizers failed, the rest of the scan goes straight to the fallback."""
+        if self._get_authorizers_served:
+            try:
+                return v2.get_authorizers(ApiId=api_id).get("Items", [])
+            except ClientError as error:
+                # An HTTP 500 that outlasted the retries is treated as "not served" too: the fallback reads the
+                # same authorizers the rules need (and fails, reported unread, if the endpoint is really down).
+                if error.response["Error"]["Code"] not in _UNSUPPORTED + ("500", "InternalServerError"):
+                    raise
+                self._get_authorizers_served = False
+            except NotImplementedError:  # how in-process moto (``mock_aws``) answers an operation it lacks
+                self._get_authorizers_served = False
         used = sorted({r["AuthorizerId"] for r in routes if r.get("AuthorizerId")})
         found = []
         for authorizer_id in used:
@@ -398,7 +498,12 @@ class AccountScanner:
                 subjects.append(Subject(describe.rest_stage_facts(api, stage, **where)))
             return subjects
 
-        return [s for group in self._map("rest apis", per_api, apis) for s in group]
+        def identify(api: dict) -> tuple:
+            ref = f"arn:{self.partition}:apigateway:{self.region}::/restapis/{api['id']}"
+            return "AWS::ApiGateway::RestApi", ref, api.get("name", api["id"])
+
+        kinds = (Kind.REST_METHOD, Kind.REST_AUTHORIZER, Kind.REST_STAGE)
+        return [s for group in self._map("rest apis", per_api, apis, kinds, identify) for s in group]
 
     def domains(self) -> list:
         where = self._where()
@@ -423,34 +528,45 @@ class AccountScanner:
         machines = [m for page in sfn.get_paginator("list_state_machines").paginate()
                     for m in page["stateMachines"]]
 
-        def per_machine(machine: dict) -> Subject:
+        def per_machine(machine: dict) -> list:
             description = sfn.describe_state_machine(stateMachineArn=machine["stateMachineArn"])
             tags = sfn.list_tags_for_resource(resourceArn=machine["stateMachineArn"]).get("tags", [])
-            return Subject(describe.state_machine_facts(description, tags=tags))
+            return [Subject(describe.state_machine_facts(description, tags=tags))]
 
-        return self._map("state machines", per_machine, machines)
+        def identify(machine: dict) -> tuple:
+            return "AWS::StepFunctions::StateMachine", machine["stateMachineArn"], machine.get("name", "")
+
+        return [s for group in self._map("state machines", per_machine, machines, (Kind.STATE_MACHINE,), identify)
+                for s in group]
 
     def queues(self) -> list:
         sqs = self.client("sqs")
         urls = [u for page in sqs.get_paginator("list_queues").paginate() for u in page.get("QueueUrls", [])]
 
-        def per_queue(url: str) -> Subject:
+        def per_queue(url: str) -> list:
             attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
             tags = sqs.list_queue_tags(QueueUrl=url).get("Tags", {})
-            return Subject(describe.queue_facts(attributes, tags=tags), config_id=url)
+            return [Subject(describe.queue_facts(attributes, tags=tags), config_id=url)]
 
-        return self._map("queues", per_queue, urls)
+        def identify(url: str) -> tuple:  # https://sqs.<region>.amazonaws.com/<account>/<name>
+            account, name = url.rstrip("/").split("/")[-2:]
+            return "AWS::SQS::Queue", f"arn:{self.partition}:sqs:{self.region}:{account}:{name}", name
+
+        return [s for group in self._map("queues", per_queue, urls, (Kind.QUEUE,), identify) for s in group]
 
     def topics(self) -> list:
         sns = self.client("sns")
         arns = [t["TopicArn"] for page in sns.get_paginator("list_topics").paginate() for t in page["Topics"]]
 
-        def per_topic(arn: str) -> Subject:
+        def per_topic(arn: str) -> list:
             attributes = sns.get_topic_attributes(TopicArn=arn)["Attributes"]
             tags = sns.list_tags_for_resource(ResourceArn=arn).get("Tags", [])
-            return Subject(describe.topic_facts(attributes, tags=tags))
+            return [Subject(describe.topic_facts(attributes, tags=tags))]
 
-        return self._map("topics", per_topic, arns)
+        def identify(arn: str) -> tuple:
+            return "AWS::SNS::Topic", arn, arn.split(":")[-1]
+
+        return [s for group in self._map("topics", per_topic, arns, (Kind.TOPIC,), identify) for s in group]
 
     def log_groups(self) -> list:
         logs = self.client("logs")
@@ -507,7 +623,13 @@ class AccountScanner:
                     subjects.append(Subject(found))
             return subjects
 
-        return [s for group in self._map("buckets", per_bucket, listed) for s in group]
+        def identify(bucket: dict) -> tuple:
+            return "AWS::S3::Bucket", describe.bucket_arn(bucket["Name"], self.partition), bucket["Name"]
+
+        kinds = tuple(k for k, wanted in ((Kind.BUCKET, with_buckets),
+                                          (Kind.BUCKET_PUBLIC_ACCESS_BLOCK, public_access_blocks),
+                                          (Kind.S3_NOTIFICATION, notifications)) if wanted)
+        return [s for group in self._map("buckets", per_bucket, listed, kinds, identify) for s in group]
 
     def event_targets(self) -> list:
         """Every target of every rule on every event bus of the region."""
@@ -529,7 +651,11 @@ class AccountScanner:
                 for t in page.get("Targets", [])]
             return [Subject(describe.event_target_facts(rule, t)) for t in targets]
 
-        return [s for group in self._map("event rules", per_rule, rules) for s in group]
+        def identify(rule: dict) -> tuple:
+            return "AWS::Events::Rule", rule.get("Arn") or rule["Name"], rule["Name"]
+
+        return [s for group in self._map("event rules", per_rule, rules, (Kind.EVENT_TARGET,), identify)
+                for s in group]
 
     def event_source_mappings(self) -> list:
         lam = self.client("lambda")
@@ -603,18 +729,26 @@ class AccountScanner:
                              for c in page.get("FunctionEventInvokeConfigs", [])]
             return subjects
 
-        return [s for group in self._map("functions", per_function, self._function_configs()) for s in group]
+        def identify(config: dict) -> tuple:
+            return "AWS::Lambda::Function", config["FunctionArn"], config["FunctionName"]
+
+        return [s for group in self._map("functions", per_function, self._function_configs(), tuple(kinds), identify)
+                for s in group]
 
     def subscriptions(self) -> list:
         sns = self.client("sns")
         listed = [s for page in sns.get_paginator("list_subscriptions").paginate()
                   for s in page.get("Subscriptions", [])]
 
-        def per_subscription(subscription: dict) -> Subject:
+        def per_subscription(subscription: dict) -> list:
             arn = subscription["SubscriptionArn"]
             if not arn.startswith("arn:"):  # "PendingConfirmation": no attributes to read yet
-                return Subject(describe.subscription_facts(subscription, attributes={}))
+                return [Subject(describe.subscription_facts(subscription, attributes={}))]
             attributes = sns.get_subscription_attributes(SubscriptionArn=arn).get("Attributes", {})
-            return Subject(describe.subscription_facts(subscription, attributes=attributes))
+            return [Subject(describe.subscription_facts(subscription, attributes=attributes))]
 
-        return self._map("subscriptions", per_subscription, listed)
+        def identify(subscription: dict) -> tuple:
+            return "AWS::SNS::Subscription", subscription["SubscriptionArn"], subscription.get("Endpoint", "")
+
+        return [s for group in self._map("subscriptions", per_subscription, listed, (Kind.SNS_SUBSCRIPTION,),
+                                         identify) for s in group]

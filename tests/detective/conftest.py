@@ -33,7 +33,8 @@ class RecordingConfig:
         return response
 
     def get_resource_config_history(self, resourceType, resourceId, laterTime=None, limit=None):
-        return {"configurationItems": [self.history[(resourceType, resourceId)]]}
+        found = self.history.get((resourceType, resourceId))
+        return {"configurationItems": [found] if found else []}  # AWS: an empty list when nothing is recorded
 
     @property
     def evaluations(self) -> list:
@@ -42,18 +43,10 @@ class RecordingConfig:
 
 @pytest.fixture
 def no_retry_sleep(monkeypatch):
-    """Retry back-off without the wall-clock wait (the retries themselves still happen)."""
-    import time
-    import types
+    """Retry back-off without the wall-clock wait (the retries themselves still happen); returns the list of
+    back-off delays that would have been slept."""
+    from handlers.config_rule import retries
 
-    import botocore.endpoint
-
-    # Only botocore's endpoint module sees the no-op sleep; everything else keeps the real ``time``.
-    fast = types.SimpleNamespace(**{name: getattr(time, name) for name in dir(time) if not name.startswith("_")})
-    fast.sleep = lambda _seconds: None
-    monkeypatch.setattr(botocore.endpoint, "time", fast)
-    # The adaptive rate limiter still engages on throttling, but its floor suits an endpoint answering in
-    # milliseconds (AWS's 0.5 requests/s floor would turn a few hundred throttles into minutes of waiting).
-    import botocore.retries.bucket
-
-    monkeypatch.setattr(botocore.retries.bucket.TokenBucket.__init__, "__defaults__", (200.0,))
+    slept: list = []
+    monkeypatch.setattr(retries, "backoff_sleep", slept.append)
+    return slept

@@ -95,7 +95,8 @@ def test_change_notification_gives_exactly_one_evaluation(aws, rule_id, item, co
                 "ComplianceType": compliance, "OrderingTimestamp": cis.CAPTURE}
     if annotation:
         expected["Annotation"] = annotation
-    assert result == {"status": "OK", "messageType": "ConfigurationItemChangeNotification", "evaluations": 1}
+    assert result == {"status": "OK", "messageType": "ConfigurationItemChangeNotification", "evaluations": 1,
+                      "notEvaluated": 0, "undeliverable": 0}
     assert config.batches == [("token-1", [expected])]
 
 
@@ -222,7 +223,8 @@ def test_scheduled_sweep_batches_of_100_under_throttling(aws, no_retry_sleep):
     throttler.attach(config.moto.meta.events)
     throttler.attach(rule_runner.session.events)
     result = rule_runner.handle(cis.scheduled_event("lambda-code-signing"))
-    assert result == {"status": "OK", "messageType": "ScheduledNotification", "evaluations": 160}
+    assert result == {"status": "OK", "messageType": "ScheduledNotification", "evaluations": 160, "notEvaluated": 0,
+                      "undeliverable": 0}
     assert [len(batch) for _, batch in config.batches] == [100, 60]
     ids = [e["ComplianceResourceId"] for e in config.evaluations]
     assert sorted(ids) == [f"fn-{i:03d}" for i in range(160)]  # none lost, none duplicated

@@ -286,7 +286,8 @@ def test_scheduled_sweep_applies_exemptions(aws, today):
     seed_functions()
     rule_runner, config = runner(session=boto3.Session(region_name=cis.REGION))
     result = rule_runner.handle(cis.scheduled_event(RULE, parameters()))
-    assert result == {"status": "OK", "messageType": "ScheduledNotification", "evaluations": 4}
+    assert result == {"status": "OK", "messageType": "ScheduledNotification", "evaluations": 4, "notEvaluated": 0,
+                      "undeliverable": 0}
     assert sorted((e["ComplianceResourceId"], e["ComplianceType"], e["Annotation"]) for e in config.evaluations) == [
         ("expired-report", "NON_COMPLIANT", f"{EXPIRED}; {NO_LAYERS}"),
         ("legacy-billing", "NOT_APPLICABLE", LEGACY),
