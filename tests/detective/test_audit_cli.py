@@ -151,7 +151,7 @@ CORPUS = [
     ("pack-config-not-json", ["--rules", "lambda-tracing-active", "--pack-config", "{bad_json}"],
      "error: ... {bad_json} is not valid JSON: ..."),
     ("pack-config-bad-parameter", ["--rules", "lambda-required-layer", "--pack-config", "{bad_param}"],
-     "error: rule lambda-required-layer: parameter minimumLayerVersion='nine' is invalid: expected an integer"),
+     "error: pack config {bad_param}: rule lambda-required-layer: parameter minimumLayerVersion='nine' is invalid: expected an integer"),
 ]
 
 
@@ -234,7 +234,7 @@ def test_http_api_authorizers_are_judged_on_plain_moto_server(endpoint, tmp_path
     assert done.stderr == ""
     [stack] = json.loads(done.stdout)["stacks"]
     assert [(f["status"], f["name"]) for f in stack["findings"]] == [("violation", "orders POST /orders")]
-    assert stack["evaluations"] == 2
+    assert stack["evaluations"] == 3  # the two routes, and the API itself (a WebSocket API needs $connect)
 
 
 def test_a_kind_that_cannot_be_read_is_not_evaluated_in_every_format(endpoint, tmp_path, monkeypatch,  # noqa: F811
@@ -318,8 +318,9 @@ def test_a_rule_across_resources_is_not_judged_on_part_of_them(endpoint, tmp_pat
     assert code == 2, err
     [stack] = json.loads(out)["stacks"]
     found = sorted((f["status"], f["name"], f["message"].split(":")[0]) for f in stack["findings"])
-    assert found == [("unknown", "billing GET /x", "not evaluated"), ("unknown", "billing POST /x", "not evaluated"),
-                     ("unknown", "orders", "not evaluated")]
+    # The other API itself is withheld too: the rule also judges APIs (a WebSocket API needs $connect).
+    assert found == [("unknown", "billing", "not evaluated"), ("unknown", "billing GET /x", "not evaluated"),
+                     ("unknown", "billing POST /x", "not evaluated"), ("unknown", "orders", "not evaluated")]
     assert stack["mandatoryViolations"] == 0
     assert refuse.refused == 1
 
