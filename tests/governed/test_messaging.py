@@ -143,3 +143,66 @@ def test_event_bus_with_archive_and_target_dead_letter():
     assert archive.inputs["eventSourceArn"] == "arn:aws:events:us-east-1:123456789012:event-bus/orders"
     assert archive.inputs["retentionDays"] == 7
     assert holder["dead_letter"]["arn"] is holder["dlq"].arn
+
+
+# ------------------------------------------------------------------ an existing DLQ, and a DLQ that redrives on
+SHARED_DLQ = "arn:aws:sqs:us-east-1:123456789012:shared-dlq"
+
+
+def test_queue_redrives_to_an_existing_dlq_and_creates_none():
+    holder = {}
+
+    def program():
+        holder["q"] = GovernedQueue("orders", QueueArgs(dead_letter_target_arn=SHARED_DLQ, max_receive_count=1),
+                                    governance=GOV)
+
+    resources = run_program(program)
+    assert [q.name for q in by_type(resources, "aws:sqs/queue:Queue")] == ["orders"]
+    assert json.loads(one(resources, "aws:sqs/queue:Queue").inputs["redrivePolicy"]) == {
+        "deadLetterTargetArn": SHARED_DLQ, "maxReceiveCount": 1}
+    assert holder["q"].dlq is None and holder["q"].dead_letter_arn == SHARED_DLQ
+
+
+def test_a_dlq_redrives_to_an_operator_queue():
+    def program():
+        operator = GovernedQueue("operator", QueueArgs(is_dlq=True), governance=GOV)
+        replay = GovernedQueue("replay-dlq", QueueArgs(is_dlq=True, dead_letter_target_arn=operator.arn,
+                                                       max_receive_count=1), governance=GOV)
+        GovernedQueue("main", QueueArgs(dead_letter_target_arn=replay.arn, max_receive_count=1), governance=GOV)
+
+    resources = run_program(program)
+    queues = {q.name: q.inputs for q in by_type(resources, "aws:sqs/queue:Queue")}
+    assert sorted(queues) == ["main", "operator", "replay-dlq"]  # no DLQ created beyond the three
+    assert json.loads(queues["main"]["redrivePolicy"]) == {
+        "deadLetterTargetArn": "arn:aws:sqs:us-east-1:123456789012:replay-dlq", "maxReceiveCount": 1}
+    # The replay DLQ is still a DLQ (14 days, marked) and redrives onward; the operator queue ends the chain.
+    assert json.loads(queues["replay-dlq"]["redrivePolicy"]) == {
+        "deadLetterTargetArn": "arn:aws:sqs:us-east-1:123456789012:operator", "maxReceiveCount": 1}
+    assert (queues["replay-dlq"]["messageRetentionSeconds"], queues["replay-dlq"]["tags"]) == (
+        1209600, {"governance:dlq": "true"})
+    assert "redrivePolicy" not in queues["operator"]
+
+
+def test_a_fifo_queue_redrives_to_an_existing_fifo_dlq():
+    resources = run_program(lambda: GovernedQueue("ledger", QueueArgs(
+        fifo=True, dead_letter_target_arn="arn:aws:sqs:us-east-1:123456789012:ledger-dlq.fifo"), governance=GOV))
+    queue = one(resources, "aws:sqs/queue:Queue").inputs
+    assert (queue["fifoQueue"], json.loads(queue["redrivePolicy"])["deadLetterTargetArn"]) == (
+        True, "arn:aws:sqs:us-east-1:123456789012:ledger-dlq.fifo")
+
+
+@pytest.mark.parametrize("args, message", [
+    (QueueArgs(dead_letter_target_arn=SHARED_DLQ, dead_letter_queue=False,
+               overrides={"sqs-redrive-policy": "no DLQ wanted"}),
+     "dead_letter_target_arn '.*shared-dlq' contradicts dead_letter_queue=False"),
+    (QueueArgs(dead_letter_target_arn="arn:aws:sns:us-east-1:123456789012:topic"),
+     "dead_letter_target_arn 'arn:aws:sns:.*' must be an SQS queue ARN"),
+    (QueueArgs(dead_letter_target_arn="shared-dlq"), "dead_letter_target_arn 'shared-dlq' must be an SQS queue ARN"),
+    (QueueArgs(fifo=True, dead_letter_target_arn=SHARED_DLQ),
+     "must be a FIFO queue like this one \\(fifo=True\\): SQS requires the same queue type"),
+    (QueueArgs(dead_letter_target_arn=SHARED_DLQ + ".fifo"),
+     "must be a standard queue like this one \\(fifo=False\\)"),
+])
+def test_a_bad_dead_letter_target_is_a_clear_error(args, message):
+    with pytest.raises(GovernanceError, match=message):
+        run_program(lambda: GovernedQueue("bad", args, governance=GOV))
