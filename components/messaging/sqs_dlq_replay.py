@@ -6,7 +6,7 @@ The flow the post describes, with the sample's first template (which deploys its
     producer -> MainQueue --(maxReceiveCount 1)--> ReplayDeadLetterQueue --(event source, batch 1)--> ReplayFunction
                   ^                                      |                                               |
                   +------ SendMessage, DelaySeconds = full-jitter backoff, sqs-dlq-replay-nb + 1 --------+
-                                                         +--(maxReceiveCount 1, after MAX_ATTEMPTS)--> DeadLetterQueue
+                                                         +--(maxReceiveCount 3, after MAX_ATTEMPTS)--> DeadLetterQueue
                                                                                         (the operator queue)
 
 The replay function (``handlers/sqs_dlq_replay/replay.py``) sends a failed message back to the main queue with a
@@ -37,6 +37,11 @@ Differences from the sample (written down as the catalogue asks):
   ``alias/aws/sqs``), so the replay role has the key grants; the DLQs keep messages 14 days (the governed DLQ;
   the sample keeps the SQS default of 4), and the environment variable is ``MAX_ATTEMPTS`` (the sample's
   ``MAX_ATTEMPS``);
+* the replay DLQ redrives to the operator queue after 3 receives, not the sample's 1: a message keeps its receive
+  count when SQS moves it to a DLQ (moto models it so; the count a DLQ shows is the source's maxReceiveCount
+  and more), so with 1 every message would go straight to the operator queue, never replayed; and SQS advises
+  against a maximum of 1, as a receive can be counted that no consumer saw. An exhausted message is then
+  reported failed on each receive until the redrive moves it (at most two more invocations);
 * ``MaximumMessageSize`` keeps the SQS default of 262144 the sample sets; the company's reserved concurrency (10)
   bounds how fast a flood of failures is replayed.
 """
@@ -68,7 +73,8 @@ class SqsDlqReplayArgs:
     delay_seconds: int = 0  # DelaySeconds of the main queue
     receive_wait_time_seconds: int = 0  # ReceiveMessageWaitTimeSeconds
     max_receive_count: int = 1  # maxReceiveCount: main queue -> replay DLQ
-    replay_max_receive_count: int = 1  # the replay DLQ's redrive to the operator queue
+    # The replay DLQ's redrive to the operator queue. NOT the sample's 1: see the module docstring.
+    replay_max_receive_count: int = 3
     batch_size: int = 1  # the SQS event's BatchSize
     fifo: bool = False  # the sample's FIFO branch: FIFO queues, replayed without delay
     function_memory_size: int = 128  # the SAM default (the sample sets none)
@@ -92,6 +98,10 @@ def _validate(args: SqsDlqReplayArgs) -> None:
     in_range("batch_size", 1, 10)  # more than 10 needs a batching window (and FIFO sources take at most 10)
     in_range("function_memory_size", 128, 10240)
     in_range("reserved_concurrency", 1, 1000)
+    if args.replay_max_receive_count < args.max_receive_count + 2:
+        raise ValueError(f"SqsDlqReplayArgs.replay_max_receive_count: {args.replay_max_receive_count} must be at "
+                         f"least max_receive_count + 2 ({args.max_receive_count + 2}): a message reaches the replay "
+                         f"DLQ with its receives counted, and must still be received once to be replayed")
     if args.log_level not in LOG_LEVELS:
         raise ValueError(f"SqsDlqReplayArgs.log_level: {args.log_level!r} must be one of {', '.join(LOG_LEVELS)}")
     if not isinstance(args.fifo, bool):

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import base64
 import os
+import random
 from dataclasses import dataclass
 from typing import Any, Mapping
 
@@ -38,6 +39,7 @@ COUNTER = "sqs-dlq-replay-nb"  # the post's attribute: replays made so far (Data
 MAX_MESSAGE_ATTRIBUTES = 10  # SQS refuses a message with more
 
 sqs = boto3.client("sqs")
+jitter = random.Random()  # the backoff's random draw (tests seed it)
 processor = BatchProcessor(event_type=EventType.SQS)
 fifo_processor = SqsFifoPartialProcessor()  # stops at the first failure, so a group's order is kept
 
@@ -137,7 +139,7 @@ def replay_record(record: SQSRecord) -> None:
         request.update(MessageGroupId=group, MessageDeduplicationId=f"{record.message_id}-{replay}")
         delay = 0
     else:
-        delay = full_jitter_delay(replay, config.backoff_rate, config.retention_seconds)
+        delay = full_jitter_delay(replay, config.backoff_rate, config.retention_seconds, jitter)
         request["DelaySeconds"] = delay
     sqs.send_message(**request)
     logger.info("message replayed to the main queue", message_id=record.message_id, replay=replay,
