@@ -1,16 +1,22 @@
 """GovernedQueue, GovernedTopic, GovernedEventBus: exact properties under Pulumi mocks."""
 import json
 
+import boto3
 import pulumi
 import pytest
+from moto import mock_aws
 
 from components.governance import Governance
 from components.governed._overrides import GovernanceError
+from guardrails.adapters.engine import facts_from_engine
+from guardrails.model import Inventory, Kind
 from guardrails.overrides import reason_tag_value
+from guardrails.rules.sqs_redrive_policy import RULE as REDRIVE_RULE
 from components.governed.messaging import (
     EventBusArgs, GovernedEventBus, GovernedQueue, GovernedTopic, QueueArgs, TopicArgs, service_send_statement,
     target_dead_letter,
 )
+from tools import audit
 from tools.offline_engine import by_type, one, run_program
 
 GOV = Governance.for_tests()
@@ -206,3 +212,35 @@ def test_a_fifo_queue_redrives_to_an_existing_fifo_dlq():
 def test_a_bad_dead_letter_target_is_a_clear_error(args, message):
     with pytest.raises(GovernanceError, match=message):
         run_program(lambda: GovernedQueue("bad", args, governance=GOV))
+
+
+def test_the_redrive_chain_gets_the_same_redrive_verdicts_at_preview_and_in_the_account():
+    """``sqs-redrive-policy`` on main -> replay DLQ -> operator queue: the pack's path (engine props at preview,
+    the whole stack as inventory) and the account's (the audit's scanner in moto, which the Config rule's
+    periodic sweep shares: the rule is a stack rule, swept rather than change-triggered) agree queue by queue."""
+    def program():
+        operator = GovernedQueue("operator", QueueArgs(is_dlq=True), governance=GOV)
+        replay = GovernedQueue("replay-dlq", QueueArgs(is_dlq=True, dead_letter_target_arn=operator.arn,
+                                                       max_receive_count=3), governance=GOV)
+        GovernedQueue("main", QueueArgs(dead_letter_target_arn=replay.arn, max_receive_count=1), governance=GOV)
+
+    registered = [r for r in run_program(program, preview=True) if r.custom]
+    facts = [facts_from_engine(r.type, r.raw_inputs, r.urn, r.name, None, r.property_dependencies)
+             for r in registered]
+    stack = Inventory(facts)
+    at_preview = {f.resource.logical_name: REDRIVE_RULE.evaluate(f, {}, stack).status.value
+                  for f in facts if f.resource.kind == Kind.QUEUE}
+
+    with mock_aws():
+        sqs = boto3.client("sqs", region_name="us-east-1")
+        arns = {}
+        for name, target, receives in (("operator", None, None), ("replay-dlq", "operator", 3), ("main", "replay-dlq", 1)):
+            attributes = {"RedrivePolicy": json.dumps({"deadLetterTargetArn": arns[target],
+                                                       "maxReceiveCount": receives})} if target else {}
+            url = sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
+            arns[name] = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        _, results = audit.evaluate_account(boto3.Session(region_name="us-east-1"), "us-east-1",
+                                            audit.select_rules({}, ["sqs-redrive-policy"]), workers=1)
+    in_account = {r.facts.resource.ref.rsplit(":", 1)[1]: r.verdict.status.value for r in results}
+
+    assert at_preview == in_account == {"main": "COMPLIANT", "replay-dlq": "COMPLIANT", "operator": "NOT_APPLICABLE"}
