@@ -4,8 +4,8 @@ function works").
 For each message the counter attribute ``sqs-dlq-replay-nb`` says how many replays were already made. Below
 ``MAX_ATTEMPTS`` the message is sent back to the main queue with the counter incremented and a message timer
 (``DelaySeconds``) from :mod:`handlers.sqs_dlq_replay.backoff`. Beyond it the message is reported failed
-(Powertools batch, ``ReportBatchItemFailures``): it stays on the DLQ, and on its next receive SQS moves it, by the
-DLQ's own redrive policy, to the operator queue. That is how the post's sample "moves" it (its handler raises);
+(Powertools batch, ``ReportBatchItemFailures``): it stays on the DLQ, and once it has been received the DLQ's
+``maxReceiveCount`` times SQS moves it, by the DLQ's own redrive policy, to the operator queue. That is how the post's sample "moves" it (its handler raises);
 reporting the one item instead of raising keeps the other messages of a batch from being replayed twice.
 
 FIFO main queue (URL ending ``.fifo``): FIFO queues take no per-message delay, so, as the sample does, the
@@ -66,14 +66,15 @@ class Settings:
 
 def settings(environ: Mapping[str, str] = os.environ) -> Settings:
     """The function's configuration, or a ``ValueError`` naming the variable, its value and what is allowed."""
-    def number(name: str, kind: type, low: float) -> Any:
+    def number(name: str, kind: type, low: int) -> Any:
         value = environ.get(name)
         try:
             parsed = kind(value)
         except (TypeError, ValueError):
             parsed = None
         if parsed is None or parsed < low:
-            raise ValueError(f"environment {name}={value!r} must be a {kind.__name__} >= {low}")
+            what = "an integer" if kind is int else "a number"
+            raise ValueError(f"environment {name}={value!r} must be {what} >= {low}")
         return parsed
 
     url = environ.get("SQS_MAIN_URL", "")

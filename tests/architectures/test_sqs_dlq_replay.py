@@ -85,24 +85,27 @@ def test_attributes_are_converted_from_lambdas_shape_to_send_messages_with_the_c
         replay.send_attributes(ten, 1)
 
 
-@pytest.mark.parametrize("environ, message", [
-    ({}, "SQS_MAIN_URL='' must be the main queue's https:// URL"),
-    ({"MAX_ATTEMPTS": "-1"}, "MAX_ATTEMPTS='-1' must be a int >= 0"),
-    ({"MAX_ATTEMPTS": "three"}, "MAX_ATTEMPTS='three' must be a int >= 0"),
-    ({"BACKOFF_RATE": None}, "BACKOFF_RATE=None must be a float >= 0"),
-    ({"MESSAGE_RETENTION_PERIOD": "59"}, "MESSAGE_RETENTION_PERIOD='59' must be a int >= 60"),
+GOOD_ENVIRONMENT = {"SQS_MAIN_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/main", "MAX_ATTEMPTS": "3",
+                    "BACKOFF_RATE": "2", "MESSAGE_RETENTION_PERIOD": "345600"}
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"SQS_MAIN_URL": None}, "SQS_MAIN_URL='' must be the main queue's https:// URL"),
+    ({"SQS_MAIN_URL": "main"}, "SQS_MAIN_URL='main' must be the main queue's https:// URL"),
+    ({"MAX_ATTEMPTS": "-1"}, "MAX_ATTEMPTS='-1' must be an integer >= 0"),
+    ({"MAX_ATTEMPTS": "three"}, "MAX_ATTEMPTS='three' must be an integer >= 0"),
+    ({"BACKOFF_RATE": None}, "BACKOFF_RATE=None must be a number >= 0"),
+    ({"MESSAGE_RETENTION_PERIOD": "59"}, "MESSAGE_RETENTION_PERIOD='59' must be an integer >= 60"),
 ])
-def test_bad_configuration_is_named(environ, message):
-    good = {"SQS_MAIN_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/main", "MAX_ATTEMPTS": "3",
-            "BACKOFF_RATE": "2", "MESSAGE_RETENTION_PERIOD": "345600"}
-    merged = {k: v for k, v in {**good, **environ}.items() if v is not None}
-    if not environ.get("SQS_MAIN_URL", True):
-        merged.pop("SQS_MAIN_URL")
-    if environ == {}:
-        merged.pop("SQS_MAIN_URL")
-    with pytest.raises(ValueError, match=message.replace("(", "\\(")):
-        replay.settings(merged)
-    assert replay.settings(good) == replay.Settings(good["SQS_MAIN_URL"], 3, 2.0, 345600)
+def test_bad_configuration_is_named(change, message):
+    environ = {k: v for k, v in {**GOOD_ENVIRONMENT, **change}.items() if v is not None}
+    with pytest.raises(ValueError, match=message):
+        replay.settings(environ)
+
+
+def test_good_configuration_is_read():
+    assert replay.settings(GOOD_ENVIRONMENT) == replay.Settings(GOOD_ENVIRONMENT["SQS_MAIN_URL"], 3, 2.0, 345600)
+    assert replay.settings({**GOOD_ENVIRONMENT, "SQS_MAIN_URL": GOOD_ENVIRONMENT["SQS_MAIN_URL"] + ".fifo"}).fifo
 
 
 # ------------------------------------------------------------------------------------ the loop, in moto SQS
