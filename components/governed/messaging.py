@@ -89,7 +89,7 @@ class QueueArgs:
     visibility_timeout_seconds: int = 30  # consumer Lambdas: at least 6x the function timeout (AWS guidance)
     max_receive_count: int = 3  # receives before a message moves to the DLQ
     fifo: bool = False
-    is_dlq: bool = False  # this queue is itself a DLQ: 14 days retention, no DLQ of its own
+    is_dlq: bool = False  # this queue is itself a DLQ: 14 days retention, no DLQ created for it
     content_based_deduplication: bool = False  # FIFO only
     message_retention_seconds: Optional[int] = None  # default: 4 days (14 days for a DLQ)
     delay_seconds: int = 0

@@ -5,8 +5,9 @@ For each message the counter attribute ``sqs-dlq-replay-nb`` says how many repla
 ``MAX_ATTEMPTS`` the message is sent back to the main queue with the counter incremented and a message timer
 (``DelaySeconds``) from :mod:`handlers.sqs_dlq_replay.backoff`. Beyond it the message is reported failed
 (Powertools batch, ``ReportBatchItemFailures``): it stays on the DLQ, and once it has been received the DLQ's
-``maxReceiveCount`` times SQS moves it, by the DLQ's own redrive policy, to the operator queue. That is how the post's sample "moves" it (its handler raises);
-reporting the one item instead of raising keeps the other messages of a batch from being replayed twice.
+``maxReceiveCount`` times SQS moves it, by the DLQ's own redrive policy, to the operator queue. That is how the
+post's sample "moves" it (its handler raises); reporting the one item instead of raising keeps the other
+messages of a batch from being replayed twice.
 
 FIFO main queue (URL ending ``.fifo``): FIFO queues take no per-message delay, so, as the sample does, the
 message is replayed at once, without backoff, with its ``MessageGroupId``. Its deduplication id is new for each

@@ -79,10 +79,12 @@ def test_the_replay_function_is_configured_as_the_sample(resources):
 
 
 def test_the_role_grants_exactly_the_poll_the_replay_and_the_key(resources):
-    policy = json.loads(one(resources, "aws:iam/rolePolicy:RolePolicy", "x-ReplayFunction-role-policy").inputs["policy"])
+    policy = json.loads(
+        one(resources, "aws:iam/rolePolicy:RolePolicy", "x-ReplayFunction-role-policy").inputs["policy"])
     grants = {s["Sid"]: (s["Action"], s["Resource"]) for s in policy["Statement"]}
     assert grants["PollReplayDeadLetterQueue"] == (
-        ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"], [QUEUE.format("x-ReplayDeadLetterQueue")])
+        ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"],
+        [QUEUE.format("x-ReplayDeadLetterQueue")])
     assert grants["ReplayToMainQueue"] == (["sqs:SendMessage"], [QUEUE.format("x-MainQueue")])
     assert grants["PlatformKeyForQueues"] == (["kms:Decrypt", "kms:GenerateDataKey"], [GOV.kms_key_arn])
     # Nothing reaches the operator queue through the function: only SQS's redrive writes there.

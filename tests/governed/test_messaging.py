@@ -234,7 +234,8 @@ def test_the_redrive_chain_gets_the_same_redrive_verdicts_at_preview_and_in_the_
     with mock_aws():
         sqs = boto3.client("sqs", region_name="us-east-1")
         arns = {}
-        for name, target, receives in (("operator", None, None), ("replay-dlq", "operator", 3), ("main", "replay-dlq", 1)):
+        chain = (("operator", None, None), ("replay-dlq", "operator", 3), ("main", "replay-dlq", 1))
+        for name, target, receives in chain:
             attributes = {"RedrivePolicy": json.dumps({"deadLetterTargetArn": arns[target],
                                                        "maxReceiveCount": receives})} if target else {}
             url = sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
