@@ -5,6 +5,10 @@ What each block guarantees without the caller doing anything:
 * ``GovernedQueue``: server-side encryption, a TLS-only queue policy, and - unless the queue *is* a DLQ - its own
   dead-letter queue wired with a redrive policy (``maxReceiveCount``, default 3). A DLQ keeps messages 14 days
   and has no DLQ of its own (the serverless-rules/cdk-nag false positive we avoid: a DLQ needs no redrive).
+  ``dead_letter_target_arn`` names an existing DLQ instead of creating one: a queue redrives to a DLQ it shares
+  or that another stack owns, and a DLQ may redrive onward to an operator queue (a replayed DLQ whose
+  messages, once retries are spent, go where a person handles them: post 001#10). Either way the queue keeps a
+  redrive policy, so ``sqs-redrive-policy`` holds without an override.
 * ``GovernedTopic``: encrypted with the platform KMS key, a TLS-only topic policy.
 * ``GovernedEventBus``: a custom bus, optionally archived; ``target_dead_letter`` gives a rule target the DLQ the
   rule catalogue expects (EventBridge cannot retry forever).
@@ -85,13 +89,16 @@ class QueueArgs:
     visibility_timeout_seconds: int = 30  # consumer Lambdas: at least 6x the function timeout (AWS guidance)
     max_receive_count: int = 3  # receives before a message moves to the DLQ
     fifo: bool = False
-    is_dlq: bool = False  # this queue is itself a DLQ: 14 days retention, no DLQ of its own
+    is_dlq: bool = False  # this queue is itself a DLQ: 14 days retention, no DLQ created for it
     content_based_deduplication: bool = False  # FIFO only
     message_retention_seconds: Optional[int] = None  # default: 4 days (14 days for a DLQ)
     delay_seconds: int = 0
     receive_wait_time_seconds: int = 0  # 20 for long polling
     kms: bool = False  # True: the platform KMS key instead of SQS-managed SSE (producers then need key grants)
     dead_letter_queue: bool = True  # False only with overrides={"sqs-redrive-policy": "<reason>"}
+    # An existing DLQ (ARN) to redrive to after ``max_receive_count`` receives, instead of creating one; on a
+    # DLQ (``is_dlq=True``) it is the next queue, e.g. an operator queue. It must be FIFO exactly when this is.
+    dead_letter_target_arn: Optional[pulumi.Input[str]] = None
     policy_statements: Sequence[Mapping[str, Any]] = ()  # extra queue-policy statements (e.g. a service send)
     overrides: Mapping[str, str] = field(default_factory=dict)
 
@@ -111,9 +118,10 @@ class GovernedQueue(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
 
         # The DLQ first: the main queue's redrive policy needs its ARN. Same FIFO-ness (SQS requires it) and
-        # same encryption choice.
+        # same encryption choice. A given DLQ (``dead_letter_target_arn``) is used as it is.
         self.dlq: Optional[GovernedQueue] = None
-        if not args.is_dlq and args.dead_letter_queue:
+        dead_letter_arn: Optional[pulumi.Input[str]] = args.dead_letter_target_arn
+        if dead_letter_arn is None and not args.is_dlq and args.dead_letter_queue:
             self.dlq = GovernedQueue(
                 f"{name}-dlq",
                 QueueArgs(fifo=args.fifo, is_dlq=True, kms=args.kms,
@@ -121,6 +129,7 @@ class GovernedQueue(pulumi.ComponentResource):
                 governance=governance,
                 opts=child,
             )
+            dead_letter_arn = self.dlq.arn
 
         retention = args.message_retention_seconds
         if retention is None:
@@ -141,9 +150,9 @@ class GovernedQueue(pulumi.ComponentResource):
         else:
             # SQS-managed SSE: encrypted at rest, and SNS/S3/EventBridge producers need no KMS key grants.
             queue_args.update(sqs_managed_sse_enabled=True)
-        if self.dlq is not None:
+        if dead_letter_arn is not None:
             queue_args["redrive_policy"] = pulumi.Output.json_dumps(
-                {"deadLetterTargetArn": self.dlq.arn, "maxReceiveCount": args.max_receive_count}
+                {"deadLetterTargetArn": dead_letter_arn, "maxReceiveCount": args.max_receive_count}
             )
         self.queue = aws.sqs.Queue(autonamed("aws:sqs/queue:Queue", name, fifo=args.fifo), **queue_args, opts=child)
 
@@ -161,10 +170,10 @@ class GovernedQueue(pulumi.ComponentResource):
         self.arn = self.queue.arn
         self.url = self.queue.url
         self.name = self.queue.name
+        self.dead_letter_arn = dead_letter_arn  # where this queue redrives to (None: nowhere)
         self.overrides = overrides
         self.register_outputs({
-            "arn": self.arn, "url": self.url, "name": self.name,
-            "dlqArn": self.dlq.arn if self.dlq is not None else None, "overrides": overrides,
+            "arn": self.arn, "url": self.url, "name": self.name, "dlqArn": dead_letter_arn, "overrides": overrides,
         })
 
 
@@ -187,6 +196,20 @@ def _validate_queue(component: str, args: QueueArgs) -> None:
         )
     if args.content_based_deduplication and not args.fifo:
         raise GovernanceError(f"{component}: content_based_deduplication needs fifo=True")
+    target = args.dead_letter_target_arn
+    if target is not None:
+        if not args.dead_letter_queue:
+            raise GovernanceError(f"{component}: dead_letter_target_arn {target!r} contradicts "
+                                  f"dead_letter_queue=False; give one or the other")
+        # An ARN known now is checked now; one created in the same program is checked by SQS at deployment.
+        if isinstance(target, str):
+            if not target.startswith("arn:") or target.split(":")[2:3] != ["sqs"] or len(target.split(":")) != 6:
+                raise GovernanceError(f"{component}: dead_letter_target_arn {target!r} must be an SQS queue ARN "
+                                      f"(arn:<partition>:sqs:<region>:<account>:<name>)")
+            if target.endswith(".fifo") != args.fifo:
+                raise GovernanceError(f"{component}: dead_letter_target_arn {target!r} must be "
+                                      f"{'a FIFO' if args.fifo else 'a standard'} queue like this one "
+                                      f"(fifo={args.fifo}): SQS requires the same queue type")
 
 
 # -------------------------------------------------------------------------------------------------------------

@@ -1,16 +1,22 @@
 """GovernedQueue, GovernedTopic, GovernedEventBus: exact properties under Pulumi mocks."""
 import json
 
+import boto3
 import pulumi
 import pytest
+from moto import mock_aws
 
 from components.governance import Governance
 from components.governed._overrides import GovernanceError
+from guardrails.adapters.engine import facts_from_engine
+from guardrails.model import Inventory, Kind
 from guardrails.overrides import reason_tag_value
+from guardrails.rules.sqs_redrive_policy import RULE as REDRIVE_RULE
 from components.governed.messaging import (
     EventBusArgs, GovernedEventBus, GovernedQueue, GovernedTopic, QueueArgs, TopicArgs, service_send_statement,
     target_dead_letter,
 )
+from tools import audit
 from tools.offline_engine import by_type, one, run_program
 
 GOV = Governance.for_tests()
@@ -143,3 +149,99 @@ def test_event_bus_with_archive_and_target_dead_letter():
     assert archive.inputs["eventSourceArn"] == "arn:aws:events:us-east-1:123456789012:event-bus/orders"
     assert archive.inputs["retentionDays"] == 7
     assert holder["dead_letter"]["arn"] is holder["dlq"].arn
+
+
+# ------------------------------------------------------------------ an existing DLQ, and a DLQ that redrives on
+SHARED_DLQ = "arn:aws:sqs:us-east-1:123456789012:shared-dlq"
+
+
+def test_queue_redrives_to_an_existing_dlq_and_creates_none():
+    holder = {}
+
+    def program():
+        holder["q"] = GovernedQueue("orders", QueueArgs(dead_letter_target_arn=SHARED_DLQ, max_receive_count=1),
+                                    governance=GOV)
+
+    resources = run_program(program)
+    assert [q.name for q in by_type(resources, "aws:sqs/queue:Queue")] == ["orders"]
+    assert json.loads(one(resources, "aws:sqs/queue:Queue").inputs["redrivePolicy"]) == {
+        "deadLetterTargetArn": SHARED_DLQ, "maxReceiveCount": 1}
+    assert holder["q"].dlq is None and holder["q"].dead_letter_arn == SHARED_DLQ
+
+
+def test_a_dlq_redrives_to_an_operator_queue():
+    def program():
+        operator = GovernedQueue("operator", QueueArgs(is_dlq=True), governance=GOV)
+        replay = GovernedQueue("replay-dlq", QueueArgs(is_dlq=True, dead_letter_target_arn=operator.arn,
+                                                       max_receive_count=1), governance=GOV)
+        GovernedQueue("main", QueueArgs(dead_letter_target_arn=replay.arn, max_receive_count=1), governance=GOV)
+
+    resources = run_program(program)
+    queues = {q.name: q.inputs for q in by_type(resources, "aws:sqs/queue:Queue")}
+    assert sorted(queues) == ["main", "operator", "replay-dlq"]  # no DLQ created beyond the three
+    assert json.loads(queues["main"]["redrivePolicy"]) == {
+        "deadLetterTargetArn": "arn:aws:sqs:us-east-1:123456789012:replay-dlq", "maxReceiveCount": 1}
+    # The replay DLQ is still a DLQ (14 days, marked) and redrives onward; the operator queue ends the chain.
+    assert json.loads(queues["replay-dlq"]["redrivePolicy"]) == {
+        "deadLetterTargetArn": "arn:aws:sqs:us-east-1:123456789012:operator", "maxReceiveCount": 1}
+    assert (queues["replay-dlq"]["messageRetentionSeconds"], queues["replay-dlq"]["tags"]) == (
+        1209600, {"governance:dlq": "true"})
+    assert "redrivePolicy" not in queues["operator"]
+
+
+def test_a_fifo_queue_redrives_to_an_existing_fifo_dlq():
+    resources = run_program(lambda: GovernedQueue("ledger", QueueArgs(
+        fifo=True, dead_letter_target_arn="arn:aws:sqs:us-east-1:123456789012:ledger-dlq.fifo"), governance=GOV))
+    queue = one(resources, "aws:sqs/queue:Queue").inputs
+    assert (queue["fifoQueue"], json.loads(queue["redrivePolicy"])["deadLetterTargetArn"]) == (
+        True, "arn:aws:sqs:us-east-1:123456789012:ledger-dlq.fifo")
+
+
+@pytest.mark.parametrize("args, message", [
+    (QueueArgs(dead_letter_target_arn=SHARED_DLQ, dead_letter_queue=False,
+               overrides={"sqs-redrive-policy": "no DLQ wanted"}),
+     "dead_letter_target_arn '.*shared-dlq' contradicts dead_letter_queue=False"),
+    (QueueArgs(dead_letter_target_arn="arn:aws:sns:us-east-1:123456789012:topic"),
+     "dead_letter_target_arn 'arn:aws:sns:.*' must be an SQS queue ARN"),
+    (QueueArgs(dead_letter_target_arn="shared-dlq"), "dead_letter_target_arn 'shared-dlq' must be an SQS queue ARN"),
+    (QueueArgs(fifo=True, dead_letter_target_arn=SHARED_DLQ),
+     "must be a FIFO queue like this one \\(fifo=True\\): SQS requires the same queue type"),
+    (QueueArgs(dead_letter_target_arn=SHARED_DLQ + ".fifo"),
+     "must be a standard queue like this one \\(fifo=False\\)"),
+])
+def test_a_bad_dead_letter_target_is_a_clear_error(args, message):
+    with pytest.raises(GovernanceError, match=message):
+        run_program(lambda: GovernedQueue("bad", args, governance=GOV))
+
+
+def test_the_redrive_chain_gets_the_same_redrive_verdicts_at_preview_and_in_the_account():
+    """``sqs-redrive-policy`` on main -> replay DLQ -> operator queue: the pack's path (engine props at preview,
+    the whole stack as inventory) and the account's (the audit's scanner in moto, which the Config rule's
+    periodic sweep shares: the rule is a stack rule, swept rather than change-triggered) agree queue by queue."""
+    def program():
+        operator = GovernedQueue("operator", QueueArgs(is_dlq=True), governance=GOV)
+        replay = GovernedQueue("replay-dlq", QueueArgs(is_dlq=True, dead_letter_target_arn=operator.arn,
+                                                       max_receive_count=3), governance=GOV)
+        GovernedQueue("main", QueueArgs(dead_letter_target_arn=replay.arn, max_receive_count=1), governance=GOV)
+
+    registered = [r for r in run_program(program, preview=True) if r.custom]
+    facts = [facts_from_engine(r.type, r.raw_inputs, r.urn, r.name, None, r.property_dependencies)
+             for r in registered]
+    stack = Inventory(facts)
+    at_preview = {f.resource.logical_name: REDRIVE_RULE.evaluate(f, {}, stack).status.value
+                  for f in facts if f.resource.kind == Kind.QUEUE}
+
+    with mock_aws():
+        sqs = boto3.client("sqs", region_name="us-east-1")
+        arns = {}
+        chain = (("operator", None, None), ("replay-dlq", "operator", 3), ("main", "replay-dlq", 1))
+        for name, target, receives in chain:
+            attributes = {"RedrivePolicy": json.dumps({"deadLetterTargetArn": arns[target],
+                                                       "maxReceiveCount": receives})} if target else {}
+            url = sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
+            arns[name] = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        _, results = audit.evaluate_account(boto3.Session(region_name="us-east-1"), "us-east-1",
+                                            audit.select_rules({}, ["sqs-redrive-policy"]), workers=1)
+    in_account = {r.facts.resource.ref.rsplit(":", 1)[1]: r.verdict.status.value for r in results}
+
+    assert at_preview == in_account == {"main": "COMPLIANT", "replay-dlq": "COMPLIANT", "operator": "NOT_APPLICABLE"}
