@@ -94,7 +94,11 @@ def test_asl_keeps_the_samples_limits() -> None:
     assert definition["TimeoutSeconds"] == 150
     assert definition["States"]["ProcessPollerTasks"]["MaxConcurrency"] == 25
     fetch = definition["States"]["ProcessPollerTasks"]["ItemProcessor"]["States"]["FetchPayload"]
-    assert fetch["Retry"] == [{"ErrorEquals": ["RetriablePollerError"], "IntervalSeconds": 2, "MaxAttempts": 6, "BackoffRate": 2.0}]
+    # The sample's retrier first; Lambda's transient service errors after it (tests/deploy/test_workflow_failure_handling).
+    assert fetch["Retry"] == [{"ErrorEquals": ["RetriablePollerError"], "IntervalSeconds": 2, "MaxAttempts": 6, "BackoffRate": 2.0},
+                              {"ErrorEquals": ["Lambda.ServiceException", "Lambda.AWSLambdaException",
+                                               "Lambda.SdkClientException", "Lambda.TooManyRequestsException"],
+                               "IntervalSeconds": 2, "MaxAttempts": 3, "BackoffRate": 2.0}]
     assert definition["States"]["PreparePollerJob"]["Retry"][0]["MaxAttempts"] == 2
 
 

@@ -250,8 +250,11 @@ def test_the_import_wait_loop_is_the_posts(deployed):
 
 def test_create_forecast_retries_the_posts_way(deployed):
     states = deployed[0]["States"]
+    # After the post's retrier, Forecast throttling (tests/deploy/test_workflow_failure_handling) on every SDK task.
+    throttling = {"ErrorEquals": ["Forecast.ThrottlingException"], "IntervalSeconds": 2, "MaxAttempts": 3,
+                  "BackoffRate": 2.0}
     post_retry = [{"ErrorEquals": ["Forecast.ResourceInUseException"], "IntervalSeconds": 180,
-                   "BackoffRate": 1.0, "MaxAttempts": 100}]
+                   "BackoffRate": 1.0, "MaxAttempts": 100}, throttling]
     assert states["Create-Forecast"]["Parameters"] == {
         "ForecastName.$": "States.Format('{}_forecast', $.ProjectName)",
         "PredictorArn.$": "$.createPredictorResult.PredictorArn"}
@@ -259,7 +262,7 @@ def test_create_forecast_retries_the_posts_way(deployed):
     for name in ("Backtest-Export", "Create-Forecast", "Forecast-Export"):
         assert states[name]["Retry"] == post_retry, name
     delete_retry = [{"ErrorEquals": ["Forecast.ResourceInUseException"], "IntervalSeconds": 10,
-                     "BackoffRate": 1.1, "MaxAttempts": 100}]
+                     "BackoffRate": 1.1, "MaxAttempts": 100}, throttling]
     for name, state in states.items():
         if name.startswith("Delete-"):
             assert state["Retry"] == delete_retry, name

@@ -66,7 +66,7 @@ def test_quorum_shape_four_branches_two_of_three():
     assert (check["Variable"], check["NumericGreaterThanEqualsPath"]) == ("$.status.count", "$.config.quorum")
     assert definition["States"]["Configure"]["Parameters"]["quorum.$"] == "States.StringToJson('2')"
     assert [(c["ErrorEquals"], c["Next"]) for c in parallel["Catch"]] == [
-        (["QuorumMet"], "Quorum Reached"), (["TimeoutError"], "Timed Out")]
+        (["QuorumMet"], "Quorum Reached"), (["TimeoutError"], "Timed Out"), (["States.ALL"], "Tracking Failed")]
 
 
 @pytest.fixture

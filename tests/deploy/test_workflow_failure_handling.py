@@ -109,7 +109,7 @@ def first_retrier(retriers: list[dict[str, Any]], error: str) -> dict[str, Any] 
 
 
 def reaches_failure_path(states: dict[str, Any], start: str) -> bool:
-    """From ``start``, does the flow reach a Fail state with Error and Cause, or a Task (a notice/compensation)?"""
+    """From ``start``, does the flow reach a Fail state with an error and a cause, or a Task (notice/compensation)?"""
     seen, todo = set(), [start]
     while todo:
         name = todo.pop()
@@ -117,7 +117,9 @@ def reaches_failure_path(states: dict[str, Any], start: str) -> bool:
             continue
         seen.add(name)
         state = states[name]
-        if state["Type"] == "Task" or (state["Type"] == "Fail" and state.get("Error") and state.get("Cause")):
+        # A Fail state names its error and cause, literally or by path (re-raising a caught error for the caller).
+        named = all(state.get(key) or state.get(f"{key}Path") for key in ("Error", "Cause"))
+        if state["Type"] == "Task" or (state["Type"] == "Fail" and named):
             return True
         todo += [state[key] for key in ("Next", "Default") if key in state]
         todo += [choice["Next"] for choice in state.get("Choices", [])]
