@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import json
+import os
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -419,3 +420,25 @@ def test_a_failed_chunk_fails_the_batch_before_merge_and_email(environment, monk
     assert ses_backends[ACCOUNT][REGION].sent_messages == []
     assert "Contents" not in s3.list_objects_v2(Bucket=BUCKET, Prefix=f"{batch_id}/output/completed/")
     assert body(s3, "input_archive/testfile.csv").count("ITEM-9") == 1
+
+
+@mock_aws(config=MOTO_CONFIG)
+def test_a_failing_split_ends_the_batch_in_batch_failed(environment, monkeypatch) -> None:
+    """The uploaded object is gone when the split runs: the split function throws, its Catch fails the batch with
+    BatchProcessingFailed before any chunk workflow starts, and the caught error is kept under $.error."""
+    create_resources()
+    sfn = deploy_workflows(monkeypatch)  # no object is uploaded: the notification names a key that is not there
+
+    with lambda_router(ROUTES) as calls:
+        started = notification.handler(s3_event("input/vanished.csv"), CONTEXT)["started"]
+        result = wait_for_execution(sfn, started[0], timeout=5.0)
+
+    assert (result["status"], result["error"], result["cause"]) == (
+        "FAILED", "BatchProcessingFailed",
+        "A step of the batch kept failing after its retries: the merged file was not sent (the error is in the "
+        "execution history)")
+    assert [name.removeprefix("batch-") for name, _ in calls] == ["split"]
+    failed = [json.loads(event["stateEnteredEventDetails"]["input"]) for event in history(sfn, started[0])
+              if event["type"] == "FailStateEntered"]
+    assert [caught["error"]["Error"] for caught in failed] == ["NoSuchKey"]
+    assert sfn.list_executions(stateMachineArn=os.environ["CHUNK_STATE_MACHINE_ARN"])["executions"] == []
