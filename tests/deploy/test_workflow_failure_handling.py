@@ -77,9 +77,13 @@ def integration(resource: str) -> str:
     raise AssertionError(f"unknown Task Resource {resource!r}: add its integration to TRANSIENT_ERRORS")
 
 
-def walk(states: dict[str, Any], enclosing: tuple[dict[str, Any], ...] = ()) -> Iterator[
-        tuple[str, dict[str, Any], dict[str, Any], tuple[dict[str, Any], ...]]]:
-    """Yield ``(name, state, its States block, enclosing Parallel/Map states)`` for every state, recursively."""
+#: The enclosing Parallel/Map states of a state, outermost first, each with the States block it belongs to.
+Enclosing = tuple[tuple[dict[str, Any], dict[str, Any]], ...]
+
+
+def walk(states: dict[str, Any], enclosing: Enclosing = ()) -> Iterator[
+        tuple[str, dict[str, Any], dict[str, Any], Enclosing]]:
+    """Yield ``(name, state, its States block, enclosing)`` for every state, recursively."""
     for name, state in states.items():
         yield name, state, states, enclosing
         for branch in state.get("Branches", []):
@@ -94,7 +98,7 @@ def tasks() -> list[tuple[str, str]]:
             if state["Type"] == "Task"]
 
 
-def find(path: str, task: str) -> tuple[dict[str, Any], dict[str, Any], tuple]:
+def find(path: str, task: str) -> tuple[dict[str, Any], dict[str, Any], Enclosing]:
     for name, state, states, enclosing in walk(load(path)["States"]):
         if name == task:
             return state, states, enclosing
@@ -176,3 +180,26 @@ def test_exceptions_name_existing_tasks_that_really_lack_handling():
         state, states, enclosing = find(path, task)
         assert state["Type"] == "Task", (path, task)
         assert not failure_catcher(state, states), f"{path}: {task} passes the Catch check now: drop its exception"
+
+
+def test_the_checks_reject_what_they_must():
+    """The two checks on hand-made states: a retrier that matches first with MaxAttempts 0 retries nothing, a Catch
+    that continues the success path is no failure path, and a Fail state must say what failed."""
+    transient = "Lambda.ServiceException"
+    assert first_retrier([{"ErrorEquals": ["States.TaskFailed"], "MaxAttempts": 0},
+                          {"ErrorEquals": [transient], "MaxAttempts": 3}], transient)["MaxAttempts"] == 0
+    assert first_retrier([{"ErrorEquals": ["InvalidMessageError"], "MaxAttempts": 0}], transient) is None
+    states = {
+        "Work": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "Next": "More",
+                 "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "More"}]},
+        "More": {"Type": "Pass", "End": True},
+        "Silent": {"Type": "Fail"},
+        "Loud": {"Type": "Fail", "Error": "WorkFailed", "Cause": "the work failed"},
+    }
+    assert failure_catcher(states["Work"], states) is None  # the catch continues the happy path
+    states["Work"]["Catch"] = [{"ErrorEquals": ["States.ALL"], "Next": "Silent"}]
+    assert failure_catcher(states["Work"], states) is None  # a Fail state without Error/Cause
+    states["Work"]["Catch"] = [{"ErrorEquals": ["SomethingElse"], "Next": "Loud"}]
+    assert failure_catcher(states["Work"], states) is None  # does not catch every task error
+    states["Work"]["Catch"] = [{"ErrorEquals": ["States.ALL"], "Next": "Loud"}]
+    assert failure_catcher(states["Work"], states) == "Loud"
