@@ -94,7 +94,11 @@ def test_asl_keeps_the_samples_limits() -> None:
     assert definition["TimeoutSeconds"] == 150
     assert definition["States"]["ProcessPollerTasks"]["MaxConcurrency"] == 25
     fetch = definition["States"]["ProcessPollerTasks"]["ItemProcessor"]["States"]["FetchPayload"]
-    assert fetch["Retry"] == [{"ErrorEquals": ["RetriablePollerError"], "IntervalSeconds": 2, "MaxAttempts": 6, "BackoffRate": 2.0}]
+    # The sample's retrier first; Lambda's transient service errors after it (tests/deploy/test_workflow_failure_handling).
+    assert fetch["Retry"] == [{"ErrorEquals": ["RetriablePollerError"], "IntervalSeconds": 2, "MaxAttempts": 6, "BackoffRate": 2.0},
+                              {"ErrorEquals": ["Lambda.ServiceException", "Lambda.AWSLambdaException",
+                                               "Lambda.SdkClientException", "Lambda.TooManyRequestsException"],
+                               "IntervalSeconds": 2, "MaxAttempts": 3, "BackoffRate": 2.0}]
     assert definition["States"]["PreparePollerJob"]["Retry"][0]["MaxAttempts"] == 2
 
 
@@ -367,3 +371,31 @@ def test_transient_partner_error_is_retried_by_fetch_payload() -> None:
         assert sorted(name for name, _ in calls) == ["fetch-payload"] * 3 + ["prepare-poller-job"]
         assert sorted(start for _, start, _ in partner.calls) == [0, 0, 2, 2]  # metadata, page 0, page 2 twice
         assert [task["state"] for task in json.loads(result["output"])["tasks"]] == ["ENQUEUED", "ENQUEUED"]
+
+
+def test_failed_job_planning_ends_in_poller_job_failed() -> None:
+    # The partner rejects the metadata call (a 4xx: not retriable): PreparePollerJob's Catch fails the job clearly.
+    partner = FakePartner(total=5, page_size=2, failures={0: [PartnerApiError("partner API answered 403 for page 0")]})
+    with deployed_poller(partner) as env, lambda_router(ROUTES) as calls:
+        result = run_execution(env["machine_arn"], poller_event())
+
+        assert (result["status"], result["error"], result["cause"]) == (
+            "FAILED", "PollerJobFailed",
+            "Planning the job or recording a task's progress failed after its retries; the error is in the execution "
+            "history")
+        assert [name for name, _ in calls] == ["prepare-poller-job"]
+        assert task_states(env["dynamodb"]) == {}
+
+
+def test_unsendable_pointer_marks_its_task_failed_and_the_job_still_completes() -> None:
+    # The queue is gone: every SendToSQS fails (not a throttle: no retry) and its Catch records the task FAILED.
+    partner = FakePartner(total=3, page_size=2)
+    with deployed_poller(partner) as env, lambda_router(ROUTES):
+        env["sqs"].delete_queue(QueueUrl=env["queue_url"])
+        result = run_execution(env["machine_arn"], poller_event())
+
+        assert result["status"] == "SUCCEEDED", result
+        tasks = json.loads(result["output"])["tasks"]
+        # moto names the missing-queue error SQS.SdkClientException (AWS names the service's exception).
+        assert [(task["state"], task["error"]) for task in tasks] == [("FAILED", "SQS.SdkClientException")] * 2
+        assert sorted(task_states(env["dynamodb"]).values()) == ["FAILED", "FAILED"]

@@ -25,7 +25,7 @@ from handlers.apigw_sfn_stock_trader import stock_buyer, stock_checker, stock_se
 from handlers.apigw_sfn_stock_trader.trading import BadTradeRequest, make_transaction, parse_stock_price
 from tests.support.sfn import (
     ACCOUNT, MOTO_CONFIG, REGION, FakeLambdaContext, api_endpoint, create_state_machine, emulated_rest_api, lint,
-    run_execution,
+    history, run_execution,
 )
 from tests.support.aws_calls import checked_aws_calls  # noqa: F401 (the fixture)
 
@@ -199,6 +199,13 @@ def execute(definition: str, timeout: float = 5.0) -> dict[str, Any]:
                          timeout=timeout)
 
 
+def entered_inputs(execution_arn: str) -> dict[str, Any]:
+    """``{state name: its input}`` for the states an execution entered, in order (the last entry wins)."""
+    sfn = boto3.client("stepfunctions", region_name=REGION)
+    return {event["stateEnteredEventDetails"]["name"]: json.loads(event["stateEnteredEventDetails"]["input"])
+            for event in history(sfn, execution_arn) if event["type"].endswith("StateEntered")}
+
+
 def create_transaction_table(dynamodb) -> None:
     dynamodb.create_table(
         TableName="TransactionTable", BillingMode="PAY_PER_REQUEST",
@@ -287,9 +294,13 @@ def test_failing_trade_api_fails_the_execution_after_its_retries(scripted, monke
     with emulated_rest_api(API_ID, {**ROUTES, ("POST", "/buy"): broken_buyer}) as calls:
         result = execute(definition)
 
-    assert result["status"] == "FAILED"
-    assert result["error"] == "ApiGateway.502"
-    assert json.loads(result["cause"]) == {"message": "Internal server error"}
+    # After its retries the buy's error is caught into the Trade Failed state, which keeps it under $.error.
+    assert (result["status"], result["error"], result["cause"]) == (
+        "FAILED", "TradeFailed", "The buy or sell API kept failing after its retries: nothing was recorded")
+    entered = entered_inputs(result["executionArn"])
+    assert list(entered) == ["Check Stock Value", "Buy or Sell?", "Buy Stock", "Trade Failed"]
+    assert entered["Trade Failed"]["error"]["Error"] == "ApiGateway.502"
+    assert json.loads(entered["Trade Failed"]["error"]["Cause"]) == {"message": "Internal server error"}
     # One call plus MaxAttempts=1 retry; nothing recorded (the table is never reached).
     assert [(c.method, c.path, c.status) for c in calls] == [
         ("GET", "/check", 200), ("POST", "/buy", 502), ("POST", "/buy", 502)]
@@ -304,8 +315,10 @@ def test_missing_table_fails_the_record_step_after_its_retries(scripted) -> None
     with emulated_rest_api(API_ID, ROUTES):
         result = execute(definition)
 
-    assert result["status"] == "FAILED"
-    assert result["error"] == "DynamoDB.ResourceNotFoundException"
+    assert (result["status"], result["error"]) == ("FAILED", "TransactionNotRecorded")
+    entered = entered_inputs(result["executionArn"])
+    assert list(entered)[-2:] == ["Record Transaction", "Record Failed"]
+    assert entered["Record Failed"]["error"]["Error"] == "DynamoDB.ResourceNotFoundException"
     history = sfn.get_execution_history(executionArn=result["executionArn"])["events"]
     failed = [e["taskFailedEventDetails"]["resource"] for e in history if e["type"] == "TaskFailed"]
     assert failed == ["putItem", "putItem"]  # the first attempt and one retry

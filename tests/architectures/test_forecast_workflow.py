@@ -43,7 +43,7 @@ from components.stepfunctions.forecast_workflow import (
     DEFINITION, ForecastWorkflow, ForecastWorkflowArgs, forecast_actions,
 )
 from tests.support.sfn import (
-    ACCOUNT, MOTO_CONFIG, REGION, create_state_machine, entered_states, lint, wait_for_execution,
+    ACCOUNT, MOTO_CONFIG, REGION, create_state_machine, entered_states, history, lint, wait_for_execution,
 )
 from tools.offline_engine import one, run_program
 
@@ -250,8 +250,11 @@ def test_the_import_wait_loop_is_the_posts(deployed):
 
 def test_create_forecast_retries_the_posts_way(deployed):
     states = deployed[0]["States"]
+    # After the post's retrier, Forecast throttling (tests/deploy/test_workflow_failure_handling) on every SDK task.
+    throttling = {"ErrorEquals": ["Forecast.ThrottlingException"], "IntervalSeconds": 2, "MaxAttempts": 3,
+                  "BackoffRate": 2.0}
     post_retry = [{"ErrorEquals": ["Forecast.ResourceInUseException"], "IntervalSeconds": 180,
-                   "BackoffRate": 1.0, "MaxAttempts": 100}]
+                   "BackoffRate": 1.0, "MaxAttempts": 100}, throttling]
     assert states["Create-Forecast"]["Parameters"] == {
         "ForecastName.$": "States.Format('{}_forecast', $.ProjectName)",
         "PredictorArn.$": "$.createPredictorResult.PredictorArn"}
@@ -259,7 +262,7 @@ def test_create_forecast_retries_the_posts_way(deployed):
     for name in ("Backtest-Export", "Create-Forecast", "Forecast-Export"):
         assert states[name]["Retry"] == post_retry, name
     delete_retry = [{"ErrorEquals": ["Forecast.ResourceInUseException"], "IntervalSeconds": 10,
-                     "BackoffRate": 1.1, "MaxAttempts": 100}]
+                     "BackoffRate": 1.1, "MaxAttempts": 100}, throttling]
     for name, state in states.items():
         if name.startswith("Delete-"):
             assert state["Retry"] == delete_retry, name
@@ -492,3 +495,26 @@ def test_every_call_the_workflow_makes_is_granted_on_its_arn(happy_run, deployed
     assert pass_role == {"Effect": "Allow", "Sid": "PassForecastRole", "Action": ["iam:PassRole"],
                          "Resource": [ROLE_ARN],
                          "Condition": {"StringEquals": {"iam:PassedToService": "forecast.amazonaws.com"}}}
+
+
+@pytest.mark.slow
+def test_a_lost_clean_up_notice_still_ends_in_clean_up_failed(aws, emulated_forecast):
+    """The clean-up notice cannot be published (its topic is gone): after its retries (2 + 4 + 8 s) the Catch
+    still ends the execution in Clean-Up-Failed, with the publish error kept under $.notifyError."""
+    topic = f"arn:aws:sns:{REGION}:{ACCOUNT}:forecast-notices"
+    machine = create_state_machine("ForecastWorkflowLostNotice", render().replace(topic, topic + "-deleted"))
+    emulated_forecast(statuses=HAPPY, errors={"DeleteDatasetGroup": ("InvalidInputException", 1)})
+    sfn = boto3.client("stepfunctions", region_name=REGION)
+    execution_arn = sfn.start_execution(stateMachineArn=machine, name="lost-notice",
+                                        input=json.dumps({"ProjectName": PROJECT}))["executionArn"]
+    described = wait_for_execution(sfn, execution_arn, timeout=30)
+
+    assert (described["status"], described["error"], described["cause"]) == (
+        "FAILED", "ForecastWorkflow.CleanUpFailed",
+        "A Delete-* task failed; the failure notice names the resource left behind.")
+    assert entered_states(sfn, execution_arn)[-3:] == ["Delete-DatasetGroup", "Notify-Clean-Up-Failure",
+                                                       "Clean-Up-Failed"]
+    [failed] = [json.loads(event["stateEnteredEventDetails"]["input"]) for event in history(sfn, execution_arn)
+                if event["type"] == "FailStateEntered"]
+    assert "notifyCleanUpResult" not in failed and failed["notifyError"]["Error"] == "SNS.NotFoundException"
+    assert notices(aws) == []

@@ -214,3 +214,23 @@ def test_failed_identity_check_denies_without_side_effects() -> None:
         assert receive_all(env["sqs"], env["inbox_url"]) == [
             "Hello Jane, your application has been denied because validation of provided data failed"
         ]
+
+
+def test_a_throwing_check_fails_verification_without_approving_or_denying() -> None:
+    """A check that cannot run is not a denial: the Parallel's Catch ends in Verification Failed, nothing is sent."""
+    def address_service_down(event, context):  # noqa: ANN001
+        raise ConnectionError("address registry unreachable")
+
+    with deployed_workflow() as env, lambda_router({**ROUTES, "check-address": address_service_down}) as calls, \
+            sdk_http_metadata():
+        result = run_execution(env["machine_arn"], POST_INPUT)
+
+        assert (result["status"], result["error"], result["cause"]) == (
+            "FAILED", "VerificationFailed",
+            "The identity or address check kept failing after its retries: the application was neither approved "
+            "nor denied")
+        # A function error is not a Lambda service error: no retry.
+        assert sorted(name for name, _ in calls) == ["check-address", "check-identity"]
+        assert env["dynamodb"].scan(TableName="Accounts")["Items"] == []
+        assert receive_all(env["sqs"], env["queue_url"]) == []
+        assert receive_all(env["sqs"], env["inbox_url"]) == []

@@ -14,7 +14,7 @@ import pytest
 from moto import mock_aws
 
 from components.governed.state_machine import render_definition
-from tests.support.sfn import MOTO_CONFIG, REGION, create_state_machine, lint, run_execution
+from tests.support.sfn import MOTO_CONFIG, REGION, create_state_machine, entered_states, lint, run_execution
 from tests.support.aws_calls import checked_aws_calls  # noqa: F401 (the fixture)
 
 # Every AWS call a handler makes here is checked against the role the example stack deploys it with.
@@ -66,7 +66,7 @@ def test_quorum_shape_four_branches_two_of_three():
     assert (check["Variable"], check["NumericGreaterThanEqualsPath"]) == ("$.status.count", "$.config.quorum")
     assert definition["States"]["Configure"]["Parameters"]["quorum.$"] == "States.StringToJson('2')"
     assert [(c["ErrorEquals"], c["Next"]) for c in parallel["Catch"]] == [
-        (["QuorumMet"], "Quorum Reached"), (["TimeoutError"], "Timed Out")]
+        (["QuorumMet"], "Quorum Reached"), (["TimeoutError"], "Timed Out"), (["States.ALL"], "Tracking Failed")]
 
 
 @pytest.fixture
@@ -131,3 +131,17 @@ def test_quorum_times_out_with_one_completion(aws):
     assert execution["status"] == "FAILED"
     assert (execution["error"], execution["cause"]) == ("TimedOut", "The quorum was not reached before the timeout")
     assert tracking_item(execution["executionArn"])["CompletedFlows"] == {"SS": ["process1"]}
+
+
+def test_quorum_fails_clearly_when_its_tracking_item_cannot_be_written(aws):
+    """The tracking table is missing (DynamoDB.ResourceNotFoundException, not a throttle: no retry): the Catch ends
+    the execution in Tracking Failed before any branch starts."""
+    definition = render_definition(QUORUM, {"Process1WaitSeconds": "0", "Process2WaitSeconds": "0",
+                                            "Process3WaitSeconds": "0", "TimeoutSeconds": "1", "Quorum": "2",
+                                            "QuorumTableName": "MissingQuorumTable"})
+    execution = execute(definition, "quorum-untracked")
+    assert (execution["status"], execution["error"], execution["cause"]) == (
+        "FAILED", "QuorumTrackingFailed",
+        "Writing the quorum's tracking item kept failing after its retries: the quorum is unknown")
+    sfn = boto3.client("stepfunctions", region_name=REGION)
+    assert entered_states(sfn, execution["executionArn"]) == ["Configure", "Create Tracking Item", "Tracking Failed"]

@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import json
+import os
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -30,7 +31,7 @@ from handlers.s3_batch_processing import (
 from handlers.s3_batch_processing.batch_files import processed_key
 from tests.support.sfn import (
     ACCOUNT, MOTO_CONFIG, REGION, FakeLambdaContext, api_endpoint, create_functions, create_state_machine,
-    emulated_rest_api, lambda_router, lint, trusted_role, wait_for_execution,
+    emulated_rest_api, history, lambda_router, lint, trusted_role, wait_for_execution,
 )
 from tests.support.aws_calls import checked_aws_calls  # noqa: F401 (the fixture)
 
@@ -155,11 +156,11 @@ def test_asls_have_the_posts_states() -> None:
     assert [name for name in main] == [
         "Configure", "Split Input File into chunks", "Call Step Functions for each chunk",
         "Wait for chunk workflows", "Get chunk workflow status", "All chunks processed?",
-        "Chunk processing failed", "Merge all Files", "Email the file"]
+        "Chunk processing failed", "Merge all Files", "Email the file", "Batch Failed"]
     assert main["Configure"]["Parameters"] == {"poll_seconds.$": "States.StringToJson('30')"}
     assert main["Email the file"]["Parameters"]["FunctionName"] == function_arn("email")
     chunk = json.loads(render_definition(CHUNK_ASL, CHUNK_SUBSTITUTIONS))["States"]
-    assert list(chunk) == ["Read", "Process messages", "Write output file"]
+    assert list(chunk) == ["Read", "Process messages", "Write output file", "Chunk Failed"]
     processor = chunk["Process messages"]["ItemProcessor"]["States"]
     assert list(processor) == ["Validate Data", "Valid row?", "Skip invalid row", "Get Financial Data", "Enriched row"]
     assert processor["Get Financial Data"]["Parameters"] == {
@@ -405,11 +406,39 @@ def test_a_failed_chunk_fails_the_batch_before_merge_and_email(environment, monk
     batch_id = notification.batch_id_for(BUCKET, "input/testfile.csv", "0062E99A88DC407460")
     chunk_arn = f"arn:aws:states:{REGION}:{ACCOUNT}:execution:BlogBatchProcessChunk:{batch_id}-0001"
     failed_chunk = sfn.describe_execution(executionArn=chunk_arn)
-    assert (failed_chunk["status"], failed_chunk["error"]) == ("FAILED", "ApiGateway.404")
-    assert json.loads(failed_chunk["cause"]) == {"message": "no financial data for item 'ITEM-9'"}
+    # The row's API error fails the Map; the Map's Catch ends the chunk in Chunk Failed, the error kept in $.error.
+    assert (failed_chunk["status"], failed_chunk["error"], failed_chunk["cause"]) == (
+        "FAILED", "ChunkProcessingFailed",
+        "Reading, enriching or writing this chunk kept failing after its retries: no output file was written for it")
+    chunk_failed = [json.loads(event["stateEnteredEventDetails"]["input"]) for event in history(sfn, chunk_arn)
+                    if event["type"] == "FailStateEntered"]
+    assert [caught["error"]["Error"] for caught in chunk_failed] == ["ApiGateway.404"]
+    assert json.loads(chunk_failed[0]["error"]["Cause"]) == {"message": "no financial data for item 'ITEM-9'"}
     assert ("ITEM-9", 404) in api_calls
     # Nothing merged or emailed; the input stays archived for a re-run.
     assert "merge" not in invoked and "email" not in invoked
     assert ses_backends[ACCOUNT][REGION].sent_messages == []
     assert "Contents" not in s3.list_objects_v2(Bucket=BUCKET, Prefix=f"{batch_id}/output/completed/")
     assert body(s3, "input_archive/testfile.csv").count("ITEM-9") == 1
+
+
+@mock_aws(config=MOTO_CONFIG)
+def test_a_failing_split_ends_the_batch_in_batch_failed(environment, monkeypatch) -> None:
+    """The uploaded object is gone when the split runs: the split function throws, its Catch fails the batch with
+    BatchProcessingFailed before any chunk workflow starts, and the caught error is kept under $.error."""
+    create_resources()
+    sfn = deploy_workflows(monkeypatch)  # no object is uploaded: the notification names a key that is not there
+
+    with lambda_router(ROUTES) as calls:
+        started = notification.handler(s3_event("input/vanished.csv"), CONTEXT)["started"]
+        result = wait_for_execution(sfn, started[0], timeout=5.0)
+
+    assert (result["status"], result["error"], result["cause"]) == (
+        "FAILED", "BatchProcessingFailed",
+        "A step of the batch kept failing after its retries: the merged file was not sent (the error is in the "
+        "execution history)")
+    assert [name.removeprefix("batch-") for name, _ in calls] == ["split"]
+    failed = [json.loads(event["stateEnteredEventDetails"]["input"]) for event in history(sfn, started[0])
+              if event["type"] == "FailStateEntered"]
+    assert [caught["error"]["Error"] for caught in failed] == ["NoSuchKey"]
+    assert sfn.list_executions(stateMachineArn=os.environ["CHUNK_STATE_MACHINE_ARN"])["executions"] == []

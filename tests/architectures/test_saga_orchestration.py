@@ -336,7 +336,10 @@ def test_every_task_retries_transient_lambda_errors_and_catches_into_compensatio
         "Revert Inventory": (["States.ALL"], "$.Error", "Compensation failed"),
         "Remove Order": (["States.ALL"], "$.Error", "Compensation failed"),
     }
-    for name in ("Place Order", "Update Inventory", "Make Payment", "Send Notification"):
+    # The notice is SNS: it retries SNS throttling, not Lambda's errors.
+    assert tasks["Send Notification"]["Retry"] == [{"ErrorEquals": ["SNS.ThrottlingException"], "IntervalSeconds": 1,
+                                                    "MaxAttempts": 3, "BackoffRate": 2.0}]
+    for name in ("Place Order", "Update Inventory", "Make Payment"):
         assert tasks[name]["Retry"] == [{"ErrorEquals": transient, "IntervalSeconds": 2, "MaxAttempts": 3,
                                          "BackoffRate": 2.0}], name
     for name in ("Revert Payment", "Revert Inventory", "Remove Order"):

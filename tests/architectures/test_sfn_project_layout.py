@@ -74,7 +74,8 @@ def test_a_function_error_is_not_retried_and_fails_the_execution(deployed):
 
     with lambda_router({FUNCTION: broken}) as calls:
         described = run_execution(deployed, {"greeting": "hello"})
-    assert (described["status"], described["error"]) == ("FAILED", "RuntimeError")
+    assert (described["status"], described["error"], described["cause"]) == (
+        "FAILED", "LambdaInvokeFailed", "The function kept failing after its retries; the error is in the execution history")
     assert len(calls) == 1  # the Retry covers Lambda's transient service errors only
 
 

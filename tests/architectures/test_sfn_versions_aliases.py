@@ -403,3 +403,32 @@ def test_canary_goes_from_5_percent_straight_to_100(demo, lambda_runtime):
     assert [call for call in lambda_runtime.invoked if call != "CheckAlarms"] == [
         "PlanDeployment", ("ShiftTraffic", "SHIFT"), ("ShiftTraffic", "SHIFT")]
     assert json.loads(execution["output"])["Steps"] == [5, 100]
+
+
+def test_demo_version_fails_clearly_on_any_other_error(demo, inventory, lambda_runtime):
+    """Not a stock problem (the inventory table is unreachable): the catch-all ends in its own Fail state, so the
+    execution still counts in ExecutionsFailed, the metric the deployer's alarm watches."""
+    def unreachable(_payload: dict) -> None:
+        raise ConnectionError("inventory table unreachable")
+
+    lambda_runtime.before["ProcessInventory"] = unreachable
+    execution = run(demo.arn, {"ItemId": "ITEM001", "Quantity": 2})
+    assert (execution["status"], execution["error"], execution["cause"]) == (
+        "FAILED", "InventoryProcessingFailed",
+        "Processing the inventory failed for another reason than stock; the error is in the execution history")
+    assert execution["entered"] == ["Process Inventory", "Inventory Processing Failed"]
+    assert lambda_runtime.invoked == ["ProcessInventory"]  # a function error is not a Lambda service error
+    assert stock() == 5
+
+
+def test_failed_plan_ends_in_deployment_not_started_and_leaves_the_alias(demo, lambda_runtime):
+    def plan_fails(_payload: dict) -> None:
+        raise ConnectionError("Step Functions API unreachable")
+
+    lambda_runtime.before["PlanDeployment"] = plan_fails
+    execution = run(deployer(demo), request(demo, IntervalSeconds=0))
+    assert (execution["status"], execution["error"], execution["cause"]) == (
+        "FAILED", "DeploymentNotStarted", "Planning the deployment failed: no traffic was shifted")
+    assert execution["entered"] == ["Plan deployment", "Deployment Not Started"]
+    assert lambda_runtime.invoked == ["PlanDeployment"]
+    assert routing_of(demo.alias) == [{"stateMachineVersionArn": demo.v1, "weight": 100}]

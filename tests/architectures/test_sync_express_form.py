@@ -221,3 +221,21 @@ def test_empty_message_fails_the_execution_without_retry_or_record() -> None:
         assert json.loads(result["cause"])["errorMessage"] == "'message' must be a non-empty string, got ''"
         assert [name for name, _ in calls] == ["detect-sentiment"]  # MaxAttempts 0: no retry
         assert env["dynamodb"].scan(TableName=TABLE)["Items"] == []
+
+
+@pytest.mark.slow
+def test_failing_admin_email_is_caught_after_its_retries_into_admin_not_notified() -> None:
+    """SES rejects the e-mail (the identity is no longer verified): the Catch ends the caller's execution in the
+    named failure, with the form already recorded."""
+    with deployed_form("NEGATIVE") as env, lambda_router(ROUTES) as calls:
+        boto3.client("ses", region_name=REGION).delete_identity(Identity=ADMIN)
+        result = run(env, {"message": "This is bad service"})
+
+        assert (result["status"], result["error"], result["cause"]) == (
+            "FAILED", "AdminNotNotified",
+            "The form was recorded with a negative sentiment but the admin e-mail kept failing after its retries")
+        # One call and the Retry's three attempts, then the Catch.
+        assert [name for name, _ in calls] == ["detect-sentiment", "generate-reference-number"] + ["notify-admin"] * 4
+        item = env["dynamodb"].get_item(TableName=TABLE, Key={"formId": {"S": env["ticket"]}})["Item"]
+        assert item["sentiment"] == {"S": "NEGATIVE"}
+        assert sent_emails() == []
