@@ -193,7 +193,8 @@ class RuleRunner:
                  session=None, test_mode: bool = False, policy: Optional[retries.RetryPolicy] = None,
                  published: Optional[PublishedExemptions] = None) -> None:
         self.rules = rules
-        self.published = published  # the platform's exemptions parameter; None: InputParameters only
+        # The platform's exemptions parameter (default: the one $EXEMPTIONS_PARAMETER names, if set).
+        self.published = published if published is not None else published_exemptions()
         self.config = config_client or CONFIG
         self.lambda_ = lambda_client or LAMBDA
         self.iam = iam_client or IAM
@@ -440,4 +441,4 @@ def handler(event: Mapping[str, Any], context: Any) -> dict:
     """Lambda entry point for every guardrail's Config rule."""
     remaining = getattr(context, "get_remaining_time_in_millis", None)
     deadline = time.monotonic() + remaining() / 1000.0 if callable(remaining) else None
-    return RuleRunner(catalogue_rules(), published=published_exemptions()).handle(event, deadline)
+    return RuleRunner(catalogue_rules()).handle(event, deadline)
