@@ -42,8 +42,9 @@ NON_COMPLIANT ("expired exemption: ...", then the rule's own annotation if it fa
 missing, cannot be read or holds a bad entry is a set-up error (below), never "no exemptions".
 
 A deleted resource (or one that left the rule's scope) is NOT_APPLICABLE. A bad parameter, an unknown rule name or
-an exemptions parameter that cannot be used is logged as an error naming the key, value and what is allowed, and the invocation returns normally, so
-AWS Config's asynchronous retries do not turn a configuration mistake into a crash loop.
+an exemptions parameter that cannot be used is logged as an error naming the key, value and what is allowed, and
+the invocation returns normally, so AWS Config's asynchronous retries do not turn a configuration mistake into a
+crash loop.
 """
 from __future__ import annotations
 

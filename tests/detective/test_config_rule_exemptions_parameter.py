@@ -172,8 +172,8 @@ def test_input_parameter_exemptions_still_apply_with_the_parameters(aws):
     extra = [{"id": "from-input", "scope": SCOPE, "name": "plain", "reason": "kept for a demo",
               "expires": "2026-12-31"}]
     rule_runner.handle(cis.scheduled_event(PLAN.name, input_parameters({"exemptions": json.dumps(extra)})))
-    assert verdicts(config) == {
-        **EXPECTED, "plain": ("NOT_APPLICABLE", "exempted by from-input (name=plain) until 2026-12-31: kept for a demo")}
+    from_input = "exempted by from-input (name=plain) until 2026-12-31: kept for a demo"
+    assert verdicts(config) == {**EXPECTED, "plain": ("NOT_APPLICABLE", from_input)}
 
 
 # -- a parameter that cannot be used is a set-up error, never "no exemptions" ------------------------------------
