@@ -6,6 +6,14 @@ What ``GovernanceConfigRules`` creates:
   (``policies/guardrails`` as ``guardrails/`` at the archive root), so the account is judged by the very code the
   policy pack runs;
 * its invoke permission for ``config.amazonaws.com`` (this account only);
+* the pack config's exemptions, published as the SSM parameter ``/<name_prefix>config-rules/exemptions``
+  (``plan_exemptions_parameter``): a JSON object of rule id -> that rule's ``exemptions`` list exactly as in the
+  pack config, validated by ``guardrails.pack_config``. The rule Lambda finds it in ``EXEMPTIONS_PARAMETER``, may
+  ``ssm:GetParameter`` on exactly its ARN, and applies a rule's list as the pack and the audit do, so the three
+  enforcement points exempt the same resources. Why a parameter: InputParameters are limited to 1024 characters,
+  which one scoped exemption nearly fills; bundling the list in the rule Lambda's code would make every exemption
+  change a new code version to sign and deploy. A String parameter holds 4,096 characters (Standard tier) or
+  8,192 (Advanced, chosen only when needed: it is billed per parameter); a longer list is refused at deployment;
 * one ``aws.cfg.Rule`` per guardrail the Lambda can evaluate in an account (``plan_rules``):
 
   - change-triggered (``ConfigurationItemChangeNotification`` and ``OversizedConfigurationItemChangeNotification``,
@@ -60,7 +68,7 @@ from guardrails import catalogue, pack_config  # noqa: E402
 from guardrails.adapters.config_item import CONFIG_RESOURCE_TYPES  # noqa: E402
 from guardrails.model import Rule  # noqa: E402
 from handlers.config_rule.inventory import SCANNED_KINDS  # noqa: E402
-from handlers.config_rule.params import PACK_KEYS  # noqa: E402
+from handlers.config_rule.params import EXEMPTIONS_PARAMETER_ENV, PACK_KEYS  # noqa: E402
 
 FREQUENCIES = ("One_Hour", "Three_Hours", "Six_Hours", "Twelve_Hours", "TwentyFour_Hours")
 CHANGE_MESSAGES = ("ConfigurationItemChangeNotification", "OversizedConfigurationItemChangeNotification")
@@ -70,6 +78,9 @@ RULE_FUNCTION_NAME = "governance-config-rule"
 LAYER_REMEDIATION_RULE = "lambda-required-layer"
 TAGS_REMEDIATION_RULE = "required-tags"
 SCRIPT_RUNTIME = "python3.11"  # a runtime SSM aws:executeScript supports
+# Systems Manager's limits on a String parameter's value (bytes; the value is ASCII JSON, so characters).
+EXEMPTIONS_STANDARD_LIMIT = 4096
+EXEMPTIONS_ADVANCED_LIMIT = 8192
 
 
 @dataclass(frozen=True)
@@ -96,6 +107,48 @@ class ConfigRulesArgs:
     memory_size: int = 512  # the sweep holds the account's inventory in memory
     timeout: int = 600  # a sweep pages through every function, role, API, queue and topic of the region
     reserved_concurrency: int = 5  # one invocation per rule and trigger; bounded so sweeps cannot throttle APIs
+
+
+@dataclass(frozen=True)
+class ExemptionsParameterPlan:
+    """The SSM parameter publishing the pack config's exemptions to the rule Lambda."""
+
+    name: str
+    value: str  # exemptions_parameter_value(pack config)
+    tier: str  # "Standard", or "Advanced" when the value is longer than 4,096 characters
+
+
+def exemptions_parameter_name(name_prefix: str) -> str:
+    """``/<name_prefix>config-rules/exemptions``; SSM refuses names that start with "aws" or "ssm"."""
+    if name_prefix.lower().startswith(("aws", "ssm")):
+        raise GovernanceError(f"configRules: name_prefix {name_prefix!r} may not start with 'aws' or 'ssm' (any case): "
+                              "it also names the exemptions SSM parameter, and Systems Manager reserves those prefixes")
+    return f"/{name_prefix}config-rules/exemptions"
+
+
+def exemptions_parameter_value(document: Mapping[str, Any]) -> str:
+    """Every rule's ``exemptions`` list exactly as in the pack config ``document``, as compact JSON keyed by rule
+    id, after validating the document as the pack does (``pack_config.validate``)."""
+    try:
+        pack_config.validate(document, shown_as="packConfig")
+    except pack_config.PackConfigError as error:
+        raise GovernanceError(str(error)) from None
+    published = {rule_id: entry["exemptions"] for rule_id, entry in document.items()
+                 if isinstance(entry, Mapping) and "exemptions" in entry}
+    # ensure_ascii (the default): one character is one byte, the unit of Systems Manager's limits.
+    return json.dumps(published, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+
+
+def plan_exemptions_parameter(args: ConfigRulesArgs) -> ExemptionsParameterPlan:
+    """The exemptions parameter for ``args``; refuses a value longer than Systems Manager allows."""
+    name = exemptions_parameter_name(args.name_prefix)
+    value = exemptions_parameter_value(args.input_parameters)
+    if len(value) > EXEMPTIONS_ADVANCED_LIMIT:
+        raise GovernanceError(f"packConfig: the exemptions take {len(value)} characters as the SSM parameter {name}; "
+                              f"Systems Manager allows {EXEMPTIONS_ADVANCED_LIMIT} (Advanced tier): shorten or "
+                              "merge exemptions")
+    return ExemptionsParameterPlan(name, value,
+                                   "Advanced" if len(value) > EXEMPTIONS_STANDARD_LIMIT else "Standard")
 
 
 def _pack_entry(rule: Rule, pack_config: Mapping[str, Any]) -> dict:
@@ -255,6 +308,7 @@ class GovernanceConfigRules(pulumi.ComponentResource):
                  alarm_topic_arn: pulumi.Input[str], opts: Optional[pulumi.ResourceOptions] = None) -> None:
         super().__init__("serverless-governance:platform:ConfigRules", name, None, opts)
         self.plans, self.skipped = plan_rules(args)
+        exemptions = plan_exemptions_parameter(args)
         for rule_id, reason in sorted(self.skipped.items()):
             pulumi.log.info(f"{name}: no Config rule for {rule_id}: {reason}")
         child = pulumi.ResourceOptions(parent=self)
@@ -268,6 +322,17 @@ class GovernanceConfigRules(pulumi.ComponentResource):
 
         def apigateway(path: str) -> pulumi.Output[str]:
             return pulumi.Output.concat("arn:", partition, ":apigateway:", region, "::", path)
+
+        # -- the pack config's exemptions, for the rule Lambda -------------------------------------------------
+        self.exemptions = aws.ssm.Parameter(
+            f"{name}-exemptions",
+            name=exemptions.name,
+            type="String",
+            tier=exemptions.tier,
+            value=exemptions.value,
+            description="Governance Config rules: every rule's exemptions from the pack config (rule id -> list)",
+            opts=child,
+        )
 
         # -- the rule Lambda ----------------------------------------------------------------------------------
         statements = [
@@ -304,6 +369,8 @@ class GovernanceConfigRules(pulumi.ComponentResource):
             statement(["cloudfront:ListDistributions"], ["*"], sid="ListDistributions"),
             statement(["cloudfront:ListTagsForResource"], [arn("cloudfront", "distribution/*", with_region=False)],
                       sid="ReadDistributions"),
+            # The name starts with "/": the ARN is parameter/<name without its leading slash>.
+            statement(["ssm:GetParameter"], [arn("ssm", f"parameter{exemptions.name}")], sid="ReadExemptions"),
         ]
         self.function = GovernedFunction(
             RULE_FUNCTION_NAME,
@@ -311,7 +378,9 @@ class GovernanceConfigRules(pulumi.ComponentResource):
                 handler="handlers.config_rule.app.handler",
                 memory_size=args.memory_size,
                 timeout=args.timeout,
-                environment={"CONFIG_RULE_NAME_PREFIX": args.name_prefix},
+                # The parameter's output (not the plain name): the function is created after the parameter.
+                environment={"CONFIG_RULE_NAME_PREFIX": args.name_prefix,
+                             EXEMPTIONS_PARAMETER_ENV: self.exemptions.name},
                 statements=statements,
                 reserved_concurrency=args.reserved_concurrency,
                 async_invocation=True,  # AWS Config invokes custom rule functions asynchronously
@@ -381,6 +450,7 @@ class GovernanceConfigRules(pulumi.ComponentResource):
 
         self.register_outputs({
             "functionArn": self.function.arn,
+            "exemptionsParameter": self.exemptions.name,
             "ruleNames": rule_names,
             "skipped": self.skipped,
             "remediation": sorted(self.remediations),

@@ -11,7 +11,8 @@
   actions one by one; every action a role was granted and the list forgot failed only at run time.)
 * ``governance_boundary_document``: the same for the platform's own governance roles (the AWS Config rule
   Lambda, the opt-in remediation automations, API Gateway's CloudWatch role), over the namespaces they read and
-  remediate, which no workload role should get (``config``, ``tag``, IAM reads).
+  remediate, which no workload role should get (``config``, ``tag``, IAM reads), and ``ssm:GetParameter`` (the
+  Config rules' exemptions parameter).
 * ``key_policy``: the platform KMS key: the account administers it through IAM (so a role's own policy must
   carry its ``kms:`` grants); CloudWatch Logs may use it for log groups of this account; AWS services that
   deliver into encrypted queues and topics of this account (SNS, EventBridge, CloudWatch alarms, S3
@@ -46,6 +47,9 @@ GOVERNANCE_NAMESPACES = (
 )
 # IAM reads the sweep needs (GetAccountAuthorizationDetails, GetPolicy...) and the tags remediation's TagRole.
 GOVERNANCE_IAM_ACTIONS = ("iam:Get*", "iam:List*", "iam:TagRole")
+# The Config rule Lambda reads the exemptions parameter; not the whole `ssm` namespace, whose SendCommand and
+# StartSession run commands on instances.
+GOVERNANCE_SSM_ACTIONS = ("ssm:GetParameter",)
 # Namespaces no boundary ever allows as a whole: their writes are escalation or leaving governance.
 FORBIDDEN_NAMESPACES = ("iam", "organizations", "sts", "signer", "cloudtrail", "account")
 
@@ -136,7 +140,8 @@ def boundary_document(resources: GovernedResources, namespaces: Sequence[str] = 
 
 def governance_boundary_document(resources: GovernedResources) -> dict[str, Any]:
     """The governance roles' boundary (see the module docstring)."""
-    allow = [f"{namespace}:*" for namespace in GOVERNANCE_NAMESPACES] + list(GOVERNANCE_IAM_ACTIONS)
+    allow = ([f"{namespace}:*" for namespace in GOVERNANCE_NAMESPACES] + list(GOVERNANCE_IAM_ACTIONS)
+             + list(GOVERNANCE_SSM_ACTIONS))
     return _boundary("GovernanceServices", allow, resources, resources.governance_boundary_arn)
 
 

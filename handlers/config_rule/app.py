@@ -33,13 +33,18 @@ Faults lose only what they touch (issue 10):
   an oversized notification whose history item is gone, or a read that fails after its retries, is a logged
   skip (status INCOMPLETE, ``notEvaluated`` 1).
 
-Exemptions: the ``exemptions`` InputParameter (a JSON list string; the pack config's entries) applies as in the
-policy pack: an exempted resource is NOT_APPLICABLE with the exemption's reason and expiry as annotation; an
-expired exemption is NON_COMPLIANT ("expired exemption: ...", then the rule's own annotation if it fails too).
+Exemptions: the rule's list in the SSM parameter the platform stack publishes (named by the environment variable
+``EXEMPTIONS_PARAMETER``; every rule's ``exemptions`` from the pack config, read at most once per
+``EXEMPTIONS_TTL`` seconds per execution environment so a changed list reaches warm functions), together with an
+``exemptions`` InputParameter (a JSON list string) if the Config rule has one, apply as in the policy pack: an
+exempted resource is NOT_APPLICABLE with the exemption's reason and expiry as annotation; an expired exemption is
+NON_COMPLIANT ("expired exemption: ...", then the rule's own annotation if it fails too). A parameter that is
+missing, cannot be read or holds a bad entry is a set-up error (below), never "no exemptions".
 
-A deleted resource (or one that left the rule's scope) is NOT_APPLICABLE. A bad parameter or an unknown rule
-name is logged as an error naming the key, value and what is allowed, and the invocation returns normally, so
-AWS Config's asynchronous retries do not turn a configuration mistake into a crash loop.
+A deleted resource (or one that left the rule's scope) is NOT_APPLICABLE. A bad parameter, an unknown rule name or
+an exemptions parameter that cannot be used is logged as an error naming the key, value and what is allowed, and
+the invocation returns normally, so AWS Config's asynchronous retries do not turn a configuration mistake into a
+crash loop.
 """
 from __future__ import annotations
 
@@ -66,6 +71,8 @@ POLICY = retries.RetryPolicy()
 CONFIG = POLICY.attach(boto3.client("config", config=retries.client_config()))
 LAMBDA = POLICY.attach(boto3.client("lambda", config=retries.client_config()))
 IAM = POLICY.attach(boto3.client("iam", config=retries.client_config()))
+SSM = POLICY.attach(boto3.client("ssm", config=retries.client_config()))
+EXEMPTIONS_TTL = 300.0  # seconds a read of the exemptions parameter is reused by a warm execution environment
 
 _COMPLIANCE = {
     Status.COMPLIANT: "COMPLIANT",
@@ -121,6 +128,52 @@ def to_evaluation(resource_type: str, resource_id: str, verdict: Verdict, timest
     return entry
 
 
+class PublishedExemptions:
+    """The SSM parameter holding the pack config's exemptions (``params.parse_published_exemptions``), read again
+    when the last successful read is ``ttl`` seconds old; a failed read is never cached."""
+
+    def __init__(self, name: str, client=None, ttl: float = EXEMPTIONS_TTL, clock=time.monotonic) -> None:
+        self.name = name
+        self.client = client or SSM
+        self.ttl = ttl
+        self.clock = clock
+        self._value: Optional[str] = None
+        self._read_at = 0.0
+
+    def value(self) -> str:
+        now = self.clock()
+        if self._value is None or now - self._read_at >= self.ttl:
+            where = f"exemptions parameter {self.name} (${params.EXEMPTIONS_PARAMETER_ENV})"
+            try:
+                self._value = self.client.get_parameter(Name=self.name)["Parameter"]["Value"]
+            except ClientError as error:
+                if _code(error) == "ParameterNotFound":
+                    raise RuleSetupError(f"{where} does not exist; the platform stack creates it") from None
+                raise RuleSetupError(f"{where} cannot be read: {inventory.describe_error(error)}") from None
+            except BotoCoreError as error:
+                raise RuleSetupError(f"{where} cannot be read: {inventory.describe_error(error)}") from None
+            self._read_at = now
+        return self._value
+
+    def for_rule(self, rule: Rule) -> list:
+        """The rule's exemptions (``[]`` when the pack config gives it none)."""
+        return params.parse_published_exemptions(rule, self.value(), self.name)
+
+
+_PUBLISHED: dict = {}  # parameter name -> PublishedExemptions: one cache per execution environment
+
+
+def published_exemptions() -> Optional[PublishedExemptions]:
+    """The exemptions parameter named by ``EXEMPTIONS_PARAMETER``; None when the variable is not set (a rule
+    deployed without it takes its exemptions from InputParameters only)."""
+    name = os.environ.get(params.EXEMPTIONS_PARAMETER_ENV)
+    if not name:
+        return None
+    if name not in _PUBLISHED:
+        _PUBLISHED[name] = PublishedExemptions(name)
+    return _PUBLISHED[name]
+
+
 class NotRead(Exception):
     """A configuration item or a detail it lacks could not be read: the item is not evaluated (logged)."""
 
@@ -138,8 +191,11 @@ class RuleRunner:
     """Evaluates Config events for a set of rules with the given clients (module clients in Lambda)."""
 
     def __init__(self, rules: Sequence[Rule], config_client=None, lambda_client=None, iam_client=None,
-                 session=None, test_mode: bool = False, policy: Optional[retries.RetryPolicy] = None) -> None:
+                 session=None, test_mode: bool = False, policy: Optional[retries.RetryPolicy] = None,
+                 published: Optional[PublishedExemptions] = None) -> None:
         self.rules = rules
+        # The platform's exemptions parameter (default: the one $EXEMPTIONS_PARAMETER names, if set).
+        self.published = published if published is not None else published_exemptions()
         self.config = config_client or CONFIG
         self.lambda_ = lambda_client or LAMBDA
         self.iam = iam_client or IAM
@@ -155,6 +211,9 @@ class RuleRunner:
             rule = find_rule(event["configRuleName"], self.rules)
             rule_params = params.parse_input_parameters(rule, event.get("ruleParameters"))
             exemptions = params.parse_exemptions(rule, event.get("ruleParameters"))
+            if self.published is not None:
+                # Both sources apply (the union); the pack config's list first, so its entries name the match.
+                exemptions = list(dict.fromkeys([*self.published.for_rule(rule), *exemptions]))
             on = evaluation.today()
         except (RuleSetupError, params.ParameterError, ex.ExemptionError, ValueError) as error:
             # Logged, not raised: a raise would make AWS Config retry the same bad set-up again and again.

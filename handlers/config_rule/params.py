@@ -4,6 +4,11 @@ AWS Config hands InputParameters over as a JSON object whose values are often st
 "3"``, ``"allowedLayerArns": "arn:...:layer:a,arn:...:layer:b"``), so string values are first converted to the
 type the rule's JSON schema gives; the catalogue's ``resolve_parameters`` then applies defaults and validates,
 exactly as for the pack config. Errors name the rule, the key, the value and what is allowed.
+
+Exemptions come from two places, both parsed by the pack's own ``exemptions.parse``: the ``exemptions``
+InputParameter (``parse_exemptions``; it rarely fits AWS Config's 1024 characters) and the SSM parameter the
+platform stack publishes with every rule's list from the pack config (``parse_published_exemptions``; its name is
+in the rule Lambda's environment variable ``EXEMPTIONS_PARAMETER``).
 """
 from __future__ import annotations
 
@@ -16,6 +21,8 @@ from guardrails import catalogue, exemptions
 ParameterError = catalogue.ParameterError
 # Pack-config keys that configure the policy rather than pass a parameter to the rule.
 PACK_KEYS = ("enforcementLevel", "exemptions")
+# The rule Lambda's environment variable naming the SSM parameter that holds the pack config's exemptions.
+EXEMPTIONS_PARAMETER_ENV = "EXEMPTIONS_PARAMETER"
 
 
 # Exactly what a JSON number would be: ASCII digits with an optional sign (int() and float() also take "9_000",
@@ -92,3 +99,23 @@ def parse_exemptions(rule, text: str | None) -> list:
             raise exemptions.ExemptionError(
                 f"rule {rule.id}: exemptions={entries[:200]!r} is invalid: expected a JSON list") from None
     return exemptions.parse(rule.id, entries)
+
+
+def parse_published_exemptions(rule, text: str, parameter: str) -> list:
+    """The rule's exemptions from the SSM parameter ``parameter`` the platform publishes: a JSON object of rule id
+    -> that rule's ``exemptions`` list exactly as in the pack config (a rule without exemptions is absent).
+
+    Raises ``ParameterError`` for a value that is not such an object and ``ExemptionError`` naming the parameter,
+    the rule and the entry for a bad exemption.
+    """
+    try:
+        document = json.loads(text)
+    except ValueError as error:
+        raise ParameterError(f"exemptions parameter {parameter}: value is not JSON ({error}): {text[:200]!r}") from None
+    if not isinstance(document, dict):
+        raise ParameterError(f"exemptions parameter {parameter}: value must be a JSON object of rule id -> "
+                             f"exemptions list, got {text[:200]!r}")
+    try:
+        return exemptions.parse(rule.id, document.get(rule.id))
+    except exemptions.ExemptionError as error:
+        raise exemptions.ExemptionError(f"exemptions parameter {parameter}: {error}") from None

@@ -11,6 +11,10 @@ Two halves, because no single tool here enforces both:
 * the evaluator checks the rest exactly: every call the sweeps made, on the ARN its parameters name (``*`` for
   the List calls AWS authorises on ``*``), against the real policy ∩ governance boundary.
 
+Each sweep first reads the pack config's exemptions from the SSM parameter the platform publishes (created here
+as the platform writes it, under the name in the deployed function's environment), so that read is checked too:
+``ssm:GetParameter`` on exactly the parameter's ARN.
+
 moto answers ``PutEvaluations`` only in TestMode, so the runner reports in TestMode (same call, same permission).
 Two moto 5 bugs are corrected, not worked around: its signature check rejects correctly signed API Gateway v2
 requests (it recomputes the signature over another path), so the signature check is off; and it names API Gateway
@@ -31,8 +35,12 @@ from moto.iam.access_control import IAMRequestBase
 from unittest.mock import patch
 from botocore.client import BaseClient
 
-from components.platform.config_rules import ConfigRulesArgs, load_pack_config, plan_rules
-from handlers.config_rule import app
+from dataclasses import replace
+
+from components.platform.config_rules import (
+    ConfigRulesArgs, load_pack_config, plan_exemptions_parameter, plan_rules,
+)
+from handlers.config_rule import app, params
 from tests.support import aws_calls, deploy
 
 REGION = "us-east-1"
@@ -52,6 +60,20 @@ def rule_role(tmp_path_factory) -> deploy.RoleFacts:
 def periodic_plans():
     plans, _ = plan_rules(ConfigRulesArgs(input_parameters=load_pack_config("policies/config.dev.json")))
     return [plan for plan in plans if plan.periodic]
+
+
+def exemptions_parameter(role: deploy.RoleFacts) -> str:
+    """The exemptions parameter, created as the platform writes it; its name is the deployed function's."""
+    [function] = role.functions
+    name = function.inputs["environment"]["variables"][params.EXEMPTIONS_PARAMETER_ENV]
+    plan = plan_exemptions_parameter(ConfigRulesArgs(input_parameters=load_pack_config("policies/config.dev.json")))
+    assert name == plan.name
+    boto3.client("ssm", region_name=REGION).put_parameter(Name=name, Value=plan.value, Type="String", Tier=plan.tier)
+    return name
+
+
+def parameter_arn(name: str) -> str:
+    return f"arn:aws:ssm:{REGION}:123456789012:parameter/{name.lstrip('/')}"
 
 
 def account_with_one_of_each() -> None:
@@ -98,16 +120,20 @@ def assumed_session(role: deploy.RoleFacts) -> boto3.Session:
                          aws_session_token=credentials["SessionToken"], region_name=REGION)
 
 
-def sweep_all(session: boto3.Session) -> tuple[dict, list]:
+def sweep_all(session: boto3.Session, parameter: str) -> tuple[dict, list]:
     """Every periodic guardrail's sweep with ``session``'s credentials; the results and the calls made."""
     runner = app.RuleRunner(app.catalogue_rules(), config_client=session.client("config"),
                             lambda_client=session.client("lambda"), iam_client=session.client("iam"),
-                            session=session, test_mode=True)
+                            session=session, test_mode=True,
+                            published=app.PublishedExemptions(parameter, client=session.client("ssm")))
     calls: list = []
     original = BaseClient._make_api_call
 
     def recording(client, operation, params):  # noqa: ANN001, ANN202 (botocore's signature)
-        calls.extend(aws_calls.recorded_calls(client, operation, params, "handlers.config_rule.app"))
+        made = aws_calls.recorded_calls(client, operation, params, "handlers.config_rule.app")
+        if client.meta.service_model.signing_name == "ssm":  # SSM names a parameter by Name, not by ARN
+            made = [replace(call, param="Name", value=parameter_arn(params["Name"])) for call in made]
+        calls.extend(made)
         return original(client, operation, params)
 
     results = {}
@@ -151,9 +177,10 @@ def test_every_periodic_sweep_completes_with_the_deployed_policy_and_boundary(ru
     monkeypatch.setenv("CONFIG_RULE_NAME_PREFIX", "governance-")  # as the platform sets it on the function
     with mock_aws():
         account_with_one_of_each()
+        parameter = exemptions_parameter(rule_role)
         session = assumed_session(rule_role)
         with moto_authorization():
-            results, calls = sweep_all(session)
+            results, calls = sweep_all(session, parameter)
     assert {rule: result["status"] for rule, result in results.items()} == {rule: "OK" for rule in results}
     assert len(results) == len(periodic_plans()) >= 15
     # The boundary half: every call the sweeps made, decided against policy ∩ governance boundary.
@@ -162,4 +189,7 @@ def test_every_periodic_sweep_completes_with_the_deployed_policy_and_boundary(ru
                     for call in dict.fromkeys(calls)]
     problems = deploy.missing(rule_role, requirements)
     assert problems == []
+    # One read of the exemptions parameter for all the sweeps (cached), on its exact ARN.
+    assert [(c.action, c.value) for c in calls if c.action.startswith("ssm:")] == [
+        ("ssm:GetParameter", parameter_arn("/governance-config-rules/exemptions"))]
     assert len({call.action for call in calls}) >= 20

@@ -9,9 +9,14 @@ from moto import mock_aws
 
 from components.governance import Governance
 from components.governed._overrides import GovernanceError
+from pulumi.runtime import rpc
+
 from components.platform.config_rules import (
-    ADD_LAYER_SCRIPT, ADD_TAGS_SCRIPT, ConfigRulesArgs, GovernanceConfigRules, load_pack_config, notification_pattern, plan_rules,
+    ADD_LAYER_SCRIPT, ADD_TAGS_SCRIPT, ConfigRulesArgs, GovernanceConfigRules, exemptions_parameter_value,
+    load_pack_config, notification_pattern, plan_exemptions_parameter, plan_rules,
 )
+from components.platform.policies import GovernedResources, governance_boundary_document
+from tests.support.iam_eval import evaluate
 from tools.offline_engine import ProgramError, by_type, one, run_program
 from tests.support.iam import serious_findings
 from tests.support.platform import PLATFORM_CONFIG
@@ -194,11 +199,126 @@ def test_rule_lambda_grants_are_exact(default):
     assert grants["ListDistributions"] == (["cloudfront:ListDistributions"], ["*"])
     assert grants["ReadDistributions"] == (["cloudfront:ListTagsForResource"],
                                            [f"arn:aws:cloudfront::{ACCOUNT}:distribution/*"])
+    # The exemptions parameter, and no other parameter: no SSM grant anywhere else.
+    assert grants["ReadExemptions"] == (["ssm:GetParameter"], [EXEMPTIONS_ARN])
+    assert [sid for sid, (actions, _) in grants.items() if any(a.startswith("ssm:") for a in actions)] == [
+        "ReadExemptions"]
     tags = one(default, "aws:iam/role:Role", "governance-config-rule-role").raw_inputs["tags"]
     assert tags == {"governance:overrides": "iam-wildcard-resource",
                     "governance:override:iam-wildcard-resource": "config:PutEvaluations and the sweep s List calls "
                                                                  "ListFunctions GetAccountAuthorizationDetails ... "
                                                                  "accept only Resource"}
+
+
+# -- the pack config's exemptions, published for the rule Lambda -------------------------------------------------
+
+EXEMPTIONS_PARAMETER = "/governance-config-rules/exemptions"
+EXEMPTIONS_ARN = f"arn:aws:ssm:us-east-1:{ACCOUNT}:parameter/governance-config-rules/exemptions"
+EXEMPTED_RULE = "lambda-required-layer"
+
+
+def parameter_inputs(resources) -> tuple:
+    """The exemptions parameter's inputs and its value (pulumi-aws marks every parameter value secret)."""
+    raw = one(resources, "aws:ssm/parameter:Parameter").raw_inputs
+    secret = raw.pop("value")
+    assert secret[rpc._special_sig_key] == rpc._special_secret_sig
+    return raw, secret["value"]
+
+
+def test_the_pack_configs_exemptions_are_published_where_the_rule_lambda_reads_them(default):
+    raw, value = parameter_inputs(default)
+    assert raw == {"name": EXEMPTIONS_PARAMETER, "type": "String", "tier": "Standard",
+                   "description": "Governance Config rules: every rule's exemptions from the pack config "
+                                  "(rule id -> list)"}
+    # Exactly the pack config's lists, keyed by rule id (policies/config.dev.json exempts four APIs).
+    published = {"api-authorizer-required": PACK["api-authorizer-required"]["exemptions"]}
+    assert [e["id"] for e in published["api-authorizer-required"]] == [
+        "stock-trader-sigv4-api", "financial-data-sigv4-api", "api-poller-simulated-partner-api",
+        "eventbridge-xray-target-api-sigv4"]
+    assert value == json.dumps(published, sort_keys=True, separators=(",", ":"))
+    # Far more than the 1024 characters AWS Config allows a rule's InputParameters.
+    assert len(value) > 1024
+    parameter = one(default, "aws:ssm/parameter:Parameter")
+    assert parameter.parent == one(default, "serverless-governance:platform:ConfigRules").urn
+    function = one(default, "aws:lambda/function:Function", "governance-config-rule")
+    assert function.raw_inputs["environment"]["variables"]["EXEMPTIONS_PARAMETER"] == EXEMPTIONS_PARAMETER
+    assert parameter.urn in function.dependencies  # the function never runs before its parameter exists
+
+
+def test_the_governance_boundary_lets_the_rule_lambda_read_the_parameter_and_nothing_more_of_ssm():
+    boundary = governance_boundary_document(GovernedResources(
+        "aws", ACCOUNT, f"arn:aws:iam::{ACCOUNT}:policy/company-workload-boundary",
+        GOV.permissions_boundary_arn, f"arn:aws:kms:us-east-1:{ACCOUNT}:key/k"))
+    admin = [{"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}]
+    assert evaluate("ssm:GetParameter", EXEMPTIONS_ARN, identity=admin, boundary=boundary).allowed
+    for action in ("ssm:PutParameter", "ssm:SendCommand", "ssm:StartSession"):
+        assert not evaluate(action, "*", identity=admin, boundary=boundary).allowed, action
+
+
+def exemptions_of_length(length: int) -> dict:
+    """A pack config whose published exemptions take exactly ``length`` characters (one long reason)."""
+    entry = {"scope": {"account": ACCOUNT, "region": "us-east-1"}, "name": "legacy-*", "reason": "r",
+             "expires": "2027-06-30"}
+    document = {EXEMPTED_RULE: {**PACK[EXEMPTED_RULE], "exemptions": [entry]}}
+    entry["reason"] = "r" * (1 + length - len(exemptions_parameter_value(document)))
+    assert len(exemptions_parameter_value(document)) == length
+    return document
+
+
+@pytest.mark.parametrize("length, tier", [(4096, "Standard"), (4097, "Advanced"), (8192, "Advanced")])
+def test_a_long_exemption_list_takes_the_advanced_tier_only_when_needed(length, tier):
+    plan = plan_exemptions_parameter(ConfigRulesArgs(input_parameters=exemptions_of_length(length)))
+    assert (plan.name, len(plan.value), plan.tier) == (EXEMPTIONS_PARAMETER, length, tier)
+
+
+def test_the_advanced_tier_is_deployed():
+    raw, value = parameter_inputs(build(ConfigRulesArgs(rule_ids=[EXEMPTED_RULE],
+                                                        input_parameters=exemptions_of_length(5000))))
+    assert (raw["tier"], len(value)) == ("Advanced", 5000)
+
+
+def test_a_list_longer_than_ssm_allows_is_refused_with_its_length(layer_dir, tmp_path):
+    message = ("packConfig: the exemptions take 8193 characters as the SSM parameter "
+               "/governance-config-rules/exemptions; Systems Manager allows 8192 (Advanced tier): shorten or merge "
+               "exemptions")
+    document = exemptions_of_length(8193)
+    with pytest.raises(GovernanceError) as error:
+        plan_exemptions_parameter(ConfigRulesArgs(input_parameters=document))
+    assert str(error.value) == message
+    # What the platform stack's user sees: the dev pack config's own exemptions (1408 characters) count too.
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps({**PACK, **document}))
+    with pytest.raises(ProgramError) as error:
+        platform(layer_dir, packConfig=str(path))
+    assert str(error.value) == message.replace("8193", str(8193 + 1408 - len("{}") + len(",")))
+
+
+@pytest.mark.parametrize("prefix, outcome", [
+    ("acme_", "/acme_config-rules/exemptions"),
+    ("", "/config-rules/exemptions"),
+    ("AWS-", "configRules: name_prefix 'AWS-' may not start with 'aws' or 'ssm' (any case): it also names the "
+             "exemptions SSM parameter, and Systems Manager reserves those prefixes"),
+    ("ssm-", "configRules: name_prefix 'ssm-' may not start with 'aws' or 'ssm' (any case): it also names the "
+             "exemptions SSM parameter, and Systems Manager reserves those prefixes"),
+])
+def test_the_parameter_name_follows_the_prefix_within_ssm_naming_rules(prefix, outcome):
+    args = ConfigRulesArgs(name_prefix=prefix, input_parameters=PACK)
+    if outcome.startswith("/"):
+        assert plan_exemptions_parameter(args).name == outcome
+    else:
+        with pytest.raises(GovernanceError) as error:
+            plan_exemptions_parameter(args)
+        assert str(error.value) == outcome
+
+
+def test_a_bad_exemption_is_refused_with_the_packs_message():
+    bad = {"scope": {"account": ACCOUNT, "region": "us-east-1"}, "name": "legacy-*", "reason": "x",
+           "expires": "2026-13-01"}
+    with pytest.raises(GovernanceError) as error:
+        plan_exemptions_parameter(ConfigRulesArgs(input_parameters={EXEMPTED_RULE: {**PACK[EXEMPTED_RULE],
+                                                                                    "exemptions": [bad]}}))
+    assert str(error.value) == ("packConfig: rule lambda-required-layer: exemptions[0].expires='2026-13-01' is "
+                                "invalid: expected a date YYYY-MM-DD")
 
 
 def test_config_may_invoke_the_rule_lambda_for_this_account_only(default):
