@@ -457,4 +457,259 @@ _add("api-authorizer-required", D,
      fail_wrong_issuer=A([http_route(), http_authorizer(issuer="https://evil.example/")], FAIL,
                          "is not the company authorizer"),
      not_applicable=A([http_route(key="OPTIONS /orders", auth="NONE", authorizer_id=None)], NA, "CORS preflight"))
+
+# Advisory rules.
+QUEUE_IN = f"arn:aws:sqs:{REGION}:{ACCOUNT}:in"
+CUSTOMER_POLICY = f"arn:aws:iam::{ACCOUNT}:policy/orders-extra"
+
+
+def with_customer_policy(item: dict) -> dict:
+    """A role item that also has a customer managed policy attached (its document is not in the item)."""
+    item["configuration"]["attachedManagedPolicies"].append({"policyName": "orders-extra", "policyArn": CUSTOMER_POLICY})
+    return item
+
+
+_add("iam-no-wildcard-action", C,
+     pass_=A([CI(role_item())], PASS),
+     fail=A([CI(role_item(actions=("s3:*",)))], FAIL, "wildcard actions: s3:*"),
+     not_applicable=A([CI(role_item(service="states"))], NA, "not a Lambda execution role"),
+     unknown=A([CI(with_customer_policy(role_item()))], UNKNOWN,
+               f"statements of {CUSTOMER_POLICY} (not in the configuration item)"),
+     pass_customer_policy_fetched=A([CI(with_customer_policy(role_item()), {"managed_policy_documents": {
+         CUSTOMER_POLICY: {"Statement": [{"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": "*"}]}}})], PASS))
+_add("iam-no-wildcard-action", D,
+     pass_=A([role()], PASS),
+     fail=A([role(actions=("s3:*",))], FAIL, "wildcard actions: s3:*"),
+     fail_customer_policy=A([role(managed=(CUSTOMER_POLICY,), documents={CUSTOMER_POLICY: urllib.parse.quote(json.dumps(
+         {"Statement": [{"Effect": "Allow", "Action": "dynamodb:*", "Resource": "*"}]}))})], FAIL,
+         "wildcard actions: dynamodb:*"),
+     not_applicable=A([role(service="states")], NA, "not a Lambda execution role"))
+
+_add("lambda-async-failure-destination", C,
+     not_applicable=A([CI(fn_item())], NA, "not invoked asynchronously by any resource in scope"))
+_add("lambda-async-failure-destination", D,
+     pass_=A([fn(), event_target(), invoke_config(f"arn:aws:sqs:{REGION}:{ACCOUNT}:orders-failures")], PASS,
+             "on-failure destination on orders:$LATEST async config"),
+     fail=A([fn(), event_target()], FAIL, "invoked asynchronously by nightly -> t1"),
+     fail_permission=A([fn(), *[permission(principal="s3.amazonaws.com", source_arn="arn:aws:s3:::orders-data")]],
+                       FAIL, "invoked asynchronously by orders events (s3.amazonaws.com)"),
+     not_applicable=A([fn()], NA, "not invoked asynchronously by any resource in scope"))
+
+_add("lambda-environment-kms", C,
+     pass_=A([CI(fn_item(env={"TABLE": "orders"}))], PASS),
+     fail=A([CI(fn_item(env={"TABLE": "orders"}, kms=False))], FAIL, "1 environment variable(s)"),
+     not_applicable=A([CI(fn_item())], NA, "no environment variables"))
+_add("lambda-environment-kms", D,
+     pass_=A([fn(env={"TABLE": "orders"})], PASS),
+     fail=A([fn(env={"TABLE": "orders"}, kms=False)], FAIL, "1 environment variable(s)"),
+     not_applicable=A([fn()], NA, "no environment variables"))
+
+_add("lambda-esm-failure-handling", D,
+     pass_=A([esm(destination=f"arn:aws:sqs:{REGION}:{ACCOUNT}:stream-failures", retries=3, age=3600)], PASS),
+     fail=A([esm()], FAIL, "dynamodb mapping: no on-failure destination; unbounded retries"),
+     not_applicable=A([esm(source=QUEUE_IN)], NA, "sqs source has no on-failure destination"))
+
+_add("lambda-reserved-concurrency", C,
+     pass_=A([CI(fn_item(reserved=5))], PASS, "5"),
+     fail=A([CI(fn_item(reserved=0))], FAIL, "reserved concurrency 0 throttles every invocation"),
+     fail_required=A([CI(fn_item())], FAIL, "no reserved concurrency", config={"requireReservedConcurrency": True}),
+     not_applicable=A([CI(fn_item(reserved=0))], NA, "until 2999-01-01: vendor", exemptions=exempt(FN_ARN)))
+_add("lambda-reserved-concurrency", D,
+     pass_=A([fn(reserved=5)], PASS, "5"),
+     fail=A([fn(reserved=0)], FAIL, "reserved concurrency 0 throttles every invocation"),
+     not_applicable=A([fn(reserved=0)], NA, "until 2999-01-01: vendor", exemptions=exempt(FN_ARN)),
+     unknown=A([fn(reserved=NOT_FETCHED_MARK)], UNKNOWN, "reserved concurrency (not fetched by this scan)"))
+
+_add("lambda-runtime-supported", C,
+     pass_=A([CI(fn_item())], PASS, "python3.12"),
+     fail=A([CI(fn_item(runtime="python3.8"))], FAIL, "runtime python3.8 is deprecated"),
+     not_applicable=A([CI(fn_item(package_type="Image"))], NA, "bring their own runtime"))
+_add("lambda-runtime-supported", D,
+     pass_=A([fn()], PASS, "python3.12"),
+     fail=A([fn(runtime="python3.8")], FAIL, "runtime python3.8 is deprecated"),
+     not_applicable=A([fn(package_type="Image", layers=())], NA, "bring their own runtime"))
+
+_add("lambda-url-auth", D,
+     pass_=A([function_url("AWS_IAM")], PASS),
+     fail=A([function_url("NONE")], FAIL, "authorizationType NONE"),
+     not_applicable=A([function_url("NONE")], NA, "until 2999-01-01: vendor",
+                      exemptions=[{"scope": ACCOUNT_SCOPE, "name": "orders URL", "reason": "vendor",
+                                   "expires": "2999-01-01"}]))
+
+_add("log-group-retention", D,
+     pass_=A([log_group(30)], PASS, "30 days"),
+     fail=A([log_group(None)], FAIL, "retentionInDays is not set"),
+     fail_short=A([log_group(1)], FAIL, "retention 1 days is below the minimum of 7",
+                  config={"minimumRetentionDays": 7}),
+     not_applicable=A([log_group(None)], NA, "until 2999-01-01: vendor",
+                      exemptions=exempt(f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/aws/lambda/orders")))
+
+_add("no-recursive-trigger-loop", C,
+     not_applicable=A([CI(fn_item()), CI(role_item(actions=("sqs:SendMessage",)))], NA,
+                      "not triggered by a queue, topic, bucket or stream in scope"))
+_add("no-recursive-trigger-loop", D,
+     pass_=A([fn(), role(actions=("s3:GetObject",)), queue("in"), esm(source=QUEUE_IN)], PASS),
+     fail=A([fn(), role(actions=("sqs:SendMessage",)), queue("in"), esm(source=QUEUE_IN)], FAIL, "sqs:SendMessage on in"),
+     not_applicable=A([fn(), role(actions=("sqs:SendMessage",))], NA,
+                      "not triggered by a queue, topic, bucket or stream in scope"),
+     not_applicable_role_not_in_scope=A([fn(), queue("in"), esm(source=QUEUE_IN)], NA,
+                                        "the execution role is not in scope"))
+
+_add("no-sync-lambda-invoke", C,
+     pass_=A([CI(fn_item()), CI(role_item())], PASS),
+     fail=A([CI(fn_item()), CI(role_item(actions=("lambda:InvokeFunction",)))], FAIL,
+            "the role allows lambda:InvokeFunction"),
+     not_applicable=A([CI(fn_item())], NA, "the execution role is not in scope"),
+     unknown=A([CI(fn_item()), CI(with_customer_policy(role_item()))], UNKNOWN,
+               f"statements of {CUSTOMER_POLICY} (not in the configuration item)"))
+_add("no-sync-lambda-invoke", D,
+     pass_=A([fn(), role()], PASS),
+     fail=A([fn(), role(actions=("lambda:InvokeFunction",))], FAIL, "the role allows lambda:InvokeFunction"),
+     not_applicable=A([fn()], NA, "the execution role is not in scope"))
+
+_add("opaque-resources", C,
+     not_applicable=A([CI(other_item())], NA, "AWS::Lambda::Permission is not a Pulumi type token"))
+
+_add("s3-public-access-blocked", C,
+     pass_=A([CI(bucket_item())], PASS),
+     fail=A([CI(bucket_item(block=None))], FAIL, "no public access block"),
+     fail_one_off=A([CI(bucket_item(block=False))], FAIL, "public access block leaves"),
+     not_applicable=A([CI(bucket_item(block=None))], NA, "blocked for the whole account",
+                      config={"accountLevelBlock": True}))
+_add("s3-public-access-blocked", D,
+     pass_=A([bucket()], PASS),
+     fail=A([bucket(block=None)], FAIL, "no public access block"),
+     fail_one_off=A([bucket(block=False)], FAIL, "public access block leaves"),
+     not_applicable=A([bucket(block=None)], NA, "blocked for the whole account", config={"accountLevelBlock": True}),
+     unknown=A([bucket(block=NOT_FETCHED_MARK)], UNKNOWN, "public access block (not fetched by this scan)"))
+
+SAGA = f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:saga"
+_add("sfn-logging-enabled", C,
+     pass_=A([CI(state_machine_item(level="ALL"))], PASS, "ALL"),
+     fail=A([CI(state_machine_item(level="OFF"))], FAIL, "logging level OFF"),
+     not_applicable=A([CI(state_machine_item(level="OFF"))], NA, "until 2999-01-01: vendor", exemptions=exempt(SAGA)))
+_add("sfn-logging-enabled", D,
+     pass_=A([state_machine(level="ALL")], PASS, "ALL"),
+     fail=A([state_machine(level="OFF")], FAIL, "logging level OFF"),
+     not_applicable=A([state_machine(level="OFF")], NA, "until 2999-01-01: vendor", exemptions=exempt(SAGA)))
+
+TOPIC = f"arn:aws:sns:{REGION}:{ACCOUNT}:events"
+_add("sns-encryption", C,
+     pass_=A([CI(topic_item())], PASS, "alias/aws/sns"),
+     fail=A([CI(topic_item(kms=None))], FAIL, "no kmsMasterKeyId"),
+     not_applicable=A([CI(topic_item(kms=None))], NA, "until 2999-01-01: vendor", exemptions=exempt(TOPIC)))
+_add("sns-encryption", D,
+     pass_=A([topic()], PASS, "alias/aws/sns"),
+     fail=A([topic(kms=None)], FAIL, "no kmsMasterKeyId"),
+     not_applicable=A([topic(kms=None)], NA, "until 2999-01-01: vendor", exemptions=exempt(TOPIC)))
+
+ORDERS_QUEUE = f"arn:aws:sqs:{REGION}:{ACCOUNT}:orders"
+_add("sqs-encryption", C,
+     pass_=A([CI(queue_item())], PASS, "SSE-SQS"),
+     pass_kms=A([CI(queue_item(kms="alias/orders"))], PASS, "KMS"),
+     fail=A([CI(queue_item(managed_sse="false"))], FAIL, "stored unencrypted"),
+     not_applicable=A([CI(queue_item(managed_sse="false"))], NA, "until 2999-01-01: vendor",
+                      exemptions=exempt(ORDERS_QUEUE)))
+_add("sqs-encryption", D,
+     pass_=A([queue()], PASS, "SSE-SQS"),
+     pass_kms=A([queue(kms="alias/orders")], PASS, "KMS"),
+     fail=A([queue(managed_sse="false")], FAIL, "stored unencrypted"),
+     not_applicable=A([queue(managed_sse="false")], NA, "until 2999-01-01: vendor", exemptions=exempt(ORDERS_QUEUE)))
+
+_add("sqs-redrive-policy", C,
+     pass_=A([CI(queue_item())], PASS, "redrive policy configured"),
+     fail=A([CI(queue_item(redrive=False))], FAIL, "no redrive policy"),
+     not_applicable=A([CI(queue_item("orders-dlq", redrive=False)), CI(queue_item("orders"))], NA,
+                      "this queue is the dead-letter queue of orders"))
+_add("sqs-redrive-policy", D,
+     pass_=A([queue()], PASS, "redrive policy configured"),
+     fail=A([queue(redrive_to=None)], FAIL, "no redrive policy"),
+     not_applicable=A([queue("orders-dlq", redrive_to=None), queue("orders")], NA,
+                      "this queue is the dead-letter queue of orders"))
+
+_add("eventbridge-target-dlq", D,
+     pass_=A([event_target(dlq=True)], PASS),
+     fail=A([event_target(dlq=False)], FAIL, "no dead-letter queue"),
+     not_applicable=A([event_target(dlq=False)], NA, "until 2999-01-01: vendor",
+                      exemptions=exempt(f"{RULE['Arn']}/targets/t1")))
+
+
+# --- outcomes an adapter cannot produce, and why -----------------------------------------------------------------
+
 NOT_REPRESENTABLE: dict = {}
+OUTCOMES = ("pass", "fail", "not_applicable", "unknown")
+
+
+def _cannot(rule_ids, adapters, outcomes, reason: str) -> None:
+    for rule_id in rule_ids:
+        for adapter in adapters:
+            for outcome in outcomes:
+                NOT_REPRESENTABLE[(rule_id, adapter, outcome)] = reason
+
+
+# Kinds AWS Config has no modelled item for: config_item.kind_of maps their types to Kind.OTHER (GenericFacts), so
+# the rule never applies to a configuration item; the Config rule's periodic sweep judges them through describe.
+for _rule_id, _types in {
+    "api-authorizer-required": "AWS::ApiGatewayV2::Route, AWS::ApiGateway::Method and the APIs",
+    "code-signing-config-enforce": "AWS::Lambda::CodeSigningConfig",
+    "eventbridge-target-dlq": "EventBridge rule targets (inside AWS::Events::Rule)",
+    "lambda-esm-failure-handling": "AWS::Lambda::EventSourceMapping",
+    "lambda-url-auth": "AWS::Lambda::Url",
+    "log-group-retention": "AWS::Logs::LogGroup",
+}.items():
+    _cannot([_rule_id], [C], OUTCOMES, f"the Config item adapter does not model {_types} (Kind.OTHER): the rule "
+                                       "never applies to a configuration item; the periodic sweep judges it")
+
+_cannot(["declared-resources-visible"], [C, D], OUTCOMES,
+        "preview-only: it judges templates and Cloud Control desired states in the Pulumi program; an account has "
+        "no such resource kind in either adapter")
+_cannot(["opaque-resources"], [C], ("pass", "fail"),
+        "pass and fail need a Pulumi type token; a configuration item's type is AWS::..., always not applicable")
+_cannot(["opaque-resources"], [C, D], ("unknown",), "a resource's type is always known")
+_cannot(["opaque-resources"], [D], ("pass", "fail", "not_applicable"),
+        "every describe builder yields a modelled kind; none yields Kind.OTHER, the only kind this rule judges")
+_cannot(["lambda-async-failure-destination", "no-recursive-trigger-loop"], [C], ("pass", "fail"),
+        "the callers/triggers it looks for (event targets, S3 notifications, subscriptions, permissions, event "
+        "source mappings) are not configuration items the adapter models, so a Config inventory never has one: "
+        "only not applicable; the periodic sweep judges them")
+_cannot(["lambda-async-failure-destination"], [C, D], ("unknown",),
+        "an account's destinations and dead-letter configs are always read (absent means none), never unknown")
+_cannot(["no-recursive-trigger-loop"], [C], ("unknown",),
+        "without a trigger in a Config inventory the rule stops at not applicable before reading role statements")
+_cannot(["no-recursive-trigger-loop", "no-sync-lambda-invoke", "iam-no-wildcard-action"], [D], ("unknown",),
+        "GetAccountAuthorizationDetails returns every customer managed policy document with the roles, so the "
+        "describe adapter always knows a role's statements")
+_cannot(["api-authorizer-required"], [D], ("unknown",),
+        "routes, methods and authorizers from the API Gateway describe calls carry every field the rule reads")
+
+# Fields both account adapters always read from the item or response (absent means "not set", which is a fail).
+for _rule_id, _what in {
+    "api-custom-domain-tls": "the domain's security policy and mutual TLS settings",
+    "apigateway-stage-tracing": "the stage's tracingEnabled",
+    "iam-permissions-boundary": "the role's path and permissions boundary",
+    "lambda-required-layer": "the function's package type and layers, and distributions' association ARNs",
+    "lambda-tracing-active": "the function's tracing mode and distributions' association ARNs",
+    "lambda-environment-kms": "the function's environment variable names and KMS key",
+    "lambda-runtime-supported": "the function's package type and runtime",
+    "sfn-tracing-enabled": "the state machine's tracing configuration",
+    "sfn-logging-enabled": "the state machine's logging level and destination",
+    "sns-encryption": "the topic's KmsMasterKeyId",
+    "sqs-encryption": "the queue's KmsMasterKeyId and SqsManagedSseEnabled",
+    "sqs-redrive-policy": "the queue's RedrivePolicy",
+}.items():
+    _cannot([_rule_id], [C, D], ("unknown",), f"both adapters always read {_what}; nothing is left to fetch")
+for _rule_id, _what in {
+    "eventbridge-target-dlq": "ListTargetsByRule carries the target's DeadLetterConfig",
+    "lambda-esm-failure-handling": "ListEventSourceMappings carries the source ARN, destination, retries and age",
+    "lambda-url-auth": "ListFunctionUrlConfigs carries the AuthType",
+    "log-group-retention": "DescribeLogGroups carries retentionInDays (absent means never expire)",
+}.items():
+    NOT_REPRESENTABLE[(_rule_id, D, "unknown")] = f"{_what}; nothing is left to fetch"
+NOT_REPRESENTABLE[("code-signing-config-enforce", D, "unknown")] = (
+    "ListCodeSigningConfigs carries the CodeSigningPolicies the rule reads")
+NOT_REPRESENTABLE[("lambda-reserved-concurrency", C, "unknown")] = (
+    "the item's supplementaryConfiguration carries GetFunctionConcurrency (absent means unreserved)")
+for _rule_id in ("required-tags", "s3-public-access-blocked"):
+    NOT_REPRESENTABLE[(_rule_id, C, "unknown")] = (
+        "a configuration item always carries its tags and, for a bucket, its PublicAccessBlockConfiguration "
+        "(absent means none)")
