@@ -11,6 +11,7 @@ import pytest
 
 from guardrails import catalogue, exemptions as ex
 from guardrails.adapters import describe
+from guardrails.adapters.engine import all_facts_from_engine
 from guardrails.adapters.config_item import facts_from_item
 from guardrails.model import Status
 from handlers.config_rule import evaluation, params as rule_params
@@ -83,18 +84,35 @@ def test_not_representable_names_only_real_gaps_with_a_reason():
 ENGINE_WORDING = {"lambda-async-failure-destination": "invoked asynchronously by"}
 
 
+def run_engine(rule_id: str, case) -> evaluation.Evaluation:
+    """An engine fixture's subject through ``adapters.engine`` and the same judging (in process; the pack process
+    runs every engine fixture in test_rule_fixtures.py)."""
+    rule = catalogue.get(rule_id)
+    by_name = {r.name: r for r in case.resources}
+    facts, subject = [], None
+    for r in case.resources:
+        built = all_facts_from_engine(r.type, r.props, r.urn, r.name, r.provider.props if r.provider else None,
+                                      {key: [by_name[n].urn for n in names] for key, names in r.deps.items()})
+        subject = built[0] if r.name == "subject" else subject
+        facts.extend(built)
+    resolved = rule_params.resolve(rule, {**BASE_CONFIG.get(rule_id, {}), **case.config})
+    evaluations = evaluation.judge_all([rule], {rule_id: resolved}, [Subject(f) for f in facts], on=TODAY)
+    [result] = [e for e in evaluations if e.facts is subject]
+    return result
+
+
 @pytest.mark.parametrize("rule_id", sorted(catalogue.RULES))
 def test_pass_and_fail_agree_across_the_three_adapters(rule_id):
-    """Engine pass, Config pass and describe pass are all COMPLIANT (the engine ones through the pack in
-    test_rule_fixtures.py); every account fail is NON_COMPLIANT and, for the same state, carries the engine fail
-    fixture's message, so no adapter passes what another flags."""
-    engine = FIXTURES[rule_id]
-    assert "pass" in engine and "fail" in engine
+    """A rule's pass fixtures are COMPLIANT and its fail fixtures NON_COMPLIANT through every adapter that has
+    them (engine props, Config item, describe), and every fail says the problem in the engine fail's words: no
+    adapter passes the state another flags, nor words it differently."""
+    wording = ENGINE_WORDING.get(rule_id, FIXTURES[rule_id]["fail"].expect)
+    results = {"engine": {v: run_engine(rule_id, FIXTURES[rule_id][v]).single_verdict() for v in ("pass", "fail")}}
     for adapter in ADAPTERS:
         variants = ACCOUNT_FIXTURES.get(rule_id, {}).get(adapter, {})
-        if "pass" in variants:
-            assert run(rule_id, variants["pass"]).single_verdict().status == Status.COMPLIANT
-        if "fail" in variants:
-            verdict = run(rule_id, variants["fail"]).single_verdict()
-            assert verdict.status == Status.NON_COMPLIANT
-            assert ENGINE_WORDING.get(rule_id, engine["fail"].expect) in verdict.message, (adapter, verdict.message)
+        results[adapter] = {v: run(rule_id, variants[v]).single_verdict() for v in ("pass", "fail") if v in variants}
+    statuses = {adapter: {v: verdict.status for v, verdict in got.items()} for adapter, got in results.items()}
+    expected = {adapter: {v: {"pass": Status.COMPLIANT, "fail": Status.NON_COMPLIANT}[v] for v in got}
+                for adapter, got in results.items()}
+    assert statuses == expected
+    assert [adapter for adapter, got in results.items() if "fail" in got and wording not in got["fail"].message] == []
