@@ -81,8 +81,9 @@ def fn_item(name="orders", layers=(f"{LAYER}:10",), tracing="Active", package_ty
         configuration["layers"] = []
     if env is not None:
         configuration["environment"] = {"variables": env}
-    if not kms:
-        configuration.pop("kmsKeyArn")
+    key = configuration.pop("kmsKeyArn")  # cis writes the hand-written spelling; Config records kmskeyArn
+    if kms:
+        configuration["kmskeyArn"] = key
     if role:
         configuration["role"] = role
     return item
@@ -147,6 +148,9 @@ def distribution_item(function_version_arn, dist_id="E1EDGE"):
 # --- describe response pieces -----------------------------------------------------------------------------------
 
 
+NOT_FETCHED_MARK = object()  # leave the keyword out: the builder's NOT_FETCHED default applies
+
+
 def fn_config(name="orders", layers=(f"{LAYER}:10",), tracing="Active", package_type="Zip", runtime="python3.12",
               env=None, kms=True, role=None):
     """A ListFunctions item."""
@@ -164,17 +168,11 @@ def fn_config(name="orders", layers=(f"{LAYER}:10",), tracing="Active", package_
 
 
 def fn(code_signing_config_arn: Any = CSC, tags: Any = TAGS, reserved: Any = None, **config) -> Describe:
-    kwargs = {"tags": tags, "reserved_concurrency": reserved}
-    if code_signing_config_arn is not NOT_FETCHED_MARK:
-        kwargs["code_signing_config_arn"] = code_signing_config_arn
-    if tags is NOT_FETCHED_MARK:
-        del kwargs["tags"]
-    if reserved is NOT_FETCHED_MARK:
-        del kwargs["reserved_concurrency"]
+    """A function as the audit builds it: the ListFunctions item plus what GetFunction and
+    GetFunctionCodeSigningConfig answered (``reserved=None``: unreserved; ``NOT_FETCHED_MARK``: not asked)."""
+    fetched = {"code_signing_config_arn": code_signing_config_arn, "tags": tags, "reserved_concurrency": reserved}
+    kwargs = {key: value for key, value in fetched.items() if value is not NOT_FETCHED_MARK}
     return Describe("function_facts", (fn_config(**config),), kwargs)
-
-
-NOT_FETCHED_MARK = object()  # leave the keyword out: the builder's NOT_FETCHED default applies
 
 
 def role_detail(name="orders-role", boundary=BOUNDARY, path="/", actions=("s3:GetObject",), service="lambda",
