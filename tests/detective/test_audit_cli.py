@@ -250,14 +250,7 @@ def test_a_kind_that_cannot_be_read_is_not_evaluated_in_every_format(endpoint, t
     lam.create_function(FunctionName="untraced", Runtime="python3.12", Role=role, Handler="a.h",
                         Code={"ZipFile": b"PK\x05\x06" + b"\x00" * 18}, TracingConfig={"Mode": "PassThrough"})
     refuse = Refuse("ListQueues", status=500, code="InternalFailure")
-    real_session = boto3.Session
-
-    def session(**kwargs):
-        made = real_session(**kwargs)
-        made.events.register("before-send.*.*", refuse)
-        return made
-
-    monkeypatch.setattr(audit.boto3, "Session", session)
+    sessions_refusing(monkeypatch, refuse)
     out = tmp_path / "out"
     code = audit.main(["--region", cis.REGION, "--endpoint-url", endpoint, "--rules",
                        "sqs-encryption,lambda-tracing-active", "--format", "summary,json,sarif,junit", "--out",
@@ -302,14 +295,7 @@ def test_a_rule_across_resources_is_not_judged_on_part_of_them(endpoint, tmp_pat
         if name == "orders":
             refused_api = api
     refuse = Refuse("GetAuthorizer", body_contains=f"/apis/{refused_api}/")
-    real_session = boto3.Session
-
-    def session(**kwargs):
-        made = real_session(**kwargs)
-        made.events.register("before-send.*.*", refuse)
-        return made
-
-    monkeypatch.setattr(audit.boto3, "Session", session)
+    sessions_refusing(monkeypatch, refuse)
     pack = _pack_config(tmp_path, json.dumps({"api-authorizer-required": {
         "enforcementLevel": "mandatory", "jwtIssuer": "https://issuer.example.com", "jwtAudiences": ["orders"]}}))
     code = audit.main(["--region", cis.REGION, "--endpoint-url", endpoint, "--rules", "api-authorizer-required",
@@ -343,3 +329,15 @@ def test_a_throttled_account_lookup_is_read_again_not_fatal(endpoint, no_retry_s
     report = audit.audit(session, cis.REGION, selected, endpoint_url=endpoint, workers=1)
     assert report.stacks[0].name == f"{cis.ACCOUNT}/{cis.REGION}"
     assert len(throttled) == 7 and len(no_retry_sleep) == 4 + 2
+
+
+def sessions_refusing(monkeypatch, refuse) -> None:
+    """Every boto3 session the audit makes sends its requests through ``refuse`` (a ``before-send`` hook)."""
+    real_session = boto3.Session
+
+    def session(**kwargs):
+        made = real_session(**kwargs)
+        made.events.register("before-send.*.*", refuse)
+        return made
+
+    monkeypatch.setattr(audit.boto3, "Session", session)

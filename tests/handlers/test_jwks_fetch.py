@@ -25,25 +25,13 @@ from cryptography.x509.oid import NameOID
 from jwt.algorithms import RSAAlgorithm
 
 from handlers.jwt_authorizer.jwks import JwksCache, JwksError, fetch_jwks
+from tests.support.loopback import serving
 
 DOCUMENT = {"keys": []}
 DEADLINE = 0.5  # seconds given to a download in these tests
 MARGIN = 0.5  # scheduling slack on a shared 2-core machine; still far below what a per-read timeout allows
 TRICKLE_INTERVAL = 0.05  # well inside the per-read timeout: only a whole-download deadline stops a trickle
 TRICKLE_MAX_BYTES = 100  # the trickling server gives up after 5 s
-
-
-@contextmanager
-def serving(server: socketserver.BaseServer) -> Iterator[str]:
-    """Run ``server`` in a thread; yield its base URL (``http://127.0.0.1:<port>``)."""
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
 
 
 def json_server(document: dict, requests: list[str]) -> http.server.ThreadingHTTPServer:

@@ -27,6 +27,7 @@ from jwt.algorithms import RSAAlgorithm
 
 from handlers.jwt_authorizer import app
 from handlers.jwt_authorizer.jwks import JwksCache, JwksError, fetch_jwks, parse_signing_keys
+from tests.support.loopback import serving
 
 ISSUER = "https://login.example.com/"
 AUDIENCE = "orders-api"
@@ -627,15 +628,8 @@ class _JwksHandler(http.server.BaseHTTPRequestHandler):
 def jwks_server():
     _JwksHandler.document = {"keys": [jwk(KEY_1, "k1")]}
     _JwksHandler.paths = []
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _JwksHandler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    with serving(http.server.ThreadingHTTPServer(("127.0.0.1", 0), _JwksHandler)) as url:
+        yield url
 
 
 def test_handler_fetches_the_issuers_jwks_over_http(fresh_handler, jwks_server):
