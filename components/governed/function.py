@@ -25,11 +25,11 @@ image from its package type, and Lambda@Edge from the CloudFront distribution th
 from __future__ import annotations
 
 import hashlib
-import os
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping, Optional, Sequence
+from typing import Any, Optional
 
 import pulumi
 import pulumi_aws as aws
@@ -37,7 +37,10 @@ import pulumi_aws as aws
 from components.governance import Governance
 from components.governed._naming import autonamed
 from components.governed._overrides import (
-    GovernanceError, check_overrides, overrides_tag, record,
+    GovernanceError,
+    check_overrides,
+    overrides_tag,
+    record,
 )
 from components.governed.role import GovernedRole, RoleArgs, statement
 

@@ -99,8 +99,9 @@ class EventbridgeXray(pulumi.ComponentResource):
                      environment: Optional[dict] = None, async_invocation: bool = False) -> GovernedFunction:
             return GovernedFunction(
                 f"{name}-{logical}",
-                FunctionArgs(handler=f"handlers.eventbridge_xray.{module}.handler", memory_size=args.function_memory_size,
-                             timeout=args.function_timeout, statements=list(statements),
+                FunctionArgs(handler=f"handlers.eventbridge_xray.{module}.handler",
+                             memory_size=args.function_memory_size, timeout=args.function_timeout,
+                             statements=list(statements),
                              environment=environment or {}, reserved_concurrency=args.reserved_concurrency,
                              async_invocation=async_invocation, description=description),
                 governance=governance, opts=child)

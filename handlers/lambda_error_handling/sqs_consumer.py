@@ -13,7 +13,6 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from company_observability import instrumented, logger
-
 from handlers.lambda_error_handling.orders import process
 
 processor = BatchProcessor(event_type=EventType.SQS)

@@ -13,8 +13,9 @@ from __future__ import annotations
 import enum
 import re
 import threading
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Mapping, Optional, Sequence, TypeVar, Union
+from typing import Any, Optional, TypeVar, Union
 
 ANNOTATION_LIMIT = 256  # AWS Config's limit for an evaluation annotation; we use it everywhere.
 
@@ -286,7 +287,8 @@ class DomainFacts:
 class AuthorizerFacts:
     resource: Resource
     api_id: Maybe[Optional[str]] = None
-    authorizer_type: Maybe[Optional[str]] = None  # v2: "JWT" | "REQUEST"; v1: "TOKEN" | "REQUEST" | "COGNITO_USER_POOLS"
+    # v2: "JWT" | "REQUEST"; v1: "TOKEN" | "REQUEST" | "COGNITO_USER_POOLS"
+    authorizer_type: Maybe[Optional[str]] = None
     issuer: Maybe[Optional[str]] = None
     audiences: Maybe[Sequence[str]] = ()
     authorizer_uri: Maybe[Optional[str]] = None  # Lambda authorizer invocation URI (contains the function ARN)
@@ -514,7 +516,7 @@ class Inventory:
         found = self._referencing.get(facts.resource.ref, ())
         return [f for f in found if kind is None or f.resource.kind == kind]
 
-    def index(self, build: Callable[["Inventory"], T]) -> T:
+    def index(self, build: Callable[[Inventory], T]) -> T:
         """``build(self)``, computed once per inventory and then shared (keyed by the ``build`` function).
 
         For a rule's own look-up table (e.g. "which event source mappings name this function"): build it in one

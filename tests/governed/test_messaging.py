@@ -6,11 +6,17 @@ import pytest
 
 from components.governance import Governance
 from components.governed._overrides import GovernanceError
-from guardrails.overrides import reason_tag_value
 from components.governed.messaging import (
-    EventBusArgs, GovernedEventBus, GovernedQueue, GovernedTopic, QueueArgs, TopicArgs, service_send_statement,
+    EventBusArgs,
+    GovernedEventBus,
+    GovernedQueue,
+    GovernedTopic,
+    QueueArgs,
+    TopicArgs,
+    service_send_statement,
     target_dead_letter,
 )
+from guardrails.overrides import reason_tag_value
 from tools.offline_engine import by_type, one, run_program
 
 GOV = Governance.for_tests()

@@ -10,11 +10,17 @@ from moto import mock_aws
 from components.governance import Governance
 from components.governed._overrides import GovernanceError
 from components.platform.config_rules import (
-    ADD_LAYER_SCRIPT, ADD_TAGS_SCRIPT, ConfigRulesArgs, GovernanceConfigRules, load_pack_config, notification_pattern, plan_rules,
+    ADD_LAYER_SCRIPT,
+    ADD_TAGS_SCRIPT,
+    ConfigRulesArgs,
+    GovernanceConfigRules,
+    load_pack_config,
+    notification_pattern,
+    plan_rules,
 )
-from tools.offline_engine import ProgramError, by_type, one, run_program
 from tests.support.iam import serious_findings
 from tests.support.platform import PLATFORM_CONFIG
+from tools.offline_engine import ProgramError, by_type, one, run_program
 
 ACCOUNT = "123456789012"
 GOV = Governance.for_tests(permissions_boundary_arn=f"arn:aws:iam::{ACCOUNT}:policy/company-governance-boundary")
