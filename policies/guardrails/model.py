@@ -15,7 +15,10 @@ import re
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Optional, TypeVar, Union
+from typing import TYPE_CHECKING, Any, Optional, TypeVar, Union
+
+if TYPE_CHECKING:  # the Lambda runtime has no typing_extensions; the guard's type matters to mypy only
+    from typing_extensions import TypeIs
 
 ANNOTATION_LIMIT = 256  # AWS Config's limit for an evaluation annotation; we use it everywhere.
 
@@ -43,7 +46,8 @@ T = TypeVar("T")
 Maybe = Union[T, Unknown]
 
 
-def is_unknown(value: Any) -> bool:
+def is_unknown(value: object) -> TypeIs[Unknown]:
+    """True for a value not known yet; type checkers narrow ``value`` to ``Unknown`` (or away from it)."""
     return isinstance(value, Unknown)
 
 
