@@ -162,7 +162,9 @@ class AnalyzerClient:
             env={**os.environ, **(env or {})},
         )
         port_line: list = []
-        reader = threading.Thread(target=lambda: port_line.append(process.stdout.readline()), daemon=True)
+        stdout = process.stdout
+        assert stdout is not None  # stdout=PIPE
+        reader = threading.Thread(target=lambda: port_line.append(stdout.readline()), daemon=True)
         reader.start()
         reader.join(timeout)
         line = port_line[0].strip() if port_line else b""

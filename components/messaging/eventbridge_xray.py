@@ -34,6 +34,7 @@ trace (active tracing, stage and state machine tracing) and the routing, not a t
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Optional
 
@@ -95,7 +96,7 @@ class EventbridgeXray(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         account_id = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=self)).account_id
 
-        def function(logical: str, module: str, description: str, statements: list = (),
+        def function(logical: str, module: str, description: str, statements: Sequence[Any] = (),
                      environment: Optional[dict] = None, async_invocation: bool = False) -> GovernedFunction:
             return GovernedFunction(
                 f"{name}-{logical}",
