@@ -46,10 +46,10 @@ PROGRAM = textwrap.dedent('''
 ''')
 
 
-def run(*args: str, cwd: Path, timeout: float = 120) -> subprocess.CompletedProcess:
+def run(*args: str, cwd: Path, timeout: float = 120, expect: int = 0) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
     done = subprocess.run(list(args), cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
-    assert done.returncode == 0, f"{' '.join(args)} failed:\n{done.stdout}\n{done.stderr}"
+    assert done.returncode == expect, f"{' '.join(args)} exited {done.returncode}:\n{done.stdout}\n{done.stderr}"
     return done
 
 
@@ -93,10 +93,10 @@ def test_a_fresh_virtualenv_installs_the_project_and_builds_a_function_from_its_
     result = json.loads(run(str(python), "__main__.py", cwd=scratch).stdout.strip().splitlines()[-1])
 
     assert result["package"] == str(site / "components" / "__init__.py")  # the installed copy, not the repo's
-    assert result["types"] == [
-        "serverless-governance:governed:Function", "aws:cloudwatch/logGroup:LogGroup",
-        "serverless-governance:governed:Role", "aws:s3/bucketObjectv2:BucketObjectv2", "aws:iam/role:Role",
-        "aws:signer/signingJob:SigningJob", "aws:iam/rolePolicy:RolePolicy", "aws:lambda/function:Function",
+    assert sorted(result["types"]) == [  # registration order varies with the SDK's scheduling
+        "aws:cloudwatch/logGroup:LogGroup", "aws:iam/role:Role", "aws:iam/rolePolicy:RolePolicy",
+        "aws:lambda/function:Function", "aws:s3/bucketObjectv2:BucketObjectv2", "aws:signer/signingJob:SigningJob",
+        "serverless-governance:governed:Function", "serverless-governance:governed:Role",
     ]
     assert result["handler"] == "orders.handler" and result["memory"] == 256
     assert result["layers"] == ["arn:aws:lambda:us-east-1:123456789012:layer:company-observability:12",
@@ -108,3 +108,7 @@ def test_a_fresh_virtualenv_installs_the_project_and_builds_a_function_from_its_
     # The console scripts are installed and run (each main returns the exit code the wrapper exits with).
     for script in ("sg-preview", "sg-audit"):
         assert "usage:" in run(str(venv / "bin" / script), "--help", cwd=scratch).stdout
+    # The wrapper exits with main's code: bad input is 2, with one line (the installed preview still looks for
+    # Pulumi.yaml next to the package, not in the working directory: a known limitation, see the README).
+    bad = run(str(venv / "bin" / "sg-preview"), "--stack", "nope", cwd=scratch, expect=2)
+    assert bad.stderr.startswith("error: ") and bad.stderr.count("\n") == 1
