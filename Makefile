@@ -2,20 +2,37 @@
 PYTHON ?= python3
 VENV := .venv
 STAMP := $(VENV)/.installed
+PIP := $(VENV)/bin/pip --quiet --disable-pip-version-check
 
-.PHONY: setup preview test bench clean
+.PHONY: setup lock lint typecheck preview test bench clean
 
-$(STAMP): requirements.txt requirements-dev.txt policies/requirements.txt
+# The exact, hashed dependency set (requirements.lock), then the project itself, editable, without resolving again:
+# components, tools, handlers, `guardrails` (policies/guardrails) and `company_observability` import from here.
+$(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(PIP) install --require-hashes -r requirements.lock
+	$(PIP) install --no-deps -e .
 	touch $(STAMP)
 
 setup: $(STAMP)
 
+## The lock: every package of requirements-dev.txt (which includes requirements.txt and policies/requirements.txt),
+## transitively, pinned with hashes. Run after editing any requirements*.txt, and commit requirements.lock.
+lock: $(STAMP)
+	$(VENV)/bin/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url \
+		--no-emit-find-links --output-file requirements.lock requirements-dev.txt
+
+## Lint and type check (configured in pyproject.toml); CI runs both.
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+
+typecheck: $(STAMP)
+	$(VENV)/bin/mypy
+
 ## Main job: the offline preview of every example stack through the policy pack (exit 1 on a mandatory violation).
 preview: $(STAMP)
 	$(VENV)/bin/python -m components.platform.layers
-	$(VENV)/bin/python -m tools.preview --all --exclude noncompliant-demo --format summary,json,sarif,junit --out out/preview
+	$(VENV)/bin/sg-preview --all --exclude noncompliant-demo --format summary,json,sarif,junit --out out/preview
 
 ## Tests: the whole suite.
 test: $(STAMP)
@@ -24,7 +41,7 @@ test: $(STAMP)
 ## Benchmarks (not tests): offline preview throughput and audit API-call budget.
 bench: $(STAMP)
 	$(VENV)/bin/python -m benchmarks.preview_benchmark
-	$(VENV)/bin/python benchmarks/bench_audit.py
+	$(VENV)/bin/python -m benchmarks.bench_audit
 
 clean:
 	rm -rf $(VENV) out

@@ -19,13 +19,10 @@ import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path[:0] = [ROOT, os.path.join(ROOT, "policies")]
+import boto3
 
-import boto3  # noqa: E402
-
-from handlers.config_rule import inventory  # noqa: E402
-from tools import audit  # noqa: E402
+from handlers.config_rule import inventory
+from tools import audit
 
 ACCOUNT, REGION = "123456789012", "us-east-1"
 LAYER = f"arn:aws:lambda:{REGION}:{ACCOUNT}:layer:company-observability"

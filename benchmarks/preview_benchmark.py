@@ -68,7 +68,8 @@ def run(sizes) -> list:
             (stack,) = result.report.stacks
             rows.append({
                 "resources": timing["resources"], "startup": result.startup_seconds, "program": timing["program"],
-                "analyze": timing["analyze"], "analyze_stack": timing["analyze_stack"], "total": total, "findings": len(stack.findings),
+                "analyze": timing["analyze"], "analyze_stack": timing["analyze_stack"], "total": total,
+                "findings": len(stack.findings),
                 "mandatory": stack.mandatory_violations,
             })
             print_row(rows[-1])
@@ -79,7 +80,8 @@ def print_row(row: dict) -> None:
     n = row["resources"]
     print(f"{n:>7} resources | pack start-up {row['startup']:.2f} s | program {row['program']:6.2f} s "
           f"({n / row['program']:7.0f}/s) | analysis {row['analyze']:6.2f} s ({n / row['analyze']:7.0f}/s, "
-          f"{1000 * row['analyze'] / n:.3f} ms each; AnalyzeStack {row['analyze_stack']:.2f} s) | total {row['total']:6.2f} s | "
+          f"{1000 * row['analyze'] / n:.3f} ms each; AnalyzeStack {row['analyze_stack']:.2f} s) | "
+          f"total {row['total']:6.2f} s | "
           f"findings {row['findings']} ({row['mandatory']} mandatory)", flush=True)
 
 

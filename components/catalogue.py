@@ -10,8 +10,9 @@ from __future__ import annotations
 import dataclasses
 import importlib
 import importlib.util
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping, Optional
+from typing import Any, Optional
 
 import pulumi
 
@@ -157,7 +158,8 @@ CATALOGUE: tuple = (
     Entry('function-url-edge', 'apis', ('003#5',),
           'Protecting an AWS Lambda function URL with Amazon CloudFront and Lambda@Edge'),
     Entry('multi-tenant-rate-limiting', 'apis', ('003#10',),
-          'How SeatGeek uses AWS Serverless to control authorization, authentication, and rate-limiting in a multi-tenant SaaS application'),
+          'How SeatGeek uses AWS Serverless to control authorization, authentication, and rate-limiting in a '
+          'multi-tenant SaaS application'),
     Entry('response-streaming', 'apis', ('003#11',),
           'Using response streaming with AWS Lambda Web Adapter to optimize performance'),
     Entry('hexagonal-service', 'apis', ('004#2',),

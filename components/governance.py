@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Optional, Sequence
+from typing import Any, Optional
 
 import pulumi
 
@@ -73,7 +74,7 @@ class Governance:
 
     # -- construction ---------------------------------------------------------------------------------------
     @classmethod
-    def from_config(cls, config: Optional[pulumi.Config] = None) -> "Governance":
+    def from_config(cls, config: Optional[pulumi.Config] = None) -> Governance:
         """Read the settings from stack config and, for what is not set there, from ``platformStack``."""
         config = config or pulumi.Config(PROJECT)
         platform = config.get("platformStack")
@@ -133,7 +134,7 @@ class Governance:
         )
 
     @classmethod
-    def for_tests(cls, **changes: Any) -> "Governance":
+    def for_tests(cls, **changes: Any) -> Governance:
         """A complete, realistic set of settings (account 123456789012, us-east-1) for unit tests."""
         acct, region = "123456789012", "us-east-1"
         values = dict(

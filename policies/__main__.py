@@ -4,9 +4,8 @@
 
 Builds the pack and nothing else (``PolicyPack`` starts a gRPC server and blocks).
 """
-from pulumi_policy import EnforcementLevel, PolicyPack
-
 from pack import PACK_NAME, build_policies, install_sdk_caches, tune_gc
+from pulumi_policy import EnforcementLevel, PolicyPack
 
 # Process-wide speed-ups for this server process only (see pack.py): caches around pulumi-policy's per-policy
 # deserialisation, and GC thresholds for many short-lived objects.

@@ -16,20 +16,25 @@ What this adds to the pulumi-policy runtime:
 """
 from __future__ import annotations
 
-import datetime as _dt
 import gc
 import operator
-import os
 import threading
 from collections import OrderedDict
-from typing import Any, Callable, Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import pulumi_policy.policy as _sdk_policy
-from pulumi_policy import (EnforcementLevel, PolicyConfigSchema, ResourceValidationPolicy, Severity,
-                           StackValidationPolicy)
+from pulumi_policy import (
+    EnforcementLevel,
+    PolicyConfigSchema,
+    ResourceValidationPolicy,
+    Severity,
+    StackValidationPolicy,
+)
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError
 
-from guardrails import catalogue, exemptions as ex, pack_config
+from guardrails import catalogue, pack_config
+from guardrails import exemptions as ex
 from guardrails.adapters.engine import all_facts_from_engine, declares_resources, kind_of
 from guardrails.model import Enforcement, Inventory, Rule, Status, located
 from guardrails.overrides import shown as show_declared_override
@@ -37,24 +42,12 @@ from guardrails.overrides import shown as show_declared_override
 PACK_NAME = "serverless-governance"
 UNKNOWN_MARKER = "cannot be evaluated until update"
 EXPIRED_PREFIX = "expired exemption"
-CONFIG_ERROR_PREFIX = "configuration error"
+CONFIG_ERROR_PREFIX = pack_config.CONFIG_ERROR_PREFIX
 MAX_ERROR_DETAIL = 200  # characters of an error's message in a "could not evaluate" finding
-# Set to a date (YYYY-MM-DD) to evaluate exemption expiry as of that day (reproducible CI runs, tests).
-TODAY_ENV = "GUARDRAILS_TODAY"
+TODAY_ENV, today = ex.TODAY_ENV, ex.today  # in the catalogue, so the tools read the same day without the pack
 
 _LEVELS = {Enforcement.ADVISORY: EnforcementLevel.ADVISORY, Enforcement.MANDATORY: EnforcementLevel.MANDATORY,
            Enforcement.DISABLED: EnforcementLevel.DISABLED}
-
-
-def today() -> _dt.date:
-    """Today, or the day ``GUARDRAILS_TODAY`` names; a bad value is a ValueError naming it."""
-    value = os.environ.get(TODAY_ENV)
-    if not value:
-        return _dt.date.today()
-    try:
-        return _dt.date.fromisoformat(value)
-    except ValueError:
-        raise ValueError(f"{TODAY_ENV}={value!r} is not a date; expected YYYY-MM-DD (e.g. 2026-06-01)") from None
 
 
 def config_schema(rule: Rule) -> PolicyConfigSchema:
@@ -351,7 +344,7 @@ class _StackInventories:
                     self.hits += 1
                     return found
         facts, failures = [], []
-        for r, provider in zip(resources, providers):
+        for r, provider in zip(resources, providers, strict=True):
             try:
                 facts.extend(FACTS.get(
                     r.resource_type, r.props, r.urn, r.name, provider,

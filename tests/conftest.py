@@ -1,15 +1,6 @@
-"""Test-wide set-up: import paths as Lambda and the policy pack see them."""
+"""Test-wide set-up. Imports come from the installed project (``pip install -e .``: components, handlers, tools,
+``guardrails``, ``company_observability``) and, for ``tests.*`` helpers, the root (``pythonpath`` in pytest.ini)."""
 import os
-import sys
-
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-for path in (
-    ROOT,  # components, handlers (as the `handlers.<pkg>` packages functions ship), tools
-    os.path.join(ROOT, "policies"),  # the rule catalogue, imported as `guardrails` (as the pack does)
-    os.path.join(ROOT, "handlers", "company_layer", "python"),  # the company layer, as /opt/python in Lambda
-):
-    if path not in sys.path:
-        sys.path.insert(0, path)
 
 # Never let a test reach a real AWS endpoint or pick up a developer's credentials.
 os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")

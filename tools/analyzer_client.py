@@ -20,8 +20,9 @@ import subprocess
 import sys
 import threading
 from collections import deque
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping, Optional, Sequence
+from typing import Any, Optional
 
 import grpc
 from google.protobuf import empty_pb2, json_format, struct_pb2
@@ -72,7 +73,7 @@ class AnalyzeResult:
     diagnostics: list = field(default_factory=list)
     not_applicable: list = field(default_factory=list)
 
-    def for_policy(self, policy: str) -> "AnalyzeResult":
+    def for_policy(self, policy: str) -> AnalyzeResult:
         return AnalyzeResult(
             [d for d in self.diagnostics if d.policy == policy],
             [n for n in self.not_applicable if n.policy == policy],
@@ -90,7 +91,7 @@ class StackResource:
     parent: str = ""
     dependencies: Sequence[str] = ()
     property_dependencies: Mapping[str, Sequence[str]] = field(default_factory=dict)
-    provider: Optional["Provider"] = None
+    provider: Optional[Provider] = None
 
 
 @dataclass(frozen=True)
@@ -151,7 +152,7 @@ class AnalyzerClient:
     # -- life cycle ------------------------------------------------------------------------------------------
     @classmethod
     def start(cls, pack_dir: str, python: str = sys.executable, timeout: float = 30.0,
-              env: Optional[Mapping[str, str]] = None) -> "AnalyzerClient":
+              env: Optional[Mapping[str, str]] = None) -> AnalyzerClient:
         """Start ``python __main__.py`` in ``pack_dir`` and connect to the port it prints."""
         main = os.path.join(pack_dir, "__main__.py")
         if not os.path.isfile(main):
@@ -161,7 +162,9 @@ class AnalyzerClient:
             env={**os.environ, **(env or {})},
         )
         port_line: list = []
-        reader = threading.Thread(target=lambda: port_line.append(process.stdout.readline()), daemon=True)
+        stdout = process.stdout
+        assert stdout is not None  # stdout=PIPE
+        reader = threading.Thread(target=lambda: port_line.append(stdout.readline()), daemon=True)
         reader.start()
         reader.join(timeout)
         line = port_line[0].strip() if port_line else b""
@@ -214,7 +217,7 @@ class AnalyzerClient:
             if stream is not None:
                 stream.close()
 
-    def __enter__(self) -> "AnalyzerClient":
+    def __enter__(self) -> AnalyzerClient:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -289,7 +292,8 @@ class AnalyzerClient:
         return AnalyzeResult(
             [
                 Diagnostic(
-                    policy=d.policyName, message=d.message, enforcement=_PROTO_TO_ENFORCEMENT.get(d.enforcementLevel, ""),
+                    policy=d.policyName, message=d.message,
+                    enforcement=_PROTO_TO_ENFORCEMENT.get(d.enforcementLevel, ""),
                     severity=_PROTO_TO_SEVERITY.get(d.severity, ""), urn=d.urn, description=d.description,
                 )
                 for d in response.diagnostics

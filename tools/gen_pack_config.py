@@ -19,13 +19,13 @@ import argparse
 import json
 import re
 import sys
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, Mapping, Optional, Sequence
+from typing import Any, Optional
+
+from guardrails import pack_config
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "policies"))
-
-from guardrails import pack_config  # noqa: E402
 
 # The platform's own roles that carry the governance boundary (components/platform: the Config rule Lambda's
 # role and the remediation roles of the "governance-config" component, API Gateway's CloudWatch role of the

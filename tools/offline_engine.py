@@ -18,8 +18,9 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping, Optional
+from typing import Any, Optional
 
 import pulumi
 from google.protobuf import json_format, struct_pb2
@@ -110,7 +111,8 @@ class GovernanceMocks(pulumi.runtime.Mocks):
         table = {
             "aws:lambda/function:Function": f"arn:aws:lambda:{r}:{a}:function:{name}",
             "aws:lambda/layerVersion:LayerVersion": f"arn:aws:lambda:{r}:{a}:layer:{inputs.get('layerName', name)}:1",
-            "aws:lambda/codeSigningConfig:CodeSigningConfig": f"arn:aws:lambda:{r}:{a}:code-signing-config:csc-{_digest(name, length=17)}",
+            "aws:lambda/codeSigningConfig:CodeSigningConfig":
+                f"arn:aws:lambda:{r}:{a}:code-signing-config:csc-{_digest(name, length=17)}",
             "aws:iam/role:Role": f"arn:aws:iam::{a}:role/{name}",
             "aws:iam/policy:Policy": f"arn:aws:iam::{a}:policy/{name}",
             "aws:s3/bucketV2:BucketV2": f"arn:aws:s3:::{inputs.get('bucket') or res_id}",
@@ -123,7 +125,8 @@ class GovernanceMocks(pulumi.runtime.Mocks):
             "aws:cloudwatch/eventBus:EventBus": f"arn:aws:events:{r}:{a}:event-bus/{name}",
             "aws:cloudwatch/eventRule:EventRule": f"arn:aws:events:{r}:{a}:rule/{name}",
             "aws:kms/key:Key": f"arn:aws:kms:{r}:{a}:key/{res_id}",
-            "aws:signer/signingProfile:SigningProfile": f"arn:aws:signer:{r}:{a}:/signing-profiles/{inputs.get('name') or res_id}",
+            "aws:signer/signingProfile:SigningProfile":
+                f"arn:aws:signer:{r}:{a}:/signing-profiles/{inputs.get('name') or res_id}",
             "aws:apigatewayv2/api:Api": f"arn:aws:apigateway:{r}::/apis/{res_id}",
             "aws:apigateway/restApi:RestApi": f"arn:aws:apigateway:{r}::/restapis/{res_id}",
             "aws:cloudwatch/metricAlarm:MetricAlarm": f"arn:aws:cloudwatch:{r}:{a}:alarm:{name}",
@@ -156,7 +159,8 @@ class GovernanceMocks(pulumi.runtime.Mocks):
             dest = (inputs.get("destination") or {}).get("s3") or {}
             return {
                 "jobId": res_id,
-                "signedObjects": [{"s3s": [{"bucket": dest.get("bucket"), "key": f"{dest.get('prefix', '')}{res_id}.zip"}]}],
+                "signedObjects": [{"s3s": [{"bucket": dest.get("bucket"),
+                                            "key": f"{dest.get('prefix', '')}{res_id}.zip"}]}],
                 "status": "Succeeded",
             }
         if kind == "aws:signer/signingProfile:SigningProfile":

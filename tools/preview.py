@@ -41,8 +41,9 @@ import time
 import traceback
 import warnings
 from collections import deque
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping, Optional, Sequence
+from typing import Any, Optional
 
 import grpc
 import jsonschema
@@ -51,9 +52,8 @@ import yaml
 from google.protobuf import json_format, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 
-from tools import offline_engine, reports  # (tools/__init__ puts policies/ on the path)
-from guardrails import pack_config  # noqa: E402
-import pack as policy_pack  # noqa: E402  (policies/pack.py: GUARDRAILS_TODAY and the pack's wording)
+from guardrails import exemptions, pack_config
+from tools import offline_engine, reports
 from tools.analyzer_client import AnalyzerClient, AnalyzerError
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -280,14 +280,15 @@ def run_stack_program(stack: StackFile, *, program: str = PROGRAM, mode: str = "
     program = os.path.abspath(program)
     program_dir = os.path.dirname(program)
 
+    # A project's __main__.py runs as the CLI's language host runs it, from its directory: runpy puts that
+    # directory first on the import path for the run (so the program's own modules import) and removes it after.
+    target = program_dir if os.path.basename(program) == "__main__.py" else program
+
     def run() -> None:
         with program_stdout_to_stderr():
-            runpy.run_path(program, run_name="__main__")
+            runpy.run_path(target, run_name="__main__")
 
     cwd = os.getcwd()
-    added = program_dir not in sys.path
-    if added:
-        sys.path.insert(0, program_dir)
     # The SDK allocates many futures per resource; with the cyclic GC on, large stacks spend most of their time
     # in collections (measured: 3,000 resources 7.5 s -> 3.8 s). Nothing here builds cycles worth collecting.
     gc_was_enabled = gc.isenabled()
@@ -307,8 +308,6 @@ def run_stack_program(stack: StackFile, *, program: str = PROGRAM, mode: str = "
         failure = f"stack {stack.name}: the program failed: {describe_exception(exc, program_dir)}"
     finally:
         os.chdir(cwd)
-        if added:
-            sys.path.remove(program_dir)
         if gc_was_enabled:
             gc.enable()
     # A failed run leaves SDK futures holding the same error; collect them now and quietly, rather than have
@@ -468,7 +467,7 @@ def reconcile_pack_config(info: analyzer_pb2.AnalyzerInfo, user_config: Mapping[
     apply(initial, f"pack {info.name} initial config")
     apply(user_config, source)
 
-    for name, (level, props) in result.items():
+    for name, (_level, props) in result.items():
         policy = policies[name]
         schema = {"type": "object", "properties": json_format.MessageToDict(policy.configSchema.properties)}
         if policy.configSchema.required:
@@ -642,9 +641,7 @@ def kind_applicability(pack_dir: str, info: analyzer_pb2.AnalyzerInfo) -> Option
     engine_adapter = os.path.join(pack_dir, "guardrails", "adapters", "engine.py")
     if not os.path.isfile(engine_adapter):
         return None
-    if pack_dir not in sys.path:
-        sys.path.append(pack_dir)  # the catalogue is plain Python (no Pulumi, no boto3): safe to import here
-    from guardrails.adapters.engine import kind_of  # noqa: PLC0415
+    from guardrails.adapters.engine import kind_of  # noqa: PLC0415 (the catalogue, installed with this package)
 
     kinds = {p.name: set(p.tags) for p in info.policies}
     cache: dict = {}
@@ -685,7 +682,7 @@ def analyze(pack: PackSession, resources: Sequence[offline_engine.Registered], a
 
     def record(diagnostic: analyzer_pb2.AnalyzeDiagnostic, subject_urn: str) -> None:
         annotation = _annotation(diagnostic)
-        if annotation.startswith(policy_pack.CONFIG_ERROR_PREFIX):
+        if annotation.startswith(pack_config.CONFIG_ERROR_PREFIX):
             # A bad pack config is bad input (exit 2), not a violation of each resource it was applied to.
             result.config_errors.append(annotation)
             return
@@ -804,7 +801,7 @@ def rule_infos(info: analyzer_pb2.AnalyzerInfo) -> list:
 def check_today() -> None:
     """The pack reads ``GUARDRAILS_TODAY`` (exemption expiry as of that day): refuse a bad value before starting."""
     try:
-        policy_pack.today()
+        exemptions.today()
     except ValueError as exc:
         raise PreviewError(str(exc)) from None
 

@@ -34,8 +34,9 @@ import hashlib
 import json
 import os
 import xml.etree.ElementTree as ET
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Iterable, Optional, Sequence
+from typing import Optional
 
 SCHEMA_VERSION = 1
 STATUSES = ("violation", "expired-exemption", "unknown", "exempted")

@@ -2,14 +2,16 @@
 validators that do nothing. ``python -m benchmarks.preview_benchmark --pack benchmarks/floor_pack 10000`` then
 measures what pulumi-policy's server costs by itself, which no change inside our rules can go below.
 """
-import os
-import sys
+import importlib.util
+from pathlib import Path
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "policies"))
+from pulumi_policy import EnforcementLevel, PolicyPack, ResourceValidationPolicy, StackValidationPolicy
 
-from pulumi_policy import EnforcementLevel, PolicyPack, ResourceValidationPolicy, StackValidationPolicy  # noqa: E402
-
-import pack  # noqa: E402
+# The real pack's module, loaded from its file: it is part of the pack directory, not of the installed package.
+_spec = importlib.util.spec_from_file_location("pack", Path(__file__).resolve().parents[2] / "policies" / "pack.py")
+assert _spec is not None and _spec.loader is not None
+pack = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(pack)
 
 
 def _nothing(args, report_violation) -> None:

@@ -8,7 +8,7 @@ follows the guardrails, so every mandatory violation in the report is one of the
 | ``lambda-required-layer``     | function ``<name>-no-layer``                     | no layers                        |
 | ``lambda-code-signing``       | function ``<name>-unsigned``                     | no code signing config           |
 | ``lambda-tracing-active``     | function ``<name>-untraced``                     | no ``tracingConfig``             |
-| ``code-signing-config-enforce`` | code signing config ``<name>-warn-only``       | ``Warn`` (prod allows Enforce only) |
+| ``code-signing-config-enforce`` | code signing config ``<name>-warn-only``     | ``Warn`` (prod: Enforce only)    |
 | ``iam-permissions-boundary``  | role ``<name>-unbounded``                        | no permissions boundary          |
 | ``api-custom-domain-tls``     | REST custom domain ``<name>-tls10``              | ``TLS_1_0``                      |
 | ``api-authorizer-required``   | HTTP API route ``<name>-open-route``             | ``GET /open`` without authorizer |
@@ -153,7 +153,8 @@ class NoncompliantDemo(pulumi.ComponentResource):
         dead_letters = aws.sqs.Queue(f"{name}-untagged-dlq", kms_master_key_id=gov.kms_key_arn, opts=child)
         self.untagged = aws.sqs.Queue(
             f"{name}-untagged", kms_master_key_id=gov.kms_key_arn, tags=blank,
-            redrive_policy=dead_letters.arn.apply(lambda arn: json.dumps({"deadLetterTargetArn": arn, "maxReceiveCount": 3})),
+            redrive_policy=dead_letters.arn.apply(
+                lambda arn: json.dumps({"deadLetterTargetArn": arn, "maxReceiveCount": 3})),
             opts=child)
 
         self.exports = {"restApiId": self.rest_api.id, "httpApiEndpoint": self.http_api.api_endpoint}

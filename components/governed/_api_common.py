@@ -8,7 +8,8 @@ settings. Callers pass resource names in full, so every block keeps the names it
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Mapping, Optional, Sequence
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Optional
 
 import pulumi
 import pulumi_aws as aws

@@ -9,7 +9,7 @@ an exemption in the pack config (``guardrails.overrides``).
 """
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 import pulumi
 

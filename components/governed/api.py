@@ -31,22 +31,36 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Mapping, Optional, Sequence
+from typing import Any, Optional
 
 import pulumi
 import pulumi_aws as aws
 
-from guardrails.rules.api_custom_domain_tls import DEFAULT_POLICIES as TLS_POLICIES
-
 from components.governance import Governance
 from components.governed._api_common import (
-    RouteNames, access_log_group, access_log_settings, api_settings, check_throttling_and_domain,
-    company_authorizer_uri, domain_url, invoke_permission, lambda_proxy, mutual_tls, overrides_by_rule,
-    throttling_settings, v2_domain, v2_route, v2_stage, warn_each, written_reason,
+    RouteNames,
+    access_log_group,
+    access_log_settings,
+    api_settings,
+    check_throttling_and_domain,
+    company_authorizer_uri,
+    domain_url,
+    invoke_permission,
+    lambda_proxy,
+    mutual_tls,
+    overrides_by_rule,
+    throttling_settings,
+    v2_domain,
+    v2_route,
+    v2_stage,
+    warn_each,
+    written_reason,
 )
 from components.governed._overrides import GovernanceError, overrides_tag
 from components.governed.role import GovernedRole, RoleArgs
+from guardrails.rules.api_custom_domain_tls import DEFAULT_POLICIES as TLS_POLICIES
 
 AUTHORIZER_RULE = "api-authorizer-required"
 IAM_AUTH_RULE = "api-iam-authorization"  # REST methods authorised by IAM (SigV4) instead of the company authorizer

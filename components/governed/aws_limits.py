@@ -22,8 +22,9 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, Iterator, Mapping, NamedTuple, Optional
+from typing import Any, NamedTuple, Optional
 
 AUTONAME_RANDOM = 7  # pulumi-terraform-bridge AutoName: Randlen 7 hex characters
 AUTONAME_SUFFIX = 1 + AUTONAME_RANDOM  # "-" + 7 random characters

@@ -33,8 +33,9 @@ Usage::
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Optional, Sequence
+from typing import Any, Optional
 
 import pulumi
 import pulumi_aws as aws
@@ -120,7 +121,7 @@ class GovernedEventRule(pulumi.ComponentResource):
 
         self.roles: list[Optional[GovernedRole]] = []
         self.targets: list[aws.cloudwatch.EventTarget] = []
-        for target, target_name in zip(args.targets, target_names):
+        for target, target_name in zip(args.targets, target_names, strict=True):
             logical = f"{name}-{target_name}"
             role = None
             if target.statements:

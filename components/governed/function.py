@@ -25,11 +25,11 @@ image from its package type, and Lambda@Edge from the CloudFront distribution th
 from __future__ import annotations
 
 import hashlib
-import os
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping, Optional, Sequence
+from typing import Any, Optional
 
 import pulumi
 import pulumi_aws as aws
@@ -37,7 +37,10 @@ import pulumi_aws as aws
 from components.governance import Governance
 from components.governed._naming import autonamed
 from components.governed._overrides import (
-    GovernanceError, check_overrides, overrides_tag, record,
+    GovernanceError,
+    check_overrides,
+    overrides_tag,
+    record,
 )
 from components.governed.role import GovernedRole, RoleArgs, statement
 
@@ -54,6 +57,7 @@ ALLOWED_OVERRIDES = {
 }
 
 _HANDLER = re.compile(r"^handlers\.([a-z0-9_]+)(\.[a-z0-9_]+)+$")
+_OWN_HANDLER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)+$")  # "<module>.<function>" in code_dir
 
 
 @dataclass
@@ -87,29 +91,39 @@ class FunctionArgs:
     description: str = ""
     vpc: Optional[VpcConfig] = None
     extra_code: Mapping[str, str] = field(default_factory=dict)  # archive dir -> local dir (relative to ROOT)
+    # A directory of the caller's own code (a program that installed this package): shipped at the archive's root,
+    # with ``handler`` then "<module>.<function>" inside it. Default None: the handler package in ``handlers/``.
+    code_dir: Optional[str] = None
     image_uri: Optional[pulumi.Input[str]] = None  # container image variant
     edge: bool = False  # Lambda@Edge variant (pass a us-east-1 provider in opts)
     publish: bool = False
     overrides: Mapping[str, str] = field(default_factory=dict)
 
 
-def code_files(handler: str, extra_code: Mapping[str, str] = {}) -> dict[str, Path]:
-    """The files a zip function ships: ``handlers/__init__.py`` and its handler package (plus ``extra_code``),
-    keyed by their path inside the archive. Caches and tests are left out."""
-    match = _HANDLER.match(handler)
-    if not match:
-        raise ValueError(f"handler {handler!r} must look like 'handlers.<package>.<module>.<function>'")
-    package = match.group(1)
-    roots = {f"handlers/{package}": ROOT / "handlers" / package, **{k: ROOT / v for k, v in extra_code.items()}}
-    files: dict[str, Path] = {"handlers/__init__.py": ROOT / "handlers" / "__init__.py"}
+def code_files(handler: str, extra_code: Mapping[str, str] = {}, code_dir: Optional[str] = None) -> dict[str, Path]:
+    """The files a zip function ships: ``handlers/__init__.py`` and its handler package (plus ``extra_code``), or
+    everything in ``code_dir``; keyed by their path inside the archive. Caches and tests are left out."""
+    files: dict[str, Path] = {}
+    if code_dir is not None:
+        if not _OWN_HANDLER.match(handler):
+            raise ValueError(f"handler {handler!r} must look like '<module>.<function>' (a module in code_dir)")
+        roots = {"": Path(code_dir).resolve()}
+    else:
+        match = _HANDLER.match(handler)
+        if not match:
+            raise ValueError(f"handler {handler!r} must look like 'handlers.<package>.<module>.<function>'")
+        package = match.group(1)
+        roots = {f"handlers/{package}": ROOT / "handlers" / package}
+        files["handlers/__init__.py"] = ROOT / "handlers" / "__init__.py"
+    roots.update({k: ROOT / v for k, v in extra_code.items()})
     for prefix, directory in roots.items():
         if not directory.is_dir():
-            raise ValueError(f"code directory {directory} (for {prefix!r}) does not exist")
+            raise ValueError(f"code directory {directory} (for {prefix or 'code_dir'!r}) does not exist")
         for path in sorted(directory.rglob("*")):
             relative = path.relative_to(directory)
             if path.is_file() and "__pycache__" not in relative.parts and path.suffix != ".pyc" \
                     and not relative.parts[0].startswith("test"):
-                files[f"{prefix}/{relative.as_posix()}"] = path
+                files[f"{prefix}/{relative.as_posix()}" if prefix else relative.as_posix()] = path
     return files
 
 
@@ -236,7 +250,7 @@ class GovernedFunction(pulumi.ComponentResource):
         if is_image:
             function_args.update(package_type="Image", image_uri=args.image_uri)
         else:
-            files = code_files(args.handler, args.extra_code)  # type: ignore[arg-type]
+            files = code_files(args.handler, args.extra_code, args.code_dir)  # type: ignore[arg-type]
             digest = code_digest(files)
             archive = pulumi.AssetArchive({path: pulumi.FileAsset(str(local)) for path, local in files.items()})
             unsigned = aws.s3.BucketObjectv2(

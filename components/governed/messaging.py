@@ -21,8 +21,9 @@ Usage::
 """
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Optional, Sequence
+from typing import Any, Optional
 
 import pulumi
 import pulumi_aws as aws
@@ -30,7 +31,11 @@ import pulumi_aws as aws
 from components.governance import Governance
 from components.governed._naming import autonamed
 from components.governed._overrides import (
-    GovernanceError, check_overrides, overrides_tag, record, require_reason,
+    GovernanceError,
+    check_overrides,
+    overrides_tag,
+    record,
+    require_reason,
 )
 
 DLQ_RETENTION_SECONDS = 14 * 24 * 3600  # the SQS maximum: time to notice, investigate and redrive

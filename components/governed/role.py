@@ -6,8 +6,9 @@ no-wildcard-action rule (``iam-no-wildcard-action``) are enforced in one place.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Optional, Sequence
+from typing import Any, Optional
 
 import pulumi
 import pulumi_aws as aws
@@ -132,7 +133,8 @@ class GovernedRole(pulumi.ComponentResource):
         overrides = check_overrides(component, args.overrides, ALLOWED_OVERRIDES)
         check_statements(component, args.statements, overrides)
         for arn in args.managed_policy_arns:
-            if isinstance(arn, str) and re.search(r"(AdministratorAccess|PowerUserAccess|IAMFullAccess|FullAccess)$", arn):
+            if isinstance(arn, str) and re.search(r"(AdministratorAccess|PowerUserAccess|IAMFullAccess|FullAccess)$",
+                                                  arn):
                 raise ValueError(f"{component}: managed policy {arn!r} is too broad for a workload role")
         record(component, overrides)
         self.overrides = overrides

@@ -1,7 +1,7 @@
 """Governed Step Functions state machine, and ``render_definition`` for ASL files with ``${Name}`` placeholders.
 
-``render_definition`` is pure (reads the file, calls nothing in Pulumi): architecture tests use it to render and ``statelint`` a definition
-exactly as the component deploys it.
+``render_definition`` is pure (reads the file, calls nothing in Pulumi): architecture tests use it to render and
+``statelint`` a definition exactly as the component deploys it.
 
     >>> render_definition("handlers/saga_orchestration/saga.asl.json",
     ...                   {"ReserveInventoryArn": "arn:aws:lambda:us-east-1:123456789012:function:reserve"})
@@ -11,8 +11,9 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Optional, Sequence
+from typing import Any, Optional
 
 import pulumi
 import pulumi_aws as aws
@@ -20,7 +21,11 @@ import pulumi_aws as aws
 from components.governance import Governance
 from components.governed._naming import autonamed
 from components.governed._overrides import (
-    GovernanceError, check_overrides, overrides_tag, record, require_reason,
+    GovernanceError,
+    check_overrides,
+    overrides_tag,
+    record,
+    require_reason,
 )
 from components.governed.role import GovernedRole, RoleArgs, statement
 

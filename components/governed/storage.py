@@ -15,8 +15,9 @@ Usage::
 """
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Optional, Sequence, Union
+from typing import Any, Optional, Union
 
 import pulumi
 import pulumi_aws as aws
@@ -24,7 +25,11 @@ import pulumi_aws as aws
 from components.governance import Governance
 from components.governed._naming import autonamed
 from components.governed._overrides import (
-    GovernanceError, check_overrides, overrides_tag, record, require_reason,
+    GovernanceError,
+    check_overrides,
+    overrides_tag,
+    record,
+    require_reason,
 )
 
 BUCKET_OVERRIDES = {
@@ -67,7 +72,8 @@ class GovernedBucket(pulumi.ComponentResource):
         overrides = check_overrides(component, args.overrides, BUCKET_OVERRIDES)
         if args.sse_algorithm not in SSE_ALGORITHMS:
             raise GovernanceError(
-                f"{component}: sse_algorithm {args.sse_algorithm!r} is not allowed; allowed: {', '.join(SSE_ALGORITHMS)}"
+                f"{component}: sse_algorithm {args.sse_algorithm!r} is not allowed; "
+                f"allowed: {', '.join(SSE_ALGORITHMS)}"
             )
         if args.sse_algorithm != "aws:kms":
             require_reason(component, "s3-bucket-kms-encryption", overrides, f"sse_algorithm {args.sse_algorithm!r}")
@@ -161,7 +167,8 @@ class TableArgs:
     range_key: Optional[str] = None
     attributes: Mapping[str, str] = field(default_factory=lambda: {"pk": "S"})
     ttl_attribute: Optional[str] = None
-    stream_view_type: Optional[str] = None  # turns the stream on: KEYS_ONLY | NEW_IMAGE | OLD_IMAGE | NEW_AND_OLD_IMAGES
+    # Turns the stream on: KEYS_ONLY | NEW_IMAGE | OLD_IMAGE | NEW_AND_OLD_IMAGES.
+    stream_view_type: Optional[str] = None
     global_secondary_indexes: Sequence[Union[TableIndex, Mapping[str, Any]]] = ()
     point_in_time_recovery: bool = True  # False only with overrides={"dynamodb-pitr": "<reason>"}
     deletion_protection: bool = False
@@ -231,14 +238,16 @@ def _validate_table(component: str, args: TableArgs) -> list[TableIndex]:
     indexes = [i if isinstance(i, TableIndex) else TableIndex(**i) for i in args.global_secondary_indexes]
     keys = {("hash_key", args.hash_key), ("range_key", args.range_key)}
     for index in indexes:
-        keys |= {(f"index {index.name!r} hash_key", index.hash_key), (f"index {index.name!r} range_key", index.range_key)}
+        keys |= {(f"index {index.name!r} hash_key", index.hash_key),
+                 (f"index {index.name!r} range_key", index.range_key)}
         if index.projection_type not in PROJECTION_TYPES:
             raise GovernanceError(
                 f"{component}: index {index.name!r} projection_type {index.projection_type!r}; allowed: "
                 f"{', '.join(PROJECTION_TYPES)}"
             )
         if index.non_key_attributes and index.projection_type != "INCLUDE":
-            raise GovernanceError(f"{component}: index {index.name!r} non_key_attributes need projection_type 'INCLUDE'")
+            raise GovernanceError(
+                f"{component}: index {index.name!r} non_key_attributes need projection_type 'INCLUDE'")
     used = set()
     for role, key in sorted(keys, key=lambda k: k[0]):
         if key is None:

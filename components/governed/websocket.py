@@ -42,17 +42,30 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Optional, Sequence
+from typing import Any, Optional
 
 import pulumi
 import pulumi_aws as aws
 
 from components.governance import Governance
 from components.governed._api_common import (
-    RouteNames, access_log_group, api_settings, check_throttling_and_domain, company_authorizer_uri, domain_url,
-    invoke_permission, lambda_proxy, overrides_by_rule, throttling_settings, v2_domain, v2_route, v2_stage,
-    warn_each, written_reason,
+    RouteNames,
+    access_log_group,
+    api_settings,
+    check_throttling_and_domain,
+    company_authorizer_uri,
+    domain_url,
+    invoke_permission,
+    lambda_proxy,
+    overrides_by_rule,
+    throttling_settings,
+    v2_domain,
+    v2_route,
+    v2_stage,
+    warn_each,
+    written_reason,
 )
 from components.governed._overrides import GovernanceError, overrides_tag
 from components.governed.api import AUTHORIZER_RULE, HTTP_SECURITY_POLICIES, CustomDomain

@@ -34,6 +34,7 @@ trace (active tracing, stage and state machine tracing) and the routing, not a t
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Optional
 
@@ -95,12 +96,13 @@ class EventbridgeXray(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         account_id = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=self)).account_id
 
-        def function(logical: str, module: str, description: str, statements: list = (),
+        def function(logical: str, module: str, description: str, statements: Sequence[Any] = (),
                      environment: Optional[dict] = None, async_invocation: bool = False) -> GovernedFunction:
             return GovernedFunction(
                 f"{name}-{logical}",
-                FunctionArgs(handler=f"handlers.eventbridge_xray.{module}.handler", memory_size=args.function_memory_size,
-                             timeout=args.function_timeout, statements=list(statements),
+                FunctionArgs(handler=f"handlers.eventbridge_xray.{module}.handler",
+                             memory_size=args.function_memory_size, timeout=args.function_timeout,
+                             statements=list(statements),
                              environment=environment or {}, reserved_concurrency=args.reserved_concurrency,
                              async_invocation=async_invocation, description=description),
                 governance=governance, opts=child)

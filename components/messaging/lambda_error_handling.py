@@ -46,7 +46,11 @@ import pulumi_aws as aws
 from components.governance import Governance
 from components.governed.function import FunctionArgs, GovernedFunction
 from components.governed.messaging import (
-    GovernedQueue, GovernedTopic, QueueArgs, TopicArgs, service_send_statement,
+    GovernedQueue,
+    GovernedTopic,
+    QueueArgs,
+    TopicArgs,
+    service_send_statement,
 )
 from components.governed.role import statement
 

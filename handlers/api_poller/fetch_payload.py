@@ -13,7 +13,6 @@ from typing import Any
 import boto3
 
 from company_observability import instrumented, logger
-
 from handlers.api_poller.partner_api import HttpPartnerClient, PartnerApiError, PartnerClient
 
 s3 = boto3.client("s3")

@@ -16,7 +16,6 @@ from typing import Any
 import boto3
 
 from company_observability import instrumented, logger
-
 from handlers.api_poller.model import TaskState
 
 dynamodb = boto3.client("dynamodb")

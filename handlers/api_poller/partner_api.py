@@ -42,7 +42,8 @@ class HttpPartnerClient:
                 return json.loads(response.read())
         except urllib.error.HTTPError as exc:
             if exc.code == 429 or exc.code >= 500:
-                raise RetriablePollerError(f"partner API answered {exc.code} for {base_url} startAt={start_at}") from exc
+                raise RetriablePollerError(
+                    f"partner API answered {exc.code} for {base_url} startAt={start_at}") from exc
             raise PartnerApiError(f"partner API answered {exc.code} for {base_url} startAt={start_at}") from exc
         except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
             raise RetriablePollerError(f"partner API unreachable at {base_url}: {exc}") from exc

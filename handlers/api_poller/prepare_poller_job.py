@@ -13,7 +13,6 @@ import uuid
 from typing import Any
 
 from company_observability import instrumented, logger, metrics
-
 from handlers.api_poller.model import TASK_STATE_MAP, PollerTask, expiry_epoch
 from handlers.api_poller.partner_api import HttpPartnerClient, PartnerApiError, PartnerClient
 

@@ -13,10 +13,10 @@ from typing import Any
 
 import boto3
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from company_observability import instrumented, logger
-
 from handlers.api_poller.model import TaskState, expiry_epoch
 
 s3 = boto3.client("s3")
@@ -30,7 +30,8 @@ def process_record(record: SQSRecord) -> None:
     try:
         job_id, task_id = attributes["jobId"].string_value, attributes["taskId"].string_value
     except KeyError as missing:
-        raise ValueError(f"message {record.message_id} lacks the {missing} message attribute the workflow sets") from None
+        raise ValueError(
+            f"message {record.message_id} lacks the {missing} message attribute the workflow sets") from None
     s3.delete_object(Bucket=location["bucket"], Key=location["key"])
     dynamodb.update_item(
         TableName=os.environ["TASKS_TABLE"],
@@ -43,5 +44,5 @@ def process_record(record: SQSRecord) -> None:
 
 
 @instrumented
-def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+def handler(event: dict[str, Any], context: Any) -> PartialItemFailureResponse:
     return process_partial_response(event=event, record_handler=process_record, processor=processor, context=context)

@@ -8,8 +8,8 @@ import random
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
-from company_observability import instrumented, logger, metrics
 
+from company_observability import instrumented, logger, metrics
 from handlers.apigw_sfn_stock_trader.trading import check_stock_value, proxy_response
 
 #: Source of prices; tests replace it with a seeded ``random.Random``.

@@ -1,6 +1,7 @@
 """``POST /sell``: sell shares at the price in the request body and return the transaction.
 
-Handler string: ``handlers.apigw_sfn_stock_trader.stock_seller.handler``. Logic in :mod:`handlers.apigw_sfn_stock_trader.trade`.
+Handler string: ``handlers.apigw_sfn_stock_trader.stock_seller.handler``.
+Logic in :mod:`handlers.apigw_sfn_stock_trader.trade`.
 """
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ import random
 from typing import Any
 
 from company_observability import instrumented
-
 from handlers.apigw_sfn_stock_trader.trade import handle_trade
 from handlers.apigw_sfn_stock_trader.trading import Clock, utc_now
 

@@ -10,9 +10,15 @@ import random
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
-from company_observability import logger, metrics
 
-from handlers.apigw_sfn_stock_trader.trading import BadTradeRequest, Clock, make_transaction, parse_stock_price, proxy_response
+from company_observability import logger, metrics
+from handlers.apigw_sfn_stock_trader.trading import (
+    BadTradeRequest,
+    Clock,
+    make_transaction,
+    parse_stock_price,
+    proxy_response,
+)
 
 
 def handle_trade(trade_type: str, event: dict[str, Any], rng: random.Random, clock: Clock) -> dict[str, Any]:

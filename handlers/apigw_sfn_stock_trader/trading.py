@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import json
 import random
-from datetime import datetime, timezone
-from typing import Any, Callable, Mapping
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from typing import Any
 
 #: Prices the check endpoint returns: "a random stock value between 1 and 100" (the post).
 MIN_PRICE, MAX_PRICE = 1, 100
@@ -20,7 +21,7 @@ Clock = Callable[[], datetime]
 
 
 def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class BadTradeRequest(ValueError):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import os
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import boto3
@@ -35,7 +35,7 @@ def put_request_event(parameters: dict[str, str]) -> dict[str, Any]:
         "Source": os.environ["EVENT_SOURCE"],
         "DetailType": DETAIL_TYPE,
         "Detail": json.dumps({"apiEvent": parameters}),
-        "Time": datetime.now(timezone.utc),
+        "Time": datetime.now(UTC),
     }
     result = events.put_events(Entries=[entry])
     logger.info("sent to EventBridge", entry={**entry, "Time": entry["Time"].isoformat()}, result=result["Entries"])

@@ -8,7 +8,6 @@ from __future__ import annotations
 from typing import Any
 
 from company_observability import instrumented, logger
-
 from handlers.jsonpath_account_signup.validation import CheckResponse, check_response
 
 REQUIRED_FIELDS = ("street", "city", "state", "zip")

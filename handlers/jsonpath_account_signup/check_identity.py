@@ -10,7 +10,6 @@ import re
 from typing import Any
 
 from company_observability import instrumented, logger
-
 from handlers.jsonpath_account_signup.validation import CheckResponse, check_response
 
 # The sample's patterns: 9 digits with optional dashes; a conventional address with a 2-4 letter TLD.

@@ -61,13 +61,14 @@ import json
 import math
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping, Optional
+from typing import Any, Optional
 
 import jwt
 from aws_lambda_powertools.metrics import MetricUnit
-from company_observability import instrumented, logger, metrics
 
+from company_observability import instrumented, logger, metrics
 from handlers.jwt_authorizer.jwks import ALGORITHM, Fetcher, JwksCache, JwksError, check_jwks_url, fetch_jwks
 from handlers.jwt_authorizer.logsafe import bounded
 
@@ -115,7 +116,7 @@ class Settings:
     min_refresh_seconds: float = 30.0
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] = os.environ) -> "Settings":
+    def from_env(cls, env: Mapping[str, str] = os.environ) -> Settings:
         issuer = env.get("JWT_ISSUER", "").strip()
         if not issuer:
             raise ConfigError("environment variable JWT_ISSUER is required (the token issuer URL, e.g. "

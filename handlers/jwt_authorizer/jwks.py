@@ -31,11 +31,12 @@ import ssl
 import threading
 import time
 import urllib.parse
-from typing import Any, Callable, Mapping, Optional
+from collections.abc import Callable, Mapping
+from typing import Any, Optional
 
 import jwt
-from company_observability import logger
 
+from company_observability import logger
 from handlers.jwt_authorizer.logsafe import bounded
 
 ALGORITHM = "RS256"

@@ -13,7 +13,6 @@ from typing import Any
 from aws_lambda_powertools.utilities.data_classes import SNSEvent
 
 from company_observability import instrumented, logger
-
 from handlers.lambda_error_handling.orders import process
 
 

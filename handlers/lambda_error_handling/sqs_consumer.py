@@ -10,10 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from company_observability import instrumented, logger
-
 from handlers.lambda_error_handling.orders import process
 
 processor = BatchProcessor(event_type=EventType.SQS)
@@ -26,5 +26,5 @@ def process_record(record: SQSRecord) -> None:
 
 
 @instrumented
-def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+def handler(event: dict[str, Any], context: Any) -> PartialItemFailureResponse:
     return process_partial_response(event=event, record_handler=process_record, processor=processor, context=context)

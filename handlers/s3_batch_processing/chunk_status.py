@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 import boto3
+
 from company_observability import instrumented, logger
 
 sfn = boto3.client("stepfunctions")

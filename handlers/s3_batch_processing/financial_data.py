@@ -13,8 +13,8 @@ import json
 from typing import Any
 
 import boto3
-from company_observability import instrumented, logger
 
+from company_observability import instrumented, logger
 from handlers.s3_batch_processing.batch_files import ENRICHMENT_COLUMNS, env
 
 dynamodb = boto3.client("dynamodb")

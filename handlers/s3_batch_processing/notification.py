@@ -16,8 +16,8 @@ from urllib.parse import unquote_plus
 import boto3
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes import S3Event
-from company_observability import instrumented, logger, metrics
 
+from company_observability import instrumented, logger, metrics
 from handlers.s3_batch_processing.batch_files import env
 
 sfn = boto3.client("stepfunctions")

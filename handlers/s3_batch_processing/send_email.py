@@ -16,8 +16,8 @@ from typing import Any, Protocol
 import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
-from company_observability import instrumented, logger
 
+from company_observability import instrumented, logger
 from handlers.s3_batch_processing.batch_files import env
 
 # SigV4 presigning: required in every region opened since 2014, and what bounds the expiry to 7 days.

@@ -13,8 +13,8 @@ from typing import Any
 
 import boto3
 from aws_lambda_powertools.metrics import MetricUnit
-from company_observability import instrumented, logger, metrics
 
+from company_observability import instrumented, logger, metrics
 from handlers.s3_batch_processing.batch_files import chunk_key, delimiter, env, file_name, parse_csv, render_csv
 
 s3 = boto3.client("s3")

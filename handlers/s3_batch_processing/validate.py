@@ -10,13 +10,14 @@ Env ``VALIDATION_ERRORS_TABLE``.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import date
-from typing import Any, Mapping
+from typing import Any
 
 import boto3
 from aws_lambda_powertools.metrics import MetricUnit
-from company_observability import instrumented, logger, metrics
 
+from company_observability import instrumented, logger, metrics
 from handlers.s3_batch_processing.batch_files import REQUIRED_COLUMNS, env
 
 dynamodb = boto3.client("dynamodb")

@@ -9,8 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 import boto3
-from company_observability import instrumented, logger
 
+from company_observability import instrumented, logger
 from handlers.s3_batch_processing.batch_files import ENRICHMENT_COLUMNS, delimiter, processed_key, render_csv
 
 s3 = boto3.client("s3")

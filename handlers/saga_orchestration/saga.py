@@ -5,7 +5,8 @@ The API accepts ``{"ItemId": "ITEM001", "CustomerId": "ABC/002", "MessageId": ""
 """
 from __future__ import annotations
 
-from typing import Any, Mapping, TypedDict
+from collections.abc import Mapping
+from typing import Any, TypedDict
 
 # The steps a failure can be injected at (the post's StageNameEnum, minus notification, which is not a Lambda).
 FAIL_AT_STAGES = ("None", "PlaceOrder", "UpdateInventory", "MakePayment")

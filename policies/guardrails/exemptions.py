@@ -28,9 +28,11 @@ exemption that matched (``id``, default ``<rule-id>#<index>``).
 from __future__ import annotations
 
 import datetime as _dt
+import os
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping, Optional
+from typing import Any, Optional
 
 from .helpers import glob
 from .model import Resource, is_unknown
@@ -40,6 +42,20 @@ DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 ACCOUNT_PATTERN = r"^[0-9]{12}$"
 REGION_PATTERN = r"^[a-z]{2}(-[a-z]+)+-[0-9]+$"
 ID_PATTERN = r"^[A-Za-z0-9._-]+$"
+# Set to a date (YYYY-MM-DD) to evaluate exemption expiry as of that day (reproducible CI runs, tests).
+TODAY_ENV = "GUARDRAILS_TODAY"
+
+
+def today() -> _dt.date:
+    """Today, or the day ``GUARDRAILS_TODAY`` names; a bad value is a ValueError naming it."""
+    value = os.environ.get(TODAY_ENV)
+    if not value:
+        return _dt.date.today()
+    try:
+        return _dt.date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"{TODAY_ENV}={value!r} is not a date; expected YYYY-MM-DD (e.g. 2026-06-01)") from None
+
 
 _TEXT = {"type": "string", "minLength": 1}
 SCOPE_SCHEMA = {

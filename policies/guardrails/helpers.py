@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import fnmatch
 import re
-from typing import Any, Iterable, Mapping, Optional, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, Optional
 
 from .model import Facts, Verdict, compliant, is_unknown, non_compliant, unknown
 

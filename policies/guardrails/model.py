@@ -13,8 +13,12 @@ from __future__ import annotations
 import enum
 import re
 import threading
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Mapping, Optional, Sequence, TypeVar, Union
+from typing import TYPE_CHECKING, Any, Optional, TypeVar, Union
+
+if TYPE_CHECKING:  # the Lambda runtime has no typing_extensions; the guard's type matters to mypy only
+    from typing_extensions import TypeIs
 
 ANNOTATION_LIMIT = 256  # AWS Config's limit for an evaluation annotation; we use it everywhere.
 
@@ -42,7 +46,8 @@ T = TypeVar("T")
 Maybe = Union[T, Unknown]
 
 
-def is_unknown(value: Any) -> bool:
+def is_unknown(value: object) -> TypeIs[Unknown]:
+    """True for a value not known yet; type checkers narrow ``value`` to ``Unknown`` (or away from it)."""
     return isinstance(value, Unknown)
 
 
@@ -286,7 +291,8 @@ class DomainFacts:
 class AuthorizerFacts:
     resource: Resource
     api_id: Maybe[Optional[str]] = None
-    authorizer_type: Maybe[Optional[str]] = None  # v2: "JWT" | "REQUEST"; v1: "TOKEN" | "REQUEST" | "COGNITO_USER_POOLS"
+    # v2: "JWT" | "REQUEST"; v1: "TOKEN" | "REQUEST" | "COGNITO_USER_POOLS"
+    authorizer_type: Maybe[Optional[str]] = None
     issuer: Maybe[Optional[str]] = None
     audiences: Maybe[Sequence[str]] = ()
     authorizer_uri: Maybe[Optional[str]] = None  # Lambda authorizer invocation URI (contains the function ARN)
@@ -514,7 +520,7 @@ class Inventory:
         found = self._referencing.get(facts.resource.ref, ())
         return [f for f in found if kind is None or f.resource.kind == kind]
 
-    def index(self, build: Callable[["Inventory"], T]) -> T:
+    def index(self, build: Callable[[Inventory], T]) -> T:
         """``build(self)``, computed once per inventory and then shared (keyed by the ``build`` function).
 
         For a rule's own look-up table (e.g. "which event source mappings name this function"): build it in one

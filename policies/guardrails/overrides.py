@@ -13,7 +13,8 @@ A route's overrides are declared on its API (the route itself takes no tags), so
 from __future__ import annotations
 
 import re
-from typing import Any, Mapping, Optional
+from collections.abc import Mapping
+from typing import Any, Optional
 
 from .model import ANNOTATION_LIMIT, Facts, Inventory, Status, Verdict, is_unknown, non_compliant
 

@@ -13,8 +13,9 @@ rule reads its InputParameters with the same ``catalogue.resolve_parameters`` an
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping, Union
+from typing import Any, Union
 
 from . import catalogue
 from . import exemptions as ex
@@ -23,6 +24,8 @@ from .model import Rule
 LEVELS = ("advisory", "mandatory", "remediate", "disabled")
 # Keys of a rule's entry that configure the policy rather than pass a parameter to the rule.
 OWN_KEYS = ("enforcementLevel", "exemptions")
+# How a finding about the pack config itself starts (the preview treats it as bad input, not as a violation).
+CONFIG_ERROR_PREFIX = "configuration error"
 
 
 class PackConfigError(ValueError):

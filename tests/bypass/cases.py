@@ -19,8 +19,9 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, Optional
+from typing import Optional
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 PLATFORM = json.load(open(os.path.join(ROOT, "stacks", "outputs", "platform-dev.json"), encoding="utf-8"))
@@ -482,7 +483,8 @@ Resources:
 Outputs:
   RoleArn:
     Value: !GetAtt OrdersRole.Arn
-""" % "\n".join(f"        - {{Key: {k}, Value: {v}}}" for k, v in TAGS.items())
+""" % "\n".join(  # noqa: UP031 (the YAML is full of braces)
+    f"        - {{Key: {k}, Value: {v}}}" for k, v in TAGS.items())
     _aws().cloudformation.Stack("cfn-no-boundary", name="cfn-no-boundary", template_body=template,
                                 capabilities=["CAPABILITY_NAMED_IAM"], tags=TAGS)
 

@@ -10,18 +10,17 @@ Gateway domains). Cases that moto cannot hold say why in ``Case.account_skip``.
 from __future__ import annotations
 
 import io
-import json
 import zipfile
 
 import boto3
 import pytest
 from moto import mock_aws
 
+from components.platform import config_rules
 from guardrails import catalogue, pack_config
 from guardrails.model import Status
 from handlers.config_rule import app
-from components.platform import config_rules
-from tests.bypass.cases import ACCOUNT, CASES, LAYER, REGION, ROOT
+from tests.bypass.cases import CASES, LAYER, REGION, ROOT
 from tests.detective import cis
 from tests.detective.conftest import RecordingConfig
 from tools import audit, offline_engine

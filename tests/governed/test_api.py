@@ -8,8 +8,16 @@ import pytest
 from components.governance import Governance
 from components.governed._overrides import GovernanceError
 from components.governed.api import (
-    HTTP_ACCESS_LOG_FORMAT, Cors, CustomDomain, GovernedHttpApi, GovernedRestApi, HttpApiArgs, HttpRoute,
-    RestApiArgs, RestRoute, ServiceIntegration,
+    HTTP_ACCESS_LOG_FORMAT,
+    Cors,
+    CustomDomain,
+    GovernedHttpApi,
+    GovernedRestApi,
+    HttpApiArgs,
+    HttpRoute,
+    RestApiArgs,
+    RestRoute,
+    ServiceIntegration,
 )
 from components.governed.role import statement
 from tools.offline_engine import by_type, one, run_program

@@ -6,7 +6,11 @@ import pytest
 from components.governance import Governance
 from components.governed._overrides import GovernanceError
 from components.governed.function import (
-    NOT_APPLICABLE_TAG, FunctionArgs, GovernedFunction, code_digest, code_files,
+    NOT_APPLICABLE_TAG,
+    FunctionArgs,
+    GovernedFunction,
+    code_digest,
+    code_files,
 )
 from components.governed.role import statement
 from tools.offline_engine import ProgramError, by_type, one, run_program

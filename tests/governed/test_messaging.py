@@ -8,14 +8,20 @@ from moto import mock_aws
 
 from components.governance import Governance
 from components.governed._overrides import GovernanceError
+from components.governed.messaging import (
+    EventBusArgs,
+    GovernedEventBus,
+    GovernedQueue,
+    GovernedTopic,
+    QueueArgs,
+    TopicArgs,
+    service_send_statement,
+    target_dead_letter,
+)
 from guardrails.adapters.engine import facts_from_engine
 from guardrails.model import Inventory, Kind
 from guardrails.overrides import reason_tag_value
 from guardrails.rules.sqs_redrive_policy import RULE as REDRIVE_RULE
-from components.governed.messaging import (
-    EventBusArgs, GovernedEventBus, GovernedQueue, GovernedTopic, QueueArgs, TopicArgs, service_send_statement,
-    target_dead_letter,
-)
 from tools import audit
 from tools.offline_engine import by_type, one, run_program
 

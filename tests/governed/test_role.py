@@ -6,8 +6,8 @@ import pytest
 from components.governance import Governance
 from components.governed.function import FunctionArgs, GovernedFunction
 from components.governed.role import GovernedRole, RoleArgs, statement
-from tools.offline_engine import ProgramError, by_type, one, run_program
 from tests.support.iam import serious_findings
+from tools.offline_engine import ProgramError, by_type, one, run_program
 
 GOV = Governance.for_tests()
 

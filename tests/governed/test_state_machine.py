@@ -8,10 +8,13 @@ from components.governed._overrides import GovernanceError
 from components.governed.messaging import GovernedTopic, TopicArgs
 from components.governed.role import statement
 from components.governed.state_machine import (
-    DefinitionError, GovernedStateMachine, StateMachineArgs, render_definition,
+    DefinitionError,
+    GovernedStateMachine,
+    StateMachineArgs,
+    render_definition,
 )
-from tools.offline_engine import UNKNOWN, one, run_program
 from tests.support.iam import serious_findings
+from tools.offline_engine import UNKNOWN, one, run_program
 
 ASL = """{
   "StartAt": "Reserve",

@@ -10,10 +10,14 @@ from components.governed._overrides import GovernanceError
 from components.governed.api import CustomDomain
 from components.governed.function import FunctionArgs, GovernedFunction
 from components.governed.websocket import (
-    WEBSOCKET_ACCESS_LOG_FORMAT, GovernedWebSocketApi, WebSocketApiArgs, WebSocketRoute, management_statement,
+    WEBSOCKET_ACCESS_LOG_FORMAT,
+    GovernedWebSocketApi,
+    WebSocketApiArgs,
+    WebSocketRoute,
+    management_statement,
 )
-from tools.offline_engine import by_type, one, run_program
 from tests.support.iam import serious_findings
+from tools.offline_engine import by_type, one, run_program
 
 GOV = Governance.for_tests()
 REGION, ACCOUNT = "us-east-1", "123456789012"
@@ -307,7 +311,7 @@ def test_refuses_bad_settings(kwargs, message):
 # ---------------------------------------------------------------------------------------------------------------
 def _authorizer_verdicts(program, preview: bool) -> dict:
     """Route resource name -> (status, message) of rule api-authorizer-required, as the pack computes it."""
-    from guardrails import catalogue  # noqa: PLC0415 (the catalogue is on sys.path via tests/conftest.py)
+    from guardrails import catalogue  # noqa: PLC0415
     from guardrails.adapters.engine import facts_from_engine  # noqa: PLC0415
     from guardrails.model import Inventory  # noqa: PLC0415
 

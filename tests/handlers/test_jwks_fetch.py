@@ -14,8 +14,8 @@ import socketserver
 import ssl
 import threading
 import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Callable, Iterator
 
 import pytest
 from cryptography import x509
@@ -160,7 +160,7 @@ def test_a_silent_server_is_abandoned_at_the_deadline():
 
 
 def _certificate(subject: str, public_key, issuer_key, issuer_name: x509.Name, ca: bool) -> x509.Certificate:
-    now = datetime.datetime.now(datetime.timezone.utc)
+    now = datetime.datetime.now(datetime.UTC)
     builder = (x509.CertificateBuilder()
                .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject)]))
                .issuer_name(issuer_name).public_key(public_key).serial_number(x509.random_serial_number())

@@ -18,13 +18,13 @@ from pathlib import Path
 
 import jwt
 import pytest
-from company_observability import logger
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from jwt.algorithms import RSAAlgorithm
 
+from company_observability import logger
 from handlers.jwt_authorizer import app
 from handlers.jwt_authorizer.jwks import JwksCache, JwksError, fetch_jwks, parse_signing_keys
 from tests.support.loopback import serving

@@ -6,20 +6,26 @@ import json
 import boto3
 import pytest
 from moto import mock_aws
+from pulumi.runtime import rpc
 
 from components.governance import Governance
 from components.governed._overrides import GovernanceError
-from pulumi.runtime import rpc
-
 from components.platform.config_rules import (
-    ADD_LAYER_SCRIPT, ADD_TAGS_SCRIPT, ConfigRulesArgs, GovernanceConfigRules, exemptions_parameter_value,
-    load_pack_config, notification_pattern, plan_exemptions_parameter, plan_rules,
+    ADD_LAYER_SCRIPT,
+    ADD_TAGS_SCRIPT,
+    ConfigRulesArgs,
+    GovernanceConfigRules,
+    exemptions_parameter_value,
+    load_pack_config,
+    notification_pattern,
+    plan_exemptions_parameter,
+    plan_rules,
 )
 from components.platform.policies import GovernedResources, governance_boundary_document
-from tests.support.iam_eval import evaluate
-from tools.offline_engine import ProgramError, by_type, one, run_program
 from tests.support.iam import serious_findings
+from tests.support.iam_eval import evaluate
 from tests.support.platform import PLATFORM_CONFIG
+from tools.offline_engine import ProgramError, by_type, one, run_program
 
 ACCOUNT = "123456789012"
 GOV = Governance.for_tests(permissions_boundary_arn=f"arn:aws:iam::{ACCOUNT}:policy/company-governance-boundary")

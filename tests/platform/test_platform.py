@@ -12,11 +12,16 @@ from components.governed.function import SUPPORTED_RUNTIMES
 from components.platform import layers
 from components.platform.platform import Platform, PlatformArgs
 from components.platform.policies import (
-    DEFAULT_WORKLOAD_NAMESPACES, GovernedResources, boundary_document, governance_boundary_document, key_policy,
+    DEFAULT_WORKLOAD_NAMESPACES,
+    GovernedResources,
+    boundary_document,
+    governance_boundary_document,
+    key_policy,
 )
-from tools.offline_engine import ProgramError, by_type, one, run_program
 from tests.support.iam import serious_findings
-from tests.support.platform import AUDIENCE, ISSUER, PLATFORM_CONFIG as CONFIG, TAGS
+from tests.support.platform import AUDIENCE, ISSUER, TAGS
+from tests.support.platform import PLATFORM_CONFIG as CONFIG
+from tools.offline_engine import ProgramError, by_type, one, run_program
 
 ACCOUNT = "123456789012"
 BOUNDARY_ARN = f"arn:aws:iam::{ACCOUNT}:policy/company-workload-boundary"

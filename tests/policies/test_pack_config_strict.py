@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import json
 
+import pack as pack_module
 import pytest
 
-from tools.analyzer_client import StackResource
-
-import pack as pack_module
 from guardrails import catalogue, exemptions, pack_config
 from handlers.config_rule import app, params
+from tools.analyzer_client import StackResource
 
 SCOPE = {"stack": "orders-dev", "project": "serverless-governance"}
 LAYER = "arn:aws:lambda:us-east-1:123456789012:layer:company-observability"

@@ -13,12 +13,12 @@ import os
 import pkgutil
 from collections import Counter
 
+import pack
 from google.protobuf import struct_pb2
 from pulumi.runtime.proto import analyzer_pb2
 from pulumi_policy import EnforcementLevel
 from pulumi_policy import policy as sdk_policy
 
-import pack
 from guardrails import helpers, model, rules
 from tools import preview
 

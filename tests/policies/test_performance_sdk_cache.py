@@ -11,10 +11,10 @@ import inspect
 import re
 import threading
 
+import pack
 from pulumi.runtime.proto import analyzer_pb2
 from pulumi_policy import policy as sdk_policy
 
-import pack
 from tests.policies.test_performance_linearity import servicer, wired_stack
 
 

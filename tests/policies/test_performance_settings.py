@@ -6,10 +6,10 @@ list of fresh ``PolicyResource`` objects; these tests pin down what counts as "t
 """
 import os
 
+import pack
 import pytest
 from pulumi.runtime.proto import analyzer_pb2
 
-import pack
 from guardrails import catalogue
 from guardrails.adapters.engine import kind_of
 from tests.policies.test_performance_linearity import servicer, wired_stack

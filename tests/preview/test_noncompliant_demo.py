@@ -84,7 +84,7 @@ def test_sarif_validates_and_lists_exactly_the_expected_violations(outputs):
         (r["ruleId"], r["locations"][0]["logicalLocations"][0]["fullyQualifiedName"], r["message"]["text"])
         for r in run["results"] if r["level"] == "error")
     assert [(rule, urn) for rule, urn, _ in errors] == [(rule, urn) for rule, urn, _ in EXPECTED]
-    for (_, urn, text), (_, _, annotation) in zip(errors, EXPECTED):
+    for (_, urn, text), (_, _, annotation) in zip(errors, EXPECTED, strict=True):
         name = urn.rsplit("::", 1)[1]
         assert text.startswith(annotation + " [violation; ")
         assert text.endswith(f" {name}; stack noncompliant-demo]")

@@ -12,6 +12,7 @@ import sys
 from dataclasses import dataclass, field
 
 import pack
+
 from guardrails.model import Enforcement, Kind, Rule, Severity, compliant, non_compliant
 
 HERE = os.path.dirname(os.path.abspath(__file__))

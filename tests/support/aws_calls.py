@@ -30,8 +30,9 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Iterator, Optional
+from typing import Any, Optional
 from unittest.mock import patch
 
 import pytest
@@ -104,7 +105,7 @@ def _environment_sources(value: str) -> tuple:
     return tuple(sorted((name, v) for name, v in os.environ.items() if len(v) >= 3 and v in value))
 
 
-def _apigateway_call(client: BaseClient, operation: str, params: dict, handler: str) -> "Call":
+def _apigateway_call(client: BaseClient, operation: str, params: dict, handler: str) -> Call:
     """API Gateway's IAM actions are HTTP methods on resource paths: ``GetApis`` is ``apigateway:GET`` on
     ``arn:aws:apigateway:<region>::/apis``."""
     http = client.meta.service_model.operation_model(operation).http

@@ -21,13 +21,17 @@ from __future__ import annotations
 import functools
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Optional
+from typing import Optional
 
 from components.governed.role import KEY_ACTIONS
 from components.platform.policies import (
-    DEFAULT_PASS_ROLE_SERVICES, DEFAULT_WORKLOAD_NAMESPACES, GovernedResources, boundary_document,
+    DEFAULT_PASS_ROLE_SERVICES,
+    DEFAULT_WORKLOAD_NAMESPACES,
+    GovernedResources,
+    boundary_document,
     governance_boundary_document,
 )
 from tests.support.iam_eval import Decision, evaluate, granted, wildcard_match
@@ -142,7 +146,7 @@ def layer_build(tmp_dir: Path) -> Path:
     return tmp_dir
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def stack_facts(name: str, layer_dir: Optional[str] = None) -> StackFacts:
     """Run stack ``name`` under mocks (``up`` mode) and gather its roles; cached per process."""
     stack = preview.load_stack(name)

@@ -24,8 +24,9 @@ import json
 import re
 import threading
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator
+from typing import Any
 from unittest.mock import patch
 from urllib.parse import parse_qs, urlsplit
 

@@ -9,8 +9,17 @@ from moto import mock_aws
 
 from tests.support.iam import serious_findings
 from tests.support.sfn import (
-    ACCOUNT, MOTO_CONFIG, REGION, create_functions, create_state_machine, emulated_rest_api, entered_states,
-    lambda_router, lint, run_execution, trusted_role,
+    ACCOUNT,
+    MOTO_CONFIG,
+    REGION,
+    create_functions,
+    create_state_machine,
+    emulated_rest_api,
+    entered_states,
+    lambda_router,
+    lint,
+    run_execution,
+    trusted_role,
 )
 
 

@@ -27,7 +27,8 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from .. import model as m
 from ..model import Kind, Unknown, is_unknown
@@ -261,24 +262,28 @@ def _http_route(r, p):
     method = key.split(" ", 1)[0] if isinstance(key, str) and " " in key else None
     return m.RouteFacts(resource=r, api_id=_str(r, p, "ApiId"), protocol="HTTP", route_key=key, http_method=method,
                         authorization_type=_or(_str(r, p, "AuthorizationType"), "NONE"),
-                        authorizer_id=_str(r, p, "AuthorizerId"), api_key_required=_or(_bool(r, p, "ApiKeyRequired"), False))
+                        authorizer_id=_str(r, p, "AuthorizerId"),
+                        api_key_required=_or(_bool(r, p, "ApiKeyRequired"), False))
 
 
 def _rest_method(r, p):
     method = _str(r, p, "HttpMethod")
     return m.RouteFacts(resource=r, api_id=_str(r, p, "RestApiId"), protocol="REST", route_key=method,
                         http_method=method, authorization_type=_or(_str(r, p, "AuthorizationType"), "NONE"),
-                        authorizer_id=_str(r, p, "AuthorizerId"), api_key_required=_or(_bool(r, p, "ApiKeyRequired"), False))
+                        authorizer_id=_str(r, p, "AuthorizerId"),
+                        api_key_required=_or(_bool(r, p, "ApiKeyRequired"), False))
 
 
 def _http_authorizer(r, p):
     return m.AuthorizerFacts(resource=r, api_id=_str(r, p, "ApiId"), authorizer_type=_str(r, p, "AuthorizerType"),
-                             issuer=_str(r, p, "JwtConfiguration.Issuer"), audiences=_strs(r, p, "JwtConfiguration.Audience"),
+                             issuer=_str(r, p, "JwtConfiguration.Issuer"),
+                             audiences=_strs(r, p, "JwtConfiguration.Audience"),
                              authorizer_uri=_str(r, p, "AuthorizerUri"))
 
 
 def _rest_authorizer(r, p):
-    return m.AuthorizerFacts(resource=r, api_id=_str(r, p, "RestApiId"), authorizer_type=_or(_str(r, p, "Type"), "TOKEN"),
+    return m.AuthorizerFacts(resource=r, api_id=_str(r, p, "RestApiId"),
+                             authorizer_type=_or(_str(r, p, "Type"), "TOKEN"),
                              authorizer_uri=_str(r, p, "AuthorizerUri"))
 
 
@@ -321,7 +326,8 @@ def _queue(r, p):
         target = redrive if redrive is None or is_unknown(redrive) else _wrong(r, "RedrivePolicy", redrive, "an object")
         count = None
     return m.QueueFacts(resource=r, dead_letter_target_arn=target, max_receive_count=count,
-                        sse_enabled=_bool(r, p, "SqsManagedSseEnabled"), kms_key_id=_or(_str(r, p, "KmsMasterKeyId"), None),
+                        sse_enabled=_bool(r, p, "SqsManagedSseEnabled"),
+                        kms_key_id=_or(_str(r, p, "KmsMasterKeyId"), None),
                         fifo=_or(_bool(r, p, "FifoQueue"), False))
 
 
@@ -332,7 +338,8 @@ def _topic(r, p):
 def _state_machine(r, p):
     return m.StateMachineFacts(
         resource=r, type=_or(_str(r, p, "StateMachineType"), "STANDARD"),
-        tracing_enabled=_bool(r, p, "TracingConfiguration.Enabled"), logging_level=_str(r, p, "LoggingConfiguration.Level"),
+        tracing_enabled=_bool(r, p, "TracingConfiguration.Enabled"),
+        logging_level=_str(r, p, "LoggingConfiguration.Level"),
         include_execution_data=_bool(r, p, "LoggingConfiguration.IncludeExecutionData"),
         log_destination=_str(r, p, "LoggingConfiguration.Destinations.CloudWatchLogsLogGroup.LogGroupArn"),
         role_arn=_str(r, p, "RoleArn"))
@@ -424,7 +431,8 @@ def _declared(outer: m.Resource, inner_id: str, type_: str, props: Any, resolver
                 f"{outer.ref}#{target}" for target in sorted(resolver.targets))
     tags = _tags(resolved.get("Tags"), f"{inner_id}.Tags")
     if inherited_tags is not None:  # stack tags propagate to the resources of the stack
-        tags = tags if is_unknown(tags) else inherited_tags if is_unknown(inherited_tags) else {**inherited_tags, **tags}
+        tags = (tags if is_unknown(tags) else inherited_tags if is_unknown(inherited_tags)
+                else {**inherited_tags, **tags})
     resource = _resource(outer, inner_id, type_, tags, refs)
     facts = BUILDERS[type_][1](resource, resolved)
     if type_ in ("AWS::ApiGatewayV2::Api", "AWS::ApiGateway::RestApi"):
@@ -608,7 +616,8 @@ def _sam_event_routes(outer: m.Resource, resources: Mapping, sam_globals: Mappin
             api_id = named.get("Ref") if isinstance(named, Mapping) and named.get("Ref") in resources else implicit_id
             if api_id == implicit_id and implicit_id not in implicit:
                 implicit.add(implicit_id)
-                facts.append(m.ApiFacts(resource=_sam_api_resource(outer, implicit_id, api_type), protocol_type=protocol))
+                facts.append(m.ApiFacts(resource=_sam_api_resource(outer, implicit_id, api_type),
+                                        protocol_type=protocol))
             auth = _sam_auth(api_id, api_type, resources, sam_globals, resolver)
             facts.extend(_sam_route(outer, api_id, protocol, function_id, event_id, props, auth, authorizers))
     return facts

@@ -19,7 +19,8 @@ the missing piece and evaluates again, so nothing is fetched that no rule reads.
 from __future__ import annotations
 
 import json
-from typing import Any, Mapping, Optional
+from collections.abc import Mapping
+from typing import Any, Optional
 
 from ..model import (
     BucketFacts,
@@ -37,8 +38,15 @@ from ..model import (
     TopicFacts,
     Unknown,
 )
-from .describe import (NOT_FETCHED, lambda_associations, lookup, normalise_statements, parse_arn, tags_to_dict,
-                       trusted_services)
+from .describe import (
+    NOT_FETCHED,
+    lambda_associations,
+    lookup,
+    normalise_statements,
+    parse_arn,
+    tags_to_dict,
+    trusted_services,
+)
 
 #: Kinds whose facts a configuration item holds, and the Config resource type that carries them.
 #: A guardrail whose kinds are all here is change-triggered; other kinds are swept on a schedule.
@@ -267,7 +275,8 @@ def queue_facts(ci: Mapping[str, Any]) -> QueueFacts:
 
 def topic_facts(ci: Mapping[str, Any]) -> TopicFacts:
     """An ``AWS::SNS::Topic`` CI."""
-    return TopicFacts(resource=_resource(ci, Kind.TOPIC), kms_key_id=lookup(ci["configuration"], "kmsMasterKeyId") or None)
+    return TopicFacts(resource=_resource(ci, Kind.TOPIC),
+                      kms_key_id=lookup(ci["configuration"], "kmsMasterKeyId") or None)
 
 
 def bucket_facts(ci: Mapping[str, Any]) -> BucketFacts:

@@ -14,20 +14,21 @@ from __future__ import annotations
 
 import json
 import urllib.parse
-from typing import Any, Iterable, Mapping, Optional, Sequence
+from collections.abc import Iterable, Mapping
+from typing import Any, Optional
 
 from ..model import (
     ApiFacts,
     AuthorizerFacts,
     BucketFacts,
     CodeSigningConfigFacts,
+    DistributionFacts,
     DomainFacts,
     EventInvokeConfigFacts,
     EventSourceMappingFacts,
     EventTargetFacts,
     FunctionFacts,
     FunctionUrlFacts,
-    DistributionFacts,
     Kind,
     LogGroupFacts,
     PermissionFacts,

@@ -21,7 +21,8 @@ Read as API Gateway imports it:
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from ..model import ApiFacts, AuthorizerFacts, Kind, Resource, RouteFacts, Unknown
 from . import documents

@@ -6,7 +6,8 @@ inventory made a stack of n resources cost O(n^2). These tables answer the same 
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable, Optional
+from collections.abc import Callable, Iterable
+from typing import Any, Optional
 
 from ..helpers import identities
 from ..model import Facts, Inventory, Kind, Unknown, is_unknown

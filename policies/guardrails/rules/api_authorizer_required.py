@@ -9,10 +9,24 @@ judged as routes. The API itself is judged too: a body that cannot be read hides
 WebSocket API without a ``$connect`` route accepts every connection (a violation).
 """
 from ..helpers import identities
-from ..model import (ApiFacts, AuthorizerFacts, Enforcement, Inventory, Kind, RouteFacts, Rule, Severity, compliant,
-                     first_unknown, is_unknown, non_compliant, not_applicable, unknown)
-from ._lookups import PointerIndex, names_index
+from ..model import (
+    ApiFacts,
+    AuthorizerFacts,
+    Enforcement,
+    Inventory,
+    Kind,
+    RouteFacts,
+    Rule,
+    Severity,
+    compliant,
+    first_unknown,
+    is_unknown,
+    non_compliant,
+    not_applicable,
+    unknown,
+)
 from ..references import GOVERNANCE_POST, Reference, cdk_nag, checkov, config, security_hub
+from ._lookups import PointerIndex, names_index
 
 
 def _apis_by_name(inventory: Inventory) -> dict:
@@ -155,7 +169,8 @@ RULE = Rule(
     parameters={
         "type": "object",
         "properties": {
-            "jwtIssuer": {"type": "string", "default": "", "description": "The company identity provider's issuer URL."},
+            "jwtIssuer": {"type": "string", "default": "",
+                          "description": "The company identity provider's issuer URL."},
             "jwtAudiences": {"type": "array", "items": {"type": "string"}, "default": [],
                              "description": "Audiences a company JWT authorizer may accept."},
             "authorizerFunctionArns": {"type": "array", "items": {"type": "string"}, "default": [],

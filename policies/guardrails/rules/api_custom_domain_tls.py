@@ -41,7 +41,8 @@ RULE = Rule(
     kinds=(Kind.REST_DOMAIN, Kind.HTTP_DOMAIN),
     evaluate=evaluate,
     rationale="TLS 1.0/1.1 are deprecated and allow downgrade attacks on API clients.",
-    remediation="Set securityPolicy (v1) or domainNameConfiguration.securityPolicy (v2) to TLS_1_2 or a TLS 1.3 policy.",
+    remediation="Set securityPolicy (v1) or domainNameConfiguration.securityPolicy (v2) to TLS_1_2 or a TLS 1.3 "
+                "policy.",
     parameters={
         "type": "object",
         "properties": {

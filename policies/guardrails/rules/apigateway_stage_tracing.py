@@ -1,5 +1,16 @@
 """REST API stages have X-Ray tracing enabled (HTTP and WebSocket stages cannot)."""
-from ..model import Enforcement, Kind, Rule, Severity, StageFacts, compliant, is_unknown, non_compliant, not_applicable, unknown
+from ..model import (
+    Enforcement,
+    Kind,
+    Rule,
+    Severity,
+    StageFacts,
+    compliant,
+    is_unknown,
+    non_compliant,
+    not_applicable,
+    unknown,
+)
 from ..references import GOVERNANCE_POST, cdk_nag, checkov, config, security_hub, serverless_rules
 
 

@@ -1,6 +1,15 @@
 """Code signing configs reject unsigned or untrusted code (Enforce), Warn only where allowed."""
-from ..model import (CodeSigningConfigFacts, Enforcement, Kind, Rule, Severity, compliant, is_unknown,
-                     non_compliant, unknown)
+from ..model import (
+    CodeSigningConfigFacts,
+    Enforcement,
+    Kind,
+    Rule,
+    Severity,
+    compliant,
+    is_unknown,
+    non_compliant,
+    unknown,
+)
 from ..references import CODE_SIGNING_POST
 
 

@@ -1,6 +1,6 @@
 """EventBridge targets have a dead-letter queue."""
 from ..helpers import present
-from ..model import EventTargetFacts, Enforcement, Kind, Rule, Severity, compliant, non_compliant, unknown
+from ..model import Enforcement, EventTargetFacts, Kind, Rule, Severity, compliant, non_compliant, unknown
 from ..references import cdk_nag, serverless_rules
 
 

@@ -1,8 +1,20 @@
 """Roles that Lambda assumes grant no wildcard actions (``*`` or ``service:*``)."""
 from ..helpers import allowed_statements, as_list, statement_actions
-from ..model import Enforcement, Inventory, Kind, RoleFacts, Rule, Severity, compliant, is_unknown, non_compliant, not_applicable, unknown
-from ._lookups import role_statements
+from ..model import (
+    Enforcement,
+    Inventory,
+    Kind,
+    RoleFacts,
+    Rule,
+    Severity,
+    compliant,
+    is_unknown,
+    non_compliant,
+    not_applicable,
+    unknown,
+)
 from ..references import cdk_nag, serverless_rules
+from ._lookups import role_statements
 
 
 def wildcard_actions(statements) -> list:

@@ -9,8 +9,18 @@ is a violation even if that boundary is also listed in ``allowedBoundaryArns``.
 """
 from ..exemptions import SELECTOR_SCHEMA, parse_selector
 from ..helpers import one_of_allowed
-from ..model import (Enforcement, Kind, RoleFacts, Rule, Severity, compliant, is_unknown, non_compliant,
-                     not_applicable, unknown)
+from ..model import (
+    Enforcement,
+    Kind,
+    RoleFacts,
+    Rule,
+    Severity,
+    compliant,
+    is_unknown,
+    non_compliant,
+    not_applicable,
+    unknown,
+)
 from ..references import GOVERNANCE_POST, Reference
 
 _POLICY_ARN = {"type": "string", "pattern": r"^arn:aws(-[a-z]+)*:iam::([0-9]{12}|aws):policy/.+$"}

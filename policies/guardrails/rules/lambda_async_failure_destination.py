@@ -1,9 +1,19 @@
 """Functions invoked asynchronously (S3, SNS, EventBridge, ...) have an on-failure destination or a DLQ."""
 from ..helpers import known_list, present
-from ..model import (Enforcement, FunctionFacts, Inventory, Kind, Rule, Severity, compliant, non_compliant,
-                     not_applicable, unknown)
-from ._lookups import PointerIndex
+from ..model import (
+    Enforcement,
+    FunctionFacts,
+    Inventory,
+    Kind,
+    Rule,
+    Severity,
+    compliant,
+    non_compliant,
+    not_applicable,
+    unknown,
+)
 from ..references import SQS_DLQ_POST, cdk_nag, checkov, config, serverless_rules
+from ._lookups import PointerIndex
 
 # Services that invoke Lambda asynchronously when granted lambda:InvokeFunction.
 ASYNC_PRINCIPALS = {"s3.amazonaws.com", "sns.amazonaws.com", "events.amazonaws.com", "logs.amazonaws.com",
@@ -46,12 +56,12 @@ def evaluate(function: FunctionFacts, _params, inventory: Inventory):
         return not_applicable("not invoked asynchronously by any resource in scope")
     configs = inventory.index(_invoke_configs).pointing_at(function)
     undecided = None
-    for config in configs:
-        state = present(config.on_failure_destination, config, "destinationConfig")
+    for invoke_config in configs:
+        state = present(invoke_config.on_failure_destination, invoke_config, "destinationConfig")
         if state:
-            return compliant(f"on-failure destination on {config.resource.logical_name}")
+            return compliant(f"on-failure destination on {invoke_config.resource.logical_name}")
         if state is None:
-            undecided = config.on_failure_destination
+            undecided = invoke_config.on_failure_destination
     dlq = present(function.dead_letter_target_arn, function, "deadLetterConfig")
     if dlq:
         return compliant("dead-letter queue configured")

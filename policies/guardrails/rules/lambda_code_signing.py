@@ -28,7 +28,8 @@ RULE = Rule(
         "properties": {
             "allowedCodeSigningConfigArns": {
                 "type": "array", "minItems": 1, "default": [],
-                "items": {"type": "string", "pattern": r"^arn:aws(-[a-z]+)*:lambda:[a-z0-9-]+:\d{12}:code-signing-config:csc-[a-z0-9]+$"},
+                "items": {"type": "string",
+                          "pattern": r"^arn:aws(-[a-z]+)*:lambda:[a-z0-9-]+:\d{12}:code-signing-config:csc-[a-z0-9]+$"},
                 "description": "Code signing config ARNs a function may use.",
             },
         },

@@ -1,6 +1,17 @@
 """Functions with environment variables encrypt them with a customer managed KMS key (Lambda@Edge has none)."""
 from ..edge import unless_edge
-from ..model import Enforcement, FunctionFacts, Kind, Rule, Severity, compliant, is_unknown, non_compliant, not_applicable, unknown
+from ..model import (
+    Enforcement,
+    FunctionFacts,
+    Kind,
+    Rule,
+    Severity,
+    compliant,
+    is_unknown,
+    non_compliant,
+    not_applicable,
+    unknown,
+)
 from ..references import checkov
 
 

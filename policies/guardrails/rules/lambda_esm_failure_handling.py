@@ -1,7 +1,18 @@
 """Stream event source mappings (Kinesis, DynamoDB, Kafka) have an on-failure destination and bounded retries."""
 from ..helpers import arn_service, present
-from ..model import (EventSourceMappingFacts, Enforcement, Inventory, Kind, Rule, Severity, compliant, is_unknown,
-                     non_compliant, not_applicable, unknown)
+from ..model import (
+    Enforcement,
+    EventSourceMappingFacts,
+    Inventory,
+    Kind,
+    Rule,
+    Severity,
+    compliant,
+    is_unknown,
+    non_compliant,
+    not_applicable,
+    unknown,
+)
 from ..references import cdk_nag, serverless_rules
 
 STREAM_SERVICES = {"kinesis", "dynamodb", "kafka"}

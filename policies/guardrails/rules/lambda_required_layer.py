@@ -5,8 +5,18 @@ A stack rule: whether a function is Lambda@Edge is a fact about the CloudFront d
 """
 from ..edge import unless_edge
 from ..helpers import parse_layer_arn
-from ..model import (Enforcement, FunctionFacts, Kind, Rule, Severity, compliant, is_unknown, non_compliant,
-                     not_applicable, unknown)
+from ..model import (
+    Enforcement,
+    FunctionFacts,
+    Kind,
+    Rule,
+    Severity,
+    compliant,
+    is_unknown,
+    non_compliant,
+    not_applicable,
+    unknown,
+)
 from ..references import GOVERNANCE_POST, Reference
 
 
@@ -62,7 +72,9 @@ RULE = Rule(
         "type": "object",
         "properties": {
             "allowedLayerArns": {
-                "type": "array", "items": {"type": "string", "pattern": r"^arn:aws(-[a-z]+)*:lambda:[a-z0-9-]+:\d{12}:layer:[A-Za-z0-9_-]+$"},
+                "type": "array",
+                "items": {"type": "string",
+                          "pattern": r"^arn:aws(-[a-z]+)*:lambda:[a-z0-9-]+:\d{12}:layer:[A-Za-z0-9_-]+$"},
                 "minItems": 1, "default": [],
                 "description": "The company layer's ARN without version, one per region/partition it is published in.",
             },

@@ -32,5 +32,6 @@ RULE = Rule(
                                            "description": "Also flag functions with no reserved concurrency."},
         },
     },
-    references=(GOVERNANCE_POST, config("LAMBDA_CONCURRENCY_CHECK"), cdk_nag("LambdaConcurrency"), checkov("CKV_AWS_115")),
+    references=(GOVERNANCE_POST, config("LAMBDA_CONCURRENCY_CHECK"), cdk_nag("LambdaConcurrency"),
+                checkov("CKV_AWS_115")),
 )

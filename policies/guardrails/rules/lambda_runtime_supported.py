@@ -1,5 +1,16 @@
 """Zip functions use a runtime that is not deprecated."""
-from ..model import Enforcement, FunctionFacts, Kind, Rule, Severity, compliant, is_unknown, non_compliant, not_applicable, unknown
+from ..model import (
+    Enforcement,
+    FunctionFacts,
+    Kind,
+    Rule,
+    Severity,
+    compliant,
+    is_unknown,
+    non_compliant,
+    not_applicable,
+    unknown,
+)
 from ..references import Reference, cdk_nag, checkov, security_hub
 
 # Deprecated by AWS as of 2026 (https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html).

@@ -1,9 +1,20 @@
 """A function never writes to the queue, topic, bucket or stream that triggers it (a recursive loop)."""
 from ..helpers import action_matches, allowed_statements, as_list, identities, known_list, statement_actions
-from ..model import (Enforcement, FunctionFacts, Inventory, Kind, Rule, Severity, Unknown, compliant, is_unknown,
-                     non_compliant, not_applicable, unknown)
-from ._lookups import PointerIndex, identity_index, role_of, role_policies
+from ..model import (
+    Enforcement,
+    FunctionFacts,
+    Inventory,
+    Kind,
+    Rule,
+    Severity,
+    compliant,
+    is_unknown,
+    non_compliant,
+    not_applicable,
+    unknown,
+)
 from ..references import LAMBDA_LOOP_DOCS
+from ._lookups import PointerIndex, identity_index, role_of, role_policies
 
 WRITE_ACTIONS = {
     "sqs": ("sqs:SendMessage", "sqs:SendMessageBatch"),
@@ -109,7 +120,8 @@ def evaluate(function: FunctionFacts, _params, inventory: Inventory):
                                 or (mentions and any(is_unknown(r) for r in resources))):
                     loops.append(f"{granted[0]} on {source.resource.logical_name}")
     if loops:
-        return non_compliant(f"triggered by and allowed to write to the same resource ({'; '.join(sorted(set(loops))[:3])}):"
+        shown = "; ".join(sorted(set(loops))[:3])
+        return non_compliant(f"triggered by and allowed to write to the same resource ({shown}):"
                              " a recursive loop; write to a different resource")
     if missing is not None:
         return unknown(missing)

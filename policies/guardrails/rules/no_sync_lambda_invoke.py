@@ -1,8 +1,19 @@
 """Functions do not call other functions synchronously (Lambda-to-Lambda invocation)."""
 from ..helpers import action_matches, allowed_statements, statement_actions
-from ..model import Enforcement, FunctionFacts, Inventory, Kind, Rule, Severity, compliant, non_compliant, not_applicable, unknown
-from ._lookups import role_of, role_statements
+from ..model import (
+    Enforcement,
+    FunctionFacts,
+    Inventory,
+    Kind,
+    Rule,
+    Severity,
+    compliant,
+    non_compliant,
+    not_applicable,
+    unknown,
+)
 from ..references import Reference
+from ._lookups import role_of, role_statements
 
 
 def evaluate(function: FunctionFacts, _params, inventory: Inventory):
@@ -28,7 +39,8 @@ RULE = Rule(
     evaluate=evaluate,
     rationale="Synchronous Lambda-to-Lambda calls double cost, couple failures and hit timeouts; orchestration "
               "or messaging decouples them.",
-    remediation="Replace the direct call with Step Functions, SQS/SNS/EventBridge, or an async invoke with a destination.",
+    remediation="Replace the direct call with Step Functions, SQS/SNS/EventBridge, or an async invoke with a "
+                "destination.",
     references=(Reference("AWS docs", "Lambda anti-patterns: Lambda functions calling Lambda functions",
                           "https://docs.aws.amazon.com/lambda/latest/operatorguide/functions-calling-functions.html"),),
     scope="stack",

@@ -5,8 +5,7 @@ at deploy time, and a resource from a package the catalogue does not know (``com
 a third-party provider) can create anything; no other rule judges what they create, so a stack made of them
 would otherwise pass every guardrail. This rule names each one so that a reviewer sees it.
 """
-from ..model import Enforcement, GenericFacts, Kind, Reference, Rule, Severity, compliant, non_compliant, \
-    not_applicable
+from ..model import Enforcement, GenericFacts, Kind, Reference, Rule, Severity, compliant, non_compliant, not_applicable
 
 # The packages whose resources are judged, or create nothing to judge; in one place, each with its reason.
 # ``command`` is deliberately absent: it runs any command at deploy time. So is ``aws-native``: it creates AWS

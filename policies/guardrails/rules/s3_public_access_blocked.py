@@ -1,7 +1,19 @@
 """Buckets block public access (all four settings) and have no public ACL."""
-from ..model import BucketFacts, Enforcement, Inventory, Kind, Rule, Severity, compliant, is_unknown, non_compliant, not_applicable, unknown
-from ._lookups import PointerIndex
+from ..model import (
+    BucketFacts,
+    Enforcement,
+    Inventory,
+    Kind,
+    Rule,
+    Severity,
+    compliant,
+    is_unknown,
+    non_compliant,
+    not_applicable,
+    unknown,
+)
 from ..references import checkov, config, security_hub
+from ._lookups import PointerIndex
 
 FLAGS = ("block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets")
 PUBLIC_ACLS = {"public-read", "public-read-write", "authenticated-read"}
@@ -50,8 +62,10 @@ RULE = Rule(
     parameters={
         "type": "object",
         "properties": {
-            "accountLevelBlock": {"type": "boolean", "default": False,
-                                  "description": "The account's S3 Block Public Access is on; per-bucket blocks are not needed."},
+            "accountLevelBlock": {
+                "type": "boolean", "default": False,
+                "description": "The account's S3 Block Public Access is on; per-bucket blocks are not needed.",
+            },
         },
     },
     references=(config("S3_BUCKET_LEVEL_PUBLIC_ACCESS_PROHIBITED"), security_hub("S3.8"), checkov("CKV_AWS_53")),

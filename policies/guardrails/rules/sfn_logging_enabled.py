@@ -1,5 +1,15 @@
 """State machines log executions to CloudWatch Logs."""
-from ..model import Enforcement, Kind, Rule, Severity, StateMachineFacts, compliant, first_unknown, non_compliant, unknown
+from ..model import (
+    Enforcement,
+    Kind,
+    Rule,
+    Severity,
+    StateMachineFacts,
+    compliant,
+    first_unknown,
+    non_compliant,
+    unknown,
+)
 from ..references import cdk_nag, checkov, config
 
 
@@ -32,5 +42,6 @@ RULE = Rule(
                               "description": "Accepted logging levels."},
         },
     },
-    references=(config("STEP_FUNCTIONS_STATE_MACHINE_LOGGING_ENABLED"), cdk_nag("AwsSolutions-SF1"), checkov("CKV_AWS_285")),
+    references=(config("STEP_FUNCTIONS_STATE_MACHINE_LOGGING_ENABLED"), cdk_nag("AwsSolutions-SF1"),
+                checkov("CKV_AWS_285")),
 )

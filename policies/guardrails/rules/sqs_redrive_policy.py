@@ -1,8 +1,19 @@
 """Queues have a redrive policy (a DLQ), except queues that are themselves dead-letter queues."""
 from ..helpers import present
-from ..model import Enforcement, Inventory, Kind, QueueFacts, Rule, Severity, compliant, non_compliant, not_applicable, unknown
-from ._lookups import PointerIndex
+from ..model import (
+    Enforcement,
+    Inventory,
+    Kind,
+    QueueFacts,
+    Rule,
+    Severity,
+    compliant,
+    non_compliant,
+    not_applicable,
+    unknown,
+)
 from ..references import GOVERNANCE_POST, SQS_DLQ_POST, cdk_nag, serverless_rules
+from ._lookups import PointerIndex
 
 # Inputs through which a resource names its dead-letter / failure target.
 DLQ_INPUTS = ("redrivePolicy", "deadLetterConfig", "destinationConfig")

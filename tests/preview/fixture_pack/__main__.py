@@ -6,7 +6,12 @@ exempted subjects in one not-applicable note ("<urn>: exempted (...); ..."). An 
 runtime's own path (UnknownValueError -> "can't run policy ... during preview: ..." advisory).
 """
 from pulumi_policy import (
-    EnforcementLevel, PolicyConfigSchema, PolicyPack, ResourceValidationPolicy, Severity, StackValidationPolicy,
+    EnforcementLevel,
+    PolicyConfigSchema,
+    PolicyPack,
+    ResourceValidationPolicy,
+    Severity,
+    StackValidationPolicy,
 )
 
 QUEUE = "aws:sqs/queue:Queue"
