@@ -42,6 +42,7 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(VENV)/bin/python -m benchmarks.preview_benchmark
 	$(VENV)/bin/python -m benchmarks.bench_audit
+	$(VENV)/bin/python -m benchmarks.bench_faults
 
 clean:
 	rm -rf $(VENV) out

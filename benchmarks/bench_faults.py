@@ -1,7 +1,7 @@
 """Fault benchmark: the audit and the Config rule sweep over 1,000 functions in moto_server, fault-free and with
 30% of requests throttled and 10% answered HTTP 500; median wall times and the ratio (goal: within 3x).
 
-    python benchmarks/bench_faults.py [--functions 1000] [--repeat 3] [--workers 8] [--throttle 0.3] [--error 0.1]
+    python -m benchmarks.bench_faults [--functions 1000] [--repeat 3] [--workers 8] [--throttle 0.3] [--error 0.1]
                                       [--parts audit,sweep]
 
 Faults are drawn by ``tests/detective/throttle.Faults`` (seeded per request) in a fault-injecting proxy on
@@ -15,27 +15,25 @@ from __future__ import annotations
 import argparse
 import http.client
 import http.server
+import json
 import os
 import re
 import statistics
-import sys
 import threading
 import time
 import urllib.parse
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path[:0] = [ROOT, os.path.join(ROOT, "policies"), os.path.join(ROOT, "handlers", "company_layer", "python")]
 os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")  # the rule Lambda's module clients need one at import
 os.environ.setdefault("AWS_ACCESS_KEY_ID", "bench")
 os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "bench")
 
-import boto3  # noqa: E402
+import boto3
 
-from benchmarks.bench_audit import CSC, PACK_CONFIG, REGION, seed, start_server  # noqa: E402
-from guardrails import catalogue  # noqa: E402
-from handlers.config_rule import app, retries  # noqa: E402
-from tests.detective.throttle import Faults, error_parts  # noqa: E402
-from tools import audit  # noqa: E402
+from benchmarks.bench_audit import CSC, PACK_CONFIG, REGION, seed, start_server
+from guardrails import catalogue
+from handlers.config_rule import app, retries
+from tests.detective.throttle import Faults, error_parts
+from tools import audit
 
 RULES = list(PACK_CONFIG) + ["lambda-tracing-active"]
 
@@ -44,11 +42,13 @@ class Recorder:
     """The moto Config client, with what PutEvaluations stored (moto keeps nothing in TestMode)."""
 
     def __init__(self, client) -> None:
-        self.client, self.stored = client, []
+        self.client = client
+        self.stored: list[dict] = []
 
     def put_evaluations(self, **kwargs):
         response = self.client.put_evaluations(**kwargs)
-        failed = {(f["ComplianceResourceType"], f["ComplianceResourceId"]) for f in response.get("FailedEvaluations", [])}
+        failed = {(f["ComplianceResourceType"], f["ComplianceResourceId"])
+                  for f in response.get("FailedEvaluations", [])}
         self.stored += [e for e in kwargs["Evaluations"]
                         if (e["ComplianceResourceType"], e["ComplianceResourceId"]) not in failed]
         return response
@@ -78,7 +78,8 @@ class FaultProxy:
                     status, headers, payload = error_parts(service, *fault)
                 else:
                     if not hasattr(local, "conn"):
-                        local.conn = http.client.HTTPConnection(upstream.hostname, upstream.port, timeout=60)
+                        local.conn = http.client.HTTPConnection(upstream.hostname or "127.0.0.1", upstream.port,
+                                                                timeout=60)
                     local.conn.request(self.command, self.path, body=body,
                                        headers={k: v for k, v in self.headers.items() if k.lower() != "host"})
                     answer = local.conn.getresponse()
@@ -104,17 +105,17 @@ class FaultProxy:
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
 
-def run_audit(session, workers: int) -> tuple:
+def run_audit(session, workers: int) -> list[tuple[str, str, str, str]]:
     selected = audit.select_rules(PACK_CONFIG, RULES)
     report = audit.audit(session, REGION, selected, workers=workers)
     return sorted((f.rule_id, f.status, f.urn, f.message) for f in report.stacks[0].findings)
 
 
-def run_sweep(session, workers: int) -> tuple:
+def run_sweep(session, workers: int) -> list[tuple[str, str]]:
     config = Recorder(retries.RetryPolicy().attach(session.client("config", config=retries.client_config())))
     runner = app.RuleRunner(list(catalogue.RULES.values()), config_client=config, session=session, test_mode=True)
     event = {"configRuleName": "lambda-code-signing", "resultToken": "bench",
-             "ruleParameters": '{"allowedCodeSigningConfigArns": ["%s"]}' % CSC,
+             "ruleParameters": json.dumps({"allowedCodeSigningConfigArns": [CSC]}),
              "invokingEvent": '{"messageType": "ScheduledNotification", '
                               '"notificationCreationTime": "2026-12-01T00:00:00.000Z"}'}
     result = runner.handle(event)
@@ -125,7 +126,10 @@ def run_sweep(session, workers: int) -> tuple:
 
 def measure(label: str, run, session, args) -> tuple:
     """Median wall time fault-free and faulty; fails when a faulty run differs from the fault-free one."""
-    clean_times, faulty_times, expected, injected = [], [], None, 0
+    clean_times: list[float] = []
+    faulty_times: list[float] = []
+    expected: list = []
+    injected = 0
     for i in range(args.repeat):
         started = time.perf_counter()
         found = run(session, args.workers)
@@ -183,4 +187,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    raise SystemExit(main())

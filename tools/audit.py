@@ -7,7 +7,8 @@
 The same rules as the policy pack and the Config rule, with parameters and enforcement levels from the same pack
 config file. Exemptions (each rule's ``exemptions`` in the pack config) apply as in the pack: an exempted
 resource is listed with status ``exempted`` in every report format, an expired exemption is an
-``expired-exemption`` finding that blocks like a violation (expiry as of today, or ``GUARDRAILS_TODAY``). Credentials, profile and region come from the usual AWS settings (``AWS_PROFILE``,
+``expired-exemption`` finding that blocks like a violation (expiry as of today, or ``GUARDRAILS_TODAY``).
+Credentials, profile and region come from the usual AWS settings (``AWS_PROFILE``,
 ``AWS_REGION``/``AWS_DEFAULT_REGION``, ``AWS_ENDPOINT_URL``), overridden by the flags. Reports and exit codes
 are the offline preview's:
 
@@ -30,10 +31,10 @@ report lists as ``unknown`` with a message starting "not evaluated: could not re
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
-from typing import Any, Mapping, NamedTuple, Optional, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any, NamedTuple, Optional
 
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError
@@ -78,13 +79,15 @@ def select_rules(pack_config: Mapping[str, Any], only: Optional[Sequence[str]]) 
         raise AuditError(f"--rules names no rule id; known: {', '.join(sorted(catalogue.RULES))}")
     unknown = sorted(set(only or ()) - set(catalogue.RULES))
     if unknown:
-        raise AuditError(f"--rules: unknown rule id(s) {', '.join(unknown)}; known: {', '.join(sorted(catalogue.RULES))}")
+        raise AuditError(f"--rules: unknown rule id(s) {', '.join(unknown)}; "
+                         f"known: {', '.join(sorted(catalogue.RULES))}")
     default_level = pack_config.get("all")
     selected = []
     for rule in catalogue.RULES.values():
         if only and rule.id not in only:
             continue
         entry = pack_config.get(rule.id, {})
+        given: Mapping[str, Any]
         if isinstance(entry, str):
             level, given = entry, {}
         elif isinstance(entry, Mapping):
@@ -93,7 +96,8 @@ def select_rules(pack_config: Mapping[str, Any], only: Optional[Sequence[str]]) 
             raise AuditError(f"pack config: {rule.id} must be an enforcement level or an object, got {entry!r}")
         level = level or rule.enforcement.value
         if level not in ("advisory", "mandatory", "disabled", "remediate"):
-            raise AuditError(f"pack config: {rule.id}.enforcementLevel={level!r}; allowed: advisory, mandatory, disabled")
+            raise AuditError(f"pack config: {rule.id}.enforcementLevel={level!r}; "
+                             "allowed: advisory, mandatory, disabled")
         if level == Enforcement.DISABLED.value:
             continue
         try:
@@ -191,7 +195,8 @@ def audit(session, region: str, selected: Sequence[SelectedRule], *, endpoint_ur
     findings += unread_findings(selected, scanner.unread)
     evaluated = {}
     for r in results:
-        evaluated[r.facts.resource.ref] = (r.facts.resource.ref, r.facts.resource.source_type, r.facts.resource.logical_name)
+        resource = r.facts.resource
+        evaluated[resource.ref] = (resource.ref, resource.source_type, resource.logical_name)
     stack = reports.StackResult(
         name=f"{scanner.account}/{region}", source=endpoint_url or f"aws://{scanner.partition}/{region}",
         resources=sorted(evaluated.values()), evaluations=sorted((r.rule.id, r.facts.resource.ref) for r in results),
@@ -207,7 +212,8 @@ NOT_EVALUATED = "not evaluated: "
 
 def not_evaluated(report: reports.Report) -> list:
     """The findings that say part of the account could not be read."""
-    return [f for s in report.stacks for f in s.findings if f.status == "unknown" and f.message.startswith(NOT_EVALUATED)]
+    return [f for s in report.stacks for f in s.findings
+            if f.status == "unknown" and f.message.startswith(NOT_EVALUATED)]
 
 
 def prepare_out(path: str) -> None:

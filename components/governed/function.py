@@ -24,7 +24,6 @@ image from its package type, and Lambda@Edge from the CloudFront distribution th
 """
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -43,6 +42,7 @@ from components.governed._overrides import (
     record,
 )
 from components.governed.role import GovernedRole, RoleArgs, statement
+from components.governed.signing import signed_code
 
 ROOT = Path(__file__).resolve().parents[2]  # the project directory (holds handlers/)
 
@@ -125,14 +125,6 @@ def code_files(handler: str, extra_code: Mapping[str, str] = {}, code_dir: Optio
                     and not relative.parts[0].startswith("test"):
                 files[f"{prefix}/{relative.as_posix()}" if prefix else relative.as_posix()] = path
     return files
-
-
-def code_digest(files: Mapping[str, Path]) -> str:
-    """A content hash of the archive: a new digest means a new upload, a new signing job and a new version."""
-    digest = hashlib.sha256()
-    for name in sorted(files):
-        digest.update(name.encode() + b"\0" + files[name].read_bytes() + b"\0")
-    return digest.hexdigest()[:20]
 
 
 class GovernedFunction(pulumi.ComponentResource):
@@ -251,30 +243,12 @@ class GovernedFunction(pulumi.ComponentResource):
             function_args.update(package_type="Image", image_uri=args.image_uri)
         else:
             files = code_files(args.handler, args.extra_code, args.code_dir)  # type: ignore[arg-type]
-            digest = code_digest(files)
-            archive = pulumi.AssetArchive({path: pulumi.FileAsset(str(local)) for path, local in files.items()})
-            unsigned = aws.s3.BucketObjectv2(
-                f"{name}-code",
-                bucket=governance.artifact_bucket,
-                key=f"unsigned/{stack}/{name}/{digest}.zip",
-                source=archive,
-                opts=child,
-            )
-            self.signing_job = aws.signer.SigningJob(
-                f"{name}-signing",
-                profile_name=governance.signing_profile_name,
-                source={"s3": {"bucket": unsigned.bucket, "key": unsigned.key, "version": unsigned.version_id}},
-                destination={"s3": {"bucket": governance.artifact_bucket, "prefix": f"signed/{stack}/{name}/"}},
-                ignore_signing_job_failure=False,
-                opts=child,
-            )
-            signed = self.signing_job.signed_objects.apply(lambda objects: objects[0].s3s[0])
-            function_args.update(
-                runtime=args.runtime,
-                handler=args.handler,
-                s3_bucket=signed.apply(lambda s3: s3.bucket),
-                s3_key=signed.apply(lambda s3: s3.key),
-            )
+            signed = signed_code(name, files, bucket=governance.artifact_bucket,
+                                 unsigned_prefix=f"unsigned/{stack}/{name}", signed_prefix=f"signed/{stack}/{name}",
+                                 profile_name=governance.signing_profile_name, opts=child)
+            self.signing_job = signed.job
+            function_args.update(runtime=args.runtime, handler=args.handler, s3_bucket=signed.bucket,
+                                 s3_key=signed.key)
             if not args.edge:
                 function_args.update(
                     layers=[*governance.layer_arns, *args.layers],
@@ -283,7 +257,7 @@ class GovernedFunction(pulumi.ComponentResource):
             else:
                 function_args.update(code_signing_config_arn=governance.code_signing_config_arn)
 
-        depends = [self.log_group] + ([self.role.policy] if self.role.policy is not None else [])
+        depends = [self.log_group, *self.role.grants]
         self.function = aws.lambda_.Function(autonamed("aws:lambda/function:Function", name), **function_args,
                                              opts=pulumi.ResourceOptions(parent=self, depends_on=depends))
 

@@ -147,7 +147,10 @@ class GovernedRole(pulumi.ComponentResource):
             tags=overrides_tag(overrides),
             opts=pulumi.ResourceOptions(parent=self),
         )
-        self.policy = None
+        self.policy: Optional[aws.iam.RolePolicy] = None
+        # What must exist before the role's permissions apply (inline policy, managed attachments): a resource AWS
+        # checks against the role on creation (an event source mapping, a state machine) depends on these.
+        self.grants: list[pulumi.Resource] = []
         if args.statements:
             self.policy = aws.iam.RolePolicy(
                 autonamed("aws:iam/rolePolicy:RolePolicy", f"{name}-policy"),
@@ -155,11 +158,12 @@ class GovernedRole(pulumi.ComponentResource):
                 policy=policy_document(args.statements),
                 opts=pulumi.ResourceOptions(parent=self),
             )
+            self.grants.append(self.policy)
         for index, arn in enumerate(args.managed_policy_arns):
-            aws.iam.RolePolicyAttachment(
+            self.grants.append(aws.iam.RolePolicyAttachment(
                 f"{name}-managed-{index}", role=self.role.name, policy_arn=arn,
                 opts=pulumi.ResourceOptions(parent=self),
-            )
+            ))
         self.arn = self.role.arn
         self.name = self.role.name
         self.register_outputs({"arn": self.arn, "name": self.name, "overrides": overrides})

@@ -178,7 +178,7 @@ class GovernedStateMachine(pulumi.ComponentResource):
         path = args.definition_path
         definition = pulumi.Output.all(**dict(args.substitutions)).apply(
             lambda values: render_definition(path, values))
-        depends = [self.role.policy] if self.role.policy is not None else []
+        depends = list(self.role.grants)
         self.state_machine = aws.sfn.StateMachine(
             autonamed("aws:sfn/stateMachine:StateMachine", name),
             type=args.type,

@@ -135,7 +135,7 @@ class LambdaErrorHandling(pulumi.ComponentResource):
             batch_size=args.batch_size,
             function_response_types=["ReportBatchItemFailures"],
             # Lambda checks the role can read the queue when the mapping is created: wait for the grant.
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.sqs_consumer.role.policy]))
+            opts=pulumi.ResourceOptions(parent=self, depends_on=self.sqs_consumer.role.grants))
 
         # ---- 2. asynchronous with destinations: SNS (subscription DLQ) -> Lambda (on-success / on-failure queues)
         self.on_success_queue = GovernedQueue(

@@ -170,7 +170,7 @@ class SqsDlqReplay(pulumi.ComponentResource):
             batch_size=args.batch_size,
             function_response_types=["ReportBatchItemFailures"],
             # Lambda checks the role can read the queue when the mapping is created: wait for the grant.
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.replay_function.role.policy]))
+            opts=pulumi.ResourceOptions(parent=self, depends_on=self.replay_function.role.grants))
 
         outputs = {
             "replayFunctionArn": self.replay_function.arn,

@@ -49,17 +49,18 @@ from __future__ import annotations
 import json
 import os
 import textwrap
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping, Optional, Sequence
+from typing import Any, Optional
 
 import pulumi
 import pulumi_aws as aws
 
 from components.governance import Governance
 from components.governed._overrides import GovernanceError
-from components.governed.function import FunctionArgs, GovernedFunction
 from components.governed.events import EventRuleArgs, GovernedEventRule, RuleTarget
+from components.governed.function import FunctionArgs, GovernedFunction
 from components.governed.role import GovernedRole, RoleArgs, statement
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -174,7 +175,8 @@ def plan_rules(args: ConfigRulesArgs) -> tuple[list, dict]:
     Raises ``GovernanceError`` naming the key, the value and what is allowed.
     """
     if args.periodic not in FREQUENCIES:
-        raise GovernanceError(f"configRules: periodic {args.periodic!r} is not allowed; allowed: {', '.join(FREQUENCIES)}")
+        raise GovernanceError(f"configRules: periodic {args.periodic!r} is not allowed; "
+                              f"allowed: {', '.join(FREQUENCIES)}")
     if not isinstance(args.name_prefix, str) or not all(c.isalnum() or c in "-_" for c in args.name_prefix):
         raise GovernanceError(f"configRules: name_prefix {args.name_prefix!r} may hold letters, digits, '-', '_'")
     wanted = list(catalogue.RULES) if args.rule_ids is None else list(args.rule_ids)
@@ -232,7 +234,8 @@ def _check_remediation_tags(args: ConfigRulesArgs) -> None:
                                   f"{', '.join(sorted(required))}")
         allowed = required[key]
         if allowed and value not in allowed:
-            raise GovernanceError(f"configRemediationTags: {key}={value!r} is not allowed; allowed: {', '.join(allowed)}")
+            raise GovernanceError(f"configRemediationTags: {key}={value!r} is not allowed; "
+                                  f"allowed: {', '.join(allowed)}")
 
 
 # -- remediation scripts (SSM aws:executeScript, Python) ----------------------------------------------------------
@@ -242,7 +245,8 @@ ADD_LAYER_SCRIPT = textwrap.dedent('''\
 
 
     def handler(events, context):
-        """Put the company layer first on the function, keeping its other layers (an older company version is replaced)."""
+        """Put the company layer first on the function, keeping its other layers (an older company version is
+        replaced)."""
         client = boto3.client("lambda")
         name, layer = events["FunctionName"], events["LayerArn"]
         current = [item["Arn"] for item in client.get_function_configuration(FunctionName=name).get("Layers", [])]
@@ -460,7 +464,7 @@ class GovernanceConfigRules(pulumi.ComponentResource):
                      partition) -> None:
         """An SSM automation document, its role and a manual remediation per remediable guardrail."""
         child = pulumi.ResourceOptions(parent=self)
-        wanted = {
+        wanted: dict[str, dict[str, Any]] = {
             LAYER_REMEDIATION_RULE: dict(
                 document=automation_document(
                     "Add the company observability layer to a Lambda function, keeping its other layers",
@@ -490,8 +494,8 @@ class GovernanceConfigRules(pulumi.ComponentResource):
                     statement(["states:TagResource"], [arn("states", "stateMachine:*")], sid="TagStateMachines"),
                     statement(["sqs:TagQueue"], [arn("sqs", "*")], sid="TagQueues"),
                     statement(["sns:TagResource"], [arn("sns", "*")], sid="TagTopics"),
-                    statement(["s3:GetBucketTagging", "s3:PutBucketTagging"], [pulumi.Output.concat("arn:", partition, ":s3:::*")],
-                              sid="TagBuckets"),
+                    statement(["s3:GetBucketTagging", "s3:PutBucketTagging"],
+                              [pulumi.Output.concat("arn:", partition, ":s3:::*")], sid="TagBuckets"),
                 ],
                 parameters=[{"name": "ResourceId", "resource_value": "RESOURCE_ID"},
                             {"name": "RequiredTags",

@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Mapping, Sequence
 
 ROOT = Path(__file__).resolve().parents[2]
 BUILD_DIR = "build/layers"  # relative to the project directory

@@ -39,22 +39,30 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping, Optional, Sequence
+from typing import Any, Optional
 
 import pulumi
 import pulumi_aws as aws
 
 from components.governance import PROJECT, ConfigError, Governance
-from components.governed.function import SUPPORTED_RUNTIMES, FunctionArgs, GovernedFunction, code_digest
+from components.governed.function import SUPPORTED_RUNTIMES, FunctionArgs, GovernedFunction
 from components.governed.messaging import GovernedTopic, TopicArgs
 from components.governed.role import GovernedRole, RoleArgs
+from components.governed.signing import signed_code
 from components.platform import layers as layer_build
 from components.platform.config_rules import ConfigRulesArgs, GovernanceConfigRules, load_pack_config
 from components.platform.policies import (
-    DEFAULT_PASS_ROLE_SERVICES, DEFAULT_WORKLOAD_NAMESPACES, GovernedResources, boundary_document,
-    governance_boundary_document, key_policy, pass_role_services, service_namespaces,
+    DEFAULT_PASS_ROLE_SERVICES,
+    DEFAULT_WORKLOAD_NAMESPACES,
+    GovernedResources,
+    boundary_document,
+    governance_boundary_document,
+    key_policy,
+    pass_role_services,
+    service_namespaces,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -426,7 +434,8 @@ class Platform(pulumi.ComponentResource):
         self.api_gateway_logs_role = GovernedRole(
             f"{name}-apigateway-logs",
             RoleArgs(service_principals=["apigateway.amazonaws.com"],
-                     managed_policy_arns=[pulumi.Output.concat("arn:", partition, ":iam::aws:", API_GATEWAY_LOGS_POLICY)],
+                     managed_policy_arns=[
+                         pulumi.Output.concat("arn:", partition, ":iam::aws:", API_GATEWAY_LOGS_POLICY)],
                      description="API Gateway's account-wide role for writing access and execution logs"),
             governance=governance, opts=child)
         self.api_gateway_account = aws.apigateway.Account(
@@ -478,30 +487,17 @@ class Platform(pulumi.ComponentResource):
             files = layer_build.layer_files(directory)
         except layer_build.LayerBuildMissing as exc:
             raise ConfigError(f"layer {layer_name!r}: {exc}") from None
-        digest = code_digest(files)
-        unsigned = aws.s3.BucketObjectv2(
-            f"{name}-code",
-            bucket=self.artifact_bucket.bucket,
-            key=f"unsigned/layers/{layer_name}/{digest}.zip",
-            source=pulumi.AssetArchive({path: pulumi.FileAsset(str(local)) for path, local in files.items()}),
+        signed = signed_code(
+            name, files, bucket=self.artifact_bucket.bucket, unsigned_prefix=f"unsigned/layers/{layer_name}",
+            signed_prefix=f"signed/layers/{layer_name}", profile_name=self.signing_profile.name,
             # Signer signs an object version: the bucket must be versioned before the upload.
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.artifact_versioning]),
-        )
-        job = aws.signer.SigningJob(
-            f"{name}-signing",
-            profile_name=self.signing_profile.name,
-            source={"s3": {"bucket": unsigned.bucket, "key": unsigned.key, "version": unsigned.version_id}},
-            destination={"s3": {"bucket": self.artifact_bucket.bucket, "prefix": f"signed/layers/{layer_name}/"}},
-            ignore_signing_job_failure=False,
-            opts=pulumi.ResourceOptions(parent=self),
-        )
-        signed = job.signed_objects.apply(lambda objects: objects[0].s3s[0])
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.artifact_versioning]))
         return aws.lambda_.LayerVersion(
             name,
             layer_name=layer_name,
             description=description,
-            s3_bucket=signed.apply(lambda s3: s3.bucket),
-            s3_key=signed.apply(lambda s3: s3.key),
+            s3_bucket=signed.bucket,
+            s3_key=signed.key,
             compatible_runtimes=list(runtimes),
             compatible_architectures=list(architectures),
             # Architecture stacks pin a version ARN: keep old versions when a new one is published.

@@ -21,8 +21,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
 # Service namespaces workload roles may use (each role's own policy says which actions on which resources).
 # `iam`, `organizations`, `cloudtrail`, `config`, `signer` and `tag` are deliberately absent.

@@ -19,16 +19,17 @@ the job; the poller only calls URLs under the deployed partner API.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Optional, Sequence
+from typing import Optional
 
 import pulumi
 import pulumi_aws as aws
 
 from components.governance import Governance
 from components.governed.api import Cors, GovernedHttpApi, HttpApiArgs, HttpRoute, ServiceIntegration
-from components.governed.function import FunctionArgs, GovernedFunction
 from components.governed.events import EventRuleArgs, GovernedEventRule, RuleTarget
+from components.governed.function import FunctionArgs, GovernedFunction
 from components.governed.messaging import EventBusArgs, GovernedEventBus, GovernedQueue, QueueArgs
 from components.governed.role import key_statement, statement
 from components.governed.state_machine import GovernedStateMachine, StateMachineArgs
@@ -137,7 +138,8 @@ class ApiPoller(pulumi.ComponentResource):
                 f"{name}-ExternalHttpApi",
                 HttpApiArgs(routes=[HttpRoute(
                     "GET /payload", function=self.payload_generator,
-                    public_reason="simulated partner API: the poller calls it like a partner's, without company tokens")],
+                    public_reason="simulated partner API: the poller calls it like a partner's, "
+                                  "without company tokens")],
                     description="Simulated partner API (random payloads, errors and delays)"),
                 governance=governance, opts=child)
             partner_url = self.external_api.endpoint.apply(lambda endpoint: f"{endpoint}/payload")
@@ -176,7 +178,8 @@ class ApiPoller(pulumi.ComponentResource):
         # ---- the bus, its archive and the rule that starts the workflow
         self.event_bus = GovernedEventBus(
             f"{name}-PollerTasksEventBus",
-            EventBusArgs(description="Poller jobs (POST /jobs)", archive_retention_days=args.event_archive_retention_days),
+            EventBusArgs(description="Poller jobs (POST /jobs)",
+                         archive_retention_days=args.event_archive_retention_days),
             governance=governance, opts=child)
         # The rule that starts the workflow for each POST /jobs event; the governed block adds the target's role
         # (one grant), a DLQ only this rule may send to, and bounded retries.
@@ -210,7 +213,7 @@ class ApiPoller(pulumi.ComponentResource):
             maximum_batching_window_in_seconds=args.consumer_batching_window_seconds,
             function_response_types=["ReportBatchItemFailures"],
             # Lambda checks the role can read the queue when the mapping is created: wait for the grant.
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.process_payload.role.policy]))
+            opts=pulumi.ResourceOptions(parent=self, depends_on=self.process_payload.role.grants))
         self.get_job_summary = function(
             "GetJobSummary", "get_job_summary",
             [statement(["dynamodb:Query"], [self.tasks_table.arn], sid="ReadTasks")],

@@ -142,10 +142,8 @@ class ApigwSfnStockTrader(pulumi.ComponentResource):
         endpoint = pulumi.Output.all(self.api.rest_api.id, region.region, partition.dns_suffix).apply(
             lambda parts: f"{parts[0]}.execute-api.{parts[1]}.{parts[2]}")
         # execute-api:Invoke on exactly the three methods of this stage (arn:...:<api id>/<stage>/<METHOD>/<path>).
-        method_arns = [
-            self.api.execution_arn.apply(lambda arn, m=method, p=path: f"{arn}/{args.stage_name}/{m}{p}")
-            for method, path, _ in routes
-        ]
+        method_arns = [pulumi.Output.concat(self.api.execution_arn, f"/{args.stage_name}/{method}{path}")
+                       for method, path, _ in routes]
         self.state_machine = GovernedStateMachine(
             f"{name}-StockTradingStateMachine",
             StateMachineArgs(

@@ -65,7 +65,9 @@ from components.governance import Governance
 from components.governed.messaging import GovernedTopic, TopicArgs
 from components.governed.role import GovernedRole, RoleArgs, statement
 from components.governed.state_machine import (
-    GovernedStateMachine, StateMachineArgs, resolve_definition_path,
+    GovernedStateMachine,
+    StateMachineArgs,
+    resolve_definition_path,
 )
 from components.governed.storage import BucketArgs, GovernedBucket
 

@@ -44,7 +44,8 @@ class JsonpathAccountSignupArgs:
     """The post's sample (``serverless-account-signup-service``); unstated values are the SAM defaults it used."""
 
     notification_email: Optional[str] = None  # the post's "Email" parameter; None: topic without subscription
-    workflow_type: str = "STANDARD"  # "This response strategy is also effective when using a Synchronous Express Workflow"
+    # "This response strategy is also effective when using a Synchronous Express Workflow"
+    workflow_type: str = "STANDARD"
     function_memory_size: int = 128  # SAM default (the sample sets none)
     function_timeout: int = 3  # SAM default (the sample sets none); the checks are pure validation
     function_reserved_concurrency: int = 10  # company default; one invocation of each per application
@@ -107,7 +108,8 @@ class JsonpathAccountSignup(pulumi.ComponentResource):
                     "NotificationTopicArn": self.notification_topic.arn,
                 },
                 statements=[
-                    statement(["lambda:InvokeFunction"], [fn.arn for fn in self.functions.values()], sid="CheckFunctions"),
+                    statement(["lambda:InvokeFunction"], [fn.arn for fn in self.functions.values()],
+                              sid="CheckFunctions"),
                     statement(["dynamodb:PutItem"], [self.accounts_table.arn], sid="AddAccount"),
                     statement(["sqs:SendMessage"], [self.home_interests_queue.arn], sid="HomeInterests"),
                     statement(["sns:Publish"], [self.notification_topic.arn], sid="Notify"),

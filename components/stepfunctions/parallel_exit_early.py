@@ -19,8 +19,9 @@ The processes are ``Wait`` states standing in for the real work, as in the post'
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Optional, Sequence
+from typing import Optional
 
 import pulumi
 

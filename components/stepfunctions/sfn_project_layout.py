@@ -44,8 +44,9 @@ import argparse
 import json
 import re
 import sys
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Optional, Sequence
+from typing import Any, Optional
 
 import pulumi
 
@@ -53,7 +54,11 @@ from components.governance import Governance
 from components.governed.function import FunctionArgs, GovernedFunction
 from components.governed.role import statement
 from components.governed.state_machine import (
-    PLACEHOLDER, DefinitionError, GovernedStateMachine, StateMachineArgs, resolve_definition_path,
+    PLACEHOLDER,
+    DefinitionError,
+    GovernedStateMachine,
+    StateMachineArgs,
+    resolve_definition_path,
 )
 
 DEFINITION = "handlers/sfn_project_layout/statemachine.asl.json"

@@ -9,7 +9,7 @@ ListTagsForResource per distribution only when a rule needs its tags (the ``enri
 """
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from guardrails.adapters import describe
 from guardrails.edge import EDGE_REGION

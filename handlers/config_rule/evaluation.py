@@ -17,10 +17,12 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Callable, Iterable, Mapping, Optional, Sequence
+from typing import Optional
 
-from guardrails import exemptions as ex, overrides
+from guardrails import exemptions as ex
+from guardrails import overrides
 from guardrails.model import Facts, Inventory, Kind, Rule, Status, Verdict, is_unknown, non_compliant, not_applicable
 
 EMPTY = Inventory()
@@ -93,6 +95,7 @@ class Evaluation:
 
     def expired_message(self) -> str:
         """The violation an expired exemption is reported as (the pack's wording)."""
+        assert self.exemption is not None, "only an exempted subject has an expired exemption"
         return f"{EXPIRED_PREFIX}: {self.exemption.describe()}"
 
     def single_verdict(self) -> Verdict:
@@ -148,12 +151,12 @@ def judge_all(rules: Sequence[Rule], params: Mapping[str, Mapping], subjects: li
 
     results = round_of(facts, inventory)
     failed: dict = {}  # subject index -> Unread
-    retry = [i for i, (s, evaluations) in enumerate(zip(subjects, results))
+    retry = [i for i, (s, evaluations) in enumerate(zip(subjects, results, strict=True))
              if s.enrich is not None and (any(e.verdict.status == Status.UNKNOWN for e in evaluations)
                                           or _needs_tags(rules, s.facts, exemptions))]
     if retry and fetch is not None:
         fetched = fetch([subjects[i] for i in retry])
-        for i, new in zip(retry, fetched):
+        for i, new in zip(retry, fetched, strict=True):
             if isinstance(new, Unread):
                 failed[i] = new
             else:

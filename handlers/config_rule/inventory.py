@@ -33,9 +33,10 @@ from __future__ import annotations
 import sys
 import threading
 from collections import Counter
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Optional
+from typing import Any, Optional
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -285,6 +286,7 @@ class AccountScanner:
             try:
                 if not kinds:
                     return fn(item)
+                assert identify is not None, "a unit per item needs identify"
                 type_, ref, name = identify(item)
                 return self._unit(lambda: fn(item), lambda reason: Unread(kinds, type_, reason, ref, name))
             finally:
@@ -307,6 +309,7 @@ class AccountScanner:
         subject that could not be read."""
         def enrich(subject: Subject):
             resource = subject.facts.resource
+            assert subject.enrich is not None, "enrich_all takes subjects that have enrich"
             return self._read(subject.enrich, lambda reason: Unread(
                 (resource.kind,), resource.source_type, reason, resource.ref, resource.logical_name))
 
@@ -618,9 +621,9 @@ class AccountScanner:
                                         enrich_for(bucket, block), config_id=bucket["Name"]))
             if notifications:
                 configuration = s3.get_bucket_notification_configuration(Bucket=bucket["Name"])
-                found = describe.s3_notification_facts(bucket["Name"], configuration, **where)
-                if found is not None:
-                    subjects.append(Subject(found))
+                notification = describe.s3_notification_facts(bucket["Name"], configuration, **where)
+                if notification is not None:
+                    subjects.append(Subject(notification))
             return subjects
 
         def identify(bucket: dict) -> tuple:
@@ -710,8 +713,8 @@ class AccountScanner:
             if listing["served"]:
                 return listed(arn)
             # moto 5.2 lacks ListFunctionUrlConfigs but serves GetFunctionUrlConfig (the unqualified URL only).
-            found = absent(lam.get_function_url_config, FunctionName=arn)
-            return [found] if found else []
+            config = absent(lam.get_function_url_config, FunctionName=arn)
+            return [config] if config else []
 
         def per_function(config: dict) -> list:
             arn = config["FunctionArn"]

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from guardrails import catalogue, exemptions
 
@@ -33,7 +34,7 @@ _NUMBER = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?", re.
 
 def _from_string(rule_id: str, key: str, text: str, schema: Mapping[str, Any]) -> Any:
     """``text`` (an InputParameters value) as the schema's type, read as strictly as JSON would read it."""
-    kind = schema.get("type")
+    kind = str(schema.get("type"))
     try:
         if kind == "integer" and _INTEGER.fullmatch(text):
             return int(text)

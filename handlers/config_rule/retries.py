@@ -26,7 +26,8 @@ import time
 from typing import Any, Optional
 
 from botocore.config import Config
-from botocore.exceptions import ClientError, ConnectionError as BotoConnectionError, HTTPClientError
+from botocore.exceptions import ClientError, HTTPClientError
+from botocore.exceptions import ConnectionError as BotoConnectionError
 
 #: Error codes AWS uses for throttling and for transient server-side failures.
 TRANSIENT_CODES = frozenset({

@@ -23,17 +23,21 @@ from __future__ import annotations
 import base64
 import os
 import random
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 import boto3
 from aws_lambda_powertools.utilities.batch import (
-    BatchProcessor, EventType, SqsFifoPartialProcessor, process_partial_response,
+    BatchProcessor,
+    EventType,
+    SqsFifoPartialProcessor,
+    process_partial_response,
 )
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from company_observability import instrumented, logger, tracer
-
 from handlers.sqs_dlq_replay.backoff import full_jitter_delay
 
 COUNTER = "sqs-dlq-replay-nb"  # the post's attribute: replays made so far (DataType Number)
@@ -149,6 +153,6 @@ def replay_record(record: SQSRecord) -> None:
 
 
 @instrumented
-def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+def handler(event: dict[str, Any], context: Any) -> PartialItemFailureResponse:
     chosen = fifo_processor if settings().fifo else processor
     return process_partial_response(event=event, record_handler=replay_record, processor=chosen, context=context)

@@ -14,7 +14,8 @@ import json
 import random
 import threading
 import urllib.parse
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 from unittest.mock import patch
 
 import boto3
@@ -31,11 +32,19 @@ from handlers.api_poller import (
 )
 from handlers.api_poller.model import TASK_STATE_MAP
 from handlers.api_poller.partner_api import HttpPartnerClient, PartnerApiError, RetriablePollerError
-from tests.support.sfn import (
-    ACCOUNT, MOTO_CONFIG, REGION, FakeLambdaContext, create_functions, create_state_machine, lambda_router, lint,
-    run_execution, trusted_role,
-)
 from tests.support.aws_calls import checked_aws_calls  # noqa: F401 (the fixture)
+from tests.support.sfn import (
+    ACCOUNT,
+    MOTO_CONFIG,
+    REGION,
+    FakeLambdaContext,
+    create_functions,
+    create_state_machine,
+    lambda_router,
+    lint,
+    run_execution,
+    trusted_role,
+)
 
 # Every AWS call a handler makes here is checked against the role the example stack deploys it with.
 pytestmark = [pytest.mark.usefixtures("checked_aws_calls"), pytest.mark.filterwarnings("ignore:No application metrics:UserWarning")]

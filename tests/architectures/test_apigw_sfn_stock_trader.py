@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import json
 import random
-from datetime import datetime, timezone
-from typing import Any, Callable
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
 
 import boto3
 import pytest
@@ -23,11 +24,19 @@ from moto import mock_aws
 from components.governed.state_machine import render_definition
 from handlers.apigw_sfn_stock_trader import stock_buyer, stock_checker, stock_seller
 from handlers.apigw_sfn_stock_trader.trading import BadTradeRequest, make_transaction, parse_stock_price
-from tests.support.sfn import (
-    ACCOUNT, MOTO_CONFIG, REGION, FakeLambdaContext, api_endpoint, create_state_machine, emulated_rest_api, lint,
-    history, run_execution,
-)
 from tests.support.aws_calls import checked_aws_calls  # noqa: F401 (the fixture)
+from tests.support.sfn import (
+    ACCOUNT,
+    MOTO_CONFIG,
+    REGION,
+    FakeLambdaContext,
+    api_endpoint,
+    create_state_machine,
+    emulated_rest_api,
+    history,
+    lint,
+    run_execution,
+)
 
 # Every AWS call a handler makes here is checked against the role the example stack deploys it with.
 pytestmark = pytest.mark.usefixtures("checked_aws_calls")
@@ -35,7 +44,7 @@ DEPLOYED_STACK = "apigw-sfn-stock-trader-dev"
 
 ASL = "handlers/apigw_sfn_stock_trader/stock_trader.asl.json"
 API_ID = "abc123defg"
-NOW = datetime(2020, 12, 1, 10, 30, tzinfo=timezone.utc)
+NOW = datetime(2020, 12, 1, 10, 30, tzinfo=UTC)
 
 #: The post's / sample's values, as the component renders them by default.
 POST_SUBSTITUTIONS = {

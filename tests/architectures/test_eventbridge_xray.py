@@ -15,7 +15,8 @@ import json
 import os
 import subprocess
 import sys
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import boto3
 import pytest
@@ -25,8 +26,17 @@ from components.governed.state_machine import render_definition
 from components.messaging.eventbridge_xray import TARGETS, target_pattern
 from handlers.eventbridge_xray import api_target, consumer, logger_task, webhook
 from tests.support.sfn import (
-    ACCOUNT, MOTO_CONFIG, REGION, FakeLambdaContext, create_functions, create_state_machine, entered_states,
-    lambda_router, lint, run_execution, trusted_role,
+    ACCOUNT,
+    MOTO_CONFIG,
+    REGION,
+    FakeLambdaContext,
+    create_functions,
+    create_state_machine,
+    entered_states,
+    lambda_router,
+    lint,
+    run_execution,
+    trusted_role,
 )
 
 pytestmark = pytest.mark.filterwarnings("ignore:No application metrics:UserWarning")

@@ -20,7 +20,9 @@ import contextlib
 import itertools
 import json
 import threading
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
+from unittest.mock import patch
 
 import boto3
 import botocore.session
@@ -35,15 +37,24 @@ from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state
     StateTaskServiceAwsSdk,
 )
 from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
-from unittest.mock import patch
 
 from components.governance import Governance
 from components.governed.state_machine import render_definition
 from components.stepfunctions.forecast_workflow import (
-    DEFINITION, ForecastWorkflow, ForecastWorkflowArgs, forecast_actions,
+    DEFINITION,
+    ForecastWorkflow,
+    ForecastWorkflowArgs,
+    forecast_actions,
 )
 from tests.support.sfn import (
-    ACCOUNT, MOTO_CONFIG, REGION, create_state_machine, entered_states, history, lint, wait_for_execution,
+    ACCOUNT,
+    MOTO_CONFIG,
+    REGION,
+    create_state_machine,
+    entered_states,
+    history,
+    lint,
+    wait_for_execution,
 )
 from tools.offline_engine import one, run_program
 

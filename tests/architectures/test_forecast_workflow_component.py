@@ -7,11 +7,15 @@ import json
 import pytest
 
 from components.governance import Governance
-from tests.support import deploy
 from components.stepfunctions import forecast_workflow
 from components.stepfunctions.forecast_workflow import (
-    FORECAST_ACTIONS, ForecastWorkflow, ForecastWorkflowArgs, forecast_actions, project_resources,
+    FORECAST_ACTIONS,
+    ForecastWorkflow,
+    ForecastWorkflowArgs,
+    forecast_actions,
+    project_resources,
 )
+from tests.support import deploy
 from tests.support.iam import serious_findings_by_policy
 from tools.offline_engine import by_type, one, run_program
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import contextlib
 import json
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import boto3
 import pytest
@@ -18,11 +19,20 @@ from moto import mock_aws
 
 from components.governed.state_machine import render_definition
 from handlers.jsonpath_account_signup import check_address, check_identity
-from tests.support.sfn import (
-    ACCOUNT, MOTO_CONFIG, REGION, FakeLambdaContext, create_functions, create_state_machine, lambda_router, lint,
-    run_execution, sdk_http_metadata, trusted_role,
-)
 from tests.support.aws_calls import checked_aws_calls  # noqa: F401 (the fixture)
+from tests.support.sfn import (
+    ACCOUNT,
+    MOTO_CONFIG,
+    REGION,
+    FakeLambdaContext,
+    create_functions,
+    create_state_machine,
+    lambda_router,
+    lint,
+    run_execution,
+    sdk_http_metadata,
+    trusted_role,
+)
 
 # Every AWS call a handler makes here is checked against the role the example stack deploys it with.
 pytestmark = [pytest.mark.usefixtures("checked_aws_calls"), pytest.mark.filterwarnings("ignore:No application metrics:UserWarning")]

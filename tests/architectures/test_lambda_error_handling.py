@@ -19,7 +19,8 @@ from __future__ import annotations
 import json
 import traceback
 import uuid
-from typing import Any, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import boto3
 import pytest

@@ -14,8 +14,8 @@ import pytest
 from moto import mock_aws
 
 from components.governed.state_machine import render_definition
-from tests.support.sfn import MOTO_CONFIG, REGION, create_state_machine, entered_states, lint, run_execution
 from tests.support.aws_calls import checked_aws_calls  # noqa: F401 (the fixture)
+from tests.support.sfn import MOTO_CONFIG, REGION, create_state_machine, entered_states, lint, run_execution
 
 # Every AWS call a handler makes here is checked against the role the example stack deploys it with.
 pytestmark = pytest.mark.usefixtures("checked_aws_calls")

@@ -25,15 +25,34 @@ from moto.ses.models import ses_backends
 
 from components.governed.state_machine import render_definition
 from handlers.s3_batch_processing import (
-    chunk_status, financial_data, merge, notification, read, send_email, split, start_chunks, validate,
+    chunk_status,
+    financial_data,
+    merge,
+    notification,
+    read,
+    send_email,
+    split,
+    start_chunks,
+    validate,
     write_output,
 )
 from handlers.s3_batch_processing.batch_files import processed_key
-from tests.support.sfn import (
-    ACCOUNT, MOTO_CONFIG, REGION, FakeLambdaContext, api_endpoint, create_functions, create_state_machine,
-    emulated_rest_api, history, lambda_router, lint, trusted_role, wait_for_execution,
-)
 from tests.support.aws_calls import checked_aws_calls  # noqa: F401 (the fixture)
+from tests.support.sfn import (
+    ACCOUNT,
+    MOTO_CONFIG,
+    REGION,
+    FakeLambdaContext,
+    api_endpoint,
+    create_functions,
+    create_state_machine,
+    emulated_rest_api,
+    history,
+    lambda_router,
+    lint,
+    trusted_role,
+    wait_for_execution,
+)
 
 # Every AWS call a handler makes here is checked against the role the example stack deploys it with.
 pytestmark = [pytest.mark.usefixtures("checked_aws_calls"), pytest.mark.filterwarnings("ignore:No application metrics:UserWarning")]
@@ -219,15 +238,15 @@ def test_split_rejects_a_bad_chunk_size(environment, monkeypatch) -> None:
 def test_validate_records_invalid_rows_only(environment) -> None:
     _, dynamodb = create_resources()
     base = {"batch_id": "b-1", "chunk_key": "b-1/to_process/t_0001.csv"}
-    good = validate.handler({**base, "row": {"row_number": 1, "values": dict(zip(HEADER.split(","), ROWS[0].split(",")))}}, CONTEXT)
-    bad = validate.handler({**base, "row": {"row_number": 2, "values": dict(zip(HEADER.split(","), ROWS[4].split(",")))}}, CONTEXT)
+    good = validate.handler({**base, "row": {"row_number": 1, "values": dict(zip(HEADER.split(","), ROWS[0].split(","), strict=True))}}, CONTEXT)
+    bad = validate.handler({**base, "row": {"row_number": 2, "values": dict(zip(HEADER.split(","), ROWS[4].split(","), strict=True))}}, CONTEXT)
     assert (good["valid"], good["errors"]) == (True, [])
     assert (bad["valid"], bad["errors"]) == (False, ["order_location is missing", "quantity '0' is not a whole number >= 1"])
     assert errors_in(dynamodb) == {"b-1/to_process/t_0001.csv#000002": bad["errors"]}
 
 
 def test_validation_rules() -> None:
-    values = dict(zip(HEADER.split(","), ROWS[2].split(",")))
+    values = dict(zip(HEADER.split(","), ROWS[2].split(","), strict=True))
     assert validate.validation_errors(values) == ["order_date '2021-13-45' is not a date (YYYY-MM-DD)"]
     assert validate.validation_errors({"item_id": "A B"}) == [
         "order_id is missing", "order_date is missing", "order_location is missing", "quantity is missing",

@@ -15,11 +15,20 @@ import pytest
 from moto import mock_aws  # imported before the handlers, so their module-scope clients are intercepted
 
 from components.governed.state_machine import render_definition
-from tests.support.sfn import (
-    ACCOUNT, MOTO_CONFIG, REGION, FakeLambdaContext, create_functions, create_state_machine, entered_states,
-    lambda_router, lint, run_execution, trusted_role,
-)
 from tests.support.aws_calls import checked_aws_calls  # noqa: F401 (the fixture)
+from tests.support.sfn import (
+    ACCOUNT,
+    MOTO_CONFIG,
+    REGION,
+    FakeLambdaContext,
+    create_functions,
+    create_state_machine,
+    entered_states,
+    lambda_router,
+    lint,
+    run_execution,
+    trusted_role,
+)
 
 # Every AWS call a handler makes here is checked against the role the example stack deploys it with.
 pytestmark = pytest.mark.usefixtures("checked_aws_calls")
@@ -353,8 +362,10 @@ def test_execution_a_throwing_payment_handler_is_compensated(lambda_runtime, not
 
     moto cannot throttle, so only the Payments ``PutItem`` is replaced by DynamoDB's throttling error (as botocore
     raises it); every other call, and the compensations, run against moto."""
-    from botocore.exceptions import ClientError
     from unittest.mock import patch
+
+    from botocore.exceptions import ClientError
+
     from handlers.saga_orchestration import make_payment
 
     throttled = ClientError({"Error": {"Code": "ProvisionedThroughputExceededException",

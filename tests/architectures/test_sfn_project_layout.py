@@ -11,12 +11,23 @@ from moto import mock_aws
 
 from components.governed.state_machine import DefinitionError, render_definition
 from components.stepfunctions.sfn_project_layout import (
-    DEFINITION, hard_coded_arns, main, template_from_definition,
+    DEFINITION,
+    hard_coded_arns,
+    main,
+    template_from_definition,
 )
 from handlers.sfn_project_layout import hello
 from tests.support.sfn import (
-    ACCOUNT, MOTO_CONFIG, REGION, FakeLambdaContext, create_functions, create_state_machine, lambda_router, lint,
-    run_execution, trusted_role,
+    ACCOUNT,
+    MOTO_CONFIG,
+    REGION,
+    FakeLambdaContext,
+    create_functions,
+    create_state_machine,
+    lambda_router,
+    lint,
+    run_execution,
+    trusted_role,
 )
 
 FUNCTION = "x-HelloFunction"

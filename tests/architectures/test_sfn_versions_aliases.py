@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import importlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import boto3
 import pytest
@@ -23,8 +23,21 @@ from components.governed.state_machine import render_definition
 from handlers.sfn_versions_aliases import deployment
 from tests.support.aws_calls import checked_aws_calls  # noqa: F401 (the fixture)
 from tests.support.sfn import (
-    ACCOUNT, MOTO_CONFIG, REGION, STATES_ROLE_ARN as ROLE, FakeLambdaContext, create_functions, create_state_machine,
-    entered_states, lambda_router, lint, run_execution, trusted_role, wait_for_execution,
+    ACCOUNT,
+    MOTO_CONFIG,
+    REGION,
+    FakeLambdaContext,
+    create_functions,
+    create_state_machine,
+    entered_states,
+    lambda_router,
+    lint,
+    run_execution,
+    trusted_role,
+    wait_for_execution,
+)
+from tests.support.sfn import (
+    STATES_ROLE_ARN as ROLE,
 )
 
 # Every AWS call a handler makes here is checked against the role the example stack deploys it with.

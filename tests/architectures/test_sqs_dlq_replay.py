@@ -16,7 +16,8 @@ from __future__ import annotations
 import base64
 import json
 import random
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import boto3
 import pytest

@@ -11,7 +11,8 @@ from __future__ import annotations
 import contextlib
 import json
 import random
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 from unittest.mock import patch
 
 import boto3
@@ -20,11 +21,19 @@ from moto import mock_aws
 
 from components.governed.state_machine import render_definition
 from handlers.sync_express_form import detect_sentiment, generate_reference_number, notify_admin
-from tests.support.sfn import (
-    ACCOUNT, MOTO_CONFIG, REGION, FakeLambdaContext, create_functions, create_state_machine, lambda_router, lint,
-    run_execution, trusted_role,
-)
 from tests.support.aws_calls import checked_aws_calls  # noqa: F401 (the fixture)
+from tests.support.sfn import (
+    ACCOUNT,
+    MOTO_CONFIG,
+    REGION,
+    FakeLambdaContext,
+    create_functions,
+    create_state_machine,
+    lambda_router,
+    lint,
+    run_execution,
+    trusted_role,
+)
 
 # Every AWS call a handler makes here is checked against the role the example stack deploys it with.
 pytestmark = [pytest.mark.usefixtures("checked_aws_calls"), pytest.mark.filterwarnings("ignore:No application metrics:UserWarning")]

@@ -8,7 +8,10 @@ from __future__ import annotations
 import pytest
 
 from components.platform.policies import (
-    DEFAULT_WORKLOAD_NAMESPACES, GovernedResources, boundary_document, governance_boundary_document,
+    DEFAULT_WORKLOAD_NAMESPACES,
+    GovernedResources,
+    boundary_document,
+    governance_boundary_document,
 )
 from tests.support.iam import serious_findings
 from tests.support.iam_eval import evaluate

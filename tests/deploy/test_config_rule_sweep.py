@@ -26,19 +26,21 @@ from __future__ import annotations
 
 import contextlib
 import json
+from dataclasses import replace
+from unittest.mock import patch
 
 import boto3
 import pytest
+from botocore.client import BaseClient
 from moto import mock_aws
 from moto.core.authorization import enable_iam_authentication
 from moto.iam.access_control import IAMRequestBase
-from unittest.mock import patch
-from botocore.client import BaseClient
-
-from dataclasses import replace
 
 from components.platform.config_rules import (
-    ConfigRulesArgs, load_pack_config, plan_exemptions_parameter, plan_rules,
+    ConfigRulesArgs,
+    load_pack_config,
+    plan_exemptions_parameter,
+    plan_rules,
 )
 from handlers.config_rule import app, params
 from tests.support import aws_calls, deploy

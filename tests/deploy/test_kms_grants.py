@@ -6,10 +6,10 @@ The per-role grants are checked for every example stack in test_effective_permis
 """
 from __future__ import annotations
 
+import pytest
+
 from components.governed.role import KEY_ACTIONS, key_statement
 from components.platform.policies import DELIVERY_SERVICES, key_policy
-
-import pytest
 
 
 def statements(partition="aws", account="123456789012", region="us-east-1") -> dict:

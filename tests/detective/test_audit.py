@@ -6,7 +6,6 @@ GetFunctionCodeSigningConfig per function (moto serves that one), which is what 
 from __future__ import annotations
 
 import json
-import os
 import socket
 import subprocess
 import sys

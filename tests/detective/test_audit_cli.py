@@ -270,7 +270,7 @@ def test_a_kind_that_cannot_be_read_is_not_evaluated_in_every_format(endpoint, t
     assert [r["message"]["text"] for r in sarif["runs"][0]["results"] if r["ruleId"] == "sqs-encryption"] == [
         f"{message} [unknown; AWS::SQS::Queue every AWS::SQS::Queue; stack {cis.ACCOUNT}/{cis.REGION}]"]
     junit = (out / "junit.xml").read_text()
-    assert f'name="AWS::SQS::Queue/*"' in junit and f'<skipped message="unknown: {message}"' in junit
+    assert 'name="AWS::SQS::Queue/*"' in junit and f'<skipped message="unknown: {message}"' in junit
     summary = (out / "summary.txt").read_text()
     assert "UNKNOWN  AWS::SQS::Queue every AWS::SQS::Queue" in summary and message in summary
     assert refuse.refused == 5 * 3  # every attempt of every read was refused; nothing else was

@@ -78,7 +78,8 @@ def seed(session, url) -> dict:
                                             CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
 
     # Queues, a topic, a DynamoDB stream.
-    urls = {n: sqs.create_queue(QueueName=n)["QueueUrl"] for n in ("orders-dlq", "orders", "loop-queue", "work")}
+    for queue_name in ("orders-dlq", "orders", "loop-queue", "work"):
+        sqs.create_queue(QueueName=queue_name)
     topic = sns.create_topic(Name="notices")["TopicArn"]
     stream = ddb.create_table(
         TableName="ledger", KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],

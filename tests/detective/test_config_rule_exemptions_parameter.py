@@ -23,7 +23,17 @@ from handlers.config_rule import app, evaluation, params, retries
 from tests.detective import cis
 from tests.detective.conftest import RecordingConfig
 from tests.detective.test_exemptions import (
-    EXEMPTIONS, EXPIRED, LEGACY, NO_LAYERS, OTHER_ACCOUNT, RULE, SCOPE, TAGGED, TODAY, pack_outcome, seed_functions,
+    EXEMPTIONS,
+    EXPIRED,
+    LEGACY,
+    NO_LAYERS,
+    OTHER_ACCOUNT,
+    RULE,
+    SCOPE,
+    TAGGED,
+    TODAY,
+    pack_outcome,
+    seed_functions,
 )
 from tests.detective.throttle import Refuse
 from tools import audit

@@ -11,10 +11,10 @@ import json
 import xml.etree.ElementTree as ET
 
 import boto3
+import pack
 import pytest
 from moto import mock_aws
 
-import pack
 from guardrails import catalogue
 from guardrails import exemptions as ex
 from guardrails.adapters.config_item import facts_from_item
@@ -203,7 +203,7 @@ def test_audit_lists_exempted_resources_and_fails_on_expired_exemptions(aws, tod
     assert "3 mandatory violations" in summary
     assert "2 exempted, 1 expired exemptions" in summary
     assert f"    EXEMPT   AWS::Lambda::Function vendor\n             {fn('vendor')}\n             {TAGGED}\n" in summary
-    assert f"    EXPIRED  AWS::Lambda::Function expired-report\n" in summary
+    assert "    EXPIRED  AWS::Lambda::Function expired-report\n" in summary
 
 
 @pytest.mark.parametrize("on,expected", [

@@ -168,7 +168,7 @@ def config_statuses(partition: str, rule_ids: list, item: dict) -> dict:
     return statuses
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def config_runner(partition: str):
     """The rule Lambda's runner with the partition's moto clients (cached like the sessions)."""
     recorder = RecordingConfig(client(partition, "config"))
@@ -196,14 +196,14 @@ def fresh() -> None:
         get_backend(service).reset()
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def session(partition: str):
     """One boto3 session per partition for the whole module: a session loads service models once, and loading
     them again for every example would be most of this file's run time."""
     return boto3.Session(region_name=REGIONS[partition])
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def client(partition: str, service: str):
     return session(partition).client(service)
 

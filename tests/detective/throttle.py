@@ -35,7 +35,7 @@ class Throttler:
         self.throttled = 0
         self._lock = threading.Lock()
 
-    def attach(self, events) -> "Throttler":
+    def attach(self, events) -> Throttler:
         events.register("before-send.*.*", self)
         return self
 
@@ -95,7 +95,7 @@ class Faults:
         self._sent: dict = {}
         self._lock = threading.Lock()
 
-    def attach(self, events) -> "Faults":
+    def attach(self, events) -> Faults:
         events.register("before-send.*.*", self)
         return self
 
@@ -134,7 +134,7 @@ class Refuse:
         self.refused = 0
 
     def __call__(self, request, event_name: str, **_):
-        _, service, operation = event_name.split(".")
+        _event, service, operation = event_name.split(".")
         body = request.body.decode() if isinstance(request.body, bytes) else str(request.body or "")
         if operation != self.operation or self.body_contains not in request.url + body:
             return None

@@ -9,10 +9,10 @@ from components.governed.function import (
     NOT_APPLICABLE_TAG,
     FunctionArgs,
     GovernedFunction,
-    code_digest,
     code_files,
 )
 from components.governed.role import statement
+from components.governed.signing import code_digest
 from tools.offline_engine import ProgramError, by_type, one, run_program
 
 GOV = Governance.for_tests()

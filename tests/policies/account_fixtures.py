@@ -24,7 +24,7 @@ from typing import Any
 
 from guardrails.model import Status
 from tests.detective import cis
-from tests.policies.fixtures import AUDIENCE, AUTHZ_FN, BOUNDARY, CSC, ISSUER, LAYER, TAGS
+from tests.policies.fixtures import AUDIENCE, BOUNDARY, CSC, ISSUER, LAYER, TAGS
 
 ACCOUNT = cis.ACCOUNT
 REGION = cis.REGION

@@ -9,12 +9,14 @@ import datetime as _dt
 
 import pytest
 
-from guardrails import catalogue, exemptions as ex
+from guardrails import catalogue
+from guardrails import exemptions as ex
 from guardrails.adapters import describe
-from guardrails.adapters.engine import all_facts_from_engine
 from guardrails.adapters.config_item import facts_from_item
+from guardrails.adapters.engine import all_facts_from_engine
 from guardrails.model import Status
-from handlers.config_rule import evaluation, params as rule_params
+from handlers.config_rule import evaluation
+from handlers.config_rule import params as rule_params
 from handlers.config_rule.inventory import Subject
 from tests.policies.account_fixtures import ACCOUNT_FIXTURES, CI, NOT_REPRESENTABLE
 from tests.policies.fixtures import BASE_CONFIG, FIXTURES

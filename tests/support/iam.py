@@ -7,7 +7,8 @@ action, or what a role really needs.
 """
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 import parliament
 

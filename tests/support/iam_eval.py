@@ -28,9 +28,10 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Iterable, Mapping, Optional, Sequence, Union
+from typing import Any, Optional, Union
 
 Document = Union[str, Mapping[str, Any]]
 
@@ -67,7 +68,7 @@ def _string_equals_ignore_case(policy: str, actual: str) -> bool:
 def _arn_like(policy: str, actual: str) -> bool:
     # ARN operators compare the six ':'-separated parts one by one; a wildcard does not cross a part.
     want, got = policy.split(":", 5), actual.split(":", 5)
-    return len(want) == len(got) == 6 and all(wildcard_match(w, g) for w, g in zip(want, got))
+    return len(want) == len(got) == 6 and all(wildcard_match(w, g) for w, g in zip(want, got, strict=True))
 
 
 def _bool(policy: Any, actual: Any) -> bool:
