@@ -1,4 +1,4 @@
 """Deploys the catalogue entry named by stack config ``architecture`` (see README, "Catalogue")."""
-from components import catalogue
+from components import architectures
 
-catalogue.build()
+architectures.build()

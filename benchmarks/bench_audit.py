@@ -21,7 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import boto3
 
-from handlers.config_rule import inventory
+from detective import scan
 from tools import audit
 
 ACCOUNT, REGION = "123456789012", "us-east-1"
@@ -96,7 +96,7 @@ def main() -> int:
         print(f"seeded {args.functions} functions and {args.roles} roles in {time.perf_counter() - started:.1f} s")
         selected = audit.select_rules(PACK_CONFIG, list(PACK_CONFIG) + ["lambda-tracing-active",
                                                                         "lambda-reserved-concurrency"])
-        counter = inventory.CallCounter()
+        counter = scan.CallCounter()
         started = time.perf_counter()
         report = audit.audit(session, REGION, selected, endpoint_url=url, workers=args.workers, counter=counter)
         wall = time.perf_counter() - started

@@ -7,7 +7,7 @@
 Faults are drawn by ``tests/detective/throttle.Faults`` (seeded per request) in a fault-injecting proxy on
 127.0.0.1 in front of moto_server (``--inject proxy``, the default: a faulted request costs a real round trip) or
 in a botocore ``before-send`` hook (``--inject hook``: it costs none). The backoff is really slept
-(``handlers/config_rule/retries.py``). Each faulty run must find exactly what the fault-free run found (the script
+(``detective/retries.py``). Each faulty run must find exactly what the fault-free run found (the script
 exits 1 otherwise).
 """
 from __future__ import annotations
@@ -30,8 +30,9 @@ os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "bench")
 import boto3
 
 from benchmarks.bench_audit import CSC, PACK_CONFIG, REGION, seed, start_server
+from detective import retries
 from guardrails import catalogue
-from handlers.config_rule import app, retries
+from handlers.config_rule import app
 from tests.detective.throttle import Faults, error_parts
 from tools import audit
 

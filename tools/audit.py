@@ -20,11 +20,11 @@ are the offline preview's:
 
 Every failure is one ``error: ...`` line on stderr, never a traceback.
 
-Calls (see ``handlers/config_rule/inventory.py``): only for the kinds the selected rules judge or look up
-(``inventory.kinds_for``); list pages, GetAccountAuthorizationDetails for roles, per-function
+Calls (see ``detective/scan.py``): only for the kinds the selected rules judge or look up
+(``scan.kinds_for``); list pages, GetAccountAuthorizationDetails for roles, per-function
 GetFunction/GetFunctionCodeSigningConfig only for functions a selected rule could not judge from the listing,
 per-function URL/policy/async-config reads only when a rule on them is selected; a bounded thread pool
-(``--workers``); every call retries on its own (``handlers/config_rule/retries.py``: a few attempts with
+(``--workers``); every call retries on its own (``detective/retries.py``: a few attempts with
 jittered backoff, no shared quota), and a read that still fails loses only its own resource or kind, which every
 report lists as ``unknown`` with a message starting "not evaluated: could not read".
 """
@@ -39,10 +39,10 @@ from typing import Any, NamedTuple, Optional
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError
 
+from detective import evaluation, retries, scan
 from guardrails import catalogue, pack_config
 from guardrails import exemptions as ex
 from guardrails.model import Enforcement, Status
-from handlers.config_rule import evaluation, inventory, retries
 from tools import reports
 
 VERSION = "0.1.0"
@@ -113,39 +113,39 @@ _FINDING_STATUS = {Status.NON_COMPLIANT: "violation", Status.UNKNOWN: "unknown"}
 
 
 def open_scanner(session, region: str, *, endpoint_url: Optional[str] = None, workers: int = 8,
-                 counter: Optional[inventory.CallCounter] = None, progress_stream=None,
-                 policy: Optional[retries.RetryPolicy] = None) -> inventory.AccountScanner:
+                 counter: Optional[scan.CallCounter] = None, progress_stream=None,
+                 policy: Optional[retries.RetryPolicy] = None) -> scan.AccountScanner:
     """The account's scanner; its first call (GetCallerIdentity) tells whether the endpoint answers as AWS. Any
     failure there is an ``AuditError`` naming the endpoint (exit 2), never a traceback."""
     where = endpoint_url or f"AWS ({region})"
     try:
-        return inventory.AccountScanner(session, region, endpoint_url=endpoint_url, workers=workers, counter=counter,
+        return scan.AccountScanner(session, region, endpoint_url=endpoint_url, workers=workers, counter=counter,
                                         progress_stream=progress_stream, policy=policy)
     except EndpointConnectionError:
         raise AuditError(f"cannot connect to {where}: connection refused or timed out") from None
     except (ClientError, BotoCoreError) as error:
-        raise AuditError(f"{where}: {inventory.describe_error(error)}") from None
+        raise AuditError(f"{where}: {scan.describe_error(error)}") from None
     except ValueError as error:  # e.g. an endpoint URL botocore cannot use
         raise AuditError(f"{where}: {error}") from None
     except Exception as error:  # noqa: BLE001 - an answer botocore cannot parse: not an AWS endpoint
         raise AuditError(f"{where} does not answer as an AWS endpoint "
-                         f"(GetCallerIdentity: {inventory.describe_error(error)})") from None
+                         f"(GetCallerIdentity: {scan.describe_error(error)})") from None
 
 
 def _needs(rule) -> set:
-    return inventory.kinds_for([rule])
+    return scan.kinds_for([rule])
 
 
 def evaluate_account(session, region: str, selected: Sequence[SelectedRule], *, endpoint_url: Optional[str] = None,
-                     workers: int = 8, counter: Optional[inventory.CallCounter] = None, progress_stream=None,
+                     workers: int = 8, counter: Optional[scan.CallCounter] = None, progress_stream=None,
                      on=None, policy: Optional[retries.RetryPolicy] = None) -> tuple:
     """``(scanner, evaluations)``: scan the account and region for what ``selected`` rules judge, and judge it
-    (``handlers.config_rule.evaluation.Evaluation``s, exemptions applied as of ``on``, default today). What
+    (``detective.evaluation.Evaluation``s, exemptions applied as of ``on``, default today). What
     could not be read is in ``scanner.unread``; evaluations that needed it carry ``not_evaluated``."""
     scanner = open_scanner(session, region, endpoint_url=endpoint_url, workers=workers, counter=counter,
                            progress_stream=progress_stream, policy=policy)
     rules = [s.rule for s in selected]
-    subjects = scanner.collect(inventory.kinds_for(rules))
+    subjects = scanner.collect(scan.kinds_for(rules))
     results = evaluation.judge_all(rules, {s.rule.id: s.params for s in selected}, subjects, fetch=scanner.enrich_all,
                                    exemptions={s.rule.id: s.exemptions for s in selected}, on=on,
                                    unread=scanner.unread, needs=_needs)
@@ -184,7 +184,7 @@ def unread_findings(rules: Sequence[SelectedRule], unread: Sequence[evaluation.U
 
 
 def audit(session, region: str, selected: Sequence[SelectedRule], *, endpoint_url: Optional[str] = None,
-          workers: int = 8, counter: Optional[inventory.CallCounter] = None, progress_stream=None,
+          workers: int = 8, counter: Optional[scan.CallCounter] = None, progress_stream=None,
           on=None, policy: Optional[retries.RetryPolicy] = None) -> reports.Report:
     """Scan the account and region and judge it with ``selected`` rules; the report groups it as one stack."""
     scanner, results = evaluate_account(session, region, selected, endpoint_url=endpoint_url, workers=workers,

@@ -20,7 +20,7 @@ What ``GovernanceConfigRules`` creates:
     scoped to the Config resource types of the guardrail's kinds) for *resource* guardrails on kinds AWS Config
     records (``guardrails.adapters.config_item.CONFIG_RESOURCE_TYPES``);
   - periodic (``ScheduledNotification``) for every guardrail whose kinds the account sweep collects
-    (``handlers.config_rule.inventory.SCANNED_KINDS``): it also covers what configuration items lack (HTTP APIs,
+    (``detective.scan.SCANNED_KINDS``): it also covers what configuration items lack (HTTP APIs,
     code signing configs) and parameter changes;
   - *stack* guardrails (the authorizer rule, the redrive rule, ...) are periodic only: they judge a resource
     against others (a route against its API's authorizers), which one configuration item cannot show;
@@ -65,10 +65,10 @@ from components.governed.role import GovernedRole, RoleArgs, statement
 
 ROOT = Path(__file__).resolve().parents[2]
 # The rule catalogue (`guardrails`) is importable because `components/__init__.py` puts `policies/` on the path.
+from detective.scan import SCANNED_KINDS  # noqa: E402
 from guardrails import catalogue, pack_config  # noqa: E402
 from guardrails.adapters.config_item import CONFIG_RESOURCE_TYPES  # noqa: E402
 from guardrails.model import Rule  # noqa: E402
-from handlers.config_rule.inventory import SCANNED_KINDS  # noqa: E402
 from handlers.config_rule.params import EXEMPTIONS_PARAMETER_ENV, PACK_KEYS  # noqa: E402
 
 FREQUENCIES = ("One_Hour", "Three_Hours", "Six_Hours", "Twelve_Hours", "TwentyFour_Hours")
@@ -369,7 +369,7 @@ class GovernanceConfigRules(pulumi.ComponentResource):
                       sid="ReadStateMachines"),
             statement(["sqs:GetQueueAttributes", "sqs:ListQueueTags"], [arn("sqs", "*")], sid="ReadQueues"),
             statement(["sns:GetTopicAttributes", "sns:ListTagsForResource"], [arn("sns", "*")], sid="ReadTopics"),
-            # Which functions CloudFront runs at the edge (handlers/config_rule/cloudfront.py; us-east-1 sweeps only).
+            # Which functions CloudFront runs at the edge (detective/cloudfront.py; us-east-1 sweeps only).
             statement(["cloudfront:ListDistributions"], ["*"], sid="ListDistributions"),
             statement(["cloudfront:ListTagsForResource"], [arn("cloudfront", "distribution/*", with_region=False)],
                       sid="ReadDistributions"),
@@ -388,7 +388,7 @@ class GovernanceConfigRules(pulumi.ComponentResource):
                 statements=statements,
                 reserved_concurrency=args.reserved_concurrency,
                 async_invocation=True,  # AWS Config invokes custom rule functions asynchronously
-                extra_code={"guardrails": "policies/guardrails"},
+                extra_code={"guardrails": "policies/guardrails", "detective": "detective"},
                 description="AWS Config custom rule: one guardrail of the catalogue per Config rule",
                 overrides={"iam-wildcard-resource": "config:PutEvaluations and the sweep's List* calls "
                                                     "(ListFunctions, GetAccountAuthorizationDetails ...) accept only "

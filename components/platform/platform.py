@@ -28,7 +28,7 @@ Config rules take their parameters from, relative to the project; default ``poli
 ``configRemediation`` (bool, default false: deploy the manual remediations), ``configRemediationTags`` (object of
 tag key -> value the tag remediation adds; required when ``configRemediation`` is true).
 
-Usage (what ``components.catalogue`` does for ``architecture: platform``)::
+Usage (what ``components.architectures`` does for ``architecture: platform``)::
 
     platform = Platform("platform", PlatformArgs(jwt_issuer="https://login.example.com/",
                                                  jwt_audience=["api://serverless-workloads"]))

@@ -1,1 +1,2 @@
-"""AWS Config custom rule Lambda for the guardrail catalogue, and the boto3 inventory the audit shares."""
+"""AWS Config custom rule Lambda for the guardrail catalogue; the account reading and judging it shares with the
+audit are in ``detective``."""

@@ -58,10 +58,11 @@ import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
 from company_observability import instrumented, logger
+from detective import evaluation, retries, scan
 from guardrails import exemptions as ex
 from guardrails.adapters import config_item
 from guardrails.model import ANNOTATION_LIMIT, Inventory, Rule, Status, Verdict
-from handlers.config_rule import evaluation, inventory, params, retries
+from handlers.config_rule import params
 
 BATCH = 100  # PutEvaluations accepts at most 100 evaluations per call
 PUT_ROUNDS = 4  # sends of an entry Config reports as failed before it is reported undeliverable
@@ -150,9 +151,9 @@ class PublishedExemptions:
             except ClientError as error:
                 if _code(error) == "ParameterNotFound":
                     raise RuleSetupError(f"{where} does not exist; the platform stack creates it") from None
-                raise RuleSetupError(f"{where} cannot be read: {inventory.describe_error(error)}") from None
+                raise RuleSetupError(f"{where} cannot be read: {scan.describe_error(error)}") from None
             except BotoCoreError as error:
-                raise RuleSetupError(f"{where} cannot be read: {inventory.describe_error(error)}") from None
+                raise RuleSetupError(f"{where} cannot be read: {scan.describe_error(error)}") from None
             self._read_at = now
         return self._value
 
@@ -267,7 +268,7 @@ class RuleRunner:
                 laterTime=summary["configurationItemCaptureTime"], limit=1,
             )
         except (ClientError, BotoCoreError) as error:
-            raise NotRead(f"configuration history of {what}: {inventory.describe_error(error)}") from None
+            raise NotRead(f"configuration history of {what}: {scan.describe_error(error)}") from None
         items = response.get("configurationItems") or []
         if not items:
             raise NotRead(f"no configuration history for {what}")
@@ -337,7 +338,7 @@ class RuleRunner:
                                        resource_id=ci["resourceId"])
                 return config_item.facts_from_item(ci, managed_policy_documents=documents)
         except (ClientError, BotoCoreError) as error:
-            raise NotRead(f"{ci['resourceType']} {ci['resourceId']}: {inventory.describe_error(error)}") from None
+            raise NotRead(f"{ci['resourceType']} {ci['resourceId']}: {scan.describe_error(error)}") from None
         return config_item.facts_from_item(ci)
 
     # -- periodic -----------------------------------------------------------------------------------------------
@@ -349,14 +350,14 @@ class RuleRunner:
         rule x resource (or rule x kind) evaluations could not be made (each logged)."""
         session = self.session or boto3.Session()
         try:
-            scanner = inventory.AccountScanner(session, session.region_name or os.environ["AWS_REGION"],
+            scanner = scan.AccountScanner(session, session.region_name or os.environ["AWS_REGION"],
                                                workers=SWEEP_WORKERS, policy=retries.RetryPolicy(deadline=deadline))
         except (ClientError, BotoCoreError) as error:
             logger.error("sweep not evaluated: the account could not be read", rule=rule.id,
-                         reason=inventory.describe_error(error))
+                         reason=scan.describe_error(error))
             return [], 1
         # Only what this rule judges or looks up: a sweep for one rule never pays for the others' calls.
-        needs = lambda r: inventory.kinds_for([r])  # noqa: E731
+        needs = lambda r: scan.kinds_for([r])  # noqa: E731
         subjects = scanner.collect(needs(rule))
         by_ref = {s.facts.resource.ref: s for s in subjects}
         results = evaluation.judge_all([rule], {rule.id: rule_params}, subjects, fetch=scanner.enrich_all,
@@ -364,7 +365,7 @@ class RuleRunner:
         entries, skipped = [], 0
         for result in results:
             subject = by_ref.get(result.facts.resource.ref)
-            resource_type, resource_id = inventory.config_identity(result.facts, subject)
+            resource_type, resource_id = scan.config_identity(result.facts, subject)
             if result.not_evaluated:
                 skipped += 1
                 logger.warning("resource not evaluated", rule=rule.id, resource_type=resource_type,
@@ -407,7 +408,7 @@ class RuleRunner:
                     first = self._deliver(pending[:half], token, deadline)
                     second = self._deliver(pending[half:], token, deadline)
                     return delivered + first[0] + second[0], first[1] + second[1]
-                self._undeliverable(pending, inventory.describe_error(error))
+                self._undeliverable(pending, scan.describe_error(error))
                 return delivered, len(pending)
             failed = response.get("FailedEvaluations") or []
             sent = {_key(e): e for e in pending}

@@ -45,7 +45,7 @@ class RecordingConfig:
 def no_retry_sleep(monkeypatch):
     """Retry back-off without the wall-clock wait (the retries themselves still happen); returns the list of
     back-off delays that would have been slept."""
-    from handlers.config_rule import retries
+    from detective import retries
 
     slept: list = []
     monkeypatch.setattr(retries, "backoff_sleep", slept.append)

@@ -15,7 +15,7 @@ import urllib.request
 import boto3
 import pytest
 
-from handlers.config_rule import inventory
+from detective import scan
 from tests.detective import cis
 from tests.detective.throttle import Throttler
 from tools import audit
@@ -165,7 +165,7 @@ def test_bad_pack_parameter_exits_2(tmp_path, capsys):
 def test_same_findings_under_throttling_and_call_budget(account, tmp_path, no_retry_sleep):
     session, url = account
     selected = audit.select_rules(PACK_CONFIG, RULES.split(","))
-    counter = inventory.CallCounter()
+    counter = scan.CallCounter()
     throttler = Throttler(every=3).attach(session.events)
     report = audit.audit(session, cis.REGION, selected, endpoint_url=url, workers=4, counter=counter)
     found = sorted((f.rule_id, f.status, f.urn) for f in report.stacks[0].findings)

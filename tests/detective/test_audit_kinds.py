@@ -21,9 +21,9 @@ import urllib.request
 import boto3
 import pytest
 
+from detective import scan
 from guardrails import catalogue
 from guardrails.model import Kind
-from handlers.config_rule import inventory
 from tests.detective import cis
 from tests.detective.test_audit import endpoint  # noqa: F401  (the moto_server fixture)
 from tools import audit
@@ -215,7 +215,7 @@ def test_compliant_and_not_applicable_resources_are_judged_too(account):
 
 def test_facts_match_what_the_engine_adapter_gives_with_refs_by_arn(account):
     session, url, _ = account
-    scanner = inventory.AccountScanner(session, R, endpoint_url=url, workers=2)
+    scanner = scan.AccountScanner(session, R, endpoint_url=url, workers=2)
     subjects = scanner.collect([Kind.EVENT_TARGET, Kind.SNS_SUBSCRIPTION, Kind.S3_NOTIFICATION,
                                 Kind.EVENT_INVOKE_CONFIG])
     by_ref = {s.facts.resource.ref: s.facts for s in subjects}
@@ -242,17 +242,17 @@ def test_facts_match_what_the_engine_adapter_gives_with_refs_by_arn(account):
 
 def test_only_what_the_selected_rules_need_is_fetched(account):
     session, url, _ = account
-    counter = inventory.CallCounter()
+    counter = scan.CallCounter()
     run(session, url, ["log-group-retention"], counter=counter)
     assert dict(counter.calls) == {"sts.GetCallerIdentity": 1, "cloudwatch-logs.DescribeLogGroups": 1}
 
-    counter = inventory.CallCounter()
+    counter = scan.CallCounter()
     run(session, url, ["lambda-url-auth"], counter=counter)
     # 6 functions; moto lacks ListFunctionUrlConfigs: asked once, then GetFunctionUrlConfig per function.
     assert dict(counter.calls) == {"sts.GetCallerIdentity": 1, "lambda.ListFunctions": 1,
                                    "lambda.ListFunctionUrlConfigs": 1, "lambda.GetFunctionUrlConfig": 6}
 
-    counter = inventory.CallCounter()
+    counter = scan.CallCounter()
     run(session, url, ["s3-public-access-blocked"], counter=counter)
     assert dict(counter.calls) == {"sts.GetCallerIdentity": 1, "s3.ListBuckets": 1, "s3.GetPublicAccessBlock": 4}
 
@@ -262,16 +262,16 @@ def test_kinds_for_the_rules():
     function_and_role = [rules[i] for i in ("lambda-required-layer", "lambda-code-signing", "iam-permissions-boundary",
                                             "lambda-tracing-active", "lambda-reserved-concurrency")]
     # ... and the distributions that make a function Lambda@Edge (listed only when the region is us-east-1).
-    assert inventory.kinds_for(function_and_role) == {Kind.FUNCTION, Kind.ROLE, Kind.DISTRIBUTION}
+    assert scan.kinds_for(function_and_role) == {Kind.FUNCTION, Kind.ROLE, Kind.DISTRIBUTION}
     # required-tags judges every taggable kind; the untaggable ones (URLs, permissions...) are never fetched for it.
-    tagged = inventory.kinds_for([rules["required-tags"]])
+    tagged = scan.kinds_for([rules["required-tags"]])
     assert not tagged & {Kind.FUNCTION_URL, Kind.PERMISSION, Kind.EVENT_INVOKE_CONFIG, Kind.EVENT_TARGET,
                          Kind.S3_NOTIFICATION, Kind.SNS_SUBSCRIPTION, Kind.BUCKET_PUBLIC_ACCESS_BLOCK}
     assert {Kind.FUNCTION, Kind.LOG_GROUP, Kind.BUCKET, Kind.EVENT_SOURCE_MAPPING} <= tagged
-    assert inventory.kinds_for([rules["lambda-url-auth"]]) == {Kind.FUNCTION_URL}
-    assert inventory.kinds_for([rules["s3-public-access-blocked"]]) == {Kind.BUCKET, Kind.BUCKET_PUBLIC_ACCESS_BLOCK}
-    assert inventory.kinds_for([rules["lambda-async-failure-destination"]]) == {
+    assert scan.kinds_for([rules["lambda-url-auth"]]) == {Kind.FUNCTION_URL}
+    assert scan.kinds_for([rules["s3-public-access-blocked"]]) == {Kind.BUCKET, Kind.BUCKET_PUBLIC_ACCESS_BLOCK}
+    assert scan.kinds_for([rules["lambda-async-failure-destination"]]) == {
         Kind.FUNCTION, Kind.EVENT_TARGET, Kind.S3_NOTIFICATION, Kind.SNS_SUBSCRIPTION, Kind.PERMISSION,
         Kind.EVENT_INVOKE_CONFIG}
     # Every stack rule of the catalogue says what it looks up.
-    assert sorted(r.id for r in rules.values() if r.scope == "stack") == sorted(inventory.LOOKUPS)
+    assert sorted(r.id for r in rules.values() if r.scope == "stack") == sorted(scan.LOOKUPS)

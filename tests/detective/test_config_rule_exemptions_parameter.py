@@ -18,8 +18,9 @@ import pytest
 from moto import mock_aws
 
 from components.platform.config_rules import ConfigRulesArgs, plan_exemptions_parameter, plan_rules
+from detective import evaluation, retries
 from guardrails import catalogue
-from handlers.config_rule import app, evaluation, params, retries
+from handlers.config_rule import app, params
 from tests.detective import cis
 from tests.detective.conftest import RecordingConfig
 from tests.detective.test_exemptions import (

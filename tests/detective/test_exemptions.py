@@ -15,11 +15,12 @@ import pack
 import pytest
 from moto import mock_aws
 
+from detective import evaluation
 from guardrails import catalogue
 from guardrails import exemptions as ex
 from guardrails.adapters.config_item import facts_from_item
 from guardrails.model import Status
-from handlers.config_rule import app, evaluation
+from handlers.config_rule import app
 from tests.detective import cis
 from tests.detective.conftest import RecordingConfig
 from tools import audit

@@ -14,7 +14,8 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from handlers.config_rule import app, retries
+from detective import retries
+from handlers.config_rule import app
 from tests.detective import cis
 from tests.detective.conftest import RecordingConfig
 from tests.detective.throttle import Faults

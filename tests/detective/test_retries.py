@@ -1,4 +1,4 @@
-"""``handlers/config_rule/retries.py``: which failures are retried, how often, how long the backoff is, and that
+"""``detective/retries.py``: which failures are retried, how often, how long the backoff is, and that
 no retry starts past the deadline. Responses are botocore's parsed shapes, as botocore hands them to
 ``needs-retry``."""
 from __future__ import annotations
@@ -8,7 +8,7 @@ import time
 import pytest
 from botocore.exceptions import ConnectTimeoutError, EndpointConnectionError, ReadTimeoutError
 
-from handlers.config_rule import retries
+from detective import retries
 
 
 def response(status: int, code: str) -> tuple:

@@ -1,7 +1,7 @@
 """Inject AWS faults (throttling, HTTP 500) on a share of botocore requests, before they are sent.
 
 Registered on ``before-send``: botocore treats the returned response exactly like one from AWS, so the
-client's retries (``handlers/config_rule/retries.py``) must deal with it. The error shape follows each service's
+client's retries (``detective/retries.py``) must deal with it. The error shape follows each service's
 protocol. ``Throttler`` throttles every n-th request; ``Faults`` draws seeded faults per request.
 """
 from __future__ import annotations

@@ -5,7 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from components import catalogue
+from components import architectures
 from components.governance import SETTINGS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -24,7 +24,7 @@ def catalogue_rows() -> set:
 
 
 def test_every_implemented_architecture_has_a_readme_row_and_an_example_stack():
-    implemented = {entry.id for entry in catalogue.implemented()} - {"noncompliant-demo"}
+    implemented = {entry.id for entry in architectures.implemented()} - {"noncompliant-demo"}
     assert catalogue_rows() == implemented
     for architecture in implemented:
         stack = f"{architecture}-dev"

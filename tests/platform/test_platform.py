@@ -7,7 +7,7 @@ from pathlib import Path
 import pulumi
 import pytest
 
-from components import catalogue
+from components import architectures
 from components.governed.function import SUPPORTED_RUNTIMES
 from components.platform import layers
 from components.platform.platform import Platform, PlatformArgs
@@ -319,7 +319,7 @@ def test_boundary_service_namespaces_replace_the_default(layer_dir):
 
 
 def test_catalogue_builds_the_platform_stack_and_exports_its_outputs(layer_dir):
-    resources = run_program(catalogue.build, config={
+    resources = run_program(architectures.build, config={
         **CONFIG, "serverless-governance:architecture": "platform",
         "serverless-governance:parameters": {"layer_build_dir": str(layer_dir)}})
     one(resources, "serverless-governance:platform:Platform")
@@ -347,7 +347,7 @@ def test_example_stack_file_builds_in_preview(layer_dir):
     stack_file = Path(__file__).resolve().parents[2] / "stacks" / "Pulumi.platform-dev.yaml"
     config = yaml.safe_load(stack_file.read_text())["config"]
     config["serverless-governance:parameters"]["layer_build_dir"] = str(layer_dir)  # the test's build
-    resources = run_program(catalogue.build, config=config, preview=True)
+    resources = run_program(architectures.build, config=config, preview=True)
     groups = sorted(r.inputs["name"] for r in by_type(resources, "aws:resourcegroups/group:Group"))
     assert groups == ["api-poller-service", "platform-service", "saga-orchestration-service"]
     csc = inputs(resources, "aws:lambda/codeSigningConfig:CodeSigningConfig")

@@ -1,16 +1,16 @@
 """A reason written in a program is shown in the finding, never honoured: only a pack config exemption relaxes a rule.
 
 Through the real pack process (a governed HTTP API's public route, a hand-written tag on a raw function) and through
-the Config rule / audit evaluation (``handlers.config_rule.evaluation``), which must say the same.
+the Config rule / audit evaluation (``detective.evaluation``), which must say the same.
 """
 from __future__ import annotations
 
 import pytest
 
+from detective import evaluation
 from guardrails import catalogue, exemptions, overrides
 from guardrails.adapters import describe
 from guardrails.model import ANNOTATION_LIMIT, Inventory, Status, non_compliant
-from handlers.config_rule import evaluation
 from tests.policies.fixtures import BASE_CONFIG, CSC, FN, TAGS, fn, urn
 from tools.analyzer_client import StackResource
 

@@ -16,11 +16,11 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
+from detective import cloudfront, evaluation, scan
 from guardrails import catalogue, edge
 from guardrails.adapters import config_item, describe
 from guardrails.adapters.engine import facts_from_engine
 from guardrails.model import Inventory, Kind, Status, Unknown
-from handlers.config_rule import cloudfront, evaluation, inventory
 from tests.detective import cis
 
 ACCOUNT = cis.ACCOUNT
@@ -115,7 +115,7 @@ def describe_verdicts(function: dict, *summaries: dict) -> dict:
 
 
 def verdicts(facts: list) -> dict:
-    subjects = [inventory.Subject(f) for f in facts]
+    subjects = [scan.Subject(f) for f in facts]
     results = evaluation.judge_all([catalogue.get(r) for r in RULES], PARAMS, subjects)
     return {r.rule.id: (r.verdict.status, r.verdict.message) for r in results}
 
@@ -191,7 +191,7 @@ def test_outside_us_east_1_no_distribution_is_listed():
 
 def test_the_scan_collects_distributions_for_the_rules_that_look_them_up():
     rules = [catalogue.get(r) for r in RULES + ("lambda-environment-kms",)]
-    assert inventory.kinds_for(rules) == {Kind.FUNCTION, Kind.DISTRIBUTION}
+    assert scan.kinds_for(rules) == {Kind.FUNCTION, Kind.DISTRIBUTION}
 
 
 # --- engine props ---------------------------------------------------------------------------------------------

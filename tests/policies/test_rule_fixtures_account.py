@@ -1,5 +1,5 @@
 """Every rule's account fixtures through their adapter and the rule, judged as the Config rule Lambda and the audit
-judge (``handlers.config_rule.evaluation.judge_all``: the rule's parameters as the rule Lambda resolves them, its
+judge (``detective.evaluation.judge_all``: the rule's parameters as the rule Lambda resolves them, its
 exemptions, stack rules over the inventory of the case's resources); a meta-test that no rule lacks an outcome
 through either account adapter without a reason in ``NOT_REPRESENTABLE``; and a check that a rule's pass and fail
 fixtures say the same thing through all three adapters (engine props, Config item, describe)."""
@@ -9,15 +9,15 @@ import datetime as _dt
 
 import pytest
 
+from detective import evaluation
+from detective.scan import Subject
 from guardrails import catalogue
 from guardrails import exemptions as ex
 from guardrails.adapters import describe
 from guardrails.adapters.config_item import facts_from_item
 from guardrails.adapters.engine import all_facts_from_engine
 from guardrails.model import Status
-from handlers.config_rule import evaluation
 from handlers.config_rule import params as rule_params
-from handlers.config_rule.inventory import Subject
 from tests.policies.account_fixtures import ACCOUNT_FIXTURES, CI, NOT_REPRESENTABLE
 from tests.policies.fixtures import BASE_CONFIG, FIXTURES
 

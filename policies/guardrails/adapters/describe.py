@@ -2,7 +2,7 @@
 
 Pure mapping: every function takes the response dicts boto3 returns (PascalCase for most services, camelCase
 for API Gateway) and returns facts. No boto3 import, so the catalogue stays shippable everywhere; the calls
-themselves live in ``handlers/config_rule/inventory.py``.
+themselves live in ``detective/scan.py``.
 
 Where the caller chose not to fetch something (e.g. no selected rule needs tags), it passes ``NOT_FETCHED``
 values and the field becomes ``Unknown``: a rule that reads it reports UNKNOWN instead of a wrong verdict.

@@ -132,7 +132,7 @@ def judge_all(rules: Sequence[Rule], params: Mapping[str, Mapping], subjects: li
               needs: Optional[Callable[[Rule], Iterable[Kind]]] = None) -> list:
     """Evaluations of every rule on every subject it applies to.
 
-    ``subjects`` are ``inventory.Subject``s (``facts`` and an optional ``enrich``); ``fetch(subjects)`` returns
+    ``subjects`` are ``scan.Subject``s (``facts`` and an optional ``enrich``); ``fetch(subjects)`` returns
     the enriched facts of those subjects in order (the scanner does it in its thread pool), or an ``Unread`` for
     a subject it could not read. ``exemptions`` maps a rule id to its parsed exemptions; expiry is judged as of
     ``on`` (default ``today()``). ``unread`` is what the scan could not read; ``needs(rule)`` the kinds a rule

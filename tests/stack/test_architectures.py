@@ -3,7 +3,7 @@ import dataclasses
 
 import pytest
 
-from components import catalogue
+from components import architectures
 from components.governance import ConfigError, Governance
 from tools.offline_engine import ProgramError, run_program
 
@@ -25,15 +25,15 @@ GOVERNANCE_CONFIG = {
 
 
 def _run(config):
-    return run_program(lambda: catalogue.build(), config=config)
+    return run_program(lambda: architectures.build(), config=config)
 
 
 def test_catalogue_covers_every_architecture_once():
-    ids = [entry.id for entry in catalogue.CATALOGUE]
+    ids = [entry.id for entry in architectures.ARCHITECTURES]
     assert len(ids) == len(set(ids)) == 65  # 64 architectures in shared/ARCHITECTURES.md + the demo
-    assert catalogue.BY_ID["saga-orchestration"].module == "components.stepfunctions.saga_orchestration"
-    assert catalogue.BY_ID["saga-orchestration"].class_name == "SagaOrchestration"
-    assert catalogue.BY_ID["parallel-exit-early"].posts == ("002#8", "003#20")
+    assert architectures.BY_ID["saga-orchestration"].module == "components.stepfunctions.saga_orchestration"
+    assert architectures.BY_ID["saga-orchestration"].class_name == "SagaOrchestration"
+    assert architectures.BY_ID["parallel-exit-early"].posts == ("002#8", "003#20")
 
 
 def test_missing_architecture_names_the_key():
@@ -99,7 +99,7 @@ def test_unknown_parameter_is_refused_with_the_accepted_names():
         table_name: str = "orders"
 
     with pytest.raises(ConfigError) as error:
-        catalogue.make_args(DemoArgs, {"tableName": "x"}, "demo")
+        architectures.make_args(DemoArgs, {"tableName": "x"}, "demo")
     assert str(error.value) == "parameters: tableName not accepted by 'demo'; accepted: table_name"
 
 

@@ -1,4 +1,4 @@
-"""The architecture catalogue: every stack deploys exactly one entry, chosen by config ``architecture``.
+"""The architecture list: every stack deploys exactly one entry, chosen by config ``architecture``.
 
 An entry's component is found by naming convention, so adding an architecture never edits this table's code:
 ``saga-orchestration`` in family ``stepfunctions`` is class ``SagaOrchestration`` (args ``SagaOrchestrationArgs``)
@@ -52,7 +52,7 @@ class Entry:
         return getattr(module, self.class_name), getattr(module, f"{self.class_name}Args")
 
 
-CATALOGUE: tuple = (
+ARCHITECTURES: tuple = (
     Entry('platform', 'platform', ('000#8', '000#13', '000#15', '001#14'),
           'Operating serverless at scale (parts 1-3) and code signing for AWS Lambda'),
     Entry('saga-orchestration', 'stepfunctions', ('000#20',),
@@ -186,11 +186,11 @@ CATALOGUE: tuple = (
     Entry('noncompliant-demo', 'demo', (), 'Deliberately non-compliant stack for the guardrail demo'),
 )
 
-BY_ID = {entry.id: entry for entry in CATALOGUE}
+BY_ID = {entry.id: entry for entry in ARCHITECTURES}
 
 
 def implemented() -> list:
-    return [entry for entry in CATALOGUE if entry.implemented]
+    return [entry for entry in ARCHITECTURES if entry.implemented]
 
 
 def get(architecture: Optional[str]) -> Entry:

@@ -40,11 +40,11 @@ from typing import Any, Optional
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from detective import cloudfront, retries
+from detective.evaluation import Unread
 from guardrails.adapters import describe
 from guardrails.model import Facts, Kind
 from guardrails.rules import required_tags
-from handlers.config_rule import cloudfront, retries
-from handlers.config_rule.evaluation import Unread
 
 #: Kinds the scanner can collect (what a rule on any other kind sees in an account: nothing).
 SCANNED_KINDS = (
