@@ -51,6 +51,9 @@ import pulumi_aws as aws
 
 from components.governance import Governance
 from components.governed._api_common import (
+    AUTHORIZER_RULE,
+    HTTP_SECURITY_POLICIES,
+    CustomDomain,
     RouteNames,
     access_log_group,
     api_settings,
@@ -68,7 +71,6 @@ from components.governed._api_common import (
     written_reason,
 )
 from components.governed._overrides import GovernanceError, overrides_tag
-from components.governed.api import AUTHORIZER_RULE, HTTP_SECURITY_POLICIES, CustomDomain
 from components.governed.role import GovernedRole, check_statements, policy_document, statement
 
 TYPE_TOKEN = "serverless-governance:governed:WebSocketApi"
