@@ -211,10 +211,6 @@ def access_log_group(name: str, governance: Governance, parent: pulumi.Resource)
     )
 
 
-def access_log_settings(log_group: aws.cloudwatch.LogGroup, log_format: str) -> dict:
-    return {"destination_arn": log_group.arn, "format": log_format}
-
-
 def throttling_settings(args: Any) -> dict:
     """The caller's throttling (``throttling_burst_limit`` / ``throttling_rate_limit``) as stage settings."""
     return {"throttling_burst_limit": args.throttling_burst_limit,
@@ -286,8 +282,9 @@ def v2_stage(name: str, api: aws.apigatewayv2.Api, stage_name: str, log_group: a
         api_id=api.id,
         name=stage_name,
         auto_deploy=True,
-        access_log_settings=access_log_settings(log_group, log_format),
-        default_route_settings=dict(route_settings),
+        access_log_settings=aws.apigatewayv2.StageAccessLogSettingsArgs(destination_arn=log_group.arn,
+                                                                        format=log_format),
+        default_route_settings=aws.apigatewayv2.StageDefaultRouteSettingsArgs(**route_settings),
         tags={},
         opts=opts,
     )

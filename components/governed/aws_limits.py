@@ -24,7 +24,7 @@ import json
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, NamedTuple, Optional
+from typing import Any, NamedTuple, Optional, TypeGuard
 
 AUTONAME_RANDOM = 7  # pulumi-terraform-bridge AutoName: Randlen 7 hex characters
 AUTONAME_SUFFIX = 1 + AUTONAME_RANDOM  # "-" + 7 random characters
@@ -289,7 +289,8 @@ def _get(inputs: Mapping[str, Any], path: str) -> Any:
     return value
 
 
-def _is_number(value: Any) -> bool:
+def _is_number(value: Any) -> TypeGuard[float]:
+    """A JSON number (not a bool, which Python counts as an int)."""
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
@@ -376,7 +377,8 @@ def _event_source_mapping_problems(inputs: Mapping[str, Any]) -> list[Problem]:
     problems = []
     batch = inputs.get("batchSize")
     if _is_number(batch):
-        allowed = SQS_FIFO_BATCH_SIZE if service == "sqs" and source.endswith(".fifo") else BATCH_SIZE
+        fifo = service == "sqs" and isinstance(source, str) and source.endswith(".fifo")
+        allowed = SQS_FIFO_BATCH_SIZE if fifo else BATCH_SIZE
         if not allowed.accepts(batch):
             problems.append(Problem("batchSize", batch, f"{allowed.describe()} [{allowed.source}]"))
         window = inputs.get("maximumBatchingWindowInSeconds")

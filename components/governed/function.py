@@ -284,14 +284,17 @@ class GovernedFunction(pulumi.ComponentResource):
         })
 
 
-def _destinations(on_failure: Optional[pulumi.Input[str]], on_success: Optional[pulumi.Input[str]]) -> Optional[dict]:
+def _destinations(on_failure: Optional[pulumi.Input[str]], on_success: Optional[pulumi.Input[str]]
+                  ) -> Optional[aws.lambda_.FunctionEventInvokeConfigDestinationConfigArgs]:
     """An event invoke config's destination config (None when the function's own DLQ keeps failures)."""
-    config = {}
-    if on_failure is not None:
-        config["on_failure"] = {"destination": on_failure}
-    if on_success is not None:
-        config["on_success"] = {"destination": on_success}
-    return config or None
+    if on_failure is None and on_success is None:
+        return None
+    return aws.lambda_.FunctionEventInvokeConfigDestinationConfigArgs(
+        on_failure=None if on_failure is None
+        else aws.lambda_.FunctionEventInvokeConfigDestinationConfigOnFailureArgs(destination=on_failure),
+        on_success=None if on_success is None
+        else aws.lambda_.FunctionEventInvokeConfigDestinationConfigOnSuccessArgs(destination=on_success),
+    )
 
 
 def _send_actions(destination: pulumi.Input[str]) -> list:

@@ -179,12 +179,13 @@ class GovernedHttpApi(pulumi.ComponentResource):
         if route.route_key == "$default":
             method, path, slug = "*", "$default", "default"
         else:
-            method, path = _ROUTE_KEY.match(route.route_key).groups()  # validated in _validate_http
+            method, path = _route_key(f"GovernedHttpApi {name!r}", route.route_key)
             slug = f"{method.lower()}-{path_slug(path)}"
         if route.function is not None:
             integration_args = dict(lambda_proxy(route.function), payload_format_version="2.0")
         else:
             service = route.service
+            assert service is not None  # _validate_http: exactly one of function= and service=
             role = GovernedRole(
                 f"{name}-{slug}-role",
                 RoleArgs(service_principals=["apigateway.amazonaws.com"], statements=list(service.statements),
@@ -216,6 +217,16 @@ class GovernedHttpApi(pulumi.ComponentResource):
         return api_route
 
 
+def _route_key(component: str, key: str) -> tuple[str, str]:
+    """``"POST /orders"`` -> ``("POST", "/orders")``; any other shape is refused."""
+    match = _ROUTE_KEY.match(key)
+    if match is None:
+        raise GovernanceError(
+            f"{component}: route key {key!r} must be 'METHOD /path' (e.g. 'POST /orders') or '$default'"
+        )
+    return match.group(1), match.group(2)
+
+
 def _validate_http(component: str, args: HttpApiArgs) -> dict[str, str]:
     """Check the routes; returns route key -> public reason for the public ones."""
     if not args.routes:
@@ -226,12 +237,7 @@ def _validate_http(component: str, args: HttpApiArgs) -> dict[str, str]:
         key = route.route_key
         names.claim_key("route", key)
         if key != "$default":
-            match = _ROUTE_KEY.match(key)
-            if not match:
-                raise GovernanceError(
-                    f"{component}: route key {key!r} must be 'METHOD /path' (e.g. 'POST /orders') or '$default'"
-                )
-            method, path = match.groups()
+            method, path = _route_key(component, key)
             check_method(component, f"route {key!r}", method,
                           "do not route OPTIONS; set cors=Cors(...) and API Gateway answers CORS preflight "
                           "requests itself")

@@ -111,6 +111,8 @@ class QueueArgs:
 class GovernedQueue(pulumi.ComponentResource):
     """An encrypted, TLS-only SQS queue with its own dead-letter queue (see the module docstring)."""
 
+    arn: pulumi.Output[str]  # declared here: a queue's DLQ is a GovernedQueue whose arn this block reads
+
     def __init__(self, name: str, args: QueueArgs, governance: Governance,
                  opts: Optional[pulumi.ResourceOptions] = None) -> None:
         super().__init__("serverless-governance:governed:Queue", name, None, opts)

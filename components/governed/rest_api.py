@@ -39,7 +39,6 @@ from components.governed._api_common import (
     CustomDomain,
     RouteNames,
     access_log_group,
-    access_log_settings,
     api_settings,
     arn_route,
     check_method,
@@ -187,7 +186,8 @@ class GovernedRestApi(pulumi.ComponentResource):
             deployment=self.deployment.id,
             stage_name=args.stage_name,
             xray_tracing_enabled=True,
-            access_log_settings=access_log_settings(self.log_group, REST_ACCESS_LOG_FORMAT),
+            access_log_settings=aws.apigateway.StageAccessLogSettingsArgs(destination_arn=self.log_group.arn,
+                                                                          format=REST_ACCESS_LOG_FORMAT),
             tags={},
             opts=child,
         )

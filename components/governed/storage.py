@@ -92,15 +92,17 @@ class GovernedBucket(pulumi.ComponentResource):
             restrict_public_buckets=True,
             opts=child,
         )
-        default: dict[str, Any] = {"sse_algorithm": args.sse_algorithm}
-        if args.sse_algorithm == "aws:kms":
-            default["kms_master_key_id"] = governance.kms_key_arn
+        default = aws.s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs(
+            sse_algorithm=args.sse_algorithm,
+            kms_master_key_id=governance.kms_key_arn if args.sse_algorithm == "aws:kms" else None,
+        )
         self.encryption = aws.s3.BucketServerSideEncryptionConfiguration(
             f"{name}-encryption",
             bucket=self.bucket.id,
-            rules=[{"apply_server_side_encryption_by_default": default,
-                    # Bucket keys cut KMS requests (and cost) by up to 99%; meaningless for AES256.
-                    "bucket_key_enabled": args.sse_algorithm == "aws:kms"}],
+            rules=[aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
+                apply_server_side_encryption_by_default=default,
+                # Bucket keys cut KMS requests (and cost) by up to 99%; meaningless for AES256.
+                bucket_key_enabled=args.sse_algorithm == "aws:kms")],
             opts=child,
         )
         objects = self.bucket.arn.apply(lambda arn: f"{arn}/*")

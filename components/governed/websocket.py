@@ -256,7 +256,11 @@ def _management_statement(execution_arn: pulumi.Output, stage_name: str, methods
         raise GovernanceError(
             f"management_statement: methods {list(methods)!r}; allowed: {', '.join(allowed)} (at least one)"
         )
-    resources = [execution_arn.apply(lambda arn, m=m: f"{arn}/{stage_name}/{m}/@connections/*") for m in methods]
+
+    def connections(method: str) -> pulumi.Output[str]:
+        return execution_arn.apply(lambda arn: f"{arn}/{stage_name}/{method}/@connections/*")
+
+    resources = [connections(m) for m in methods]
     return statement(["execute-api:ManageConnections"], resources, sid="ManageConnections")
 
 
