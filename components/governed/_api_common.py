@@ -34,13 +34,19 @@ _PATH_SEGMENT = re.compile(r"^([A-Za-z0-9._~-]+|\{[A-Za-z0-9_]+\+?\})$")
 class CustomDomain:
     """A REGIONAL custom domain (the ACM certificate must be in the API's region)."""
 
-    domain_name: str
-    certificate_arn: pulumi.Input[str]
+    domain_name: str  # no default: the host name clients use
+    certificate_arn: pulumi.Input[str]  # no default: an ACM certificate for domain_name, in the API's region
+    # Default TLS_1_2: the oldest policy guardrail api-custom-domain-tls accepts, and the only one HTTP and
+    # WebSocket domains take; REST domains also take the stricter TLS 1.3 policies.
     security_policy: str = "TLS_1_2"
-    truststore_uri: Optional[str] = None  # "s3://bucket/key.pem": turns on mutual TLS
-    truststore_version: Optional[str] = None  # the S3 object version of the truststore
-    base_path: Optional[str] = None  # API mapping key / base path; None maps the API at the root
-    endpoint_access_mode: str = "STRICT"  # REST domains with a SecurityPolicy_* policy only
+    # "s3://bucket/key.pem": turns on mutual TLS (default None: server TLS only).
+    truststore_uri: Optional[str] = None
+    # The S3 object version of the truststore (default None: the latest; pin it so a new upload is deliberate).
+    truststore_version: Optional[str] = None
+    # API mapping key / base path (default None: the API at the domain's root).
+    base_path: Optional[str] = None
+    # Default STRICT: REST domains with a SecurityPolicy_* policy only; refuses requests whose host does not match.
+    endpoint_access_mode: str = "STRICT"
 
 
 def path_slug(path: str) -> str:

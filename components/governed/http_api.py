@@ -75,12 +75,14 @@ _ROUTE_KEY = re.compile(r"^([A-Z]+) (/[^\s]*)$")
 class Cors:
     """CORS for an HTTP API; API Gateway answers the preflight itself."""
 
-    allow_origins: Sequence[str]
+    allow_origins: Sequence[str]  # no default: name the origins (a wildcard is the caller's explicit choice)
+    # Default: the methods a REST client uses; OPTIONS is answered by API Gateway itself.
     allow_methods: Sequence[str] = ("GET", "POST", "PUT", "PATCH", "DELETE")
+    # Default: authorization (the company JWT) and content-type, what every governed route needs.
     allow_headers: Sequence[str] = ("authorization", "content-type")
-    expose_headers: Sequence[str] = ()
-    max_age_seconds: int = 300
-    allow_credentials: bool = False
+    expose_headers: Sequence[str] = ()  # default none: browsers see the CORS-safelisted response headers only
+    max_age_seconds: int = 300  # default 5 minutes of cached preflights: fewer OPTIONS, quick policy changes
+    allow_credentials: bool = False  # default False: no cookies cross-origin (the JWT travels in a header)
 
 
 @dataclass
@@ -88,32 +90,38 @@ class ServiceIntegration:
     """An AWS service integration (``integration_subtype``), e.g. ``StepFunctions-StartSyncExecution``,
     ``SQS-SendMessage``, ``EventBridge-PutEvents``. API Gateway assumes a GovernedRole holding ``statements``."""
 
-    subtype: str
-    request_parameters: Mapping[str, pulumi.Input[str]]
+    subtype: str  # no default: the integration, e.g. "StepFunctions-StartSyncExecution"
+    request_parameters: Mapping[str, pulumi.Input[str]]  # no default: the service call's parameters
+    # The role's grants (default none, refused empty: least privilege must be written out).
     statements: Sequence[Mapping[str, Any]] = ()
-    timeout_milliseconds: int = 30000
+    timeout_milliseconds: int = 30000  # default 30 s: API Gateway's maximum (50-30000)
 
 
 @dataclass
 class HttpRoute:
     """One route: ``"METHOD /path"`` (or ``"$default"``) to a function or a service integration."""
 
-    route_key: str
-    function: Optional[Any] = None  # a GovernedFunction (anything with .name and .invoke_arn)
-    service: Optional[ServiceIntegration] = None
-    public_reason: Optional[str] = None  # no authorizer; the reason is recorded
-    authorization_scopes: Sequence[str] = ()  # OAuth scopes the JWT must carry
+    route_key: str  # no default: "METHOD /path" or "$default"
+    function: Optional[Any] = None  # a GovernedFunction (anything with .name and .invoke_arn); this or service
+    service: Optional[ServiceIntegration] = None  # an AWS service integration; this or function
+    # Default None: behind the company JWT authorizer. A reason makes the route public, and is recorded.
+    public_reason: Optional[str] = None
+    authorization_scopes: Sequence[str] = ()  # OAuth scopes the JWT must carry (default none: any valid JWT)
 
 
 @dataclass
 class HttpApiArgs:
-    routes: Sequence[HttpRoute]
-    cors: Optional[Cors] = None
-    domain: Optional[CustomDomain] = None
+    """A governed HTTP API. Each field says its default and why."""
+
+    routes: Sequence[HttpRoute]  # no default: at least one route
+    cors: Optional[Cors] = None  # default None: no CORS (same-origin and server-to-server callers)
+    domain: Optional[CustomDomain] = None  # default None: the execute-api endpoint only
+    # Default burst 50 / rate 100 per second: a bound that protects the functions behind the API.
     throttling_burst_limit: int = 50
-    throttling_rate_limit: float = 100
-    description: Optional[str] = None
-    identity_source: str = "$request.header.Authorization"  # where the JWT authorizer reads the token
+    throttling_rate_limit: float = 100  # requests per second (see the burst above)
+    description: Optional[str] = None  # default None: no description
+    # Where the JWT authorizer reads the token (default the Authorization header, as OAuth bearer tokens travel).
+    identity_source: str = "$request.header.Authorization"
 
 
 class GovernedHttpApi(pulumi.ComponentResource):

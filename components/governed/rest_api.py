@@ -78,26 +78,33 @@ REST_ACCESS_LOG_FORMAT = json.dumps({
 class RestRoute:
     """One method on one path, proxied to a function (AWS_PROXY)."""
 
-    method: str  # GET, POST, ... or ANY
-    path: str  # "/orders/{id}"
-    function: Any = None  # a GovernedFunction (anything with .name and .invoke_arn)
-    authorization: str = "CUSTOM"  # the company Lambda authorizer; "AWS_IAM" needs authorization_reason
-    authorization_reason: Optional[str] = None
-    public_reason: Optional[str] = None  # authorization NONE; the reason is recorded
+    method: str  # no default: GET, POST, ... or ANY
+    path: str  # no default: "/orders/{id}"
+    function: Any = None  # a GovernedFunction (anything with .name and .invoke_arn); required
+    # Default CUSTOM: the company Lambda authorizer (guardrail api-authorizer-required); "AWS_IAM" (SigV4 callers)
+    # needs authorization_reason.
+    authorization: str = "CUSTOM"
+    authorization_reason: Optional[str] = None  # why AWS_IAM (default None: not AWS_IAM)
+    public_reason: Optional[str] = None  # default None: authorized. A reason makes it public (NONE), recorded
 
 
 @dataclass
 class RestApiArgs:
-    routes: Sequence[RestRoute]
-    stage_name: str = "Prod"
-    authorizer_type: str = "TOKEN"  # or "REQUEST"
-    identity_source: str = "method.request.header.Authorization"
+    """A governed REST API. Each field says its default and why."""
+
+    routes: Sequence[RestRoute]  # no default: at least one method
+    stage_name: str = "Prod"  # default "Prod": the stage name of the SAM templates the posts use
+    # Default TOKEN: the company authorizer reads one bearer token; "REQUEST" for headers/query combinations.
+    authorizer_type: str = "TOKEN"
+    identity_source: str = "method.request.header.Authorization"  # default: the bearer token's header
+    # Default 300 s (API Gateway's default): a cached policy saves an authorizer call per request (0-3600).
     authorizer_result_ttl_seconds: int = 300
-    domain: Optional[CustomDomain] = None
+    domain: Optional[CustomDomain] = None  # default None: the execute-api endpoint only
+    # Default burst 50 / rate 100 per second: a bound that protects the functions behind the API.
     throttling_burst_limit: int = 50
-    throttling_rate_limit: float = 100
-    description: Optional[str] = None
-    binary_media_types: Sequence[str] = ()
+    throttling_rate_limit: float = 100  # requests per second (see the burst above)
+    description: Optional[str] = None  # default None: no description
+    binary_media_types: Sequence[str] = ()  # default none: text payloads only (API Gateway's default)
 
 
 class GovernedRestApi(pulumi.ComponentResource):
