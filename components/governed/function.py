@@ -14,6 +14,12 @@ What every function gets, without the caller doing anything:
   bounded retries;
 * an environment encrypted with the platform's KMS key.
 
+Code comes from the handler package in ``handlers/`` (``handler="handlers.<package>.<module>.<function>"``), from a
+directory of the caller's own (``code_dir``), or from a prebuilt local ``.zip`` or directory
+(``code_archive=pulumi.FileArchive(...)``); all three go through the signing pipeline. Lambda properties the block
+does not govern (ephemeral storage, SnapStart, an EFS mount, a container's image config) pass through
+``lambda_options``, checked (``components.governed.lambda_options``), so that a new architecture never forks the block.
+
 Variants: ``image_uri=...`` (container image: no layers, no code signing, as Lambda allows neither) and
 ``edge=True`` (Lambda@Edge: no layers, environment, VPC or tracing; published; us-east-1 provider). What cannot
 apply to a variant is recorded in ``not_applicable`` with the reason, and in the ``governance:not-applicable``
@@ -133,6 +139,10 @@ class FunctionArgs:
     # A directory of the caller's own code (a program that installed this package): shipped at the archive's root,
     # with ``handler`` then "<module>.<function>" inside it. Default None: the handler package in ``handlers/``.
     code_dir: Optional[str] = None
+    # A prebuilt deployment package, pulumi.FileArchive("<a .zip file or a directory>"), shipped as it is through
+    # the signing pipeline, with ``handler`` "<module>.<function>" inside it. Default None: the block assembles the
+    # zip from ``handlers/`` (or code_dir). Only a local archive: a remote one cannot be content-addressed.
+    code_archive: Optional[pulumi.FileArchive] = None
     # A container image instead of a zip (default None: zip, so that layers and code signing apply).
     image_uri: Optional[pulumi.Input[str]] = None
     # Default False. True: Lambda@Edge (pass a us-east-1 provider in opts); no layers, environment, VPC or tracing.
@@ -289,8 +299,10 @@ class GovernedFunction(pulumi.ComponentResource):
         if is_image:
             function_args.update(package_type="Image", image_uri=args.image_uri)
         else:
-            files = code_files(args.handler, args.extra_code, args.code_dir)  # type: ignore[arg-type]
-            signed = signed_code(name, files, bucket=governance.artifact_bucket,
+            assert args.handler is not None  # _validate: a zip function names its handler
+            code = args.code_archive if args.code_archive is not None \
+                else code_files(args.handler, args.extra_code, args.code_dir)
+            signed = signed_code(name, code, bucket=governance.artifact_bucket,
                                  unsigned_prefix=f"unsigned/{stack}/{name}", signed_prefix=f"signed/{stack}/{name}",
                                  profile_name=governance.signing_profile_name, opts=child)
             self.signing_job = signed.job
@@ -361,6 +373,8 @@ def _validate(component: str, args: FunctionArgs, overrides: Mapping[str, str]) 
         raise GovernanceError(f"{component}: handler is required for a zip function (or pass image_uri)")
     if args.image_uri is not None and args.edge:
         raise GovernanceError(f"{component}: Lambda@Edge does not support container images")
+    if args.code_archive is not None:
+        _check_archive(component, args)
     if args.image_uri is None and args.runtime not in SUPPORTED_RUNTIMES:
         raise GovernanceError(
             f"{component}: runtime {args.runtime!r} is not allowed; allowed: {', '.join(SUPPORTED_RUNTIMES)}"
@@ -396,6 +410,26 @@ def _validate(component: str, args: FunctionArgs, overrides: Mapping[str, str]) 
         if not re.match(r"^[A-Za-z][A-Za-z0-9_]*$", key) or key.startswith("AWS_"):
             raise GovernanceError(f"{component}: environment variable {key!r} is not allowed")
     return options
+
+
+def _check_archive(component: str, args: FunctionArgs) -> None:
+    archive = args.code_archive
+    if not isinstance(archive, pulumi.FileArchive):
+        raise GovernanceError(
+            f"{component}: code_archive is a {type(archive).__name__}; it must be a local pulumi.FileArchive (a .zip "
+            f"file or a directory): a remote archive cannot be content-addressed for signing; download it first"
+        )
+    others = [name for name, value in (("image_uri", args.image_uri), ("code_dir", args.code_dir),
+                                       ("extra_code", args.extra_code)) if value]
+    if others:
+        raise GovernanceError(f"{component}: code_archive is the whole code; it takes no {', '.join(others)}")
+    path = Path(archive.path)
+    if not (path.is_dir() or (path.is_file() and path.suffix == ".zip")):
+        raise GovernanceError(f"{component}: code_archive {str(path)!r} must be an existing .zip file or directory")
+    if not _OWN_HANDLER.match(args.handler or ""):
+        raise GovernanceError(
+            f"{component}: handler {args.handler!r} must look like '<module>.<function>' (a module in code_archive)"
+        )
 
 
 def _check_range(component: str, field_name: str, value: int, allowed: Range, unit: str = "") -> None:
