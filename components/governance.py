@@ -93,8 +93,12 @@ class Governance:
                 if not required:
                     return reference.get_output(key)
                 # require_output would fail with a bare KeyError deep in the SDK; say which output is missing.
-                return reference.get_output(key).apply(
-                    lambda value, key=key: _required_output(platform, key, value))
+                stack_name = str(platform)  # a reference exists only when platformStack is set
+
+                def present(value: Any) -> Any:
+                    return _required_output(stack_name, key, value)
+
+                return reference.get_output(key).apply(present)
             if required:
                 raise ConfigError(
                     f"missing governance setting '{key}' ({description}): run "
@@ -137,7 +141,7 @@ class Governance:
     def for_tests(cls, **changes: Any) -> Governance:
         """A complete, realistic set of settings (account 123456789012, us-east-1) for unit tests."""
         acct, region = "123456789012", "us-east-1"
-        values = dict(
+        values: dict[str, Any] = dict(
             company_layer_arn=f"arn:aws:lambda:{region}:{acct}:layer:company-observability:12",
             powertools_layer_arn=f"arn:aws:lambda:{region}:{acct}:layer:powertools-python:3",  # platform-signed
             code_signing_config_arn=f"arn:aws:lambda:{region}:{acct}:code-signing-config:csc-0123456789abcdef0",
@@ -221,18 +225,34 @@ def _check_tags(key: str, tags: Any) -> dict:
 def register_tagging(tags: pulumi.Input[Mapping[str, str]]) -> None:
     """Merge ``tags`` into every taggable resource created after this call (a resource's own tags win).
 
-    One stack transformation instead of a ``tags=`` argument on every resource: nothing can be forgotten,
-    and the pack's ``required-tags`` rule sees the tags in each resource's own inputs.
+    One stack transformation instead of a ``tags=`` argument on every resource: nothing can be forgotten, it
+    reaches the children of every Python component (ours or a library's), and the pack's ``required-tags`` rule
+    sees the tags in each resource's own inputs.
+
+    Why not ``pulumi.runtime.register_resource_transform`` (Transforms, which the engine also applies inside
+    multi-language components)? In pulumi 3.272 the SDK's mock monitor records a registered transform and never
+    runs it (``MockMonitor.RegisterStackTransform`` only appends it to ``_stack_transforms``; ``RegisterResource``
+    does not apply it; ``Mocks.register_transform`` says so), so under the mocks that every test and the offline
+    preview use, no resource would be tagged. And a transform sees the inputs as the engine serialised them, with
+    unset inputs left out, so "is this type taggable" would need the provider schema instead of ``"tags" in
+    props``. Until the offline engine applies transforms, this stays a stack transformation.
     """
     if not isinstance(tags, pulumi.Output) and not tags:
         return
 
-    def add_tags(args: pulumi.ResourceTransformationArgs):
-        if isinstance(args.props, dict) and "tags" in args.props:
-            own = args.props.get("tags") or {}
-            args.props["tags"] = pulumi.Output.all(tags, own).apply(lambda both: {**both[0], **both[1]}) \
-                if isinstance(tags, pulumi.Output) or isinstance(own, pulumi.Output) else {**tags, **own}
-            return pulumi.ResourceTransformationResult(args.props, args.opts)
-        return None
+    def add_tags(args: pulumi.ResourceTransformationArgs) -> Optional[pulumi.ResourceTransformationResult]:
+        # A taggable type's generated resource class sets every input, unset ones as None: "tags" is the marker.
+        if not isinstance(args.props, dict) or "tags" not in args.props:
+            return None
+        args.props["tags"] = _merge_tags(tags, args.props.get("tags") or {})
+        return pulumi.ResourceTransformationResult(args.props, args.opts)
 
     pulumi.runtime.register_stack_transformation(add_tags)
+
+
+def _merge_tags(stack_tags: pulumi.Input[Mapping[str, str]], own: pulumi.Input[Mapping[str, str]]
+                ) -> pulumi.Input[Mapping[str, str]]:
+    """``stack_tags`` updated with ``own`` (the resource's); an Output only when either is not yet known."""
+    if isinstance(stack_tags, Mapping) and isinstance(own, Mapping):
+        return {**stack_tags, **own}
+    return pulumi.Output.all(stack_tags, own).apply(lambda both: {**both[0], **(both[1] or {})})

@@ -1,6 +1,7 @@
 """What the governed HTTP, REST and WebSocket API blocks share: one implementation of each piece.
 
-Argument checks (throttling, custom domain, route keys claimed once, resource names distinct, written reasons),
+The custom domain (``CustomDomain``, importable from each block's module too), argument checks (methods, paths,
+throttling, custom domain, route keys claimed once, resource names distinct, written reasons),
 the company authorizer's invocation URI, the route-scoped Lambda invoke permission, JSON access logs, and for
 the two API Gateway v2 blocks (HTTP and WebSocket) the integration + route pair, the stage and the custom
 domain with its API mapping. The blocks keep what differs: their authorization, integration types and stage
@@ -8,8 +9,10 @@ settings. Callers pass resource names in full, so every block keeps the names it
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Optional
+from dataclasses import dataclass
+from typing import Any, Optional
 
 import pulumi
 import pulumi_aws as aws
@@ -18,10 +21,68 @@ from components.governance import Governance
 from components.governed._naming import autonamed
 from components.governed._overrides import GovernanceError, check_overrides
 
-if TYPE_CHECKING:  # only for annotations: api.py imports this module
-    from components.governed.api import CustomDomain
-
 APIGATEWAY_PRINCIPAL = "apigateway.amazonaws.com"
+AUTHORIZER_RULE = "api-authorizer-required"
+# Security policies of API Gateway v2 (HTTP and WebSocket) custom domains: TLS_1_2 only (the rule
+# api-custom-domain-tls's allow-list holds it; REST domains take more, see rest_api.REST_SECURITY_POLICIES).
+HTTP_SECURITY_POLICIES = ("TLS_1_2",)
+HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "ANY")
+_PATH_SEGMENT = re.compile(r"^([A-Za-z0-9._~-]+|\{[A-Za-z0-9_]+\+?\})$")
+
+
+@dataclass
+class CustomDomain:
+    """A REGIONAL custom domain (the ACM certificate must be in the API's region)."""
+
+    domain_name: str  # no default: the host name clients use
+    certificate_arn: pulumi.Input[str]  # no default: an ACM certificate for domain_name, in the API's region
+    # Default TLS_1_2: the oldest policy guardrail api-custom-domain-tls accepts, and the only one HTTP and
+    # WebSocket domains take; REST domains also take the stricter TLS 1.3 policies.
+    security_policy: str = "TLS_1_2"
+    # "s3://bucket/key.pem": turns on mutual TLS (default None: server TLS only).
+    truststore_uri: Optional[str] = None
+    # The S3 object version of the truststore (default None: the latest; pin it so a new upload is deliberate).
+    truststore_version: Optional[str] = None
+    # API mapping key / base path (default None: the API at the domain's root).
+    base_path: Optional[str] = None
+    # Default STRICT: REST domains with a SecurityPolicy_* policy only; refuses requests whose host does not match.
+    endpoint_access_mode: str = "STRICT"
+
+
+def path_slug(path: str) -> str:
+    """A resource-name-safe form of a path: ``/orders/{id}`` -> ``orders-p-id``; ``/`` -> ``root``."""
+    parts = []
+    for segment in path.strip("/").split("/"):
+        if segment.startswith("{"):
+            segment = "p-" + segment.strip("{}").replace("+", "-plus")
+        parts.append(re.sub(r"[^A-Za-z0-9-]+", "-", segment))
+    return "-".join(p for p in parts if p) or "root"
+
+
+def arn_route(method: str, path: str) -> str:
+    """A method and path as they appear in an execute-api ARN: ``ANY`` and path parameters become ``*``."""
+    arn_path = "/".join("*" if segment.startswith("{") else segment for segment in path.split("/"))
+    return f"{'*' if method == 'ANY' else method}{arn_path}"
+
+
+def check_method(component: str, where: str, method: str, options_refusal: str) -> None:
+    """Refuse ``OPTIONS`` (with ``options_refusal`` saying why) and anything not in ``HTTP_METHODS``."""
+    if method == "OPTIONS":
+        raise GovernanceError(f"{component}: {where}: {options_refusal}")
+    if method not in HTTP_METHODS:
+        raise GovernanceError(f"{component}: {where}: method {method!r}; allowed: {', '.join(HTTP_METHODS)}")
+
+
+def check_path(component: str, where: str, path: str) -> None:
+    if not path.startswith("/"):
+        raise GovernanceError(f"{component}: {where}: path {path!r} must start with '/'")
+    if path != "/":
+        for segment in path.strip("/").split("/"):
+            if not _PATH_SEGMENT.match(segment):
+                raise GovernanceError(
+                    f"{component}: {where}: path segment {segment!r} is invalid; use letters, digits, ._~- "
+                    f"or a parameter like {{id}} / {{proxy+}}"
+                )
 
 
 # -------------------------------------------------------------------------------------------------------------
@@ -156,10 +217,6 @@ def access_log_group(name: str, governance: Governance, parent: pulumi.Resource)
     )
 
 
-def access_log_settings(log_group: aws.cloudwatch.LogGroup, log_format: str) -> dict:
-    return {"destination_arn": log_group.arn, "format": log_format}
-
-
 def throttling_settings(args: Any) -> dict:
     """The caller's throttling (``throttling_burst_limit`` / ``throttling_rate_limit``) as stage settings."""
     return {"throttling_burst_limit": args.throttling_burst_limit,
@@ -231,8 +288,9 @@ def v2_stage(name: str, api: aws.apigatewayv2.Api, stage_name: str, log_group: a
         api_id=api.id,
         name=stage_name,
         auto_deploy=True,
-        access_log_settings=access_log_settings(log_group, log_format),
-        default_route_settings=dict(route_settings),
+        access_log_settings=aws.apigatewayv2.StageAccessLogSettingsArgs(destination_arn=log_group.arn,
+                                                                        format=log_format),
+        default_route_settings=aws.apigatewayv2.StageDefaultRouteSettingsArgs(**route_settings),
         tags={},
         opts=opts,
     )

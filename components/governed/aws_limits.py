@@ -24,7 +24,7 @@ import json
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, NamedTuple, Optional
+from typing import Any, NamedTuple, Optional, TypeGuard
 
 AUTONAME_RANDOM = 7  # pulumi-terraform-bridge AutoName: Randlen 7 hex characters
 AUTONAME_SUFFIX = 1 + AUTONAME_RANDOM  # "-" + 7 random characters
@@ -266,6 +266,30 @@ VALUE_RANGES: dict[str, dict[str, Range]] = {
     },
 }
 
+# What a governed function checks before the service does (GovernedFunction and its lambda_options), read from the
+# table above so that the block and the deploy-readiness check cannot disagree.
+LAMBDA_TIMEOUT = VALUE_RANGES["aws:lambda/function:Function"]["timeout"]
+LAMBDA_MEMORY = VALUE_RANGES["aws:lambda/function:Function"]["memorySize"]
+LAMBDA_EPHEMERAL_STORAGE = VALUE_RANGES["aws:lambda/function:Function"]["ephemeralStorage.size"]
+LAMBDA_ASYNC_RETRIES = VALUE_RANGES["aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig"][
+    "maximumRetryAttempts"]
+LAMBDA_ASYNC_EVENT_AGE = VALUE_RANGES["aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig"][
+    "maximumEventAgeInSeconds"]
+LAMBDA_EDGE_TIMEOUT = Range("Lambda@Edge quotas: origin request/response timeout 1-30 s (viewer events 5 s)", 1, 30)
+# CloudFront, "Restrictions on Lambda@Edge": no arm64, at most 512 MB of ephemeral storage.
+LAMBDA_EDGE_ARCHITECTURES = ("x86_64",)
+LAMBDA_EDGE_MAX_EPHEMERAL_STORAGE = 512
+LAMBDA_ARCHITECTURES = ("x86_64", "arm64")  # Lambda CreateFunction Architectures: exactly one of these
+# Lambda FileSystemConfig: LocalMountPath ^/mnt/[a-zA-Z0-9-_.]+$ (at most 160); Arn an EFS access point ARN.
+LAMBDA_EFS_MOUNT_PATH = re.compile(r"/mnt/[A-Za-z0-9_.-]+")
+LAMBDA_EFS_MOUNT_PATH_MAX = 160
+LAMBDA_EFS_ACCESS_POINT = re.compile(
+    r"arn:aws[a-z-]*:elasticfilesystem:[a-z0-9-]+:\d{12}:access-point/fsap-[a-f0-9]{17}")
+# Lambda SnapStart: runtimes python3.12 and later (Java 11+, .NET 8+ are not Python blocks); published versions
+# only; no EFS, no ephemeral storage above 512 MB, no container images, no provisioned concurrency.
+SNAPSTART_MIN_PYTHON = (3, 12)
+SNAPSTART_MAX_EPHEMERAL_STORAGE = 512
+
 
 class Problem(NamedTuple):
     """One name or value outside what AWS accepts."""
@@ -289,7 +313,8 @@ def _get(inputs: Mapping[str, Any], path: str) -> Any:
     return value
 
 
-def _is_number(value: Any) -> bool:
+def _is_number(value: Any) -> TypeGuard[float]:
+    """A JSON number (not a bool, which Python counts as an int)."""
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
@@ -376,7 +401,8 @@ def _event_source_mapping_problems(inputs: Mapping[str, Any]) -> list[Problem]:
     problems = []
     batch = inputs.get("batchSize")
     if _is_number(batch):
-        allowed = SQS_FIFO_BATCH_SIZE if service == "sqs" and source.endswith(".fifo") else BATCH_SIZE
+        fifo = service == "sqs" and isinstance(source, str) and source.endswith(".fifo")
+        allowed = SQS_FIFO_BATCH_SIZE if fifo else BATCH_SIZE
         if not allowed.accepts(batch):
             problems.append(Problem("batchSize", batch, f"{allowed.describe()} [{allowed.source}]"))
         window = inputs.get("maximumBatchingWindowInSeconds")

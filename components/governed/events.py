@@ -63,10 +63,11 @@ class RuleTarget:
     are exclusive; with neither, the target receives the whole event.
     """
 
-    arn: pulumi.Input[str]
+    arn: pulumi.Input[str]  # no default: what the rule delivers to
+    # Default none: the target is reached through its resource policy and no role is created.
     statements: Sequence[Mapping[str, Any]] = ()
-    input: Optional[pulumi.Input[str]] = None
-    input_transformer: Optional[Mapping[str, Any]] = None
+    input: Optional[pulumi.Input[str]] = None  # default None: the whole event
+    input_transformer: Optional[Mapping[str, Any]] = None  # default None: the whole event
     maximum_retry_attempts: int = 3  # company default; EventBridge's own is 185
     maximum_event_age_seconds: int = 3600  # company default; EventBridge's own is 86400 (24 hours)
     name: Optional[str] = None  # names the target's resources ("<rule>-<name>"); default "target-<index>"
@@ -77,11 +78,12 @@ class EventRuleArgs:
     """A governed EventBridge rule: ``event_pattern`` (a dict, serialised by the block; Outputs allowed inside)
     or ``schedule_expression`` (``rate(...)`` / ``cron(...)``), never both."""
 
-    event_pattern: Optional[Mapping[str, Any]] = None
-    schedule_expression: Optional[str] = None
-    event_bus_name: Optional[pulumi.Input[str]] = None  # None: the account's default bus
-    description: str = ""
-    enabled: bool = True
+    event_pattern: Optional[Mapping[str, Any]] = None  # default None: give this or schedule_expression
+    schedule_expression: Optional[str] = None  # default None: give this or event_pattern
+    event_bus_name: Optional[pulumi.Input[str]] = None  # default None: the account's default bus
+    description: str = ""  # default "": no description (EventBridge's default)
+    enabled: bool = True  # default True: a rule is deployed to run; False to stage it
+    # No useful default: at least one target is required (an empty list is refused).
     targets: Sequence[RuleTarget] = field(default_factory=list)
 
 

@@ -14,6 +14,12 @@ What every function gets, without the caller doing anything:
   bounded retries;
 * an environment encrypted with the platform's KMS key.
 
+Code comes from the handler package in ``handlers/`` (``handler="handlers.<package>.<module>.<function>"``), from a
+directory of the caller's own (``code_dir``), or from a prebuilt local ``.zip`` or directory
+(``code_archive=pulumi.FileArchive(...)``); all three go through the signing pipeline. Lambda properties the block
+does not govern (ephemeral storage, SnapStart, an EFS mount, a container's image config) pass through
+``lambda_options``, checked (``components.governed.lambda_options``), so that a new architecture never forks the block.
+
 Variants: ``image_uri=...`` (container image: no layers, no code signing, as Lambda allows neither) and
 ``edge=True`` (Lambda@Edge: no layers, environment, VPC or tracing; published; us-east-1 provider). What cannot
 apply to a variant is recorded in ``not_applicable`` with the reason, and in the ``governance:not-applicable``
@@ -41,6 +47,17 @@ from components.governed._overrides import (
     overrides_tag,
     record,
 )
+from components.governed.aws_limits import (
+    LAMBDA_ARCHITECTURES,
+    LAMBDA_ASYNC_EVENT_AGE,
+    LAMBDA_ASYNC_RETRIES,
+    LAMBDA_EDGE_ARCHITECTURES,
+    LAMBDA_EDGE_TIMEOUT,
+    LAMBDA_MEMORY,
+    LAMBDA_TIMEOUT,
+    Range,
+)
+from components.governed.lambda_options import LambdaOptions, check_lambda_options
 from components.governed.role import GovernedRole, RoleArgs, statement
 from components.governed.signing import signed_code
 
@@ -62,42 +79,81 @@ _OWN_HANDLER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)+$"
 
 @dataclass
 class VpcConfig:
-    subnet_ids: Sequence[pulumi.Input[str]]
-    security_group_ids: Sequence[pulumi.Input[str]]
+    """The subnets and security groups of a function that must reach private resources (no default: a function
+    runs outside any VPC unless it needs one; the block then grants the network interface actions)."""
+
+    subnet_ids: Sequence[pulumi.Input[str]]  # no default: private subnets, in two or more AZs for resilience
+    security_group_ids: Sequence[pulumi.Input[str]]  # no default: the groups that scope what the function reaches
 
 
 @dataclass
 class FunctionArgs:
-    """How to build one governed function. Defaults are the company's; architectures pass the post's values."""
+    """How to build one governed function. Defaults are the company's; architectures pass the post's values.
 
-    handler: Optional[str] = None  # "handlers.<package>.<module>.<function>"; zip functions only
+    Each field says its default and why. What the block always does (role, log group, layers, code signing,
+    tracing, environment key) is not a field: see the module docstring. Lambda properties the block does not
+    govern go in ``lambda_options`` (``components.governed.lambda_options``).
+    """
+
+    # "handlers.<package>.<module>.<function>" (or "<module>.<function>" inside code_dir). Default None: a container
+    # image function has no handler; a zip function must name one.
+    handler: Optional[str] = None
+    # Default 128 MB: Lambda's minimum, the cheapest; raise it for CPU-bound work (CPU scales with memory).
     memory_size: int = 128
+    # Default 3 s: Lambda's own default; a short timeout bounds the cost of a hung call. 1-900 (Lambda@Edge 1-30).
     timeout: int = 3
+    # Default python3.12: a supported runtime every governed layer is built for; deprecated runtimes are refused.
     runtime: str = "python3.12"
+    # Default x86_64: what Lambda@Edge and every layer support; pass ("arm64",) for Graviton.
     architectures: Sequence[str] = ("x86_64",)
+    # Default none: variables are encrypted with the platform key; POWERTOOLS_* are set by the block.
     environment: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+    # Default none: the role holds only the block's own grants until the caller adds least-privilege statements.
     statements: Sequence[Mapping[str, Any]] = ()
+    # Default 10: a bound on concurrency protects downstream services and the account's pool (guardrail
+    # lambda-reserved-concurrency); None needs an override with a reason, 0 is refused (it throttles everything).
     reserved_concurrency: Optional[int] = 10
-    async_invocation: bool = False  # invoked asynchronously (S3, SNS, EventBridge, ...)
-    on_failure_destination_arn: Optional[pulumi.Input[str]] = None  # SQS/SNS/Lambda/EventBridge ARN
+    # Default False: invoked synchronously. True for S3, SNS, EventBridge... triggers: the block then adds an
+    # on-failure destination and bounded retries (guardrail lambda-async-failure-destination).
+    async_invocation: bool = False
+    # Where failed asynchronous invocations go (SQS/SNS/Lambda/EventBridge ARN). Default None: a governed DLQ
+    # the block creates, so that no failed event is lost.
+    on_failure_destination_arn: Optional[pulumi.Input[str]] = None
     # Where successful asynchronous invocations' records go (default None: nowhere; the post 002#10 pattern).
     on_success_destination_arn: Optional[pulumi.Input[str]] = None
     # The function's own dead-letter queue or topic for asynchronous events (default None: the on-failure
     # destination keeps them, which also records the error; a DLQ keeps only the event).
     dead_letter_target_arn: Optional[pulumi.Input[str]] = None
+    # Default 2: Lambda's default and maximum for asynchronous retries (0-2).
     maximum_retry_attempts: int = 2
+    # Default 3600 s: an hour of retries before the event goes to the failure destination (60-21600).
     maximum_event_age_seconds: int = 3600
+    # Default none: extra layers after the company and Powertools layers, which the block always adds.
     layers: Sequence[pulumi.Input[str]] = ()
+    # Default "": no description (Lambda's default).
     description: str = ""
+    # Default None: outside any VPC (nothing to reach privately; no cold-start network interface).
     vpc: Optional[VpcConfig] = None
-    extra_code: Mapping[str, str] = field(default_factory=dict)  # archive dir -> local dir (relative to ROOT)
+    # Default none: more directories to ship, archive dir -> local dir relative to the project (shared code).
+    extra_code: Mapping[str, str] = field(default_factory=dict)
     # A directory of the caller's own code (a program that installed this package): shipped at the archive's root,
     # with ``handler`` then "<module>.<function>" inside it. Default None: the handler package in ``handlers/``.
     code_dir: Optional[str] = None
-    image_uri: Optional[pulumi.Input[str]] = None  # container image variant
-    edge: bool = False  # Lambda@Edge variant (pass a us-east-1 provider in opts)
+    # A prebuilt deployment package, pulumi.FileArchive("<a .zip file or a directory>"), shipped as it is through
+    # the signing pipeline, with ``handler`` "<module>.<function>" inside it. Default None: the block assembles the
+    # zip from ``handlers/`` (or code_dir). Only a local archive: a remote one cannot be content-addressed.
+    code_archive: Optional[pulumi.FileArchive] = None
+    # A container image instead of a zip (default None: zip, so that layers and code signing apply).
+    image_uri: Optional[pulumi.Input[str]] = None
+    # Default False. True: Lambda@Edge (pass a us-east-1 provider in opts); no layers, environment, VPC or tracing.
+    edge: bool = False
+    # Default False: no version per deployment (aliases and SnapStart need True; Lambda@Edge always publishes).
     publish: bool = False
+    # Guardrail id -> written reason for each secure default relaxed (default none; see ALLOWED_OVERRIDES).
     overrides: Mapping[str, str] = field(default_factory=dict)
+    # Lambda properties the block does not govern, passed through after checks (default none: Lambda's defaults).
+    # Allowed: ephemeral_storage, snap_start, file_system_config, image_config (lambda_options.PASS_THROUGH).
+    lambda_options: LambdaOptions = field(default_factory=LambdaOptions)
 
 
 def code_files(handler: str, extra_code: Mapping[str, str] = {}, code_dir: Optional[str] = None) -> dict[str, Path]:
@@ -135,7 +191,7 @@ class GovernedFunction(pulumi.ComponentResource):
         super().__init__("serverless-governance:governed:Function", name, None, opts)
         component = f"GovernedFunction {name!r}"
         overrides = check_overrides(component, args.overrides, ALLOWED_OVERRIDES)
-        _validate(component, args, overrides)
+        lambda_options = _validate(component, args, overrides)
         record(component, overrides)
         child = pulumi.ResourceOptions(parent=self)
         stack = pulumi.get_stack()
@@ -219,6 +275,7 @@ class GovernedFunction(pulumi.ComponentResource):
             publish=args.publish or args.edge,
             tags=tags,
             logging_config={"log_format": "JSON", "log_group": self.log_group.name},
+            **lambda_options,
         )
         if not args.edge:
             environment = {
@@ -242,8 +299,10 @@ class GovernedFunction(pulumi.ComponentResource):
         if is_image:
             function_args.update(package_type="Image", image_uri=args.image_uri)
         else:
-            files = code_files(args.handler, args.extra_code, args.code_dir)  # type: ignore[arg-type]
-            signed = signed_code(name, files, bucket=governance.artifact_bucket,
+            assert args.handler is not None  # _validate: a zip function names its handler
+            code = args.code_archive if args.code_archive is not None \
+                else code_files(args.handler, args.extra_code, args.code_dir)
+            signed = signed_code(name, code, bucket=governance.artifact_bucket,
                                  unsigned_prefix=f"unsigned/{stack}/{name}", signed_prefix=f"signed/{stack}/{name}",
                                  profile_name=governance.signing_profile_name, opts=child)
             self.signing_job = signed.job
@@ -284,14 +343,17 @@ class GovernedFunction(pulumi.ComponentResource):
         })
 
 
-def _destinations(on_failure: Optional[pulumi.Input[str]], on_success: Optional[pulumi.Input[str]]) -> Optional[dict]:
+def _destinations(on_failure: Optional[pulumi.Input[str]], on_success: Optional[pulumi.Input[str]]
+                  ) -> Optional[aws.lambda_.FunctionEventInvokeConfigDestinationConfigArgs]:
     """An event invoke config's destination config (None when the function's own DLQ keeps failures)."""
-    config = {}
-    if on_failure is not None:
-        config["on_failure"] = {"destination": on_failure}
-    if on_success is not None:
-        config["on_success"] = {"destination": on_success}
-    return config or None
+    if on_failure is None and on_success is None:
+        return None
+    return aws.lambda_.FunctionEventInvokeConfigDestinationConfigArgs(
+        on_failure=None if on_failure is None
+        else aws.lambda_.FunctionEventInvokeConfigDestinationConfigOnFailureArgs(destination=on_failure),
+        on_success=None if on_success is None
+        else aws.lambda_.FunctionEventInvokeConfigDestinationConfigOnSuccessArgs(destination=on_success),
+    )
 
 
 def _send_actions(destination: pulumi.Input[str]) -> list:
@@ -304,24 +366,33 @@ def _send_actions(destination: pulumi.Input[str]) -> list:
     return ["sqs:SendMessage"]
 
 
-def _validate(component: str, args: FunctionArgs, overrides: Mapping[str, str]) -> None:
+def _validate(component: str, args: FunctionArgs, overrides: Mapping[str, str]) -> dict[str, Any]:
+    """Refuse what the guardrails or AWS would refuse; returns the checked ``lambda_options`` as Function
+    keyword arguments. Ranges come from the limits table (``aws_limits``)."""
     if args.image_uri is None and not args.handler:
         raise GovernanceError(f"{component}: handler is required for a zip function (or pass image_uri)")
     if args.image_uri is not None and args.edge:
         raise GovernanceError(f"{component}: Lambda@Edge does not support container images")
+    if args.code_archive is not None:
+        _check_archive(component, args)
     if args.image_uri is None and args.runtime not in SUPPORTED_RUNTIMES:
         raise GovernanceError(
             f"{component}: runtime {args.runtime!r} is not allowed; allowed: {', '.join(SUPPORTED_RUNTIMES)}"
         )
-    if not 128 <= args.memory_size <= 10240:
-        raise GovernanceError(f"{component}: memory_size {args.memory_size} must be 128-10240 MB")
-    max_timeout = 30 if args.edge else 900
-    if not 1 <= args.timeout <= max_timeout:
-        raise GovernanceError(f"{component}: timeout {args.timeout} must be 1-{max_timeout} seconds")
+    _check_range(component, "memory_size", args.memory_size, LAMBDA_MEMORY, "MB")
+    _check_range(component, "timeout", args.timeout, LAMBDA_EDGE_TIMEOUT if args.edge else LAMBDA_TIMEOUT, "seconds")
+    architectures = LAMBDA_EDGE_ARCHITECTURES if args.edge else LAMBDA_ARCHITECTURES
+    if len(args.architectures) != 1 or args.architectures[0] not in architectures:
+        raise GovernanceError(
+            f"{component}: architectures {list(args.architectures)!r} must be exactly one of "
+            f"{', '.join(architectures)}" + (" (Lambda@Edge)" if args.edge else "")
+        )
+    options = check_lambda_options(component, args.lambda_options, image=args.image_uri is not None, edge=args.edge,
+                                   runtime=args.runtime, publish=args.publish or args.edge, in_vpc=args.vpc is not None)
     if args.edge:
         if args.environment or args.vpc or args.layers:
             raise GovernanceError(f"{component}: Lambda@Edge takes no environment, VPC or layers")
-        return
+        return options
     if args.reserved_concurrency is None:
         if "lambda-reserved-concurrency" not in overrides:
             raise GovernanceError(
@@ -333,12 +404,36 @@ def _validate(component: str, args: FunctionArgs, overrides: Mapping[str, str]) 
             f"{component}: reserved_concurrency {args.reserved_concurrency} is refused: 0 throttles every "
             f"invocation; use a positive limit"
         )
-    if not 0 <= args.maximum_retry_attempts <= 2:
-        raise GovernanceError(f"{component}: maximum_retry_attempts {args.maximum_retry_attempts} must be 0-2")
-    if not 60 <= args.maximum_event_age_seconds <= 21600:
-        raise GovernanceError(
-            f"{component}: maximum_event_age_seconds {args.maximum_event_age_seconds} must be 60-21600"
-        )
+    _check_range(component, "maximum_retry_attempts", args.maximum_retry_attempts, LAMBDA_ASYNC_RETRIES)
+    _check_range(component, "maximum_event_age_seconds", args.maximum_event_age_seconds, LAMBDA_ASYNC_EVENT_AGE)
     for key in args.environment:
         if not re.match(r"^[A-Za-z][A-Za-z0-9_]*$", key) or key.startswith("AWS_"):
             raise GovernanceError(f"{component}: environment variable {key!r} is not allowed")
+    return options
+
+
+def _check_archive(component: str, args: FunctionArgs) -> None:
+    archive = args.code_archive
+    if not isinstance(archive, pulumi.FileArchive):
+        raise GovernanceError(
+            f"{component}: code_archive is a {type(archive).__name__}; it must be a local pulumi.FileArchive (a .zip "
+            f"file or a directory): a remote archive cannot be content-addressed for signing; download it first"
+        )
+    others = [name for name, value in (("image_uri", args.image_uri), ("code_dir", args.code_dir),
+                                       ("extra_code", args.extra_code)) if value]
+    if others:
+        raise GovernanceError(f"{component}: code_archive is the whole code; it takes no {', '.join(others)}")
+    path = Path(archive.path)
+    if not (path.is_dir() or (path.is_file() and path.suffix == ".zip")):
+        raise GovernanceError(f"{component}: code_archive {str(path)!r} must be an existing .zip file or directory")
+    if not _OWN_HANDLER.match(args.handler or ""):
+        raise GovernanceError(
+            f"{component}: handler {args.handler!r} must look like '<module>.<function>' (a module in code_archive)"
+        )
+
+
+def _check_range(component: str, field_name: str, value: int, allowed: Range, unit: str = "") -> None:
+    if not allowed.accepts(value):
+        raise GovernanceError(
+            f"{component}: {field_name} {value} must be {allowed.describe()}{' ' + unit if unit else ''}"
+        )

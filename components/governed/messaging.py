@@ -91,25 +91,40 @@ def _own_resource(statements: Sequence[Mapping[str, Any]], arn: pulumi.Input[str
 class QueueArgs:
     """A governed SQS queue. Defaults are the SQS defaults plus the company's redrive."""
 
-    visibility_timeout_seconds: int = 30  # consumer Lambdas: at least 6x the function timeout (AWS guidance)
-    max_receive_count: int = 3  # receives before a message moves to the DLQ
+    # Default 30 s (SQS's default). Consumer Lambdas: at least 6x the function timeout (AWS guidance).
+    visibility_timeout_seconds: int = 30
+    # Default 3 receives before a message moves to the DLQ: retries a transient failure, parks a poison message.
+    max_receive_count: int = 3
+    # Default False: a standard queue (higher throughput); True for ordered, exactly-once processing.
     fifo: bool = False
-    is_dlq: bool = False  # this queue is itself a DLQ: 14 days retention, no DLQ created for it
-    content_based_deduplication: bool = False  # FIFO only
-    message_retention_seconds: Optional[int] = None  # default: 4 days (14 days for a DLQ)
+    # Default False. True: this queue is itself a DLQ: 14 days retention, no DLQ created for it.
+    is_dlq: bool = False
+    # Default False: producers give deduplication ids (FIFO only).
+    content_based_deduplication: bool = False
+    # Default None: 4 days (SQS's default), 14 days for a DLQ (the longest, to leave time to redrive).
+    message_retention_seconds: Optional[int] = None
+    # Default 0 s (SQS's default): messages are visible at once.
     delay_seconds: int = 0
-    receive_wait_time_seconds: int = 0  # 20 for long polling
-    kms: bool = False  # True: the platform KMS key instead of SQS-managed SSE (producers then need key grants)
-    dead_letter_queue: bool = True  # False only with overrides={"sqs-redrive-policy": "<reason>"}
+    # Default 0 s (SQS's default): short polling; 20 for long polling (fewer empty receives).
+    receive_wait_time_seconds: int = 0
+    # Default False: SQS-managed SSE (encrypted, no key grants needed by producers such as S3 or EventBridge).
+    # True: the platform KMS key (producers then need key grants).
+    kms: bool = False
+    # Default True: a DLQ so that no failed message is lost; False only with overrides={"sqs-redrive-policy": ...}.
+    dead_letter_queue: bool = True
     # An existing DLQ (ARN) to redrive to after ``max_receive_count`` receives, instead of creating one; on a
     # DLQ (``is_dlq=True``) it is the next queue, e.g. an operator queue. It must be FIFO exactly when this is.
     dead_letter_target_arn: Optional[pulumi.Input[str]] = None
-    policy_statements: Sequence[Mapping[str, Any]] = ()  # extra queue-policy statements (e.g. a service send)
+    # Extra queue-policy statements, e.g. a service's send (default none: only the block's TLS-only deny).
+    policy_statements: Sequence[Mapping[str, Any]] = ()
+    # Guardrail id -> written reason for each secure default relaxed (default none).
     overrides: Mapping[str, str] = field(default_factory=dict)
 
 
 class GovernedQueue(pulumi.ComponentResource):
     """An encrypted, TLS-only SQS queue with its own dead-letter queue (see the module docstring)."""
+
+    arn: pulumi.Output[str]  # declared here: a queue's DLQ is a GovernedQueue whose arn this block reads
 
     def __init__(self, name: str, args: QueueArgs, governance: Governance,
                  opts: Optional[pulumi.ResourceOptions] = None) -> None:
@@ -224,10 +239,16 @@ def _validate_queue(component: str, args: QueueArgs) -> None:
 class TopicArgs:
     """A governed SNS topic: KMS-encrypted with the platform key, TLS-only."""
 
+    # Default False: a standard topic (higher throughput); True for ordered delivery to FIFO queues.
     fifo: bool = False
-    content_based_deduplication: bool = False  # FIFO only
+    # Default False: publishers give deduplication ids (FIFO only).
+    content_based_deduplication: bool = False
+    # Default None: no display name (used only by SMS and email subscriptions).
     display_name: Optional[str] = None
-    policy_statements: Sequence[Mapping[str, Any]] = ()  # e.g. service_send_statement(..., action="sns:Publish")
+    # Extra topic-policy statements, e.g. service_send_statement(..., action="sns:Publish") (default none: only
+    # the block's TLS-only deny).
+    policy_statements: Sequence[Mapping[str, Any]] = ()
+    # Guardrail id -> written reason for each secure default relaxed (default none).
     overrides: Mapping[str, str] = field(default_factory=dict)
 
 
@@ -283,7 +304,9 @@ class GovernedTopic(pulumi.ComponentResource):
 class EventBusArgs:
     """A custom EventBridge bus; ``archive_retention_days`` (0 = keep forever) adds an archive for replay."""
 
+    # Default None: no description (EventBridge's default).
     description: Optional[str] = None
+    # Default None: no archive (archives cost storage; replay is not every bus's need). 0 keeps events forever.
     archive_retention_days: Optional[int] = None
 
 

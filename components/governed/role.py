@@ -112,11 +112,20 @@ def check_statements(component: str, statements: Sequence[Mapping[str, Any]], ov
 
 @dataclass
 class RoleArgs:
+    """A governed role. Each field says its default and why; the permissions boundary is always attached."""
+
+    # Who may assume the role (no default: a role without a trusted service has no use here).
     service_principals: Sequence[str]
+    # The inline grants (default none: least privilege starts from nothing; wildcards are refused without a reason).
     statements: Sequence[Mapping[str, Any]] = ()
-    managed_policy_arns: Sequence[pulumi.Input[str]] = ()  # AWS managed policies only where unavoidable
+    # AWS managed policies (default none: they grant more than a workload needs; only where unavoidable).
+    managed_policy_arns: Sequence[pulumi.Input[str]] = ()
+    # Default "": no description (IAM's default).
     description: str = ""
-    source_account: Optional[pulumi.Input[str]] = None  # adds aws:SourceAccount to the trust policy
+    # Adds aws:SourceAccount to the trust policy (default None: the service principal alone; set it against the
+    # confused deputy when the service acts for other accounts).
+    source_account: Optional[pulumi.Input[str]] = None
+    # Guardrail id -> written reason for each secure default relaxed (default none).
     overrides: Mapping[str, str] = field(default_factory=dict)
 
 

@@ -3,6 +3,10 @@
 Code signing for Lambda takes a signed zip in S3: the code is uploaded as an unsigned object (keyed by its content
 digest, so unchanged code is not re-signed), AWS Signer signs that object version with the company profile, and
 the function or layer is created from the signed copy Signer writes under ``signed_prefix``.
+
+The code is either files (zip path -> local file, what the blocks assemble) or a local ``pulumi.FileArchive`` (a
+prebuilt ``.zip`` or a directory). A remote archive is not taken: its content, hence its digest, is not known until
+it is downloaded.
 """
 from __future__ import annotations
 
@@ -10,7 +14,7 @@ import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional
+from typing import Optional, Union
 
 import pulumi
 import pulumi_aws as aws
@@ -22,6 +26,13 @@ def code_digest(files: Mapping[str, Path]) -> str:
     for name in sorted(files):
         digest.update(name.encode() + b"\0" + files[name].read_bytes() + b"\0")
     return digest.hexdigest()[:20]
+
+
+def archive_digest(path: Path) -> str:
+    """The digest of a local archive: its bytes for a ``.zip`` file, its files (as ``code_digest``) for a directory."""
+    if path.is_dir():
+        return code_digest({file.relative_to(path).as_posix(): file for file in path.rglob("*") if file.is_file()})
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:20]
 
 
 @dataclass
@@ -46,18 +57,24 @@ def _first_signed_object(objects: Optional[Sequence[aws.signer.outputs.SigningJo
     return locations[0]
 
 
-def signed_code(name: str, files: Mapping[str, Path], *, bucket: pulumi.Input[str], unsigned_prefix: str,
-                signed_prefix: str, profile_name: pulumi.Input[str], opts: pulumi.ResourceOptions) -> SignedCode:
-    """Upload ``files`` (zip path -> local file) to ``bucket`` under ``unsigned_prefix``, sign them with
-    ``profile_name`` and return the signed copy's location under ``signed_prefix``. Resources are named
+def signed_code(name: str, code: Union[Mapping[str, Path], pulumi.FileArchive], *, bucket: pulumi.Input[str],
+                unsigned_prefix: str, signed_prefix: str, profile_name: pulumi.Input[str],
+                opts: pulumi.ResourceOptions) -> SignedCode:
+    """Upload ``code`` (zip path -> local file, or a local archive) to ``bucket`` under ``unsigned_prefix``, sign
+    it with ``profile_name`` and return the signed copy's location under ``signed_prefix``. Resources are named
     ``{name}-code`` and ``{name}-signing`` and take ``opts`` (give ``depends_on`` on the bucket's versioning when the
     bucket is created in the same program: Signer signs an object version)."""
-    digest = code_digest(files)
+    source: pulumi.Archive
+    if isinstance(code, pulumi.FileArchive):
+        digest, source = archive_digest(Path(code.path)), code
+    else:
+        digest = code_digest(code)
+        source = pulumi.AssetArchive({path: pulumi.FileAsset(str(local)) for path, local in code.items()})
     upload = aws.s3.BucketObjectv2(
         f"{name}-code",
         bucket=bucket,
         key=f"{unsigned_prefix}/{digest}.zip",
-        source=pulumi.AssetArchive({path: pulumi.FileAsset(str(local)) for path, local in files.items()}),
+        source=source,
         opts=opts,
     )
     job = aws.signer.SigningJob(

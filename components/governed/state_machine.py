@@ -115,12 +115,20 @@ XRAY_ACTIONS = ["xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSa
 class StateMachineArgs:
     """A governed state machine whose definition is an ASL file with ``${Name}`` placeholders."""
 
-    definition_path: str  # relative to the repository root, e.g. "handlers/<pkg>/<name>.asl.json"
+    # No default: the ASL file, relative to the repository root, e.g. "handlers/<pkg>/<name>.asl.json".
+    definition_path: str
+    # ${Name} -> value (default none: a definition without placeholders).
     substitutions: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
-    type: str = "STANDARD"  # or "EXPRESS"
-    statements: Sequence[Mapping[str, Any]] = ()  # the role's grants (lambda:InvokeFunction on the tasks...)
-    publish: bool = False  # publish a version on each change
-    include_execution_data: bool = True  # False only with overrides={"sfn-execution-data": "<reason>"}
+    # Default STANDARD: exactly-once, up to a year, full history; "EXPRESS" for short high-volume workflows.
+    type: str = "STANDARD"
+    # The role's grants, e.g. lambda:InvokeFunction on the tasks (default none: least privilege from nothing).
+    statements: Sequence[Mapping[str, Any]] = ()
+    # Default False: no version per change; True where an alias routes traffic between versions.
+    publish: bool = False
+    # Default True: logs carry inputs and outputs, for debugging (guardrail sfn-execution-data); False only with
+    # overrides={"sfn-execution-data": "<reason>"} (e.g. personal data in the payloads).
+    include_execution_data: bool = True
+    # Guardrail id -> written reason for each secure default relaxed (default none).
     overrides: Mapping[str, str] = field(default_factory=dict)
 
 

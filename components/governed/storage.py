@@ -51,11 +51,20 @@ PROJECTION_TYPES = ("ALL", "KEYS_ONLY", "INCLUDE")
 class BucketArgs:
     """A governed S3 bucket. Public access is always blocked; there is no override for it."""
 
+    # Default False: one version per object (versions cost storage); True where objects must be recoverable or
+    # signed (Signer signs an object version).
     versioning: bool = False
-    event_bridge: bool = False  # send every object event to the default EventBridge bus
-    force_destroy: bool = False  # let `pulumi destroy` empty the bucket (dev/test stacks)
-    sse_algorithm: str = "aws:kms"  # "AES256" only with overrides={"s3-bucket-kms-encryption": "<reason>"}
-    policy_statements: Sequence[Mapping[str, Any]] = ()  # extra bucket-policy statements (e.g. CloudFront OAC)
+    # Default False: no EventBridge notifications; True sends every object event to the default bus.
+    event_bridge: bool = False
+    # Default False: `pulumi destroy` refuses a non-empty bucket, so data is never deleted by accident; True for
+    # dev/test stacks.
+    force_destroy: bool = False
+    # Default "aws:kms" with the platform key (guardrail s3-bucket-kms-encryption); "AES256" only with
+    # overrides={"s3-bucket-kms-encryption": "<reason>"}.
+    sse_algorithm: str = "aws:kms"
+    # Extra bucket-policy statements, e.g. CloudFront OAC (default none: only the block's TLS-only deny).
+    policy_statements: Sequence[Mapping[str, Any]] = ()
+    # Guardrail id -> written reason for each secure default relaxed (default none).
     overrides: Mapping[str, str] = field(default_factory=dict)
 
 
@@ -92,15 +101,17 @@ class GovernedBucket(pulumi.ComponentResource):
             restrict_public_buckets=True,
             opts=child,
         )
-        default: dict[str, Any] = {"sse_algorithm": args.sse_algorithm}
-        if args.sse_algorithm == "aws:kms":
-            default["kms_master_key_id"] = governance.kms_key_arn
+        default = aws.s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs(
+            sse_algorithm=args.sse_algorithm,
+            kms_master_key_id=governance.kms_key_arn if args.sse_algorithm == "aws:kms" else None,
+        )
         self.encryption = aws.s3.BucketServerSideEncryptionConfiguration(
             f"{name}-encryption",
             bucket=self.bucket.id,
-            rules=[{"apply_server_side_encryption_by_default": default,
-                    # Bucket keys cut KMS requests (and cost) by up to 99%; meaningless for AES256.
-                    "bucket_key_enabled": args.sse_algorithm == "aws:kms"}],
+            rules=[aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
+                apply_server_side_encryption_by_default=default,
+                # Bucket keys cut KMS requests (and cost) by up to 99%; meaningless for AES256.
+                bucket_key_enabled=args.sse_algorithm == "aws:kms")],
             opts=child,
         )
         objects = self.bucket.arn.apply(lambda arn: f"{arn}/*")
@@ -151,11 +162,11 @@ class GovernedBucket(pulumi.ComponentResource):
 class TableIndex:
     """A global secondary index (on-demand: no capacity to set)."""
 
-    name: str
-    hash_key: str
-    range_key: Optional[str] = None
-    projection_type: str = "ALL"
-    non_key_attributes: Sequence[str] = ()  # projection_type="INCLUDE" only
+    name: str  # no default: the index's name
+    hash_key: str  # no default: the index's partition key
+    range_key: Optional[str] = None  # default None: a partition key only
+    projection_type: str = "ALL"  # default ALL: queries never need a second read of the table
+    non_key_attributes: Sequence[str] = ()  # projection_type="INCLUDE" only (default none)
 
 
 @dataclass
@@ -163,15 +174,23 @@ class TableArgs:
     """A governed DynamoDB table. ``attributes`` declares the key attributes (of the table and its indexes) only,
     as DynamoDB requires: name -> "S" | "N" | "B"."""
 
+    # Default "pk" (a string): the generic single-table key the posts use.
     hash_key: str = "pk"
+    # Default None: a partition key only.
     range_key: Optional[str] = None
+    # Default {"pk": "S"}: the default hash key's type.
     attributes: Mapping[str, str] = field(default_factory=lambda: {"pk": "S"})
+    # Default None: items never expire (TTL deletes data, so it is opt-in).
     ttl_attribute: Optional[str] = None
-    # Turns the stream on: KEYS_ONLY | NEW_IMAGE | OLD_IMAGE | NEW_AND_OLD_IMAGES.
+    # Turns the stream on: KEYS_ONLY | NEW_IMAGE | OLD_IMAGE | NEW_AND_OLD_IMAGES (default None: no stream).
     stream_view_type: Optional[str] = None
+    # Default none: no global secondary index.
     global_secondary_indexes: Sequence[Union[TableIndex, Mapping[str, Any]]] = ()
-    point_in_time_recovery: bool = True  # False only with overrides={"dynamodb-pitr": "<reason>"}
+    # Default True: 35 days of restores (guardrail dynamodb-pitr); False only with overrides={"dynamodb-pitr": ...}.
+    point_in_time_recovery: bool = True
+    # Default False: `pulumi destroy` can remove dev/test tables; set True for production data.
     deletion_protection: bool = False
+    # Guardrail id -> written reason for each secure default relaxed (default none).
     overrides: Mapping[str, str] = field(default_factory=dict)
 
 

@@ -51,6 +51,9 @@ import pulumi_aws as aws
 
 from components.governance import Governance
 from components.governed._api_common import (
+    AUTHORIZER_RULE,
+    HTTP_SECURITY_POLICIES,
+    CustomDomain,
     RouteNames,
     access_log_group,
     api_settings,
@@ -68,7 +71,6 @@ from components.governed._api_common import (
     written_reason,
 )
 from components.governed._overrides import GovernanceError, overrides_tag
-from components.governed.api import AUTHORIZER_RULE, HTTP_SECURITY_POLICIES, CustomDomain
 from components.governed.role import GovernedRole, check_statements, policy_document, statement
 
 TYPE_TOKEN = "serverless-governance:governed:WebSocketApi"
@@ -104,22 +106,29 @@ class WebSocketRoute:
     i.e. ``PostToConnection``) on this API's stage; it needs a ``GovernedFunction``.
     """
 
-    route_key: str
-    function: Any = None  # a GovernedFunction (anything with .name and .invoke_arn)
-    public_reason: Optional[str] = None
-    manage_connections: bool = False
+    route_key: str  # no default: the route
+    function: Any = None  # a GovernedFunction (anything with .name and .invoke_arn); required
+    public_reason: Optional[str] = None  # default None: $connect is behind the company authorizer
+    manage_connections: bool = False  # default False: no grant to post back to clients
 
 
 @dataclass
 class WebSocketApiArgs:
-    routes: Sequence[WebSocketRoute]
+    """A governed WebSocket API. Each field says its default and why."""
+
+    routes: Sequence[WebSocketRoute]  # no default: at least $connect or a message route
+    # Default "$request.body.action": the convention of the AWS samples (a JSON message's "action" field).
     route_selection_expression: str = "$request.body.action"
+    # Default "production": the stage name of the AWS samples.
     stage_name: str = "production"
-    identity_sources: Sequence[str] = DEFAULT_IDENTITY_SOURCES  # where the company authorizer reads the token
-    domain: Optional[CustomDomain] = None
+    # Where the company authorizer reads the token (default the "token" query string: browsers cannot set headers
+    # on a WebSocket handshake).
+    identity_sources: Sequence[str] = DEFAULT_IDENTITY_SOURCES
+    domain: Optional[CustomDomain] = None  # default None: the execute-api endpoint only
+    # Default burst 50 / rate 100 per second: a bound that protects the functions behind the API.
     throttling_burst_limit: int = 50
-    throttling_rate_limit: float = 100
-    description: Optional[str] = None
+    throttling_rate_limit: float = 100  # requests per second (see the burst above)
+    description: Optional[str] = None  # default None: no description
 
 
 class GovernedWebSocketApi(pulumi.ComponentResource):
@@ -254,7 +263,11 @@ def _management_statement(execution_arn: pulumi.Output, stage_name: str, methods
         raise GovernanceError(
             f"management_statement: methods {list(methods)!r}; allowed: {', '.join(allowed)} (at least one)"
         )
-    resources = [execution_arn.apply(lambda arn, m=m: f"{arn}/{stage_name}/{m}/@connections/*") for m in methods]
+
+    def connections(method: str) -> pulumi.Output[str]:
+        return execution_arn.apply(lambda arn: f"{arn}/{stage_name}/{method}/@connections/*")
+
+    resources = [connections(m) for m in methods]
     return statement(["execute-api:ManageConnections"], resources, sid="ManageConnections")
 
 

@@ -168,9 +168,11 @@ class LambdaErrorHandling(pulumi.ComponentResource):
         self.lambda_dlq_subscription_dlq = self._subscribe(
             name, "LambdaDlq", self.lambda_dlq_topic, self.lambda_dlq_consumer, governance)
 
+        source_dlq = self.source_queue.dlq
+        assert source_dlq is not None  # QueueArgs() asks the queue block for its own DLQ
         outputs = {
             "sourceQueueUrl": self.source_queue.url,
-            "sourceDlqUrl": self.source_queue.dlq.url,
+            "sourceDlqUrl": source_dlq.url,
             "destinationsTopicArn": self.destinations_topic.arn,
             "onSuccessQueueUrl": self.on_success_queue.url,
             "onFailureQueueUrl": self.on_failure_queue.url,

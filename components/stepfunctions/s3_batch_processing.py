@@ -26,8 +26,8 @@ import pulumi
 import pulumi_aws as aws
 
 from components.governance import Governance
-from components.governed.api import GovernedRestApi, RestApiArgs, RestRoute
 from components.governed.function import FunctionArgs, GovernedFunction
+from components.governed.rest_api import GovernedRestApi, RestApiArgs, RestRoute
 from components.governed.role import key_statement, statement
 from components.governed.state_machine import GovernedStateMachine, StateMachineArgs
 from components.governed.storage import BucketArgs, GovernedBucket, GovernedTable, TableArgs

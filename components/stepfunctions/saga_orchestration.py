@@ -24,9 +24,9 @@ import pulumi
 import pulumi_aws as aws
 
 from components.governance import Governance
-from components.governed.api import GovernedRestApi, RestApiArgs, RestRoute
 from components.governed.function import FunctionArgs, GovernedFunction
 from components.governed.messaging import GovernedTopic, TopicArgs
+from components.governed.rest_api import GovernedRestApi, RestApiArgs, RestRoute
 from components.governed.role import key_statement, statement
 from components.governed.state_machine import GovernedStateMachine, StateMachineArgs
 from components.governed.storage import GovernedTable, TableArgs

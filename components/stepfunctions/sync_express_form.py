@@ -29,8 +29,8 @@ import pulumi
 import pulumi_aws as aws
 
 from components.governance import Governance
-from components.governed.api import Cors, GovernedHttpApi, HttpApiArgs, HttpRoute, ServiceIntegration
 from components.governed.function import FunctionArgs, GovernedFunction
+from components.governed.http_api import Cors, GovernedHttpApi, HttpApiArgs, HttpRoute, ServiceIntegration
 from components.governed.role import key_statement, statement
 from components.governed.state_machine import GovernedStateMachine, StateMachineArgs
 from components.governed.storage import GovernedTable, TableArgs

@@ -6,19 +6,17 @@ import pulumi_aws as aws
 import pytest
 
 from components.governance import Governance
+from components.governed._api_common import CustomDomain
 from components.governed._overrides import GovernanceError
-from components.governed.api import (
+from components.governed.http_api import (
     HTTP_ACCESS_LOG_FORMAT,
     Cors,
-    CustomDomain,
     GovernedHttpApi,
-    GovernedRestApi,
     HttpApiArgs,
     HttpRoute,
-    RestApiArgs,
-    RestRoute,
     ServiceIntegration,
 )
+from components.governed.rest_api import GovernedRestApi, RestApiArgs, RestRoute
 from components.governed.role import statement
 from tools.offline_engine import by_type, one, run_program
 

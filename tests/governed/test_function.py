@@ -1,6 +1,9 @@
 """GovernedFunction under Pulumi mocks: exact properties of everything it creates, and refused overrides."""
+import hashlib
 import json
+import zipfile
 
+import pulumi
 import pytest
 
 from components.governance import Governance
@@ -12,7 +15,7 @@ from components.governed.function import (
     code_files,
 )
 from components.governed.role import statement
-from components.governed.signing import code_digest
+from components.governed.signing import archive_digest, code_digest
 from tools.offline_engine import ProgramError, by_type, one, run_program
 
 GOV = Governance.for_tests()
@@ -212,3 +215,47 @@ def test_every_child_is_parented_to_the_component():
     children = [r for r in resources if r is not component]
     assert children and all(r.urn.startswith("urn:pulumi:dev::serverless-governance::serverless-governance:governed:Function$")
                             for r in children)
+
+
+def _package(tmp_path) -> pulumi.FileArchive:
+    package = tmp_path / "reports.zip"
+    with zipfile.ZipFile(package, "w") as archive:
+        archive.writestr("app.py", "def handler(event, context):\n    return event\n")
+    return pulumi.FileArchive(str(package))
+
+
+def test_a_prebuilt_zip_ships_as_it_is_through_the_signing_pipeline(tmp_path):
+    archive = _package(tmp_path)
+    digest = hashlib.sha256((tmp_path / "reports.zip").read_bytes()).hexdigest()[:20]
+    resources = build(FunctionArgs(handler="app.handler", code_archive=archive))
+    unsigned = one(resources, "aws:s3/bucketObjectv2:BucketObjectv2")
+    assert unsigned.raw_inputs["key"] == f"unsigned/dev/orders/{digest}.zip"
+    assert unsigned.inputs["source"].path == str(tmp_path / "reports.zip")
+    job = one(resources, "aws:signer/signingJob:SigningJob").raw_inputs
+    assert job["source"]["s3"]["key"] == f"unsigned/dev/orders/{digest}.zip"
+    fn = one(resources, "aws:lambda/function:Function").raw_inputs
+    assert fn["handler"] == "app.handler" and fn["s3Key"].startswith("signed/dev/orders/")
+    assert fn["codeSigningConfigArn"] == GOV.code_signing_config_arn
+
+
+def test_a_directory_archive_is_digested_from_its_files(tmp_path):
+    (tmp_path / "app.py").write_text("def handler(event, context):\n    return event\n")
+    assert archive_digest(tmp_path) == code_digest({"app.py": tmp_path / "app.py"})
+
+
+@pytest.mark.parametrize("changes,message", [
+    (dict(code_archive=pulumi.RemoteArchive("https://example.com/code.zip")),
+     "GovernedFunction 'orders': code_archive is a RemoteArchive; it must be a local pulumi.FileArchive (a .zip "
+     "file or a directory): a remote archive cannot be content-addressed for signing; download it first"),
+    (dict(code_archive=pulumi.FileArchive("/nonexistent/code.zip")),
+     "GovernedFunction 'orders': code_archive '/nonexistent/code.zip' must be an existing .zip file or directory"),
+    (dict(code_archive=pulumi.FileArchive("."), code_dir="."),
+     "GovernedFunction 'orders': code_archive is the whole code; it takes no code_dir"),
+    (dict(code_archive=pulumi.FileArchive("."), handler="app"),
+     "GovernedFunction 'orders': handler 'app' must look like '<module>.<function>' (a module in "
+     "code_archive)"),
+])
+def test_code_archive_refusals(changes, message):
+    with pytest.raises(GovernanceError) as error:
+        build(FunctionArgs(**{"handler": "app.handler", **changes}))
+    assert str(error.value) == message

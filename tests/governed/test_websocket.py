@@ -6,8 +6,8 @@ import pulumi_aws as aws
 import pytest
 
 from components.governance import Governance
+from components.governed._api_common import CustomDomain
 from components.governed._overrides import GovernanceError
-from components.governed.api import CustomDomain
 from components.governed.function import FunctionArgs, GovernedFunction
 from components.governed.websocket import (
     WEBSOCKET_ACCESS_LOG_FORMAT,

@@ -19,8 +19,8 @@ NEEDS = "; needs an approved exemption"
 
 def _public_route_program():
     from components.governance import Governance
-    from components.governed.api import GovernedHttpApi, HttpApiArgs, HttpRoute
     from components.governed.function import FunctionArgs, GovernedFunction
+    from components.governed.http_api import GovernedHttpApi, HttpApiArgs, HttpRoute
 
     def program():
         gov = Governance.for_tests()

@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from components.governed.api import REST_SECURITY_POLICIES
+from components.governed.rest_api import REST_SECURITY_POLICIES
 from guardrails.rules.api_custom_domain_tls import BELOW_TLS12, DEFAULT_POLICIES
 from tests.policies.fixtures import BASE_CONFIG
 from tools import gen_tls_policies as gen
