@@ -25,10 +25,7 @@ from ..model import (
     unknown,
 )
 from ..references import SQS_DLQ_POST, cdk_nag, checkov, config, serverless_rules
-from ._lookups import (
-    PointerIndex,
-    Pointers,
-)
+from ._lookups import PointerIndex, Pointers
 
 # Services that invoke Lambda asynchronously when granted lambda:InvokeFunction.
 ASYNC_PRINCIPALS = {"s3.amazonaws.com", "sns.amazonaws.com", "events.amazonaws.com", "logs.amazonaws.com",

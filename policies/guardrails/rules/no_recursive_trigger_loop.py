@@ -24,13 +24,7 @@ from ..model import (
     unknown,
 )
 from ..references import LAMBDA_LOOP_DOCS
-from ._lookups import (
-    PointerIndex,
-    Pointers,
-    identity_index,
-    role_of,
-    role_policies,
-)
+from ._lookups import PointerIndex, Pointers, identity_index, role_of, role_policies
 
 WRITE_ACTIONS = {
     "sqs": ("sqs:SendMessage", "sqs:SendMessageBatch"),

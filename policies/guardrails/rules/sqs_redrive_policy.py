@@ -19,10 +19,7 @@ from ..model import (
     unknown,
 )
 from ..references import GOVERNANCE_POST, SQS_DLQ_POST, cdk_nag, serverless_rules
-from ._lookups import (
-    PointerIndex,
-    Pointers,
-)
+from ._lookups import PointerIndex, Pointers
 
 # Inputs through which a resource names its dead-letter / failure target.
 DLQ_INPUTS = ("redrivePolicy", "deadLetterConfig", "destinationConfig")
