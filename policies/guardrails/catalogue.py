@@ -10,7 +10,7 @@ import importlib
 import pkgutil
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Union
 
 from . import exemptions as _exemptions
 from . import rules as _rules_pkg
@@ -21,7 +21,7 @@ class ParameterError(ValueError):
     """A rule parameter is missing, of the wrong type or out of range."""
 
 
-def _load() -> dict:
+def _load() -> dict[str, Rule]:
     found = {}
     for info in sorted(pkgutil.iter_modules(_rules_pkg.__path__), key=lambda i: i.name):
         if info.name.startswith("_"):
@@ -36,7 +36,7 @@ def _load() -> dict:
     return found
 
 
-RULES: dict = _load()
+RULES: dict[str, Rule] = _load()
 
 
 def get(rule_id: str) -> Rule:
@@ -54,7 +54,9 @@ def get(rule_id: str) -> Rule:
 # by the same parser as exemptions.
 # ---------------------------------------------------------------------------------------------------------------
 
-_TYPES = {"string": str, "boolean": bool, "array": (list, tuple), "object": Mapping}
+_TYPES: dict[str, Union[type, tuple[type, ...]]] = {
+    "string": str, "boolean": bool, "array": (list, tuple), "object": Mapping,
+}
 
 
 def expected(kind: str) -> str:
@@ -118,7 +120,8 @@ def _check(rule_id: str, key: str, value: Any, schema: Mapping[str, Any]) -> Any
     return value
 
 
-def resolve_parameters(rule: Rule, given: Mapping[str, Any], ignore: tuple = ()) -> dict:
+def resolve_parameters(rule: Rule, given: Mapping[str, Any],
+                       ignore: tuple[str, ...] = ()) -> dict[str, Any]:
     """The rule's parameters: schema defaults, overridden by ``given``, validated.
 
     ``ignore`` names keys that belong to the caller (e.g. ``exemptions``, ``enforcementLevel``).

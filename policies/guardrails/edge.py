@@ -16,16 +16,29 @@ name the function. In an account the associations carry version ARNs (Config ite
 """
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import Optional, Union
 
 from .adapters.describe import unqualified_function_arn
-from .model import Facts, Inventory, Kind, Status, Unknown, Verdict, is_unknown, not_applicable, unknown
-from .rules._lookups import PointerIndex
+from .model import (
+    DistributionFacts,
+    Facts,
+    Inventory,
+    Kind,
+    Maybe,
+    Status,
+    Unknown,
+    Verdict,
+    is_unknown,
+    not_applicable,
+    unknown,
+)
+from .rules._lookups import PointerIndex, Pointers
 
 EDGE_REGION = "us-east-1"
 
 
-def _select(facts: Facts):
+def _select(facts: DistributionFacts) -> Optional[Pointers]:
     """A distribution's association pointers: the inputs holding an association whose ARN is unknown (their
     property dependencies name the function) and the known ARNs, unqualified (they name the function by ARN)."""
     if facts.resource.kind != Kind.DISTRIBUTION:
@@ -37,17 +50,18 @@ def _select(facts: Facts):
     return inputs, [unqualified_function_arn(arn) for name, arn in associations if not is_unknown(arn)]
 
 
-def _associations(inventory: Inventory) -> PointerIndex:
-    return PointerIndex(inventory.of_kind(Kind.DISTRIBUTION), _select)
+def _associations(inventory: Inventory) -> PointerIndex[DistributionFacts]:
+    return PointerIndex(inventory.of_kind_as(Kind.DISTRIBUTION, DistributionFacts), _select)
 
 
-def _unattributed(inventory: Inventory) -> list:
+def _unattributed(inventory: Inventory) -> list[Unknown]:
     """An Unknown for each association whose ARN is unknown and whose input names no resource: it may associate
     any function (the engine sends property dependencies with every unknown, so this is rare)."""
     found = []
-    for distribution in inventory.of_kind(Kind.DISTRIBUTION):
+    for distribution in inventory.of_kind_as(Kind.DISTRIBUTION, DistributionFacts):
         associations = distribution.lambda_associations
-        pending = [(None, associations)] if is_unknown(associations) else associations
+        pending: Sequence[tuple[Optional[str], Maybe[str]]] = \
+            [(None, associations)] if is_unknown(associations) else associations
         for name, arn in pending:
             refs = distribution.resource.refs
             attributed = any(refs.values()) if name is None else bool(refs.get(name))
@@ -57,7 +71,7 @@ def _unattributed(inventory: Inventory) -> list:
     return found
 
 
-def lambda_at_edge(function: Facts, inventory: Inventory) -> Any:
+def lambda_at_edge(function: Facts, inventory: Inventory) -> Union[bool, Unknown]:
     """True when ``function`` is a Lambda@Edge function, False when it is not, an ``Unknown`` when that cannot be
     known yet (an association whose target is unknown, or an associated function whose region is unknown)."""
     region = function.resource.region

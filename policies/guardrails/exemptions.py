@@ -142,12 +142,13 @@ class Selector:
         given = [(getattr(self, k), values[k]) for k in keys if getattr(self, k) is not None]
         if not given or not all(isinstance(v, str) and glob(p, v) for p, v in given):
             return False
-        return self.tag is None or self._tag_matches(resource.tags)
+        return self.tag is None or self._tag_matches(self.tag, resource.tags)
 
-    def _tag_matches(self, tags: Any) -> bool:
+    @staticmethod
+    def _tag_matches(tag: str, tags: Any) -> bool:
         if is_unknown(tags) or not isinstance(tags, Mapping):
             return False
-        key, _, value = self.tag.partition("=")
+        key, _, value = tag.partition("=")
         if key not in tags or is_unknown(tags[key]):
             return False
         return not value or tags[key] == value
@@ -218,7 +219,7 @@ def parse_scope(where: str, value: Any) -> Scope:
     return Scope(**fields)
 
 
-def parse_selector(where: str, entry: Any, extra_keys: tuple = ()) -> Selector:
+def parse_selector(where: str, entry: Any, extra_keys: tuple[str, ...] = ()) -> Selector:
     """A ``Selector`` from a config object (``extra_keys`` are the caller's, e.g. an exemption's reason)."""
     if not isinstance(entry, Mapping):
         raise ExemptionError(f"{where}={entry!r} is invalid: expected an object")
@@ -252,13 +253,14 @@ def parse_date(where: str, key: str, value: Any) -> _dt.date:
     raise _invalid(where, key, value, "expected a date YYYY-MM-DD")
 
 
-def parse(rule_id: str, entries: Any) -> list:
+def parse(rule_id: str, entries: Any) -> list[Exemption]:
     """Validated exemptions for ``rule_id`` from config; raises ``ExemptionError`` naming the bad entry."""
     if entries is None:
         return []
     if not isinstance(entries, (list, tuple)):
         raise ExemptionError(f"rule {rule_id}: exemptions={entries!r} is invalid: expected a list")
-    result, seen = [], set()
+    result: list[Exemption] = []
+    seen: set[str] = set()
     for index, entry in enumerate(entries):
         where = f"rule {rule_id}: exemptions[{index}]"
         selector = parse_selector(where, entry, ("id", "reason", "expires"))

@@ -4,9 +4,9 @@ from __future__ import annotations
 import fnmatch
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, Optional
+from typing import Any, Optional, Union
 
-from .model import Facts, Verdict, compliant, is_unknown, non_compliant, unknown
+from .model import Facts, Unknown, Verdict, compliant, is_unknown, non_compliant, unknown
 
 # Every AWS partition: aws, aws-cn, aws-us-gov, aws-iso, aws-iso-b, aws-iso-e, aws-iso-f, aws-eusc.
 _PARTITION = r"aws(?:-[a-z]+)*"
@@ -16,7 +16,7 @@ LAYER_ARN = re.compile(rf"^(?P<base>arn:(?P<partition>{_PARTITION}):lambda:[a-z0
                        r"[A-Za-z0-9_-]+)(?::(?P<version>\d+))?$")
 
 
-def parse_arn(value: Any) -> Optional[dict]:
+def parse_arn(value: object) -> Optional[dict[str, str]]:
     """``{"partition", "service", "region", "account", "resource"}`` for an ARN string, else None."""
     if not isinstance(value, str):
         return None
@@ -24,7 +24,7 @@ def parse_arn(value: Any) -> Optional[dict]:
     return match.groupdict() if match else None
 
 
-def parse_layer_arn(value: Any) -> Optional[tuple]:
+def parse_layer_arn(value: object) -> Optional[tuple[str, Optional[int]]]:
     """``(unversioned_arn, version or None)`` for a Lambda layer ARN in any partition, else None.
 
     The version is an ``int``: versions compare as integers (10 satisfies a minimum of 9).
@@ -38,7 +38,7 @@ def parse_layer_arn(value: Any) -> Optional[tuple]:
     return match.group("base"), (int(version) if version is not None else None)
 
 
-def arn_service(value: Any) -> Optional[str]:
+def arn_service(value: object) -> Optional[str]:
     parsed = parse_arn(value)
     return parsed["service"] if parsed else None
 
@@ -48,8 +48,9 @@ def glob(pattern: str, value: str) -> bool:
     return fnmatch.fnmatchcase(value, pattern)
 
 
-def present(value: Any, facts: Facts, *inputs: str) -> Optional[bool]:
-    """Whether an optional setting is configured: True, False, or None when that cannot be known yet.
+def present(value: object, facts: Facts, *inputs: str) -> Union[bool, Unknown]:
+    """Whether an optional setting is configured: True, False, or ``value`` (an Unknown) when that cannot be known
+    yet.
 
     An unknown value counts as configured when the source says which resource it comes from (``refs`` on one
     of ``inputs``): at preview a DLQ's ARN is unknown, but the property dependency proves it is set.
@@ -57,7 +58,7 @@ def present(value: Any, facts: Facts, *inputs: str) -> Optional[bool]:
     if value is None:
         return False
     if is_unknown(value):
-        return True if any(facts.resource.refs.get(i) for i in inputs) else None
+        return True if any(facts.resource.refs.get(i) for i in inputs) else value
     if isinstance(value, str):
         return value != ""
     return True
@@ -72,7 +73,7 @@ def points_at(source: Facts, target: Facts, inputs: Sequence[str], values: Itera
     return any(isinstance(v, str) and v in names for v in values)
 
 
-def identities(facts: Facts) -> set:
+def identities(facts: Facts) -> set[str]:
     """The strings another resource may use to name ``facts``: ref, logical name, physical name (bucket, log
     group), ARN, and the ARN's last part."""
     names = {facts.resource.ref, facts.resource.logical_name}
@@ -87,7 +88,7 @@ def identities(facts: Facts) -> set:
     return {n for n in names if n}
 
 
-def as_list(value: Any) -> list:
+def as_list(value: Any) -> list[Any]:
     """IAM allows a string or a list wherever a list is meant."""
     if value is None:
         return []
@@ -96,11 +97,11 @@ def as_list(value: Any) -> list:
     return [value]
 
 
-def statement_actions(statement: Mapping[str, Any]) -> list:
+def statement_actions(statement: Mapping[str, Any]) -> list[Any]:
     return as_list(statement.get("Action"))
 
 
-def allowed_statements(statements: Sequence[Mapping[str, Any]]) -> list:
+def allowed_statements(statements: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
     return [s for s in statements if isinstance(s, Mapping) and s.get("Effect", "Allow") == "Allow"]
 
 
@@ -109,7 +110,7 @@ def action_matches(granted: Any, wanted: str) -> bool:
     return isinstance(granted, str) and fnmatch.fnmatchcase(wanted.lower(), granted.lower())
 
 
-def known_list(value: Any) -> list:
+def known_list(value: Any) -> list[Any]:
     """The list itself, or [] when it is Unknown or absent (for look-ups that only use known values)."""
     return list(value) if isinstance(value, (list, tuple)) else []
 

@@ -13,9 +13,9 @@ from __future__ import annotations
 import enum
 import re
 import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Optional, TypeVar, Union
+from typing import TYPE_CHECKING, Any, Optional, TypeVar, Union, overload
 
 if TYPE_CHECKING:  # the Lambda runtime has no typing_extensions; the guard's type matters to mypy only
     from typing_extensions import TypeIs
@@ -43,6 +43,10 @@ class Unknown:
 
 
 T = TypeVar("T")
+F = TypeVar("F", bound="Facts")
+A = TypeVar("A")
+B = TypeVar("B")
+C = TypeVar("C")
 Maybe = Union[T, Unknown]
 
 
@@ -65,6 +69,17 @@ def first_unknown(*values: Any) -> Optional[Unknown]:
                 if isinstance(item, Unknown):
                     return item
     return None
+
+
+@overload
+def all_known(a: Maybe[A], b: Maybe[B], /) -> Union[tuple[A, B], Unknown]: ...
+@overload
+def all_known(a: Maybe[A], b: Maybe[B], c: Maybe[C], /) -> Union[tuple[A, B, C], Unknown]: ...
+def all_known(*values: Any) -> Union[tuple[Any, ...], Unknown]:
+    """``first_unknown(*values)`` if there is one, else ``values``, typed as known: after
+    ``if is_unknown(known): return unknown(known)`` the values unpack without ``Unknown`` in their types."""
+    missing = first_unknown(*values)
+    return values if missing is None else missing
 
 
 class Status(str, enum.Enum):
@@ -180,7 +195,7 @@ class Resource:
     within: Optional[str] = None
 
 
-def located(resource: Resource, message: str) -> tuple:
+def located(resource: Resource, message: str) -> tuple[str, str]:
     """``(ref, message)`` to report a finding on: a contained resource is reported on the resource that declares
     it (the only one the engine or the account knows), its id inside leading the message."""
     if resource.within is None:
@@ -439,7 +454,7 @@ class DistributionFacts:
     """
 
     resource: Resource
-    lambda_associations: Maybe[Sequence[tuple]] = ()
+    lambda_associations: Maybe[Sequence[tuple[str, Maybe[str]]]] = ()
 
 
 @dataclass(frozen=True)
@@ -483,23 +498,25 @@ class Inventory:
 
     def __init__(self, facts: Iterable[Facts] = ()) -> None:
         self._all = list(facts)
-        self._by_ref: dict = {}
-        self._by_kind: dict = {}
-        self._referencing: dict = {}  # target ref -> facts whose refs name it (each once, inventory order)
+        self._by_ref: dict[str, Facts] = {}
+        self._by_kind: dict[Kind, list[Facts]] = {}
+        # target ref -> facts whose refs name it (each once, inventory order)
+        self._referencing: dict[str, list[Facts]] = {}
         for f in self._all:
             resource = f.resource
             self._by_ref[resource.ref] = f  # a duplicated ref: the last one wins, as it always has
             self._by_kind.setdefault(resource.kind, []).append(f)
-            seen = set()
+            seen: set[str] = set()
             for targets in resource.refs.values():
                 for target in targets:
                     if target not in seen:
                         seen.add(target)
                         self._referencing.setdefault(target, []).append(f)
-        self._derived: dict = {}
+        # build -> its result; each result has the type its own build returns, so the values are Any here.
+        self._derived: dict[Callable[[Inventory], Any], Any] = {}
         self._lock = threading.RLock()  # a build may use another index
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Facts]:
         return iter(self._all)
 
     def __len__(self) -> int:
@@ -508,14 +525,19 @@ class Inventory:
     def get(self, ref: str) -> Optional[Facts]:
         return self._by_ref.get(ref)
 
-    def of_kind(self, kind: Kind) -> list:
+    def of_kind(self, kind: Kind) -> list[Facts]:
         return list(self._by_kind.get(kind, ()))
 
-    def referenced(self, facts: Facts, path: str) -> list:
+    def of_kind_as(self, kind: Kind, cls: type[F]) -> list[F]:
+        """``of_kind(kind)`` typed as ``cls``, the facts class the adapters build for ``kind`` (a fact of another
+        class is left out)."""
+        return [f for f in self.of_kind(kind) if isinstance(f, cls)]
+
+    def referenced(self, facts: Facts, path: str) -> list[Facts]:
         """Facts of the resources that ``facts``' input ``path`` points at (via ``Resource.refs``)."""
         return [self._by_ref[r] for r in facts.resource.refs.get(path, ()) if r in self._by_ref]
 
-    def referencing(self, facts: Facts, kind: Optional[Kind] = None) -> list:
+    def referencing(self, facts: Facts, kind: Optional[Kind] = None) -> list[Facts]:
         """Facts whose inputs point at ``facts`` (optionally only of ``kind``), in inventory order."""
         found = self._referencing.get(facts.resource.ref, ())
         return [f for f in found if kind is None or f.resource.kind == kind]
@@ -527,14 +549,17 @@ class Inventory:
         pass over the inventory, then answer each subject from it. ``build`` must be a module-level function (its
         identity is the key) and must not modify the inventory. Thread-safe: built at most once.
         """
+        built: T  # what ``build`` returned for this inventory (``_derived`` holds each build's own result type)
         try:
-            return self._derived[build]
+            built = self._derived[build]
+            return built
         except KeyError:
             pass
         with self._lock:
             if build not in self._derived:
                 self._derived[build] = build(self)
-            return self._derived[build]
+            built = self._derived[build]
+            return built
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -569,12 +594,12 @@ class Rule:
     title: str
     severity: Severity
     enforcement: Enforcement
-    kinds: tuple
+    kinds: tuple[Kind, ...]
     evaluate: Evaluate
     rationale: str
     remediation: str
     parameters: Mapping[str, Any] = field(default_factory=lambda: {"type": "object", "properties": {}})
-    references: tuple = ()
+    references: tuple[Reference, ...] = ()
     scope: str = "resource"  # "resource" | "stack"
 
     def __post_init__(self) -> None:
@@ -583,5 +608,5 @@ class Rule:
         if self.scope not in ("resource", "stack"):
             raise ValueError(f"rule {self.id}: scope must be 'resource' or 'stack', got {self.scope!r}")
 
-    def defaults(self) -> dict:
+    def defaults(self) -> dict[str, Any]:
         return {k: v["default"] for k, v in self.parameters.get("properties", {}).items() if "default" in v}

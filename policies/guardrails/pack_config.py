@@ -33,7 +33,7 @@ class PackConfigError(ValueError):
     the value and what is allowed."""
 
 
-def rule_settings(rule: Rule, entry: Mapping[str, Any]) -> tuple:
+def rule_settings(rule: Rule, entry: Mapping[str, Any]) -> tuple[dict[str, Any], list[ex.Exemption]]:
     """``(params, exemptions)`` from one rule's config object: parameters with schema defaults applied and
     validated, exemptions parsed. Raises ``catalogue.ParameterError`` / ``exemptions.ExemptionError``."""
     entry = dict(entry or {})
@@ -42,7 +42,7 @@ def rule_settings(rule: Rule, entry: Mapping[str, Any]) -> tuple:
 
 
 def _level(where: str, value: Any) -> str:
-    if value not in LEVELS:
+    if not isinstance(value, str) or value not in LEVELS:
         raise PackConfigError(f"{where}={value!r} is invalid: allowed: {', '.join(LEVELS)}")
     return value
 
@@ -53,8 +53,8 @@ def level_of(rule: Rule, document: Mapping[str, Any]) -> str:
     if isinstance(entry, str):
         return entry
     if isinstance(entry, Mapping) and "enforcementLevel" in entry:
-        return entry["enforcementLevel"]
-    return document.get("all", rule.enforcement.value)
+        return str(entry["enforcementLevel"])  # a level of a validated document
+    return str(document.get("all", rule.enforcement.value))
 
 
 def validate(document: Any, shown_as: str = "pack config") -> None:
@@ -84,7 +84,7 @@ def validate(document: Any, shown_as: str = "pack config") -> None:
             raise PackConfigError(f"{shown_as}: {error}") from None
 
 
-def load(path: Union[str, Path], shown_as: str = "", validate_rules: bool = True) -> dict:
+def load(path: Union[str, Path], shown_as: str = "", validate_rules: bool = True) -> dict[str, Any]:
     """The pack config at ``path`` as a dict, validated as a whole; raises ``PackConfigError`` naming the file as
     ``shown_as`` (default: ``pack config <path>``; e.g. the relative path the user configured).
 
@@ -105,4 +105,4 @@ def load(path: Union[str, Path], shown_as: str = "", validate_rules: bool = True
         validate(document, shown_as)
     elif not isinstance(document, Mapping):
         raise PackConfigError(f"{shown_as}: expected a JSON object keyed by rule id")
-    return document
+    return dict(document)

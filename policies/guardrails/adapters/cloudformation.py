@@ -27,11 +27,11 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, Optional
 
 from .. import model as m
-from ..model import Kind, Unknown, is_unknown
+from ..model import Kind, Maybe, Unknown, is_unknown
 from . import documents, engine, openapi
 
 SAM_TRANSFORM = "AWS::Serverless-2016-10-31"
@@ -47,7 +47,7 @@ _ENGINE_INPUT = {"RestApiId": "restApi", "RoleName": "role", "Roles": "role", "R
 class _Resolver:
     def __init__(self, parameters: Mapping[str, Any], resources: Mapping[str, Any], partition: str) -> None:
         self.parameters, self.resources, self.partition = parameters, resources, partition
-        self.targets: set = set()  # logical ids of template resources the resolved value refers to
+        self.targets: set[str] = set()  # logical ids of template resources the resolved value refers to
 
     def ref(self, name: Any, where: str) -> Any:
         if name in self.resources:
@@ -67,7 +67,7 @@ class _Resolver:
             return Unknown(f"{where} (Fn::Sub)")
         missing = None
 
-        def replace(match):
+        def replace(match: re.Match[str]) -> str:
             nonlocal missing
             name = match.group(1)
             base = name.split(".", 1)[0]
@@ -182,7 +182,7 @@ def _map(r: m.Resource, p: Any, dotted: str) -> Any:
     return _wrong(r, dotted, value, "an object")
 
 
-def _function(r: m.Resource, p: Mapping) -> m.FunctionFacts:
+def _function(r: m.Resource, p: Mapping[str, Any]) -> m.FunctionFacts:
     env = _map(r, p, "Environment.Variables")
     return m.FunctionFacts(
         resource=r, package_type=_or(_str(r, p, "PackageType"), "Zip"), runtime=_str(r, p, "Runtime"),
@@ -196,7 +196,7 @@ def _function(r: m.Resource, p: Mapping) -> m.FunctionFacts:
     )
 
 
-def _serverless_function(r: m.Resource, p: Mapping) -> m.FunctionFacts:
+def _serverless_function(r: m.Resource, p: Mapping[str, Any]) -> m.FunctionFacts:
     """A SAM function (Globals already merged): SAM's names (``Tracing``, ``DeadLetterQueue``)."""
     env = _map(r, p, "Environment.Variables")
     tracing = _str(r, p, "Tracing")
@@ -220,7 +220,7 @@ def _statements(document: Any, what: str) -> Any:
     return [s for s in found if isinstance(s, Mapping) or is_unknown(s)]  # a statement must be an object
 
 
-def _role(r, p):
+def _role(r: m.Resource, p: Mapping[str, Any]) -> m.RoleFacts:
     statements: Any = []
     policies = p.get("Policies")
     if is_unknown(policies):
@@ -242,22 +242,22 @@ def _role(r, p):
     )
 
 
-def _role_policy(r, p):
+def _role_policy(r: m.Resource, p: Mapping[str, Any]) -> m.RolePolicyFacts:
     roles = _strs(r, p, "Roles")
     role = _str(r, p, "RoleName") if "RoleName" in p else roles[0] if isinstance(roles, list) and len(roles) == 1 \
         else None if roles == [] else roles
     return m.RolePolicyFacts(resource=r, role=role, statements=_statements(p.get("PolicyDocument"), "PolicyDocument"))
 
 
-def _http_api(r, p):
+def _http_api(r: m.Resource, p: Mapping[str, Any]) -> m.ApiFacts:
     return m.ApiFacts(resource=r, protocol_type=_str(r, p, "ProtocolType"))
 
 
-def _rest_api(r, p):
+def _rest_api(r: m.Resource, p: Mapping[str, Any]) -> m.ApiFacts:
     return m.ApiFacts(resource=r, protocol_type="REST")
 
 
-def _http_route(r, p):
+def _http_route(r: m.Resource, p: Mapping[str, Any]) -> m.RouteFacts:
     key = _or(_str(r, p, "RouteKey"), "")
     method = key.split(" ", 1)[0] if isinstance(key, str) and " " in key else None
     return m.RouteFacts(resource=r, api_id=_str(r, p, "ApiId"), protocol="HTTP", route_key=key, http_method=method,
@@ -266,7 +266,7 @@ def _http_route(r, p):
                         api_key_required=_or(_bool(r, p, "ApiKeyRequired"), False))
 
 
-def _rest_method(r, p):
+def _rest_method(r: m.Resource, p: Mapping[str, Any]) -> m.RouteFacts:
     method = _str(r, p, "HttpMethod")
     return m.RouteFacts(resource=r, api_id=_str(r, p, "RestApiId"), protocol="REST", route_key=method,
                         http_method=method, authorization_type=_or(_str(r, p, "AuthorizationType"), "NONE"),
@@ -274,20 +274,20 @@ def _rest_method(r, p):
                         api_key_required=_or(_bool(r, p, "ApiKeyRequired"), False))
 
 
-def _http_authorizer(r, p):
+def _http_authorizer(r: m.Resource, p: Mapping[str, Any]) -> m.AuthorizerFacts:
     return m.AuthorizerFacts(resource=r, api_id=_str(r, p, "ApiId"), authorizer_type=_str(r, p, "AuthorizerType"),
                              issuer=_str(r, p, "JwtConfiguration.Issuer"),
                              audiences=_strs(r, p, "JwtConfiguration.Audience"),
                              authorizer_uri=_str(r, p, "AuthorizerUri"))
 
 
-def _rest_authorizer(r, p):
+def _rest_authorizer(r: m.Resource, p: Mapping[str, Any]) -> m.AuthorizerFacts:
     return m.AuthorizerFacts(resource=r, api_id=_str(r, p, "RestApiId"),
                              authorizer_type=_or(_str(r, p, "Type"), "TOKEN"),
                              authorizer_uri=_str(r, p, "AuthorizerUri"))
 
 
-def _rest_domain(r, p):
+def _rest_domain(r: m.Resource, p: Mapping[str, Any]) -> m.DomainFacts:
     return m.DomainFacts(resource=r, domain_name=_or(_str(r, p, "DomainName"), ""),
                          security_policy=_str(r, p, "SecurityPolicy"),
                          endpoint_type=_strs(r, p, "EndpointConfiguration.Types"),
@@ -295,7 +295,7 @@ def _rest_domain(r, p):
                          certificate_arn=_or(_str(r, p, "RegionalCertificateArn"), _str(r, p, "CertificateArn")))
 
 
-def _http_domain(r, p):
+def _http_domain(r: m.Resource, p: Mapping[str, Any]) -> m.DomainFacts:
     return m.DomainFacts(resource=r, domain_name=_or(_str(r, p, "DomainName"), ""),
                          security_policy=_str(r, p, "DomainNameConfigurations.SecurityPolicy"),
                          endpoint_type=_str(r, p, "DomainNameConfigurations.EndpointType"),
@@ -303,22 +303,22 @@ def _http_domain(r, p):
                          certificate_arn=_str(r, p, "DomainNameConfigurations.CertificateArn"))
 
 
-def _log_group(r, p):
+def _log_group(r: m.Resource, p: Mapping[str, Any]) -> m.LogGroupFacts:
     return m.LogGroupFacts(resource=r, name=_or(_str(r, p, "LogGroupName"), ""),
                            retention_in_days=_num(r, p, "RetentionInDays"), kms_key_id=_str(r, p, "KmsKeyId"))
 
 
-def _function_url(r, p):
+def _function_url(r: m.Resource, p: Mapping[str, Any]) -> m.FunctionUrlFacts:
     return m.FunctionUrlFacts(resource=r, authorization_type=_str(r, p, "AuthType"))
 
 
-def _code_signing_config(r, p):
+def _code_signing_config(r: m.Resource, p: Mapping[str, Any]) -> m.CodeSigningConfigFacts:
     return m.CodeSigningConfigFacts(
         resource=r, untrusted_artifact_on_deployment=_str(r, p, "CodeSigningPolicies.UntrustedArtifactOnDeployment"),
         signing_profile_version_arns=_strs(r, p, "AllowedPublishers.SigningProfileVersionArns"))
 
 
-def _queue(r, p):
+def _queue(r: m.Resource, p: Mapping[str, Any]) -> m.QueueFacts:
     redrive = _document(p.get("RedrivePolicy"), "RedrivePolicy")
     if isinstance(redrive, Mapping):
         target, count = _str(r, redrive, "deadLetterTargetArn"), _num(r, redrive, "maxReceiveCount")
@@ -331,11 +331,11 @@ def _queue(r, p):
                         fifo=_or(_bool(r, p, "FifoQueue"), False))
 
 
-def _topic(r, p):
+def _topic(r: m.Resource, p: Mapping[str, Any]) -> m.TopicFacts:
     return m.TopicFacts(resource=r, kms_key_id=_or(_str(r, p, "KmsMasterKeyId"), None))
 
 
-def _state_machine(r, p):
+def _state_machine(r: m.Resource, p: Mapping[str, Any]) -> m.StateMachineFacts:
     return m.StateMachineFacts(
         resource=r, type=_or(_str(r, p, "StateMachineType"), "STANDARD"),
         tracing_enabled=_bool(r, p, "TracingConfiguration.Enabled"),
@@ -345,18 +345,18 @@ def _state_machine(r, p):
         role_arn=_str(r, p, "RoleArn"))
 
 
-def _rest_stage(r, p):
+def _rest_stage(r: m.Resource, p: Mapping[str, Any]) -> m.StageFacts:
     return m.StageFacts(resource=r, api_id=_str(r, p, "RestApiId"), protocol="REST",
                         xray_tracing_enabled=_bool(r, p, "TracingEnabled"),
                         access_log_destination=_str(r, p, "AccessLogSetting.DestinationArn"))
 
 
-def _http_stage(r, p):
+def _http_stage(r: m.Resource, p: Mapping[str, Any]) -> m.StageFacts:
     return m.StageFacts(resource=r, api_id=_str(r, p, "ApiId"), protocol="HTTP",
                         access_log_destination=_str(r, p, "AccessLogSettings.DestinationArn"))
 
 
-BUILDERS: dict = {
+BUILDERS: dict[str, tuple[Kind, Callable[[m.Resource, Mapping[str, Any]], m.Facts]]] = {
     "AWS::Lambda::Function": (Kind.FUNCTION, _function),
     "AWS::Serverless::Function": (Kind.FUNCTION, _serverless_function),  # only under the SAM transform
     "AWS::Lambda::CodeSigningConfig": (Kind.CODE_SIGNING_CONFIG, _code_signing_config),
@@ -389,7 +389,7 @@ def _tags(value: Any, where: str) -> Any:
         return value
     if isinstance(value, Mapping):
         return dict(value)
-    tags: dict = {}
+    tags: dict[Any, Any] = {}
     for index, item in enumerate(value or []):
         if is_unknown(item) or not isinstance(item, Mapping) or is_unknown(item.get("Key")):
             return item if is_unknown(item) else Unknown(f"{where}[{index}].Key")
@@ -397,32 +397,29 @@ def _tags(value: Any, where: str) -> Any:
     return tags
 
 
-def _resource(outer: m.Resource, inner_id: str, type_: str, tags: Any, refs: Mapping) -> m.Resource:
+def _resource(outer: m.Resource, inner_id: str, type_: str, tags: Any,
+              refs: Mapping[str, tuple[str, ...]]) -> m.Resource:
     return m.Resource(kind=BUILDERS[type_][0], ref=f"{outer.ref}#{inner_id}", logical_name=inner_id,
                       source_type=type_, tags=tags, region=outer.region, account=outer.account,
                       partition=outer.partition, refs=refs, within=outer.ref)
 
 
-def _api_contents(api: m.ApiFacts, props: Mapping, type_: str) -> list:
+def _api_contents(api: m.ApiFacts, props: Mapping[str, Any], type_: str) -> list[m.Facts]:
     """The API facts and the routes it declares through ``Body`` or quick-create (``Target``)."""
     if props.get("Body") is None and props.get("BodyS3Location") is not None:
-        api = _replace(api, definition_problem="the OpenAPI body is in S3 (BodyS3Location), not visible at "
-                                                "preview; put it in Body")
+        api = dataclasses.replace(api, definition_problem="the OpenAPI body is in S3 (BodyS3Location), not visible "
+                                                            "at preview; put it in Body")
     protocol = "REST" if type_ == "AWS::ApiGateway::RestApi" else "HTTP"
     return openapi.api_contents(api, props.get("Body"), protocol,
                                 quick_create=protocol == "HTTP" and props.get("Target") is not None,
                                 route_key=props.get("RouteKey"))
 
 
-def _replace(facts, **changes):
-    return dataclasses.replace(facts, **changes)
-
-
 def _declared(outer: m.Resource, inner_id: str, type_: str, props: Any, resolver: _Resolver,
-              inherited_tags: Any) -> list:
+              inherited_tags: Any) -> list[m.Facts]:
     """Facts for one declared resource (plus what it declares in turn), with references to its siblings."""
-    refs: dict = {}
-    resolved: dict = {}
+    refs: dict[str, tuple[str, ...]] = {}
+    resolved: dict[str, Any] = {}
     for name, value in (props or {}).items() if isinstance(props, Mapping) else ():
         resolver.targets = set()
         resolved[name] = resolver.value(value, f"{inner_id}.{name}")
@@ -435,7 +432,7 @@ def _declared(outer: m.Resource, inner_id: str, type_: str, props: Any, resolver
                 else {**inherited_tags, **tags})
     resource = _resource(outer, inner_id, type_, tags, refs)
     facts = BUILDERS[type_][1](resource, resolved)
-    if type_ in ("AWS::ApiGatewayV2::Api", "AWS::ApiGateway::RestApi"):
+    if isinstance(facts, m.ApiFacts):  # AWS::ApiGatewayV2::Api, AWS::ApiGateway::RestApi
         return _api_contents(facts, resolved, type_)
     return [facts]
 
@@ -452,19 +449,20 @@ def _merge_globals(globals_: Any, props: Any) -> Any:
     return props
 
 
-def _sam_role(outer: m.Resource, function_id: str, props: Mapping, resolver: _Resolver, inherited_tags: Any) -> list:
+def _sam_role(outer: m.Resource, function_id: str, props: Mapping[str, Any], resolver: _Resolver,
+              inherited_tags: Any) -> list[m.Facts]:
     """The role SAM creates for a function that names none (``<Id>Role``, boundary from ``PermissionsBoundary``)."""
     policies = props.get("Policies")
     policies = policies if isinstance(policies, list) else [policies] if policies is not None else []
     managed = ["arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"]
-    inline = []
+    inline: list[dict[str, Any]] = []
     for index, policy in enumerate(policies):
         if isinstance(policy, str):
             managed.append(policy if policy.startswith("arn:") else f"arn:aws:iam::aws:policy/{policy}")
         elif isinstance(policy, Mapping) and "Statement" in policy:
             inline.append({"PolicyName": f"{function_id}RolePolicy{index}", "PolicyDocument": policy})
         # SAM policy templates ({"SQSPollerPolicy": {...}}) grant named, scoped actions: nothing to model here.
-    role_props = {
+    role_props: dict[str, Any] = {
         "AssumeRolePolicyDocument": {"Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
                                                     "Principal": {"Service": ["lambda.amazonaws.com"]}}]},
         "ManagedPolicyArns": managed, "Policies": inline,
@@ -474,7 +472,8 @@ def _sam_role(outer: m.Resource, function_id: str, props: Mapping, resolver: _Re
     return _declared(outer, f"{function_id}Role", "AWS::IAM::Role", role_props, resolver, inherited_tags)
 
 
-def template_contents(outer: m.Resource, body: Any, url: Any, parameters: Any) -> tuple:
+def template_contents(outer: m.Resource, body: Any, url: Any,
+                      parameters: Any) -> tuple[list[m.Facts], Maybe[Optional[str]]]:
     """``(facts, problem)`` for a stack's template (see the module docstring)."""
     if body is None:
         if url is None:
@@ -506,14 +505,15 @@ def template_contents(outer: m.Resource, body: Any, url: Any, parameters: Any) -
     resources = template["Resources"]
     known = _parameters(template.get("Parameters"), parameters)
     resolver = _Resolver(known, resources, outer.partition)
-    sam_globals = template.get("Globals") if sam and isinstance(template.get("Globals"), Mapping) else {}
+    globals_ = template.get("Globals")
+    sam_globals = globals_ if sam and isinstance(globals_, Mapping) else {}
     function_globals = sam_globals.get("Function")
     inherited = outer.tags
-    facts: list = []
+    facts: list[m.Facts] = []
     for logical_id, declaration in resources.items():
         if not isinstance(declaration, Mapping):
             return [], f"templateBody resource {logical_id} is not an object"
-        type_ = declaration.get("Type")
+        type_: Any = declaration.get("Type")  # any JSON value: only the types named below are read
         props = declaration.get("Properties") or {}
         if type_ in _OPAQUE:
             return [], (f"templateBody resource {logical_id} ({type_}) declares resources in another template "
@@ -552,19 +552,20 @@ def _sam_api_resource(outer: m.Resource, api_id: str, type_: str) -> m.Resource:
                       within=outer.ref)
 
 
-def _sam_api(outer: m.Resource, api_id: str, type_: str, props: Mapping, sam_globals: Mapping,
-             resolver: _Resolver) -> tuple:
+def _sam_api(outer: m.Resource, api_id: str, type_: str, props: Mapping[str, Any], sam_globals: Mapping[str, Any],
+             resolver: _Resolver) -> tuple[list[m.Facts], Optional[str]]:
     """An explicit SAM API: its facts and the routes its DefinitionBody declares (``(facts, problem)``)."""
     protocol = SAM_APIS[type_]
     resolved = resolver.value(props, api_id)
     api = m.ApiFacts(resource=_sam_api_resource(outer, api_id, type_), protocol_type=protocol)
     if resolved.get("DefinitionBody") is None and resolved.get("DefinitionUri") is not None:
-        api = _replace(api, definition_problem="the OpenAPI definition is in S3 (DefinitionUri), not visible at "
-                                                 "preview; put it in DefinitionBody")
+        api = dataclasses.replace(api, definition_problem="the OpenAPI definition is in S3 (DefinitionUri), not "
+                                                            "visible at preview; put it in DefinitionBody")
     return openapi.api_contents(api, resolved.get("DefinitionBody"), protocol), None
 
 
-def _sam_auth(api_id: str, api_type: str, resources: Mapping, sam_globals: Mapping, resolver: _Resolver) -> Any:
+def _sam_auth(api_id: str, api_type: str, resources: Mapping[str, Any], sam_globals: Mapping[str, Any],
+              resolver: _Resolver) -> Any:
     """The ``Auth`` block of a SAM API (its own over the Globals'), resolved."""
     key = "Api" if api_type == "AWS::Serverless::Api" else "HttpApi"
     globals_auth = (sam_globals.get(key) or {}).get("Auth") if isinstance(sam_globals.get(key), Mapping) else None
@@ -597,11 +598,12 @@ def _sam_authorizer(outer: m.Resource, api_id: str, protocol: str, name: str, sp
     )
 
 
-def _sam_event_routes(outer: m.Resource, resources: Mapping, sam_globals: Mapping, resolver: _Resolver) -> list:
+def _sam_event_routes(outer: m.Resource, resources: Mapping[str, Any], sam_globals: Mapping[str, Any],
+                      resolver: _Resolver) -> list[m.Facts]:
     """Routes (and their authorizers) that functions' ``Api`` / ``HttpApi`` events create."""
-    facts: list = []
-    authorizers: dict = {}
-    implicit: set = set()
+    facts: list[m.Facts] = []
+    authorizers: dict[tuple[str, Any], m.AuthorizerFacts] = {}
+    implicit: set[str] = set()
     for function_id, declaration in resources.items():
         if not isinstance(declaration, Mapping) or declaration.get("Type") != "AWS::Serverless::Function":
             continue
@@ -613,7 +615,8 @@ def _sam_event_routes(outer: m.Resource, resources: Mapping, sam_globals: Mappin
             protocol = SAM_APIS[api_type]
             props = resolver.value(event.get("Properties") or {}, f"{function_id}.Events.{event_id}")
             named = (event.get("Properties") or {}).get("RestApiId" if protocol == "REST" else "ApiId")
-            api_id = named.get("Ref") if isinstance(named, Mapping) and named.get("Ref") in resources else implicit_id
+            api_id: Any = named.get("Ref") if isinstance(named, Mapping) and named.get("Ref") in resources \
+                else implicit_id
             if api_id == implicit_id and implicit_id not in implicit:
                 implicit.add(implicit_id)
                 facts.append(m.ApiFacts(resource=_sam_api_resource(outer, implicit_id, api_type),
@@ -623,8 +626,9 @@ def _sam_event_routes(outer: m.Resource, resources: Mapping, sam_globals: Mappin
     return facts
 
 
-def _sam_route(outer: m.Resource, api_id: str, protocol: str, function_id: str, event_id: str, props: Mapping,
-               auth: Any, authorizers: dict) -> list:
+def _sam_route(outer: m.Resource, api_id: str, protocol: str, function_id: str, event_id: str,
+               props: Mapping[str, Any], auth: Any,
+               authorizers: dict[tuple[str, Any], m.AuthorizerFacts]) -> list[m.Facts]:
     method = props.get("Method", "ANY" if protocol == "HTTP" else None)
     path = props.get("Path", "$default" if protocol == "HTTP" else None)
     method = "ANY" if isinstance(method, str) and method.lower() == "any" else method
@@ -632,12 +636,15 @@ def _sam_route(outer: m.Resource, api_id: str, protocol: str, function_id: str, 
     default = path == "$default"
     route_key = "$default" if default else f"{method} {path}" if isinstance(method, str) and isinstance(path, str) \
         else Unknown(f"{function_id}.Events.{event_id} Method/Path")
-    event_auth = props.get("Auth") if isinstance(props.get("Auth"), Mapping) else {}
+    auth_block = props.get("Auth")
+    event_auth = auth_block if isinstance(auth_block, Mapping) else {}
     name = event_auth.get("Authorizer") if "Authorizer" in event_auth else \
         auth.get("DefaultAuthorizer") if isinstance(auth, Mapping) else auth
     defined = auth.get("Authorizers") if isinstance(auth, Mapping) else None
-    created: list = []
-    refs: dict = {"apiId" if protocol == "HTTP" else "restApi": (f"{outer.ref}#{api_id}",)}
+    created: list[m.Facts] = []
+    refs: dict[str, tuple[str, ...]] = {"apiId" if protocol == "HTTP" else "restApi": (f"{outer.ref}#{api_id}",)}
+    authorization: Maybe[Optional[str]]
+    authorizer_id: Any  # the authorizer's name as the template gives it
     if is_unknown(name):
         authorization, authorizer_id = name, name
     elif name is None or name == "NONE":
@@ -684,7 +691,7 @@ def _transform_in(document: Any) -> Any:
     return None
 
 
-def _link_sam_roles(facts: list, outer: m.Resource) -> list:
+def _link_sam_roles(facts: list[m.Facts], outer: m.Resource) -> list[m.Facts]:
     """A SAM function without ``Role`` uses the role SAM generates for it: link them as ``role``."""
     refs = {f.resource.ref for f in facts}
     linked = []
@@ -693,14 +700,15 @@ def _link_sam_roles(facts: list, outer: m.Resource) -> list:
         if (isinstance(f, m.FunctionFacts) and f.resource.source_type == "AWS::Serverless::Function"
                 and f.role_arn is None and role_ref in refs
                 and role_ref.startswith(outer.ref + "#")):
-            f = _replace(f, resource=_replace(f.resource, refs={**f.resource.refs, "role": (role_ref,)}))
+            f = dataclasses.replace(f, resource=dataclasses.replace(f.resource, refs={**f.resource.refs,
+                                                                                      "role": (role_ref,)}))
         linked.append(f)
     return linked
 
 
-def _parameters(declared: Any, given: Any) -> dict:
+def _parameters(declared: Any, given: Any) -> dict[str, Any]:
     """Parameter values: the stack's ``parameters`` input, else the template's ``Default``."""
-    values: dict = {}
+    values: dict[str, Any] = {}
     for name, spec in (declared or {}).items() if isinstance(declared, Mapping) else ():
         if isinstance(spec, Mapping) and "Default" in spec:
             values[name] = spec["Default"]
@@ -712,7 +720,8 @@ def _parameters(declared: Any, given: Any) -> dict:
     return values
 
 
-def desired_state_contents(outer: m.Resource, type_name: Any, desired_state: Any) -> tuple:
+def desired_state_contents(outer: m.Resource, type_name: Any,
+                           desired_state: Any) -> tuple[list[m.Facts], Maybe[Optional[str]]]:
     """``(facts, problem)`` for a Cloud Control resource: one declared resource of ``type_name``, if modelled."""
     if is_unknown(type_name):
         return [], type_name

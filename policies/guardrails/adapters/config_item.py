@@ -19,7 +19,7 @@ the missing piece and evaluates again, so nothing is fetched that no rule reads.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, Optional
 
 from ..model import (
@@ -41,12 +41,12 @@ from ..model import (
 from .describe import (
     NOT_FETCHED,
     lambda_associations,
-    lookup,
     normalise_statements,
     parse_arn,
     tags_to_dict,
     trusted_services,
 )
+from .describe import lookup as lookup  # part of this module's interface (the rule Lambda reads CIs with it)
 
 #: Kinds whose facts a configuration item holds, and the Config resource type that carries them.
 #: A guardrail whose kinds are all here is change-triggered; other kinds are swept on a schedule.
@@ -91,7 +91,7 @@ def _json(value: Any) -> Any:
     return value
 
 
-def normalise_item(item: Mapping[str, Any]) -> dict:
+def normalise_item(item: Mapping[str, Any]) -> dict[str, Any]:
     """A CI in the change-notification shape, whichever shape it came in (see the module docstring)."""
     ci = dict(item)
     if "configuration" in ci:
@@ -106,7 +106,7 @@ def normalise_item(item: Mapping[str, Any]) -> dict:
     return ci
 
 
-def _resource(ci: Mapping[str, Any], kind: Kind, refs: Optional[Mapping[str, list]] = None,
+def _resource(ci: Mapping[str, Any], kind: Kind, refs: Optional[Mapping[str, list[str]]] = None,
               tags: Any = None) -> Resource:
     arn = ci.get("ARN")
     parsed = parse_arn(arn)
@@ -155,7 +155,7 @@ def function_facts(ci: Mapping[str, Any], *, code_signing_config_arn: Any = NOT_
     )
 
 
-def customer_managed_policy_arns(ci: Mapping[str, Any]) -> list:
+def customer_managed_policy_arns(ci: Mapping[str, Any]) -> list[str]:
     """ARNs of the customer managed policies attached to a role CI (AWS managed ones are not expanded)."""
     attached = lookup(ci["configuration"], "attachedManagedPolicies") or ()
     arns = [lookup(p, "policyArn") for p in attached]
@@ -168,7 +168,7 @@ def role_facts(ci: Mapping[str, Any], *, managed_policy_documents: Optional[Mapp
     config = ci["configuration"]
     attached = [lookup(p, "policyArn") for p in lookup(config, "attachedManagedPolicies") or ()]
     customer = customer_managed_policy_arns(ci)
-    statements: list = []
+    statements: list[Mapping[str, Any]] = []
     for inline in lookup(config, "rolePolicyList") or ():
         statements.extend(normalise_statements(lookup(inline, "policyDocument")))
     if customer and managed_policy_documents is None:
@@ -300,7 +300,7 @@ def distribution_facts(ci: Mapping[str, Any]) -> DistributionFacts:
                              lambda_associations=lambda_associations(lookup(config, "distributionConfig") or {}))
 
 
-_BUILDERS = {
+_BUILDERS: dict[Kind, Callable[[Mapping[str, Any]], Facts]] = {
     Kind.ROLE: role_facts,
     Kind.REST_DOMAIN: rest_domain_facts,
     Kind.HTTP_DOMAIN: http_domain_facts,

@@ -10,7 +10,7 @@ shape. Dates stay strings (``Version: 2012-10-17`` is an IAM policy version, not
 from __future__ import annotations
 
 import json
-from typing import Any, Optional
+from typing import Any, Optional, Union
 
 try:  # PyYAML comes with the Pulumi SDK (the pack); a host without it reads JSON documents only
     import yaml
@@ -40,7 +40,10 @@ if yaml is not None:
         for first, resolvers in _SAFE.yaml_implicit_resolvers.items()
     }
 
-    def _short_form(loader, suffix, node):
+    # The node kinds YAML composes: a tagged scalar, sequence or mapping.
+    _Node = Union[yaml.ScalarNode, yaml.SequenceNode, yaml.MappingNode]
+
+    def _short_form(loader: yaml.constructor.SafeConstructor, suffix: str, node: _Node) -> dict[str, Any]:
         if isinstance(node, yaml.ScalarNode):
             value: Any = loader.construct_scalar(node)
         elif isinstance(node, yaml.SequenceNode):
@@ -58,7 +61,7 @@ if yaml is not None:
     _Loader.add_multi_constructor("!", _short_form)
 
 
-def load(text: Any, what: str) -> tuple:
+def load(text: Any, what: str) -> tuple[Any, Optional[str]]:
     """``(document, None)`` or ``(None, problem)`` for a JSON or YAML string (a dict or list is returned as is)."""
     if isinstance(text, (dict, list)):
         return text, None

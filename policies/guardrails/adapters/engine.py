@@ -15,7 +15,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, Optional
+from typing import Any, Optional, Union
 
 from .. import model as m
 from ..model import Kind, Unknown, is_unknown
@@ -35,6 +35,9 @@ UNKNOWN_SENTINELS = frozenset({
 })
 _SECRET_SIG = "4dabf18193072939515e22adb298388d"  # a serialised secret: {sig: "1b47...", "value": ...}
 
+#: A resource's inputs as ``plain`` returns them: JSON-like values, with ``Unknown`` for what is not known yet.
+Props = Mapping[str, Any]
+
 
 def plain(value: Any, path: str = "") -> Any:
     """Deep copy of props as plain dicts/lists, with every unknown (proxy or sentinel) as ``Unknown(path)``."""
@@ -43,7 +46,7 @@ def plain(value: Any, path: str = "") -> Any:
     if isinstance(value, Mapping):
         if _SECRET_SIG in value:
             return plain(value.get("value"), path)
-        out = {}
+        out: dict[Any, Any] = {}
         for key in list(value):
             sub = f"{path}.{key}" if path else str(key)
             try:
@@ -52,7 +55,7 @@ def plain(value: Any, path: str = "") -> Any:
                 out[key] = Unknown(sub)
         return out
     if isinstance(value, Sequence) and not isinstance(value, (bytes, bytearray)):
-        out_list = []
+        out_list: list[Any] = []
         for index in range(len(value)):
             sub = f"{path}[{index}]"
             try:
@@ -116,7 +119,7 @@ def _services(trust: Any) -> Any:
     statements = statements_of(trust)
     if is_unknown(statements):
         return statements
-    services = []
+    services: list[Any] = []
     for statement in statements:
         principal = statement.get("Principal") if isinstance(statement, Mapping) else None
         service = principal.get("Service") if isinstance(principal, Mapping) else None
@@ -130,7 +133,7 @@ def _services(trust: Any) -> Any:
 # Builders: one per type token. Each gets (resource, props) and returns facts.
 # ---------------------------------------------------------------------------------------------------------------
 
-def _function(r: m.Resource, p: Mapping) -> m.FunctionFacts:
+def _function(r: m.Resource, p: Props) -> m.FunctionFacts:
     env = get(p, "environment.variables")
     return m.FunctionFacts(
         resource=r,
@@ -152,7 +155,7 @@ def _function(r: m.Resource, p: Mapping) -> m.FunctionFacts:
     )
 
 
-def _code_signing_config(r, p):
+def _code_signing_config(r: m.Resource, p: Props) -> m.CodeSigningConfigFacts:
     return m.CodeSigningConfigFacts(
         resource=r, arn=p.get("arn"),
         untrusted_artifact_on_deployment=get(p, "policies.untrustedArtifactOnDeployment"),
@@ -160,7 +163,7 @@ def _code_signing_config(r, p):
     )
 
 
-def _event_invoke_config(r, p):
+def _event_invoke_config(r: m.Resource, p: Props) -> m.EventInvokeConfigFacts:
     return m.EventInvokeConfigFacts(
         resource=r, function_name=_or(p.get("functionName"), ""),
         on_failure_destination=get(p, "destinationConfig.onFailure.destination"),
@@ -169,7 +172,7 @@ def _event_invoke_config(r, p):
     )
 
 
-def _event_source_mapping(r, p):
+def _event_source_mapping(r: m.Resource, p: Props) -> m.EventSourceMappingFacts:
     return m.EventSourceMappingFacts(
         resource=r, event_source_arn=p.get("eventSourceArn"), source_service=None,
         function_name=_or(p.get("functionName"), ""),
@@ -184,7 +187,7 @@ def _event_source_mapping(r, p):
     )
 
 
-def _role(r, p):
+def _role(r: m.Resource, p: Props) -> m.RoleFacts:
     inline = p.get("inlinePolicies")
     statements: Any = []
     if is_unknown(inline):
@@ -205,11 +208,11 @@ def _role(r, p):
     )
 
 
-def _role_policy(r, p):
+def _role_policy(r: m.Resource, p: Props) -> m.RolePolicyFacts:
     return m.RolePolicyFacts(resource=r, role=p.get("role"), statements=statements_of(_json(p.get("policy"), "policy")))
 
 
-def _rest_domain(r, p):
+def _rest_domain(r: m.Resource, p: Props) -> m.DomainFacts:
     return m.DomainFacts(
         resource=r, domain_name=_or(p.get("domainName"), ""), security_policy=p.get("securityPolicy"),
         endpoint_type=get(p, "endpointConfiguration.types"),
@@ -218,7 +221,7 @@ def _rest_domain(r, p):
     )
 
 
-def _http_domain(r, p):
+def _http_domain(r: m.Resource, p: Props) -> m.DomainFacts:
     return m.DomainFacts(
         resource=r, domain_name=_or(p.get("domainName"), ""),
         security_policy=get(p, "domainNameConfiguration.securityPolicy"),
@@ -228,7 +231,7 @@ def _http_domain(r, p):
     )
 
 
-def _http_route(r, p):
+def _http_route(r: m.Resource, p: Props) -> m.RouteFacts:
     key = _or(p.get("routeKey"), "")
     method = key.split(" ", 1)[0] if isinstance(key, str) and " " in key else None
     return m.RouteFacts(
@@ -238,16 +241,16 @@ def _http_route(r, p):
     )
 
 
-def _rest_method(r, p):
+def _rest_method(r: m.Resource, p: Props) -> m.RouteFacts:
     method = p.get("httpMethod")
     return m.RouteFacts(
-        resource=r, api_id=p.get("restApi"), protocol="REST", route_key=method, http_method=method,
+        resource=r, api_id=p.get("restApi"), protocol="REST", route_key=_or(method, ""), http_method=method,
         authorization_type=p.get("authorization"), authorizer_id=p.get("authorizerId"),
         api_key_required=_or(p.get("apiKeyRequired"), False),
     )
 
 
-def _http_authorizer(r, p):
+def _http_authorizer(r: m.Resource, p: Props) -> m.AuthorizerFacts:
     return m.AuthorizerFacts(
         resource=r, api_id=p.get("apiId"), authorizer_type=p.get("authorizerType"),
         issuer=get(p, "jwtConfiguration.issuer"), audiences=_or(get(p, "jwtConfiguration.audiences"), []),
@@ -255,41 +258,41 @@ def _http_authorizer(r, p):
     )
 
 
-def _rest_authorizer(r, p):
+def _rest_authorizer(r: m.Resource, p: Props) -> m.AuthorizerFacts:
     return m.AuthorizerFacts(
         resource=r, api_id=p.get("restApi"), authorizer_type=_or(p.get("type"), "TOKEN"),
         authorizer_uri=p.get("authorizerUri"), authorizer_id=p.get("id"),
     )
 
 
-def _http_api(r, p):
+def _http_api(r: m.Resource, p: Props) -> m.ApiFacts:
     return m.ApiFacts(resource=r, protocol_type=p.get("protocolType"))
 
 
-def _rest_api(r, p):
+def _rest_api(r: m.Resource, p: Props) -> m.ApiFacts:
     return m.ApiFacts(resource=r, protocol_type="REST")
 
 
-def _template_stack(r, p):
+def _template_stack(r: m.Resource, p: Props) -> m.TemplateFacts:
     return m.TemplateFacts(resource=r, document="templateUrl" if p.get("templateBody") is None else "templateBody")
 
 
-def _cloudcontrol_resource(r, p):
+def _cloudcontrol_resource(r: m.Resource, p: Props) -> m.TemplateFacts:
     return m.TemplateFacts(resource=r, document="desiredState")
 
 
-def _rest_stage(r, p):
+def _rest_stage(r: m.Resource, p: Props) -> m.StageFacts:
     return m.StageFacts(resource=r, api_id=p.get("restApi"), protocol="REST",
                         xray_tracing_enabled=p.get("xrayTracingEnabled"),
                         access_log_destination=get(p, "accessLogSettings.destinationArn"))
 
 
-def _http_stage(r, p):
+def _http_stage(r: m.Resource, p: Props) -> m.StageFacts:
     return m.StageFacts(resource=r, api_id=p.get("apiId"), protocol="HTTP", xray_tracing_enabled=None,
                         access_log_destination=get(p, "accessLogSettings.destinationArn"))
 
 
-def _state_machine(r, p):
+def _state_machine(r: m.Resource, p: Props) -> m.StateMachineFacts:
     return m.StateMachineFacts(
         resource=r, type=_or(p.get("type"), "STANDARD"), tracing_enabled=get(p, "tracingConfiguration.enabled"),
         logging_level=get(p, "loggingConfiguration.level"),
@@ -299,7 +302,7 @@ def _state_machine(r, p):
     )
 
 
-def _queue(r, p):
+def _queue(r: m.Resource, p: Props) -> m.QueueFacts:
     redrive = _json(p.get("redrivePolicy"), "redrivePolicy")
     target = redrive.get("deadLetterTargetArn") if isinstance(redrive, Mapping) else redrive
     count = _int(redrive.get("maxReceiveCount")) if isinstance(redrive, Mapping) else None
@@ -310,16 +313,16 @@ def _queue(r, p):
     )
 
 
-def _topic(r, p):
+def _topic(r: m.Resource, p: Props) -> m.TopicFacts:
     key = p.get("kmsMasterKeyId")
     return m.TopicFacts(resource=r, kms_key_id=_or(key, None))
 
 
-def _bucket(r, p):
+def _bucket(r: m.Resource, p: Props) -> m.BucketFacts:
     return m.BucketFacts(resource=r, bucket=_or(p.get("bucket"), ""), acl=p.get("acl"))
 
 
-def _public_access_block(r, p):
+def _public_access_block(r: m.Resource, p: Props) -> m.BucketFacts:
     return m.BucketFacts(
         resource=r, bucket=_or(p.get("bucket"), ""), block_public_acls=p.get("blockPublicAcls"),
         block_public_policy=p.get("blockPublicPolicy"), ignore_public_acls=p.get("ignorePublicAcls"),
@@ -327,7 +330,7 @@ def _public_access_block(r, p):
     )
 
 
-def _event_target(r, p):
+def _event_target(r: m.Resource, p: Props) -> m.EventTargetFacts:
     return m.EventTargetFacts(
         resource=r, rule=p.get("rule"), target_arn=p.get("arn"), dead_letter_arn=get(p, "deadLetterConfig.arn"),
         maximum_retry_attempts=_int(get(p, "retryPolicy.maximumRetryAttempts")),
@@ -335,21 +338,21 @@ def _event_target(r, p):
     )
 
 
-def _log_group(r, p):
+def _log_group(r: m.Resource, p: Props) -> m.LogGroupFacts:
     return m.LogGroupFacts(resource=r, name=_or(p.get("name"), ""), retention_in_days=_int(p.get("retentionInDays")),
                            kms_key_id=p.get("kmsKeyId"))
 
 
-def _function_url(r, p):
+def _function_url(r: m.Resource, p: Props) -> m.FunctionUrlFacts:
     return m.FunctionUrlFacts(resource=r, authorization_type=p.get("authorizationType"))
 
 
-def _permission(r, p):
+def _permission(r: m.Resource, p: Props) -> m.PermissionFacts:
     return m.PermissionFacts(resource=r, function_name=p.get("function"), principal=p.get("principal"),
                              action=p.get("action"), source_arn=p.get("sourceArn"))
 
 
-def _subscription(r, p):
+def _subscription(r: m.Resource, p: Props) -> m.SubscriptionFacts:
     redrive = _json(p.get("redrivePolicy"), "redrivePolicy")
     return m.SubscriptionFacts(
         resource=r, topic_arn=p.get("topic"), protocol=p.get("protocol"), endpoint=p.get("endpoint"),
@@ -357,8 +360,8 @@ def _subscription(r, p):
     )
 
 
-def _s3_notification(r, p):
-    def arns(block: str, key: str):
+def _s3_notification(r: m.Resource, p: Props) -> m.S3NotificationFacts:
+    def arns(block: str, key: str) -> m.Maybe[list[Any]]:
         items = p.get(block)
         if is_unknown(items):
             return items
@@ -368,10 +371,10 @@ def _s3_notification(r, p):
                                  queue_arns=arns("queues", "queueArn"), topic_arns=arns("topics", "topicArn"))
 
 
-def _distribution(r, p):
+def _distribution(r: m.Resource, p: Props) -> m.DistributionFacts:
     """Every Lambda@Edge association of every cache behavior; an unknown behavior or association list counts as
     one association whose ARN is unknown (``guardrails.edge`` attributes it by property dependencies)."""
-    associations: list = []
+    associations: list[tuple[str, Any]] = []
     for name in m.DISTRIBUTION_BEHAVIOR_INPUTS:
         behaviors = p.get(name)
         if is_unknown(behaviors):
@@ -387,7 +390,7 @@ def _distribution(r, p):
     return m.DistributionFacts(resource=r, lambda_associations=tuple(associations))
 
 
-BUILDERS: dict = {
+BUILDERS: dict[str, tuple[Kind, Callable[[m.Resource, Props], m.Facts]]] = {
     "aws:lambda/function:Function": (Kind.FUNCTION, _function),
     "aws:lambda/codeSigningConfig:CodeSigningConfig": (Kind.CODE_SIGNING_CONFIG, _code_signing_config),
     "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig": (Kind.EVENT_INVOKE_CONFIG, _event_invoke_config),
@@ -429,28 +432,30 @@ BUILDERS: dict = {
 # what the outer facts learn from reading (a problem, a count).
 # ---------------------------------------------------------------------------------------------------------------
 
-def _declared_by_http_api(facts, p):
+def _declared_by_http_api(facts: m.ApiFacts, p: Props) -> list[m.Facts]:
     websocket = p.get("protocolType") == "WEBSOCKET"  # WebSocket APIs take no OpenAPI body and no quick-create
     return openapi.api_contents(facts, None if websocket else p.get("body"), "HTTP",
                                 quick_create=not websocket and p.get("target") is not None, route_key=p.get("routeKey"))
 
 
-def _declared_by_rest_api(facts, p):
+def _declared_by_rest_api(facts: m.ApiFacts, p: Props) -> list[m.Facts]:
     return openapi.api_contents(facts, p.get("body"), "REST")
 
 
-def _declared_by_stack(facts, p):
+def _declared_by_stack(facts: m.TemplateFacts, p: Props) -> list[m.Facts]:
     declared, problem = cloudformation.template_contents(facts.resource, p.get("templateBody"),
                                                          p.get("templateUrl"), p.get("parameters"))
     return [dataclasses.replace(facts, declared=len(declared), problem=problem)] + declared
 
 
-def _declared_by_cloudcontrol(facts, p):
+def _declared_by_cloudcontrol(facts: m.TemplateFacts, p: Props) -> list[m.Facts]:
     declared, problem = cloudformation.desired_state_contents(facts.resource, p.get("typeName"), p.get("desiredState"))
     return [dataclasses.replace(facts, declared=len(declared), problem=problem)] + declared
 
 
-DECLARING: dict = {
+#: Each reader takes the facts its type's builder makes (``ApiFacts`` or ``TemplateFacts``), hence ``Any`` here.
+Reader = Callable[[Any, Props], list[m.Facts]]
+DECLARING: dict[str, Reader] = {
     "aws:apigatewayv2/api:Api": _declared_by_http_api,
     "aws:apigateway/restApi:RestApi": _declared_by_rest_api,
     "aws:apigateway/restApiPut:RestApiPut": _declared_by_rest_api,
@@ -497,7 +502,7 @@ def facts_from_engine(type_: str, props: Any, urn: str, name: str, provider_prop
 
 
 def all_facts_from_engine(type_: str, props: Any, urn: str, name: str, provider_props: Any = None,
-                          property_dependencies: Optional[Mapping[str, Sequence[str]]] = None) -> list:
+                          property_dependencies: Optional[Mapping[str, Sequence[str]]] = None) -> list[m.Facts]:
     """``[facts, *declared]``: facts for one resource as the engine describes it, then the facts of the
     resources it declares (``DECLARING``; each with ``Resource.within`` set to ``urn``).
 
@@ -525,18 +530,21 @@ def all_facts_from_engine(type_: str, props: Any, urn: str, name: str, provider_
         return [m.GenericFacts(resource=resource, props=p)]
     facts = entry[1](resource, p)
     declared = DECLARING.get(type_)
-    return [facts] if declared is None else _read_declared(declared, facts, p)
+    if declared is None or not isinstance(facts, (m.ApiFacts, m.TemplateFacts)):  # the facts DECLARING reads
+        return [facts]
+    return _read_declared(declared, facts, p)
 
 
-def _read_declared(declared: Callable, facts: m.Facts, p: Mapping) -> list:
+def _read_declared(declared: Reader, facts: Union[m.ApiFacts, m.TemplateFacts], p: Props) -> list[m.Facts]:
     """``declared(facts, p)``; a document shaped in a way the reader did not foresee is reported on the resource
     (fails closed: the outer resource says what could not be read), never raised into the pack."""
     try:
         return declared(facts, p)
     except (AttributeError, TypeError, ValueError, KeyError, IndexError, RecursionError) as error:
         problem = f"what {facts.resource.logical_name} declares could not be read ({type(error).__name__}: {error})"
-        field_name = "definition_problem" if isinstance(facts, m.ApiFacts) else "problem"
-        return [dataclasses.replace(facts, **{field_name: problem})]
+        if isinstance(facts, m.ApiFacts):
+            return [dataclasses.replace(facts, definition_problem=problem)]
+        return [dataclasses.replace(facts, problem=problem)]
 
 
 from . import cloudformation, openapi  # noqa: E402 - they use this module's helpers (get, plain's Unknowns)

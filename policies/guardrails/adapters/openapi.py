@@ -22,9 +22,9 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Optional
 
-from ..model import ApiFacts, AuthorizerFacts, Kind, Resource, RouteFacts, Unknown
+from ..model import ApiFacts, AuthorizerFacts, Facts, Kind, Maybe, Resource, RouteFacts, Unknown
 from . import documents
 
 OPERATIONS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
@@ -43,7 +43,7 @@ def _substituted(value: Any, where: str) -> Any:
     return value
 
 
-def _schemes(document: Mapping) -> Mapping:
+def _schemes(document: Mapping[str, Any]) -> Mapping[Any, Any]:
     components = document.get("components")
     schemes = components.get("securitySchemes") if isinstance(components, Mapping) else None
     if not isinstance(schemes, Mapping):
@@ -51,7 +51,7 @@ def _schemes(document: Mapping) -> Mapping:
     return schemes if isinstance(schemes, Mapping) else {}
 
 
-def _scheme(spec: Any) -> tuple:
+def _scheme(spec: Any) -> tuple[str, Optional[str], bool]:
     """``(authorization type, authorizer type or None, is an API key)`` for a security scheme."""
     if not isinstance(spec, Mapping):
         return "NONE", None, False
@@ -72,7 +72,8 @@ def _scheme(spec: Any) -> tuple:
     return "NONE", None, False
 
 
-def _authorizer(api: Resource, name: str, spec: Mapping, authorizer_type: str, protocol: str) -> AuthorizerFacts:
+def _authorizer(api: Resource, name: str, spec: Mapping[str, Any], authorizer_type: str,
+                protocol: str) -> AuthorizerFacts:
     extension = spec[AUTHORIZER_EXTENSION]
     where = f"body securityScheme {name}"
     jwt = extension.get("jwtConfiguration") if isinstance(extension.get("jwtConfiguration"), Mapping) else {}
@@ -90,7 +91,7 @@ def _authorizer(api: Resource, name: str, spec: Mapping, authorizer_type: str, p
     )
 
 
-def _requirement(security: Any) -> tuple:
+def _requirement(security: Any) -> tuple[list[str], Optional[str]]:
     """``(scheme names, problem)`` of the security requirement API Gateway applies to an operation."""
     if security is None or security == []:
         return [], None
@@ -101,7 +102,7 @@ def _requirement(security: Any) -> tuple:
     return [str(name) for name in security[0]], None
 
 
-def declared_routes(api: Resource, body: Any, protocol: str) -> tuple:
+def declared_routes(api: Resource, body: Any, protocol: str) -> tuple[list[Facts], Maybe[Optional[str]]]:
     """``(facts, problem)`` for the OpenAPI ``body`` of ``api`` (protocol ``"HTTP"`` or ``"REST"``).
 
     ``problem`` is None when the body was read, a sentence when it is not an OpenAPI definition API Gateway could
@@ -118,8 +119,8 @@ def declared_routes(api: Resource, body: Any, protocol: str) -> tuple:
     if not isinstance(paths, Mapping):
         return [], "body is not an OpenAPI definition (no paths object)"
     schemes = _schemes(document)
-    authorizers: dict = {}
-    facts: list = []
+    authorizers: dict[str, AuthorizerFacts] = {}
+    facts: list[Facts] = []
     for name, spec in schemes.items():
         authorization, authorizer_type, _key = _scheme(spec)
         if authorizer_type is not None and authorization in ("JWT", "CUSTOM", "COGNITO_USER_POOLS"):
@@ -141,8 +142,8 @@ def declared_routes(api: Resource, body: Any, protocol: str) -> tuple:
     return facts, None
 
 
-def _route(api: Resource, protocol: str, path: str, method: str, names: list, schemes: Mapping,
-           authorizers: Mapping) -> RouteFacts:
+def _route(api: Resource, protocol: str, path: str, method: str, names: list[str], schemes: Mapping[Any, Any],
+           authorizers: Mapping[str, AuthorizerFacts]) -> RouteFacts:
     authorization, authorizer, api_key = "NONE", None, False
     for name in names:
         kind, _type, is_key = _scheme(schemes.get(name)) if name in schemes else ("CUSTOM", None, False)
@@ -151,8 +152,8 @@ def _route(api: Resource, protocol: str, path: str, method: str, names: list, sc
             authorization, authorizer = kind, name
     default = protocol == "HTTP" and path == "$default"
     route_key = "$default" if default else f"{method} {path}"
-    refs: dict = {"apiId": (api.ref,)} if protocol == "HTTP" else {"restApi": (api.ref,)}
-    if authorizer in authorizers:
+    refs: dict[str, tuple[str, ...]] = {"apiId": (api.ref,)} if protocol == "HTTP" else {"restApi": (api.ref,)}
+    if authorizer is not None and authorizer in authorizers:
         refs["authorizerId"] = (authorizers[authorizer].resource.ref,)
     return RouteFacts(
         resource=Resource(
@@ -185,10 +186,11 @@ def quick_create_route(api: Resource, route_key: Any) -> RouteFacts:
     )
 
 
-def api_contents(api: ApiFacts, body: Any, protocol: str, quick_create: bool = False, route_key: Any = None) -> list:
+def api_contents(api: ApiFacts, body: Any, protocol: str, quick_create: bool = False,
+                 route_key: Any = None) -> list[Facts]:
     """``[api, *declared]``: the API's facts (with ``definition_problem`` when its body cannot be read) followed by
     the routes and authorizers its ``body`` declares and, for a quick-create HTTP API, its one route."""
-    declared: list = []
+    declared: list[Facts] = []
     if body is not None:
         declared, problem = declared_routes(api.resource, body, protocol)
         if problem is not None:

@@ -8,6 +8,9 @@ Routes an API declares in its OpenAPI ``body`` or by quick-create are facts of t
 judged as routes. The API itself is judged too: a body that cannot be read hides its routes (a violation), and a
 WebSocket API without a ``$connect`` route accepts every connection (a violation).
 """
+from collections.abc import Mapping
+from typing import Any, Optional, Union
+
 from ..helpers import identities
 from ..model import (
     ApiFacts,
@@ -15,9 +18,14 @@ from ..model import (
     Enforcement,
     Inventory,
     Kind,
+    Maybe,
+    Reference,
     RouteFacts,
     Rule,
     Severity,
+    Unknown,
+    Verdict,
+    all_known,
     compliant,
     first_unknown,
     is_unknown,
@@ -25,25 +33,26 @@ from ..model import (
     not_applicable,
     unknown,
 )
-from ..references import GOVERNANCE_POST, Reference, cdk_nag, checkov, config, security_hub
+from ..references import GOVERNANCE_POST, cdk_nag, checkov, config, security_hub
 from ._lookups import PointerIndex, names_index
 
 
-def _apis_by_name(inventory: Inventory) -> dict:
-    return names_index(inventory.of_kind(Kind.HTTP_API), identities)
+def _apis_by_name(inventory: Inventory) -> dict[str, list[ApiFacts]]:
+    return names_index(inventory.of_kind_as(Kind.HTTP_API, ApiFacts), identities)
 
 
-def _authorizers_by_name(inventory: Inventory) -> dict:
+def _authorizers_by_name(inventory: Inventory) -> dict[str, list[AuthorizerFacts]]:
     """Authorizers (both kinds, inventory order) by their id, ref and logical name."""
-    authorizers = [f for f in inventory if f.resource.kind in (Kind.REST_AUTHORIZER, Kind.HTTP_AUTHORIZER)]
+    authorizers = [f for f in inventory if isinstance(f, AuthorizerFacts)
+                   and f.resource.kind in (Kind.REST_AUTHORIZER, Kind.HTTP_AUTHORIZER)]
     return names_index(authorizers, lambda a: (a.authorizer_id, a.resource.ref, a.resource.logical_name))
 
 
-def _protocol(route: RouteFacts, inventory: Inventory):
+def _protocol(route: RouteFacts, inventory: Inventory) -> Maybe[Optional[str]]:
     if route.protocol == "REST":
         return "REST"
     for api in inventory.referenced(route, "apiId"):
-        if getattr(api, "protocol_type", None) in ("HTTP", "WEBSOCKET"):
+        if isinstance(api, ApiFacts) and api.protocol_type in ("HTTP", "WEBSOCKET"):
             return api.protocol_type
     apis = inventory.index(_apis_by_name).get(route.api_id) if isinstance(route.api_id, str) else None
     if apis:
@@ -55,8 +64,8 @@ def _protocol(route: RouteFacts, inventory: Inventory):
     return route.protocol
 
 
-def _authorizer(route: RouteFacts, inventory: Inventory):
-    found = inventory.referenced(route, "authorizerId")
+def _authorizer(route: RouteFacts, inventory: Inventory) -> Optional[AuthorizerFacts]:
+    found = [f for f in inventory.referenced(route, "authorizerId") if isinstance(f, AuthorizerFacts)]
     if found:
         return found[0]
     if isinstance(route.authorizer_id, str):
@@ -73,7 +82,7 @@ def _function_arn(uri: str) -> str:
     return uri
 
 
-def _is_company_lambda(authorizer: AuthorizerFacts, params):
+def _is_company_lambda(authorizer: AuthorizerFacts, params: Mapping[str, Any]) -> Union[bool, Unknown]:
     uri = authorizer.authorizer_uri
     if is_unknown(uri):
         return uri
@@ -83,21 +92,21 @@ def _is_company_lambda(authorizer: AuthorizerFacts, params):
     return any(arn == allowed or arn.startswith(allowed + ":") for allowed in params["authorizerFunctionArns"])
 
 
-def _is_company_jwt(authorizer: AuthorizerFacts, params):
-    missing = first_unknown(authorizer.issuer, authorizer.audiences)
-    if missing is not None:
-        return missing
-    issuer = (authorizer.issuer or "").rstrip("/")
-    audiences = list(authorizer.audiences or ())
+def _is_company_jwt(authorizer: AuthorizerFacts, params: Mapping[str, Any]) -> Union[bool, Unknown]:
+    known = all_known(authorizer.issuer, authorizer.audiences)
+    if is_unknown(known):
+        return known
+    issuer = (known[0] or "").rstrip("/")
+    audiences = list(known[1] or ())
     return (bool(params["jwtIssuer"]) and issuer == params["jwtIssuer"].rstrip("/") and bool(audiences)
             and all(a in params["jwtAudiences"] for a in audiences))
 
 
-def _routes_of_apis(inventory: Inventory) -> PointerIndex:
-    return PointerIndex(inventory.of_kind(Kind.HTTP_ROUTE), lambda r: (("apiId",), [r.api_id]))
+def _routes_of_apis(inventory: Inventory) -> PointerIndex[RouteFacts]:
+    return PointerIndex(inventory.of_kind_as(Kind.HTTP_ROUTE, RouteFacts), lambda r: (("apiId",), [r.api_id]))
 
 
-def _evaluate_api(api: ApiFacts, inventory: Inventory):
+def _evaluate_api(api: ApiFacts, inventory: Inventory) -> Verdict:
     problem = api.definition_problem
     if is_unknown(problem):
         return unknown(problem)
@@ -117,30 +126,31 @@ def _evaluate_api(api: ApiFacts, inventory: Inventory):
                          "with the company Lambda authorizer")
 
 
-def evaluate(route, params, inventory: Inventory):
+def evaluate(route: Union[RouteFacts, ApiFacts], params: Mapping[str, Any], inventory: Inventory) -> Verdict:
     if isinstance(route, ApiFacts):
         return _evaluate_api(route, inventory)
-    missing = first_unknown(route.route_key, route.http_method, route.authorization_type)
-    if missing is not None:
-        return unknown(missing)
-    method = route.http_method or (route.route_key.split(" ", 1)[0] if " " in (route.route_key or "") else None)
+    known = all_known(route.route_key, route.http_method, route.authorization_type)
+    if is_unknown(known):
+        return unknown(known)
+    route_key, http_method, authorization_type = known
+    method = http_method or (route_key.split(" ", 1)[0] if " " in (route_key or "") else None)
     if method == "OPTIONS":
         return not_applicable("CORS preflight (OPTIONS) requests carry no credentials")
     protocol = _protocol(route, inventory)
     if is_unknown(protocol):
         return unknown(protocol)
-    if protocol == "WEBSOCKET" and route.route_key != "$connect":
-        return not_applicable(f"WebSocket route {route.route_key} cannot have an authorizer; $connect carries it")
-    kind = route.authorization_type or "NONE"
+    if protocol == "WEBSOCKET" and route_key != "$connect":
+        return not_applicable(f"WebSocket route {route_key} cannot have an authorizer; $connect carries it")
+    kind = authorization_type or "NONE"
     wanted = "a JWT authorizer (company issuer) or the company Lambda authorizer" if protocol == "HTTP" \
         else "the company Lambda authorizer"
     if kind not in ("JWT", "CUSTOM"):
-        return non_compliant(f"{route.route_key or method}: authorization {kind}; use {wanted}")
+        return non_compliant(f"{route_key or method}: authorization {kind}; use {wanted}")
     authorizer = _authorizer(route, inventory)
     if authorizer is None:
         if is_unknown(route.authorizer_id):
             return unknown(route.authorizer_id)
-        return non_compliant(f"{route.route_key}: authorizer {route.authorizer_id} not found; use {wanted}")
+        return non_compliant(f"{route_key}: authorizer {route.authorizer_id} not found; use {wanted}")
     if kind == "JWT" and protocol == "HTTP" and authorizer.authorizer_type == "JWT":
         ok = _is_company_jwt(authorizer, params)
         what = f"JWT authorizer {authorizer.resource.logical_name} (issuer {authorizer.issuer})"
@@ -152,7 +162,7 @@ def evaluate(route, params, inventory: Inventory):
     if is_unknown(ok):
         return unknown(ok)
     if not ok:
-        return non_compliant(f"{route.route_key}: {what} is not the company authorizer; use {wanted}")
+        return non_compliant(f"{route_key}: {what} is not the company authorizer; use {wanted}")
     return compliant(what)
 
 

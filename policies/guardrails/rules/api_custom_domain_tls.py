@@ -1,8 +1,22 @@
 """API Gateway custom domains (v1 and v2) use TLS 1.2 or stricter; mutual TLS by parameter."""
 import json
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
-from ..model import DomainFacts, Enforcement, Kind, Rule, Severity, compliant, is_unknown, non_compliant, unknown
+from ..model import (
+    DomainFacts,
+    Enforcement,
+    Inventory,
+    Kind,
+    Rule,
+    Severity,
+    Verdict,
+    compliant,
+    is_unknown,
+    non_compliant,
+    unknown,
+)
 from ..references import GOVERNANCE_POST, checkov, config, security_hub
 
 # Every API Gateway security policy botocore knows, classified by tools/gen_tls_policies.py (the catalogue imports
@@ -15,7 +29,7 @@ DEFAULT_POLICIES = sorted((p["name"] for p in _CLASSIFIED["policies"] if p["tls1
                           key=lambda name: (name != "TLS_1_2", "_TLS13_1_3_" not in name, name.endswith("_EDGE"), name))
 
 
-def evaluate(facts: DomainFacts, params, _inventory):
+def evaluate(facts: DomainFacts, params: Mapping[str, Any], _inventory: Inventory) -> Verdict:
     policy = facts.security_policy
     if is_unknown(policy):
         return unknown(policy)

@@ -1,10 +1,15 @@
 """REST API stages have X-Ray tracing enabled (HTTP and WebSocket stages cannot)."""
+from collections.abc import Mapping
+from typing import Any
+
 from ..model import (
     Enforcement,
+    Inventory,
     Kind,
     Rule,
     Severity,
     StageFacts,
+    Verdict,
     compliant,
     is_unknown,
     non_compliant,
@@ -14,7 +19,7 @@ from ..model import (
 from ..references import GOVERNANCE_POST, cdk_nag, checkov, config, security_hub, serverless_rules
 
 
-def evaluate(facts: StageFacts, _params, _inventory):
+def evaluate(facts: StageFacts, _params: Mapping[str, Any], _inventory: Inventory) -> Verdict:
     if facts.protocol != "REST":
         return not_applicable("HTTP and WebSocket API stages do not support X-Ray tracing")
     enabled = facts.xray_tracing_enabled

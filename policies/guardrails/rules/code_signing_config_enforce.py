@@ -1,10 +1,15 @@
 """Code signing configs reject unsigned or untrusted code (Enforce), Warn only where allowed."""
+from collections.abc import Mapping
+from typing import Any
+
 from ..model import (
     CodeSigningConfigFacts,
     Enforcement,
+    Inventory,
     Kind,
     Rule,
     Severity,
+    Verdict,
     compliant,
     is_unknown,
     non_compliant,
@@ -13,7 +18,7 @@ from ..model import (
 from ..references import CODE_SIGNING_POST
 
 
-def evaluate(facts: CodeSigningConfigFacts, params, _inventory):
+def evaluate(facts: CodeSigningConfigFacts, params: Mapping[str, Any], _inventory: Inventory) -> Verdict:
     mode = facts.untrusted_artifact_on_deployment
     if is_unknown(mode):
         return unknown(mode)

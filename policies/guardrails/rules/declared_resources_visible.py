@@ -6,11 +6,26 @@ a silent pass: a template behind ``templateUrl`` (or a nested stack's ``Template
 SAM's (a macro may rewrite the template at deployment), a document that is not JSON or YAML. A document computed
 from other resources is UNKNOWN at preview.
 """
-from ..model import Enforcement, Kind, Rule, Severity, TemplateFacts, compliant, is_unknown, non_compliant, unknown
+from collections.abc import Mapping
+from typing import Any
+
+from ..model import (
+    Enforcement,
+    Inventory,
+    Kind,
+    Rule,
+    Severity,
+    TemplateFacts,
+    Verdict,
+    compliant,
+    is_unknown,
+    non_compliant,
+    unknown,
+)
 from ..references import GOVERNANCE_POST
 
 
-def evaluate(facts: TemplateFacts, _params, _inventory):
+def evaluate(facts: TemplateFacts, _params: Mapping[str, Any], _inventory: Inventory) -> Verdict:
     if is_unknown(facts.problem):
         return unknown(facts.problem)
     if facts.problem:

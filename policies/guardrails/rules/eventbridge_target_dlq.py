@@ -1,13 +1,28 @@
 """EventBridge targets have a dead-letter queue."""
+from collections.abc import Mapping
+from typing import Any
+
 from ..helpers import present
-from ..model import Enforcement, EventTargetFacts, Kind, Rule, Severity, compliant, non_compliant, unknown
+from ..model import (
+    Enforcement,
+    EventTargetFacts,
+    Inventory,
+    Kind,
+    Rule,
+    Severity,
+    Verdict,
+    compliant,
+    is_unknown,
+    non_compliant,
+    unknown,
+)
 from ..references import cdk_nag, serverless_rules
 
 
-def evaluate(target: EventTargetFacts, _params, _inventory):
+def evaluate(target: EventTargetFacts, _params: Mapping[str, Any], _inventory: Inventory) -> Verdict:
     state = present(target.dead_letter_arn, target, "deadLetterConfig")
-    if state is None:
-        return unknown(target.dead_letter_arn)
+    if is_unknown(state):
+        return unknown(state)
     if not state:
         return non_compliant("no dead-letter queue: events that cannot be delivered after retries are dropped")
     return compliant()

@@ -1,4 +1,7 @@
 """Roles that Lambda assumes grant no wildcard actions (``*`` or ``service:*``)."""
+from collections.abc import Mapping, Sequence
+from typing import Any
+
 from ..helpers import allowed_statements, as_list, statement_actions
 from ..model import (
     Enforcement,
@@ -7,6 +10,7 @@ from ..model import (
     RoleFacts,
     Rule,
     Severity,
+    Verdict,
     compliant,
     is_unknown,
     non_compliant,
@@ -17,8 +21,8 @@ from ..references import cdk_nag, serverless_rules
 from ._lookups import role_statements
 
 
-def wildcard_actions(statements) -> list:
-    found = []
+def wildcard_actions(statements: Sequence[Mapping[str, Any]]) -> list[str]:
+    found: list[str] = []
     for statement in allowed_statements(statements):
         for action in statement_actions(statement):
             if isinstance(action, str) and (action == "*" or action.endswith(":*")):
@@ -28,7 +32,7 @@ def wildcard_actions(statements) -> list:
     return found
 
 
-def evaluate(role: RoleFacts, _params, inventory: Inventory):
+def evaluate(role: RoleFacts, _params: Mapping[str, Any], inventory: Inventory) -> Verdict:
     trusted = role.trusted_services
     if is_unknown(trusted):
         return unknown(trusted)

@@ -7,32 +7,38 @@ pack config (``governanceRoles``: resource selectors, each scoped to the platfor
 account in it), never something a role's own program sets: a role anywhere else carrying a governance boundary
 is a violation even if that boundary is also listed in ``allowedBoundaryArns``.
 """
+from collections.abc import Mapping
+from typing import Any
+
 from ..exemptions import SELECTOR_SCHEMA, parse_selector
 from ..helpers import one_of_allowed
 from ..model import (
     Enforcement,
+    Inventory,
     Kind,
+    Reference,
     RoleFacts,
     Rule,
     Severity,
+    Verdict,
     compliant,
     is_unknown,
     non_compliant,
     not_applicable,
     unknown,
 )
-from ..references import GOVERNANCE_POST, Reference
+from ..references import GOVERNANCE_POST
 
 _POLICY_ARN = {"type": "string", "pattern": r"^arn:aws(-[a-z]+)*:iam::([0-9]{12}|aws):policy/.+$"}
 
 
-def _is_governance_role(facts: RoleFacts, params) -> bool:
+def _is_governance_role(facts: RoleFacts, params: Mapping[str, Any]) -> bool:
     # Selectors were validated when the parameters were resolved; building them again here is a few dict reads.
     return any(parse_selector("governanceRoles", entry).matches(facts.resource)
                for entry in params["governanceRoles"])
 
 
-def evaluate(facts: RoleFacts, params, _inventory):
+def evaluate(facts: RoleFacts, params: Mapping[str, Any], _inventory: Inventory) -> Verdict:
     if is_unknown(facts.path):
         return unknown(facts.path)
     if isinstance(facts.path, str) and facts.path.startswith("/aws-service-role/"):

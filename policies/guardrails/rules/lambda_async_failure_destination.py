@@ -1,19 +1,31 @@
 """Functions invoked asynchronously (S3, SNS, EventBridge, ...) have an on-failure destination or a DLQ."""
+from collections.abc import Mapping
+from typing import Any, Optional
+
 from ..helpers import known_list, present
 from ..model import (
     Enforcement,
+    EventInvokeConfigFacts,
+    EventTargetFacts,
+    Facts,
     FunctionFacts,
     Inventory,
     Kind,
+    PermissionFacts,
     Rule,
+    S3NotificationFacts,
     Severity,
+    SubscriptionFacts,
+    Unknown,
+    Verdict,
     compliant,
+    is_unknown,
     non_compliant,
     not_applicable,
     unknown,
 )
 from ..references import SQS_DLQ_POST, cdk_nag, checkov, config, serverless_rules
-from ._lookups import PointerIndex
+from ._lookups import PointerIndex, Pointers
 
 # Services that invoke Lambda asynchronously when granted lambda:InvokeFunction.
 ASYNC_PRINCIPALS = {"s3.amazonaws.com", "sns.amazonaws.com", "events.amazonaws.com", "logs.amazonaws.com",
@@ -21,52 +33,52 @@ ASYNC_PRINCIPALS = {"s3.amazonaws.com", "sns.amazonaws.com", "events.amazonaws.c
                     "cloudformation.amazonaws.com"}
 
 
-def _caller_inputs(facts):
+def _caller_inputs(facts: Facts) -> Optional[Pointers]:
     """``(inputs, values)`` through which ``facts`` may invoke a function asynchronously, else None."""
-    kind = facts.resource.kind
-    if kind == Kind.EVENT_TARGET:
+    if isinstance(facts, EventTargetFacts):
         return ("arn",), [facts.target_arn]
-    if kind == Kind.S3_NOTIFICATION:
+    if isinstance(facts, S3NotificationFacts):
         return ("lambdaFunctions",), known_list(facts.lambda_function_arns)
-    if kind == Kind.SNS_SUBSCRIPTION and facts.protocol == "lambda":
+    if isinstance(facts, SubscriptionFacts) and facts.protocol == "lambda":
         return ("endpoint",), [facts.endpoint]
-    if kind == Kind.PERMISSION and facts.principal in ASYNC_PRINCIPALS:
+    if isinstance(facts, PermissionFacts) and facts.principal in ASYNC_PRINCIPALS:
         return ("function",), [facts.function_name]
     return None
 
 
-def _callers(inventory: Inventory) -> PointerIndex:
+def _callers(inventory: Inventory) -> PointerIndex[Facts]:
     return PointerIndex(inventory, _caller_inputs)
 
 
-def _invoke_configs(inventory: Inventory) -> PointerIndex:
-    return PointerIndex(inventory.of_kind(Kind.EVENT_INVOKE_CONFIG), lambda c: (("functionName",), [c.function_name]))
+def _invoke_configs(inventory: Inventory) -> PointerIndex[EventInvokeConfigFacts]:
+    return PointerIndex(inventory.of_kind_as(Kind.EVENT_INVOKE_CONFIG, EventInvokeConfigFacts),
+                        lambda c: (("functionName",), [c.function_name]))
 
 
-def async_callers(function: FunctionFacts, inventory: Inventory) -> list:
+def async_callers(function: FunctionFacts, inventory: Inventory) -> list[str]:
     """Names of the resources that invoke ``function`` asynchronously (in inventory order)."""
-    return [f"{facts.resource.logical_name} ({facts.principal})" if facts.resource.kind == Kind.PERMISSION
+    return [f"{facts.resource.logical_name} ({facts.principal})" if isinstance(facts, PermissionFacts)
             else facts.resource.logical_name
             for facts in inventory.index(_callers).pointing_at(function)]
 
 
-def evaluate(function: FunctionFacts, _params, inventory: Inventory):
+def evaluate(function: FunctionFacts, _params: Mapping[str, Any], inventory: Inventory) -> Verdict:
     callers = async_callers(function, inventory)
     if not callers:
         return not_applicable("not invoked asynchronously by any resource in scope")
     configs = inventory.index(_invoke_configs).pointing_at(function)
-    undecided = None
+    undecided: Optional[Unknown] = None
     for invoke_config in configs:
         state = present(invoke_config.on_failure_destination, invoke_config, "destinationConfig")
-        if state:
+        if is_unknown(state):
+            undecided = state
+        elif state:
             return compliant(f"on-failure destination on {invoke_config.resource.logical_name}")
-        if state is None:
-            undecided = invoke_config.on_failure_destination
     dlq = present(function.dead_letter_target_arn, function, "deadLetterConfig")
-    if dlq:
+    if is_unknown(dlq):
+        undecided = dlq
+    elif dlq:
         return compliant("dead-letter queue configured")
-    if dlq is None:
-        undecided = function.dead_letter_target_arn
     if undecided is not None:
         return unknown(undecided)
     return non_compliant(f"invoked asynchronously by {', '.join(callers[:3])} but has no on-failure destination "

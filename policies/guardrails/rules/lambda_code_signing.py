@@ -1,10 +1,24 @@
 """Every zip function has a code signing config from the allowed list."""
+from collections.abc import Mapping
+from typing import Any
+
 from ..helpers import one_of_allowed
-from ..model import Enforcement, FunctionFacts, Kind, Rule, Severity, is_unknown, not_applicable, unknown
+from ..model import (
+    Enforcement,
+    FunctionFacts,
+    Inventory,
+    Kind,
+    Rule,
+    Severity,
+    Verdict,
+    is_unknown,
+    not_applicable,
+    unknown,
+)
 from ..references import CODE_SIGNING_POST, GOVERNANCE_POST, checkov
 
 
-def evaluate(facts: FunctionFacts, params, _inventory):
+def evaluate(facts: FunctionFacts, params: Mapping[str, Any], _inventory: Inventory) -> Verdict:
     if is_unknown(facts.package_type):
         return unknown(facts.package_type)
     if facts.package_type == "Image":

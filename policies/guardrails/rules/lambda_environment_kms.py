@@ -1,11 +1,16 @@
 """Functions with environment variables encrypt them with a customer managed KMS key (Lambda@Edge has none)."""
+from collections.abc import Mapping
+from typing import Any
+
 from ..edge import unless_edge
 from ..model import (
     Enforcement,
     FunctionFacts,
+    Inventory,
     Kind,
     Rule,
     Severity,
+    Verdict,
     compliant,
     is_unknown,
     non_compliant,
@@ -15,11 +20,11 @@ from ..model import (
 from ..references import checkov
 
 
-def evaluate(facts: FunctionFacts, _params, inventory):
+def evaluate(facts: FunctionFacts, _params: Mapping[str, Any], inventory: Inventory) -> Verdict:
     return unless_edge(_ordinary(facts), facts, inventory, "Lambda@Edge functions cannot have environment variables")
 
 
-def _ordinary(facts: FunctionFacts):
+def _ordinary(facts: FunctionFacts) -> Verdict:
     names = facts.environment_variable_names
     if is_unknown(names):
         return unknown(names)

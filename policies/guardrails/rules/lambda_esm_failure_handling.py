@@ -1,12 +1,17 @@
 """Stream event source mappings (Kinesis, DynamoDB, Kafka) have an on-failure destination and bounded retries."""
+from collections.abc import Mapping
+from typing import Any, Optional
+
 from ..helpers import arn_service, present
 from ..model import (
     Enforcement,
     EventSourceMappingFacts,
     Inventory,
     Kind,
+    Maybe,
     Rule,
     Severity,
+    Verdict,
     compliant,
     is_unknown,
     non_compliant,
@@ -21,7 +26,7 @@ _TYPE_SERVICES = {"aws:kinesis/stream:Stream": "kinesis", "aws:dynamodb/table:Ta
                   "AWS::Kinesis::Stream": "kinesis", "AWS::DynamoDB::Table": "dynamodb", "AWS::SQS::Queue": "sqs"}
 
 
-def _service(mapping: EventSourceMappingFacts, inventory: Inventory):
+def _service(mapping: EventSourceMappingFacts, inventory: Inventory) -> Maybe[Optional[str]]:
     if isinstance(mapping.source_service, str):
         return mapping.source_service
     for source in inventory.referenced(mapping, "eventSourceArn"):
@@ -34,7 +39,7 @@ def _service(mapping: EventSourceMappingFacts, inventory: Inventory):
     return arn_service(mapping.event_source_arn)
 
 
-def evaluate(mapping: EventSourceMappingFacts, _params, inventory: Inventory):
+def evaluate(mapping: EventSourceMappingFacts, _params: Mapping[str, Any], inventory: Inventory) -> Verdict:
     service = _service(mapping, inventory)
     if is_unknown(service):
         return unknown(service)
@@ -43,8 +48,8 @@ def evaluate(mapping: EventSourceMappingFacts, _params, inventory: Inventory):
                               "failures go to the source's own DLQ (redrive policy)")
     problems = []
     state = present(mapping.on_failure_destination, mapping, "destinationConfig")
-    if state is None:
-        return unknown(mapping.on_failure_destination)
+    if is_unknown(state):
+        return unknown(state)
     if not state:
         problems.append("no on-failure destination")
     retries, age = mapping.maximum_retry_attempts, mapping.maximum_record_age_seconds

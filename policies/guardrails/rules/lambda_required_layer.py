@@ -3,28 +3,34 @@
 A stack rule: whether a function is Lambda@Edge is a fact about the CloudFront distributions that run it
 (``guardrails.edge``), never a tag its team writes.
 """
+from collections.abc import Mapping
+from typing import Any
+
 from ..edge import unless_edge
 from ..helpers import parse_layer_arn
 from ..model import (
     Enforcement,
     FunctionFacts,
+    Inventory,
     Kind,
+    Reference,
     Rule,
     Severity,
+    Verdict,
     compliant,
     is_unknown,
     non_compliant,
     not_applicable,
     unknown,
 )
-from ..references import GOVERNANCE_POST, Reference
+from ..references import GOVERNANCE_POST
 
 
-def evaluate(facts: FunctionFacts, params, inventory):
+def evaluate(facts: FunctionFacts, params: Mapping[str, Any], inventory: Inventory) -> Verdict:
     return unless_edge(_ordinary(facts, params), facts, inventory, "Lambda@Edge functions cannot use layers")
 
 
-def _ordinary(facts: FunctionFacts, params):
+def _ordinary(facts: FunctionFacts, params: Mapping[str, Any]) -> Verdict:
     if is_unknown(facts.package_type):
         return unknown(facts.package_type)
     if facts.package_type == "Image":
@@ -33,11 +39,12 @@ def _ordinary(facts: FunctionFacts, params):
         return unknown(facts.layers)
     allowed = set(params["allowedLayerArns"])
     minimum = params["minimumLayerVersion"]
-    too_old, missing = [], None
+    too_old, missing, known = [], None, []
     for layer in facts.layers:
         if is_unknown(layer):
             missing = layer if missing is None else missing
             continue
+        known.append(layer)
         parsed = parse_layer_arn(layer)
         if parsed is None or parsed[0] not in allowed:
             continue
@@ -52,7 +59,7 @@ def _ordinary(facts: FunctionFacts, params):
     if not facts.layers:
         return non_compliant(f"no layers; add the company layer (one of {', '.join(sorted(allowed))}) "
                              f"at version {minimum} or later")
-    return non_compliant(f"company layer not used (layers: {', '.join(facts.layers)}); "
+    return non_compliant(f"company layer not used (layers: {', '.join(known)}); "
                          f"add one of {', '.join(sorted(allowed))} at version {minimum} or later")
 
 

@@ -1,9 +1,24 @@
 """Reserved concurrency is never 0 (it throttles every invocation); optionally it must be set."""
-from ..model import Enforcement, FunctionFacts, Kind, Rule, Severity, compliant, is_unknown, non_compliant, unknown
+from collections.abc import Mapping
+from typing import Any
+
+from ..model import (
+    Enforcement,
+    FunctionFacts,
+    Inventory,
+    Kind,
+    Rule,
+    Severity,
+    Verdict,
+    compliant,
+    is_unknown,
+    non_compliant,
+    unknown,
+)
 from ..references import GOVERNANCE_POST, cdk_nag, checkov, config
 
 
-def evaluate(facts: FunctionFacts, params, _inventory):
+def evaluate(facts: FunctionFacts, params: Mapping[str, Any], _inventory: Inventory) -> Verdict:
     reserved = facts.reserved_concurrency
     if is_unknown(reserved):
         return unknown(reserved)

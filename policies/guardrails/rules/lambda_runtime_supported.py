@@ -1,17 +1,23 @@
 """Zip functions use a runtime that is not deprecated."""
+from collections.abc import Mapping
+from typing import Any
+
 from ..model import (
     Enforcement,
     FunctionFacts,
+    Inventory,
     Kind,
+    Reference,
     Rule,
     Severity,
+    Verdict,
     compliant,
     is_unknown,
     non_compliant,
     not_applicable,
     unknown,
 )
-from ..references import Reference, cdk_nag, checkov, security_hub
+from ..references import cdk_nag, checkov, security_hub
 
 # Deprecated by AWS as of 2026 (https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html).
 DEPRECATED = [
@@ -23,7 +29,7 @@ DEPRECATED = [
 ]
 
 
-def evaluate(facts: FunctionFacts, params, _inventory):
+def evaluate(facts: FunctionFacts, params: Mapping[str, Any], _inventory: Inventory) -> Verdict:
     if is_unknown(facts.package_type):
         return unknown(facts.package_type)
     if facts.package_type == "Image":

@@ -1,14 +1,29 @@
 """Lambda functions send traces to X-Ray (tracing mode Active); Lambda@Edge functions (``guardrails.edge``) cannot."""
+from collections.abc import Mapping
+from typing import Any
+
 from ..edge import unless_edge
-from ..model import Enforcement, FunctionFacts, Kind, Rule, Severity, compliant, is_unknown, non_compliant, unknown
+from ..model import (
+    Enforcement,
+    FunctionFacts,
+    Inventory,
+    Kind,
+    Rule,
+    Severity,
+    Verdict,
+    compliant,
+    is_unknown,
+    non_compliant,
+    unknown,
+)
 from ..references import GOVERNANCE_POST, cdk_nag, checkov, config, security_hub, serverless_rules
 
 
-def evaluate(facts: FunctionFacts, _params, inventory):
+def evaluate(facts: FunctionFacts, _params: Mapping[str, Any], inventory: Inventory) -> Verdict:
     return unless_edge(_ordinary(facts), facts, inventory, "Lambda@Edge functions do not support X-Ray active tracing")
 
 
-def _ordinary(facts: FunctionFacts):
+def _ordinary(facts: FunctionFacts) -> Verdict:
     mode = facts.tracing_mode
     if is_unknown(mode):
         return unknown(mode)

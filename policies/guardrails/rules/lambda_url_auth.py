@@ -1,9 +1,24 @@
 """Function URLs require IAM authentication."""
-from ..model import Enforcement, FunctionUrlFacts, Kind, Rule, Severity, compliant, is_unknown, non_compliant, unknown
+from collections.abc import Mapping
+from typing import Any
+
+from ..model import (
+    Enforcement,
+    FunctionUrlFacts,
+    Inventory,
+    Kind,
+    Rule,
+    Severity,
+    Verdict,
+    compliant,
+    is_unknown,
+    non_compliant,
+    unknown,
+)
 from ..references import cdk_nag, checkov, security_hub
 
 
-def evaluate(url: FunctionUrlFacts, _params, _inventory):
+def evaluate(url: FunctionUrlFacts, _params: Mapping[str, Any], _inventory: Inventory) -> Verdict:
     auth = url.authorization_type
     if is_unknown(auth):
         return unknown(auth)

@@ -1,9 +1,24 @@
 """Log groups expire their events."""
-from ..model import Enforcement, Kind, LogGroupFacts, Rule, Severity, compliant, is_unknown, non_compliant, unknown
+from collections.abc import Mapping
+from typing import Any
+
+from ..model import (
+    Enforcement,
+    Inventory,
+    Kind,
+    LogGroupFacts,
+    Rule,
+    Severity,
+    Verdict,
+    compliant,
+    is_unknown,
+    non_compliant,
+    unknown,
+)
 from ..references import cdk_nag, serverless_rules
 
 
-def evaluate(group: LogGroupFacts, params, _inventory):
+def evaluate(group: LogGroupFacts, params: Mapping[str, Any], _inventory: Inventory) -> Verdict:
     days = group.retention_in_days
     if is_unknown(days):
         return unknown(days)

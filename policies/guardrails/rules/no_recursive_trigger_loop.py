@@ -1,12 +1,22 @@
 """A function never writes to the queue, topic, bucket or stream that triggers it (a recursive loop)."""
+from collections.abc import Iterable, Mapping
+from typing import Any, Optional, Union
+
 from ..helpers import action_matches, allowed_statements, as_list, identities, known_list, statement_actions
 from ..model import (
     Enforcement,
+    EventSourceMappingFacts,
+    Facts,
     FunctionFacts,
     Inventory,
     Kind,
+    RoleFacts,
+    RolePolicyFacts,
     Rule,
+    S3NotificationFacts,
     Severity,
+    SubscriptionFacts,
+    Verdict,
     compliant,
     is_unknown,
     non_compliant,
@@ -14,7 +24,7 @@ from ..model import (
     unknown,
 )
 from ..references import LAMBDA_LOOP_DOCS
-from ._lookups import PointerIndex, identity_index, role_of, role_policies
+from ._lookups import PointerIndex, Pointers, identity_index, role_of, role_policies
 
 WRITE_ACTIONS = {
     "sqs": ("sqs:SendMessage", "sqs:SendMessageBatch"),
@@ -28,33 +38,32 @@ _TYPE_SERVICE = {"aws:kinesis/stream:Stream": "kinesis", "aws:dynamodb/table:Tab
                  "AWS::Kinesis::Stream": "kinesis", "AWS::DynamoDB::Table": "dynamodb"}
 
 
-def _service(facts):
+def _service(facts: Facts) -> Optional[str]:
     return _KIND_SERVICE.get(facts.resource.kind) or _TYPE_SERVICE.get(facts.resource.source_type)
 
 
-def _resolve(source, inputs, value, inventory):
+def _resolve(source: Facts, inputs: Iterable[str], value: object, inventory: Inventory) -> list[Facts]:
     found = [f for i in inputs for f in inventory.referenced(source, i)]
     if found or not isinstance(value, str):
         return found
     return list(inventory.index(identity_index).get(value, ()))
 
 
-# How each kind of trigger names the function it invokes and the resource whose events it delivers.
-_TRIGGER_INPUTS = {
-    Kind.EVENT_SOURCE_MAPPING: (("functionName",), lambda f: [f.function_name], ("eventSourceArn",),
-                                lambda f: f.event_source_arn),
-    Kind.S3_NOTIFICATION: (("lambdaFunctions",), lambda f: known_list(f.lambda_function_arns), ("bucket",),
-                           lambda f: f.bucket),
-    Kind.SNS_SUBSCRIPTION: (("endpoint",), lambda f: [f.endpoint], ("topic",), lambda f: f.topic_arn),
-}
+def _trigger(facts: Facts) -> Optional[tuple[Pointers, tuple[tuple[str, ...], object]]]:
+    """How a trigger names the function it invokes (``(inputs, values)``) and the resource whose events it
+    delivers (``(inputs, value)``); None for facts that are not a trigger."""
+    if isinstance(facts, EventSourceMappingFacts):
+        return (("functionName",), [facts.function_name]), (("eventSourceArn",), facts.event_source_arn)
+    if isinstance(facts, S3NotificationFacts):
+        return (("lambdaFunctions",), known_list(facts.lambda_function_arns)), (("bucket",), facts.bucket)
+    if isinstance(facts, SubscriptionFacts) and facts.protocol == "lambda":
+        return (("endpoint",), [facts.endpoint]), (("topic",), facts.topic_arn)
+    return None
 
 
-def _trigger_inputs(facts):
-    entry = _TRIGGER_INPUTS.get(facts.resource.kind)
-    if entry is None or (facts.resource.kind == Kind.SNS_SUBSCRIPTION and facts.protocol != "lambda"):
-        return None
-    inputs, values, _source_inputs, _source_value = entry
-    return inputs, values(facts)
+def _trigger_inputs(facts: Facts) -> Optional[Pointers]:
+    trigger = _trigger(facts)
+    return None if trigger is None else trigger[0]
 
 
 class _Triggers:
@@ -65,27 +74,27 @@ class _Triggers:
         self.inventory = inventory
         self.pointers = PointerIndex(inventory, _trigger_inputs)
         # id(trigger facts) -> resolved source facts; the inventory keeps every trigger alive, so no id is reused
-        self.sources: dict = {}
+        self.sources: dict[int, list[Facts]] = {}
 
-    def sources_of(self, trigger) -> list:
+    def sources_of(self, trigger: Facts) -> list[Facts]:
         found = self.sources.get(id(trigger))
         if found is None:
-            _inputs, _values, source_inputs, source_value = _TRIGGER_INPUTS[trigger.resource.kind]
-            found = self.sources[id(trigger)] = _resolve(trigger, source_inputs, source_value(trigger),
-                                                         self.inventory)
+            how = _trigger(trigger)  # never None: only triggers are in self.pointers
+            source_inputs, source_value = how[1] if how is not None else ((), None)
+            found = self.sources[id(trigger)] = _resolve(trigger, source_inputs, source_value, self.inventory)
         return found
 
 
-def triggers(function: FunctionFacts, inventory: Inventory) -> list:
-    """The resources whose events invoke ``function``."""
+def triggers(function: FunctionFacts, inventory: Inventory) -> list[tuple[Facts, str]]:
+    """The resources whose events invoke ``function``, each with its service (a key of ``WRITE_ACTIONS``)."""
     table = inventory.index(_Triggers)
-    found = []
+    found: list[Facts] = []
     for facts in table.pointers.pointing_at(function):
         found += table.sources_of(facts)
-    return [f for f in found if _service(f)]
+    return [(f, service) for f in found if (service := _service(f))]
 
 
-def _names_target(resource, target) -> bool:
+def _names_target(resource: object, target: Facts) -> bool:
     if not isinstance(resource, str):
         return False
     if resource == "*":
@@ -96,17 +105,17 @@ def _names_target(resource, target) -> bool:
     return False
 
 
-def evaluate(function: FunctionFacts, _params, inventory: Inventory):
+def evaluate(function: FunctionFacts, _params: Mapping[str, Any], inventory: Inventory) -> Verdict:
     sources = triggers(function, inventory)
     if not sources:
         return not_applicable("not triggered by a queue, topic, bucket or stream in scope")
     role = role_of(function, inventory)
     if role is None:
         return not_applicable("the execution role is not in scope, so its grants cannot be checked")
-    policies = [role] + role_policies(role, inventory)
+    policies: list[Union[RoleFacts, RolePolicyFacts]] = [role, *role_policies(role, inventory)]
     loops, missing = [], None
-    for source in sources:
-        actions = WRITE_ACTIONS[_service(source)]
+    for source, service in sources:
+        actions = WRITE_ACTIONS[service]
         for policy in policies:
             mentions = any(source.resource.ref in refs for refs in policy.resource.refs.values())
             if is_unknown(policy.statements):

@@ -1,22 +1,26 @@
 """Functions do not call other functions synchronously (Lambda-to-Lambda invocation)."""
+from collections.abc import Mapping
+from typing import Any
+
 from ..helpers import action_matches, allowed_statements, statement_actions
 from ..model import (
     Enforcement,
     FunctionFacts,
     Inventory,
     Kind,
+    Reference,
     Rule,
     Severity,
+    Verdict,
     compliant,
     non_compliant,
     not_applicable,
     unknown,
 )
-from ..references import Reference
 from ._lookups import role_of, role_statements
 
 
-def evaluate(function: FunctionFacts, _params, inventory: Inventory):
+def evaluate(function: FunctionFacts, _params: Mapping[str, Any], inventory: Inventory) -> Verdict:
     role = role_of(function, inventory)
     if role is None:
         return not_applicable("the execution role is not in scope, so its grants cannot be checked")

@@ -5,7 +5,22 @@ at deploy time, and a resource from a package the catalogue does not know (``com
 a third-party provider) can create anything; no other rule judges what they create, so a stack made of them
 would otherwise pass every guardrail. This rule names each one so that a reviewer sees it.
 """
-from ..model import Enforcement, GenericFacts, Kind, Reference, Rule, Severity, compliant, non_compliant, not_applicable
+from collections.abc import Mapping
+from typing import Any
+
+from ..model import (
+    Enforcement,
+    GenericFacts,
+    Inventory,
+    Kind,
+    Reference,
+    Rule,
+    Severity,
+    Verdict,
+    compliant,
+    non_compliant,
+    not_applicable,
+)
 
 # The packages whose resources are judged, or create nothing to judge; in one place, each with its reason.
 # ``command`` is deliberately absent: it runs any command at deploy time. So is ``aws-native``: it creates AWS
@@ -46,7 +61,7 @@ def opaque_reason(type_token: str) -> str:
     return f"package '{package}' is not one the rule catalogue evaluates; it can create resources no guardrail sees"
 
 
-def evaluate(facts: GenericFacts, _params, _inventory):
+def evaluate(facts: GenericFacts, _params: Mapping[str, Any], _inventory: Inventory) -> Verdict:
     resource = facts.resource
     if resource.source_type.count(":") != 2 or resource.source_type.startswith("AWS::"):
         # An AWS Config or describe record (AWS::Service::Type): the account's resources, not a program's.

@@ -1,8 +1,23 @@
 """Required tags with allowed values, on the effective tags (resource tags merged over provider default tags)."""
 import json
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
-from ..model import Enforcement, Kind, Rule, Severity, compliant, is_unknown, non_compliant, not_applicable, unknown
+from ..model import (
+    Enforcement,
+    Facts,
+    Inventory,
+    Kind,
+    Rule,
+    Severity,
+    Verdict,
+    compliant,
+    is_unknown,
+    non_compliant,
+    not_applicable,
+    unknown,
+)
 from ..references import GOVERNANCE_POST, config
 
 # Types that take no tags in AWS (or in the provider): nothing to require.
@@ -17,7 +32,7 @@ UNTAGGABLE_TYPES = frozenset(json.loads(
     (Path(__file__).resolve().parent.parent / "data" / "untaggable_types.json").read_text())["types"])
 
 
-def evaluate(facts, params, _inventory):
+def evaluate(facts: Facts, params: Mapping[str, Any], _inventory: Inventory) -> Verdict:
     resource = facts.resource
     source = resource.source_type
     if not (source.startswith("aws:") or source.startswith("AWS::")):

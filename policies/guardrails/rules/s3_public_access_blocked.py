@@ -1,4 +1,7 @@
 """Buckets block public access (all four settings) and have no public ACL."""
+from collections.abc import Mapping
+from typing import Any
+
 from ..model import (
     BucketFacts,
     Enforcement,
@@ -6,6 +9,7 @@ from ..model import (
     Kind,
     Rule,
     Severity,
+    Verdict,
     compliant,
     is_unknown,
     non_compliant,
@@ -20,11 +24,12 @@ PUBLIC_ACLS = {"public-read", "public-read-write", "authenticated-read"}
 
 
 
-def _access_blocks(inventory: Inventory) -> PointerIndex:
-    return PointerIndex(inventory.of_kind(Kind.BUCKET_PUBLIC_ACCESS_BLOCK), lambda b: (("bucket",), [b.bucket]))
+def _access_blocks(inventory: Inventory) -> PointerIndex[BucketFacts]:
+    return PointerIndex(inventory.of_kind_as(Kind.BUCKET_PUBLIC_ACCESS_BLOCK, BucketFacts),
+                        lambda b: (("bucket",), [b.bucket]))
 
 
-def evaluate(bucket: BucketFacts, params, inventory: Inventory):
+def evaluate(bucket: BucketFacts, params: Mapping[str, Any], inventory: Inventory) -> Verdict:
     if is_unknown(bucket.acl):
         return unknown(bucket.acl)
     if bucket.acl in PUBLIC_ACLS:
@@ -41,11 +46,11 @@ def evaluate(bucket: BucketFacts, params, inventory: Inventory):
             best = source
     if best is None:
         return non_compliant("no public access block; add one with all four settings true")
-    values = {flag: getattr(best, flag) for flag in FLAGS}
-    for value in values.values():
+    settings = {flag: getattr(best, flag) for flag in FLAGS}
+    for value in settings.values():
         if is_unknown(value):
             return unknown(value)
-    off = [flag for flag, value in values.items() if value is not True]
+    off = [flag for flag, value in settings.items() if value is not True]
     return non_compliant(f"public access block leaves {', '.join(off)} off")
 
 

@@ -1,26 +1,33 @@
 """State machines log executions to CloudWatch Logs."""
+from collections.abc import Mapping
+from typing import Any
+
 from ..model import (
     Enforcement,
+    Inventory,
     Kind,
     Rule,
     Severity,
     StateMachineFacts,
+    Verdict,
+    all_known,
     compliant,
-    first_unknown,
+    is_unknown,
     non_compliant,
     unknown,
 )
 from ..references import cdk_nag, checkov, config
 
 
-def evaluate(machine: StateMachineFacts, params, _inventory):
-    missing = first_unknown(machine.logging_level, machine.log_destination)
-    if missing is not None:
-        return unknown(missing)
-    level = machine.logging_level or "OFF"
+def evaluate(machine: StateMachineFacts, params: Mapping[str, Any], _inventory: Inventory) -> Verdict:
+    known = all_known(machine.logging_level, machine.log_destination)
+    if is_unknown(known):
+        return unknown(known)
+    logging_level, log_destination = known
+    level = logging_level or "OFF"
     if level not in params["allowedLevels"]:
         return non_compliant(f"logging level {level}; use one of {', '.join(params['allowedLevels'])}")
-    if not machine.log_destination:
+    if not log_destination:
         return non_compliant("no log destination; set loggingConfiguration.logDestination to a log group ARN")
     return compliant(level)
 

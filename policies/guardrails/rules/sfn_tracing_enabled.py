@@ -1,9 +1,24 @@
 """State machines send traces to X-Ray."""
-from ..model import Enforcement, Kind, Rule, Severity, StateMachineFacts, compliant, is_unknown, non_compliant, unknown
+from collections.abc import Mapping
+from typing import Any
+
+from ..model import (
+    Enforcement,
+    Inventory,
+    Kind,
+    Rule,
+    Severity,
+    StateMachineFacts,
+    Verdict,
+    compliant,
+    is_unknown,
+    non_compliant,
+    unknown,
+)
 from ..references import GOVERNANCE_POST, cdk_nag, checkov, serverless_rules
 
 
-def evaluate(facts: StateMachineFacts, _params, _inventory):
+def evaluate(facts: StateMachineFacts, _params: Mapping[str, Any], _inventory: Inventory) -> Verdict:
     enabled = facts.tracing_enabled
     if is_unknown(enabled):
         return unknown(enabled)

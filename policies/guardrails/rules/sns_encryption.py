@@ -1,9 +1,24 @@
 """Topics are encrypted at rest with KMS."""
-from ..model import Enforcement, Kind, Rule, Severity, TopicFacts, compliant, is_unknown, non_compliant, unknown
+from collections.abc import Mapping
+from typing import Any
+
+from ..model import (
+    Enforcement,
+    Inventory,
+    Kind,
+    Rule,
+    Severity,
+    TopicFacts,
+    Verdict,
+    compliant,
+    is_unknown,
+    non_compliant,
+    unknown,
+)
 from ..references import checkov, config
 
 
-def evaluate(topic: TopicFacts, _params, _inventory):
+def evaluate(topic: TopicFacts, _params: Mapping[str, Any], _inventory: Inventory) -> Verdict:
     key = topic.kms_key_id
     if is_unknown(key):
         return unknown(key)

@@ -1,9 +1,24 @@
 """Queues are encrypted at rest (SSE-SQS, or KMS when required)."""
-from ..model import Enforcement, Kind, QueueFacts, Rule, Severity, compliant, first_unknown, non_compliant, unknown
+from collections.abc import Mapping
+from typing import Any
+
+from ..model import (
+    Enforcement,
+    Inventory,
+    Kind,
+    QueueFacts,
+    Rule,
+    Severity,
+    Verdict,
+    compliant,
+    first_unknown,
+    non_compliant,
+    unknown,
+)
 from ..references import cdk_nag, checkov
 
 
-def evaluate(queue: QueueFacts, params, _inventory):
+def evaluate(queue: QueueFacts, params: Mapping[str, Any], _inventory: Inventory) -> Verdict:
     if isinstance(queue.kms_key_id, str) and queue.kms_key_id:
         return compliant("KMS")
     missing = first_unknown(queue.kms_key_id, queue.sse_enabled)

@@ -1,43 +1,49 @@
 """Queues have a redrive policy (a DLQ), except queues that are themselves dead-letter queues."""
+from collections.abc import Mapping
+from typing import Any
+
 from ..helpers import present
 from ..model import (
     Enforcement,
+    Facts,
     Inventory,
     Kind,
     QueueFacts,
     Rule,
     Severity,
+    Verdict,
     compliant,
+    is_unknown,
     non_compliant,
     not_applicable,
     unknown,
 )
 from ..references import GOVERNANCE_POST, SQS_DLQ_POST, cdk_nag, serverless_rules
-from ._lookups import PointerIndex
+from ._lookups import PointerIndex, Pointers
 
 # Inputs through which a resource names its dead-letter / failure target.
 DLQ_INPUTS = ("redrivePolicy", "deadLetterConfig", "destinationConfig")
 
 
-def _dlq_inputs(facts):
+def _dlq_inputs(facts: Facts) -> Pointers:
     return DLQ_INPUTS, [getattr(facts, name, None) for name in ("dead_letter_target_arn", "on_failure_destination",
                                                                 "dead_letter_arn")]
 
 
-def _dlq_users(inventory: Inventory) -> PointerIndex:
+def _dlq_users(inventory: Inventory) -> PointerIndex[Facts]:
     return PointerIndex(inventory, _dlq_inputs)
 
 
-def dlq_users(queue: QueueFacts, inventory: Inventory) -> list:
+def dlq_users(queue: QueueFacts, inventory: Inventory) -> list[str]:
     """Resources that use ``queue`` as their dead-letter or failure destination."""
     return [facts.resource.logical_name for facts in inventory.index(_dlq_users).pointing_at(queue)
             if facts is not queue]
 
 
-def evaluate(queue: QueueFacts, _params, inventory: Inventory):
+def evaluate(queue: QueueFacts, _params: Mapping[str, Any], inventory: Inventory) -> Verdict:
     state = present(queue.dead_letter_target_arn, queue, "redrivePolicy")
-    if state is None:
-        return unknown(queue.dead_letter_target_arn)
+    if is_unknown(state):
+        return unknown(state)
     if state:
         return compliant("redrive policy configured")
     users = dlq_users(queue, inventory)
