@@ -1,6 +1,6 @@
 """Resources declared in a CloudFormation template (JSON, YAML with short-form tags, SAM) or a Cloud Control desired
 state become the same facts the engine adapter gives, judged by the same rules (the real pack runs the fixture
-cases in test_rule_fixtures.py; here the adapter's exact facts and the rules' verdicts without a process)."""
+cases in rules/test_*.py; here the adapter's exact facts and the rules' verdicts without a process)."""
 import json
 
 import pytest
@@ -10,7 +10,7 @@ from guardrails.adapters import documents
 from guardrails.adapters.engine import all_facts_from_engine
 from guardrails.model import Inventory, Kind, is_unknown, located
 from guardrails.rules._lookups import role_of
-from tests.policies.fixtures import BASE_CONFIG, BOUNDARY, CFN_FN, CSC, LAYER, TAGS, template
+from tests.policies.rule_cases import BASE_CONFIG, BOUNDARY, CFN_FN, CSC, LAYER, TAGS, template
 
 STACK = "aws:cloudformation/stack:Stack"
 CLOUDCONTROL = "aws:cloudcontrol/resource:Resource"

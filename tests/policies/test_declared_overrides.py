@@ -11,7 +11,7 @@ from detective import evaluation
 from guardrails import catalogue, exemptions, overrides
 from guardrails.adapters import describe
 from guardrails.model import ANNOTATION_LIMIT, Inventory, Status, non_compliant
-from tests.policies.fixtures import BASE_CONFIG, CSC, FN, TAGS, fn, urn
+from tests.policies.rule_cases import BASE_CONFIG, CSC, FN, TAGS, fn, urn
 from tools.analyzer_client import StackResource
 
 NEEDS = "; needs an approved exemption"

@@ -3,7 +3,7 @@
 A function is Lambda@Edge only when a CloudFront distribution associates one of its versions and it lives in
 us-east-1 (``guardrails.edge``). A ``governance:lambda-edge`` tag (what the governed block used to write, and what any
 team can write) switches nothing off. The pack side runs through the real pack process in
-``tests/policies/fixtures.py`` (pass, fail_edge_tag_*, not_applicable_edge*, unknown_edge_association); this file
+``tests/policies/rules/`` (pass, fail_edge_tag_*, not_applicable_edge*, unknown_edge_association); this file
 covers the adapters (engine props, Config items, describe responses) and the account scan's collection.
 
 moto drops a distribution's LambdaFunctionAssociations (5.x stores ``{"Quantity": 0}``), so the describe path is fed
@@ -290,7 +290,7 @@ def _stack_resources(registered: list) -> list:
 
 @pytest.mark.parametrize("with_distribution", [True, False], ids=["run-by-a-distribution", "no-distribution"])
 def test_the_governed_edge_function_is_lambda_at_edge_only_when_a_distribution_runs_it(pack, with_distribution):
-    from tests.policies.fixtures import BASE_CONFIG
+    from tests.policies.rule_cases import BASE_CONFIG
     from tools.offline_engine import one, run_program
 
     registered = run_program(_edge_program(with_distribution), preview=True, stack="dev")

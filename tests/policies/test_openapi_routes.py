@@ -1,5 +1,5 @@
 """Routes declared in an OpenAPI body or by quick-create become route facts the authorizer rule judges like Route
-and Method resources (the real pack runs the same cases in test_rule_fixtures.py; here the adapter's exact facts
+and Method resources (the real pack runs the same cases in rules/test_api_authorizer_required.py; here the adapter's exact facts
 and the rule's verdicts without a process)."""
 import json
 
@@ -9,7 +9,7 @@ import yaml
 from guardrails import catalogue
 from guardrails.adapters.engine import all_facts_from_engine, facts_from_engine
 from guardrails.model import Inventory, Kind, is_unknown, located, non_compliant
-from tests.policies.fixtures import AUTHZ_URI, BASE_CONFIG, JWT_SCHEME, LAMBDA_SCHEME, openapi_body
+from tests.policies.rule_cases import AUTHZ_URI, BASE_CONFIG, JWT_SCHEME, LAMBDA_SCHEME, openapi_body
 
 RULE = catalogue.get("api-authorizer-required")
 PARAMS = catalogue.resolve_parameters(RULE, BASE_CONFIG["api-authorizer-required"])

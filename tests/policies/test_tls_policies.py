@@ -8,7 +8,7 @@ import pytest
 
 from components.governed.rest_api import REST_SECURITY_POLICIES
 from guardrails.rules.api_custom_domain_tls import BELOW_TLS12, DEFAULT_POLICIES
-from tests.policies.fixtures import BASE_CONFIG
+from tests.policies.rule_cases import BASE_CONFIG
 from tools import gen_tls_policies as gen
 
 # The 2025 policies the hand-kept list lacked: each enforces TLS 1.2 or later, and was flagged.

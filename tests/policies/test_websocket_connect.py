@@ -6,7 +6,7 @@ from moto import mock_aws
 
 from guardrails import catalogue
 from guardrails.model import Kind, Status
-from tests.policies.fixtures import BASE_CONFIG, HTTP_API, ROUTE, UNKNOWN, Res
+from tests.policies.rule_cases import BASE_CONFIG, HTTP_API, ROUTE, UNKNOWN, Res
 from tools import audit
 from tools.analyzer_client import StackResource
 

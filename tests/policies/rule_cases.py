@@ -1,0 +1,736 @@
+"""What every rule's fixtures share (tests/policies/rules/test_<rule module>.py): the builders of their inputs, the
+configuration they run under, the case classes, and the checks that run a case.
+
+* Engine cases (``Case``): a list of resources as the engine sends them, optional config for the rule under test,
+  and what the pack must answer. Resource rules analyse the resource named ``subject``; stack rules analyse the
+  whole list. ``check_engine`` runs one through the real pack process (the session's ``pack`` fixture,
+  tests/policies/conftest.py).
+* Account cases (``AccountCase``): the shapes the Config rule Lambda and the audit read, as a list of ``CI``
+  (configuration items as AWS Config records them, ``tests/detective/cis.py``: bean-cased ``configuration`` for
+  Lambda and IAM, CloudFormation property names for API Gateway, Step Functions and SQS, turned into facts by
+  ``adapters.config_item.facts_from_item``; what the item lacks and the rule Lambda fetches, such as a function's
+  code signing config, is given as the fetched value, or left out to read UNKNOWN) or ``Describe`` inputs (the
+  boto3 response pieces the audit's scanner hands ``adapters.describe``'s builders). The first input's facts are
+  the subject, the rest are the inventory a stack rule sees. ``check_account`` judges one as
+  ``detective.evaluation.judge_all`` does for the Config rule Lambda and the audit.
+* ``NOT_REPRESENTABLE`` of a rule's file says, per ``(adapter, outcome)``, why an outcome cannot arise through an
+  adapter (``cannot`` and the shared reasons below build it).
+
+Variant names start with the outcome they expect: pass, fail, not_applicable or unknown (plus a detail).
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import urllib.parse
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+import pytest
+
+from detective import evaluation
+from detective.scan import Subject
+from guardrails import catalogue
+from guardrails import exemptions as ex
+from guardrails.adapters import describe
+from guardrails.adapters.config_item import facts_from_item
+from guardrails.adapters.engine import all_facts_from_engine
+from guardrails.model import Enforcement, Status
+from handlers.config_rule import params as rule_params
+from tests.detective import cis
+from tools.analyzer_client import UNKNOWN, Provider, StackResource
+
+ACCOUNT, REGION = cis.ACCOUNT, cis.REGION  # the account and region of every fixture (cis writes the Config items)
+LAYER = f"arn:aws:lambda:us-east-1:{ACCOUNT}:layer:company-observability"
+CN_LAYER = f"arn:aws-cn:lambda:cn-north-1:{ACCOUNT}:layer:company-observability"
+GOV_LAYER = f"arn:aws-us-gov:lambda:us-gov-west-1:{ACCOUNT}:layer:company-observability"
+CSC = f"arn:aws:lambda:us-east-1:{ACCOUNT}:code-signing-config:csc-0c44689353457652"
+BOUNDARY = f"arn:aws:iam::{ACCOUNT}:policy/company-permissions-boundary"
+GOV_BOUNDARY = f"arn:aws:iam::{ACCOUNT}:policy/company-governance-boundary"
+AUTHZ_FN = f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:company-authorizer"
+AUTHZ_URI = f"arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{AUTHZ_FN}/invocations"
+ISSUER = "https://id.example.com/"
+AUDIENCE = "api://orders"
+TAGS = {"mycompany:environment": "dev", "mycompany:application-id": "orders"}
+SCOPE = {"stack": "test", "project": "governance"}  # where urn() puts every fixture resource
+
+BASE_CONFIG = {
+    "lambda-required-layer": {"allowedLayerArns": [LAYER, CN_LAYER, GOV_LAYER], "minimumLayerVersion": 9},
+    "lambda-code-signing": {"allowedCodeSigningConfigArns": [CSC]},
+    "iam-permissions-boundary": {"allowedBoundaryArns": [BOUNDARY]},
+    "api-authorizer-required": {"jwtIssuer": ISSUER, "jwtAudiences": [AUDIENCE], "authorizerFunctionArns": [AUTHZ_FN]},
+    "required-tags": {"requiredTags": {"mycompany:environment": ["dev", "prod"], "mycompany:application-id": []}},
+}
+
+# The governance boundary, allowed only on the role named "subject" of the fixtures' stack.
+GOVERNANCE = {"governanceBoundaryArns": [GOV_BOUNDARY], "governanceRoles": [{"scope": SCOPE, "name": "subject"}]}
+
+
+# --- engine inputs: resources as the engine sends them ------------------------------------------------------------
+
+@dataclass
+class Res:
+    type: str
+    name: str
+    props: dict
+    deps: dict = field(default_factory=dict)  # property dependencies: input name -> [resource names]
+    provider: Optional[Provider] = None
+
+    @property
+    def urn(self) -> str:
+        return urn(self.type, self.name)
+
+
+def urn(type_: str, name: str) -> str:
+    return f"urn:pulumi:test::governance::{type_}::{name}"
+
+
+@dataclass
+class Case:
+    resources: list
+    expect: str = ""  # substring of the violation / reason / unknown message
+    config: dict = field(default_factory=dict)  # merged over BASE_CONFIG for the rule under test
+
+
+FN = "aws:lambda/function:Function"
+ROLE = "aws:iam/role:Role"
+ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
+QUEUE = "aws:sqs/queue:Queue"
+ESM = "aws:lambda/eventSourceMapping:EventSourceMapping"
+ROUTE = "aws:apigatewayv2/route:Route"
+HTTP_AUTHORIZER = "aws:apigatewayv2/authorizer:Authorizer"
+HTTP_API = "aws:apigatewayv2/api:Api"
+METHOD = "aws:apigateway/method:Method"
+REST_AUTHORIZER = "aws:apigateway/authorizer:Authorizer"
+TARGET = "aws:cloudwatch/eventTarget:EventTarget"
+PERMISSION = "aws:lambda/permission:Permission"
+INVOKE_CONFIG = "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig"
+BUCKET = "aws:s3/bucketV2:BucketV2"
+PAB = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
+
+
+def fn(**props) -> dict:
+    base = {"runtime": "python3.12", "packageType": "Zip", "layers": [f"{LAYER}:10"], "codeSigningConfigArn": CSC,
+            "tracingConfig": {"mode": "Active"}, "role": f"arn:aws:iam::{ACCOUNT}:role/fn", "tags": dict(TAGS)}
+    base.update(props)
+    return {k: v for k, v in base.items() if v is not None}
+
+
+def subject(type_: str, props: dict, **kw) -> list:
+    return [Res(type_, "subject", props, **kw)]
+
+
+def lambda_role(statements, **props) -> dict:
+    trust = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
+    base = {"assumeRolePolicy": json.dumps(trust), "permissionsBoundary": BOUNDARY}
+    if statements is not None:
+        base["inlinePolicies"] = [{"name": "inline", "policy": json.dumps({"Version": "2012-10-17", "Statement": statements})}]
+    base.update(props)
+    return base
+
+
+def route(key: str, auth: str = "JWT", authorizer: Optional[str] = "authz", **extra) -> Res:
+    props = {"apiId": "api123", "routeKey": key, "authorizationType": auth}
+    if authorizer:
+        props["authorizerId"] = UNKNOWN  # the authorizer is created in the same stack: id unknown at preview
+    props.update(extra)
+    return Res(ROUTE, "subject", props, deps={"authorizerId": [authorizer]} if authorizer else {})
+
+
+JWT_AUTHORIZER = Res(HTTP_AUTHORIZER, "authz", {"apiId": "api123", "authorizerType": "JWT",
+                                                "jwtConfiguration": {"issuer": ISSUER, "audiences": [AUDIENCE]}})
+HTTP = Res(HTTP_API, "api", {"protocolType": "HTTP"})
+WS = Res(HTTP_API, "api", {"protocolType": "WEBSOCKET"})
+
+
+def consumer(dlq_props: dict, **deps) -> list:
+    return [Res(QUEUE, "subject", dlq_props, deps=deps)]
+
+
+SOURCE_QUEUE_WITH_DLQ = Res(QUEUE, "orders", {"redrivePolicy": UNKNOWN}, deps={"redrivePolicy": ["subject"]})
+
+# Lambda@Edge: a function is one only when a distribution associates it and it lives in us-east-1 (guardrails.edge).
+DISTRIBUTION = "aws:cloudfront/distribution:Distribution"
+US_EAST_1 = Provider("pulumi:providers:aws", "use1", "urn:pulumi:test::governance::pulumi:providers:aws::use1",
+                     {"region": "us-east-1"})
+EU_WEST_1 = Provider("pulumi:providers:aws", "euw1", "urn:pulumi:test::governance::pulumi:providers:aws::euw1",
+                     {"region": "eu-west-1"})
+EDGE_TAGS = {**TAGS, "governance:lambda-edge": "true"}  # what a team can write: it must switch no rule off
+
+
+def edge_fn(name: str = "subject", provider: Provider = US_EAST_1, **props) -> Res:
+    """A function as Lambda@Edge needs it: no layers, no tracing, no environment; published."""
+    return Res(FN, name, fn(layers=None, tracingConfig=None, publish=True, **props), provider=provider)
+
+
+def distribution(lambda_arn: Any = UNKNOWN, runs: Optional[str] = "subject", ordered: bool = False) -> Res:
+    """A distribution running ``lambda_arn`` on viewer requests; at preview the version ARN is unknown and the
+    behavior's property dependency names the function (``runs``; None: no dependency recorded)."""
+    behavior = {"targetOriginId": "site", "viewerProtocolPolicy": "redirect-to-https",
+                "allowedMethods": ["GET", "HEAD"], "cachedMethods": ["GET", "HEAD"]}
+    edge = {**behavior, "lambdaFunctionAssociations": [
+        {"eventType": "viewer-request", "lambdaArn": lambda_arn, "includeBody": False}]}
+    props = {"enabled": True, "tags": TAGS, "defaultCacheBehavior": behavior}
+    key = "orderedCacheBehaviors" if ordered else "defaultCacheBehavior"
+    props[key] = [{**edge, "pathPattern": "/app/*"}] if ordered else edge
+    return Res(DISTRIBUTION, "cdn", props, deps={key: [runs]} if runs else {})
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Routes and governed resources declared inside another resource (issue 8): OpenAPI bodies, quick-create APIs,
+# WebSocket APIs without $connect, CloudFormation templates and Cloud Control desired states.
+# ---------------------------------------------------------------------------------------------------------------
+
+REST_API = "aws:apigateway/restApi:RestApi"
+REST_API_PUT = "aws:apigateway/restApiPut:RestApiPut"
+CFN_STACK = "aws:cloudformation/stack:Stack"
+CLOUDCONTROL = "aws:cloudcontrol/resource:Resource"
+JWT_SCHEME = {"type": "oauth2", "x-amazon-apigateway-authorizer": {
+    "type": "jwt", "identitySource": "$request.header.Authorization",
+    "jwtConfiguration": {"issuer": ISSUER, "audience": [AUDIENCE]}}}
+LAMBDA_SCHEME = {"type": "apiKey", "name": "Authorization", "in": "header", "x-amazon-apigateway-authtype": "custom",
+                 "x-amazon-apigateway-authorizer": {"type": "token", "authorizerUri": AUTHZ_URI}}
+
+
+def openapi_body(paths: dict, schemes: Optional[dict] = None, security: Optional[list] = None, yaml: bool = False) -> str:
+    document: dict = {"openapi": "3.0.1", "info": {"title": "orders", "version": "1"}, "paths": paths}
+    if schemes:
+        document["components"] = {"securitySchemes": schemes}
+    if security is not None:
+        document["security"] = security
+    if yaml:
+        import yaml as pyyaml  # noqa: PLC0415 - only these fixtures write YAML
+        return pyyaml.safe_dump(document)
+    return json.dumps(document)
+
+
+def http_api_body(**kw) -> Res:
+    return Res(HTTP_API, "subject", {"protocolType": "HTTP", "body": openapi_body(**kw)})
+
+
+def template(resources: dict, sam: bool = False, parameters: Optional[dict] = None) -> str:
+    document: dict = {"AWSTemplateFormatVersion": "2010-09-09", "Resources": resources}
+    if sam:
+        document["Transform"] = "AWS::Serverless-2016-10-31"
+    if parameters:
+        document["Parameters"] = parameters
+    return json.dumps(document)
+
+
+CFN_FN = {"Type": "AWS::Lambda::Function", "Properties": {
+    "Runtime": "python3.12", "Layers": [f"{LAYER}:10"], "CodeSigningConfigArn": CSC, "TracingConfig": {"Mode": "Active"},
+    "Role": f"arn:aws:iam::{ACCOUNT}:role/fn"}}
+CFN_ROLE = {"Type": "AWS::IAM::Role", "Properties": {
+    "AssumeRolePolicyDocument": {"Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
+                                                "Action": "sts:AssumeRole"}]},
+    "PermissionsBoundary": BOUNDARY}}
+
+
+def cfn(resource: dict, **properties) -> dict:
+    """A copy of a template resource with properties replaced (None removes one)."""
+    merged = {**resource["Properties"], **properties}
+    return {"Type": resource["Type"], "Properties": {k: v for k, v in merged.items() if v is not None}}
+
+
+def stack(body: Optional[str] = None, **props) -> list:
+    return subject(CFN_STACK, {"templateBody": body, "tags": dict(TAGS), **props} if body is not None
+                   else {"tags": dict(TAGS), **props})
+
+
+
+SAM_JWT_GLOBALS = {"HttpApi": {"Auth": {"DefaultAuthorizer": "Company", "Authorizers": {"Company": {
+    "JwtConfiguration": {"issuer": ISSUER, "audience": [AUDIENCE]}, "IdentitySource": "$request.header.Authorization"}}}}}
+
+
+def sam_events(events: dict, globals_: Optional[dict] = None) -> str:
+    document: dict = {"Transform": "AWS::Serverless-2016-10-31", "Resources": {"Fn": {
+        "Type": "AWS::Serverless::Function", "Properties": {**CFN_FN["Properties"], "Events": events}}}}
+    if globals_:
+        document["Globals"] = globals_
+    return json.dumps(document)
+
+
+# --- account inputs: configuration items and describe response pieces ----------------------------------------------
+
+WHERE = {"region": REGION, "account": ACCOUNT}
+# An account case's expected status (UNKNOWN itself is the engine's unknown sentinel).
+PASS, FAIL, NA, UNKNOWN_STATUS = Status.COMPLIANT, Status.NON_COMPLIANT, Status.NOT_APPLICABLE, Status.UNKNOWN
+# An exemption as the Config rule and the audit read it: scoped to this account and region, matched on the ARN.
+ACCOUNT_SCOPE = {"account": ACCOUNT, "region": REGION}
+
+
+@dataclass
+class CI:
+    """A configuration item and what the rule Lambda fetched for it (``facts_from_item`` keyword arguments)."""
+
+    item: dict
+    fetched: dict = field(default_factory=dict)
+
+
+@dataclass
+class Describe:
+    """One call of an ``adapters.describe`` builder on boto3 response pieces."""
+
+    builder: str
+    args: tuple
+    kwargs: dict = field(default_factory=dict)
+
+
+@dataclass
+class AccountCase:
+    inputs: list  # of CI or Describe: the subject first, then the rest of the inventory
+    status: Status
+    expect: str = ""  # substring of the verdict's message
+    config: dict = field(default_factory=dict)  # merged over BASE_CONFIG for the rule under test
+    exemptions: list = field(default_factory=list)  # the rule's exemptions, as the pack config writes them
+
+
+def exempt(arn: str, reason: str = "vendor") -> list:
+    return [{"scope": ACCOUNT_SCOPE, "arn": arn, "reason": reason, "expires": "2999-01-01"}]
+
+
+# --- configuration items ----------------------------------------------------------------------------------------
+
+FN_ARN = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:orders"
+
+
+def fn_item(name="orders", layers=(f"{LAYER}:10",), tracing="Active", package_type="Zip", reserved=None, tags=TAGS,
+            runtime="python3.12", env=None, kms=True, role=None):
+    item = cis.function(name=name, layers=layers, tracing=tracing, package_type=package_type, reserved=reserved,
+                        tags=tags)
+    configuration = item["configuration"]
+    configuration["runtime"] = runtime
+    if package_type == "Image":
+        configuration.pop("runtime")
+        configuration["layers"] = []
+    if env is not None:
+        configuration["environment"] = {"variables": env}
+    key = configuration.pop("kmsKeyArn")  # cis writes the hand-written spelling; Config records kmskeyArn
+    if kms:
+        configuration["kmskeyArn"] = key
+    if role:
+        configuration["role"] = role
+    return item
+
+
+def role_item(name="orders-role", boundary=BOUNDARY, path="/", actions=("s3:GetObject",), service="lambda"):
+    item = cis.role(name=name, boundary=boundary, path=path, tags=TAGS, inline_actions=actions)
+    if service != "lambda":
+        trust = {"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Principal": {"Service": f"{service}.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
+        item["configuration"]["assumeRolePolicyDocument"] = urllib.parse.quote(json.dumps(trust))
+    return item
+
+
+def http_stage_item(api_id="h1t2p3", stage="$default"):
+    arn = f"arn:aws:apigateway:{REGION}::/apis/{api_id}/stages/{stage}"
+    return cis._item("AWS::ApiGatewayV2::Stage", arn, stage, arn, {"StageName": stage, "ApiId": api_id,
+                                                                     "AutoDeploy": True})
+
+
+def state_machine_item(tracing=True, level="ALL"):
+    return cis.state_machine(tracing=tracing, level=level)
+
+
+def queue_item(name="orders", kms=None, managed_sse="true", redrive=True):
+    item = cis.queue(name=name, kms=kms, managed_sse=managed_sse)
+    if not redrive:
+        item["configuration"].pop("RedrivePolicy")
+    return item
+
+
+def topic_item(name="events", kms="alias/aws/sns"):
+    arn = f"arn:aws:sns:{REGION}:{ACCOUNT}:{name}"
+    configuration = {"TopicArn": arn, "TopicName": name}
+    if kms:
+        configuration["KmsMasterKeyId"] = kms
+    return cis._item("AWS::SNS::Topic", arn, name, arn, configuration)
+
+
+def bucket_item(name="orders-data", block=True):
+    supplementary = {}
+    if block is not None:
+        supplementary["PublicAccessBlockConfiguration"] = {
+            "blockPublicAcls": True, "blockPublicPolicy": block, "ignorePublicAcls": True,
+            "restrictPublicBuckets": True}
+    return cis._item("AWS::S3::Bucket", name, name, f"arn:aws:s3:::{name}",
+                     {"name": name, "owner": {"id": "abc"}, "creationDate": cis.CAPTURE}, supplementary,
+                     region=REGION)
+
+
+def other_item(resource_type="AWS::Lambda::Permission", name="orders-permission"):
+    return cis._item(resource_type, name, name, None, {}, tags={})
+
+
+def distribution_item(function_version_arn, dist_id="E1EDGE"):
+    arn = f"arn:aws:cloudfront::{ACCOUNT}:distribution/{dist_id}"
+    configuration = {"distributionConfig": {"defaultCacheBehavior": {"lambdaFunctionAssociations": {
+        "quantity": 1, "items": [{"eventType": "viewer-request", "lambdaFunctionARN": function_version_arn}]}}}}
+    return cis._item("AWS::CloudFront::Distribution", dist_id, dist_id, arn, configuration, region="global")
+
+
+# --- describe response pieces -----------------------------------------------------------------------------------
+
+
+NOT_FETCHED_MARK = object()  # leave the keyword out: the builder's NOT_FETCHED default applies
+
+
+def fn_config(name="orders", layers=(f"{LAYER}:10",), tracing="Active", package_type="Zip", runtime="python3.12",
+              env=None, kms=True, role=None):
+    """A ListFunctions item."""
+    config = {"FunctionName": name, "FunctionArn": f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{name}",
+              "Role": role or f"arn:aws:iam::{ACCOUNT}:role/{name}-role", "Handler": "app.handler", "Timeout": 3,
+              "MemorySize": 128, "PackageType": package_type, "TracingConfig": {"Mode": tracing},
+              "Layers": [{"Arn": layer, "CodeSize": 100} for layer in layers]}
+    if package_type == "Zip":
+        config["Runtime"] = runtime
+    if env is not None:
+        config["Environment"] = {"Variables": env}
+    if kms:
+        config["KMSKeyArn"] = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    return config
+
+
+def function(code_signing_config_arn: Any = CSC, tags: Any = TAGS, reserved: Any = None, **config) -> Describe:
+    """A function as the audit builds it: the ListFunctions item plus what GetFunction and
+    GetFunctionCodeSigningConfig answered (``reserved=None``: unreserved; ``NOT_FETCHED_MARK``: not asked)."""
+    fetched = {"code_signing_config_arn": code_signing_config_arn, "tags": tags, "reserved_concurrency": reserved}
+    kwargs = {key: value for key, value in fetched.items() if value is not NOT_FETCHED_MARK}
+    return Describe("function_facts", (fn_config(**config),), kwargs)
+
+
+def role_detail(name="orders-role", boundary=BOUNDARY, path="/", actions=("s3:GetObject",), service="lambda",
+                managed=()):
+    """A GetAccountAuthorizationDetails RoleDetailList item (documents URL-encoded, as IAM returns them)."""
+    trust = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"Service": f"{service}.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
+    inline = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": list(actions), "Resource": "*"}]}
+    detail = {"Path": path, "RoleName": name, "RoleId": "AROAEXAMPLE", "Arn": f"arn:aws:iam::{ACCOUNT}:role{path}{name}",
+              "AssumeRolePolicyDocument": urllib.parse.quote(json.dumps(trust)),
+              "RolePolicyList": [{"PolicyName": "inline", "PolicyDocument": urllib.parse.quote(json.dumps(inline))}],
+              "AttachedManagedPolicies": [{"PolicyName": p.rsplit("/", 1)[-1], "PolicyArn": p} for p in managed],
+              "Tags": [{"Key": k, "Value": v} for k, v in TAGS.items()]}
+    if boundary:
+        detail["PermissionsBoundary"] = {"PermissionsBoundaryType": "Policy", "PermissionsBoundaryArn": boundary}
+    return detail
+
+
+def role(documents=None, **detail) -> Describe:
+    return Describe("role_facts", (role_detail(**detail), documents or {}))
+
+
+def rest_domain(policy="TLS_1_2", name="api.example.com") -> Describe:
+    return Describe("rest_domain_facts", ({"domainName": name, "securityPolicy": policy,
+                                           "endpointConfiguration": {"types": ["REGIONAL"]},
+                                           "regionalCertificateArn": f"arn:aws:acm:{REGION}:{ACCOUNT}:certificate/abc",
+                                           "tags": TAGS},), WHERE)
+
+
+DESCRIBED_REST_API = {"id": "a1b2c3", "name": "orders", "tags": TAGS}
+DESCRIBED_HTTP_API = {"ApiId": "h1t2p3", "Name": "orders", "ProtocolType": "HTTP", "Tags": TAGS}
+
+
+def rest_stage(tracing=True) -> Describe:
+    return Describe("rest_stage_facts", (DESCRIBED_REST_API, {"stageName": "Prod", "tracingEnabled": tracing, "tags": TAGS}),
+                    WHERE)
+
+
+def http_stage() -> Describe:
+    return Describe("http_stage_facts", (DESCRIBED_HTTP_API, {"StageName": "$default", "Tags": TAGS}), WHERE)
+
+
+def http_route(key="GET /orders", auth="JWT", authorizer_id="az1") -> Describe:
+    route = {"RouteId": "r1", "RouteKey": key, "AuthorizationType": auth}
+    if authorizer_id:
+        route["AuthorizerId"] = authorizer_id
+    return Describe("http_route_facts", (DESCRIBED_HTTP_API, route), WHERE)
+
+
+def http_authorizer(issuer=ISSUER) -> Describe:
+    return Describe("http_authorizer_facts", (DESCRIBED_HTTP_API, {
+        "AuthorizerId": "az1", "Name": "company", "AuthorizerType": "JWT",
+        "JwtConfiguration": {"Issuer": issuer, "Audience": [AUDIENCE]}}), WHERE)
+
+
+def state_machine(tracing=True, level="ALL", tags: Any = TAGS) -> Describe:
+    arn = f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:saga"
+    description = {"stateMachineArn": arn, "name": "saga", "type": "STANDARD", "roleArn": f"arn:aws:iam::{ACCOUNT}:role/saga",
+                   "definition": "{}", "tracingConfiguration": {"enabled": tracing},
+                   "loggingConfiguration": {"level": level, "includeExecutionData": True, "destinations": [
+                       {"cloudWatchLogsLogGroup": {"logGroupArn": f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/sfn:*"}}]}}
+    kwargs = {} if tags is NOT_FETCHED_MARK else {"tags": tags}
+    return Describe("state_machine_facts", (description,), kwargs)
+
+
+def queue(name="orders", kms=None, managed_sse="true", redrive_to="orders-dlq") -> Describe:
+    attributes = {"QueueArn": f"arn:aws:sqs:{REGION}:{ACCOUNT}:{name}", "SqsManagedSseEnabled": managed_sse,
+                  "FifoQueue": "false"}
+    if kms:
+        attributes["KmsMasterKeyId"] = kms
+    if redrive_to:
+        attributes["RedrivePolicy"] = json.dumps({"deadLetterTargetArn": f"arn:aws:sqs:{REGION}:{ACCOUNT}:{redrive_to}",
+                                                  "maxReceiveCount": 3})
+    return Describe("queue_facts", (attributes,), {"tags": TAGS})
+
+
+def topic(kms="alias/aws/sns") -> Describe:
+    attributes = {"TopicArn": f"arn:aws:sns:{REGION}:{ACCOUNT}:events"}
+    if kms:
+        attributes["KmsMasterKeyId"] = kms
+    return Describe("topic_facts", (attributes,), {"tags": TAGS})
+
+
+def log_group(days=30) -> Describe:
+    group = {"logGroupName": "/aws/lambda/orders"}
+    if days is not None:
+        group["retentionInDays"] = days
+    return Describe("log_group_facts", (group,), {**WHERE, "tags": TAGS})
+
+
+def bucket(block: Any = True) -> Describe:
+    kwargs = {**WHERE, "tags": TAGS}
+    if block is not NOT_FETCHED_MARK:
+        kwargs["public_access_block"] = None if block is None else {
+            "BlockPublicAcls": True, "BlockPublicPolicy": block, "IgnorePublicAcls": True, "RestrictPublicBuckets": True}
+    return Describe("bucket_facts", ({"Name": "orders-data"},), kwargs)
+
+
+def code_signing_config(mode="Enforce") -> Describe:
+    return Describe("code_signing_config_facts", ({
+        "CodeSigningConfigId": "csc-0c44689353457652", "CodeSigningConfigArn": CSC,
+        "AllowedPublishers": {"SigningProfileVersionArns": []},
+        "CodeSigningPolicies": {"UntrustedArtifactOnDeployment": mode}},))
+
+
+def function_url(auth="AWS_IAM") -> Describe:
+    return Describe("function_url_facts", ({"FunctionArn": FN_ARN, "AuthType": auth,
+                                            "FunctionUrl": "https://abc.lambda-url.us-east-1.on.aws/"},))
+
+
+def esm(source=f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/orders/stream/2026", destination=None, retries=None,
+        age=None) -> Describe:
+    mapping = {"UUID": "u-1", "FunctionArn": FN_ARN, "EventSourceArn": source, "BatchSize": 10,
+               "EventSourceMappingArn": f"arn:aws:lambda:{REGION}:{ACCOUNT}:event-source-mapping:u-1"}
+    if destination:
+        mapping["DestinationConfig"] = {"OnFailure": {"Destination": destination}}
+    if retries is not None:
+        mapping["MaximumRetryAttempts"] = retries
+    if age is not None:
+        mapping["MaximumRecordAgeInSeconds"] = age
+    return Describe("event_source_mapping_facts", (mapping,), {"tags": TAGS})
+
+
+RULE = {"Name": "nightly", "Arn": f"arn:aws:events:{REGION}:{ACCOUNT}:rule/nightly"}
+
+
+def event_target(dlq=True, target=FN_ARN) -> Describe:
+    item = {"Id": "t1", "Arn": target}
+    if dlq:
+        item["DeadLetterConfig"] = {"Arn": f"arn:aws:sqs:{REGION}:{ACCOUNT}:nightly-dlq"}
+    return Describe("event_target_facts", (RULE, item))
+
+
+def invoke_config(destination=None) -> Describe:
+    config = {"FunctionArn": f"{FN_ARN}:$LATEST"}
+    if destination:
+        config["DestinationConfig"] = {"OnFailure": {"Destination": destination}}
+    return Describe("event_invoke_config_facts", (config,))
+
+
+def permission(principal="events.amazonaws.com", source_arn=RULE["Arn"]) -> Describe:
+    statement = {"Sid": "events", "Effect": "Allow", "Principal": {"Service": principal},
+                 "Action": "lambda:InvokeFunction", "Resource": FN_ARN}
+    if source_arn:
+        statement["Condition"] = {"ArnLike": {"AWS:SourceArn": source_arn}}
+    return Describe("permission_facts", (FN_ARN, json.dumps({"Version": "2012-10-17", "Statement": [statement]})))
+
+
+def distribution_summary(function_version_arn) -> Describe:
+    """A ListDistributions DistributionSummary item."""
+    return Describe("distribution_facts", ({
+        "Id": "E1EDGE", "ARN": f"arn:aws:cloudfront::{ACCOUNT}:distribution/E1EDGE",
+        "DefaultCacheBehavior": {"LambdaFunctionAssociations": {"Quantity": 1, "Items": [
+            {"EventType": "viewer-request", "LambdaFunctionARN": function_version_arn}]}}},), {"tags": TAGS})
+
+
+# Lambda@Edge: a function in us-east-1 whose published version a distribution runs.
+EDGE_VERSION = f"{FN_ARN}:7"
+
+NO_CSC = None  # the fetched answer "this function has no code signing config"
+QUEUE_IN = f"arn:aws:sqs:{REGION}:{ACCOUNT}:in"
+SAGA = f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:saga"
+TOPIC = f"arn:aws:sns:{REGION}:{ACCOUNT}:events"
+ORDERS_QUEUE = f"arn:aws:sqs:{REGION}:{ACCOUNT}:orders"
+CUSTOMER_POLICY = f"arn:aws:iam::{ACCOUNT}:policy/orders-extra"
+
+
+def with_customer_policy(item: dict) -> dict:
+    """A role item that also has a customer managed policy attached (its document is not in the item)."""
+    item["configuration"]["attachedManagedPolicies"].append({"policyName": "orders-extra", "policyArn": CUSTOMER_POLICY})
+    return item
+
+
+# --- outcomes an adapter cannot produce, and why -----------------------------------------------------------------
+
+ADAPTERS = ("engine", "config_item", "describe")
+OUTCOMES = ("pass", "fail", "not_applicable", "unknown")
+
+
+def cannot(adapters, outcomes, reason: str) -> dict:
+    """NOT_REPRESENTABLE entries: ``reason`` for every ``(adapter, outcome)`` of ``adapters`` x ``outcomes``."""
+    return {(adapter, outcome): reason for adapter in adapters for outcome in outcomes}
+
+
+def not_a_configuration_item(types: str) -> dict:
+    """Kinds AWS Config has no modelled item for: ``config_item.kind_of`` maps their types to Kind.OTHER
+    (GenericFacts), so the rule never applies to a configuration item; the periodic sweep judges them through
+    describe."""
+    return cannot(["config_item"], OUTCOMES, f"the Config item adapter does not model {types} (Kind.OTHER): the rule "
+                                             "never applies to a configuration item; the periodic sweep judges it")
+
+
+def always_read(what: str) -> dict:
+    """Fields both account adapters always read from the item or response (absent means "not set", a fail)."""
+    return cannot(["config_item", "describe"], ["unknown"],
+                  f"both adapters always read {what}; nothing is left to fetch")
+
+
+# --- running a case ------------------------------------------------------------------------------------------------
+
+UNKNOWN_MARKER = "cannot be evaluated until update"
+TODAY = _dt.date(2026, 6, 1)  # the day the engine fixtures' pack runs on (tests/policies/conftest.py)
+OUTCOME_OF = {Status.COMPLIANT: "pass", Status.NON_COMPLIANT: "fail", Status.NOT_APPLICABLE: "not_applicable",
+              Status.UNKNOWN: "unknown"}
+
+
+def engine_params(rule_id: str, engine: dict) -> list:
+    """``engine``'s variants as parameters, with ids ``<rule-id>:<variant>``."""
+    return [pytest.param(variant, id=f"{rule_id}:{variant}") for variant in engine]
+
+
+def account_params(rule_id: str, account: dict) -> list:
+    """``account``'s (adapter, variant) pairs as parameters, with ids ``<rule-id>:<adapter>:<variant>``."""
+    return [pytest.param(adapter, variant, id=f"{rule_id}:{adapter}:{variant}")
+            for adapter, variants in sorted(account.items()) for variant in variants]
+
+
+def _analyze(pack, rule_id: str, case: Case):
+    rule = catalogue.get(rule_id)
+    pack.configure({**BASE_CONFIG, rule_id: {**BASE_CONFIG.get(rule_id, {}), **case.config}})
+    by_name = {r.name: r for r in case.resources}
+    if rule.scope == "stack":
+        resources = [
+            StackResource(type=r.type, name=r.name, urn=r.urn, props=r.props, provider=r.provider,
+                          property_dependencies={k: [by_name[n].urn for n in names] for k, names in r.deps.items()})
+            for r in case.resources
+        ]
+        return pack.analyze_stack(resources).for_policy(rule_id)
+    subject_: Res = by_name["subject"]
+    return pack.analyze(subject_.type, subject_.props, subject_.urn, subject_.name,
+                        provider=subject_.provider).for_policy(rule_id)
+
+
+def check_engine(pack, rule_id: str, variant: str, case: Case) -> None:
+    """Run an engine case through the real pack process and check the answer its variant name promises."""
+    rule = catalogue.get(rule_id)
+    result = _analyze(pack, rule_id, case)
+    level = "mandatory" if rule.enforcement == Enforcement.MANDATORY else "advisory"
+    subject_urn = next(r.urn for r in case.resources if r.name == "subject")
+    expected_urn = subject_urn if rule.scope == "stack" else ""
+    messages = [d.message for d in result.diagnostics]
+    if variant.startswith("pass"):
+        assert messages == []
+        # Stack rules may list other subjects as not applicable (a DLQ among the fixture's resources); never this one.
+        assert [n for n in result.not_applicable if rule.scope == "resource" or subject_urn in n.reason] == []
+    elif variant.startswith("fail"):
+        assert len(result.diagnostics) == 1, messages
+        diagnostic = result.diagnostics[0]
+        assert diagnostic.message.startswith(f"{rule.title}\n")
+        assert case.expect in diagnostic.message
+        assert (diagnostic.enforcement, diagnostic.severity, diagnostic.urn) == (level, rule.severity.value, expected_urn)
+        assert UNKNOWN_MARKER not in diagnostic.message
+    elif variant.startswith("not_applicable"):
+        assert messages == []
+        assert len(result.not_applicable) == 1
+        assert case.expect in result.not_applicable[0].reason
+        if rule.scope == "stack":
+            assert result.not_applicable[0].reason.startswith(f"{subject_urn}: ")
+    else:
+        assert variant.startswith("unknown")
+        assert result.not_applicable == []
+        assert len(result.diagnostics) == 1, messages
+        diagnostic = result.diagnostics[0]
+        # Never a silent pass: an explicit, advisory "cannot be evaluated until update" with what is missing.
+        assert diagnostic.enforcement == "advisory"
+        assert f"during preview: {UNKNOWN_MARKER}" in diagnostic.message
+        assert case.expect in diagnostic.message
+
+
+def account_facts(case: AccountCase) -> list:
+    """The case's inputs through their adapter, in order (the subject first)."""
+    facts = []
+    for given in case.inputs:
+        if isinstance(given, CI):
+            facts.append(facts_from_item(given.item, **given.fetched))
+        else:
+            built = getattr(describe, given.builder)(*given.args, **given.kwargs)
+            facts.extend(built if isinstance(built, list) else [built])
+    return facts
+
+
+def judge_account(rule_id: str, case: AccountCase) -> evaluation.Evaluation:
+    """The subject's evaluation, as ``judge_all`` makes it for a scan or a Config item and its inventory (the rule's
+    parameters as the rule Lambda resolves them, its exemptions, stack rules over the case's inputs)."""
+    rule = catalogue.get(rule_id)
+    resolved = rule_params.resolve(rule, {**BASE_CONFIG.get(rule_id, {}), **case.config})
+    facts = account_facts(case)
+    evaluations = evaluation.judge_all([rule], {rule_id: resolved}, [Subject(f) for f in facts],
+                                       exemptions={rule_id: ex.parse(rule_id, case.exemptions)}, on=TODAY)
+    subject_ = [e for e in evaluations if e.facts is facts[0]]
+    assert len(subject_) == 1, f"{rule_id} does not apply to the subject {facts[0].resource.ref}"
+    return subject_[0]
+
+
+def check_account(rule_id: str, variant: str, case: AccountCase) -> None:
+    """Judge an account case and check its status and message, and that its variant name says its outcome."""
+    result = judge_account(rule_id, case)
+    verdict = result.single_verdict()
+    assert result.not_evaluated == ""
+    assert (verdict.status, case.expect in verdict.message) == (case.status, True), verdict.message
+    assert variant.startswith(OUTCOME_OF[case.status])
+
+
+def judge_engine(rule_id: str, case: Case) -> evaluation.Evaluation:
+    """An engine case's subject through ``adapters.engine`` and the same judging, in process (``check_engine``
+    runs it through the pack process)."""
+    rule = catalogue.get(rule_id)
+    by_name = {r.name: r for r in case.resources}
+    facts, subject_ = [], None
+    for r in case.resources:
+        built = all_facts_from_engine(r.type, r.props, r.urn, r.name, r.provider.props if r.provider else None,
+                                      {key: [by_name[n].urn for n in names] for key, names in r.deps.items()})
+        subject_ = built[0] if r.name == "subject" else subject_
+        facts.extend(built)
+    resolved = rule_params.resolve(rule, {**BASE_CONFIG.get(rule_id, {}), **case.config})
+    evaluations = evaluation.judge_all([rule], {rule_id: resolved}, [Subject(f) for f in facts], on=TODAY)
+    [result] = [e for e in evaluations if e.facts is subject_]
+    return result
+
+
+def check_adapters_agree(rule_id: str, engine: dict, account: dict, wording: Optional[str] = None) -> None:
+    """A rule's pass cases are COMPLIANT and its fail cases NON_COMPLIANT through every adapter that has them
+    (engine props, Config item, describe), and every fail says the problem in the engine fail's words (``wording``,
+    by default what the engine fail case expects): no adapter passes the state another flags, nor words it
+    differently."""
+    wording = engine["fail"].expect if wording is None else wording
+    results = {"engine": {v: judge_engine(rule_id, engine[v]).single_verdict() for v in ("pass", "fail")}}
+    for adapter in ("config_item", "describe"):
+        variants = account.get(adapter, {})
+        results[adapter] = {v: judge_account(rule_id, variants[v]).single_verdict()
+                            for v in ("pass", "fail") if v in variants}
+    statuses = {adapter: {v: verdict.status for v, verdict in got.items()} for adapter, got in results.items()}
+    expected = {adapter: {v: {"pass": Status.COMPLIANT, "fail": Status.NON_COMPLIANT}[v] for v in got}
+                for adapter, got in results.items()}
+    assert statuses == expected
+    assert [adapter for adapter, got in results.items() if "fail" in got and wording not in got["fail"].message] == []
