@@ -119,12 +119,11 @@ class GovernanceMocks(pulumi.runtime.Mocks):
         if args.custom:
             # The provider auto-names what the program did not name (e.g. `orders-3f2a1b7`).
             outputs.setdefault("name", f"{args.name}-{_digest(kind, args.name, length=7)}")
-        if arn:
-            outputs.setdefault("arn", arn)
+        outputs.setdefault("arn", arn)
         outputs.update(self._extra(kind, name, res_id, arn, inputs))
         return res_id, outputs
 
-    def _arn(self, kind: str, name: str, res_id: str, inputs: Mapping[str, Any]) -> Optional[str]:
+    def _arn(self, kind: str, name: str, res_id: str, inputs: Mapping[str, Any]) -> str:
         a, r = self.account, self.region
         service = kind.split(":")[1].split("/")[0]
         table = {
@@ -158,7 +157,7 @@ class GovernanceMocks(pulumi.runtime.Mocks):
             return f"arn:aws:iam::{a}:{kind.split(':')[-1].lower()}/{name}"
         return f"arn:aws:{service}:{r}:{a}:{kind.split(':')[-1].lower()}/{name}"
 
-    def _extra(self, kind: str, name: str, res_id: str, arn: Optional[str], inputs: Mapping[str, Any]) -> dict:
+    def _extra(self, kind: str, name: str, res_id: str, arn: str, inputs: Mapping[str, Any]) -> dict:
         r = self.region
         if kind == "aws:lambda/function:Function":
             return {
