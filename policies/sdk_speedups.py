@@ -12,10 +12,10 @@ policies; this module makes that per-policy work happen once per request:
   ``Inventory`` for all the stack policies of a request;
 * ``tune_gc``: collector thresholds for the pack process.
 
-Each relies on pulumi-policy internals, listed in ``SDK_INTERNALS`` and ``SDK_CALLS`` (as of ``SDK_VERSION``);
-tests/policies/test_sdk_internals.py fails, naming the version and the internal, when an upgrade changes one.
-Without them the pack stays correct, only slower: ``install_sdk_caches`` leaves an SDK whose internals changed as
-it is, and the other caches then miss instead of returning another object's result.
+The caches rely on pulumi-policy internals, listed in ``SDK_INTERNALS`` and ``SDK_CALLS`` (as of
+``SDK_VERSION``); tests/policies/test_sdk_internals.py fails, naming the version and the internal, when an upgrade
+changes one. Without them the pack stays correct, only slower: ``install_sdk_caches`` leaves an SDK whose internals
+changed as it is, and the other caches then miss instead of returning another object's result.
 """
 from __future__ import annotations
 
@@ -118,7 +118,7 @@ SETTINGS = _SettingsCache()
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# Linear cost. pulumi-policy (written against 1.21.0) converts a resource's properties once per *policy*:
+# Linear cost. pulumi-policy (as of SDK_VERSION) converts a resource's properties once per *policy*:
 # Analyze runs `unknown_checking_proxy(deserialize_properties(json_format.MessageToDict(request.properties)))`
 # for each of the 17 resource policies, and AnalyzeStack does the same for every resource once per stack policy.
 # Measured: that was 40% of AnalyzeStack and most of Analyze (see benchmarks/README.md). The same protobuf
