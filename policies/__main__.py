@@ -4,11 +4,12 @@
 
 Builds the pack and nothing else (``PolicyPack`` starts a gRPC server and blocks).
 """
-from pack import PACK_NAME, build_policies, install_sdk_caches, tune_gc
+from pack import PACK_NAME, build_policies
 from pulumi_policy import EnforcementLevel, PolicyPack
+from sdk_speedups import install_sdk_caches, tune_gc
 
-# Process-wide speed-ups for this server process only (see pack.py): caches around pulumi-policy's per-policy
-# deserialisation, and GC thresholds for many short-lived objects.
+# Process-wide speed-ups for this server process only (see sdk_speedups.py): caches around pulumi-policy's
+# per-policy deserialisation, and GC thresholds for many short-lived objects.
 install_sdk_caches()
 tune_gc()
 

@@ -71,11 +71,11 @@ def platform_values(outputs: Mapping[str, Any], stack: str, project: str, shown_
         -> dict:
     """rule id -> {parameter: value} for the platform-owned parameters, from the platform stack's outputs."""
 
-    def output(key: str, kind: type) -> Any:
+    def output(key: str, *kinds: type) -> Any:
         value = outputs.get(key)
-        if not isinstance(value, kind) or not value:
-            raise GenError(f"{shown_as}: {key}={value!r} is invalid: expected a non-empty "
-                           f"{'string' if kind is str else kind.__name__}")
+        if not isinstance(value, kinds) or not value:
+            expected = " or ".join("string" if kind is str else kind.__name__ for kind in kinds)
+            raise GenError(f"{shown_as}: {key}={value!r} is invalid: expected a non-empty {expected}")
         return value
 
     layer = _LAYER_VERSION.match(output("companyLayerArn", str))
@@ -83,7 +83,7 @@ def platform_values(outputs: Mapping[str, Any], stack: str, project: str, shown_
         raise GenError(f"{shown_as}: companyLayerArn={outputs['companyLayerArn']!r} is invalid: expected a "
                        "versioned layer ARN (arn:aws:lambda:<region>:<account>:layer:<name>:<version>)")
     scope = {"stack": stack, "project": project, "account": layer["account"], "region": layer["region"]}
-    audiences = output("jwtAudience", (list, str))
+    audiences = output("jwtAudience", list, str)
     return {
         "lambda-required-layer": {"allowedLayerArns": [layer["arn"]],
                                   "minimumLayerVersion": int(layer["version"])},

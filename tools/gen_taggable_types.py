@@ -35,7 +35,9 @@ def untaggable_types() -> list:
             if not (issubclass(cls, pulumi.CustomResource) and cls.__module__ == module.__name__):
                 continue
             init = getattr(cls, "_internal_init", None)
-            match = _TOKEN.search(inspect.getsource(init)) if init else None
+            if init is None:
+                continue
+            match = _TOKEN.search(inspect.getsource(init))
             if match and "tags" not in inspect.signature(init).parameters:
                 found.add(match.group(1))
     return sorted(found)

@@ -31,6 +31,25 @@ ACCOUNT = "123456789012"
 REGION = "us-east-1"
 UNKNOWN = rpc.UNKNOWN  # the engine's marker for a value not known at preview
 
+SDK_VERSION = "3.272.0"  # the pulumi release this module was written against
+# What this module relies on beyond pulumi's documented mocks: each callable (dotted name in ``pulumi``) and its
+# parameters, and the calls the mock monitor must make. tests/policies/test_sdk_internals.py fails, naming the
+# version and the internal, when an upgrade changes one.
+SDK_INTERNALS: dict[str, tuple[str, ...]] = {
+    "runtime.mocks.MockMonitor.__init__": ("self", "mocks"),
+    "runtime.mocks.MockMonitor.make_urn": ("self", "parent", "type_", "name"),
+    "runtime.mocks.MockMonitor.RegisterResource": ("self", "request"),
+    "runtime.rpc.deserialize_properties": ("props_struct", "keep_unknowns", "keep_internal"),
+    "runtime.settings.set_root_resource": ("root",),
+    "runtime.settings.reset_options": ("project", "stack", "root_directory", "parallel", "engine_address",
+                                       "monitor_address", "preview", "organization"),
+    "runtime.stack.run_in_stack": ("func",),
+}
+SDK_CALLS: dict[str, tuple[str, ...]] = {
+    # RecordingMonitor.make_urn gives engine-style URNs only if the mock monitor asks it for each one.
+    "runtime.mocks.MockMonitor.RegisterResource": ("self.make_urn(request.parent, request.type, request.name)",),
+}
+
 
 @dataclass
 class Registered:
@@ -100,12 +119,11 @@ class GovernanceMocks(pulumi.runtime.Mocks):
         if args.custom:
             # The provider auto-names what the program did not name (e.g. `orders-3f2a1b7`).
             outputs.setdefault("name", f"{args.name}-{_digest(kind, args.name, length=7)}")
-        if arn:
-            outputs.setdefault("arn", arn)
+        outputs.setdefault("arn", arn)
         outputs.update(self._extra(kind, name, res_id, arn, inputs))
         return res_id, outputs
 
-    def _arn(self, kind: str, name: str, res_id: str, inputs: Mapping[str, Any]) -> Optional[str]:
+    def _arn(self, kind: str, name: str, res_id: str, inputs: Mapping[str, Any]) -> str:
         a, r = self.account, self.region
         service = kind.split(":")[1].split("/")[0]
         table = {
@@ -139,7 +157,7 @@ class GovernanceMocks(pulumi.runtime.Mocks):
             return f"arn:aws:iam::{a}:{kind.split(':')[-1].lower()}/{name}"
         return f"arn:aws:{service}:{r}:{a}:{kind.split(':')[-1].lower()}/{name}"
 
-    def _extra(self, kind: str, name: str, res_id: str, arn: Optional[str], inputs: Mapping[str, Any]) -> dict:
+    def _extra(self, kind: str, name: str, res_id: str, arn: str, inputs: Mapping[str, Any]) -> dict:
         r = self.region
         if kind == "aws:lambda/function:Function":
             return {

@@ -36,7 +36,7 @@ import os
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import Any, Optional
 
 SCHEMA_VERSION = 1
 STATUSES = ("violation", "expired-exemption", "unknown", "exempted")
@@ -264,7 +264,7 @@ def to_sarif_document(report: Report) -> dict:
     rules = []
     for rule_id in rule_ids:
         info = report.rule(rule_id)
-        descriptor = {
+        descriptor: dict[str, Any] = {
             "id": rule_id,
             "name": "".join(part.capitalize() for part in rule_id.split("-")),
             "shortDescription": {"text": info.title or rule_id},

@@ -16,7 +16,7 @@ TRUST = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "
 DEFINITION = json.dumps({"StartAt": "Done", "States": {"Done": {"Type": "Pass", "End": True}}})
 
 kinds = ("role", "function", "logs", "queue", "machine")
-role = None
+role: aws.iam.Role  # each group's role: made first in the group, used by its function and state machine
 for i in range(count):
     kind, n = kinds[i % len(kinds)], i // len(kinds)
     if kind == "role":

@@ -57,7 +57,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     if not job_id:
         return _response(400, {"message": "path parameter 'jobId' is required"})
     summary = summarize(job_id, dynamodb, os.environ["TASKS_TABLE"])
-    logger.info("job summary", job_id=job_id, **summary)
+    logger.info("job summary", extra={"job_id": job_id, **summary})  # what keyword arguments give, typed
     if summary["Total"] == 0:
         return _response(404, {"message": f"no tasks found for job {job_id}"})
     return _response(200, summary)

@@ -24,14 +24,18 @@ dynamodb = boto3.client("dynamodb")
 processor = BatchProcessor(event_type=EventType.SQS)
 
 
+def _attribute(record: SQSRecord, name: str) -> str:
+    """A string message attribute the workflow sets (Powertools gives None for one that is missing)."""
+    attribute = record.message_attributes[name]
+    value = attribute.string_value if attribute is not None else None
+    if value is None:
+        raise ValueError(f"message {record.message_id} lacks the {name!r} message attribute the workflow sets")
+    return value
+
+
 def process_record(record: SQSRecord) -> None:
     location = json.loads(record.body)["payloadLocation"]
-    attributes = record.message_attributes
-    try:
-        job_id, task_id = attributes["jobId"].string_value, attributes["taskId"].string_value
-    except KeyError as missing:
-        raise ValueError(
-            f"message {record.message_id} lacks the {missing} message attribute the workflow sets") from None
+    job_id, task_id = _attribute(record, "jobId"), _attribute(record, "taskId")
     s3.delete_object(Bucket=location["bucket"], Key=location["key"])
     dynamodb.update_item(
         TableName=os.environ["TASKS_TABLE"],

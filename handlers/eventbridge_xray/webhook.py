@@ -30,15 +30,16 @@ def response(status: int, body: dict[str, Any]) -> dict[str, Any]:
 
 @tracer.capture_method
 def put_request_event(parameters: dict[str, str]) -> dict[str, Any]:
+    sent_at = datetime.now(UTC)
     entry = {
         "EventBusName": os.environ["EVENT_BUS_NAME"],
         "Source": os.environ["EVENT_SOURCE"],
         "DetailType": DETAIL_TYPE,
         "Detail": json.dumps({"apiEvent": parameters}),
-        "Time": datetime.now(UTC),
+        "Time": sent_at,
     }
     result = events.put_events(Entries=[entry])
-    logger.info("sent to EventBridge", entry={**entry, "Time": entry["Time"].isoformat()}, result=result["Entries"])
+    logger.info("sent to EventBridge", entry={**entry, "Time": sent_at.isoformat()}, result=result["Entries"])
     return result
 
 

@@ -39,7 +39,7 @@ class Deployment(TypedDict):
     Status: str
 
 
-def split_qualified(arn: str, key: str) -> tuple:
+def split_qualified(arn: object, key: str) -> tuple:
     """(unqualified state machine ARN, qualifier) of a version or alias ARN."""
     match = _QUALIFIED.match(arn) if isinstance(arn, str) else None
     if not match:
@@ -50,14 +50,14 @@ def split_qualified(arn: str, key: str) -> tuple:
     return match.group(1), match.group(2)
 
 
-def version_number(version_arn: str, key: str = "TargetVersionArn") -> int:
+def version_number(version_arn: object, key: str = "TargetVersionArn") -> int:
     _, qualifier = split_qualified(version_arn, key)
     if not qualifier.isdigit():
         raise InvalidDeployment(f"{key} must end with a version number, got {version_arn!r}")
     return int(qualifier)
 
 
-def traffic_steps(deployment_type: str, percentage: int) -> list:
+def traffic_steps(deployment_type: object, percentage: object) -> list:
     """The weights (percent to the new version) the alias goes through, in order.
 
     LINEAR 20 -> [20, 40, 60, 80, 100] (the post: five equal steps); CANARY 10 -> [10, 100];

@@ -33,7 +33,8 @@ def handler(event: dict, context: Any) -> deployment.Deployment:
     if action == "ROLLBACK":
         if previous is None:
             raise deployment.InvalidDeployment("ROLLBACK needs PreviousVersionArn, got None")
-        weight, result = 0, {**plan, "Weight": 0, "Status": ROLLED_BACK}
+        weight = 0
+        result: deployment.Deployment = {**plan, "Weight": 0, "Status": ROLLED_BACK}
     else:
         index = plan["StepIndex"]
         if not 0 <= index < len(plan["Steps"]):

@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from typing import Any
+from typing import Any, cast
 
 import boto3
 
@@ -45,8 +45,8 @@ def deployment_request(target_version_arn: str) -> dict:
 @instrumented
 def handler(event: dict, context: Any) -> dict:
     target = event.get("TargetVersionArn")
-    version = deployment.version_number(target)
-    request = deployment_request(target)
+    version = deployment.version_number(target)  # raises InvalidDeployment for anything but a version ARN
+    request = deployment_request(cast(str, target))
     _, alias = deployment.split_qualified(request["AliasArn"], "ALIAS_ARN")
     name = f"{alias}-v{version}"
     attempt = event.get("Attempt")

@@ -194,6 +194,17 @@ def test_process_payload_completes_tasks_and_reports_partial_failures(monkeypatc
     assert item["State"] == {"S": "COMPLETE"} and item["TimeToLive"] == {"N": str(1_700_003_000)}
 
 
+@pytest.mark.parametrize("missing", ["jobId", "taskId"])
+def test_a_message_without_a_task_attribute_is_refused_by_name(missing: str) -> None:
+    from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+
+    record = sqs_record("m-3", {"payloadLocation": {"bucket": BUCKET, "key": "k"}}, "job-1", "task-1")
+    del record["messageAttributes"][missing]
+    with pytest.raises(ValueError) as error:
+        process_payload.process_record(SQSRecord(record))
+    assert str(error.value) == f"message m-3 lacks the '{missing}' message attribute the workflow sets"
+
+
 @mock_aws
 def test_job_summary_counts_states_like_the_post(monkeypatch: pytest.MonkeyPatch) -> None:
     dynamodb = boto3.client("dynamodb", region_name=REGION)

@@ -76,6 +76,14 @@ def test_bad_outputs_are_bad_input(tmp_path, capsys):
         "versioned layer ARN (arn:aws:lambda:<region>:<account>:layer:<name>:<version>)\n")
 
 
+def test_an_output_of_the_wrong_kind_is_named_with_the_kinds_allowed(tmp_path, capsys):
+    outputs = tmp_path / "platform-dev.json"
+    outputs.write_text(json.dumps({**json.loads(OUTPUTS.read_text()), "jwtAudience": []}))
+    assert gen_pack_config.main(["--platform-outputs", str(outputs), "--check", str(CONFIGS[0])]) == 2
+    assert capsys.readouterr().err == (
+        f"error: platform outputs {outputs}: jwtAudience=[] is invalid: expected a non-empty list or string\n")
+
+
 def test_generation_repairs_a_stale_file(tmp_path):
     config = tmp_path / "config.dev.json"
     document = json.loads(CONFIGS[0].read_text())
