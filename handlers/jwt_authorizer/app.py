@@ -19,24 +19,46 @@ misconfigured function and an unexpected bug all produce an explicit deny respon
 well-formed execute-api ``methodArn`` (REST, WebSocket) or ``routeArn`` (HTTP API): an allow is always scoped to
 the stage that ARN names, never to ``*``.
 
-Response formats (detected from the event):
+Events are read through Powertools' data classes (``APIGatewayAuthorizerTokenEvent``,
+``APIGatewayAuthorizerRequestEvent``, ``APIGatewayAuthorizerEventV2``; headers case-insensitively) and answered
+with its response classes (``APIGatewayAuthorizerResponse``, ``...ResponseWebSocket``, ``...ResponseV2``). The
+format is detected from the event (Powertools has no detector):
 
-==========================  ============================================  ==========================================
-event                       allow                                         deny
-==========================  ============================================  ==========================================
-REST ``TOKEN``/``REQUEST``  IAM policy ``Allow execute-api:Invoke``       IAM policy ``Deny`` (the client gets 403)
-HTTP API payload 1.0        IAM policy ``Allow``                          IAM policy ``Deny``
-HTTP API payload 2.0        ``{"isAuthorized": true, "context": {...}}``  ``{"isAuthorized": false}`` (403)
-WebSocket ``$connect``      IAM policy ``Allow``                          IAM policy ``Deny``
-==========================  ============================================  ==========================================
+==========================  =================================================  =====================================
+event                       allow                                              deny
+==========================  =================================================  =====================================
+REST ``TOKEN``/``REQUEST``  IAM policy ``Allow`` on ``<api>/<stage>/*/*``      IAM policy ``Deny`` (the client gets
+                                                                               403)
+HTTP API payload 1.0        IAM policy ``Allow`` on ``<api>/<stage>/*/*``      IAM policy ``Deny``
+HTTP API payload 2.0        ``{"isAuthorized": true, "context": {...}}``       ``{"isAuthorized": false}`` (403)
+WebSocket ``$connect``      IAM policy ``Allow`` on ``<api>/<stage>/*``        IAM policy ``Deny``
+==========================  =================================================  =====================================
 
 Denies are always a ``Deny`` policy rather than the documented ``raise Exception("Unauthorized")`` (which makes
 API Gateway answer 401): an exception is indistinguishable from a crash in the function's error metrics, and a
 request with no token at all is already answered 401 by API Gateway itself when the authorizer's identity
 source is missing. HTTP APIs must enable simple responses (``enable_simple_responses=True``, payload 2.0).
 
-The IAM policy allows (or denies) the whole stage (``arn:...:<api-id>/<stage>/*``), not just the called method:
-API Gateway caches the policy per token for the authorizer's TTL and reuses it for every method of the API.
+The IAM policy allows (or denies) every route of the stage (``allow_all_routes``/``deny_all_routes``), not just
+the called method: API Gateway caches the policy per token for the authorizer's TTL and reuses it for every method
+of the API. The context values are strings (API Gateway rejects nested values).
+
+Where Powertools' classes answer differently from the hand-built responses this module used to return (all
+equivalent for API Gateway, or stricter):
+
+* a policy statement's ``Resource`` is a list of one ARN, not a string;
+* REST and HTTP payload 1.0 policies name ``<api>/<stage>/*/*`` (verb and resource, as Powertools and the AWS
+  blueprint write it), not ``<api>/<stage>/*``; every method ARN has both parts, so the same requests match;
+* a deny for an event without a well-formed ARN is Powertools' ``DENY_ALL_RESPONSE`` (principal
+  ``deny-all-user``, ``Resource: ["*"]``) instead of principal ``anonymous`` on ``"*"``;
+* a header given twice in different case (never sent by API Gateway) is read from its last spelling, not its first.
+
+Powertools' ARN parser checks nothing, so the ARN is matched against ``EXECUTE_API_ARN`` first; and its
+``from_route_arn`` drops the partition (``arn:aws:`` for an ``aws-cn`` API), so responses are built with the
+constructor from the parsed ARN.
+
+The issuer's keys come from ``jwks.JwksClient``, a subclass of PyJWT's ``PyJWKClient`` (one per execution
+environment, held by the module-scope ``Authorizer``): see that module for the download and the cache.
 
 The token is read from the ``Authorization`` header (``Bearer <jwt>``) for REST and HTTP APIs, and for WebSocket
 ``$connect`` from the ``token`` query-string parameter, else the ``Sec-WebSocket-Protocol`` header (browsers cannot

@@ -24,6 +24,13 @@ the narrowest methods:
   ``kid`` the held set has is answered at once (even past the set's lifespan) while another waits for the issuer.
   With no key set at all, ``JwksError`` is raised and the authorizer denies.
 
+What changed when the authorizer's own cache (``JwksCache``) became this subclass: a key set's lifespan now
+counts from when its download ended (PyJWKClient stamps the set when it is stored), not from when the request that
+started it arrived (at most the 3 s deadline later); an unknown ``kid`` is ``PyJWKClientError`` (PyJWKClient's
+contract) instead of ``None``; ``JwksError`` is a ``PyJWKClientConnectionError``. There is no limit on how old the
+last good key set may grow during an outage (there was none before either): it is replaced at the first successful
+refresh, attempted at most once per ``cooldown_duration``, or at the execution environment's end.
+
 The per-``kid`` LRU cache of PyJWKClient (``cache_keys``) stays off: it has no expiry, so a key the issuer
 withdrew would be served from it for the life of the execution environment.
 

@@ -461,6 +461,54 @@ def test_stale_keys_are_used_while_the_issuer_is_unreachable(fetcher):
     assert len(fetcher.calls) == 3
 
 
+def test_an_outage_is_retried_at_most_once_per_refresh_interval(fetcher, log_lines):
+    # PyJWKClient itself would try a download on every request once the set expired; the subclass must not.
+    clock = FakeClock()
+    authorizer = make_authorizer(fetcher, clock, cache_ttl_seconds=300, min_refresh_seconds=30)
+    assert authorizer.authorize(http_event(token())) == HTTP_ALLOW
+    fetcher.error = JwksError("connection refused")
+    clock.now += 400
+    for _ in range(5):
+        assert authorizer.authorize(http_event(token())) == HTTP_ALLOW
+    clock.now += 29
+    assert authorizer.authorize(http_event(token())) == HTTP_ALLOW
+    assert len(fetcher.calls) == 2
+    clock.now += 1
+    assert authorizer.authorize(http_event(token())) == HTTP_ALLOW
+    assert len(fetcher.calls) == 3
+    assert [(line["level"], line["jwks_url"], line["error"]) for line in log_lines()
+            if line["message"] == "JWKS refresh failed"] == [
+        ("ERROR", ISSUER + ".well-known/jwks.json", "JwksError: connection refused")] * 2
+
+
+def test_an_issuer_withdrawing_every_key_replaces_the_held_set(fetcher):
+    # PyJWKSet refuses an empty set; counted as a failed refresh, it would keep the withdrawn keys in use.
+    clock = FakeClock()
+    authorizer = make_authorizer(fetcher, clock, cache_ttl_seconds=300)
+    assert authorizer.authorize(http_event(token())) == HTTP_ALLOW
+    fetcher.document = {"keys": [{"kty": "EC", "kid": "ec-only", "crv": "P-256", "x": "AA", "y": "AA"}]}
+    clock.now += 300
+    assert authorizer.authorize(http_event(token())) == HTTP_DENY
+    assert len(fetcher.calls) == 2
+
+
+def test_the_jwks_client_is_pyjwts_with_its_cache_and_interface(fetcher):
+    client = JwksClient(ISSUER + ".well-known/jwks.json", fetcher=fetcher, clock=FakeClock())
+    assert isinstance(client, jwt.PyJWKClient)
+    assert client.get_signing_key_from_jwt(token()).key_id == "k1"
+    assert [key.key_id for key in client.jwk_set_cache.get()] == ["k1"]  # PyJWT's key-set cache holds the set
+    with pytest.raises(jwt.PyJWKClientError, match="Unable to find a signing key that matches: 'k9'"):
+        client.get_signing_key("k9")
+    assert len(fetcher.calls) == 1  # within the refresh interval: the unknown kid triggered no download
+
+
+def test_the_jwks_client_refuses_plain_http_to_a_remote_host():
+    with pytest.raises(JwksError) as raised:
+        JwksClient("http://login.example.com/jwks.json")
+    assert str(raised.value) == ("JWKS URL 'http://login.example.com/jwks.json' must use https (plain http is "
+                                 "allowed only for a loopback host)")
+
+
 def test_no_keys_at_all_is_a_deny(fetcher):
     fetcher.error = TimeoutError("timed out")
     assert make_authorizer(fetcher).authorize(rest_token_event(token())) == REST_DENY
