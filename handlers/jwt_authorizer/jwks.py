@@ -239,6 +239,7 @@ class _KeySetCache(JWKSetCache):
         self._clock = clock
 
     def put(self, jwk_set: Any) -> None:
+        # Restamped after the fact: JwksClient puts (and reads) only under its lock, so nobody sees the first stamp.
         super().put(jwk_set)
         if self.jwk_set_with_timestamp is not None:
             self.jwk_set_with_timestamp.timestamp = self._clock()
@@ -257,10 +258,11 @@ class JwksClient(jwt.PyJWKClient):
     """``PyJWKClient`` for one issuer's RS256 keys: https only, one deadline per download, the last good key set
     kept during an outage, a download never under the lock (see the module docstring for each override).
 
-    ``lifespan`` is the key set's TTL; ``cooldown_duration`` the least time between two download attempts that a
-    ``kid`` the held set lacks may trigger; ``timeout`` the deadline of a whole download. ``fetcher`` replaces the
-    download (``fetch_jwks``) and ``clock`` the monotonic clock, for tests. A request that needs the download
-    another request is running waits for it at most ``refresh_wait_seconds`` (default: ``timeout``).
+    ``lifespan`` is the key set's TTL; ``cooldown_duration`` the least time between two download attempts (for a
+    ``kid`` the held set lacks, or for a set past its lifespan while the issuer is down); ``timeout`` the deadline
+    of a whole download. ``fetcher`` replaces the download (``fetch_jwks``) and ``clock`` the monotonic clock, for
+    tests. A request that needs the download another request is running waits for it at most
+    ``refresh_wait_seconds`` (default: ``timeout``).
     """
 
     def __init__(
