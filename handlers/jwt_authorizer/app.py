@@ -19,24 +19,46 @@ misconfigured function and an unexpected bug all produce an explicit deny respon
 well-formed execute-api ``methodArn`` (REST, WebSocket) or ``routeArn`` (HTTP API): an allow is always scoped to
 the stage that ARN names, never to ``*``.
 
-Response formats (detected from the event):
+Events are read through Powertools' data classes (``APIGatewayAuthorizerTokenEvent``,
+``APIGatewayAuthorizerRequestEvent``, ``APIGatewayAuthorizerEventV2``; headers case-insensitively) and answered
+with its response classes (``APIGatewayAuthorizerResponse``, ``...ResponseWebSocket``, ``...ResponseV2``). The
+format is detected from the event (Powertools has no detector):
 
-==========================  ============================================  ==========================================
-event                       allow                                         deny
-==========================  ============================================  ==========================================
-REST ``TOKEN``/``REQUEST``  IAM policy ``Allow execute-api:Invoke``       IAM policy ``Deny`` (the client gets 403)
-HTTP API payload 1.0        IAM policy ``Allow``                          IAM policy ``Deny``
-HTTP API payload 2.0        ``{"isAuthorized": true, "context": {...}}``  ``{"isAuthorized": false}`` (403)
-WebSocket ``$connect``      IAM policy ``Allow``                          IAM policy ``Deny``
-==========================  ============================================  ==========================================
+==========================  =================================================  =====================================
+event                       allow                                              deny
+==========================  =================================================  =====================================
+REST ``TOKEN``/``REQUEST``  IAM policy ``Allow`` on ``<api>/<stage>/*/*``      IAM policy ``Deny`` (the client gets
+                                                                               403)
+HTTP API payload 1.0        IAM policy ``Allow`` on ``<api>/<stage>/*/*``      IAM policy ``Deny``
+HTTP API payload 2.0        ``{"isAuthorized": true, "context": {...}}``       ``{"isAuthorized": false}`` (403)
+WebSocket ``$connect``      IAM policy ``Allow`` on ``<api>/<stage>/*``        IAM policy ``Deny``
+==========================  =================================================  =====================================
 
 Denies are always a ``Deny`` policy rather than the documented ``raise Exception("Unauthorized")`` (which makes
 API Gateway answer 401): an exception is indistinguishable from a crash in the function's error metrics, and a
 request with no token at all is already answered 401 by API Gateway itself when the authorizer's identity
 source is missing. HTTP APIs must enable simple responses (``enable_simple_responses=True``, payload 2.0).
 
-The IAM policy allows (or denies) the whole stage (``arn:...:<api-id>/<stage>/*``), not just the called method:
-API Gateway caches the policy per token for the authorizer's TTL and reuses it for every method of the API.
+The IAM policy allows (or denies) every route of the stage (``allow_all_routes``/``deny_all_routes``), not just
+the called method: API Gateway caches the policy per token for the authorizer's TTL and reuses it for every method
+of the API. The context values are strings (API Gateway rejects nested values).
+
+Where Powertools' classes answer differently from the hand-built responses this module used to return (all
+equivalent for API Gateway, or stricter):
+
+* a policy statement's ``Resource`` is a list of one ARN, not a string;
+* REST and HTTP payload 1.0 policies name ``<api>/<stage>/*/*`` (verb and resource, as Powertools and the AWS
+  blueprint write it), not ``<api>/<stage>/*``; every method ARN has both parts, so the same requests match;
+* a deny for an event without a well-formed ARN is Powertools' ``DENY_ALL_RESPONSE`` (principal
+  ``deny-all-user``, ``Resource: ["*"]``) instead of principal ``anonymous`` on ``"*"``;
+* a header given twice in different case (never sent by API Gateway) is read from its last spelling, not its first.
+
+Powertools' ARN parser checks nothing, so the ARN is matched against ``EXECUTE_API_ARN`` first; and its
+``from_route_arn`` drops the partition (``arn:aws:`` for an ``aws-cn`` API), so responses are built with the
+constructor from the parsed ARN.
+
+The issuer's keys come from ``jwks.JwksClient``, a subclass of PyJWT's ``PyJWKClient`` (one per execution
+environment, held by the module-scope ``Authorizer``): see that module for the download and the cache.
 
 The token is read from the ``Authorization`` header (``Bearer <jwt>``) for REST and HTTP APIs, and for WebSocket
 ``$connect`` from the ``token`` query-string parameter, else the ``Sec-WebSocket-Protocol`` header (browsers cannot
@@ -57,19 +79,31 @@ from __future__ import annotations
 
 import base64
 import binascii
+import copy
 import json
 import math
 import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any, Optional, Union
 
 import jwt
 from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.data_classes.api_gateway_authorizer_event import (
+    DENY_ALL_RESPONSE,
+    APIGatewayAuthorizerEventV2,
+    APIGatewayAuthorizerRequestEvent,
+    APIGatewayAuthorizerResponse,
+    APIGatewayAuthorizerResponseV2,
+    APIGatewayAuthorizerResponseWebSocket,
+    APIGatewayAuthorizerTokenEvent,
+    APIGatewayRouteArn,
+)
+from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from company_observability import instrumented, logger, metrics
-from handlers.jwt_authorizer.jwks import ALGORITHM, Fetcher, JwksCache, JwksError, check_jwks_url, fetch_jwks
+from handlers.jwt_authorizer.jwks import ALGORITHM, Fetcher, JwksClient, JwksError, check_jwks_url
 from handlers.jwt_authorizer.logsafe import bounded
 
 # Claims a token must carry. `nbf` is optional (checked when present), as RFC 7519 makes it.
@@ -171,8 +205,10 @@ def _seconds(env: Mapping[str, str], name: str) -> float:
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# Events and responses
+# Events and responses: Powertools' authorizer event and response classes
 # ---------------------------------------------------------------------------------------------------------------
+
+AuthorizerEvent = Union[APIGatewayAuthorizerTokenEvent, APIGatewayAuthorizerRequestEvent, APIGatewayAuthorizerEventV2]
 
 
 def detect_format(event: Mapping[str, Any]) -> str:
@@ -190,18 +226,27 @@ def detect_format(event: Mapping[str, Any]) -> str:
     return REST
 
 
+def authorizer_event(event: dict[str, Any], kind: str) -> AuthorizerEvent:
+    """``event`` as the Powertools data class of its format: payload 2.0, a REST ``TOKEN`` event, or a ``REQUEST``
+    event (REST, HTTP API payload 1.0, WebSocket ``$connect``)."""
+    if kind == HTTP_V2:
+        return APIGatewayAuthorizerEventV2(event)
+    if kind == REST and event.get("type") == "TOKEN":
+        return APIGatewayAuthorizerTokenEvent(event)
+    return APIGatewayAuthorizerRequestEvent(event)
+
+
 def _string(value: Any) -> Optional[str]:
     return value if isinstance(value, str) else None
 
 
-def _header(event: Mapping[str, Any], name: str) -> Optional[str]:
-    headers = event.get("headers")
-    if not isinstance(headers, Mapping):
-        return None
-    for key, value in headers.items():
-        if isinstance(key, str) and key.lower() == name.lower():
-            return _string(value)
-    return None
+def _headers(event: Union[APIGatewayAuthorizerRequestEvent, APIGatewayAuthorizerEventV2]) -> Mapping[str, Any]:
+    """The request's headers, looked up case-insensitively (Powertools' ``CaseInsensitiveDict``); none when the
+    event's ``headers`` are not a JSON object (Powertools would read a list of pairs as headers)."""
+    raw = event.get("headers")
+    if not isinstance(raw, Mapping) or not all(isinstance(name, str) for name in raw):
+        return {}
+    return event.headers
 
 
 def _bearer(value: Optional[str]) -> Optional[str]:
@@ -216,58 +261,70 @@ def _bearer(value: Optional[str]) -> Optional[str]:
     return None
 
 
-def extract_token(event: Mapping[str, Any], kind: str) -> Optional[str]:
+def extract_token(event: AuthorizerEvent, kind: str) -> Optional[str]:
     """The raw bearer token of the request, or ``None`` when it carries none."""
-    if kind == REST and event.get("type") == "TOKEN":
+    if isinstance(event, APIGatewayAuthorizerTokenEvent):
         return _bearer(_string(event.get("authorizationToken")))
+    headers = _headers(event)
     if kind == WEBSOCKET:
         query = event.get("queryStringParameters")
-        query_token = _string(query.get("token")) if isinstance(query, Mapping) else None
+        query_token = _string(event.query_string_parameters.get("token")) if isinstance(query, Mapping) else None
         if query_token:
             return query_token
-        protocols = _header(event, "Sec-WebSocket-Protocol")
+        protocols = _string(headers.get("Sec-WebSocket-Protocol"))
         if protocols:
             for entry in (p.strip() for p in protocols.split(",")):
                 if JWT_SHAPE.fullmatch(entry):
                     return entry
-    return _bearer(_header(event, "Authorization"))
+    return _bearer(_string(headers.get("Authorization")))
 
 
-def stage_resource(event: Mapping[str, Any], kind: str) -> Optional[str]:
-    """``arn:...:execute-api:<region>:<account>:<api-id>/<stage>/*`` from the event's method or route ARN, or
-    ``None`` when that ARN is missing or is not a well-formed execute-api ARN."""
-    arn = _string(event.get("routeArn" if kind == HTTP_V2 else "methodArn"))
-    match = EXECUTE_API_ARN.fullmatch(arn) if arn else None
-    return f"{match['api']}/{match['stage']}/*" if match else None
+def route_arn(event: AuthorizerEvent) -> Optional[APIGatewayRouteArn]:
+    """The event's ``methodArn`` (REST, HTTP payload 1.0, WebSocket) or ``routeArn`` (HTTP payload 2.0) as parsed by
+    Powertools, or ``None`` when that ARN is missing or is not a well-formed execute-api ARN.
+
+    Powertools' parser splits on ``:`` and ``/`` and checks nothing (``*`` for an account, a missing stage), so the
+    ARN must match ``EXECUTE_API_ARN`` first.
+    """
+    arn = _string(event.get("routeArn" if isinstance(event, APIGatewayAuthorizerEventV2) else "methodArn"))
+    if arn is None or not EXECUTE_API_ARN.fullmatch(arn):
+        return None
+    return event.parsed_arn
 
 
-def _policy(principal_id: str, effect: str, resource: str, context: Optional[dict] = None) -> dict:
-    response: dict[str, Any] = {
-        "principalId": principal_id,
-        "policyDocument": {
-            "Version": "2012-10-17",
-            "Statement": [{"Action": "execute-api:Invoke", "Effect": effect, "Resource": resource}],
-        },
-    }
-    if context is not None:
-        response["context"] = context
-    return response
+def _stage_policy(kind: str, arn: APIGatewayRouteArn, principal_id: str,
+                  context: Optional[dict] = None) -> APIGatewayAuthorizerResponse:
+    """An empty IAM policy response for ``arn``'s stage, WebSocket-shaped for a WebSocket API.
+
+    Built with the constructor, not ``from_route_arn``: that drops the ARN's partition (it would write ``arn:aws:``
+    for an ``aws-cn`` or ``aws-us-gov`` API).
+    """
+    response_class = APIGatewayAuthorizerResponseWebSocket if kind == WEBSOCKET else APIGatewayAuthorizerResponse
+    return response_class(principal_id=principal_id, region=arn.region, aws_account_id=arn.aws_account_id,
+                          api_id=arn.api_id, stage=arn.stage, context=context, partition=arn.partition)
 
 
-def allow_response(kind: str, resource: str, claims: Mapping[str, Any]) -> dict:
-    """The allow for verified ``claims``; ``resource`` is the event's stage (``stage_resource``), never ``*``."""
+def allow_response(kind: str, arn: APIGatewayRouteArn, claims: Mapping[str, Any]) -> dict:
+    """The allow for verified ``claims``, for every route of ``arn``'s stage (``route_arn``), never ``*``."""
     # Authorizer context values must be strings, numbers or booleans (API Gateway rejects nested values).
     context = {"sub": claims["sub"], "iss": claims["iss"], "scope": " ".join(_scopes(claims))}
     if kind == HTTP_V2:
-        return {"isAuthorized": True, "context": context}
-    return _policy(claims["sub"], "Allow", resource, context)
+        return APIGatewayAuthorizerResponseV2(authorize=True, context=context).asdict()
+    policy = _stage_policy(kind, arn, claims["sub"], context)
+    policy.allow_all_routes()
+    return policy.asdict()
 
 
-def deny_response(event: Mapping[str, Any], kind: str) -> dict:
+def deny_response(kind: str, arn: Optional[APIGatewayRouteArn]) -> dict:
+    """The deny for a request to ``arn``'s stage; without a well-formed ARN there is no stage to scope to, so
+    Powertools' deny-everything policy."""
     if kind == HTTP_V2:
-        return {"isAuthorized": False}
-    # Without a well-formed ARN there is no stage to scope to: deny everything.
-    return _policy("anonymous", "Deny", stage_resource(event, kind) or "*")
+        return APIGatewayAuthorizerResponseV2(authorize=False).asdict()
+    if arn is None:
+        return copy.deepcopy(DENY_ALL_RESPONSE)  # a module-level dict of Powertools': never hand it out itself
+    policy = _stage_policy(kind, arn, "anonymous")
+    policy.deny_all_routes()
+    return policy.asdict()
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -338,15 +395,16 @@ def check_time_claims(payload: Mapping[str, Any]) -> None:
 
 
 class Authorizer:
-    """Verifies tokens against one issuer. One instance per execution environment (it holds the JWKS cache).
+    """Verifies tokens against one issuer. One instance per execution environment (it holds the JWKS client).
 
-    ``fetcher`` downloads the JWKS (``fetch_jwks`` by default); tests pass their own.
+    ``fetcher`` downloads the JWKS (``fetch_jwks`` by default); tests pass their own, or a whole ``jwks_client``.
     """
 
-    def __init__(self, settings: Settings, fetcher: Fetcher = fetch_jwks, cache: Optional[JwksCache] = None) -> None:
+    def __init__(self, settings: Settings, fetcher: Optional[Fetcher] = None,
+                 jwks_client: Optional[JwksClient] = None) -> None:
         self.settings = settings
-        self.cache = cache or JwksCache(settings.jwks_url, fetcher=fetcher, ttl_seconds=settings.cache_ttl_seconds,
-                                        min_refresh_interval=settings.min_refresh_seconds)
+        self.jwks_client = jwks_client or JwksClient(settings.jwks_url, lifespan=settings.cache_ttl_seconds,
+                                                     cooldown_duration=settings.min_refresh_seconds, fetcher=fetcher)
 
     def verify(self, token: Optional[str]) -> tuple[str, dict]:
         """The token's ``kid`` and verified claims; raises ``Denied`` for any token that is not acceptable."""
@@ -365,11 +423,11 @@ class Authorizer:
         except Denied as denied:
             raise Denied(denied.reason, kid, iss, sub) from None
         try:
-            key = self.cache.signing_key(kid)
+            key = self.jwks_client.get_signing_key(kid)
         except JwksError:
             raise Denied("issuer keys unavailable", kid, iss, sub) from None
-        if key is None:
-            raise Denied("kid not published by the issuer", kid, iss, sub)
+        except jwt.PyJWKClientError:
+            raise Denied("kid not published by the issuer", kid, iss, sub) from None
         try:
             claims = jwt.decode(
                 token,
@@ -392,28 +450,29 @@ class Authorizer:
 
     def authorize(self, event: Any) -> dict:
         """The API Gateway response for ``event``: an allow for a valid token, an explicit deny otherwise."""
-        if not isinstance(event, Mapping):
-            return self._deny({}, REST, Denied(f"event is a {type(event).__name__}, not a JSON object"))
+        if not isinstance(event, dict):
+            return self._deny(REST, None, Denied(f"event is a {type(event).__name__}, not a JSON object"))
         kind = detect_format(event)
-        resource = stage_resource(event, kind)
-        if resource is None:
+        typed = authorizer_event(event, kind)
+        arn = route_arn(typed)
+        if arn is None:
             arn_key = "routeArn" if kind == HTTP_V2 else "methodArn"
-            return self._deny(event, kind, Denied(f"event has no well-formed execute-api {arn_key}"))
+            return self._deny(kind, None, Denied(f"event has no well-formed execute-api {arn_key}"))
         try:
-            kid, claims = self.verify(extract_token(event, kind))
+            kid, claims = self.verify(extract_token(typed, kind))
         except Denied as denied:
-            return self._deny(event, kind, denied)
+            return self._deny(kind, arn, denied)
         logger.info("token allowed", api_format=kind, kid=bounded(kid), iss=bounded(claims["iss"]),
                     sub=bounded(claims["sub"]))
         metrics.add_metric(name="TokenAllowed", unit=MetricUnit.Count, value=1)
-        return allow_response(kind, resource, claims)
+        return allow_response(kind, arn, claims)
 
     @staticmethod
-    def _deny(event: Mapping[str, Any], kind: str, denied: Denied) -> dict:
+    def _deny(kind: str, arn: Optional[APIGatewayRouteArn], denied: Denied) -> dict:
         logger.info("token denied", reason=bounded(denied.reason, LOGGED_REASON_LIMIT), api_format=kind,
                     kid=bounded(denied.kid), iss=bounded(denied.iss), sub=bounded(denied.sub))
         metrics.add_metric(name="TokenDenied", unit=MetricUnit.Count, value=1)
-        return deny_response(event, kind)
+        return deny_response(kind, arn)
 
 
 _authorizer: Optional[Authorizer] = None  # built on the first invocation (no network or env errors at import)
@@ -427,15 +486,22 @@ def _default_authorizer() -> Authorizer:
 
 
 @instrumented
-def handler(event: dict, context: Any) -> dict:
+def handler(event: dict, context: LambdaContext) -> dict:
     """Lambda entry point (``handlers.jwt_authorizer.app.handler``)."""
     try:
         return _default_authorizer().authorize(event)
     except Exception as exc:  # a bug or a bad configuration must deny, not fail the request with a 500
-        kind = detect_format(event) if isinstance(event, Mapping) else REST
         if isinstance(exc, ConfigError):
             logger.error("authorizer misconfigured: denying", error=str(exc))
         else:
             logger.exception("authorizer failed: denying")
         metrics.add_metric(name="AuthorizerError", unit=MetricUnit.Count, value=1)
-        return deny_response(event if isinstance(event, Mapping) else {}, kind)
+        return _fallback_deny(event)
+
+
+def _fallback_deny(event: Any) -> dict:
+    """The deny for ``event`` when authorizing it failed: scoped to its stage if its ARN is well-formed."""
+    if not isinstance(event, dict):
+        return deny_response(REST, None)
+    kind = detect_format(event)
+    return deny_response(kind, route_arn(authorizer_event(event, kind)))

@@ -1,23 +1,43 @@
-"""The issuer's signing keys (JWKS): fetched over HTTPS, cached per Lambda execution environment.
+"""The issuer's signing keys (JWKS): PyJWT's ``PyJWKClient``, made fit for an authorizer, one per execution
+environment.
 
-The cache lives at module scope of the authorizer, so a warm Lambda fetches the key set once per TTL instead of
-once per request. A token signed with a key the cache does not know (the issuer rotated its keys) triggers one
-refresh, but at most one per ``min_refresh_interval`` seconds: otherwise anybody could force a JWKS download on
-every request by sending made-up ``kid`` values.
+``JwksClient`` subclasses ``jwt.PyJWKClient`` (PyJWT 2.15) and keeps its interface (``get_signing_key(kid)``,
+``fetch_data()``, ``jwk_set_cache`` with its ``lifespan``, ``cooldown_duration``, ``timeout``, ``ssl_context``); the
+key set lives in PyJWKClient's ``JWKSetCache``, not in a cache of ours. What PyJWKClient lacks is added by overriding
+the narrowest methods:
 
-A download has one deadline for the whole exchange (connect, TLS handshake, request, status line, headers and
-body), not a timeout per socket read: a server trickling a byte a second cannot hold a request. Redirects are
-never followed (an issuer-side 302 to an http URL would otherwise let its target supply the keys). The fetch runs
-outside the cache's lock, so a slow issuer only holds the request that needs the new keys; requests whose
-``kid`` the held key set serves are answered at once.
+* ``__init__`` refuses a JWKS URL that is not https (plain http only to a loopback host: local development and
+  tests): PyJWKClient accepts http to any host, and a key set read over plain http could be replaced in transit.
+* ``fetch_data`` downloads with ``fetch_jwks`` below. PyJWKClient's own (urllib) gives ``timeout`` to each socket
+  operation, so a server trickling a byte a second is never cut off, and reads the body unbounded into
+  ``json.load``. ``fetch_jwks`` has one deadline for the whole exchange (connect, TLS handshake, request, status
+  line, headers and body), reads at most ``MAX_JWKS_BYTES`` and never follows a redirect (nor does PyJWKClient; our
+  message names the target and says what to configure). It then keeps only keys that can verify RS256 signatures:
+  ``kty`` RSA, ``use`` absent or ``sig``, ``alg`` absent or ``RS256``, at least ``MIN_RSA_BITS`` bits; others are
+  skipped with a log line naming their ``kid`` (PyJWKSet would keep any key type and size it can parse).
+* ``get_signing_key`` keeps serving during an outage and never downloads under the lock. PyJWKClient holds its
+  lock for the whole download (a slow issuer stalls every request, even those whose ``kid`` it already has),
+  forgets nothing on a failed refresh but raises instead of using the held set once it has expired, and counts its
+  cooldown from the last *successful* fetch, so while the issuer is down every request would try a download.
+  Here a failed refresh keeps the last good key set in use (the failure is logged); a refresh is attempted at most
+  once per ``cooldown_duration`` seconds, successful or not; one request at a time downloads, and a request whose
+  ``kid`` the held set has is answered at once (even past the set's lifespan) while another waits for the issuer.
+  With no key set at all, ``JwksError`` is raised and the authorizer denies.
 
-Only keys that can verify RS256 signatures are kept (``kty`` RSA, ``use`` absent or ``sig``, ``alg`` absent or
-``RS256``, at least 2048 bits); others are skipped with a log line naming their ``kid``.
+What changed when the authorizer's own cache (``JwksCache``) became this subclass: a key set's lifespan now
+counts from when its download ended (PyJWKClient stamps the set when it is stored), not from when the request that
+started it arrived (at most the 3 s deadline later); an unknown ``kid`` is ``PyJWKClientError`` (PyJWKClient's
+contract) instead of ``None``; ``JwksError`` is a ``PyJWKClientConnectionError``. There is no limit on how old the
+last good key set may grow during an outage (there was none before either): it is replaced at the first successful
+refresh, attempted at most once per ``cooldown_duration``, or at the execution environment's end.
+
+The per-``kid`` LRU cache of PyJWKClient (``cache_keys``) stays off: it has no expiry, so a key the issuer
+withdrew would be served from it for the life of the execution environment.
 
 Usage::
 
-    cache = JwksCache("https://login.example.com/.well-known/jwks.json", fetcher=fetch_jwks, ttl_seconds=300)
-    key = cache.signing_key("2024-05")       # jwt.PyJWK, or None when the issuer has no such key
+    client = JwksClient("https://login.example.com/.well-known/jwks.json", lifespan=300, cooldown_duration=30)
+    key = client.get_signing_key("2024-05")  # jwt.PyJWK; PyJWKClientError when the issuer has no such key
 """
 from __future__ import annotations
 
@@ -31,10 +51,11 @@ import ssl
 import threading
 import time
 import urllib.parse
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Optional
 
 import jwt
+from jwt.jwk_set_cache import JWKSetCache
 
 from company_observability import logger
 from handlers.jwt_authorizer.logsafe import bounded
@@ -48,8 +69,8 @@ FETCH_DEADLINE_SECONDS = 3.0  # the whole download; the authorizer function's ow
 Fetcher = Callable[[str], Mapping[str, Any]]
 
 
-class JwksError(Exception):
-    """The key set could not be fetched or is not a JWKS document."""
+class JwksError(jwt.PyJWKClientConnectionError):
+    """The key set could not be fetched or is not a JWKS document (PyJWKClient's error for an unreachable set)."""
 
 
 def _is_loopback(host: str) -> bool:
@@ -193,77 +214,131 @@ def parse_signing_keys(document: Mapping[str, Any]) -> dict[str, jwt.PyJWK]:
     return keys
 
 
-class JwksCache:
-    """The issuer's RS256 keys by ``kid``, refreshed after ``ttl_seconds`` or when a token names an unknown kid.
+class SigningKeySet(jwt.PyJWKSet):
+    """The RS256 signing keys an issuer publishes, as the ``PyJWKSet`` that ``PyJWKClient`` caches; possibly none.
 
-    If a refresh fails while an older key set is held, the older set keeps being used (and the failure is
-    logged): an issuer outage must not lock every user out while tokens signed with known keys are still valid.
-    With no key set at all, ``signing_key`` raises ``JwksError`` and the authorizer denies.
+    ``PyJWKSet``'s constructor parses dicts again and refuses a set without keys. An issuer that answers with no
+    usable key has withdrawn them: its answer replaces the held set (every token is then denied) instead of
+    counting as a failed refresh that would keep the withdrawn keys in use.
+    """
 
-    One request at a time downloads, outside the lock. Meanwhile a request whose kid the held set has gets its
-    key at once (even if the set is past its TTL); a request that needs the download (no set yet, or a kid the
-    set lacks) waits for it, at most ``refresh_wait_seconds``.
+    def __init__(self, keys: Iterable[jwt.PyJWK]) -> None:
+        self.keys = list(keys)  # PyJWKSet's attribute; its __init__ is skipped on purpose (see above)
+
+
+class _KeySetCache(JWKSetCache):
+    """PyJWT's key-set cache on the client's clock; it also hands out its set after the lifespan (``held``).
+
+    ``JWKSetCache`` stamps and expires with ``time.monotonic`` and treats the set as fresh up to and including
+    ``lifespan`` seconds; here the set expires at ``lifespan`` seconds (as this authorizer always did) and tests
+    can move the clock. Its ``get`` (``None`` once expired) and ``put`` keep their meaning.
+    """
+
+    def __init__(self, lifespan: float, clock: Callable[[], float]) -> None:
+        super().__init__(lifespan)
+        self._clock = clock
+
+    def put(self, jwk_set: Any) -> None:
+        # Restamped after the fact: JwksClient puts (and reads) only under its lock, so nobody sees the first stamp.
+        super().put(jwk_set)
+        if self.jwk_set_with_timestamp is not None:
+            self.jwk_set_with_timestamp.timestamp = self._clock()
+
+    def is_expired(self) -> bool:
+        stamped = self.jwk_set_with_timestamp
+        return stamped is not None and self._clock() - stamped.get_timestamp() >= self.lifespan
+
+    def held(self) -> Optional[jwt.PyJWKSet]:
+        """The last key set put here, expired or not; ``None`` before the first."""
+        stamped = self.jwk_set_with_timestamp
+        return stamped.get_jwk_set() if stamped is not None else None
+
+
+class JwksClient(jwt.PyJWKClient):
+    """``PyJWKClient`` for one issuer's RS256 keys: https only, one deadline per download, the last good key set
+    kept during an outage, a download never under the lock (see the module docstring for each override).
+
+    ``lifespan`` is the key set's TTL; ``cooldown_duration`` the least time between two download attempts (for a
+    ``kid`` the held set lacks, or for a set past its lifespan while the issuer is down); ``timeout`` the deadline
+    of a whole download. ``fetcher`` replaces the download (``fetch_jwks``) and ``clock`` the monotonic clock, for
+    tests. A request that needs the download another request is running waits for it at most
+    ``refresh_wait_seconds`` (default: ``timeout``).
     """
 
     def __init__(
         self,
-        url: str,
-        fetcher: Fetcher = fetch_jwks,
-        ttl_seconds: float = 300.0,
-        min_refresh_interval: float = 30.0,
+        uri: str,
+        *,
+        lifespan: float = 300.0,
+        cooldown_duration: float = 30.0,
+        timeout: float = FETCH_DEADLINE_SECONDS,
+        ssl_context: Optional[ssl.SSLContext] = None,
+        fetcher: Optional[Fetcher] = None,
         clock: Callable[[], float] = time.monotonic,
-        refresh_wait_seconds: float = FETCH_DEADLINE_SECONDS,
+        refresh_wait_seconds: Optional[float] = None,
     ) -> None:
-        self.url = url
-        self._fetcher = fetcher
-        self._ttl = ttl_seconds
-        self._min_refresh_interval = min_refresh_interval
+        check_jwks_url(uri)
+        super().__init__(uri, cache_keys=False, cache_jwk_set=True, lifespan=lifespan, timeout=timeout,
+                         ssl_context=ssl_context, cooldown_duration=cooldown_duration)
+        self._key_sets = _KeySetCache(lifespan, clock)
+        self.jwk_set_cache = self._key_sets
+        self._fetcher = fetcher or functools.partial(fetch_jwks, timeout_seconds=timeout, ssl_context=ssl_context)
         self._clock = clock
-        self._refresh_wait_seconds = refresh_wait_seconds
-        self._keys: Optional[dict[str, jwt.PyJWK]] = None
-        self._fetched_at = 0.0  # when the held key set was fetched
-        self._attempted_at: Optional[float] = None  # last fetch attempt, successful or not
-        self._lock = threading.Lock()  # guards the fields above; never held during a download
-        self._refresh_done = threading.Condition(self._lock)
+        self._refresh_wait_seconds = timeout if refresh_wait_seconds is None else refresh_wait_seconds
+        self._attempted_at: Optional[float] = None  # last download attempt, successful or not
         self._refreshing = False
+        # PyJWKClient's lock guards the fields above and the cache; it is never held during a download.
+        self._refresh_done = threading.Condition(self._client_lock)
 
-    def signing_key(self, kid: str) -> Optional[jwt.PyJWK]:
-        """The key for ``kid``, or ``None`` if the issuer does not publish it (after at most one refresh)."""
-        with self._lock:
+    def fetch_data(self) -> SigningKeySet:
+        """One download of the key set (``fetch_jwks``: one deadline, no redirect, size bound), parsed to its RS256
+        signing keys. Unlike ``PyJWKClient.fetch_data`` it does not write the cache: ``get_signing_key`` publishes
+        the answer under the lock."""
+        return SigningKeySet(parse_signing_keys(self._fetcher(self.uri)).values())
+
+    def get_signing_key(self, kid: str) -> jwt.PyJWK:
+        """The key for ``kid`` (after at most one download); ``PyJWKClientError`` if the issuer does not publish it,
+        ``JwksError`` if no key set could be fetched at all."""
+        with self._client_lock:
             now = self._clock()
-            expired = self._keys is None or now - self._fetched_at >= self._ttl
-            known = self._keys is not None and kid in self._keys
-            if known and not expired:
-                return self._keys[kid]  # type: ignore[index]
+            held = self._key_sets.held()
+            expired = self._key_sets.get() is None
+            key = self.match_kid(held.keys, kid) if held is not None else None
+            if key is not None and not expired:
+                return key
             fetch_here = not self._refreshing and self._may_refresh(now)
             if fetch_here:
                 if not expired:
                     logger.info("unknown kid: refreshing JWKS", kid=bounded(kid))
                 self._refreshing = True
                 self._attempted_at = now
-            elif self._refreshing and not known:
+            elif self._refreshing and key is None:
                 self._refresh_done.wait_for(lambda: not self._refreshing, timeout=self._refresh_wait_seconds)
         if fetch_here:
-            self._refresh(now)
-        with self._lock:
-            if self._keys is None:
-                raise JwksError(f"no JWKS available from {self.url}")
-            return self._keys.get(kid)
+            self._refresh()
+        with self._client_lock:
+            held = self._key_sets.held()
+            if held is None:
+                raise JwksError(f"no JWKS available from {self.uri}")
+            key = self.match_kid(held.keys, kid)
+        if key is None:
+            raise jwt.PyJWKClientError(f"Unable to find a signing key that matches: {bounded(kid)!r}")
+        return key
 
     def _may_refresh(self, now: float) -> bool:
-        return self._attempted_at is None or now - self._attempted_at >= self._min_refresh_interval
+        return self._attempted_at is None or now - self._attempted_at >= self.cooldown_duration
 
-    def _refresh(self, started_at: float) -> None:
-        """Download and parse the key set (without the lock), then publish it and wake the waiting requests."""
-        keys: Optional[dict[str, jwt.PyJWK]] = None
+    def _refresh(self) -> None:
+        """Download and parse the key set (without the lock), then publish it and wake the waiting requests. A
+        failure keeps the held set (the last good one) in use."""
+        keys: Optional[SigningKeySet] = None
         try:
-            keys = parse_signing_keys(self._fetcher(self.url))
+            keys = self.fetch_data()
         except Exception as exc:  # any fetcher failure: keep what we have, the caller decides
-            logger.error("JWKS refresh failed", jwks_url=self.url, error=f"{type(exc).__name__}: {exc}")
+            logger.error("JWKS refresh failed", jwks_url=self.uri, error=f"{type(exc).__name__}: {exc}")
         finally:
-            with self._lock:
+            with self._client_lock:
                 if keys is not None:
-                    self._keys = keys
-                    self._fetched_at = started_at
+                    self._key_sets.put(keys)
                 self._refreshing = False
                 self._refresh_done.notify_all()

@@ -24,7 +24,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import NameOID
 from jwt.algorithms import RSAAlgorithm
 
-from handlers.jwt_authorizer.jwks import JwksCache, JwksError, fetch_jwks
+from handlers.jwt_authorizer.jwks import JwksClient, JwksError, fetch_jwks
 from tests.support.loopback import serving
 
 DOCUMENT = {"keys": []}
@@ -256,18 +256,18 @@ def test_a_refresh_for_an_unknown_kid_does_not_stall_requests_for_known_kids():
     fetcher = GatedFetcher({"keys": [{**key_1, "kid": "k1"}]}, {"keys": [{**key_1, "kid": "k1"},
                                                                          {**key_2, "kid": "k2"}]})
     now = [1000.0]
-    cache = JwksCache("https://issuer/jwks.json", fetcher=fetcher, ttl_seconds=300, min_refresh_interval=30,
-                      clock=lambda: now[0], refresh_wait_seconds=5)
-    assert cache.signing_key("k1") is not None
+    client = JwksClient("https://issuer/jwks.json", fetcher=fetcher, lifespan=300, cooldown_duration=30,
+                       clock=lambda: now[0], refresh_wait_seconds=5)
+    assert client.get_signing_key("k1") is not None
     now[0] += 60  # the refresh interval has passed: an unknown kid may trigger a download
 
-    rotating, rotated_key = _in_thread(lambda: cache.signing_key("k2"))  # the issuer is slow to answer
+    rotating, rotated_key = _in_thread(lambda: client.get_signing_key("k2"))  # the issuer is slow to answer
     assert fetcher.second_started.wait(timeout=5)
     started = time.monotonic()
-    known = cache.signing_key("k1")  # served from the held set while the download hangs
+    known = client.get_signing_key("k1")  # served from the held set while the download hangs
     assert time.monotonic() - started < 0.5
     assert known is not None and known.key_id == "k1"
-    also_rotating, also_rotated_key = _in_thread(lambda: cache.signing_key("k2"))  # needs the download: waits
+    also_rotating, also_rotated_key = _in_thread(lambda: client.get_signing_key("k2"))  # needs the download: waits
     fetcher.gate.set()
     rotating.join(timeout=5)
     also_rotating.join(timeout=5)
@@ -281,14 +281,14 @@ def test_an_expired_set_still_serves_its_keys_while_another_request_refreshes_it
     document = {"keys": [{**key_1, "kid": "k1"}]}
     fetcher = GatedFetcher(document, document)
     now = [1000.0]
-    cache = JwksCache("https://issuer/jwks.json", fetcher=fetcher, ttl_seconds=300, min_refresh_interval=30,
-                      clock=lambda: now[0], refresh_wait_seconds=5)
-    cache.signing_key("k1")
+    client = JwksClient("https://issuer/jwks.json", fetcher=fetcher, lifespan=300, cooldown_duration=30,
+                       clock=lambda: now[0], refresh_wait_seconds=5)
+    client.get_signing_key("k1")
     now[0] += 301  # past the TTL
-    refreshing, _ = _in_thread(lambda: cache.signing_key("k1"))
+    refreshing, _ = _in_thread(lambda: client.get_signing_key("k1"))
     assert fetcher.second_started.wait(timeout=5)
     started = time.monotonic()
-    assert cache.signing_key("k1").key_id == "k1"
+    assert client.get_signing_key("k1").key_id == "k1"
     assert time.monotonic() - started < 0.5
     fetcher.gate.set()
     refreshing.join(timeout=5)

@@ -26,7 +26,7 @@ from jwt.algorithms import RSAAlgorithm
 
 from company_observability import logger
 from handlers.jwt_authorizer import app
-from handlers.jwt_authorizer.jwks import JwksCache, JwksError, fetch_jwks, parse_signing_keys
+from handlers.jwt_authorizer.jwks import JwksClient, JwksError, fetch_jwks, parse_signing_keys
 from tests.support.loopback import serving
 
 ISSUER = "https://login.example.com/"
@@ -99,9 +99,9 @@ class FakeClock:
 
 def make_authorizer(fetcher: FakeFetcher, clock: FakeClock | None = None, **settings) -> app.Authorizer:
     config = app.Settings(issuer=ISSUER, audiences=(AUDIENCE,), jwks_url=ISSUER + ".well-known/jwks.json", **settings)
-    cache = JwksCache(config.jwks_url, fetcher=fetcher, ttl_seconds=config.cache_ttl_seconds,
-                      min_refresh_interval=config.min_refresh_seconds, clock=clock or FakeClock())
-    return app.Authorizer(config, cache=cache)
+    client = JwksClient(config.jwks_url, fetcher=fetcher, lifespan=config.cache_ttl_seconds,
+                        cooldown_duration=config.min_refresh_seconds, clock=clock or FakeClock())
+    return app.Authorizer(config, jwks_client=client)
 
 
 # -- events, as API Gateway sends them -------------------------------------------------------------------------
@@ -160,20 +160,23 @@ CONTEXT = {"sub": "user-42", "iss": ISSUER, "scope": "orders:write orders:read"}
 
 
 def policy(effect: str, resource: str, principal: str, context: dict | None = None) -> dict:
+    """An IAM policy response as Powertools' APIGatewayAuthorizerResponse writes it (``Resource`` is a list)."""
     response = {"principalId": principal,
                 "policyDocument": {"Version": "2012-10-17", "Statement": [
-                    {"Action": "execute-api:Invoke", "Effect": effect, "Resource": resource}]}}
+                    {"Action": "execute-api:Invoke", "Effect": effect, "Resource": [resource]}]}}
     if context is not None:
         response["context"] = context
     return response
 
 
-REST_ALLOW = policy("Allow", f"{REGION_ACCOUNT}:a1b2c3d4e5/Prod/*", "user-42", CONTEXT)
-REST_DENY = policy("Deny", f"{REGION_ACCOUNT}:a1b2c3d4e5/Prod/*", "anonymous")
+# Every route of the stage: <stage>/<verb>/<resource> for REST and HTTP APIs, <stage>/<route> for WebSocket APIs.
+REST_ALLOW = policy("Allow", f"{REGION_ACCOUNT}:a1b2c3d4e5/Prod/*/*", "user-42", CONTEXT)
+REST_DENY = policy("Deny", f"{REGION_ACCOUNT}:a1b2c3d4e5/Prod/*/*", "anonymous")
 WS_ALLOW = policy("Allow", f"{REGION_ACCOUNT}:w1s2o3c4k5/dev/*", "user-42", CONTEXT)
 WS_DENY = policy("Deny", f"{REGION_ACCOUNT}:w1s2o3c4k5/dev/*", "anonymous")
-HTTP_V1_ALLOW = policy("Allow", f"{REGION_ACCOUNT}:h1t2t3p4a5/$default/*", "user-42", CONTEXT)
-HTTP_V1_DENY = policy("Deny", f"{REGION_ACCOUNT}:h1t2t3p4a5/$default/*", "anonymous")
+HTTP_V1_ALLOW = policy("Allow", f"{REGION_ACCOUNT}:h1t2t3p4a5/$default/*/*", "user-42", CONTEXT)
+HTTP_V1_DENY = policy("Deny", f"{REGION_ACCOUNT}:h1t2t3p4a5/$default/*/*", "anonymous")
+DENY_ALL = policy("Deny", "*", "deny-all-user")  # no stage to scope to: Powertools' DENY_ALL_RESPONSE
 HTTP_ALLOW = {"isAuthorized": True, "context": CONTEXT}
 HTTP_DENY = {"isAuthorized": False}
 
@@ -349,7 +352,7 @@ def test_websocket_protocol_header_without_a_jwt_is_denied(fetcher):
 
 
 def test_unrecognised_event_gets_an_iam_deny_for_everything(fetcher):
-    assert make_authorizer(fetcher).authorize({"foo": "bar"}) == policy("Deny", "*", "anonymous")
+    assert make_authorizer(fetcher).authorize({"foo": "bar"}) == DENY_ALL
 
 
 MALFORMED_ARNS = {
@@ -377,16 +380,16 @@ def test_a_valid_token_is_denied_without_a_well_formed_execute_api_arn(case, fmt
         del event[arn_key]
     else:
         event[arn_key] = MALFORMED_ARNS[case]
-    expected = HTTP_DENY if fmt == "http-v2" else policy("Deny", "*", "anonymous")
+    expected = HTTP_DENY if fmt == "http-v2" else DENY_ALL
     assert make_authorizer(fetcher).authorize(event) == expected
     assert fetcher.calls == []  # refused before any key is looked up
 
 
 @pytest.mark.parametrize("arn, resource", [
     ("arn:aws-cn:execute-api:cn-north-1:123456789012:a1b2c3d4e5/Prod/GET/x",
-     "arn:aws-cn:execute-api:cn-north-1:123456789012:a1b2c3d4e5/Prod/*"),
+     "arn:aws-cn:execute-api:cn-north-1:123456789012:a1b2c3d4e5/Prod/*/*"),
     ("arn:aws-us-gov:execute-api:us-gov-west-1:123456789012:a1b2c3d4e5/prod_v2/GET/",
-     "arn:aws-us-gov:execute-api:us-gov-west-1:123456789012:a1b2c3d4e5/prod_v2/*"),
+     "arn:aws-us-gov:execute-api:us-gov-west-1:123456789012:a1b2c3d4e5/prod_v2/*/*"),
 ])
 def test_the_allow_is_scoped_to_the_stage_in_every_partition(fetcher, arn, resource):
     event = rest_token_event(token())
@@ -456,6 +459,54 @@ def test_stale_keys_are_used_while_the_issuer_is_unreachable(fetcher):
     clock.now += 30  # the next refresh attempt is allowed again and succeeds
     assert authorizer.authorize(http_event(token())) == HTTP_ALLOW
     assert len(fetcher.calls) == 3
+
+
+def test_an_outage_is_retried_at_most_once_per_refresh_interval(fetcher, log_lines):
+    # PyJWKClient itself would try a download on every request once the set expired; the subclass must not.
+    clock = FakeClock()
+    authorizer = make_authorizer(fetcher, clock, cache_ttl_seconds=300, min_refresh_seconds=30)
+    assert authorizer.authorize(http_event(token())) == HTTP_ALLOW
+    fetcher.error = JwksError("connection refused")
+    clock.now += 400
+    for _ in range(5):
+        assert authorizer.authorize(http_event(token())) == HTTP_ALLOW
+    clock.now += 29
+    assert authorizer.authorize(http_event(token())) == HTTP_ALLOW
+    assert len(fetcher.calls) == 2
+    clock.now += 1
+    assert authorizer.authorize(http_event(token())) == HTTP_ALLOW
+    assert len(fetcher.calls) == 3
+    assert [(line["level"], line["jwks_url"], line["error"]) for line in log_lines()
+            if line["message"] == "JWKS refresh failed"] == [
+        ("ERROR", ISSUER + ".well-known/jwks.json", "JwksError: connection refused")] * 2
+
+
+def test_an_issuer_withdrawing_every_key_replaces_the_held_set(fetcher):
+    # PyJWKSet refuses an empty set; counted as a failed refresh, it would keep the withdrawn keys in use.
+    clock = FakeClock()
+    authorizer = make_authorizer(fetcher, clock, cache_ttl_seconds=300)
+    assert authorizer.authorize(http_event(token())) == HTTP_ALLOW
+    fetcher.document = {"keys": [{"kty": "EC", "kid": "ec-only", "crv": "P-256", "x": "AA", "y": "AA"}]}
+    clock.now += 300
+    assert authorizer.authorize(http_event(token())) == HTTP_DENY
+    assert len(fetcher.calls) == 2
+
+
+def test_the_jwks_client_is_pyjwts_with_its_cache_and_interface(fetcher):
+    client = JwksClient(ISSUER + ".well-known/jwks.json", fetcher=fetcher, clock=FakeClock())
+    assert isinstance(client, jwt.PyJWKClient)
+    assert client.get_signing_key_from_jwt(token()).key_id == "k1"
+    assert [key.key_id for key in client.jwk_set_cache.get()] == ["k1"]  # PyJWT's key-set cache holds the set
+    with pytest.raises(jwt.PyJWKClientError, match="Unable to find a signing key that matches: 'k9'"):
+        client.get_signing_key("k9")
+    assert len(fetcher.calls) == 1  # within the refresh interval: the unknown kid triggered no download
+
+
+def test_the_jwks_client_refuses_plain_http_to_a_remote_host():
+    with pytest.raises(JwksError) as raised:
+        JwksClient("http://login.example.com/jwks.json")
+    assert str(raised.value) == ("JWKS URL 'http://login.example.com/jwks.json' must use https (plain http is "
+                                 "allowed only for a loopback host)")
 
 
 def test_no_keys_at_all_is_a_deny(fetcher):
@@ -637,7 +688,7 @@ def test_handler_fetches_the_issuers_jwks_over_http(fresh_handler, jwks_server):
     fresh_handler.setenv("JWT_ISSUER", issuer)
     fresh_handler.setenv("JWT_AUDIENCE", AUDIENCE)
     valid = jwt.encode(claims(iss=issuer), KEY_1, algorithm="RS256", headers={"kid": "k1"})
-    expected = policy("Allow", f"{REGION_ACCOUNT}:a1b2c3d4e5/Prod/*", "user-42",
+    expected = policy("Allow", f"{REGION_ACCOUNT}:a1b2c3d4e5/Prod/*/*", "user-42",
                       {"sub": "user-42", "iss": issuer, "scope": "orders:write orders:read"})
     assert app.handler(rest_token_event(valid), LambdaContext()) == expected
     assert app.handler(rest_token_event(valid), LambdaContext()) == expected
@@ -659,7 +710,7 @@ def test_handler_denies_when_misconfigured(fresh_handler):
 @pytest.mark.parametrize("event, expected", [
     ({"type": "REQUEST", "methodArn": REST_METHOD_ARN, "headers": ["not", "a", "mapping"]}, REST_DENY),
     ({"version": "2.0", "routeArn": HTTP_ROUTE_ARN, "headers": 7}, HTTP_DENY),
-    ("not an event", policy("Deny", "*", "anonymous")),
+    ("not an event", DENY_ALL),
 ])
 def test_handler_denies_nonsense_events_without_raising(fresh_handler, event, expected):
     fresh_handler.setenv("JWT_ISSUER", ISSUER)
