@@ -52,7 +52,7 @@ import yaml
 from google.protobuf import json_format, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 
-from guardrails import exemptions, pack_config
+from guardrails import exemptions, markers, pack_config
 from tools import offline_engine, reports
 from tools.analyzer_client import AnalyzerClient, AnalyzerError
 
@@ -682,7 +682,7 @@ def analyze(pack: PackSession, resources: Sequence[offline_engine.Registered], a
 
     def record(diagnostic: analyzer_pb2.AnalyzeDiagnostic, subject_urn: str) -> None:
         annotation = _annotation(diagnostic)
-        if annotation.startswith(pack_config.CONFIG_ERROR_PREFIX):
+        if annotation.startswith(markers.CONFIG_ERROR_PREFIX):
             # A bad pack config is bad input (exit 2), not a violation of each resource it was applied to.
             result.config_errors.append(annotation)
             return
