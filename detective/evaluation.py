@@ -172,7 +172,7 @@ def judge_all(rules: Sequence[Rule], params: Mapping[str, Mapping], subjects: li
 def _stack_reason(lacking: Sequence[Unread]) -> str:
     first = lacking[0].message[len(NOT_EVALUATED_PREFIX):]
     more = f" (and {len(lacking) - 1} more unread)" if len(lacking) > 1 else ""
-    return f"not evaluated: this rule looks across resources and {first}{more}"
+    return f"{NOT_EVALUATED_PREFIX}this rule looks across resources and {first}{more}"
 
 
 def unread_pairs(rules: Sequence[Rule], unread: Sequence[Unread],
