@@ -162,11 +162,12 @@ def _pack_entry(rule: Rule, pack_config: Mapping[str, Any]) -> dict:
     return dict(entry)
 
 
-def _level(rule: Rule, pack_config: Mapping[str, Any]) -> str:
-    entry = pack_config.get(rule.id, {})
-    if isinstance(entry, str):
-        return entry
-    return entry.get("enforcementLevel", rule.enforcement.value) if isinstance(entry, Mapping) else ""
+def _level(rule: Rule, document: Mapping[str, Any]) -> str:
+    """The rule's level as the pack reads the pack config (``all`` included)."""
+    try:
+        return pack_config.level_of(rule, document, "packConfig")
+    except pack_config.PackConfigError as error:
+        raise GovernanceError(str(error)) from None
 
 
 def plan_rules(args: ConfigRulesArgs) -> tuple[list, dict]:

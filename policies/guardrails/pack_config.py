@@ -115,6 +115,13 @@ def _level(where: str, value: Any) -> str:
     return value
 
 
+def level_of(rule: Rule, document: Mapping[str, Any], origin: str = "pack config") -> str:
+    """The rule's enforcement level in ``document`` as ``reconcile`` gives it: its own, else ``all``, else the
+    rule's default."""
+    own = {k: v for k, v in document.items() if k in ("all", rule.id)}
+    return reconcile([Policy(rule.id, rule.enforcement.value, {})], (own, origin))[rule.id][0]
+
+
 def validate(document: Any, shown_as: str = "pack config") -> None:
     """Check the whole document: rule ids, enforcement levels, every rule's parameters (per its JSON schema) and
     exemptions. Raises ``PackConfigError`` with one line starting with ``shown_as``."""
