@@ -22,9 +22,9 @@ import sys
 import tempfile
 import time
 
-from tools import preview
+from tools.preview import run_preview
+from tools.preview.layout import PACK_DIR, ROOT
 
-ROOT = preview.ROOT
 PROGRAM = os.path.join(ROOT, "benchmarks", "synthetic_program", "__main__.py")
 DEFAULT_SIZES = (1000, 10000)
 
@@ -55,14 +55,14 @@ def write_stack(stacks_dir: str, size: int) -> str:
     return name
 
 
-def run(sizes) -> list:
+def run(sizes, pack_dir: str = PACK_DIR) -> list:
     rows = []
     with tempfile.TemporaryDirectory() as stacks_dir:
         for size in sizes:
             name = write_stack(stacks_dir, size)
             started = time.perf_counter()
-            result = preview.run_preview([name], stacks_dir=stacks_dir, program=PROGRAM, pack_dir=preview.PACK_DIR,
-                                         pack_config=os.path.join(ROOT, "policies", "config.dev.json"))
+            result = run_preview([name], stacks_dir=stacks_dir, program=PROGRAM, pack_dir=pack_dir,
+                                 pack_config=os.path.join(ROOT, "policies", "config.dev.json"))
             total = time.perf_counter() - started
             timing = result.timings[name]
             (stack,) = result.report.stacks
@@ -87,13 +87,14 @@ def print_row(row: dict) -> None:
 
 def main(argv) -> int:
     argv = list(argv)
+    pack_dir = PACK_DIR
     if "--pack" in argv:  # another pack directory, e.g. benchmarks/floor_pack (no-op validators)
         index = argv.index("--pack")
-        preview.PACK_DIR = os.path.abspath(argv[index + 1])
+        pack_dir = os.path.abspath(argv[index + 1])
         del argv[index:index + 2]
     sizes = [int(a) for a in argv] or list(DEFAULT_SIZES)
-    print(f"offline preview benchmark on {os.cpu_count()} cores (pack: {preview.PACK_DIR})")
-    rows = run(sizes)
+    print(f"offline preview benchmark on {os.cpu_count()} cores (pack: {pack_dir})")
+    rows = run(sizes, pack_dir)
     first, last = rows[0], rows[-1]
     per_first = first["analyze"] / first["resources"]
     per_last = last["analyze"] / last["resources"]

@@ -1,9 +1,10 @@
 """Judge facts with catalogue rules: the part the Config rule Lambda and the audit share.
 
 ``judge`` runs one rule on one subject (a resource rule sees an empty inventory, a stack rule the whole one).
-``evaluate`` adds exemptions exactly as the policy pack applies them (``policies/pack.py``): an exemption that
-matches and has not expired replaces the rule's verdict with NOT_APPLICABLE and the exemption's description (the
-rule is not run); an expired one is reported as a violation *and* the rule's verdict still counts.
+``evaluate`` adds exemptions exactly as the policy pack applies them (``guardrails.exemptions.match``): an
+exemption that matches and has not expired replaces the rule's verdict with NOT_APPLICABLE and the exemption's
+description (the rule is not run); an expired one is reported as a violation *and* the rule's verdict still counts.
+Expiry is judged as of ``guardrails.exemptions.today()``, the day the pack reads too.
 ``judge_all`` runs rules over collected subjects in two rounds: first on what a cheap listing gave, then - only
 for subjects some rule could not judge (UNKNOWN), or whose tags a tag exemption needs, and that can fetch more -
 on the fetched details. That keeps per-resource API calls to the resources and rules that need them.
@@ -16,32 +17,16 @@ Lambda sends none of these to AWS Config (a fake COMPLIANT is worse than none); 
 from __future__ import annotations
 
 import datetime as _dt
-import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Optional
 
 from guardrails import exemptions as ex
 from guardrails import overrides
+from guardrails.markers import NOT_EVALUATED_PREFIX
 from guardrails.model import Facts, Inventory, Kind, Rule, Status, Verdict, is_unknown, non_compliant, not_applicable
 
 EMPTY = Inventory()
-# The policy pack's names (policies/pack.py TODAY_ENV, EXPIRED_PREFIX), so the three enforcement points agree on
-# the day an exemption expires and on how an expired one reads. The pack module imports pulumi_policy, which the
-# Config rule Lambda does not ship, hence the copies; tests/detective/test_exemptions.py keeps them equal.
-TODAY_ENV = "GUARDRAILS_TODAY"
-EXPIRED_PREFIX = "expired exemption"
-
-
-def today() -> _dt.date:
-    """Today, or the date in ``GUARDRAILS_TODAY`` (YYYY-MM-DD) for reproducible runs."""
-    value = os.environ.get(TODAY_ENV)
-    if not value:
-        return _dt.date.today()
-    try:
-        return _dt.date.fromisoformat(value)
-    except ValueError:
-        raise ValueError(f"{TODAY_ENV}={value!r} is invalid: expected a date YYYY-MM-DD") from None
 
 
 def applies(rule: Rule, facts: Facts) -> bool:
@@ -69,7 +54,7 @@ class Unread:
     @property
     def message(self) -> str:
         what = f"{self.type} {self.name or self.ref}" if self.ref else f"the {self.type} list"
-        return f"not evaluated: could not read {what}: {self.error}"
+        return f"{NOT_EVALUATED_PREFIX}could not read {what}: {self.error}"
 
 
 @dataclass(frozen=True)
@@ -96,7 +81,7 @@ class Evaluation:
     def expired_message(self) -> str:
         """The violation an expired exemption is reported as (the pack's wording)."""
         assert self.exemption is not None, "only an exempted subject has an expired exemption"
-        return f"{EXPIRED_PREFIX}: {self.exemption.describe()}"
+        return self.exemption.expired_message()
 
     def single_verdict(self) -> Verdict:
         """One verdict for places that take one per rule and resource (AWS Config): an expired exemption is
@@ -112,10 +97,11 @@ class Evaluation:
 def evaluate(rule: Rule, facts: Facts, params: Mapping, inventory: Inventory,
              exemptions: Sequence[ex.Exemption] = (), on: Optional[_dt.date] = None) -> Evaluation:
     """``rule`` on ``facts`` with ``exemptions`` (the rule's, from config) applied as of ``on`` (default today)."""
-    exemption = ex.find(exemptions, facts.resource)
-    if exemption is not None and not exemption.expired(on or today()):
-        return Evaluation(rule, facts, not_applicable(exemption.describe()), exemption)
-    return Evaluation(rule, facts, judge(rule, facts, params, inventory), exemption, exemption is not None)
+    match = ex.match(exemptions, facts.resource, on)
+    if match is not None and not match.expired:
+        return Evaluation(rule, facts, not_applicable(match.message), match.exemption)
+    verdict = judge(rule, facts, params, inventory)
+    return Evaluation(rule, facts, verdict, match.exemption, True) if match else Evaluation(rule, facts, verdict)
 
 
 def _needs_tags(rules: Sequence[Rule], facts: Facts, exemptions: Mapping[str, Sequence[ex.Exemption]]) -> bool:
@@ -140,7 +126,7 @@ def judge_all(rules: Sequence[Rule], params: Mapping[str, Mapping], subjects: li
     since what is missing may change any of its verdicts.
     """
     exemptions = exemptions or {}
-    on = on or today()
+    on = on or ex.today()
     needs = needs or (lambda rule: rule.kinds)
     facts = [s.facts for s in subjects]
     inventory = Inventory(facts)
@@ -184,9 +170,9 @@ def judge_all(rules: Sequence[Rule], params: Mapping[str, Mapping], subjects: li
 
 
 def _stack_reason(lacking: Sequence[Unread]) -> str:
-    first = lacking[0].message[len("not evaluated: "):]
+    first = lacking[0].message[len(NOT_EVALUATED_PREFIX):]
     more = f" (and {len(lacking) - 1} more unread)" if len(lacking) > 1 else ""
-    return f"not evaluated: this rule looks across resources and {first}{more}"
+    return f"{NOT_EVALUATED_PREFIX}this rule looks across resources and {first}{more}"
 
 
 def unread_pairs(rules: Sequence[Rule], unread: Sequence[Unread],

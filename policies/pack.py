@@ -43,15 +43,12 @@ from sdk_speedups import tune_gc as tune_gc
 from guardrails import catalogue, pack_config
 from guardrails import exemptions as ex
 from guardrails.adapters.engine import declares_resources, kind_of
+from guardrails.markers import CONFIG_ERROR_PREFIX, UNKNOWN_MARKER
 from guardrails.model import Enforcement, Inventory, Rule, Status, located
 from guardrails.overrides import shown as show_declared_override
 
 PACK_NAME = "serverless-governance"
-UNKNOWN_MARKER = "cannot be evaluated until update"
-EXPIRED_PREFIX = "expired exemption"
-CONFIG_ERROR_PREFIX = pack_config.CONFIG_ERROR_PREFIX
 MAX_ERROR_DETAIL = 200  # characters of an error's message in a "could not evaluate" finding
-TODAY_ENV, today = ex.TODAY_ENV, ex.today  # in the catalogue, so the tools read the same day without the pack
 
 _LEVELS = {Enforcement.ADVISORY: EnforcementLevel.ADVISORY, Enforcement.MANDATORY: EnforcementLevel.MANDATORY,
            Enforcement.DISABLED: EnforcementLevel.DISABLED}
@@ -59,9 +56,7 @@ _LEVELS = {Enforcement.ADVISORY: EnforcementLevel.ADVISORY, Enforcement.MANDATOR
 
 def config_schema(rule: Rule) -> PolicyConfigSchema:
     """The rule's parameters plus ``exemptions``, as the policy's config schema (with defaults)."""
-    properties = dict(rule.parameters.get("properties", {}))
-    properties["exemptions"] = ex.SCHEMA
-    return PolicyConfigSchema(properties=properties)
+    return PolicyConfigSchema(properties=pack_config.config_properties(rule))
 
 
 def _settings(rule: Rule, config: Mapping[str, Any]) -> tuple:
@@ -106,12 +101,12 @@ def _resource_validator(rule: Rule):
             return
         unknowns, skipped = [], []
         for facts in subjects:
-            exemption = ex.find(exemption_list, facts.resource)
+            exemption = ex.match(exemption_list, facts.resource)
             if exemption is not None:
-                if not exemption.expired(today()):
-                    skipped.append(located(facts.resource, exemption.describe())[1])
+                if not exemption.expired:
+                    skipped.append(located(facts.resource, exemption.message)[1])
                     continue
-                report_violation(located(facts.resource, f"{EXPIRED_PREFIX}: {exemption.describe()}")[1])
+                report_violation(located(facts.resource, exemption.message)[1])
             try:
                 verdict = rule.evaluate(facts, params, Inventory())
             except UnknownValueError:
@@ -146,17 +141,17 @@ def _stack_validator(rule: Rule):
         for type_, urn, error in failures:
             if kind_of(type_) in rule.kinds:
                 report_violation(could_not_evaluate(rule, urn, error), urn)
-        as_of, unknowns, skipped = today(), [], []
+        as_of, unknowns, skipped = ex.today(), [], []
         for facts in inventory:
             if facts.resource.kind not in rule.kinds:
                 continue
             subject = facts.resource
-            exemption = ex.find(exemption_list, subject)
+            exemption = ex.match(exemption_list, subject, as_of)
             if exemption is not None:
-                if not exemption.expired(as_of):
-                    skipped.append("{}: {}".format(*located(subject, exemption.describe())))
+                if not exemption.expired:
+                    skipped.append("{}: {}".format(*located(subject, exemption.message)))
                     continue
-                report_violation(*reversed(located(subject, f"{EXPIRED_PREFIX}: {exemption.describe()}")))
+                report_violation(*reversed(located(subject, exemption.message)))
             try:
                 verdict = rule.evaluate(facts, params, inventory)
             except UnknownValueError:
@@ -183,7 +178,7 @@ def _stack_validator(rule: Rule):
 
 def build_policies() -> list:
     """One CrossGuard policy per catalogue rule, in id order."""
-    today()  # a bad GUARDRAILS_TODAY stops the pack at start-up, with the message naming it
+    ex.today()  # a bad GUARDRAILS_TODAY stops the pack at start-up, with the message naming it
     policies = []
     for rule in sorted(catalogue.RULES.values(), key=lambda r: r.id):
         common = dict(

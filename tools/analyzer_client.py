@@ -1,8 +1,9 @@
 """A small client for a Pulumi policy pack, speaking the Analyzer gRPC protocol the Pulumi CLI speaks.
 
 It starts the pack as the CLI does (``python __main__.py`` in the pack directory; the pack prints its port on
-stdout), then drives it: ``info()`` (GetAnalyzerInfo), ``configure()`` (Configure, with schema defaults applied
-as the CLI applies them), ``analyze()`` per resource and ``analyze_stack()`` once.
+stdout), then drives it: ``info()`` (GetAnalyzerInfo), ``configure()`` (Configure, with the config reconciled as
+the CLI reconciles it: ``reconcile``, by ``guardrails.pack_config.reconcile``), ``analyze()`` per resource and
+``analyze_stack()`` once.
 
 Usage::
 
@@ -28,16 +29,19 @@ import grpc
 from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 
+from guardrails import pack_config
+
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"  # the engine's "unknown string" sentinel, as sent at preview
 
-_ENFORCEMENT_TO_PROTO = {
+# Enforcement levels by name (``guardrails.pack_config.LEVELS``) and by their value in the protocol.
+LEVEL_VALUES = {
     "advisory": analyzer_pb2.ADVISORY,
     "mandatory": analyzer_pb2.MANDATORY,
     "remediate": analyzer_pb2.REMEDIATE,
     "disabled": analyzer_pb2.DISABLED,
 }
-_PROTO_TO_ENFORCEMENT = {v: k for k, v in _ENFORCEMENT_TO_PROTO.items()}
-_PROTO_TO_SEVERITY = {
+LEVEL_NAMES: dict[int, str] = {v: k for k, v in LEVEL_VALUES.items()}
+SEVERITY_NAMES = {
     analyzer_pb2.POLICY_SEVERITY_UNSPECIFIED: "",
     analyzer_pb2.POLICY_SEVERITY_LOW: "low",
     analyzer_pb2.POLICY_SEVERITY_MEDIUM: "medium",
@@ -108,25 +112,50 @@ def _struct(props: Mapping[str, Any]) -> struct_pb2.Struct:
     return struct
 
 
-def apply_schema_defaults(info: analyzer_pb2.AnalyzerInfo, config: Mapping[str, Any]) -> dict:
-    """Return ``config`` with each policy's schema defaults filled in, as the Pulumi CLI does.
+def declared_policies(info: analyzer_pb2.AnalyzerInfo) -> list:
+    """The pack's policies as it declares them (level and config schema), where reconciliation starts."""
+    return [pack_config.Policy(p.name, LEVEL_NAMES.get(p.enforcementLevel, "advisory"),
+                               json_format.MessageToDict(p.configSchema.properties)) for p in info.policies]
 
-    ``config`` maps policy name -> enforcement level string or ``{"enforcementLevel": ..., prop: value}``.
-    Every policy of the pack gets an entry so its defaults reach it even when the config does not name it.
-    """
-    result: dict = {}
-    for policy in info.policies:
-        raw = config.get(policy.name, {})
-        entry = {"enforcementLevel": raw} if isinstance(raw, str) else dict(raw)
-        schema = json_format.MessageToDict(policy.configSchema.properties)
-        for key, prop in schema.items():
-            if key not in entry and isinstance(prop, Mapping) and "default" in prop:
-                entry[key] = prop["default"]
-        result[policy.name] = entry
-    unknown = sorted(set(config) - {p.name for p in info.policies})
-    if unknown:
-        raise AnalyzerError(f"policy config names policies the pack does not have: {', '.join(unknown)}")
-    return result
+
+def initial_config(info: analyzer_pb2.AnalyzerInfo) -> dict:
+    """The pack's own initial config, as a pack config document (policy -> ``{"enforcementLevel"?, <props>}``)."""
+    document = {}
+    for name, config in info.initialConfig.items():
+        entry = json_format.MessageToDict(config.properties)
+        # proto3 cannot tell "advisory" (0) from "not set": only carry an explicit non-default level.
+        if config.enforcementLevel != analyzer_pb2.ADVISORY:
+            entry["enforcementLevel"] = LEVEL_NAMES[config.enforcementLevel]
+        document[name] = entry
+    return document
+
+
+def reconcile(info: analyzer_pb2.AnalyzerInfo, config: Mapping[str, Any], source: str = "policy config") -> dict:
+    """The CLI's reconciliation (``guardrails.pack_config.reconcile``): each policy's declared level and schema
+    defaults, then the pack's initial config, then ``config`` (named ``source`` in errors). Returns
+    ``{policy: (level name, properties)}``; raises ``PackConfigError``."""
+    return pack_config.reconcile(declared_policies(info), (initial_config(info), f"pack {info.name} initial config"),
+                                 (config, source))
+
+
+def configure_request(reconciled: Mapping[str, tuple]) -> analyzer_pb2.ConfigureAnalyzerRequest:
+    """The Configure request for a reconciled config (``reconcile``): every policy's level and properties."""
+    request = analyzer_pb2.ConfigureAnalyzerRequest()
+    for name, (level, props) in reconciled.items():
+        entry = request.policyConfig[name]
+        entry.enforcementLevel = LEVEL_VALUES[level]
+        entry.properties.update(props)
+    return request
+
+
+def apply_schema_defaults(info: analyzer_pb2.AnalyzerInfo, config: Mapping[str, Any]) -> dict:
+    """``config`` as the CLI would send it (``reconcile``): every policy of the pack, with its schema defaults,
+    as ``{policy: {"enforcementLevel": level, <properties>}}``."""
+    return _as_sent(reconcile(info, config))
+
+
+def _as_sent(reconciled: Mapping[str, tuple]) -> dict:
+    return {name: {"enforcementLevel": level, **props} for name, (level, props) in reconciled.items()}
 
 
 class AnalyzerClient:
@@ -232,31 +261,15 @@ class AnalyzerClient:
     def plugin_version(self) -> str:
         return self.stub.GetPluginInfo(empty_pb2.Empty()).version
 
-    def configure(self, config: Mapping[str, Any], apply_defaults: bool = True) -> dict:
-        """Send the pack config (policy name -> level or object). Returns what was sent."""
-        effective = apply_schema_defaults(self.info(), config) if apply_defaults else {
-            k: ({"enforcementLevel": v} if isinstance(v, str) else dict(v)) for k, v in config.items()
-        }
-        request = analyzer_pb2.ConfigureAnalyzerRequest()
-        for name, entry in effective.items():
-            entry = dict(entry)
-            policy_config = analyzer_pb2.PolicyConfig()
-            level = entry.pop("enforcementLevel", None)
-            if level is not None:
-                if level not in _ENFORCEMENT_TO_PROTO:
-                    raise AnalyzerError(
-                        f"policy {name!r}: enforcementLevel {level!r} is not one of {sorted(_ENFORCEMENT_TO_PROTO)}"
-                    )
-                policy_config.enforcementLevel = _ENFORCEMENT_TO_PROTO[level]
-            else:
-                # The CLI always sends a level: the one the pack declared for the policy.
-                policy_config.enforcementLevel = next(
-                    p.enforcementLevel for p in self.info().policies if p.name == name
-                )
-            policy_config.properties.update(entry)
-            request.policyConfig[name].CopyFrom(policy_config)
-        self.stub.Configure(request)
-        return effective
+    def configure(self, config: Mapping[str, Any]) -> dict:
+        """Send the pack config (policy name -> level or object), reconciled as the CLI reconciles it (properties
+        are not validated here: the pack reports a bad one). Returns what was sent, as ``apply_schema_defaults``."""
+        try:
+            reconciled = reconcile(self.info(), config)
+        except pack_config.PackConfigError as error:
+            raise AnalyzerError(str(error)) from None
+        self.stub.Configure(configure_request(reconciled))
+        return _as_sent(reconciled)
 
     def analyze(self, type_: str, props: Mapping[str, Any], urn: str, name: str,
                 provider: Optional[Provider] = None, parent: str = "") -> AnalyzeResult:
@@ -293,8 +306,8 @@ class AnalyzerClient:
             [
                 Diagnostic(
                     policy=d.policyName, message=d.message,
-                    enforcement=_PROTO_TO_ENFORCEMENT.get(d.enforcementLevel, ""),
-                    severity=_PROTO_TO_SEVERITY.get(d.severity, ""), urn=d.urn, description=d.description,
+                    enforcement=LEVEL_NAMES.get(d.enforcementLevel, ""),
+                    severity=SEVERITY_NAMES.get(d.severity, ""), urn=d.urn, description=d.description,
                 )
                 for d in response.diagnostics
             ],

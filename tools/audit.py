@@ -41,7 +41,7 @@ from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionEr
 
 from detective import evaluation, retries, scan
 from guardrails import catalogue, pack_config
-from guardrails import exemptions as ex
+from guardrails.markers import NOT_EVALUATED_PREFIX
 from guardrails.model import Enforcement, Status
 from tools import reports
 
@@ -72,40 +72,30 @@ class SelectedRule(NamedTuple):
     exemptions: tuple = ()
 
 
-def select_rules(pack_config: Mapping[str, Any], only: Optional[Sequence[str]]) -> list:
-    """``SelectedRule``s for every rule to run: selected, not disabled, parameters and exemptions validated
-    (the pack's ``exemptions`` key, applied as the pack applies it)."""
+def select_rules(document: Mapping[str, Any], only: Optional[Sequence[str]]) -> list:
+    """``SelectedRule``s for every rule to run: selected, not disabled, at the level and with the parameters and
+    exemptions the pack config ``document`` gives it (``guardrails.pack_config``: validated, reconciled and read
+    as the pack reads them)."""
     if only is not None and not only:
         raise AuditError(f"--rules names no rule id; known: {', '.join(sorted(catalogue.RULES))}")
     unknown = sorted(set(only or ()) - set(catalogue.RULES))
     if unknown:
         raise AuditError(f"--rules: unknown rule id(s) {', '.join(unknown)}; "
                          f"known: {', '.join(sorted(catalogue.RULES))}")
-    default_level = pack_config.get("all")
-    selected = []
-    for rule in catalogue.RULES.values():
-        if only and rule.id not in only:
-            continue
-        entry = pack_config.get(rule.id, {})
-        given: Mapping[str, Any]
-        if isinstance(entry, str):
-            level, given = entry, {}
-        elif isinstance(entry, Mapping):
-            level, given = entry.get("enforcementLevel", default_level), entry
-        else:
-            raise AuditError(f"pack config: {rule.id} must be an enforcement level or an object, got {entry!r}")
-        level = level or rule.enforcement.value
-        if level not in ("advisory", "mandatory", "disabled", "remediate"):
-            raise AuditError(f"pack config: {rule.id}.enforcementLevel={level!r}; "
-                             "allowed: advisory, mandatory, disabled")
-        if level == Enforcement.DISABLED.value:
-            continue
-        try:
-            params = catalogue.resolve_parameters(rule, given, ignore=("enforcementLevel", "exemptions"))
-            exemptions = tuple(ex.parse(rule.id, given.get("exemptions")))
-        except (catalogue.ParameterError, ex.ExemptionError) as error:
-            raise AuditError(str(error)) from None
-        selected.append(SelectedRule(rule, "advisory" if level == "advisory" else "mandatory", params, exemptions))
+    try:
+        pack_config.validate(document)
+        reconciled = pack_config.reconcile(pack_config.catalogue_policies(), (document, "pack config"))
+        selected = []
+        for rule in catalogue.RULES.values():
+            level, entry = reconciled[rule.id]
+            if (only and rule.id not in only) or level == Enforcement.DISABLED.value:
+                continue
+            params, exemptions = pack_config.rule_settings(rule, entry)
+            # "remediate" blocks like "mandatory": the audit changes nothing, so there is nothing to remediate.
+            enforcement = "advisory" if level == Enforcement.ADVISORY.value else "mandatory"
+            selected.append(SelectedRule(rule, enforcement, params, tuple(exemptions)))
+    except pack_config.PackConfigError as error:
+        raise AuditError(str(error)) from None
     return selected
 
 
@@ -207,13 +197,10 @@ def audit(session, region: str, selected: Sequence[SelectedRule], *, endpoint_ur
     return reports.Report(tool=TOOL, version=VERSION, mode="audit", rules=infos, stacks=[stack])
 
 
-NOT_EVALUATED = "not evaluated: "
-
-
 def not_evaluated(report: reports.Report) -> list:
     """The findings that say part of the account could not be read."""
     return [f for s in report.stacks for f in s.findings
-            if f.status == "unknown" and f.message.startswith(NOT_EVALUATED)]
+            if f.status == "unknown" and f.message.startswith(NOT_EVALUATED_PREFIX)]
 
 
 def prepare_out(path: str) -> None:

@@ -18,8 +18,11 @@ from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple, Optional
 
 from components.governed.aws_limits import name_problems, value_problems
-from tools import preview
 from tools.offline_engine import Registered
+from tools.preview.errors import PreviewError
+from tools.preview.layout import STACKS_DIR
+from tools.preview.program import run_stack_program
+from tools.preview.stacks import available_stacks, load_stack
 
 
 class Offender(NamedTuple):
@@ -47,14 +50,14 @@ def check_resources(resources: Sequence[Registered]) -> list[Offender]:
 
 
 def check_stack(name: str, *, parameters: Optional[Mapping[str, Any]] = None,
-                stacks_dir: str = preview.STACKS_DIR) -> list[Offender]:
+                stacks_dir: str = STACKS_DIR) -> list[Offender]:
     """Run ``stacks/Pulumi.<name>.yaml`` under mocks in up mode and check it; ``parameters`` are merged into the
-    stack's ``parameters`` config (e.g. a test's ``layer_build_dir``). Raises ``preview.PreviewError``."""
-    stack = preview.load_stack(name, stacks_dir=stacks_dir)
+    stack's ``parameters`` config (e.g. a test's ``layer_build_dir``). Raises ``PreviewError``."""
+    stack = load_stack(name, stacks_dir=stacks_dir)
     if parameters:
         key = f"{stack.project}:parameters"
         stack.config[key] = {**(stack.config.get(key) or {}), **parameters}
-    return check_resources(preview.run_stack_program(stack, mode="up"))
+    return check_resources(run_stack_program(stack, mode="up"))
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
@@ -63,12 +66,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     target.add_argument("--all", action="store_true", help="every stacks/Pulumi.<stack>.yaml")
     target.add_argument("stacks", nargs="*", default=[], help="stack names (stacks/Pulumi.<stack>.yaml)")
     options = parser.parse_args(argv)
-    names = preview.available_stacks() if options.all else options.stacks
+    names = available_stacks() if options.all else options.stacks
     status = 0
     for name in names:
         try:
             offenders = check_stack(name)
-        except preview.PreviewError as exc:
+        except PreviewError as exc:
             print(f"{name}: cannot run: {exc}", file=sys.stderr)
             status = 2
             continue

@@ -11,7 +11,7 @@ them this module:
   One simplification: an auto-named resource's ARN uses its logical name (``...:function:orders``) while its
   ``name`` output carries a provider-style suffix (``orders-3f2a1b7``); tests compare ARNs to logical names.
 
-Used by the component tests and by the offline preview (``tools/preview.py``).
+Used by the component tests and by the offline preview (``tools/preview/``).
 """
 from __future__ import annotations
 

@@ -69,7 +69,7 @@ from detective.scan import SCANNED_KINDS  # noqa: E402
 from guardrails import catalogue, pack_config  # noqa: E402
 from guardrails.adapters.config_item import CONFIG_RESOURCE_TYPES  # noqa: E402
 from guardrails.model import Rule  # noqa: E402
-from handlers.config_rule.params import EXEMPTIONS_PARAMETER_ENV, PACK_KEYS  # noqa: E402
+from handlers.config_rule.params import EXEMPTIONS_PARAMETER_ENV  # noqa: E402
 
 FREQUENCIES = ("One_Hour", "Three_Hours", "Six_Hours", "Twelve_Hours", "TwentyFour_Hours")
 CHANGE_MESSAGES = ("ConfigurationItemChangeNotification", "OversizedConfigurationItemChangeNotification")
@@ -162,11 +162,12 @@ def _pack_entry(rule: Rule, pack_config: Mapping[str, Any]) -> dict:
     return dict(entry)
 
 
-def _level(rule: Rule, pack_config: Mapping[str, Any]) -> str:
-    entry = pack_config.get(rule.id, {})
-    if isinstance(entry, str):
-        return entry
-    return entry.get("enforcementLevel", rule.enforcement.value) if isinstance(entry, Mapping) else ""
+def _level(rule: Rule, document: Mapping[str, Any]) -> str:
+    """The rule's level as the pack reads the pack config (``all`` included)."""
+    try:
+        return pack_config.level_of(rule, document, "packConfig")
+    except pack_config.PackConfigError as error:
+        raise GovernanceError(str(error)) from None
 
 
 def plan_rules(args: ConfigRulesArgs) -> tuple[list, dict]:
@@ -200,7 +201,7 @@ def plan_rules(args: ConfigRulesArgs) -> tuple[list, dict]:
             ) + "; the policy pack checks it at preview"
             continue
         entry = _pack_entry(rule, args.input_parameters)
-        parameters = {k: v for k, v in entry.items() if k not in PACK_KEYS}
+        parameters = {k: v for k, v in entry.items() if k not in pack_config.OWN_KEYS}
         try:
             # Refuse at deployment what the rule Lambda would refuse at every evaluation.
             catalogue.resolve_parameters(rule, parameters)
@@ -222,7 +223,7 @@ def plan_rules(args: ConfigRulesArgs) -> tuple[list, dict]:
 def _check_remediation_tags(args: ConfigRulesArgs) -> None:
     """The tag values the remediation adds must satisfy the required-tags guardrail they remediate."""
     rule = catalogue.RULES[TAGS_REMEDIATION_RULE]
-    entry = {k: v for k, v in _pack_entry(rule, args.input_parameters).items() if k not in PACK_KEYS}
+    entry = {k: v for k, v in _pack_entry(rule, args.input_parameters).items() if k not in pack_config.OWN_KEYS}
     required = catalogue.resolve_parameters(rule, entry).get("requiredTags", {})
     tags = args.remediation_tags
     if not isinstance(tags, Mapping) or not tags or not all(isinstance(v, str) and v for v in tags.values()):

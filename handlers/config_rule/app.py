@@ -216,7 +216,7 @@ class RuleRunner:
             if self.published is not None:
                 # Both sources apply (the union); the pack config's list first, so its entries name the match.
                 exemptions = list(dict.fromkeys([*self.published.for_rule(rule), *exemptions]))
-            on = evaluation.today()
+            on = ex.today()
         except (RuleSetupError, params.ParameterError, ex.ExemptionError, ValueError) as error:
             # Logged, not raised: a raise would make AWS Config retry the same bad set-up again and again.
             logger.error("config rule set-up error", error=str(error), config_rule=event.get("configRuleName"),

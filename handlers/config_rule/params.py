@@ -3,7 +3,8 @@
 AWS Config hands InputParameters over as a JSON object whose values are often strings (``"minimumLayerVersion":
 "3"``, ``"allowedLayerArns": "arn:...:layer:a,arn:...:layer:b"``), so string values are first converted to the
 type the rule's JSON schema gives; the catalogue's ``resolve_parameters`` then applies defaults and validates,
-exactly as for the pack config. Errors name the rule, the key, the value and what is allowed.
+ignoring the pack config's own keys (``pack_config.OWN_KEYS``), exactly as for the pack config. Errors name the
+rule, the key, the value and what is allowed.
 
 Exemptions come from two places, both parsed by the pack's own ``exemptions.parse``: the ``exemptions``
 InputParameter (``parse_exemptions``; it rarely fits AWS Config's 1024 characters) and the SSM parameter the
@@ -17,11 +18,9 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from guardrails import catalogue, exemptions
+from guardrails import catalogue, exemptions, pack_config
 
 ParameterError = catalogue.ParameterError
-# Pack-config keys that configure the policy rather than pass a parameter to the rule.
-PACK_KEYS = ("enforcementLevel", "exemptions")
 # The rule Lambda's environment variable naming the SSM parameter that holds the pack config's exemptions.
 EXEMPTIONS_PARAMETER_ENV = "EXEMPTIONS_PARAMETER"
 
@@ -63,7 +62,7 @@ def resolve(rule, raw: Mapping[str, Any] | None) -> dict:
         if isinstance(value, str) and schema.get("type") not in (None, "string"):
             value = _from_string(rule.id, key, value, schema)
         converted[key] = value
-    return catalogue.resolve_parameters(rule, converted, ignore=PACK_KEYS)
+    return catalogue.resolve_parameters(rule, converted, ignore=pack_config.OWN_KEYS)
 
 
 def parse_input_parameters(rule, text: str | None) -> dict:

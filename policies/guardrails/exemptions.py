@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from typing import Any, Optional
 
 from .helpers import glob
+from .markers import EXEMPTED_PREFIX, EXPIRED_PREFIX
 from .model import Resource, is_unknown
 
 # JSON-schema patterns: ECMA-262 `\d` is ASCII, Python's is not, so digits are spelled [0-9] everywhere.
@@ -178,7 +179,11 @@ class Exemption:
         return today > self.expires
 
     def describe(self) -> str:
-        return f"exempted by {self.id} ({self.selector.what()}) until {self.expires.isoformat()}: {self.reason}"
+        return f"{EXEMPTED_PREFIX} {self.id} ({self.selector.what()}) until {self.expires.isoformat()}: {self.reason}"
+
+    def expired_message(self) -> str:
+        """The violation an expired exemption is reported as, at every enforcement point."""
+        return f"{EXPIRED_PREFIX}: {self.describe()}"
 
 
 def _invalid(where: str, key: str, value: Any, allowed: str) -> ExemptionError:
@@ -278,3 +283,27 @@ def parse(rule_id: str, entries: Any) -> list[Exemption]:
 def find(exemptions: Iterable[Exemption], resource: Resource) -> Optional[Exemption]:
     """The first exemption matching ``resource`` (expired or not: the caller reports expired ones)."""
     return next((e for e in exemptions if e.matches(resource)), None)
+
+
+@dataclass(frozen=True)
+class Match:
+    """The exemption that matched a resource, judged as of a day: how every enforcement point applies one.
+
+    In force (``not expired``): the rule is not run; the resource is reported as exempted with ``message``
+    (the exemption's description). Expired: ``message`` is a violation of its own, and the rule is run and its
+    verdict counts as well.
+    """
+
+    exemption: Exemption
+    expired: bool
+
+    @property
+    def message(self) -> str:
+        return self.exemption.expired_message() if self.expired else self.exemption.describe()
+
+
+def match(exemptions: Iterable[Exemption], resource: Resource, on: Optional[_dt.date] = None) -> Optional[Match]:
+    """The first exemption matching ``resource``, with whether it has expired as of ``on`` (default ``today()``,
+    read only when one matches); None if none does."""
+    exemption = find(exemptions, resource)
+    return None if exemption is None else Match(exemption, exemption.expired(on or today()))

@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING, Any, Optional, TypeVar, Union, overload
 if TYPE_CHECKING:  # the Lambda runtime has no typing_extensions; the guard's type matters to mypy only
     from typing_extensions import TypeIs
 
+from .markers import UNKNOWN_MARKER
+
 ANNOTATION_LIMIT = 256  # AWS Config's limit for an evaluation annotation; we use it everywhere.
 
 
@@ -126,7 +128,7 @@ def not_applicable(reason: str) -> Verdict:
 
 def unknown(what: Union[str, Unknown]) -> Verdict:
     what = what.what if isinstance(what, Unknown) else what
-    return Verdict(Status.UNKNOWN, f"cannot be evaluated until update: {what} is not known yet")
+    return Verdict(Status.UNKNOWN, f"{UNKNOWN_MARKER}: {what} is not known yet")
 
 
 # ---------------------------------------------------------------------------------------------------------------

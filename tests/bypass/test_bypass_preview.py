@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from tests.bypass.cases import CASES, ROOT
-from tools import preview
+from tools.preview import run_preview
 
 PROGRAM = os.path.join(os.path.dirname(os.path.abspath(__file__)), "program", "__main__.py")
 PACK_CONFIG = os.path.join(ROOT, "policies", "config.prod.json")
@@ -25,7 +25,7 @@ def judged(tmp_path_factory) -> dict:
         (stacks_dir / f"Pulumi.bypass-{case.id}.yaml").write_text(yaml.safe_dump({"config": {
             "aws:region": "us-east-1", "serverless-governance:case": case.id,
             "serverless-governance:environment": "prod"}}))
-    run = preview.run_preview([f"bypass-{c}" for c in CASES], pack_config=PACK_CONFIG, stacks_dir=str(stacks_dir),
+    run = run_preview([f"bypass-{c}" for c in CASES], pack_config=PACK_CONFIG, stacks_dir=str(stacks_dir),
                               program=PROGRAM)
     return {stack.name.removeprefix("bypass-"): stack for stack in run.report.stacks}
 

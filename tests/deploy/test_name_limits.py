@@ -7,11 +7,12 @@ import pulumi_aws as aws
 import pytest
 
 from tests.platform.conftest import layer_dir  # noqa: F401 (the platform stack needs its layers built)
-from tools import preview
 from tools.check_limits import Offender, check_resources, check_stack, main
 from tools.offline_engine import run_program
+from tools.preview.program import run_stack_program
+from tools.preview.stacks import available_stacks, load_stack
 
-ARCHITECTURE_STACKS = [name for name in preview.available_stacks() if name != "platform-dev"]
+ARCHITECTURE_STACKS = [name for name in available_stacks() if name != "platform-dev"]
 
 
 @pytest.mark.parametrize("stack", ARCHITECTURE_STACKS)
@@ -28,7 +29,7 @@ def test_the_two_roles_that_were_too_long_now_fit():
     'sync-express-form-ProcessFormStateMachineExpressSync-role-xxxxxxx' (65): pulumi-aws refused both."""
     for stack, logical in (("saga-orchestration-dev", "saga-orchestration-DistributedTransactionOrches-04e9b6e4"),
                            ("sync-express-form-dev", "sync-express-form-ProcessFormStateMachineExpres-0f7e7fda")):
-        resources = preview.run_stack_program(preview.load_stack(stack), mode="up")
+        resources = run_stack_program(load_stack(stack), mode="up")
         roles = [r.name for r in resources if r.type == "aws:iam/role:Role"]
         assert logical in roles
         assert max(len(name) for name in roles) + len("-xxxxxxx") <= 64

@@ -18,8 +18,9 @@ import pytest
 from moto import mock_aws
 
 from components.platform.config_rules import ConfigRulesArgs, plan_exemptions_parameter, plan_rules
-from detective import evaluation, retries
+from detective import retries
 from guardrails import catalogue
+from guardrails import exemptions as ex
 from handlers.config_rule import app, params
 from tests.detective import cis
 from tests.detective.conftest import RecordingConfig
@@ -56,7 +57,7 @@ EXPECTED = {
 
 @pytest.fixture
 def aws(monkeypatch):
-    monkeypatch.setenv(evaluation.TODAY_ENV, TODAY)
+    monkeypatch.setenv(ex.TODAY_ENV, TODAY)
     monkeypatch.setenv("CONFIG_RULE_NAME_PREFIX", PREFIX)  # as the platform sets it on the function
     monkeypatch.setattr(app, "_PUBLISHED", {})  # no read cached by another test
     with mock_aws():

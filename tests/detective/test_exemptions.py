@@ -54,17 +54,13 @@ def fn(name):
 
 @pytest.fixture
 def today(monkeypatch):
-    monkeypatch.setenv(evaluation.TODAY_ENV, TODAY)
+    monkeypatch.setenv(ex.TODAY_ENV, TODAY)
 
 
 @pytest.fixture
 def aws():
     with mock_aws():
         yield
-
-
-def test_the_detective_path_uses_the_packs_names():
-    assert (evaluation.TODAY_ENV, evaluation.EXPIRED_PREFIX) == (pack.TODAY_ENV, pack.EXPIRED_PREFIX)
 
 
 def pack_outcome(rule, name, tags, stack=STACK):

@@ -69,7 +69,7 @@ def test_a_fresh_virtualenv_installs_the_project_and_builds_a_function_from_its_
     # Import names as the pack and Lambda use them, and the files the code reads at run time.
     assert {"guardrails/catalogue.py", "guardrails/data/tls_security_policies.json",
             "guardrails/data/untaggable_types.json", "company_observability/__init__.py",
-            "components/governed/function.py", "tools/preview.py", "handlers/saga_orchestration/saga.asl.json",
+            "components/governed/function.py", "tools/preview/cli.py", "handlers/saga_orchestration/saga.asl.json",
             "handlers/jwt_authorizer/requirements.txt"} <= names
     assert not any(n.startswith(("tests/", "policies/", "benchmarks/")) for n in names)
     # Dependencies are requirements.txt's, verbatim (one list, not typed twice).

@@ -152,6 +152,14 @@ def test_disabled_guardrails_selection_prefix_and_frequency():
     assert skipped == {"sqs-encryption": "disabled in the pack config"}
 
 
+def test_all_sets_every_level_as_the_pack_reads_it():
+    plans, skipped = plan_rules(ConfigRulesArgs(
+        rule_ids=["lambda-runtime-supported", "sqs-encryption"],
+        input_parameters={"all": "disabled", "lambda-runtime-supported": {"enforcementLevel": "advisory"}}))
+    assert [p.rule_id for p in plans] == ["lambda-runtime-supported"]
+    assert skipped == {"sqs-encryption": "disabled in the pack config"}
+
+
 def test_rule_lambda_is_governed_ships_the_catalogue_and_knows_the_prefix(default):
     function = one(default, "aws:lambda/function:Function", "governance-config-rule").raw_inputs
     assert function["handler"] == "handlers.config_rule.app.handler"

@@ -20,7 +20,9 @@ from pulumi_policy import EnforcementLevel
 from pulumi_policy import policy as sdk_policy
 
 from guardrails import helpers, model, rules
-from tools import preview
+from tools.analyzer_client import configure_request
+from tools.preview.config import load_pack_config, reconcile_pack_config
+from tools.preview.layout import PACK_DIR
 
 STACK, PROJECT = "perf", "governance"
 PROVIDER = analyzer_pb2.AnalyzerProviderResource(
@@ -36,8 +38,8 @@ def servicer():
     server = sdk_policy._PolicyAnalyzerServicer(  # pylint: disable=protected-access
         pack.PACK_NAME, "0.0.1", pack.build_policies(), EnforcementLevel.ADVISORY)
     info = server.GetAnalyzerInfo(None, None)
-    config = preview.load_pack_config(os.path.join(preview.PACK_DIR, "config.dev.json"))
-    server.Configure(preview.configure_request(preview.reconcile_pack_config(info, config)), None)
+    config = load_pack_config(os.path.join(PACK_DIR, "config.dev.json"))
+    server.Configure(configure_request(reconcile_pack_config(info, config)), None)
     return server, info
 
 

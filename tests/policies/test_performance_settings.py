@@ -13,7 +13,9 @@ from pulumi.runtime.proto import analyzer_pb2
 from guardrails import catalogue
 from guardrails.adapters.engine import kind_of
 from tests.policies.test_performance_linearity import servicer, wired_stack
-from tools import preview
+from tools.analyzer_client import configure_request
+from tools.preview.config import load_pack_config, reconcile_pack_config
+from tools.preview.layout import PACK_DIR
 
 RULE = catalogue.RULES["lambda-required-layer"]
 LAYER = "arn:aws:lambda:us-east-1:123456789012:layer:company-observability"
@@ -89,8 +91,8 @@ def test_the_servicer_resolves_settings_once_per_rule_per_configure():
         server.Analyze(request, None)
     assert pack.SETTINGS.computed - before == first
     # A new Configure stores new config objects: settings are resolved again, once.
-    config = preview.load_pack_config(os.path.join(preview.PACK_DIR, "config.dev.json"))
-    server.Configure(preview.configure_request(preview.reconcile_pack_config(info, config)), None)
+    config = load_pack_config(os.path.join(PACK_DIR, "config.dev.json"))
+    server.Configure(configure_request(reconcile_pack_config(info, config)), None)
     for request in analyze:
         server.Analyze(request, None)
     assert pack.SETTINGS.computed - before == 2 * first

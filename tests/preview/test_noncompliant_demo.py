@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 import jsonschema
 import pytest
 
-from tools import preview
+from tools.preview import main
 
 HERE = os.path.dirname(__file__)
 PREFIX = "urn:pulumi:noncompliant-demo::serverless-governance::serverless-governance:demo:NoncompliantDemo$"
@@ -44,7 +44,7 @@ MANDATORY_RULES = sorted(rule for rule, _, _ in EXPECTED)
 @pytest.fixture(scope="module")
 def outputs(tmp_path_factory):
     out = tmp_path_factory.mktemp("demo")
-    code = preview.main(["--stack", "noncompliant-demo", "--format", "summary,json,sarif,junit", "--out", str(out)])
+    code = main(["--stack", "noncompliant-demo", "--format", "summary,json,sarif,junit", "--out", str(out)])
     return code, out
 
 

@@ -13,7 +13,11 @@ import xml.etree.ElementTree as ET
 import jsonschema
 import pytest
 
-from tools import preview
+from guardrails.markers import status_of
+from tools.preview import PreviewError, main, run_preview
+from tools.preview.analysis import split_by_urn
+from tools.preview.config import reconcile_pack_config
+from tools.preview.stacks import load_stack
 
 HERE = os.path.dirname(__file__)
 STACKS = os.path.join(HERE, "fixture_stacks")
@@ -27,7 +31,7 @@ def urn(type_, name, stack="fixture-dev"):
 
 
 def run(stacks, **kwargs):
-    return preview.run_preview(stacks, pack_dir=PACK, stacks_dir=STACKS, program=PROGRAM, **kwargs)
+    return run_preview(stacks, pack_dir=PACK, stacks_dir=STACKS, program=PROGRAM, **kwargs)
 
 
 @pytest.fixture(scope="module")
@@ -94,7 +98,7 @@ def test_prod_config_all_mandatory_and_provider_default_tags(tmp_path):
 
 
 def test_cli_writes_all_formats_and_exits_1_on_mandatory_violation(tmp_path, capsys):
-    code = preview.main(["--stack", "fixture-dev", "--stacks-dir", STACKS, "--pack-dir", PACK, "--program", PROGRAM,
+    code = main(["--stack", "fixture-dev", "--stacks-dir", STACKS, "--pack-dir", PACK, "--program", PROGRAM,
                          "--format", "summary,json,sarif,junit", "--out", str(tmp_path)])
     assert code == 1
     out = capsys.readouterr().out
@@ -132,14 +136,14 @@ def test_cli_writes_all_formats_and_exits_1_on_mandatory_violation(tmp_path, cap
 def test_split_by_urn_and_classify_follow_the_pack_wording():
     a, b = urn("aws:iam/role:Role", "a"), urn("aws:iam/role:Role", "b")
     note = f"cannot be evaluated until update for 2 resource(s): {a}: boundary is not known yet; {b}: x; y"
-    assert preview.split_by_urn(note) == [(a, "boundary is not known yet"), (b, "x; y")]
-    assert preview.classify("expired exemption: exempted (name=a) until 2020-01-01: r") == "expired-exemption"
-    assert preview.classify("cannot be evaluated until update: layers[0] is not known yet") == "unknown"
-    assert preview.classify("function fn has no code signing config") == "violation"
+    assert split_by_urn(note) == [(a, "boundary is not known yet"), (b, "x; y")]
+    assert status_of("expired exemption: exempted (name=a) until 2020-01-01: r") == "expired-exemption"
+    assert status_of("cannot be evaluated until update: layers[0] is not known yet") == "unknown"
+    assert status_of("function fn has no code signing config") == "violation"
 
 
 def test_cli_unknown_stack_names_the_available_ones(capsys):
-    code = preview.main(["--stack", "nope", "--stacks-dir", STACKS, "--pack-dir", PACK, "--program", PROGRAM])
+    code = main(["--stack", "nope", "--stacks-dir", STACKS, "--pack-dir", PACK, "--program", PROGRAM])
     assert code == 2
     err = capsys.readouterr().err
     assert "error: unknown stack 'nope'" in err
@@ -157,7 +161,7 @@ def test_cli_unknown_stack_names_the_available_ones(capsys):
 def test_cli_bad_pack_config_is_a_clear_error(tmp_path, capsys, config, message):
     path = tmp_path / "config.json"
     path.write_text(json.dumps(config))
-    code = preview.main(["--stack", "fixture-dev", "--stacks-dir", STACKS, "--pack-dir", PACK, "--program", PROGRAM,
+    code = main(["--stack", "fixture-dev", "--stacks-dir", STACKS, "--pack-dir", PACK, "--program", PROGRAM,
                          "--pack-config", str(path)])
     assert code == 2
     assert message in capsys.readouterr().err
@@ -167,12 +171,12 @@ def test_bad_stack_files_are_clear_errors(tmp_path):
     (tmp_path / "Pulumi.secret.yaml").write_text("config:\n  serverless-governance:token:\n    secure: AAAA\n")
     (tmp_path / "Pulumi.broken.yaml").write_text("config: [\n")
     (tmp_path / "Pulumi.list.yaml").write_text("config:\n  - a\n")
-    with pytest.raises(preview.PreviewError, match="config 'serverless-governance:token' is a secret"):
-        preview.load_stack("secret", str(tmp_path))
-    with pytest.raises(preview.PreviewError, match="is not valid YAML"):
-        preview.load_stack("broken", str(tmp_path))
-    with pytest.raises(preview.PreviewError, match="'config' must be a mapping"):
-        preview.load_stack("list", str(tmp_path))
+    with pytest.raises(PreviewError, match="config 'serverless-governance:token' is a secret"):
+        load_stack("secret", str(tmp_path))
+    with pytest.raises(PreviewError, match="is not valid YAML"):
+        load_stack("broken", str(tmp_path))
+    with pytest.raises(PreviewError, match="'config' must be a mapping"):
+        load_stack("list", str(tmp_path))
 
 
 def test_a_failing_program_is_reported_and_the_other_stacks_still_run(tmp_path, capsys):
@@ -184,7 +188,7 @@ def test_a_failing_program_is_reported_and_the_other_stacks_still_run(tmp_path, 
     (tmp_path / "Pulumi.orphan.yaml").write_text(
         "config:\n  serverless-governance:platformStack: platform-missing\n"
         "  serverless-governance:settings: {visibility: 1}\n")
-    code = preview.main(["--all", "--stacks-dir", str(tmp_path), "--pack-dir", PACK, "--program", PROGRAM,
+    code = main(["--all", "--stacks-dir", str(tmp_path), "--pack-dir", PACK, "--program", PROGRAM,
                          "--format", "json"])
     assert code == 2
     captured = capsys.readouterr()
@@ -205,17 +209,16 @@ def test_reconcile_applies_schema_defaults_and_keeps_declared_levels():
     from tools.analyzer_client import AnalyzerClient
 
     with AnalyzerClient.start(PACK) as client:
-        reconciled = preview.reconcile_pack_config(client.info(), {})
-    from pulumi.runtime.proto import analyzer_pb2
+        reconciled = reconcile_pack_config(client.info(), {})
     assert reconciled == {
-        "fixture-required-tag": (analyzer_pb2.MANDATORY, {"requiredTag": "team"}),
-        "fixture-queue-kms": (analyzer_pb2.ADVISORY, {}),
-        "fixture-topic-subscribed": (analyzer_pb2.MANDATORY, {}),
+        "fixture-required-tag": ("mandatory", {"requiredTag": "team"}),
+        "fixture-queue-kms": ("advisory", {}),
+        "fixture-topic-subscribed": ("mandatory", {}),
     }
 
 
 def test_cli_all_with_exclude_runs_the_other_stacks(capsys):
-    code = preview.main(["--all", "--exclude", "fixture-prod", "--stacks-dir", STACKS, "--pack-dir", PACK,
+    code = main(["--all", "--exclude", "fixture-prod", "--stacks-dir", STACKS, "--pack-dir", PACK,
                          "--program", PROGRAM, "--format", "json"])
     assert code == 1
     document = json.loads(capsys.readouterr().out)
@@ -226,7 +229,7 @@ def test_stack_files_keep_ordinary_aliases_and_refuse_recursive_ones(tmp_path):
     (tmp_path / "Pulumi.anchors.yaml").write_text(
         "config:\n  serverless-governance:base: &tags {team: payments}\n  serverless-governance:tags: *tags\n")
     (tmp_path / "Pulumi.loop.yaml").write_text("config:\n  serverless-governance:loop: &a [1, *a]\n")
-    stack = preview.load_stack("anchors", str(tmp_path))
+    stack = load_stack("anchors", str(tmp_path))
     assert stack.config["serverless-governance:tags"] == {"team": "payments"}
-    with pytest.raises(preview.PreviewError, match="a YAML alias refers to the value that contains it"):
-        preview.load_stack("loop", str(tmp_path))
+    with pytest.raises(PreviewError, match="a YAML alias refers to the value that contains it"):
+        load_stack("loop", str(tmp_path))

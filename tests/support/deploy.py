@@ -1,7 +1,7 @@
 """Deploy-readiness facts and checks: what a stack's roles may really do on AWS, as far as it can be known here.
 
 ``stack_facts(stack)`` runs an example stack's program under the Pulumi mocks in ``up`` mode (realistic ARNs;
-``tools.preview.run_stack_program``) and joins, per role: its inline and managed policies, its permissions
+``tools.preview.program.run_stack_program``) and joins, per role: its inline and managed policies, its permissions
 boundary's document, and the functions and state machines that run as it. The checks then ask the evaluator
 (:mod:`tests.support.iam_eval`), never a hand-written "expected grants" list:
 
@@ -35,7 +35,9 @@ from components.platform.policies import (
     governance_boundary_document,
 )
 from tests.support.iam_eval import Decision, evaluate, granted, wildcard_match
-from tools import offline_engine, preview
+from tools import offline_engine
+from tools.preview.program import run_stack_program
+from tools.preview.stacks import available_stacks, load_stack, project_name
 
 ROOT = Path(__file__).resolve().parents[2]
 PLATFORM_STACK = "platform-dev"
@@ -116,12 +118,12 @@ def _action_covers(pattern: str, action: str) -> bool:
 # ----------------------------------------------------------------------------------------------- the stacks
 def example_stacks() -> list[str]:
     """Every example stack in stacks/ that deploys something real (the deliberately non-compliant demo aside)."""
-    return [name for name in preview.available_stacks() if name != "noncompliant-demo"]
+    return [name for name in available_stacks() if name != "noncompliant-demo"]
 
 
 def _platform_settings() -> tuple[dict, list, list]:
-    stack = preview.load_stack(PLATFORM_STACK)
-    parameters = stack.config.get(f"{preview.project_name()}:parameters") or {}
+    stack = load_stack(PLATFORM_STACK)
+    parameters = stack.config.get(f"{project_name()}:parameters") or {}
     namespaces = parameters.get("boundary_service_namespaces", DEFAULT_WORKLOAD_NAMESPACES)
     pass_role_to = parameters.get("boundary_pass_role_services", DEFAULT_PASS_ROLE_SERVICES)
     outputs = json.loads((ROOT / "stacks" / "outputs" / f"{PLATFORM_STACK}.json").read_text())
@@ -149,11 +151,11 @@ def layer_build(tmp_dir: Path) -> Path:
 @functools.cache
 def stack_facts(name: str, layer_dir: Optional[str] = None) -> StackFacts:
     """Run stack ``name`` under mocks (``up`` mode) and gather its roles; cached per process."""
-    stack = preview.load_stack(name)
-    if layer_dir is not None and stack.config.get(f"{preview.project_name()}:architecture") == "platform":
-        key = f"{preview.project_name()}:parameters"
+    stack = load_stack(name)
+    if layer_dir is not None and stack.config.get(f"{project_name()}:architecture") == "platform":
+        key = f"{project_name()}:parameters"
         stack.config[key] = {**(stack.config.get(key) or {}), "layer_build_dir": layer_dir}
-    resources = preview.run_stack_program(stack, mode="up")
+    resources = run_stack_program(stack, mode="up")
     return build_facts(name, resources)
 
 
