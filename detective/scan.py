@@ -19,7 +19,9 @@ Call pattern (the audit's budget is at most 2 calls per function and 1 per 100 r
 * SNS subscriptions: ListSubscriptions pages, GetSubscriptionAttributes per subscription (its DLQ).
 
 What is wanted comes from the selected rules (``kinds_for``): a rule's own kinds and, for a stack rule, the kinds
-it looks up (``LOOKUPS``), so selecting only function and role rules never costs the per-function trigger calls.
+it looks up (its ``Rule.lookups``), so selecting only function and role rules never costs the per-function trigger
+calls. ``s3.public_access_block`` is not a resource of its own in an account: wanting it fetches each bucket's block
+onto the bucket's facts (as AWS Config's bucket item carries it).
 
 Per-resource calls run in a bounded thread pool. Every call retries on its own (``retries.RetryPolicy``: a few
 attempts with jittered backoff, no shared quota, none past a deadline). A read that still fails loses only itself:
@@ -43,7 +45,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from detective import cloudfront, retries
 from detective.evaluation import Unread
 from guardrails.adapters import describe
-from guardrails.model import Facts, Kind
+from guardrails.model import Facts, Kind, Rule
 from guardrails.rules import required_tags
 
 #: Kinds the scanner can collect (what a rule on any other kind sees in an account: nothing).
@@ -55,46 +57,21 @@ SCANNED_KINDS = (
     Kind.FUNCTION_URL, Kind.PERMISSION, Kind.EVENT_INVOKE_CONFIG, Kind.SNS_SUBSCRIPTION, Kind.DISTRIBUTION,
 )
 
-#: What each stack rule looks up in the inventory besides its subjects (its ``kinds``). A stack rule not listed
-#: here gets every scanned kind (correct, only slower): add it when a rule is added.
-#: ``s3.public_access_block`` is not a resource of its own in an account: wanting it fetches each bucket's block
-#: onto the bucket's facts (as AWS Config's bucket item carries it).
-LOOKUPS = {
-    "api-authorizer-required": (Kind.HTTP_API, Kind.HTTP_AUTHORIZER, Kind.REST_AUTHORIZER),
-    "eventbridge-target-dlq": (),
-    "iam-no-wildcard-action": (),  # a role's inline and attached policies are in its own facts
-    "lambda-async-failure-destination": (Kind.EVENT_TARGET, Kind.S3_NOTIFICATION, Kind.SNS_SUBSCRIPTION,
-                                         Kind.PERMISSION, Kind.EVENT_INVOKE_CONFIG),
-    "lambda-esm-failure-handling": (Kind.QUEUE,),
-    # Whether a function is Lambda@Edge: the distributions that associate it (guardrails.edge).
-    "lambda-environment-kms": (Kind.DISTRIBUTION,),
-    "lambda-required-layer": (Kind.DISTRIBUTION,),
-    "lambda-tracing-active": (Kind.DISTRIBUTION,),
-    "no-recursive-trigger-loop": (Kind.EVENT_SOURCE_MAPPING, Kind.S3_NOTIFICATION, Kind.SNS_SUBSCRIPTION,
-                                  Kind.QUEUE, Kind.TOPIC, Kind.BUCKET, Kind.ROLE),
-    "no-sync-lambda-invoke": (Kind.ROLE,),
-    "s3-public-access-blocked": (Kind.BUCKET_PUBLIC_ACCESS_BLOCK,),
-    # Whatever may name a queue as its dead-letter or failure target (a DLQ is not judged for a redrive policy).
-    "sqs-redrive-policy": (Kind.FUNCTION, Kind.EVENT_TARGET, Kind.EVENT_SOURCE_MAPPING, Kind.EVENT_INVOKE_CONFIG,
-                           Kind.SNS_SUBSCRIPTION),
-}
 
-
-def kinds_for(rules: Iterable[Any]) -> set:
+def kinds_for(rules: Iterable[Rule]) -> set[Kind]:
     """The scanned kinds the ``rules`` judge or look up: what a scan for them must collect.
 
     ``required-tags`` applies to every kind but judges only taggable ones (the rest are NOT_APPLICABLE), so only
     those are collected for it: it never costs the per-function trigger calls.
     """
-    kinds: set = set()
+    kinds: set[Kind] = set()
     for rule in rules:
         own = set(rule.kinds)
         if rule.id == required_tags.RULE.id:
             own -= required_tags.UNTAGGABLE
-        kinds |= own
-        if rule.scope == "stack":
-            kinds |= set(LOOKUPS.get(rule.id, SCANNED_KINDS))
+        kinds |= own | set(rule.lookups or ())  # a resource rule looks nothing up (``Rule`` sees to it)
     return kinds & set(SCANNED_KINDS)
+
 
 # Error codes an AWS-compatible endpoint returns for an operation it does not implement.
 _UNSUPPORTED = ("404", "NotImplemented", "UnknownOperationException", "InvalidAction")

@@ -1,13 +1,15 @@
 """What an account scan collects for each rule alone (``scan.kinds_for``): its own scanned kinds and, for a stack
 rule, the kinds it looks up. Captured from the scanner before the look-ups moved from a table in ``detective.scan``
-onto each rule (``Rule.lookups``), so the move provably changed nothing; a rule whose needs really change updates
-its row here.
+onto each rule (``Rule.lookups``), so the move provably changed nothing; a new rule, or one whose needs really
+change, updates its row here. Then what ``Rule`` demands of ``lookups`` and that the scanner can collect them all.
 """
 from __future__ import annotations
 
+import pytest
+
 from detective import scan
 from guardrails import catalogue
-from guardrails.model import Kind
+from guardrails.model import Enforcement, Kind, Rule, Severity, compliant
 
 KINDS_FOR = {
     "api-authorizer-required": {Kind.HTTP_API, Kind.HTTP_AUTHORIZER, Kind.HTTP_ROUTE, Kind.REST_AUTHORIZER,
@@ -49,3 +51,40 @@ KINDS_FOR = {
 
 def test_each_rule_alone_collects_exactly_what_it_did():
     assert {rule_id: scan.kinds_for([rule]) for rule_id, rule in catalogue.RULES.items()} == KINDS_FOR
+
+
+def test_the_stack_rules_and_only_they_declare_lookups_a_scan_can_collect():
+    rules = catalogue.RULES.values()
+    declaring = {rule.id for rule in rules if rule.lookups is not None}
+    assert declaring == {rule.id for rule in rules if rule.scope == "stack"}
+    assert {rule.id: set(rule.lookups or ()) - set(scan.SCANNED_KINDS) for rule in rules
+            if set(rule.lookups or ()) - set(scan.SCANNED_KINDS)} == {}
+
+
+RULE = dict(id="example", title="Example", severity=Severity.LOW, enforcement=Enforcement.ADVISORY,
+            kinds=(Kind.FUNCTION,), evaluate=lambda facts, params, inventory: compliant(), rationale="test",
+            remediation="test")
+
+
+def test_a_stack_rule_must_declare_its_lookups():
+    with pytest.raises(ValueError) as error:
+        Rule(**RULE, scope="stack")
+    assert str(error.value) == ("rule example: a stack rule must declare lookups, the kinds it reads from the "
+                                "inventory besides its own kinds (() for none)")
+    assert Rule(**RULE, scope="stack", lookups=()).lookups == ()
+    assert Rule(**RULE, scope="stack", lookups=(Kind.ROLE,)).lookups == (Kind.ROLE,)
+
+
+def test_a_resource_rule_declares_no_lookups():
+    with pytest.raises(ValueError) as error:
+        Rule(**RULE, lookups=(Kind.ROLE,))
+    assert str(error.value) == ("rule example: lookups=(<Kind.ROLE: 'iam.role'>,) given to a resource rule, which sees "
+                                "an empty inventory; only a stack rule (scope='stack') looks resources up")
+    assert Rule(**RULE).lookups is None
+
+
+def test_lookups_do_not_repeat_the_rules_own_kinds():
+    with pytest.raises(ValueError) as error:
+        Rule(**RULE, scope="stack", lookups=(Kind.ROLE, Kind.FUNCTION))
+    assert str(error.value) == ("rule example: lookups repeat its own kinds ['lambda.function']; lookups list only "
+                                "the other kinds it reads")
