@@ -76,23 +76,6 @@ def kinds_for(rules: Iterable[Rule]) -> set[Kind]:
 # Error codes an AWS-compatible endpoint returns for an operation it does not implement.
 _UNSUPPORTED = ("404", "NotImplemented", "UnknownOperationException", "InvalidAction")
 
-#: The AWS type reports show for a kind whose whole list could not be read.
-SOURCE_TYPES = {
-    Kind.FUNCTION: "AWS::Lambda::Function", Kind.CODE_SIGNING_CONFIG: "AWS::Lambda::CodeSigningConfig",
-    Kind.ROLE: "AWS::IAM::Role", Kind.REST_DOMAIN: "AWS::ApiGateway::DomainName",
-    Kind.HTTP_DOMAIN: "AWS::ApiGatewayV2::DomainName", Kind.HTTP_API: "AWS::ApiGatewayV2::Api",
-    Kind.HTTP_ROUTE: "AWS::ApiGatewayV2::Route", Kind.HTTP_AUTHORIZER: "AWS::ApiGatewayV2::Authorizer",
-    Kind.HTTP_STAGE: "AWS::ApiGatewayV2::Stage", Kind.REST_METHOD: "AWS::ApiGateway::Method",
-    Kind.REST_AUTHORIZER: "AWS::ApiGateway::Authorizer", Kind.REST_STAGE: "AWS::ApiGateway::Stage",
-    Kind.STATE_MACHINE: "AWS::StepFunctions::StateMachine", Kind.QUEUE: "AWS::SQS::Queue",
-    Kind.TOPIC: "AWS::SNS::Topic", Kind.LOG_GROUP: "AWS::Logs::LogGroup", Kind.BUCKET: "AWS::S3::Bucket",
-    Kind.BUCKET_PUBLIC_ACCESS_BLOCK: "AWS::S3::Bucket", Kind.S3_NOTIFICATION: "AWS::S3::BucketNotification",
-    Kind.EVENT_TARGET: "AWS::Events::Rule", Kind.EVENT_SOURCE_MAPPING: "AWS::Lambda::EventSourceMapping",
-    Kind.FUNCTION_URL: "AWS::Lambda::Url", Kind.PERMISSION: "AWS::Lambda::Permission",
-    Kind.EVENT_INVOKE_CONFIG: "AWS::Lambda::EventInvokeConfig", Kind.SNS_SUBSCRIPTION: "AWS::SNS::Subscription",
-    Kind.DISTRIBUTION: "AWS::CloudFront::Distribution",
-}
-
 ROUNDS = 3  # times a failed unit (a listing, one resource's reads) is read before it is reported unread
 
 
@@ -249,7 +232,7 @@ class AccountScanner:
     def _listing(self, kinds: Iterable[Kind], fn: Callable[[], list]) -> list:
         """A unit for a whole listing: when it fails, every resource of ``kinds`` is unread."""
         kinds = tuple(kinds)
-        return self._unit(fn, lambda reason: Unread(kinds, SOURCE_TYPES[kinds[0]], reason))
+        return self._unit(fn, lambda reason: Unread(kinds, describe.SOURCE_TYPES[kinds[0]], reason))
 
     def _map(self, label: str, fn: Callable, items: list, kinds: Iterable[Kind] = (),
              identify: Optional[Callable[[Any], tuple]] = None) -> list:
