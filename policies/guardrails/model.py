@@ -590,8 +590,8 @@ class Rule:
             raise ValueError(f"rule {self.id}: a stack rule must declare lookups, the kinds it reads from the "
                              "inventory besides its own kinds (() for none)")
         if self.scope == "resource" and self.lookups is not None:
-            raise ValueError(f"rule {self.id}: lookups={self.lookups!r} given to a resource rule, which sees an empty "
-                             "inventory; only a stack rule (scope='stack') looks resources up")
+            raise ValueError(f"rule {self.id}: lookups {[k.value for k in self.lookups]} given to a resource rule, "
+                             "which sees an empty inventory; only a stack rule (scope='stack') looks resources up")
         repeated = set(self.lookups or ()) & set(self.kinds)
         if repeated:
             raise ValueError(f"rule {self.id}: lookups repeat its own kinds {sorted(k.value for k in repeated)}; "

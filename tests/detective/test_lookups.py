@@ -78,8 +78,8 @@ def test_a_stack_rule_must_declare_its_lookups():
 def test_a_resource_rule_declares_no_lookups():
     with pytest.raises(ValueError) as error:
         Rule(**RULE, lookups=(Kind.ROLE,))
-    assert str(error.value) == ("rule example: lookups=(<Kind.ROLE: 'iam.role'>,) given to a resource rule, which sees "
-                                "an empty inventory; only a stack rule (scope='stack') looks resources up")
+    assert str(error.value) == ("rule example: lookups ['iam.role'] given to a resource rule, which sees an empty "
+                                "inventory; only a stack rule (scope='stack') looks resources up")
     assert Rule(**RULE).lookups is None
 
 
