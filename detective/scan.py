@@ -19,7 +19,9 @@ Call pattern (the audit's budget is at most 2 calls per function and 1 per 100 r
 * SNS subscriptions: ListSubscriptions pages, GetSubscriptionAttributes per subscription (its DLQ).
 
 What is wanted comes from the selected rules (``kinds_for``): a rule's own kinds and, for a stack rule, the kinds
-it looks up (``LOOKUPS``), so selecting only function and role rules never costs the per-function trigger calls.
+it looks up (its ``Rule.lookups``), so selecting only function and role rules never costs the per-function trigger
+calls. ``s3.public_access_block`` is not a resource of its own in an account: wanting it fetches each bucket's block
+onto the bucket's facts (as AWS Config's bucket item carries it).
 
 Per-resource calls run in a bounded thread pool. Every call retries on its own (``retries.RetryPolicy``: a few
 attempts with jittered backoff, no shared quota, none past a deadline). A read that still fails loses only itself:
@@ -43,7 +45,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from detective import cloudfront, retries
 from detective.evaluation import Unread
 from guardrails.adapters import describe
-from guardrails.model import Facts, Kind
+from guardrails.model import Facts, Kind, Rule
 from guardrails.rules import required_tags
 
 #: Kinds the scanner can collect (what a rule on any other kind sees in an account: nothing).
@@ -55,66 +57,24 @@ SCANNED_KINDS = (
     Kind.FUNCTION_URL, Kind.PERMISSION, Kind.EVENT_INVOKE_CONFIG, Kind.SNS_SUBSCRIPTION, Kind.DISTRIBUTION,
 )
 
-#: What each stack rule looks up in the inventory besides its subjects (its ``kinds``). A stack rule not listed
-#: here gets every scanned kind (correct, only slower): add it when a rule is added.
-#: ``s3.public_access_block`` is not a resource of its own in an account: wanting it fetches each bucket's block
-#: onto the bucket's facts (as AWS Config's bucket item carries it).
-LOOKUPS = {
-    "api-authorizer-required": (Kind.HTTP_API, Kind.HTTP_AUTHORIZER, Kind.REST_AUTHORIZER),
-    "eventbridge-target-dlq": (),
-    "iam-no-wildcard-action": (),  # a role's inline and attached policies are in its own facts
-    "lambda-async-failure-destination": (Kind.EVENT_TARGET, Kind.S3_NOTIFICATION, Kind.SNS_SUBSCRIPTION,
-                                         Kind.PERMISSION, Kind.EVENT_INVOKE_CONFIG),
-    "lambda-esm-failure-handling": (Kind.QUEUE,),
-    # Whether a function is Lambda@Edge: the distributions that associate it (guardrails.edge).
-    "lambda-environment-kms": (Kind.DISTRIBUTION,),
-    "lambda-required-layer": (Kind.DISTRIBUTION,),
-    "lambda-tracing-active": (Kind.DISTRIBUTION,),
-    "no-recursive-trigger-loop": (Kind.EVENT_SOURCE_MAPPING, Kind.S3_NOTIFICATION, Kind.SNS_SUBSCRIPTION,
-                                  Kind.QUEUE, Kind.TOPIC, Kind.BUCKET, Kind.ROLE),
-    "no-sync-lambda-invoke": (Kind.ROLE,),
-    "s3-public-access-blocked": (Kind.BUCKET_PUBLIC_ACCESS_BLOCK,),
-    # Whatever may name a queue as its dead-letter or failure target (a DLQ is not judged for a redrive policy).
-    "sqs-redrive-policy": (Kind.FUNCTION, Kind.EVENT_TARGET, Kind.EVENT_SOURCE_MAPPING, Kind.EVENT_INVOKE_CONFIG,
-                           Kind.SNS_SUBSCRIPTION),
-}
 
-
-def kinds_for(rules: Iterable[Any]) -> set:
+def kinds_for(rules: Iterable[Rule]) -> set[Kind]:
     """The scanned kinds the ``rules`` judge or look up: what a scan for them must collect.
 
     ``required-tags`` applies to every kind but judges only taggable ones (the rest are NOT_APPLICABLE), so only
     those are collected for it: it never costs the per-function trigger calls.
     """
-    kinds: set = set()
+    kinds: set[Kind] = set()
     for rule in rules:
         own = set(rule.kinds)
         if rule.id == required_tags.RULE.id:
             own -= required_tags.UNTAGGABLE
-        kinds |= own
-        if rule.scope == "stack":
-            kinds |= set(LOOKUPS.get(rule.id, SCANNED_KINDS))
+        kinds |= own | set(rule.lookups or ())  # a resource rule looks nothing up (``Rule`` sees to it)
     return kinds & set(SCANNED_KINDS)
+
 
 # Error codes an AWS-compatible endpoint returns for an operation it does not implement.
 _UNSUPPORTED = ("404", "NotImplemented", "UnknownOperationException", "InvalidAction")
-
-#: The AWS type reports show for a kind whose whole list could not be read.
-SOURCE_TYPES = {
-    Kind.FUNCTION: "AWS::Lambda::Function", Kind.CODE_SIGNING_CONFIG: "AWS::Lambda::CodeSigningConfig",
-    Kind.ROLE: "AWS::IAM::Role", Kind.REST_DOMAIN: "AWS::ApiGateway::DomainName",
-    Kind.HTTP_DOMAIN: "AWS::ApiGatewayV2::DomainName", Kind.HTTP_API: "AWS::ApiGatewayV2::Api",
-    Kind.HTTP_ROUTE: "AWS::ApiGatewayV2::Route", Kind.HTTP_AUTHORIZER: "AWS::ApiGatewayV2::Authorizer",
-    Kind.HTTP_STAGE: "AWS::ApiGatewayV2::Stage", Kind.REST_METHOD: "AWS::ApiGateway::Method",
-    Kind.REST_AUTHORIZER: "AWS::ApiGateway::Authorizer", Kind.REST_STAGE: "AWS::ApiGateway::Stage",
-    Kind.STATE_MACHINE: "AWS::StepFunctions::StateMachine", Kind.QUEUE: "AWS::SQS::Queue",
-    Kind.TOPIC: "AWS::SNS::Topic", Kind.LOG_GROUP: "AWS::Logs::LogGroup", Kind.BUCKET: "AWS::S3::Bucket",
-    Kind.BUCKET_PUBLIC_ACCESS_BLOCK: "AWS::S3::Bucket", Kind.S3_NOTIFICATION: "AWS::S3::BucketNotification",
-    Kind.EVENT_TARGET: "AWS::Events::Rule", Kind.EVENT_SOURCE_MAPPING: "AWS::Lambda::EventSourceMapping",
-    Kind.FUNCTION_URL: "AWS::Lambda::Url", Kind.PERMISSION: "AWS::Lambda::Permission",
-    Kind.EVENT_INVOKE_CONFIG: "AWS::Lambda::EventInvokeConfig", Kind.SNS_SUBSCRIPTION: "AWS::SNS::Subscription",
-    Kind.DISTRIBUTION: "AWS::CloudFront::Distribution",
-}
 
 ROUNDS = 3  # times a failed unit (a listing, one resource's reads) is read before it is reported unread
 
@@ -272,7 +232,7 @@ class AccountScanner:
     def _listing(self, kinds: Iterable[Kind], fn: Callable[[], list]) -> list:
         """A unit for a whole listing: when it fails, every resource of ``kinds`` is unread."""
         kinds = tuple(kinds)
-        return self._unit(fn, lambda reason: Unread(kinds, SOURCE_TYPES[kinds[0]], reason))
+        return self._unit(fn, lambda reason: Unread(kinds, describe.SOURCE_TYPES[kinds[0]], reason))
 
     def _map(self, label: str, fn: Callable, items: list, kinds: Iterable[Kind] = (),
              identify: Optional[Callable[[Any], tuple]] = None) -> list:

@@ -138,9 +138,9 @@ def _stack_validator(rule: Rule):
             report_violation(f"{CONFIG_ERROR_PREFIX}: {error}")
             return
         inventory, failures = STACK_INVENTORIES.get(args.resources)
-        for type_, urn, error in failures:
+        for type_, urn, failure in failures:
             if kind_of(type_) in rule.kinds:
-                report_violation(could_not_evaluate(rule, urn, error), urn)
+                report_violation(could_not_evaluate(rule, urn, failure), urn)
         as_of, unknowns, skipped = ex.today(), [], []
         for facts in inventory:
             if facts.resource.kind not in rule.kinds:
@@ -179,9 +179,9 @@ def _stack_validator(rule: Rule):
 def build_policies() -> list:
     """One CrossGuard policy per catalogue rule, in id order."""
     ex.today()  # a bad GUARDRAILS_TODAY stops the pack at start-up, with the message naming it
-    policies = []
+    policies: list[StackValidationPolicy | ResourceValidationPolicy] = []
     for rule in sorted(catalogue.RULES.values(), key=lambda r: r.id):
-        common = dict(
+        common: dict[str, Any] = dict(
             name=rule.id,
             description=rule.title,
             enforcement_level=_LEVELS[rule.enforcement],

@@ -170,7 +170,7 @@ class IdentityCache:
                 return entry[1]
             return self._store(request, fn(instance, request))
 
-        cached.__wrapped__ = fn
+        cached.__wrapped__ = fn  # type: ignore[attr-defined]  # inspect.unwrap() and the guard test read it
         return cached
 
     def _store(self, value, result):

@@ -603,12 +603,26 @@ class Rule:
     parameters: Mapping[str, Any] = field(default_factory=lambda: {"type": "object", "properties": {}})
     references: tuple[Reference, ...] = ()
     scope: str = "resource"  # "resource" | "stack"
+    # Stack rules only, and required of them: the kinds besides ``kinds`` whose facts the rule reads from an
+    # account's inventory (an API rule's authorizers), ``()`` for none. A scan of an account collects only what the
+    # selected rules judge or look up, so a kind missing here is a fact the rule never sees there.
+    lookups: Optional[tuple[Kind, ...]] = None
 
     def __post_init__(self) -> None:
         if not RULE_ID.match(self.id):
             raise ValueError(f"rule id {self.id!r} must be lower-kebab-case")
         if self.scope not in ("resource", "stack"):
             raise ValueError(f"rule {self.id}: scope must be 'resource' or 'stack', got {self.scope!r}")
+        if self.scope == "stack" and self.lookups is None:
+            raise ValueError(f"rule {self.id}: a stack rule must declare lookups, the kinds it reads from the "
+                             "inventory besides its own kinds (() for none)")
+        if self.scope == "resource" and self.lookups is not None:
+            raise ValueError(f"rule {self.id}: lookups {[k.value for k in self.lookups]} given to a resource rule, "
+                             "which sees an empty inventory; only a stack rule (scope='stack') looks resources up")
+        repeated = set(self.lookups or ()) & set(self.kinds)
+        if repeated:
+            raise ValueError(f"rule {self.id}: lookups repeat its own kinds {sorted(k.value for k in repeated)}; "
+                             "lookups list only the other kinds it reads")
 
     def defaults(self) -> dict[str, Any]:
         return {k: v["default"] for k, v in self.parameters.get("properties", {}).items() if "default" in v}

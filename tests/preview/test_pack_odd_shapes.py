@@ -119,7 +119,7 @@ def test_a_resource_rule_that_raises_reports_could_not_evaluate():
 
 
 def test_a_stack_rule_reports_the_failing_subjects_and_judges_the_others():
-    validate = pack._stack_validator(Rule(**RULE, scope="stack"))
+    validate = pack._stack_validator(Rule(**RULE, scope="stack", lookups=()))
     resources = [Resource("broken", {}), Resource("list-tags", {"tags": [{"key": "a", "value": "b"}]}),
                  Resource("judged", {})]
     violations = []

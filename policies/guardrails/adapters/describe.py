@@ -31,6 +31,7 @@ from ..model import (
     FunctionUrlFacts,
     Kind,
     LogGroupFacts,
+    Maybe,
     PermissionFacts,
     QueueFacts,
     Resource,
@@ -53,7 +54,7 @@ NOT_FETCHED = object()
 # ---------------------------------------------------------------------------------------------------------------
 
 
-def parse_arn(arn: Optional[str]) -> dict:
+def parse_arn(arn: Optional[str]) -> dict[str, str]:
     """Split an ARN into partition, service, region, account and resource (any partition: aws, aws-cn, ...).
 
     Returns an empty dict for anything that is not an ARN.
@@ -77,13 +78,13 @@ def lookup(data: Optional[Mapping[str, Any]], name: str, default: Any = None) ->
     return default
 
 
-def tags_to_dict(tags: Any) -> dict:
+def tags_to_dict(tags: Any) -> dict[str, str]:
     """Tags as a dict from any AWS shape: ``{"k": "v"}``, ``[{"Key": k, "Value": v}]`` or ``[{"key":..}]``."""
     if tags is None:
         return {}
     if isinstance(tags, Mapping):
         return {str(k): "" if v is None else str(v) for k, v in tags.items()}
-    result = {}
+    result: dict[str, str] = {}
     for item in tags:
         key = lookup(item, "key")
         if key is not None:
@@ -92,7 +93,7 @@ def tags_to_dict(tags: Any) -> dict:
     return result
 
 
-def policy_document(document: Any) -> dict:
+def policy_document(document: Any) -> dict[str, Any]:
     """A policy document as a dict: IAM returns it URL-encoded JSON, Config as a string or already parsed."""
     if document is None or document == "":
         return {}
@@ -101,10 +102,11 @@ def policy_document(document: Any) -> dict:
     text = str(document)
     if text.lstrip().startswith("%7B") or "%22" in text:
         text = urllib.parse.unquote(text)
-    return json.loads(text)
+    parsed: dict[str, Any] = json.loads(text)
+    return parsed
 
 
-def _as_list(value: Any) -> list:
+def _as_list(value: Any) -> list[Any]:
     if value is None:
         return []
     if isinstance(value, (list, tuple)):
@@ -112,7 +114,7 @@ def _as_list(value: Any) -> list:
     return [value]
 
 
-def normalise_statements(document: Any) -> list:
+def normalise_statements(document: Any) -> list[dict[str, Any]]:
     """Every statement of a policy document, with Action/NotAction/Resource/NotResource as lists."""
     doc = policy_document(document)
     statements = []
@@ -125,9 +127,9 @@ def normalise_statements(document: Any) -> list:
     return statements
 
 
-def trusted_services(trust_policy: Any) -> list:
+def trusted_services(trust_policy: Any) -> list[str]:
     """Service principals allowed to assume the role, sorted and de-duplicated."""
-    services = set()
+    services: set[str] = set()
     for statement in normalise_statements(trust_policy):
         if statement.get("Effect", "Allow") != "Allow":
             continue
@@ -137,13 +139,57 @@ def trusted_services(trust_policy: Any) -> list:
     return sorted(services)
 
 
+#: The AWS resource type of each kind's resources in an account: their ``Resource.source_type``, and what reports
+#: name when a kind's whole list could not be read. A public access block is read onto its bucket (the bucket's type).
+SOURCE_TYPES: dict[Kind, str] = {
+    Kind.FUNCTION: "AWS::Lambda::Function", Kind.CODE_SIGNING_CONFIG: "AWS::Lambda::CodeSigningConfig",
+    Kind.ROLE: "AWS::IAM::Role", Kind.REST_DOMAIN: "AWS::ApiGateway::DomainName",
+    Kind.HTTP_DOMAIN: "AWS::ApiGatewayV2::DomainName", Kind.HTTP_API: "AWS::ApiGatewayV2::Api",
+    Kind.HTTP_ROUTE: "AWS::ApiGatewayV2::Route", Kind.HTTP_AUTHORIZER: "AWS::ApiGatewayV2::Authorizer",
+    Kind.HTTP_STAGE: "AWS::ApiGatewayV2::Stage", Kind.REST_METHOD: "AWS::ApiGateway::Method",
+    Kind.REST_AUTHORIZER: "AWS::ApiGateway::Authorizer", Kind.REST_STAGE: "AWS::ApiGateway::Stage",
+    Kind.STATE_MACHINE: "AWS::StepFunctions::StateMachine", Kind.QUEUE: "AWS::SQS::Queue",
+    Kind.TOPIC: "AWS::SNS::Topic", Kind.LOG_GROUP: "AWS::Logs::LogGroup", Kind.BUCKET: "AWS::S3::Bucket",
+    Kind.BUCKET_PUBLIC_ACCESS_BLOCK: "AWS::S3::Bucket", Kind.S3_NOTIFICATION: "AWS::S3::BucketNotification",
+    Kind.EVENT_TARGET: "AWS::Events::Rule", Kind.EVENT_SOURCE_MAPPING: "AWS::Lambda::EventSourceMapping",
+    Kind.FUNCTION_URL: "AWS::Lambda::Url", Kind.PERMISSION: "AWS::Lambda::Permission",
+    Kind.EVENT_INVOKE_CONFIG: "AWS::Lambda::EventInvokeConfig", Kind.SNS_SUBSCRIPTION: "AWS::SNS::Subscription",
+    Kind.DISTRIBUTION: "AWS::CloudFront::Distribution",
+}
+
+
 def _fetched(value: Any, what: str) -> Any:
     return Unknown(f"{what} (not fetched by this scan)") if value is NOT_FETCHED else value
 
 
-def _region_account(arn: Optional[str], region: Optional[str], account: Optional[str]) -> tuple:
-    parsed = parse_arn(arn)
-    return (parsed.get("region") or region, parsed.get("account") or account, parsed.get("partition", "aws"))
+def _resource(kind: Kind, ref: str, name: str, *, tags: Any = None, refs: Optional[Mapping[str, Any]] = None,
+              arn: Optional[str] = None, region: Optional[str] = None, account: Optional[str] = None,
+              partition: str = "aws") -> Resource:
+    """The ``Resource`` of an account resource: all a builder says is its kind, ref, name and what is its own.
+
+    Region, account and partition are read from ``arn`` (default: ``ref``) where it is an ARN naming them; the
+    keyword values stand for what it does not name (an IAM or S3 ARN has no region, an API Gateway ARN no
+    account). ``tags`` in any AWS shape (``tags_to_dict``), None for a kind without tags, ``NOT_FETCHED`` when the
+    scan did not read them. ``refs`` maps an input name to an ARN or a list of ARNs; absent ones are left out.
+    """
+    where = parse_arn(arn or ref)
+    tags = _fetched(tags, "tags")
+    return Resource(
+        kind=kind, ref=ref, logical_name=name, source_type=SOURCE_TYPES[kind],
+        tags=tags if isinstance(tags, Unknown) else tags_to_dict(tags),
+        region=where.get("region") or region, account=where.get("account") or account,
+        partition=where.get("partition") or partition, refs=_refs(refs or {}),
+    )
+
+
+def _refs(targets: Mapping[str, Any]) -> dict[str, list[str]]:
+    """``Resource.refs`` from input name -> ARN (or list of ARNs), leaving out what is absent."""
+    refs = {}
+    for name, value in targets.items():
+        values = [v for v in (value if isinstance(value, (list, tuple)) else [value]) if isinstance(v, str) and v]
+        if values:
+            refs[name] = values
+    return refs
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -164,24 +210,11 @@ def function_facts(
     ``code_signing_config_arn`` from GetFunctionCodeSigningConfig or ListFunctionsByCodeSigningConfig;
     ListFunctions has none of them.
     """
-    arn = configuration["FunctionArn"]
-    region, account, partition = _region_account(arn, None, None)
     role = configuration.get("Role")
     environment = (configuration.get("Environment") or {}).get("Variables") or {}
-    dlq = (configuration.get("DeadLetterConfig") or {}).get("TargetArn")
-    tags = _fetched(tags, "tags")
     return FunctionFacts(
-        resource=Resource(
-            kind=Kind.FUNCTION,
-            ref=arn,
-            logical_name=configuration["FunctionName"],
-            source_type="AWS::Lambda::Function",
-            tags=tags if isinstance(tags, Unknown) else tags_to_dict(tags),
-            region=region,
-            account=account,
-            partition=partition,
-            refs={"role": [role]} if role else {},
-        ),
+        resource=_resource(Kind.FUNCTION, configuration["FunctionArn"], configuration["FunctionName"], tags=tags,
+                           refs={"role": role}),
         package_type=configuration.get("PackageType") or "Zip",
         runtime=configuration.get("Runtime"),
         layers=tuple(layer["Arn"] for layer in configuration.get("Layers") or ()),
@@ -192,7 +225,7 @@ def function_facts(
         environment_variables=dict(environment),
         kms_key_arn=configuration.get("KMSKeyArn"),
         role_arn=role,
-        dead_letter_target_arn=dlq,
+        dead_letter_target_arn=(configuration.get("DeadLetterConfig") or {}).get("TargetArn"),
         timeout=configuration.get("Timeout"),
         memory_size=configuration.get("MemorySize"),
         vpc_subnet_ids=tuple((configuration.get("VpcConfig") or {}).get("SubnetIds") or ()),
@@ -202,14 +235,9 @@ def function_facts(
 def code_signing_config_facts(config: Mapping[str, Any]) -> CodeSigningConfigFacts:
     """A code signing config from ``lambda.list_code_signing_configs`` (tags are not part of it)."""
     arn = config["CodeSigningConfigArn"]
-    region, account, partition = _region_account(arn, None, None)
     profiles = (config.get("AllowedPublishers") or {}).get("SigningProfileVersionArns") or ()
     return CodeSigningConfigFacts(
-        resource=Resource(
-            kind=Kind.CODE_SIGNING_CONFIG, ref=arn, logical_name=config.get("CodeSigningConfigId", arn),
-            source_type="AWS::Lambda::CodeSigningConfig", tags=Unknown("tags (not fetched by this scan)"),
-            region=region, account=account, partition=partition,
-        ),
+        resource=_resource(Kind.CODE_SIGNING_CONFIG, arn, config.get("CodeSigningConfigId", arn), tags=NOT_FETCHED),
         arn=arn,
         untrusted_artifact_on_deployment=(config.get("CodeSigningPolicies") or {}).get("UntrustedArtifactOnDeployment"),
         signing_profile_version_arns=tuple(profiles),
@@ -235,7 +263,6 @@ def role_facts(detail: Mapping[str, Any], managed_policy_documents: Mapping[str,
     same call's ``Policies``); AWS managed policies are not expanded (their ARNs stay in ``managed_policy_arns``).
     """
     arn = detail["Arn"]
-    _, account, partition = _region_account(arn, None, None)
     statements = []
     for inline in detail.get("RolePolicyList") or ():
         statements.extend(normalise_statements(inline.get("PolicyDocument")))
@@ -243,14 +270,10 @@ def role_facts(detail: Mapping[str, Any], managed_policy_documents: Mapping[str,
     for policy_arn in managed_arns:
         if policy_arn in managed_policy_documents:
             statements.extend(normalise_statements(managed_policy_documents[policy_arn]))
-    boundary = (detail.get("PermissionsBoundary") or {}).get("PermissionsBoundaryArn")
     return RoleFacts(
-        resource=Resource(
-            kind=Kind.ROLE, ref=arn, logical_name=detail["RoleName"], source_type="AWS::IAM::Role",
-            tags=tags_to_dict(detail.get("Tags")), region=None, account=account, partition=partition,
-        ),
+        resource=_resource(Kind.ROLE, arn, detail["RoleName"], tags=detail.get("Tags")),
         arn=arn,
-        permissions_boundary_arn=boundary,
+        permissions_boundary_arn=(detail.get("PermissionsBoundary") or {}).get("PermissionsBoundaryArn"),
         path=detail.get("Path"),
         trusted_services=tuple(trusted_services(detail.get("AssumeRolePolicyDocument"))),
         managed_policy_arns=tuple(managed_arns),
@@ -258,7 +281,7 @@ def role_facts(detail: Mapping[str, Any], managed_policy_documents: Mapping[str,
     )
 
 
-def managed_policy_documents(policies: Iterable[Mapping[str, Any]]) -> dict:
+def managed_policy_documents(policies: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
     """Customer managed policy ARN -> default version document, from GetAccountAuthorizationDetails ``Policies``."""
     documents = {}
     for policy in policies:
@@ -269,7 +292,8 @@ def managed_policy_documents(policies: Iterable[Mapping[str, Any]]) -> dict:
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# API Gateway (REST = v1, HTTP/WebSocket = v2). Refs use the execute-api management ARN shapes.
+# API Gateway (REST = v1, HTTP/WebSocket = v2). Refs use the execute-api management ARN shapes. Each builder takes
+# the scan's region, account and partition (an API Gateway ARN names no account).
 # ---------------------------------------------------------------------------------------------------------------
 
 
@@ -284,11 +308,8 @@ def rest_domain_facts(domain: Mapping[str, Any], *, region: str, account: str, p
     name = domain["domainName"]
     endpoint_types = (domain.get("endpointConfiguration") or {}).get("types") or []
     return DomainFacts(
-        resource=Resource(
-            kind=Kind.REST_DOMAIN, ref=apigateway_arn(partition, region, f"/domainnames/{name}"),
-            logical_name=name, source_type="AWS::ApiGateway::DomainName", tags=tags_to_dict(domain.get("tags")),
-            region=region, account=account, partition=partition,
-        ),
+        resource=_resource(Kind.REST_DOMAIN, apigateway_arn(partition, region, f"/domainnames/{name}"), name,
+                           tags=domain.get("tags"), account=account),
         domain_name=name,
         security_policy=domain.get("securityPolicy"),
         endpoint_type=endpoint_types[0] if endpoint_types else None,
@@ -301,14 +322,10 @@ def http_domain_facts(domain: Mapping[str, Any], *, region: str, account: str, p
                       ) -> DomainFacts:
     """An HTTP/WebSocket custom domain from ``apigatewayv2.get_domain_names`` (PascalCase items)."""
     name = domain["DomainName"]
-    configs = domain.get("DomainNameConfigurations") or [{}]
-    first = configs[0]
+    first = (domain.get("DomainNameConfigurations") or [{}])[0]
     return DomainFacts(
-        resource=Resource(
-            kind=Kind.HTTP_DOMAIN, ref=apigateway_arn(partition, region, f"/domainnames/{name}"),
-            logical_name=name, source_type="AWS::ApiGatewayV2::DomainName", tags=tags_to_dict(domain.get("Tags")),
-            region=region, account=account, partition=partition,
-        ),
+        resource=_resource(Kind.HTTP_DOMAIN, apigateway_arn(partition, region, f"/domainnames/{name}"), name,
+                           tags=domain.get("Tags"), account=account),
         domain_name=name,
         security_policy=first.get("SecurityPolicy"),
         endpoint_type=first.get("EndpointType"),
@@ -321,11 +338,8 @@ def http_api_facts(api: Mapping[str, Any], *, region: str, account: str, partiti
     """An HTTP or WebSocket API from ``apigatewayv2.get_apis``."""
     api_id = api["ApiId"]
     return ApiFacts(
-        resource=Resource(
-            kind=Kind.HTTP_API, ref=apigateway_arn(partition, region, f"/apis/{api_id}"),
-            logical_name=api.get("Name", api_id), source_type="AWS::ApiGatewayV2::Api",
-            tags=tags_to_dict(api.get("Tags")), region=region, account=account, partition=partition,
-        ),
+        resource=_resource(Kind.HTTP_API, apigateway_arn(partition, region, f"/apis/{api_id}"),
+                           api.get("Name", api_id), tags=api.get("Tags"), account=account),
         protocol_type=api.get("ProtocolType"),
     )
 
@@ -333,23 +347,18 @@ def http_api_facts(api: Mapping[str, Any], *, region: str, account: str, partiti
 def http_route_facts(api: Mapping[str, Any], route: Mapping[str, Any], *, region: str, account: str,
                      partition: str = "aws") -> RouteFacts:
     """A route from ``apigatewayv2.get_routes`` of the API ``api`` (a ``get_apis`` item)."""
-    api_id = api["ApiId"]
+    api_arn = apigateway_arn(partition, region, f"/apis/{api['ApiId']}")
     authorizer_id = route.get("AuthorizerId")
-    refs = {"apiId": [apigateway_arn(partition, region, f"/apis/{api_id}")]}
-    if authorizer_id:
-        refs["authorizerId"] = [apigateway_arn(partition, region, f"/apis/{api_id}/authorizers/{authorizer_id}")]
     route_key = route.get("RouteKey", "")
-    method = route_key.split(" ", 1)[0] if " " in route_key else None
     return RouteFacts(
-        resource=Resource(
-            kind=Kind.HTTP_ROUTE, ref=apigateway_arn(partition, region, f"/apis/{api_id}/routes/{route['RouteId']}"),
-            logical_name=f"{api.get('Name', api_id)} {route_key}", source_type="AWS::ApiGatewayV2::Route",
-            tags=tags_to_dict(api.get("Tags")), region=region, account=account, partition=partition, refs=refs,
-        ),
-        api_id=api_id,
+        resource=_resource(Kind.HTTP_ROUTE, f"{api_arn}/routes/{route['RouteId']}",
+                           f"{api.get('Name', api['ApiId'])} {route_key}", tags=api.get("Tags"), account=account,
+                           refs={"apiId": api_arn,
+                                 "authorizerId": f"{api_arn}/authorizers/{authorizer_id}" if authorizer_id else None}),
+        api_id=api["ApiId"],
         protocol=api.get("ProtocolType") or "HTTP",
         route_key=route_key,
-        http_method=method,
+        http_method=route_key.split(" ", 1)[0] if " " in route_key else None,
         authorization_type=route.get("AuthorizationType") or "NONE",
         authorizer_id=authorizer_id,
         api_key_required=bool(route.get("ApiKeyRequired", False)),
@@ -359,39 +368,31 @@ def http_route_facts(api: Mapping[str, Any], route: Mapping[str, Any], *, region
 def http_authorizer_facts(api: Mapping[str, Any], authorizer: Mapping[str, Any], *, region: str, account: str,
                           partition: str = "aws") -> AuthorizerFacts:
     """An authorizer from ``apigatewayv2.get_authorizers``."""
-    api_id = api["ApiId"]
+    api_arn = apigateway_arn(partition, region, f"/apis/{api['ApiId']}")
+    authorizer_id = authorizer["AuthorizerId"]
     jwt = authorizer.get("JwtConfiguration") or {}
     return AuthorizerFacts(
-        resource=Resource(
-            kind=Kind.HTTP_AUTHORIZER,
-            ref=apigateway_arn(partition, region, f"/apis/{api_id}/authorizers/{authorizer['AuthorizerId']}"),
-            logical_name=authorizer.get("Name", authorizer["AuthorizerId"]),
-            source_type="AWS::ApiGatewayV2::Authorizer", tags=tags_to_dict(api.get("Tags")),
-            region=region, account=account, partition=partition,
-            refs={"apiId": [apigateway_arn(partition, region, f"/apis/{api_id}")]},
-        ),
-        api_id=api_id,
+        resource=_resource(Kind.HTTP_AUTHORIZER, f"{api_arn}/authorizers/{authorizer_id}",
+                           authorizer.get("Name", authorizer_id), tags=api.get("Tags"), account=account,
+                           refs={"apiId": api_arn}),
+        api_id=api["ApiId"],
         authorizer_type=authorizer.get("AuthorizerType"),
         issuer=jwt.get("Issuer"),
         audiences=tuple(jwt.get("Audience") or ()),
         authorizer_uri=authorizer.get("AuthorizerUri"),
-        authorizer_id=authorizer["AuthorizerId"],
+        authorizer_id=authorizer_id,
     )
 
 
 def http_stage_facts(api: Mapping[str, Any], stage: Mapping[str, Any], *, region: str, account: str,
                      partition: str = "aws") -> StageFacts:
     """A stage from ``apigatewayv2.get_stages`` (HTTP APIs have no X-Ray: tracing stays None)."""
-    api_id = api["ApiId"]
+    api_arn = apigateway_arn(partition, region, f"/apis/{api['ApiId']}")
     return StageFacts(
-        resource=Resource(
-            kind=Kind.HTTP_STAGE,
-            ref=apigateway_arn(partition, region, f"/apis/{api_id}/stages/{stage['StageName']}"),
-            logical_name=f"{api.get('Name', api_id)}/{stage['StageName']}", source_type="AWS::ApiGatewayV2::Stage",
-            tags=tags_to_dict(stage.get("Tags")), region=region, account=account, partition=partition,
-            refs={"apiId": [apigateway_arn(partition, region, f"/apis/{api_id}")]},
-        ),
-        api_id=api_id,
+        resource=_resource(Kind.HTTP_STAGE, f"{api_arn}/stages/{stage['StageName']}",
+                           f"{api.get('Name', api['ApiId'])}/{stage['StageName']}", tags=stage.get("Tags"),
+                           account=account, refs={"apiId": api_arn}),
+        api_id=api["ApiId"],
         protocol=api.get("ProtocolType") or "HTTP",
         xray_tracing_enabled=None,
         access_log_destination=(stage.get("AccessLogSettings") or {}).get("DestinationArn"),
@@ -401,21 +402,16 @@ def http_stage_facts(api: Mapping[str, Any], stage: Mapping[str, Any], *, region
 def rest_method_facts(api: Mapping[str, Any], resource: Mapping[str, Any], method: Mapping[str, Any], *,
                       region: str, account: str, partition: str = "aws") -> RouteFacts:
     """A REST method from ``apigateway.get_resources(embed=["methods"])``: ``resource["resourceMethods"][verb]``."""
-    api_id = api["id"]
+    api_arn = apigateway_arn(partition, region, f"/restapis/{api['id']}")
     verb = method["httpMethod"]
     path = resource.get("path", "/")
     authorizer_id = method.get("authorizerId")
-    refs = {"restApi": [apigateway_arn(partition, region, f"/restapis/{api_id}")]}
-    if authorizer_id:
-        refs["authorizerId"] = [apigateway_arn(partition, region, f"/restapis/{api_id}/authorizers/{authorizer_id}")]
     return RouteFacts(
-        resource=Resource(
-            kind=Kind.REST_METHOD,
-            ref=apigateway_arn(partition, region, f"/restapis/{api_id}/resources/{resource['id']}/methods/{verb}"),
-            logical_name=f"{api.get('name', api_id)} {verb} {path}", source_type="AWS::ApiGateway::Method",
-            tags=tags_to_dict(api.get("tags")), region=region, account=account, partition=partition, refs=refs,
-        ),
-        api_id=api_id,
+        resource=_resource(Kind.REST_METHOD, f"{api_arn}/resources/{resource['id']}/methods/{verb}",
+                           f"{api.get('name', api['id'])} {verb} {path}", tags=api.get("tags"), account=account,
+                           refs={"restApi": api_arn,
+                                 "authorizerId": f"{api_arn}/authorizers/{authorizer_id}" if authorizer_id else None}),
+        api_id=api["id"],
         protocol="REST",
         route_key=f"{verb} {path}",
         http_method=verb,
@@ -428,16 +424,12 @@ def rest_method_facts(api: Mapping[str, Any], resource: Mapping[str, Any], metho
 def rest_authorizer_facts(api: Mapping[str, Any], authorizer: Mapping[str, Any], *, region: str, account: str,
                           partition: str = "aws") -> AuthorizerFacts:
     """A REST authorizer from ``apigateway.get_authorizers``."""
-    api_id = api["id"]
+    api_arn = apigateway_arn(partition, region, f"/restapis/{api['id']}")
     return AuthorizerFacts(
-        resource=Resource(
-            kind=Kind.REST_AUTHORIZER,
-            ref=apigateway_arn(partition, region, f"/restapis/{api_id}/authorizers/{authorizer['id']}"),
-            logical_name=authorizer.get("name", authorizer["id"]), source_type="AWS::ApiGateway::Authorizer",
-            tags=tags_to_dict(api.get("tags")), region=region, account=account, partition=partition,
-            refs={"restApi": [apigateway_arn(partition, region, f"/restapis/{api_id}")]},
-        ),
-        api_id=api_id,
+        resource=_resource(Kind.REST_AUTHORIZER, f"{api_arn}/authorizers/{authorizer['id']}",
+                           authorizer.get("name", authorizer["id"]), tags=api.get("tags"), account=account,
+                           refs={"restApi": api_arn}),
+        api_id=api["id"],
         authorizer_type=authorizer.get("type"),
         issuer=None,
         audiences=(),
@@ -449,16 +441,12 @@ def rest_authorizer_facts(api: Mapping[str, Any], authorizer: Mapping[str, Any],
 def rest_stage_facts(api: Mapping[str, Any], stage: Mapping[str, Any], *, region: str, account: str,
                      partition: str = "aws") -> StageFacts:
     """A REST stage from ``apigateway.get_stages``."""
-    api_id = api["id"]
+    api_arn = apigateway_arn(partition, region, f"/restapis/{api['id']}")
     return StageFacts(
-        resource=Resource(
-            kind=Kind.REST_STAGE,
-            ref=apigateway_arn(partition, region, f"/restapis/{api_id}/stages/{stage['stageName']}"),
-            logical_name=f"{api.get('name', api_id)}/{stage['stageName']}", source_type="AWS::ApiGateway::Stage",
-            tags=tags_to_dict(stage.get("tags")), region=region, account=account, partition=partition,
-            refs={"restApi": [apigateway_arn(partition, region, f"/restapis/{api_id}")]},
-        ),
-        api_id=api_id,
+        resource=_resource(Kind.REST_STAGE, f"{api_arn}/stages/{stage['stageName']}",
+                           f"{api.get('name', api['id'])}/{stage['stageName']}", tags=stage.get("tags"),
+                           account=account, refs={"restApi": api_arn}),
+        api_id=api["id"],
         protocol="REST",
         xray_tracing_enabled=bool(stage.get("tracingEnabled", False)),
         access_log_destination=(stage.get("accessLogSettings") or {}).get("destinationArn"),
@@ -472,20 +460,12 @@ def rest_stage_facts(api: Mapping[str, Any], stage: Mapping[str, Any], *, region
 
 def state_machine_facts(description: Mapping[str, Any], tags: Any = NOT_FETCHED) -> StateMachineFacts:
     """A state machine from ``stepfunctions.describe_state_machine``."""
-    arn = description["stateMachineArn"]
-    region, account, partition = _region_account(arn, None, None)
     logging = description.get("loggingConfiguration") or {}
     destinations = logging.get("destinations") or []
     log_group = ((destinations[0] if destinations else {}).get("cloudWatchLogsLogGroup") or {}).get("logGroupArn")
-    tags = _fetched(tags, "tags")
     return StateMachineFacts(
-        resource=Resource(
-            kind=Kind.STATE_MACHINE, ref=arn, logical_name=description["name"],
-            source_type="AWS::StepFunctions::StateMachine",
-            tags=tags if isinstance(tags, Unknown) else tags_to_dict(tags),
-            region=region, account=account, partition=partition,
-            refs={"roleArn": [description["roleArn"]]} if description.get("roleArn") else {},
-        ),
+        resource=_resource(Kind.STATE_MACHINE, description["stateMachineArn"], description["name"], tags=tags,
+                           refs={"roleArn": description.get("roleArn")}),
         type=description.get("type") or "STANDARD",
         tracing_enabled=bool((description.get("tracingConfiguration") or {}).get("enabled", False)),
         logging_level=logging.get("level"),
@@ -499,22 +479,15 @@ def state_machine_facts(description: Mapping[str, Any], tags: Any = NOT_FETCHED)
 def queue_facts(attributes: Mapping[str, Any], tags: Any = NOT_FETCHED) -> QueueFacts:
     """A queue from ``sqs.get_queue_attributes(AttributeNames=["All"])["Attributes"]``."""
     arn = attributes["QueueArn"]
-    region, account, partition = _region_account(arn, None, None)
     redrive = attributes.get("RedrivePolicy")
     redrive = json.loads(redrive) if isinstance(redrive, str) and redrive else (redrive or {})
     kms = attributes.get("KmsMasterKeyId")
-    sse = bool(kms) or str(attributes.get("SqsManagedSseEnabled", "false")).lower() == "true"
-    tags = _fetched(tags, "tags")
     return QueueFacts(
-        resource=Resource(
-            kind=Kind.QUEUE, ref=arn, logical_name=parse_arn(arn)["resource"], source_type="AWS::SQS::Queue",
-            tags=tags if isinstance(tags, Unknown) else tags_to_dict(tags),
-            region=region, account=account, partition=partition,
-        ),
+        resource=_resource(Kind.QUEUE, arn, parse_arn(arn)["resource"], tags=tags),
         arn=arn,
         dead_letter_target_arn=redrive.get("deadLetterTargetArn"),
         max_receive_count=int(redrive["maxReceiveCount"]) if "maxReceiveCount" in redrive else None,
-        sse_enabled=sse,
+        sse_enabled=bool(kms) or str(attributes.get("SqsManagedSseEnabled", "false")).lower() == "true",
         kms_key_id=kms,
         fifo=str(attributes.get("FifoQueue", "false")).lower() == "true",
     )
@@ -523,14 +496,8 @@ def queue_facts(attributes: Mapping[str, Any], tags: Any = NOT_FETCHED) -> Queue
 def topic_facts(attributes: Mapping[str, Any], tags: Any = NOT_FETCHED) -> TopicFacts:
     """A topic from ``sns.get_topic_attributes()["Attributes"]``."""
     arn = attributes["TopicArn"]
-    region, account, partition = _region_account(arn, None, None)
-    tags = _fetched(tags, "tags")
     return TopicFacts(
-        resource=Resource(
-            kind=Kind.TOPIC, ref=arn, logical_name=parse_arn(arn)["resource"], source_type="AWS::SNS::Topic",
-            tags=tags if isinstance(tags, Unknown) else tags_to_dict(tags),
-            region=region, account=account, partition=partition,
-        ),
+        resource=_resource(Kind.TOPIC, arn, parse_arn(arn)["resource"], tags=tags),
         kms_key_id=attributes.get("KmsMasterKeyId") or None,
     )
 
@@ -539,33 +506,13 @@ def log_group_facts(group: Mapping[str, Any], *, region: str, account: str, part
                     tags: Any = NOT_FETCHED) -> LogGroupFacts:
     """A log group from ``logs.describe_log_groups``."""
     name = group["logGroupName"]
-    arn = f"arn:{partition}:logs:{region}:{account}:log-group:{name}"
-    tags = _fetched(tags, "tags")
     return LogGroupFacts(
-        resource=Resource(
-            kind=Kind.LOG_GROUP, ref=arn, logical_name=name, source_type="AWS::Logs::LogGroup",
-            tags=tags if isinstance(tags, Unknown) else tags_to_dict(tags),
-            region=region, account=account, partition=partition,
-        ),
+        resource=_resource(Kind.LOG_GROUP, f"arn:{partition}:logs:{region}:{account}:log-group:{name}", name,
+                           tags=tags),
         name=name,
         retention_in_days=group.get("retentionInDays"),
         kms_key_id=group.get("kmsKeyId"),
     )
-
-
-def _tags_or_unknown(tags: Any) -> Any:
-    tags = _fetched(tags, "tags")
-    return tags if isinstance(tags, Unknown) else tags_to_dict(tags)
-
-
-def _refs(**targets: Any) -> dict:
-    """``Resource.refs`` from input name -> ARN (or list of ARNs), leaving out what is absent."""
-    refs = {}
-    for name, value in targets.items():
-        values = [v for v in (value if isinstance(value, (list, tuple)) else [value]) if isinstance(v, str) and v]
-        if values:
-            refs[name] = values
-    return refs
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -591,19 +538,18 @@ def event_source_mapping_facts(mapping: Mapping[str, Any], tags: Any = NOT_FETCH
     function_arn = mapping.get("FunctionArn")
     source = mapping.get("EventSourceArn")
     destination = ((mapping.get("DestinationConfig") or {}).get("OnFailure") or {}).get("Destination")
-    arn = mapping.get("EventSourceMappingArn")
-    region, account, partition = _region_account(arn or function_arn, None, None)
-    name = (parse_arn(function_arn).get("resource") or "").split(":")[1:2]
+    # An endpoint that gives no mapping ARN: the one AWS would give, in the function's region and account.
+    where = parse_arn(function_arn)
+    arn = mapping.get("EventSourceMappingArn") or (
+        f"arn:{where.get('partition', 'aws')}:lambda:{where.get('region') or None}:{where.get('account') or None}:"
+        f"event-source-mapping:{mapping['UUID']}")
+    name = (where.get("resource") or "").split(":")[1:2]
     return EventSourceMappingFacts(
-        resource=Resource(
-            kind=Kind.EVENT_SOURCE_MAPPING, ref=arn or f"arn:{partition}:lambda:{region}:{account}:"
-                                                        f"event-source-mapping:{mapping['UUID']}",
-            logical_name=f"{name[0] if name else function_arn} <- {parse_arn(source).get('resource') or source}",
-            source_type="AWS::Lambda::EventSourceMapping", tags=_tags_or_unknown(tags),
-            region=region, account=account, partition=partition,
-            refs=_refs(functionName=unqualified_function_arn(function_arn), eventSourceArn=source,
-                       destinationConfig=destination),
-        ),
+        resource=_resource(
+            Kind.EVENT_SOURCE_MAPPING, arn,
+            f"{name[0] if name else function_arn} <- {parse_arn(source).get('resource') or source}", tags=tags,
+            refs={"functionName": unqualified_function_arn(function_arn), "eventSourceArn": source,
+                  "destinationConfig": destination}),
         event_source_arn=source,
         source_service=None,  # as the engine adapter: the rules read it from the source or its ARN
         function_name=function_arn or "",
@@ -621,14 +567,10 @@ def event_source_mapping_facts(mapping: Mapping[str, Any], tags: Any = NOT_FETCH
 def function_url_facts(config: Mapping[str, Any]) -> FunctionUrlFacts:
     """A function URL from ``lambda.list_function_url_configs`` (or GetFunctionUrlConfig)."""
     function_arn = config["FunctionArn"]
-    region, account, partition = _region_account(function_arn, None, None)
     return FunctionUrlFacts(
-        resource=Resource(
-            kind=Kind.FUNCTION_URL, ref=config.get("FunctionUrl") or f"{function_arn}/url",
-            logical_name=f"{parse_arn(function_arn).get('resource', function_arn).split(':')[-1]} URL",
-            source_type="AWS::Lambda::Url", tags={}, region=region, account=account, partition=partition,
-            refs=_refs(functionName=unqualified_function_arn(function_arn)),
-        ),
+        resource=_resource(Kind.FUNCTION_URL, config.get("FunctionUrl") or f"{function_arn}/url",
+                           f"{parse_arn(function_arn).get('resource', function_arn).split(':')[-1]} URL",
+                           arn=function_arn, refs={"functionName": unqualified_function_arn(function_arn)}),
         authorization_type=config.get("AuthType"),
     )
 
@@ -639,9 +581,8 @@ def _principal(principal: Any) -> Optional[str]:
         return principal
     if isinstance(principal, Mapping):
         for key in ("Service", "AWS"):
-            value = principal.get(key)
+            value = _first(principal.get(key))
             if value:
-                value = value[0] if isinstance(value, list) else value
                 # An account principal comes back as arn:aws:iam::123456789012:root; Permission takes the id.
                 parsed = parse_arn(value)
                 return parsed["account"] if parsed and parsed.get("resource") == "root" else value
@@ -653,24 +594,26 @@ def _source_arn(condition: Any) -> Optional[str]:
         block = (condition or {}).get(operator) or {}
         for key, value in block.items():
             if key.lower() == "aws:sourcearn":
-                return value[0] if isinstance(value, list) else value
+                return _first(value)
     return None
 
 
-def permission_facts(function_arn: str, policy: Any) -> list:
+def _first(value: Any) -> Optional[str]:
+    """A policy condition or principal value: a string, or the first of a list of them."""
+    value = value[0] if isinstance(value, list) and value else value
+    return value if isinstance(value, str) else None
+
+
+def permission_facts(function_arn: str, policy: Any) -> list[PermissionFacts]:
     """One fact per statement of a function's resource policy (``lambda.get_policy()["Policy"]``)."""
-    region, account, partition = _region_account(function_arn, None, None)
     function_name = parse_arn(function_arn).get("resource", function_arn).split(":")[-1]
-    facts = []
+    facts: list[PermissionFacts] = []
     for statement in normalise_statements(policy):
         sid = statement.get("Sid") or str(len(facts))
         actions = statement.get("Action") or [None]
         facts.append(PermissionFacts(
-            resource=Resource(
-                kind=Kind.PERMISSION, ref=f"{function_arn}/policy/{sid}", logical_name=f"{function_name} {sid}",
-                source_type="AWS::Lambda::Permission", tags={}, region=region, account=account, partition=partition,
-                refs=_refs(function=unqualified_function_arn(function_arn)),
-            ),
+            resource=_resource(Kind.PERMISSION, f"{function_arn}/policy/{sid}", f"{function_name} {sid}",
+                               arn=function_arn, refs={"function": unqualified_function_arn(function_arn)}),
             function_name=function_arn,
             principal=_principal(statement.get("Principal")),
             action=actions[0],
@@ -682,16 +625,13 @@ def permission_facts(function_arn: str, policy: Any) -> list:
 def event_invoke_config_facts(config: Mapping[str, Any]) -> EventInvokeConfigFacts:
     """An item of ``lambda.list_function_event_invoke_configs``."""
     function_arn = config["FunctionArn"]
-    region, account, partition = _region_account(function_arn, None, None)
     destination = ((config.get("DestinationConfig") or {}).get("OnFailure") or {}).get("Destination")
     return EventInvokeConfigFacts(
-        resource=Resource(
-            kind=Kind.EVENT_INVOKE_CONFIG, ref=f"{function_arn}/event-invoke-config",
-            logical_name=f"{parse_arn(function_arn).get('resource', function_arn).split(':', 1)[-1]} async config",
-            source_type="AWS::Lambda::EventInvokeConfig", tags={}, region=region, account=account,
-            partition=partition,
-            refs=_refs(functionName=unqualified_function_arn(function_arn), destinationConfig=destination),
-        ),
+        resource=_resource(
+            Kind.EVENT_INVOKE_CONFIG, f"{function_arn}/event-invoke-config",
+            f"{parse_arn(function_arn).get('resource', function_arn).split(':', 1)[-1]} async config",
+            arn=function_arn,
+            refs={"functionName": unqualified_function_arn(function_arn), "destinationConfig": destination}),
         function_name=function_arn,
         on_failure_destination=destination,
         maximum_retry_attempts=config.get("MaximumRetryAttempts"),
@@ -717,17 +657,15 @@ def bucket_facts(bucket: Mapping[str, Any], *, region: str, account: str, partit
     and any separate block alike), and ``acl`` stays None: a listing has no canned ACL, only grants.
     """
     name = bucket["Name"]
+    flags: dict[str, Maybe[Optional[bool]]]
     if public_access_block is NOT_FETCHED:
         flags = {flag: Unknown("public access block (not fetched by this scan)") for flag in _PUBLIC_ACCESS_FLAGS}
     else:
         block = public_access_block or {}
         flags = {flag: block.get(key) for flag, key in _PUBLIC_ACCESS_FLAGS.items()}
     return BucketFacts(
-        resource=Resource(
-            kind=Kind.BUCKET, ref=bucket_arn(name, partition), logical_name=name, source_type="AWS::S3::Bucket",
-            tags=_tags_or_unknown(tags), region=bucket.get("BucketRegion") or region, account=account,
-            partition=partition,
-        ),
+        resource=_resource(Kind.BUCKET, bucket_arn(name, partition), name, tags=tags,
+                           region=bucket.get("BucketRegion") or region, account=account),
         bucket=name,
         acl=None,
         **flags,
@@ -749,11 +687,9 @@ def s3_notification_facts(bucket: str, configuration: Mapping[str, Any], *, regi
         return None
     arn = bucket_arn(bucket, partition)
     return S3NotificationFacts(
-        resource=Resource(
-            kind=Kind.S3_NOTIFICATION, ref=f"{arn}?notification", logical_name=f"{bucket} notifications",
-            source_type="AWS::S3::BucketNotification", tags={}, region=region, account=account, partition=partition,
-            refs=_refs(bucket=arn, lambdaFunctions=functions, queues=queues, topics=topics),
-        ),
+        resource=_resource(Kind.S3_NOTIFICATION, f"{arn}?notification", f"{bucket} notifications", region=region,
+                           account=account,
+                           refs={"bucket": arn, "lambdaFunctions": functions, "queues": queues, "topics": topics}),
         bucket=bucket,
         lambda_function_arns=tuple(functions),
         queue_arns=tuple(queues),
@@ -764,18 +700,14 @@ def s3_notification_facts(bucket: str, configuration: Mapping[str, Any], *, regi
 def event_target_facts(rule: Mapping[str, Any], target: Mapping[str, Any]) -> EventTargetFacts:
     """A target from ``events.list_targets_by_rule`` of the rule ``rule`` (an ``events.list_rules`` item)."""
     rule_arn = rule["Arn"]
-    region, account, partition = _region_account(rule_arn, None, None)
     dlq = (target.get("DeadLetterConfig") or {}).get("Arn")
     retry = target.get("RetryPolicy") or {}
     target_arn = target.get("Arn")
     return EventTargetFacts(
-        resource=Resource(
-            kind=Kind.EVENT_TARGET, ref=f"{rule_arn}/targets/{target['Id']}",
-            logical_name=f"{rule['Name']} -> {target['Id']}", source_type="AWS::Events::Rule", tags={},
-            region=region, account=account, partition=partition,
-            refs=_refs(rule=rule_arn, arn=unqualified_function_arn(target_arn), deadLetterConfig=dlq,
-                       roleArn=target.get("RoleArn")),
-        ),
+        resource=_resource(Kind.EVENT_TARGET, f"{rule_arn}/targets/{target['Id']}",
+                           f"{rule['Name']} -> {target['Id']}", arn=rule_arn,
+                           refs={"rule": rule_arn, "arn": unqualified_function_arn(target_arn),
+                                 "deadLetterConfig": dlq, "roleArn": target.get("RoleArn")}),
         rule=rule["Name"],
         target_arn=target_arn,
         dead_letter_arn=dlq,
@@ -789,7 +721,6 @@ def subscription_facts(subscription: Mapping[str, Any], attributes: Any = NOT_FE
     """A subscription from ``sns.list_subscriptions``; its DLQ from GetSubscriptionAttributes' RedrivePolicy."""
     arn = subscription["SubscriptionArn"]
     topic = subscription.get("TopicArn")
-    region, account, partition = _region_account(topic, None, None)
     if attributes is NOT_FETCHED:
         dlq: Any = Unknown("redrive policy (not fetched by this scan)")
     else:
@@ -799,13 +730,12 @@ def subscription_facts(subscription: Mapping[str, Any], attributes: Any = NOT_FE
     protocol = subscription.get("Protocol")
     endpoint = subscription.get("Endpoint")
     return SubscriptionFacts(
-        resource=Resource(
-            kind=Kind.SNS_SUBSCRIPTION, ref=arn if arn.startswith("arn:") else f"{topic}/{protocol}/{endpoint}",
-            logical_name=f"{parse_arn(topic).get('resource', topic)} -> {protocol}",
-            source_type="AWS::SNS::Subscription", tags={}, region=region, account=account, partition=partition,
-            refs=_refs(topic=topic, endpoint=unqualified_function_arn(endpoint) if protocol in ("lambda", "sqs")
-                       else None, redrivePolicy=None if isinstance(dlq, Unknown) else dlq),
-        ),
+        resource=_resource(
+            Kind.SNS_SUBSCRIPTION, arn if arn.startswith("arn:") else f"{topic}/{protocol}/{endpoint}",
+            f"{parse_arn(topic).get('resource', topic)} -> {protocol}", arn=topic,
+            refs={"topic": topic,
+                  "endpoint": unqualified_function_arn(endpoint) if protocol in ("lambda", "sqs") else None,
+                  "redrivePolicy": None if isinstance(dlq, Unknown) else dlq}),
         topic_arn=topic,
         protocol=protocol,
         endpoint=endpoint,
@@ -818,7 +748,7 @@ def subscription_facts(subscription: Mapping[str, Any], attributes: Any = NOT_FE
 # ---------------------------------------------------------------------------------------------------------------
 
 
-def lambda_associations(config: Mapping[str, Any]) -> tuple:
+def lambda_associations(config: Mapping[str, Any]) -> tuple[tuple[str, Any], ...]:
     """``(behavior, function version ARN)`` for every Lambda@Edge association of a distribution, from a
     ListDistributions summary, a DistributionConfig or a Config item's ``distributionConfig`` (any letter case)."""
     behaviors = [("DefaultCacheBehavior", lookup(config, "defaultCacheBehavior"))]
@@ -831,12 +761,7 @@ def lambda_associations(config: Mapping[str, Any]) -> tuple:
 def distribution_facts(summary: Mapping[str, Any], tags: Any = NOT_FETCHED) -> DistributionFacts:
     """A distribution from ``cloudfront.list_distributions`` (tags from ListTagsForResource on its ARN).
     CloudFront is global: the distribution has no region."""
-    arn = summary["ARN"]
     return DistributionFacts(
-        resource=Resource(
-            kind=Kind.DISTRIBUTION, ref=arn, logical_name=summary["Id"], source_type="AWS::CloudFront::Distribution",
-            tags=_tags_or_unknown(tags), region=None, account=parse_arn(arn).get("account"),
-            partition=parse_arn(arn).get("partition", "aws"),
-        ),
+        resource=_resource(Kind.DISTRIBUTION, summary["ARN"], summary["Id"], tags=tags),
         lambda_associations=lambda_associations(summary),
     )

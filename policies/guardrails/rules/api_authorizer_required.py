@@ -191,4 +191,5 @@ RULE = Rule(
                 security_hub("APIGateway.8"), checkov("CKV_AWS_309"), checkov("CKV2_AWS_70"),
                 Reference("Prowler", "apigatewayv2_api_authorizers_enabled")),
     scope="stack",
+    lookups=(Kind.HTTP_AUTHORIZER, Kind.REST_AUTHORIZER),  # the authorizers routes and methods name
 )

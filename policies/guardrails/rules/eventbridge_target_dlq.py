@@ -39,4 +39,5 @@ RULE = Rule(
     remediation="Set deadLetterConfig.arn on the target (and allow events.amazonaws.com to send to the queue).",
     references=(serverless_rules("ES4000"), cdk_nag("EventBusDLQ")),
     scope="stack",
+    lookups=(),
 )

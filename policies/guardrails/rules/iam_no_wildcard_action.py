@@ -58,4 +58,5 @@ RULE = Rule(
     remediation="Replace '*' and 'service:*' actions with the specific actions the function calls.",
     references=(serverless_rules("WS1003"), cdk_nag("LambdaStarPermissions"), cdk_nag("AwsSolutions-IAM5")),
     scope="stack",
+    lookups=(),  # in an account a role's inline and attached policies are in its own facts
 )

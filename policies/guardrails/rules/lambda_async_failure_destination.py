@@ -98,4 +98,6 @@ RULE = Rule(
     references=(SQS_DLQ_POST, serverless_rules("ES1007"), cdk_nag("LambdaAsyncFailureDestination"),
                 config("LAMBDA_DLQ_CHECK"), checkov("CKV_AWS_116")),
     scope="stack",
+    lookups=(Kind.EVENT_TARGET, Kind.S3_NOTIFICATION, Kind.SNS_SUBSCRIPTION, Kind.PERMISSION,
+             Kind.EVENT_INVOKE_CONFIG),  # its asynchronous callers and its on-failure destinations
 )

@@ -46,6 +46,7 @@ RULE = Rule(
     kinds=(Kind.FUNCTION,),
     evaluate=evaluate,
     scope="stack",
+    lookups=(Kind.DISTRIBUTION,),  # whether the function is Lambda@Edge (guardrails.edge)
     rationale="A customer managed key lets you restrict and audit who can read configuration values.",
     remediation="Set kmsKeyArn to a customer managed key (and keep secrets in Secrets Manager, not in variables).",
     references=(checkov("CKV_AWS_173"),),

@@ -78,4 +78,5 @@ RULE = Rule(
                 "bisectBatchOnFunctionError).",
     references=(serverless_rules("ES1001"), cdk_nag("LambdaEventSourceMappingDestination")),
     scope="stack",
+    lookups=(Kind.QUEUE,),  # an SQS source's own redrive policy handles failures
 )

@@ -71,6 +71,7 @@ RULE = Rule(
     kinds=(Kind.FUNCTION,),
     evaluate=evaluate,
     scope="stack",
+    lookups=(Kind.DISTRIBUTION,),  # whether the function is Lambda@Edge (guardrails.edge)
     rationale="The company layer carries the observability and security libraries every function must run with; "
               "old versions miss fixes. Versions compare as integers and ARNs parse in every partition.",
     remediation="Add the company layer ARN with a version at or above minimumLayerVersion to the function's layers "

@@ -40,6 +40,7 @@ RULE = Rule(
     kinds=(Kind.FUNCTION,),
     evaluate=evaluate,
     scope="stack",
+    lookups=(Kind.DISTRIBUTION,),  # whether the function is Lambda@Edge (guardrails.edge)
     rationale="Without active tracing a request cannot be followed across functions and services.",
     remediation="Set tracingConfig.mode to Active (and allow xray:PutTraceSegments in the role).",
     references=(GOVERNANCE_POST, serverless_rules("WS1000"), cdk_nag("LambdaTracing"),

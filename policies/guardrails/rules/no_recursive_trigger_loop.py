@@ -148,4 +148,7 @@ RULE = Rule(
     remediation="Write results to a different queue, topic, bucket (or prefix-filtered notification) or stream.",
     references=(LAMBDA_LOOP_DOCS,),
     scope="stack",
+    # What triggers a function and what its role may write to.
+    lookups=(Kind.EVENT_SOURCE_MAPPING, Kind.S3_NOTIFICATION, Kind.SNS_SUBSCRIPTION, Kind.QUEUE, Kind.TOPIC,
+             Kind.BUCKET, Kind.ROLE),
 )

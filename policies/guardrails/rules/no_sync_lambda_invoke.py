@@ -48,4 +48,5 @@ RULE = Rule(
     references=(Reference("AWS docs", "Lambda anti-patterns: Lambda functions calling Lambda functions",
                           "https://docs.aws.amazon.com/lambda/latest/operatorguide/functions-calling-functions.html"),),
     scope="stack",
+    lookups=(Kind.ROLE,),  # the function's role
 )

@@ -75,4 +75,5 @@ RULE = Rule(
     },
     references=(config("S3_BUCKET_LEVEL_PUBLIC_ACCESS_PROHIBITED"), security_hub("S3.8"), checkov("CKV_AWS_53")),
     scope="stack",
+    lookups=(Kind.BUCKET_PUBLIC_ACCESS_BLOCK,),  # the bucket's block (in an account read onto the bucket's facts)
 )

@@ -64,4 +64,7 @@ RULE = Rule(
     references=(SQS_DLQ_POST, GOVERNANCE_POST, serverless_rules("ES6000"), cdk_nag("SQSRedrivePolicy"),
                 cdk_nag("AwsSolutions-SQS3")),
     scope="stack",
+    # Whatever may name a queue as its dead-letter or failure target (a DLQ is not judged for a redrive policy).
+    lookups=(Kind.FUNCTION, Kind.EVENT_TARGET, Kind.EVENT_SOURCE_MAPPING, Kind.EVENT_INVOKE_CONFIG,
+             Kind.SNS_SUBSCRIPTION),
 )
