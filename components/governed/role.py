@@ -117,6 +117,7 @@ class RoleArgs:
     managed_policy_arns: Sequence[pulumi.Input[str]] = ()  # AWS managed policies only where unavoidable
     description: str = ""
     source_account: Optional[pulumi.Input[str]] = None  # adds aws:SourceAccount to the trust policy
+    path: str = "/"  # IAM path; the boundary lets workloads pass some roles by path (policies.SCHEDULER_ROLE_PATH)
     overrides: Mapping[str, str] = field(default_factory=dict)
 
 
@@ -139,9 +140,13 @@ class GovernedRole(pulumi.ComponentResource):
         record(component, overrides)
         self.overrides = overrides
 
+        if not re.fullmatch(r"/([\x21-\x7e]+/)?", args.path) or len(args.path) > 512:
+            raise ValueError(f"{component}: path {args.path!r} must be '/' or '/<segments>/' (IAM path, at most 512 "
+                             f"printable characters)")
         self.role = aws.iam.Role(
             autonamed("aws:iam/role:Role", name),
             assume_role_policy=trust_policy(args.service_principals, args.source_account),
+            path=args.path if args.path != "/" else None,  # None: unset, as before paths were supported
             permissions_boundary=governance.permissions_boundary_arn,
             description=args.description or f"{name} (governed)",
             tags=overrides_tag(overrides),
