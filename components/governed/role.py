@@ -27,6 +27,7 @@ RESOURCE_STAR_ACTIONS = frozenset({
     "ec2:DeleteNetworkInterface", "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses",
     "translate:TranslateText", "comprehend:DetectSentiment", "ecr:GetAuthorizationToken",
     "events:PutEvents",  # only when the target is the default bus; prefer the bus ARN
+    "sns:Unsubscribe",  # the Service Authorization Reference lists no resource type for it
 })
 
 _ACTION = re.compile(r"^[a-z0-9-]+:[A-Za-z0-9*]+$")
