@@ -118,8 +118,10 @@ class RoleArgs:
     managed_policy_arns: Sequence[pulumi.Input[str]] = ()  # AWS managed policies only where unavoidable
     description: str = ""
     source_account: Optional[pulumi.Input[str]] = None  # adds aws:SourceAccount to the trust policy
-    path: str = "/"  # IAM path; the boundary lets workloads pass some roles by path (policies.SCHEDULER_ROLE_PATH)
     overrides: Mapping[str, str] = field(default_factory=dict)
+    # IAM path (default "/"): the workload boundary lets workloads pass Scheduler only the roles under
+    # policies.SCHEDULER_ROLE_PATH, which only governed schedule groups create.
+    path: str = "/"
 
 
 class GovernedRole(pulumi.ComponentResource):
