@@ -131,7 +131,7 @@ class GovernanceMocks(pulumi.runtime.Mocks):
             "aws:lambda/layerVersion:LayerVersion": f"arn:aws:lambda:{r}:{a}:layer:{inputs.get('layerName', name)}:1",
             "aws:lambda/codeSigningConfig:CodeSigningConfig":
                 f"arn:aws:lambda:{r}:{a}:code-signing-config:csc-{_digest(name, length=17)}",
-            "aws:iam/role:Role": f"arn:aws:iam::{a}:role/{name}",
+            "aws:iam/role:Role": f"arn:aws:iam::{a}:role{inputs.get('path') or '/'}{name}",
             "aws:iam/policy:Policy": f"arn:aws:iam::{a}:policy/{name}",
             "aws:s3/bucketV2:BucketV2": f"arn:aws:s3:::{inputs.get('bucket') or res_id}",
             "aws:s3/bucket:Bucket": f"arn:aws:s3:::{inputs.get('bucket') or res_id}",

@@ -169,6 +169,15 @@ NAME_RULES: dict[str, NameRule] = {
     "aws:resourcegroups/group:Group": NameRule("resource group name", "name", 128, r"[A-Za-z0-9_.-]+",
                                                "letters, digits, '.', '-' and '_'",
                                                source="Resource Groups CreateGroup Name up to 128"),
+    # EventBridge Scheduler CreateScheduleGroup / CreateSchedule Name 1-64, [0-9a-zA-Z-_.]+.
+    "aws:scheduler/scheduleGroup:ScheduleGroup": NameRule("schedule group name", "name", 64, r"[0-9A-Za-z_.-]+",
+                                                          "letters, digits, '.', '-' and '_'",
+                                                          prefix_property="namePrefix",
+                                                          source="EventBridge Scheduler CreateScheduleGroup Name "
+                                                                 "1-64"),
+    "aws:scheduler/schedule:Schedule": NameRule("schedule name", "name", 64, r"[0-9A-Za-z_.-]+",
+                                                "letters, digits, '.', '-' and '_'", prefix_property="namePrefix",
+                                                source="EventBridge Scheduler CreateSchedule Name 1-64"),
 }
 
 
@@ -249,6 +258,14 @@ VALUE_RANGES: dict[str, dict[str, Range]] = {
         "retryPolicy.maximumEventAgeInSeconds": Range("EventBridge RetryPolicy MaximumEventAgeInSeconds 60-86400",
                                                       60, 86400),
         "retryPolicy.maximumRetryAttempts": Range("EventBridge RetryPolicy MaximumRetryAttempts 0-185", 0, 185),
+    },
+    "aws:scheduler/schedule:Schedule": {
+        "target.retryPolicy.maximumEventAgeInSeconds": Range(
+            "EventBridge Scheduler RetryPolicy MaximumEventAgeInSeconds 60-86400", 60, 86400),
+        "target.retryPolicy.maximumRetryAttempts": Range("EventBridge Scheduler RetryPolicy MaximumRetryAttempts 0-185",
+                                                         0, 185),
+        "flexibleTimeWindow.maximumWindowInMinutes": Range(
+            "EventBridge Scheduler FlexibleTimeWindow MaximumWindowInMinutes 1-1440", 1, 1440),
     },
     "aws:apigateway/methodSettings:MethodSettings": {
         # The provider's default -1 means "not set"; API Gateway refuses other negative limits.

@@ -27,6 +27,7 @@ RESOURCE_STAR_ACTIONS = frozenset({
     "ec2:DeleteNetworkInterface", "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses",
     "translate:TranslateText", "comprehend:DetectSentiment", "ecr:GetAuthorizationToken",
     "events:PutEvents",  # only when the target is the default bus; prefer the bus ARN
+    "sns:Unsubscribe",  # the Service Authorization Reference lists no resource type for it
 })
 
 _ACTION = re.compile(r"^[a-z0-9-]+:[A-Za-z0-9*]+$")
@@ -127,6 +128,9 @@ class RoleArgs:
     source_account: Optional[pulumi.Input[str]] = None
     # Guardrail id -> written reason for each secure default relaxed (default none).
     overrides: Mapping[str, str] = field(default_factory=dict)
+    # IAM path (default "/"): the workload boundary lets workloads pass Scheduler only the roles under
+    # policies.SCHEDULER_ROLE_PATH, which only governed schedule groups create.
+    path: str = "/"
 
 
 class GovernedRole(pulumi.ComponentResource):
@@ -148,9 +152,13 @@ class GovernedRole(pulumi.ComponentResource):
         record(component, overrides)
         self.overrides = overrides
 
+        if not re.fullmatch(r"/([\x21-\x7e]+/)?", args.path) or len(args.path) > 512:
+            raise ValueError(f"{component}: path {args.path!r} must be '/' or '/<segments>/' (IAM path, at most 512 "
+                             f"printable characters)")
         self.role = aws.iam.Role(
             autonamed("aws:iam/role:Role", name),
             assume_role_policy=trust_policy(args.service_principals, args.source_account),
+            path=args.path if args.path != "/" else None,  # None: unset, as before paths were supported
             permissions_boundary=governance.permissions_boundary_arn,
             description=args.description or f"{name} (governed)",
             tags=overrides_tag(overrides),

@@ -29,7 +29,8 @@ from typing import Any
 # `iam`, `organizations`, `cloudtrail`, `config`, `signer` and `tag` are deliberately absent.
 DEFAULT_WORKLOAD_NAMESPACES = (
     "cloudwatch", "comprehend", "dynamodb", "ec2", "events", "execute-api", "firehose", "forecast", "kinesis", "kms",
-    "lambda", "logs", "s3", "secretsmanager", "ses", "sns", "sqs", "ssm", "states", "translate", "xray",
+    "lambda", "logs", "s3", "scheduler", "secretsmanager", "ses", "sns", "sqs", "ssm", "states", "translate",
+    "xray",
 )
 # Services a workload may pass a role to (iam:PassRole with iam:PassedToService), e.g. Forecast reading its input
 # from S3 with a role. Never a service that runs code or calls APIs as the role it is given: that is the escalation
@@ -41,6 +42,11 @@ ESCALATING_PASS_ROLE_SERVICES = (
     "sagemaker.amazonaws.com", "batch.amazonaws.com", "events.amazonaws.com", "scheduler.amazonaws.com",
     "ssm.amazonaws.com", "apigateway.amazonaws.com",
 )
+# EventBridge Scheduler acts with the role a schedule names, so passing it just any role would escalate. Workloads may
+# pass it only the execution roles of governed schedule groups (components/governed/scheduler.py), which are created
+# under this IAM path with the workload boundary; workload roles cannot create or tag roles themselves (no `iam`).
+SCHEDULER_ROLE_PATH = "/governed-scheduler/"
+SCHEDULER_PRINCIPAL = "scheduler.amazonaws.com"
 # What the platform's governance roles use: the account sweep's reads, evaluations and remediation writes.
 GOVERNANCE_NAMESPACES = (
     "apigateway", "cloudfront", "config", "events", "kms", "lambda", "logs", "s3", "sns", "sqs", "states", "tag",
@@ -136,6 +142,11 @@ def boundary_document(resources: GovernedResources, namespaces: Sequence[str] = 
             "Sid": "PassRolesToApprovedServices", "Effect": "Allow", "Action": "iam:PassRole",
             "Resource": f"arn:{resources.partition}:iam::{resources.account}:role/*",
             "Condition": {"StringEquals": {"iam:PassedToService": services}}})
+    # After the allows (the namespaces, passing roles to approved services), before the denies.
+    document["Statement"].insert(2 if services else 1, {
+        "Sid": "PassScheduleRolesToScheduler", "Effect": "Allow", "Action": "iam:PassRole",
+        "Resource": f"arn:{resources.partition}:iam::{resources.account}:role{SCHEDULER_ROLE_PATH}*",
+        "Condition": {"StringEquals": {"iam:PassedToService": SCHEDULER_PRINCIPAL}}})
     return document
 
 

@@ -119,16 +119,21 @@ def test_boundaries_govern_the_approved_services_and_deny_escalation(deployed):
     assert document == boundary_document(protected)
     assert document["Statement"][0]["Action"] == [f"{namespace}:*" for namespace in DEFAULT_WORKLOAD_NAMESPACES]
     assert [s["Sid"] for s in document["Statement"][1:]] == [
-        "PassRolesToApprovedServices", "DenyPrincipalsWithoutThisBoundary", "DenyBoundaryRemoval",
+        "PassRolesToApprovedServices", "PassScheduleRolesToScheduler", "DenyPrincipalsWithoutThisBoundary",
+        "DenyBoundaryRemoval",
         "DenyBoundaryChange", "DenyCompanyLayerChange", "DenyCodeSigningChange", "DenyPlatformKeyAdministration",
         "DenyLeavingOrganisationControls"]
     assert document["Statement"][1] == {
         "Sid": "PassRolesToApprovedServices", "Effect": "Allow", "Action": "iam:PassRole",
         "Resource": f"arn:aws:iam::{ACCOUNT}:role/*",
         "Condition": {"StringEquals": {"iam:PassedToService": ["forecast.amazonaws.com"]}}}
-    assert document["Statement"][2]["Condition"] == {"StringNotEquals": {"iam:PermissionsBoundary": BOUNDARY_ARN}}
-    assert document["Statement"][4]["Resource"] == [BOUNDARY_ARN, GOVERNANCE_BOUNDARY_ARN]
-    assert document["Statement"][7]["Resource"] == key_arn
+    assert document["Statement"][2] == {
+        "Sid": "PassScheduleRolesToScheduler", "Effect": "Allow", "Action": "iam:PassRole",
+        "Resource": f"arn:aws:iam::{ACCOUNT}:role/governed-scheduler/*",
+        "Condition": {"StringEquals": {"iam:PassedToService": "scheduler.amazonaws.com"}}}
+    assert document["Statement"][3]["Condition"] == {"StringNotEquals": {"iam:PermissionsBoundary": BOUNDARY_ARN}}
+    assert document["Statement"][5]["Resource"] == [BOUNDARY_ARN, GOVERNANCE_BOUNDARY_ARN]
+    assert document["Statement"][8]["Resource"] == key_arn
     governance = json.loads(inputs(resources, "aws:iam/policy:Policy", "platform-governance-boundary")["policy"])
     assert governance == governance_boundary_document(protected)
     assert governance["Statement"][1]["Condition"] == {
