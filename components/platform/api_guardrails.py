@@ -111,8 +111,8 @@ def parameters_from_pack_config(pack_config: Mapping[str, Any]) -> GuardrailPara
     """The parameters of the guardrails that are ``mandatory`` in ``pack_config`` (already validated by
     ``config_rules.load_pack_config``), resolved with the catalogue's defaults by ``catalogue.resolve_parameters``.
 
-    Raises ``GovernanceError`` when a mandatory guardrail lacks the platform values the API needs (an empty list
-    would deny everything or nothing).
+    Raises ``GovernanceError`` naming the rule, the key and the value when a parameter is invalid, including a
+    mandatory guardrail without the platform's values (an empty list would deny everything or nothing).
     """
     resolved: dict[str, dict] = {}
     for rule_id in RULE_IDS:
@@ -126,13 +126,8 @@ def parameters_from_pack_config(pack_config: Mapping[str, Any]) -> GuardrailPara
             raise GovernanceError(f"packConfig: {error}") from None
 
     def needed(rule_id: str, key: str) -> Optional[tuple]:
-        if rule_id not in resolved:
-            return None
-        values = tuple(resolved[rule_id][key])
-        if not values:
-            raise GovernanceError(f"packConfig: {rule_id}: {key} is empty; the API guardrails need the platform's "
-                                  f"values (python -m tools.gen_pack_config writes them)")
-        return values
+        # The schemas' minItems already refuse an empty list (the platform's values are missing).
+        return tuple(resolved[rule_id][key]) if rule_id in resolved else None
 
     authorizers = needed("api-authorizer-required", "authorizerFunctionArns")
     for arn in authorizers or ():
