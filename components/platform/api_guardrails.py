@@ -11,9 +11,12 @@ judge with), pure functions write:
     signing config (``lambda:CodeSigningConfigArn``), and ``DeleteFunctionCodeSigningConfig``;
   - ``iam-permissions-boundary``: ``iam:CreateRole`` / ``PutRolePermissionsBoundary`` without the workload
     boundary (``iam:PermissionsBoundary``), and ``DeleteRolePermissionsBoundary``;
-  - ``api-authorizer-required``: API Gateway writes that leave a route or method without authorization
-    (``apigateway:Request/RouteAuthorizationType`` NONE; CORS ``OPTIONS`` methods excepted, as the rule does) or
-    name a Lambda authorizer other than the company's (``apigateway:Request/AuthorizerUri``);
+  - ``api-authorizer-required``: API Gateway writes that leave a REST method without authorization or import an
+    OpenAPI definition with an open route (``apigateway:Request/RouteAuthorizationType`` NONE; CORS ``OPTIONS``
+    methods excepted, as the rule does), or that name a Lambda authorizer other than the company's
+    (``apigateway:Request/AuthorizerUri``). Single HTTP/WebSocket API routes are left to preview and Config: a
+    WebSocket route other than ``$connect`` cannot take an authorizer (NONE is its only value), and nothing in
+    the request (ARN or condition key) tells it from an HTTP API route;
   - ``api-custom-domain-tls``: custom domains with a security policy outside the allow-list
     (``apigateway:Request/SecurityPolicy``);
   - ``required-tags``: creating a serverless resource without a required tag or with a value outside its
@@ -67,18 +70,27 @@ MANAGED_POLICY_SIZE_LIMIT = 6144  # IAM: characters of a customer managed policy
 DEPLOYER_POLICY_PREFIX = "application-deployer-guardrails"
 
 # Creating these serverless resources takes tags in the same request (aws:RequestTag, aws:TagKeys). API Gateway is
-# absent: its apigateway:POST also creates routes, methods and deployments, which take no tags.
+# absent: its apigateway:POST also creates routes, methods and deployments, which take no tags. So is
+# logs:CreateLogGroup: Lambda and API Gateway create log groups at run time (untagged), and refusing them would lose
+# logs silently; the governed blocks create their log groups, tagged, and the pack and Config judge the rest.
 TAGGED_CREATE_ACTIONS = (
     "lambda:CreateFunction", "iam:CreateRole", "sqs:CreateQueue", "sns:CreateTopic", "states:CreateStateMachine",
-    "dynamodb:CreateTable", "events:CreateEventBus", "logs:CreateLogGroup",
+    "dynamodb:CreateTable", "events:CreateEventBus",
 )
 UNTAG_ACTIONS = (
     "lambda:UntagResource", "iam:UntagRole", "sqs:UntagQueue", "sns:UntagResource", "states:UntagResource",
     "dynamodb:UntagResource", "events:UntagResource", "logs:UntagResource",
 )
 API_WRITES = ("apigateway:POST", "apigateway:PUT", "apigateway:PATCH")
-# The rule judges CORS preflight methods NOT_APPLICABLE; REST method ARNs carry the HTTP method, so the API can too.
-CORS_PREFLIGHT_METHODS = "arn:*:apigateway:*::/restapis/*/resources/*/methods/OPTIONS"
+# Where a route's authorization is set: REST methods (the ARN carries the HTTP method; OPTIONS is left out, as the
+# rule judges CORS preflight NOT_APPLICABLE) and OpenAPI imports of a REST or HTTP API (create, or overwrite of an
+# API by its 10-character id, as the post writes it: "/apis/*" would also match every route and authorizer).
+ROUTE_RESOURCES = (
+    "arn:*:apigateway:*::/apis", "arn:*:apigateway:*::/apis/??????????",
+    "arn:*:apigateway:*::/restapis", "arn:*:apigateway:*::/restapis/??????????",
+    *(f"arn:*:apigateway:*::/restapis/*/resources/*/methods/{method}"
+      for method in ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "ANY")),
+)
 DOMAIN_RESOURCES = ("arn:*:apigateway:*::/domainnames", "arn:*:apigateway:*::/domainnames/*")
 
 RULE_IDS = ("lambda-required-layer", "lambda-code-signing", "iam-permissions-boundary", "api-authorizer-required",
@@ -184,13 +196,8 @@ def deny_statements(params: GuardrailParameters) -> list:
     """The Deny statements for ``params`` (no principal exception; see ``service_control_policies``)."""
     out: list = []
 
-    def deny(sid: str, actions: Sequence[str], condition: Optional[dict] = None, *,
-             resource: Any = "*", not_resource: Optional[str] = None) -> None:
-        st: dict = {"Sid": sid, "Effect": "Deny", "Action": list(actions)}
-        if not_resource is not None:
-            st["NotResource"] = not_resource
-        else:
-            st["Resource"] = resource
+    def deny(sid: str, actions: Sequence[str], condition: Optional[dict] = None, *, resource: Any = "*") -> None:
+        st: dict = {"Sid": sid, "Effect": "Deny", "Action": list(actions), "Resource": resource}
         if condition:
             st["Condition"] = condition
         out.append(st)
@@ -218,7 +225,7 @@ def deny_statements(params: GuardrailParameters) -> list:
         # ForAnyValue: an imported OpenAPI definition carries one value per route; one NONE is enough to refuse.
         deny("DenyRouteWithoutAuthorization", API_WRITES,
              {"ForAnyValue:StringEquals": {"apigateway:Request/RouteAuthorizationType": ["NONE"]}},
-             not_resource=CORS_PREFLIGHT_METHODS)
+             resource=list(ROUTE_RESOURCES))
         deny("DenyForeignLambdaAuthorizer", API_WRITES,
              {"ForAnyValue:StringNotEquals": {"apigateway:Request/AuthorizerUri": [
                  authorizer_uri(arn) for arn in params.authorizer_function_arns]}})
