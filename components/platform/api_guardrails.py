@@ -31,7 +31,7 @@ judge with), pure functions write:
   the allows of the role's other policies (``PowerUserAccess`` or whatever the team has), so the guardrails hold
   whatever else the role is granted; the post's Allow-shaped examples only work on a role with no other grant. No
   principal exception (the policy is attached only to the roles it governs), and a statement that keeps the role
-  from detaching or rewriting these policies, which an SCP needs no protection against.
+  from detaching or rewriting these policies (SCPs need none: a member account cannot change them).
 * ``tag_policy``: the post's tag dictionary as a ``TAG_POLICY`` (``tag_key`` with ``@@assign`` fixing the key's
   capitalisation, ``tag_value`` the allowed values, ``enforced_for`` the resource types where a non-compliant tag
   operation is refused).
@@ -364,11 +364,6 @@ class ApiGuardrails(pulumi.ComponentResource):
         super().__init__("serverless-governance:platform:ApiGuardrails", name, None, opts)
         mode = check_mode(args.mode)
         child = pulumi.ResourceOptions(parent=self)
-        params = parameters_from_pack_config(args.pack_config)
-        for target in args.targets:
-            if not isinstance(target, str) or not _TARGET.match(target):
-                raise GovernanceError(f"api_guardrail_targets: {target!r} must be a root (r-...), OU (ou-...-...) "
-                                      "or 12-digit account id")
         self.scp_documents: list = []
         self.tag_policy_document: Optional[dict] = None
         self.deployer_documents: list = []
@@ -377,6 +372,11 @@ class ApiGuardrails(pulumi.ComponentResource):
         if mode == "off":
             self.register_outputs({})
             return
+        params = parameters_from_pack_config(args.pack_config)
+        for target in args.targets:
+            if not isinstance(target, str) or not _TARGET.match(target):
+                raise GovernanceError(f"api_guardrail_targets: {target!r} must be a root (r-...), OU (ou-...-...) "
+                                      "or 12-digit account id")
         if mode == "organization":
             self.scp_documents = service_control_policies(params, args.platform_deployer_arns)
             self.organization_policies = [

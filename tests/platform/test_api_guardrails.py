@@ -18,6 +18,8 @@ from components.governed._overrides import GovernanceError
 from components.platform.api_guardrails import (
     MANAGED_POLICY_SIZE_LIMIT,
     SCP_SIZE_LIMIT,
+    ApiGuardrails,
+    ApiGuardrailsArgs,
     GuardrailParameters,
     authorizer_uri,
     deny_statements,
@@ -28,6 +30,7 @@ from components.platform.api_guardrails import (
     tag_policy,
     versions_at_least,
 )
+from components.platform.config_rules import load_pack_config
 from components.platform.platform import Platform, PlatformArgs
 from guardrails import pack_config
 from tests.support.iam import serious_findings
@@ -385,8 +388,6 @@ def test_the_platform_stack_deploys_the_organisation_policies_from_its_pack_conf
         layer_build_dir=str(layer_dir), platform_deployer_arns=[PLATFORM_DEPLOYER],
         api_guardrail_targets=["ou-ab12-11111111"], deployer_role_names=["application-deployer"],
         tag_policy_enforced_for=["dynamodb:table"]), apiGuardrails="organization")
-    from components.platform.config_rules import load_pack_config  # noqa: PLC0415
-
     params = parameters_from_pack_config(load_pack_config("policies/config.dev.json"))
     policies = sorted(by_type(resources, "aws:organizations/policy:Policy"), key=lambda p: p.name)
     assert [(p.name, p.raw_inputs["type"], json.loads(p.raw_inputs["content"])) for p in policies] == [
@@ -431,3 +432,8 @@ def test_bad_guardrail_settings_name_the_key(layer_dir, args, config, message):
         run_platform(layer_dir, PlatformArgs(layer_build_dir=str(layer_dir), **args), **config)
     assert message in str(error.value)
 
+
+
+def test_off_creates_nothing_and_reads_no_pack_config():
+    resources = run_program(lambda: ApiGuardrails("api-guardrails", ApiGuardrailsArgs(mode="off", pack_config={})))
+    assert [r.type for r in resources] == ["serverless-governance:platform:ApiGuardrails"]
