@@ -17,7 +17,9 @@ One deployment per account and region. It creates, and exports for the architect
 * the detective rules: one AWS Config custom rule per guardrail, the rule Lambda, NON_COMPLIANT notices to the
   governance topic and opt-in remediation (``components/platform/config_rules.py``);
 * API Gateway's account-level CloudWatch role (``aws.apigateway.Account``), without which no REST or WebSocket
-  stage of the account can write access or execution logs.
+  stage of the account can write access or execution logs;
+* opt-in, the guardrails at the AWS API (``components/platform/api_guardrails.py``): service control policies and
+  a tag policy (``apiGuardrails: organization``) or the application deployment role's policies (``account``).
 
 Configuration (stack config, project ``serverless-governance``; a ``parameters`` value of the same snake_case
 name wins): ``jwtIssuer`` (required, https URL), ``jwtAudience`` (required, list), ``requiredTags`` (object),
@@ -26,7 +28,8 @@ needs it), ``powertoolsLayerArn`` (optional: a versioned layer ARN signed by an 
 ``configRules`` (bool, default true: deploy the AWS Config rules), ``packConfig`` (path of the pack config the
 Config rules take their parameters from, relative to the project; default ``policies/config.dev.json``),
 ``configRemediation`` (bool, default false: deploy the manual remediations), ``configRemediationTags`` (object of
-tag key -> value the tag remediation adds; required when ``configRemediation`` is true).
+tag key -> value the tag remediation adds; required when ``configRemediation`` is true), ``apiGuardrails``
+(``organization`` | ``account`` | ``off``; default ``off``: the API guardrails, from the same pack config).
 
 Usage (what ``components.architectures`` does for ``architecture: platform``)::
 
@@ -53,6 +56,7 @@ from components.governed.messaging import GovernedTopic, TopicArgs
 from components.governed.role import GovernedRole, RoleArgs
 from components.governed.signing import signed_code
 from components.platform import layers as layer_build
+from components.platform.api_guardrails import DEFAULT_MODE, ApiGuardrails, ApiGuardrailsArgs, check_mode
 from components.platform.config_rules import ConfigRulesArgs, GovernanceConfigRules, load_pack_config
 from components.platform.policies import (
     DEFAULT_PASS_ROLE_SERVICES,
@@ -107,6 +111,11 @@ class PlatformArgs:
     config_remediation: Optional[bool] = None  # config configRemediation; default False
     config_remediation_tags: Optional[Mapping[str, str]] = None  # config configRemediationTags
     config_rules_frequency: str = "TwentyFour_Hours"  # how often the periodic sweeps run
+    api_guardrails: Optional[str] = None  # config apiGuardrails: organization | account | off (default off)
+    platform_deployer_arns: Sequence[str] = ()  # organization: the role(s) deploying the platform, excepted
+    api_guardrail_targets: Sequence[str] = ()  # organization: root / OU / account ids the policies attach to
+    deployer_role_names: Sequence[str] = ()  # account: the application teams' deployment roles
+    tag_policy_enforced_for: Sequence[str] = ()  # organization: resource types whose bad tag operations fail
 
 
 @dataclass(frozen=True)
@@ -120,9 +129,10 @@ class ResolvedSettings:
     sandbox: bool
     powertools_layer_arn: Optional[str]
     config_rules: bool
-    pack_config: Optional[dict]  # the pack config's content (None when configRules is false)
+    pack_config: Optional[dict]  # the pack config's content (None when neither configRules nor apiGuardrails)
     config_remediation: bool
     config_remediation_tags: dict
+    api_guardrails: str = DEFAULT_MODE
 
 
 def resolve(args: PlatformArgs, config: Optional[pulumi.Config] = None) -> ResolvedSettings:
@@ -176,8 +186,12 @@ def resolve(args: PlatformArgs, config: Optional[pulumi.Config] = None) -> Resol
         raise ConfigError(f"configRemediationTags: {remediation_tags!r} must be an object of tag key -> value")
     if remediation and not config_rules:
         raise ConfigError("configRemediation: true needs configRules: true (remediations belong to Config rules)")
+    try:
+        api_guardrails = check_mode(value("api_guardrails", "apiGuardrails") or DEFAULT_MODE)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
     pack_config = None
-    if config_rules:
+    if config_rules or api_guardrails != "off":
         try:
             pack_config = load_pack_config(value("pack_config", "packConfig") or DEFAULT_PACK_CONFIG)
         except ValueError as exc:
@@ -185,7 +199,7 @@ def resolve(args: PlatformArgs, config: Optional[pulumi.Config] = None) -> Resol
     return ResolvedSettings(
         jwt_issuer=issuer, jwt_audience=list(audience), required_tags=dict(tags), code_signing_policy=policy,
         sandbox=bool(sandbox), powertools_layer_arn=powertools, config_rules=config_rules, pack_config=pack_config,
-        config_remediation=remediation, config_remediation_tags=dict(remediation_tags),
+        config_remediation=remediation, config_remediation_tags=dict(remediation_tags), api_guardrails=api_guardrails,
     )
 
 
@@ -384,6 +398,21 @@ class Platform(pulumi.ComponentResource):
                     opts=child,
                 )
             except ValueError as exc:  # GovernanceError: a bad pack config or remediation setting
+                raise ConfigError(str(exc)) from None
+
+        # -- proactive guardrails at the AWS API, from the same pack config -----------------------------------
+        self.api_guardrails = None
+        if settings.api_guardrails != "off":
+            try:
+                self.api_guardrails = ApiGuardrails(
+                    "api-guardrails",
+                    ApiGuardrailsArgs(mode=settings.api_guardrails, pack_config=settings.pack_config or {},
+                                      platform_deployer_arns=args.platform_deployer_arns,
+                                      targets=args.api_guardrail_targets,
+                                      deployer_role_names=args.deployer_role_names,
+                                      tag_policy_enforced_for=args.tag_policy_enforced_for),
+                    opts=child)
+            except ValueError as exc:  # GovernanceError: a bad pack config or guardrail setting
                 raise ConfigError(str(exc)) from None
 
         # -- visibility: one resource group per service (post #15) -------------------------------------------

@@ -121,3 +121,106 @@ def test_parliament_false_positive_is_filtered_only_for_its_exact_finding():
     other = ("RESOURCE_MISMATCH", "MEDIUM", [{"action": "states:StartExecution",
                                               "required_format": "arn:*:states:*:*:stateMachine:*"}])
     assert (known_false_positive(exact), known_false_positive(other)) == (True, False)
+
+
+# -- set operators (IAM User Guide, "Set operators for multivalued context keys") and service control policies --
+LAYER = "arn:aws:lambda:us-east-1:123456789012:layer:my-company-layer"
+POST_LAYER_POLICY = policy(allow(["lambda:CreateFunction", "lambda:UpdateFunctionConfiguration"], Condition={
+    "ForAllValues:StringLike": {"lambda:Layer": ["arn:aws:lambda:*:123456789012:layer:my-company-layer:*"]}}))
+
+
+@pytest.mark.parametrize("layers, allowed", [
+    ([f"{LAYER}:3"], True),
+    ([f"{LAYER}:3", "arn:aws:lambda:us-east-1:999999999999:layer:other:1"], False),  # every value must match
+    (None, True),  # the post's statement is vacuously true without layers: it limits layers, it does not require one
+    ([], True),  # an empty multivalued key is an absent key
+])
+def test_for_all_values_string_like_is_vacuous_without_values(layers, allowed):
+    context = {} if layers is None else {"lambda:Layer": layers}
+    assert evaluate("lambda:CreateFunction", "*", identity=[POST_LAYER_POLICY], context=context).allowed is allowed
+
+
+@pytest.mark.parametrize("layers, denied", [
+    ([f"{LAYER}:3"], False),
+    (["arn:aws:lambda:us-east-1:999999999999:layer:other:1", f"{LAYER}:3"], False),  # one company layer is enough
+    (["arn:aws:lambda:us-east-1:999999999999:layer:other:1"], True),
+    (None, True),  # vacuously true: no layer at all is denied
+])
+def test_for_all_values_with_a_negated_operator_tests_each_value_against_none(layers, denied):
+    # ForAllValues:StringNotLike: every request value matches none of the patterns.
+    identity = [policy(allow("lambda:*"), deny("lambda:CreateFunction", Sid="NoCompanyLayer", Condition={
+        "ForAllValues:StringNotLike": {"lambda:Layer": [f"{LAYER}:*", "arn:aws:lambda:*:*:layer:spare:*"]}}))]
+    context = {} if layers is None else {"lambda:Layer": layers}
+    decision = evaluate("lambda:CreateFunction", "*", identity=identity, context=context)
+    assert (decision.allowed, decision.reason) == (
+        (False, "explicit deny (NoCompanyLayer)") if denied else (True, "allowed (statement of policy 0)"))
+
+
+@pytest.mark.parametrize("tag_keys, denied", [
+    (["owner"], True),
+    (["scratch", "cost-center"], True),  # any one value matching is enough
+    (["scratch"], False),
+    (None, False),  # ForAnyValue is false for an absent key
+])
+def test_for_any_value_string_equals_on_tag_keys(tag_keys, denied):
+    identity = [policy(allow("sqs:*"), deny("sqs:UntagQueue", Condition={
+        "ForAnyValue:StringEquals": {"aws:TagKeys": ["owner", "cost-center"]}}))]
+    context = {} if tag_keys is None else {"aws:TagKeys": tag_keys}
+    assert evaluate("sqs:UntagQueue", "q", identity=identity, context=context).allowed is not denied
+
+
+def test_for_any_value_string_not_equals_needs_one_value_outside_the_set():
+    identity = [policy(allow("apigateway:*"), deny("apigateway:POST", Condition={
+        "ForAnyValue:StringNotEquals": {"apigateway:Request/SecurityPolicy": ["TLS_1_2"]}}))]
+    assert not evaluate("apigateway:POST", "d", identity=identity,
+                        context={"apigateway:Request/SecurityPolicy": "TLS_1_0"}).allowed
+    assert evaluate("apigateway:POST", "d", identity=identity,
+                    context={"apigateway:Request/SecurityPolicy": "TLS_1_2"}).allowed
+    assert evaluate("apigateway:POST", "d", identity=identity).allowed  # absent: ForAnyValue is false
+
+
+def test_null_and_string_not_like_on_a_request_tag():
+    identity = [policy(allow("sns:*"), deny("sns:CreateTopic", Condition={"StringNotLike": {"aws:RequestTag/owner": "?*"}}))]
+    assert not evaluate("sns:CreateTopic", "t", identity=identity).allowed  # missing: negated operators match
+    assert not evaluate("sns:CreateTopic", "t", identity=identity, context={"aws:RequestTag/owner": ""}).allowed
+    assert evaluate("sns:CreateTopic", "t", identity=identity, context={"aws:RequestTag/owner": "team-a"}).allowed
+    # Conditions of one block are ANDed: Null false + a set test.
+    identity = [policy(allow("lambda:*"), deny("lambda:UpdateFunctionConfiguration", Condition={
+        "Null": {"lambda:Layer": "false"}, "ForAllValues:StringNotLike": {"lambda:Layer": f"{LAYER}:*"}}))]
+    assert evaluate("lambda:UpdateFunctionConfiguration", "f", identity=identity).allowed
+    assert not evaluate("lambda:UpdateFunctionConfiguration", "f", identity=identity,
+                        context={"lambda:Layer": ["arn:aws:lambda:us-east-1:1:layer:x:1"]}).allowed
+
+
+def test_arn_not_like_on_the_principal_excepts_a_role_pattern():
+    identity = [policy(allow("iam:*"), deny("iam:DeleteRolePermissionsBoundary", Sid="KeepBoundaries", Condition={
+        "ArnNotLike": {"aws:PrincipalArn": ["arn:aws:iam::*:role/platform-deployer"]}}))]
+    platform = {"aws:PrincipalArn": "arn:aws:iam::123456789012:role/platform-deployer"}
+    team = {"aws:PrincipalArn": "arn:aws:iam::123456789012:role/team-deployer"}
+    assert evaluate("iam:DeleteRolePermissionsBoundary", "r", identity=identity, context=platform).allowed
+    assert evaluate("iam:DeleteRolePermissionsBoundary", "r", identity=identity, context=team).reason == (
+        "explicit deny (KeepBoundaries)")
+
+
+def test_an_unknown_set_qualifier_is_unsupported_and_never_widens():
+    condition = {"ForSomeValues:StringEquals": {"aws:TagKeys": "a"}}
+    decision = evaluate("sqs:TagQueue", "q", identity=[policy(allow("sqs:TagQueue", Condition=condition))],
+                        context={"aws:TagKeys": ["a"]})
+    assert (decision.allowed, decision.unsupported) == (False, ["ForSomeValues:StringEquals"])
+
+
+FULL_AWS_ACCESS = policy(allow("*"))
+
+
+def test_service_control_policies_deny_and_must_allow():
+    admin = [policy(allow("*"))]
+    scp = policy(deny("lambda:DeleteFunction", Sid="NoDelete"))
+    decision = evaluate("lambda:DeleteFunction", "f", identity=admin, scps=[FULL_AWS_ACCESS, scp])
+    assert (decision.allowed, decision.reason) == (False, "explicit deny (NoDelete)")
+    assert evaluate("lambda:GetFunction", "f", identity=admin, scps=[FULL_AWS_ACCESS, scp]).allowed
+    # Without FullAWSAccess (or another Allow) an SCP set allows nothing, whatever the identity policy grants.
+    decision = evaluate("lambda:GetFunction", "f", identity=admin, scps=[scp])
+    assert (decision.allowed, decision.reason) == (False, "implicit deny: no service control policy allows it")
+    # An SCP grants nothing by itself.
+    decision = evaluate("lambda:GetFunction", "f", identity=[], scps=[FULL_AWS_ACCESS])
+    assert (decision.allowed, decision.reason) == (False, "implicit deny: no identity policy allows it")

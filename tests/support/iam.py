@@ -7,6 +7,7 @@ action, or what a role really needs.
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -22,14 +23,36 @@ NEVER_TOLERATED = ("UNKNOWN_ACTION", "UNKNOWN_PREFIX")
 Finding = tuple[str, str, Any]
 
 
+def _resource_type_condition_keys() -> dict[str, set]:
+    """Service prefix -> the condition keys its *resource types* declare, from parliament's own IAM definition."""
+    if not _RESOURCE_KEYS:
+        for service in parliament.iam_definition:
+            keys = _RESOURCE_KEYS.setdefault(service["prefix"], set())
+            for resource in service.get("resources", []):
+                keys.update(key.lower() for key in resource.get("condition_keys", []))
+    return _RESOURCE_KEYS
+
+
+_RESOURCE_KEYS: dict[str, set] = {}
+_UNKNOWN_CONDITION = re.compile(r"^Unknown condition (\S+) for action ([a-z0-9-]+):")
+
+
 def known_false_positive(finding: Finding) -> bool:
     """parliament 1.6.4 findings that are wrong, each with its reason.
 
     ``states:DescribeExecution`` takes an ``execution`` ARN (Standard workflows) *or* an ``express`` ARN;
     parliament reports the express format as missing even when the ``execution`` ARN it also lists is granted.
     A grant on a Standard workflow's ``execution:<name>:*`` is the exact, correct one.
+
+    ``UNKNOWN_CONDITION_FOR_ACTION`` for a key the service declares on a resource type: parliament looks for a
+    key only among each action's own keys, but API Gateway declares its ``apigateway:Request/...`` keys on the
+    resource types (``Route``, ``Method``, ``DomainName``...: "Actions, resources, and condition keys for Amazon
+    API Gateway Management", which parliament's ``iam_definition`` also holds under ``resources``).
     """
     issue, _, detail = finding
+    if issue == "UNKNOWN_CONDITION_FOR_ACTION" and isinstance(detail, str):
+        match = _UNKNOWN_CONDITION.match(detail)
+        return bool(match) and match.group(1).lower() in _resource_type_condition_keys().get(match.group(2), set())
     return issue == "RESOURCE_MISMATCH" and detail == [
         {"action": "states:DescribeExecution", "required_format": "arn:*:states:*:*:express:*:*:*"}]
 

@@ -11,14 +11,28 @@ actions; moto's evaluator ignores conditions, and the maintained simulators are 
    has one) has an ``Allow`` that matches: the effective permissions are the intersection;
 3. anything else is an implicit deny.
 
+With ``scps`` (the service control policies in force for the account, AWS's ``FullAWSAccess`` included when it
+is attached), a request must also be allowed by an SCP ``Allow`` and is refused by any SCP ``Deny``; the
+organisation is modelled as one level (root, OU and account SCPs flattened into one list of documents, each level
+of which AWS also requires to allow). SCPs do not apply to the management account or to service-linked roles.
+
 Matching: ``Action``/``NotAction`` with ``*`` and ``?`` wildcards, case-insensitive; ``Resource``/``NotResource``
-with the same wildcards, case-sensitive; ``Condition`` with the operators listed in ``OPERATORS`` (and their
-``IfExists`` forms, and ``ForAnyValue:``/``ForAllValues:`` are *not* supported). A condition whose operator is not
-supported is treated conservatively: it never makes an ``Allow`` match and always makes a ``Deny`` match, so the
-evaluator can only under-grant, and ``Decision.unsupported`` names it.
+with the same wildcards, case-sensitive; ``Condition`` with the operators listed in ``OPERATORS``, their
+``IfExists`` forms, ``Null``, and the set qualifiers for multivalued keys ("Set operators for multivalued context
+keys" in the IAM User Guide):
+
+* ``ForAllValues:<op>``: true when every request value satisfies ``<op>`` (for a positive operator: it matches at
+  least one policy value; for a negated one: it matches none), and true when the key is absent or empty;
+* ``ForAnyValue:<op>``: true when at least one request value satisfies ``<op>``; false when the key is absent or
+  empty.
+
+A context value may be a list (a multivalued key such as ``lambda:Layer`` or ``aws:TagKeys``); an empty list is
+an absent key. A condition whose operator is not supported is treated conservatively: it never makes an
+``Allow`` match and always makes a ``Deny`` match, so the evaluator can only under-grant, and
+``Decision.unsupported`` names it.
 
 Not modelled (a real account adds them): resource-based policies (key policies, bucket and topic policies),
-service control and resource control policies, session policies, cross-account requests.
+resource control policies, session policies, cross-account requests.
 
     >>> evaluate("dynamodb:PutItem", "arn:aws:dynamodb:us-east-1:123456789012:table/orders",
     ...          identity=[policy], boundary=boundary).allowed
@@ -100,20 +114,43 @@ class Decision:
     unsupported: list = field(default_factory=list)  # conditions treated conservatively
 
 
+SET_QUALIFIERS = ("ForAllValues", "ForAnyValue")
+
+
+def _set_condition(qualifier: str, compare: Any, negated: bool, policy_values: Any, actual: Any) -> bool:
+    """One key's test under ``ForAllValues``/``ForAnyValue`` (``actual`` is None when the key is absent)."""
+    def satisfied(value: Any) -> bool:
+        matched = any(compare(str(p), str(value)) for p in _list(policy_values))
+        return matched != negated
+    values = _list(actual)
+    if qualifier == "ForAllValues":
+        return all(satisfied(v) for v in values)  # vacuously true for an absent key
+    return any(satisfied(v) for v in values)  # false for an absent key
+
+
 def _condition_matches(condition: Mapping[str, Any], context: Mapping[str, Any], effect: str,
                        unsupported: list) -> bool:
     for operator, tests in condition.items():
-        base, if_exists = (operator[:-8], True) if operator.endswith("IfExists") else (operator, False)
+        qualifier, _, rest = operator.rpartition(":")
+        base, if_exists = (rest[:-8], True) if rest.endswith("IfExists") else (rest, False)
         if operator == "Null":
             for key, expected in tests.items():
                 absent = _lookup(context, key) is None
                 if absent != (str(_list(expected)[0]).lower() == "true"):
                     return False
             continue
-        if base not in OPERATORS or ":" in base:
+        if base not in OPERATORS or (qualifier and qualifier not in SET_QUALIFIERS):
             unsupported.append(operator)
             return effect == "Deny"  # conservative: a Deny applies, an Allow does not
         compare, negated = OPERATORS[base]
+        if qualifier:
+            for key, policy_values in tests.items():
+                actual = _lookup(context, key)
+                if actual is None and if_exists:
+                    continue
+                if not _set_condition(qualifier, compare, negated, policy_values, actual):
+                    return False
+            continue
         for key, policy_values in tests.items():
             actual = _lookup(context, key)
             if actual is None:
@@ -128,11 +165,11 @@ def _condition_matches(condition: Mapping[str, Any], context: Mapping[str, Any],
 
 
 def _lookup(context: Mapping[str, Any], key: str) -> Any:
-    # Condition key names are case-insensitive.
+    # Condition key names are case-insensitive; a multivalued key with no values is not in the request.
     lowered = key.lower()
     for name, value in context.items():
         if name.lower() == lowered:
-            return value
+            return None if isinstance(value, (list, tuple)) and not value else value
     return None
 
 
@@ -169,14 +206,17 @@ def _find(documents: Iterable[Document], effect: str, action: str, resource: str
 
 
 def evaluate(action: str, resource: str, *, identity: Sequence[Document], boundary: Optional[Document] = None,
-             context: Optional[Mapping[str, Any]] = None) -> Decision:
-    """The decision for ``action`` on ``resource`` by a principal with ``identity`` policies and ``boundary``."""
+             context: Optional[Mapping[str, Any]] = None, scps: Optional[Sequence[Document]] = None) -> Decision:
+    """The decision for ``action`` on ``resource`` by a principal with ``identity`` policies and ``boundary``, in
+    an account governed by ``scps`` (``None``: an account outside an organisation)."""
     context = context or {}
     unsupported: list = []
-    policies = [*identity, *([boundary] if boundary is not None else [])]
+    policies = [*(scps or []), *identity, *([boundary] if boundary is not None else [])]
     denied = _find(policies, "Deny", action, resource, context, unsupported)
     if denied:
         return Decision(False, f"explicit deny ({denied})", unsupported)
+    if scps is not None and not _find(scps, "Allow", action, resource, context, unsupported):
+        return Decision(False, "implicit deny: no service control policy allows it", unsupported)
     allowed = _find(identity, "Allow", action, resource, context, unsupported)
     if not allowed:
         return Decision(False, "implicit deny: no identity policy allows it", unsupported)
