@@ -58,8 +58,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.governed._overrides import GovernanceError
-from guardrails import catalogue
-from handlers.config_rule.params import PACK_KEYS
+from guardrails import catalogue, pack_config
 
 MODES = ("organization", "account", "off")
 DEFAULT_MODE = "off"  # an SCP changes what every principal of the organisation may do: opt in deliberately
@@ -112,15 +111,8 @@ class GuardrailParameters:
     required_tags: Optional[Mapping[str, tuple]] = None  # required-tags: key -> allowed values (() any)
 
 
-def _level(rule_id: str, entry: Any) -> str:
-    if isinstance(entry, str):
-        return entry
-    default = catalogue.RULES[rule_id].enforcement.value
-    return entry.get("enforcementLevel", default) if isinstance(entry, Mapping) else default
-
-
-def parameters_from_pack_config(pack_config: Mapping[str, Any]) -> GuardrailParameters:
-    """The parameters of the guardrails that are ``mandatory`` in ``pack_config`` (already validated by
+def parameters_from_pack_config(document: Mapping[str, Any]) -> GuardrailParameters:
+    """The parameters of the guardrails that are ``mandatory`` in ``document`` (already validated by
     ``config_rules.load_pack_config``), resolved with the catalogue's defaults by ``catalogue.resolve_parameters``.
 
     Raises ``GovernanceError`` naming the rule, the key and the value when a parameter is invalid, including a
@@ -128,12 +120,14 @@ def parameters_from_pack_config(pack_config: Mapping[str, Any]) -> GuardrailPara
     """
     resolved: dict[str, dict] = {}
     for rule_id in RULE_IDS:
-        entry = pack_config.get(rule_id, {})
-        if _level(rule_id, entry) != "mandatory":
+        entry = document.get(rule_id, {})
+        # The level as every point reads it (its own, else "all", else the rule's default).
+        if pack_config.level_of(catalogue.RULES[rule_id], document) != "mandatory":
             continue
         given = entry if isinstance(entry, Mapping) else {}
         try:
-            resolved[rule_id] = catalogue.resolve_parameters(catalogue.RULES[rule_id], given, ignore=PACK_KEYS)
+            resolved[rule_id] = catalogue.resolve_parameters(catalogue.RULES[rule_id], given,
+                                                             ignore=pack_config.OWN_KEYS)
         except catalogue.ParameterError as error:
             raise GovernanceError(f"packConfig: {error}") from None
 
