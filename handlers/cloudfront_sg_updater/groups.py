@@ -16,7 +16,6 @@ A group left empty when the ranges shrink is kept (it allows nothing; deleting i
 """
 from __future__ import annotations
 
-import math
 import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -174,8 +173,3 @@ def attach(ec2: Any, existing: list[str], new: list[str]) -> dict:
             ec2.modify_network_interface_attribute(NetworkInterfaceId=interface["NetworkInterfaceId"], Groups=wanted)
             attached[interface["NetworkInterfaceId"]] = [g for g in wanted if g not in groups]
     return attached
-
-
-def rules_needed(cidrs: Sequence[str], ports: Sequence[int], rules_per_group: int) -> int:
-    """How many groups ``cidrs`` need on ``ports`` (for the log)."""
-    return max(1, math.ceil(len(cidrs) / (rules_per_group // len(ports))))

@@ -94,6 +94,9 @@ def world() -> Iterator[dict]:
             "IpProtocol": "tcp", "FromPort": 80, "ToPort": 80,
             "IpRanges": [{"CidrIp": CLOUDFRONT[5]}, {"CidrIp": "192.0.2.0/24"}]}])  # current, stale
         web = ec2.create_security_group(GroupName="web", Description="not managed", VpcId=vpc)["GroupId"]
+        ec2.authorize_security_group_ingress(GroupId=seed, IpPermissions=[  # rules no updater would write
+            {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "198.51.100.0/24"}]},
+            {"IpProtocol": "tcp", "FromPort": 8080, "ToPort": 8080, "UserIdGroupPairs": [{"GroupId": web}]}])
         ec2.authorize_security_group_ingress(GroupId=web, IpPermissions=[{
             "IpProtocol": "tcp", "FromPort": 80, "ToPort": 80, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
         subnet = ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc]}])["Subnets"][0]["SubnetId"]
@@ -196,6 +199,8 @@ def test_the_tagged_groups_are_rewritten_to_cloudfronts_ranges_split_by_the_rule
     (new,) = summary["created"]
     assert groups[world["seed"]] == {("tcp", 80, c) for c in sorted(CLOUDFRONT)[:60]} | {("tcp", 80, CLOUDFRONT[5])}
     assert ("tcp", 80, "192.0.2.0/24") not in groups[world["seed"]]  # the stale range is revoked
+    seed = ec2.describe_security_groups(GroupIds=[world["seed"]])["SecurityGroups"][0]["IpPermissions"]
+    assert [(p["FromPort"], p["UserIdGroupPairs"]) for p in seed] == [(80, [])]  # port 22, the group reference
     assert set().union(*groups.values()) == {("tcp", 80, c) for c in CLOUDFRONT}  # exactly CloudFront's
     assert all(len(rules) <= 60 for rules in groups.values())
     name = {t["Key"]: t["Value"] for t in ec2.describe_security_groups(GroupIds=[new])["SecurityGroups"][0]["Tags"]}
@@ -204,7 +209,7 @@ def test_the_tagged_groups_are_rewritten_to_cloudfronts_ranges_split_by_the_rule
     interface = ec2.describe_network_interfaces(NetworkInterfaceIds=[world["eni"]])["NetworkInterfaces"][0]
     assert [g["GroupId"] for g in interface["Groups"]] == [world["seed"], world["web"], new]
     assert summary["attached"] == {world["eni"]: [new]}
-    assert (summary["ranges"], summary["revoked"], summary["authorized"]) == (70, 1, 69)
+    assert (summary["ranges"], summary["revoked"], summary["authorized"]) == (70, 3, 69)
     # The unmanaged group is untouched, its open rule included.
     assert group_rules(ec2, world["web"]) == {("tcp", 80, "0.0.0.0/0")}
 
