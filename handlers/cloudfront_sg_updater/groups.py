@@ -8,9 +8,9 @@ as many groups as needed:
 1. a range already allowed by a group stays in that group (no churn, no gap while rules move);
 2. stale rules (a range the service no longer publishes, a port no longer configured, any other rule in a
    managed group) are revoked before anything is added, which frees room;
-3. missing ranges fill the groups that have room, then new groups are created (tagged at creation), and each new
-   group is attached to every network interface the existing managed groups are attached to, so that an origin
-   keeps receiving traffic from every range (the post's outage guard).
+3. missing ranges fill the groups that have room, then new groups are created (tagged at creation);
+4. every managed group is attached to every network interface that has one of them, so that an origin keeps
+   receiving traffic from every range (the post's outage guard).
 
 A group left empty when the ranges shrink is kept (it allows nothing; deleting it would need it detached first).
 """
@@ -88,10 +88,11 @@ def _strip(entry: dict) -> dict:
     return {key: value for key, value in entry.items() if key != "Description"}
 
 
-def _permissions(rules: Iterable[tuple[int, str]], description: str) -> list[dict]:
+def _permissions(rules: Iterable[tuple[int, str]], description: str = "") -> list[dict]:
+    """IpPermissions for ``rules``; a revoke names the ranges without a description (EC2 matches without it)."""
     by_port: dict = {}
     for port, cidr in sorted(rules):
-        by_port.setdefault(port, []).append({"CidrIp": cidr, "Description": description})
+        by_port.setdefault(port, []).append({"CidrIp": cidr, **({"Description": description} if description else {})})
     return [{"IpProtocol": "tcp", "FromPort": port, "ToPort": port, "IpRanges": ranges}
             for port, ranges in by_port.items()]
 
@@ -132,7 +133,7 @@ def sync(ec2: Any, *, vpc_id: str, ports: Sequence[int], prefix: str, cidrs: Seq
         desired = {(port, cidr) for port in ports for cidr in assigned[group_id]}
         stale = managed - desired
         if stale or other:
-            ec2.revoke_security_group_ingress(GroupId=group_id, IpPermissions=_permissions(stale, "") + other)
+            ec2.revoke_security_group_ingress(GroupId=group_id, IpPermissions=_permissions(stale) + other)
             result.revoked += len(stale) + len(other)  # other: whole permissions, as described
         new = desired - managed
         if new:
@@ -152,19 +153,27 @@ def sync(ec2: Any, *, vpc_id: str, ports: Sequence[int], prefix: str, cidrs: Seq
         result.authorized += len(rules_added)
         result.groups[group_id] = sorted(chunk)
 
-    if result.created and groups:
-        result.attached = attach(ec2, [group["GroupId"] for group in groups], result.created)
+    all_groups = [group["GroupId"] for group in groups] + result.created
+    if len(all_groups) > 1:
+        result.attached = attach(ec2, all_groups)
     return result
 
 
-def attach(ec2: Any, existing: list[str], new: list[str]) -> dict:
-    """Add ``new`` groups to every network interface one of the ``existing`` managed groups is attached to."""
+def attach(ec2: Any, managed: list[str]) -> dict:
+    """Put every ``managed`` group on every network interface that has one of them (a group created by a run
+    that failed before attaching it is attached by the next run)."""
     attached = {}
-    pages = ec2.get_paginator("describe_network_interfaces").paginate(
-        Filters=[{"Name": "group-id", "Values": existing}])
-    for interface in (i for page in pages for i in page["NetworkInterfaces"]):
+    interfaces: dict = {}
+    # One filter value per call: EC2 ORs a filter's values, moto 5 ANDs them; one group at a time is right on both
+    # (a handful of groups: the ranges need 3 at most with 60 rules).
+    paginator = ec2.get_paginator("describe_network_interfaces")
+    for group_id in managed:
+        for page in paginator.paginate(Filters=[{"Name": "group-id", "Values": [group_id]}]):
+            interfaces.update((i["NetworkInterfaceId"], i) for i in page["NetworkInterfaces"]
+                              if i["NetworkInterfaceId"] not in interfaces)
+    for interface in interfaces.values():
         groups = [g["GroupId"] for g in interface.get("Groups", [])]
-        wanted = groups + [g for g in new if g not in groups]
+        wanted = groups + [g for g in managed if g not in groups]
         if len(wanted) > MAX_GROUPS_PER_INTERFACE:
             raise GroupLimitError(
                 f"network interface {interface['NetworkInterfaceId']} would have {len(wanted)} security groups "

@@ -22,12 +22,13 @@ import boto3
 from aws_lambda_powertools.utilities.data_classes import SNSEvent
 
 from company_observability import instrumented, logger
-from handlers.cloudfront_sg_updater.groups import default_vpc, service_prefixes, sync
+from handlers.cloudfront_sg_updater.groups import GroupLimitError, default_vpc, service_prefixes, sync
 from handlers.cloudfront_sg_updater.ip_ranges import HttpRangesClient, RangesClient
 
 ec2 = boto3.client("ec2", region_name=os.environ.get("REGION") or "us-east-1")
 ranges_client: RangesClient = HttpRangesClient()
 DESCRIPTION = "Managed by UpdateSecurityGroupsForCloudFront"
+__all__ = ["GroupLimitError", "handler", "update"]
 
 
 class ChecksumMismatchError(Exception):

@@ -250,6 +250,27 @@ def test_moto_enforces_the_rule_quota_the_parameter_must_match(world, monkeypatc
         world["update"].handler(sns_event(world["url"], publish(CLOUDFRONT)), CONTEXT)
 
 
+def test_an_interface_that_cannot_take_another_group_is_refused_by_name(world, monkeypatch):
+    ec2 = world["ec2"]
+    vpc = ec2.create_vpc(CidrBlock="10.7.0.0/16")["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.7.1.0/24")["Subnet"]["SubnetId"]
+    monkeypatch.setenv("VPC_ID", vpc)
+    world["update"].handler(sns_event(world["url"], publish(CLOUDFRONT[:60])), CONTEXT)  # one full group
+    (full,) = managed(ec2, vpc)
+    others = [ec2.create_security_group(GroupName=f"app-{i}", Description="app", VpcId=vpc)["GroupId"]
+              for i in range(4)]
+    eni = ec2.create_network_interface(SubnetId=subnet, Groups=[full, *others])["NetworkInterface"][
+        "NetworkInterfaceId"]
+    with pytest.raises(world["update"].GroupLimitError,
+                       match=f"network interface {eni} would have 6 security groups \\(quota 5\\)"):
+        world["update"].handler(sns_event(world["url"], publish(CLOUDFRONT)), CONTEXT)
+    # Once the interface has room, the next notification attaches the group the failed run created.
+    ec2.modify_network_interface_attribute(NetworkInterfaceId=eni, Groups=[full, *others[:3]])
+    (summary,) = world["update"].handler(sns_event(world["url"], publish(CLOUDFRONT)), CONTEXT)
+    (created,) = set(managed(ec2, vpc)) - {full}
+    assert (summary["created"], summary["attached"]) == ([], {eni: [created]})
+
+
 @pytest.mark.parametrize("ports", ["80,443,8080", "http", "0"])
 def test_bad_ports_are_refused_with_the_value(world, monkeypatch, ports):
     monkeypatch.setenv("PORTS", ports)
