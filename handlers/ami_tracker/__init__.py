@@ -1,0 +1,1 @@
+"""Lambda code of the ami-tracker architecture (post 001#19)."""
