@@ -233,5 +233,18 @@ def key_policy(partition: str, account: str, region: str) -> dict[str, Any]:
                 "Resource": "*",
                 "Condition": {"StringEquals": {"aws:SourceAccount": account}},
             },
+            {
+                # EC2 Image Builder publishes pipeline notifications to encrypted topics as its service-linked role
+                # (AWS, "Amazon SNS integration in Image Builder"). That role exists only once the account first uses
+                # Image Builder, and a key policy naming a missing principal is refused: so the principal is matched
+                # by condition, never by name.
+                "Sid": "ImageBuilderPublishesToEncryptedTopics",
+                "Effect": "Allow",
+                "Principal": {"AWS": "*"},
+                "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+                "Resource": "*",
+                "Condition": {"ArnEquals": {"aws:PrincipalArn": f"arn:{partition}:iam::{account}:role/aws-service-role/"
+                                                                f"imagebuilder.amazonaws.com/AWSServiceRoleForImageBuilder"}},
+            },
         ],
     }

@@ -100,17 +100,16 @@ def test_an_instance_profile_creates_the_infrastructure_configuration_naming_the
         {"httpTokens": "required", "httpPutResponseHopLimit": 1})
 
 
-@pytest.mark.xfail(strict=True, reason="the platform key policy (components/platform, not this architecture's) "
-                                       "does not admit Image Builder's service-linked role yet; AWS requires it for "
-                                       "an encrypted topic, so notifications would be dropped until it does")
 def test_the_platform_key_admits_image_builder():
     """AWS ("Amazon SNS integration in Image Builder", Encrypted SNS topics): the key policy must allow the Image
-    Builder service role kms:Decrypt and kms:GenerateDataKey."""
+    Builder service-linked role kms:Decrypt and kms:GenerateDataKey. The role is matched by condition (it may not
+    exist yet when the key is created), and only that role of this account."""
     policy = key_policy("aws", "123456789012", "us-east-1")
-    for action in ("kms:Decrypt", "kms:GenerateDataKey"):
-        assert any(s["Effect"] == "Allow" and action in s["Action"] and (
-            IMAGE_BUILDER_ROLE in json.dumps(s.get("Principal")) or
-            "imagebuilder.amazonaws.com" in json.dumps(s.get("Principal"))) for s in policy["Statement"])
+    granted = [s for s in policy["Statement"] if s["Sid"] == "ImageBuilderPublishesToEncryptedTopics"]
+    assert granted == [{
+        "Sid": "ImageBuilderPublishesToEncryptedTopics", "Effect": "Allow", "Principal": {"AWS": "*"},
+        "Action": ["kms:Decrypt", "kms:GenerateDataKey"], "Resource": "*",
+        "Condition": {"ArnEquals": {"aws:PrincipalArn": IMAGE_BUILDER_ROLE}}}]
 
 
 def test_every_policy_passes_parliament(resources):
