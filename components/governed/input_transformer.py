@@ -119,19 +119,21 @@ def _inside_quotes(template: str, position: int) -> bool:
     return inside
 
 
-def render(input_paths: Mapping[str, str], template: str, event: Mapping[str, Any], *,
+def render(input_paths: Mapping[str, str], template: str, event: Any, *,
            rule_arn: str = "", rule_name: str = "", ingestion_time: Optional[str] = None) -> str:
-    """The body EventBridge sends to the target for ``event`` (see the module docstring)."""
+    """The body EventBridge sends to the target for ``event`` (see the module docstring). ``event`` is a dict (an
+    EventBridge event) or, as in the post's S3 example (``$.[0].s3.object.key``), any JSON value."""
     found = problems(input_paths, template)
     if found:
         raise ValueError("; ".join(found))
     values: dict[str, Any] = {name: _select(event, path_steps(path), path) for name, path in input_paths.items()}
+    envelope = event if isinstance(event, Mapping) else {}
     values.update({
         "aws.events.rule-arn": rule_arn,
         "aws.events.rule-name": rule_name,
-        "aws.events.event.ingestion-time": ingestion_time if ingestion_time is not None else event.get("time", ""),
-        "aws.events.event": {key: value for key, value in event.items() if key != "detail"},
-        "aws.events.event.json": dict(event),
+        "aws.events.event.ingestion-time": ingestion_time if ingestion_time is not None else envelope.get("time", ""),
+        "aws.events.event": {key: value for key, value in envelope.items() if key != "detail"},
+        "aws.events.event.json": event,
     })
 
     def substitute(match: re.Match) -> str:
