@@ -99,7 +99,8 @@ def _method(component: str, key: str, method: Any) -> str:
     return str(method)
 
 
-def _auth_parameters(component: str, args: ConnectionArgs) -> dict[str, Any]:
+def _auth_parameters(component: str, args: ConnectionArgs) -> Any:
+    """The provider's ``auth_parameters`` (a dict of its input shape) for ``args``."""
     kind = args.authorization_type
     if kind not in CONNECTION_AUTHORIZATION_TYPES:
         raise GovernanceError(f"{component}: authorization_type {kind!r} must be one of "

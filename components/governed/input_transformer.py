@@ -89,7 +89,7 @@ def _select(event: Any, steps: list, path: str) -> Any:
     values = [event]
     wildcard = False
     for step in steps:
-        selected = []
+        selected: list[Any] = []
         for value in values:
             if step == "*":
                 wildcard = True
