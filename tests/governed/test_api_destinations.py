@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 import pulumi
+import pulumi_aws as aws
 import pytest
 from pulumi.runtime.rpc import _special_secret_sig, _special_sig_key
 
@@ -144,3 +145,21 @@ def test_targets_refuse_broken_transformers_and_retries(target, message):
 def test_a_target_needs_a_governed_destination():
     with pytest.raises(GovernanceError, match="destination 'arn:aws:events:x' must be a GovernedApiDestination"):
         api_destination_target("arn:aws:events:x")  # type: ignore[arg-type]
+
+
+def test_the_deploy_readiness_check_knows_the_destination_and_connection_limits():
+    """A raw destination outside EventBridge's limits (what the block refuses) is caught by tools/check_limits."""
+    from tools.check_limits import check_resources
+
+    def program():
+        connection = aws.cloudwatch.EventConnection("raw", name="c" * 65, authorization_type="API_KEY",
+                                                    auth_parameters={"api_key": {"key": "k", "value": "v"}})
+        aws.cloudwatch.EventApiDestination("raw-dest", connection_arn=connection.arn, http_method="POST",
+                                           invocation_endpoint=ENDPOINT, invocation_rate_limit_per_second=301)
+
+    found = {(offender.property, offender.limit) for offender in check_resources(run_program(program))}
+    assert found == {
+        ("name", "EventBridge connection name: 1-64 characters [EventBridge CreateConnection Name 1-64]"),
+        ("invocationRateLimitPerSecond",
+         "1-300 [EventBridge CreateApiDestination InvocationRateLimitPerSecond 1-300]"),
+    }
