@@ -114,7 +114,7 @@ def component() -> dict[str, Any]:
     return {"destinations": destinations, "connections": connections, "rules": rules}
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def events(component):
     with mock_aws():
         client = boto3.client("events", region_name=REGION)
@@ -156,7 +156,10 @@ def events(component):
 
 
 def delivered(sqs, queue_url: str) -> list[str]:
+    """The bodies waiting in the queue, removed from it (the moto account is shared by this module's tests)."""
     messages = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get("Messages", [])
+    for message in messages:
+        sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
     return [message["Body"] for message in messages]
 
 
@@ -184,7 +187,7 @@ def test_moto_keeps_the_components_connections_and_destinations(events):
         "InputPathsMap": {"detail": "$.detail"}, "InputTemplate": '{"message": <detail>}'})
     # moto accepts a rate EventBridge's console refuses: the governed block is what stops it.
     assert client.create_api_destination(
-        Name="too-fast", ConnectionArn=created["DatadogRule"]["connection"], InvocationEndpoint="https://x.example",
+        Name="too-fast-for-eventbridge", ConnectionArn=created["DatadogRule"]["connection"], InvocationEndpoint="https://x.example",
         HttpMethod="POST", InvocationRateLimitPerSecond=301)["ApiDestinationState"] == "ACTIVE"
 
 
