@@ -475,3 +475,22 @@ def _state_machine_problems(inputs: Mapping[str, Any]) -> list[Problem]:
             problems.append(Problem(f"{path}.HeartbeatSeconds", heartbeat,
                                     f"below TimeoutSeconds {_number(timeout)} [Amazon States Language]"))
     return problems
+
+
+# -- EventBridge connections and API destinations (components/governed/api_destinations.py) --------------------
+# CreateConnection Name and CreateApiDestination Name: 1-64 of [\.\-_A-Za-z0-9]+ (EventBridge API reference);
+# pulumi-aws autonames both with the bridge default.
+NAME_RULES["aws:cloudwatch/eventConnection:EventConnection"] = NameRule(
+    "EventBridge connection name", "name", 64, *_EVENTS_NAME, source="EventBridge CreateConnection Name 1-64")
+NAME_RULES["aws:cloudwatch/eventApiDestination:EventApiDestination"] = NameRule(
+    "EventBridge API destination name", "name", 64, *_EVENTS_NAME,
+    source="EventBridge CreateApiDestination Name 1-64")
+# The API reference gives InvocationRateLimitPerSecond a minimum of 1; the console, the user guide and the post
+# (004#10) "between 1 and 300 events per second" (300 is the default quota per destination).
+API_DESTINATION_RATE_LIMIT = Range("EventBridge CreateApiDestination InvocationRateLimitPerSecond 1-300", 1, 300)
+VALUE_RANGES["aws:cloudwatch/eventApiDestination:EventApiDestination"] = {
+    "invocationRateLimitPerSecond": API_DESTINATION_RATE_LIMIT}
+# CreateApiDestination HttpMethod; CreateConnection AuthorizationType; InvocationEndpoint 1-2048 characters.
+API_DESTINATION_METHODS = ("POST", "GET", "HEAD", "OPTIONS", "PUT", "PATCH", "DELETE")
+CONNECTION_AUTHORIZATION_TYPES = ("API_KEY", "BASIC", "OAUTH_CLIENT_CREDENTIALS")
+API_DESTINATION_ENDPOINT_MAX = 2048

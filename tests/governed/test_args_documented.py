@@ -7,6 +7,7 @@ import pytest
 
 from components.governed import (
     _api_common,
+    api_destinations,
     events,
     function,
     http_api,
@@ -23,7 +24,8 @@ ARGS_CLASSES = [
     http_api.Cors, http_api.ServiceIntegration, http_api.HttpRoute, http_api.HttpApiArgs, messaging.QueueArgs,
     messaging.TopicArgs, messaging.EventBusArgs, rest_api.RestRoute, rest_api.RestApiArgs, role.RoleArgs,
     state_machine.StateMachineArgs, storage.BucketArgs, storage.TableIndex, storage.TableArgs,
-    websocket.WebSocketRoute, websocket.WebSocketApiArgs,
+    websocket.WebSocketRoute, websocket.WebSocketApiArgs, api_destinations.ConnectionArgs,
+    api_destinations.ApiDestinationArgs,
 ]
 
 
@@ -44,7 +46,7 @@ def test_every_field_documents_its_default(cls):
 
 
 def test_every_governed_args_class_is_checked():
-    found = {cls for module in (_api_common, events, function, http_api, messaging, rest_api, role, state_machine,
+    found = {cls for module in (_api_common, api_destinations, events, function, http_api, messaging, rest_api, role, state_machine,
                                 storage, websocket)
              for _, cls in inspect.getmembers(module, dataclasses.is_dataclass)
              if cls.__module__ == module.__name__}
