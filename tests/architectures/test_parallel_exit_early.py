@@ -94,18 +94,19 @@ def tracking_item(execution_arn: str) -> dict:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("waits, winner", [((0, 3), "process1"), ((3, 0), "process2")])
+@pytest.mark.parametrize("waits, winner", [((0, 20), "process1"), ((20, 0), "process2")])
 def test_either_or_first_completion_wins_and_cancels_the_rest(aws, waits, winner):
     started = time.monotonic()
-    execution = execute(either_or(*waits, timeout=3), f"either-or-{winner}")
+    execution = execute(either_or(*waits, timeout=20), f"either-or-{winner}", timeout=30)
     assert execution["status"] == "SUCCEEDED"
     output = json.loads(execution["output"])
     n = winner[-1]
     assert output == {"request": "laptop", "completedBy": winner,
-                      "config": {"process1Seconds": waits[0], "process2Seconds": waits[1], "timeoutSeconds": 3},
+                      "config": {"process1Seconds": waits[0], "process2Seconds": waits[1], "timeoutSeconds": 20},
                       "exit": {
         "Error": f"Process{n}Complete", "Cause": f"Process {n} completed first; this error is the early-exit signal"}}
-    assert time.monotonic() - started < 2.5  # the 3 s branches were stopped, not waited for
+    # The 20 s branch was stopped, not waited for (a wide margin: this proves cancellation, it measures nothing).
+    assert time.monotonic() - started < 10
 
 
 @pytest.mark.slow
