@@ -265,7 +265,7 @@ def test_a_refresh_for_an_unknown_kid_does_not_stall_requests_for_known_kids():
     assert fetcher.second_started.wait(timeout=5)
     started = time.monotonic()
     known = client.get_signing_key("k1")  # served from the held set while the download hangs
-    assert time.monotonic() - started < 0.5
+    assert time.monotonic() - started < 2.5  # not the 5 s a wait for the hung download would take
     assert known is not None and known.key_id == "k1"
     also_rotating, also_rotated_key = _in_thread(lambda: client.get_signing_key("k2"))  # needs the download: waits
     fetcher.gate.set()
@@ -289,7 +289,7 @@ def test_an_expired_set_still_serves_its_keys_while_another_request_refreshes_it
     assert fetcher.second_started.wait(timeout=5)
     started = time.monotonic()
     assert client.get_signing_key("k1").key_id == "k1"
-    assert time.monotonic() - started < 0.5
+    assert time.monotonic() - started < 2.5  # not the 5 s a wait for the hung download would take
     fetcher.gate.set()
     refreshing.join(timeout=5)
     assert fetcher.calls == 2
