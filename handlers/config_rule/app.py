@@ -301,8 +301,7 @@ class RuleRunner:
                 try:
                     gone = self.stale(event["configRuleName"], coverage, timestamp, read_deadline)
                 except (ClientError, BotoCoreError, StaleNotRead) as error:
-                    reason = str(error) if isinstance(error, StaleNotRead) else (
-                        f"GetComplianceDetailsByConfigRule: {scan.describe_error(error)}")
+                    reason = str(error) if isinstance(error, StaleNotRead) else scan.describe_error(error)
                     logger.error("stale verdicts not cleared: the rule's last verdicts could not be read",
                                  rule=rule.id, reason=reason)
                     stale["staleNotCleared"] = reason
