@@ -343,6 +343,11 @@ class GovernanceConfigRules(pulumi.ComponentResource):
         statements = [
             # AWS does not scope PutEvaluations (nor the List* calls below) to a resource: "*" is the only value.
             statement(["config:PutEvaluations", "config:GetResourceConfigHistory"], ["*"], sid="ReportEvaluations"),
+            # A sweep reads what its rule last reported, to close verdicts of resources gone. AWS authorises it on
+            # the rule's ARN, named by an id Config assigns (config-rule/config-rule-<id>, or under
+            # aws-service-rule/... for an organisation rule): every Config rule of this account and region.
+            statement(["config:GetComplianceDetailsByConfigRule"], [arn("config", "config-rule/*")],
+                      sid="ReadLastVerdicts"),
             statement(["lambda:ListFunctions", "lambda:ListCodeSigningConfigs", "iam:GetAccountAuthorizationDetails",
                        "states:ListStateMachines", "sqs:ListQueues", "sns:ListTopics", "logs:DescribeLogGroups",
                        "s3:ListAllMyBuckets", "events:ListEventBuses", "events:ListRules",

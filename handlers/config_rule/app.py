@@ -15,6 +15,19 @@ Messages:
   (what configuration items lack: code signing configs, API routes and authorizers, new parameter values) and
   report every resource, in PutEvaluations batches of at most 100.
 
+No stale verdicts (issue 18). After judging what exists, a sweep reads what the rule last reported
+(GetComplianceDetailsByConfigRule, every page, COMPLIANT and NON_COMPLIANT as rdklib does: a NOT_APPLICABLE verdict
+claims nothing, and reading those too would re-send every resource ever deleted on every sweep) and reports each
+resource it no longer finds NOT_APPLICABLE ("resource no longer exists: ..."), in the same batches. Only what the
+sweep could have seen is closed: a result of a type it did not read in full (a listing or a resource's reads in the
+scanner's ``unread``) is left as it is, so a fault is never shown as a deletion, and so is a result newer than the
+sweep (a resource created and evaluated while the sweep ran). This covers the kinds AWS Config does not record
+(routes, authorizers, ...: the sweep is their only source) and also the recorded ones, whose verdicts may come from
+change notifications: Config sends ResourceDeleted for those (judged NOT_APPLICABLE "resource deleted" below, and then
+no longer read), but a missed or failed deletion event would otherwise leave its verdict for good. A sweep that finds
+nothing in scope (and failed to read nothing) still calls PutEvaluations once, with an empty list and the result
+token, as rdklib does, so AWS Config records that the rule ran.
+
 Faults lose only what they touch (issue 10):
 
 * Every AWS call retries on its own (``retries.RetryPolicy``: bounded attempts, jittered backoff, no shared
@@ -26,7 +39,11 @@ Faults lose only what they touch (issue 10):
   alone. An entry that cannot be delivered, or a failure report that names no entry of the batch, is logged as
   undeliverable; nothing is dropped quietly and later batches are still sent.
 * The invocation returns ``{"status": "OK" | "INCOMPLETE", "messageType", "evaluations" (delivered),
-  "notEvaluated", "undeliverable"}``.
+  "notEvaluated", "undeliverable"}``; a sweep adds ``"staleCleared"`` (how many resources no longer there it
+  reported NOT_APPLICABLE, part of ``evaluations``) when there are any, and ``"staleNotCleared"`` (why, status
+  INCOMPLETE) when the last verdicts could not be read after their retries or before the read deadline: the
+  evaluations of what exists are delivered all the same. An empty closing call that cannot be delivered counts
+  as one undeliverable.
 * Items that cannot be read do not crash the handler (a crash would make AWS Config retry the same event): a
   function deleted before it was evaluated is NOT_APPLICABLE ("resource deleted"); a customer managed policy
   deleted since the item was recorded is left out of the role's policies (IAM deletes only detached policies);
@@ -52,6 +69,8 @@ import json
 import os
 import time
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, Optional
 
 import boto3
@@ -60,7 +79,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from company_observability import instrumented, logger
 from detective import evaluation, retries, scan
 from guardrails import exemptions as ex
-from guardrails.adapters import config_item
+from guardrails.adapters import config_item, describe
 from guardrails.model import ANNOTATION_LIMIT, Inventory, Rule, Status, Verdict
 from handlers.config_rule import params
 
@@ -75,6 +94,9 @@ LAMBDA = POLICY.attach(boto3.client("lambda", config=retries.client_config()))
 IAM = POLICY.attach(boto3.client("iam", config=retries.client_config()))
 SSM = POLICY.attach(boto3.client("ssm", config=retries.client_config()))
 EXEMPTIONS_TTL = 300.0  # seconds a read of the exemptions parameter is reused by a warm execution environment
+LAST_VERDICTS_PAGE = 100  # GetComplianceDetailsByConfigRule returns at most 100 results a page
+STALE_COMPLIANCE = ["COMPLIANT", "NON_COMPLIANT"]  # the verdicts a sweep closes when their resource is gone
+GONE = "resource no longer exists: the periodic sweep of {when} did not find it"
 
 _COMPLIANCE = {
     Status.COMPLIANT: "COMPLIANT",
@@ -180,9 +202,36 @@ class NotRead(Exception):
     """A configuration item or a detail it lacks could not be read: the item is not evaluated (logged)."""
 
 
+class StaleNotRead(Exception):
+    """What the rule last reported could not be read in full: no stale verdict is cleared this sweep."""
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """What a sweep could have seen: the resource types it read in full, and the identity (``_identity``) of every
+    resource of them it found, evaluated or not."""
+
+    types: frozenset
+    seen: frozenset
+
+
+def _identity(resource_type: str, resource_id: str) -> tuple:
+    """One resource's identity in AWS Config (which may change the id's case)."""
+    return str(resource_type).lower(), str(resource_id).lower()
+
+
 def _key(entry: Mapping[str, Any]) -> tuple:
-    """How a FailedEvaluations entry is matched to what was sent (Config may change the id's case)."""
-    return (str(entry.get("ComplianceResourceType", "")).lower(), str(entry.get("ComplianceResourceId", "")).lower())
+    """How a FailedEvaluations entry is matched to what was sent."""
+    return _identity(entry.get("ComplianceResourceType", ""), entry.get("ComplianceResourceId", ""))
+
+
+def _instant(text: Any) -> Optional[datetime]:
+    """An ISO 8601 time (``notificationCreationTime``) as an aware datetime; None when it is not one."""
+    try:
+        value = datetime.fromisoformat(str(text).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def _code(error: ClientError) -> str:
@@ -244,18 +293,47 @@ class RuleRunner:
             if deadline is not None:
                 left = deadline - time.monotonic()
                 read_deadline = deadline - min(RESERVE_SECONDS, max(left * 0.2, 0.0))
-            evaluations, not_evaluated = self.sweep(rule, rule_params, invoking["notificationCreationTime"],
-                                                    exemptions, on, read_deadline)
+            timestamp = invoking["notificationCreationTime"]
+            evaluations, not_evaluated, coverage = self.sweep(rule, rule_params, timestamp, exemptions, on,
+                                                              read_deadline)
+            stale: dict = {}
+            if coverage is not None:
+                try:
+                    gone = self.stale(event["configRuleName"], coverage, timestamp, read_deadline)
+                except (ClientError, BotoCoreError, StaleNotRead) as error:
+                    reason = str(error) if isinstance(error, StaleNotRead) else scan.describe_error(error)
+                    logger.error("stale verdicts not cleared: the rule's last verdicts could not be read",
+                                 rule=rule.id, reason=reason)
+                    stale["staleNotCleared"] = reason
+                else:
+                    if gone:
+                        logger.info("resources no longer there reported NOT_APPLICABLE", rule=rule.id,
+                                    count=len(gone), resource_ids=[e["ComplianceResourceId"] for e in gone[:20]])
+                        stale["staleCleared"] = len(gone)
+                    evaluations += gone
+            if not evaluations and not not_evaluated:
+                # Nothing in scope: one empty call with the token (as rdklib), so Config records that the rule ran.
+                delivered, undeliverable = self._deliver([], token, deadline)
+            else:
+                delivered, undeliverable = self.put(evaluations, token, deadline)
+            return self._finish(rule, message_type, evaluations, delivered, not_evaluated, undeliverable, stale)
         else:
             logger.error("unsupported message type", message_type=message_type)
             return {"status": "IGNORED", "messageType": message_type, "evaluations": 0}
         delivered, undeliverable = self.put(evaluations, token, deadline)
+        return self._finish(rule, message_type, evaluations, delivered, not_evaluated, undeliverable)
+
+    @staticmethod
+    def _finish(rule: Rule, message_type: str, evaluations: Sequence[dict], delivered: int, not_evaluated: int,
+                undeliverable: int, stale: Optional[Mapping[str, Any]] = None) -> dict:
+        """The invocation's result (see the module docstring), logged."""
+        stale = stale or {}
         logger.info("evaluated", rule=rule.id, message_type=message_type, evaluations=delivered,
                     non_compliant=sum(1 for e in evaluations if e["ComplianceType"] == "NON_COMPLIANT"),
-                    not_evaluated=not_evaluated, undeliverable=undeliverable)
-        return {"status": "OK" if not (not_evaluated or undeliverable) else "INCOMPLETE",
-                "messageType": message_type, "evaluations": delivered, "notEvaluated": not_evaluated,
-                "undeliverable": undeliverable}
+                    not_evaluated=not_evaluated, undeliverable=undeliverable, **stale)
+        complete = not (not_evaluated or undeliverable or "staleNotCleared" in stale)
+        return {"status": "OK" if complete else "INCOMPLETE", "messageType": message_type, "evaluations": delivered,
+                "notEvaluated": not_evaluated, "undeliverable": undeliverable, **stale}
 
     # -- change-triggered ---------------------------------------------------------------------------------------
 
@@ -345,9 +423,10 @@ class RuleRunner:
 
     def sweep(self, rule: Rule, rule_params: Mapping, timestamp: str, exemptions: Sequence[ex.Exemption] = (),
               on=None, deadline: Optional[float] = None) -> tuple:
-        """``(evaluations, not_evaluated)``: one evaluation per resource of the rule's kinds in this account and
-        region that could be read and judged (``exemptions`` applied), reading until ``deadline``; and how many
-        rule x resource (or rule x kind) evaluations could not be made (each logged)."""
+        """``(evaluations, not_evaluated, coverage)``: one evaluation per resource of the rule's kinds in this
+        account and region that could be read and judged (``exemptions`` applied), reading until ``deadline``; how
+        many rule x resource (or rule x kind) evaluations could not be made (each logged); and what the sweep could
+        have seen (``Coverage``; None when the account could not be read at all)."""
         session = self.session or boto3.Session()
         try:
             scanner = scan.AccountScanner(session, session.region_name or os.environ["AWS_REGION"],
@@ -355,7 +434,7 @@ class RuleRunner:
         except (ClientError, BotoCoreError) as error:
             logger.error("sweep not evaluated: the account could not be read", rule=rule.id,
                          reason=scan.describe_error(error))
-            return [], 1
+            return [], 1, None
         # Only what this rule judges or looks up: a sweep for one rule never pays for the others' calls.
         needs = lambda r: scan.kinds_for([r])  # noqa: E731
         subjects = scanner.collect(needs(rule))
@@ -376,7 +455,56 @@ class RuleRunner:
             skipped += 1
             logger.warning("resource not evaluated", rule=rule.id, resource_type=unread.type,
                            resource_id=unread.ref or "*", reason=unread.message)
-        return entries, skipped
+        # A type with anything unread (a listing, or one resource whose reads may hide others: an API's routes) is
+        # not covered: what the sweep did not find there may exist.
+        unread_types = {t for u in scanner.unread for t in (u.type, *(describe.SOURCE_TYPES[k] for k in u.kinds))}
+        scanned = {describe.SOURCE_TYPES[k] for k in needs(rule) if k in scan.SCANNED_KINDS}
+        seen = {_identity(*scan.config_identity(s.facts, s)) for s in subjects}
+        return entries, skipped, Coverage(frozenset(scanned - unread_types), frozenset(seen))
+
+    def stale(self, config_rule_name: str, coverage: Coverage, timestamp: str,
+              deadline: Optional[float] = None) -> list:
+        """NOT_APPLICABLE evaluations (ordered at the sweep's ``timestamp``) for every resource the Config rule last
+        reported COMPLIANT or NON_COMPLIANT that the sweep could have seen (``coverage``) and did not, unless that
+        verdict is newer than the sweep. Raises ``StaleNotRead`` (or the client's error after its retries) when the
+        last verdicts cannot all be read; nothing is closed then."""
+        if not coverage.types:
+            return []  # nothing read in full: nothing can be known gone (and no call is made)
+        swept_at = _instant(timestamp)
+        if swept_at is None:
+            raise StaleNotRead(f"notificationCreationTime {timestamp!r} is not an ISO 8601 time")
+        gone = Verdict(Status.NOT_APPLICABLE, GONE.format(when=timestamp))
+        entries = []
+        for result in self.last_verdicts(config_rule_name, deadline):
+            identifier = result.get("EvaluationResultIdentifier") or {}
+            qualifier = identifier.get("EvaluationResultQualifier") or {}
+            resource_type, resource_id = qualifier.get("ResourceType", ""), qualifier.get("ResourceId", "")
+            if qualifier.get("EvaluationMode", "DETECTIVE") != "DETECTIVE" or resource_type not in coverage.types:
+                continue
+            if _identity(resource_type, resource_id) in coverage.seen:
+                continue
+            ordered = identifier.get("OrderingTimestamp")
+            if isinstance(ordered, datetime) and (ordered if ordered.tzinfo else
+                                                  ordered.replace(tzinfo=UTC)) >= swept_at:
+                continue  # evaluated since the sweep began: created after its listing, not gone
+            entries.append(to_evaluation(resource_type, resource_id, gone, timestamp))
+        return entries
+
+    def last_verdicts(self, config_rule_name: str, deadline: Optional[float] = None) -> list:
+        """Every COMPLIANT or NON_COMPLIANT result AWS Config holds for the rule, page by page (each call with the
+        client's per-call retries); ``StaleNotRead`` when the read ``deadline`` passes before the last page."""
+        results: list = []
+        token = None
+        while True:
+            page = self.config.get_compliance_details_by_config_rule(
+                ConfigRuleName=config_rule_name, ComplianceTypes=STALE_COMPLIANCE, Limit=LAST_VERDICTS_PAGE,
+                **({"NextToken": token} if token else {}))
+            results += page.get("EvaluationResults") or []
+            token = page.get("NextToken")
+            if not token:
+                return results
+            if deadline is not None and time.monotonic() >= deadline:
+                raise StaleNotRead(f"the sweep's time ran out after {len(results)} of the rule's last verdicts")
 
     # -- reporting ----------------------------------------------------------------------------------------------
 
@@ -402,6 +530,10 @@ class RuleRunner:
                 if retries.is_transient(error=error) and attempt < PUT_ROUNDS and time_left:
                     retries.backoff_sleep(self.policy.delay(attempt))
                     continue
+                if not pending:  # a sweep's empty closing call
+                    logger.error("empty evaluation set undeliverable: AWS Config does not record that the rule ran",
+                                 reason=scan.describe_error(error))
+                    return 0, 1
                 if len(pending) > 1 and not retries.is_transient(error=error):
                     # One entry Config refuses fails the whole call: halve until it stands alone.
                     half = len(pending) // 2

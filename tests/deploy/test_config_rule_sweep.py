@@ -15,7 +15,10 @@ Each sweep first reads the pack config's exemptions from the SSM parameter the p
 as the platform writes it, under the name in the deployed function's environment), so that read is checked too:
 ``ssm:GetParameter`` on exactly the parameter's ARN.
 
-moto answers ``PutEvaluations`` only in TestMode, so the runner reports in TestMode (same call, same permission).
+moto answers ``PutEvaluations`` only in TestMode, so the runner reports in TestMode (same call, same permission);
+moto lacks GetComplianceDetailsByConfigRule (the sweep's read of its rule's last verdicts) and refuses an empty
+PutEvaluations (a sweep that found nothing), so ``RecordingConfig`` answers those two, and the evaluator half checks
+their permission: GetComplianceDetailsByConfigRule on a Config rule's ARN.
 Two moto 5 bugs are corrected, not worked around: its signature check rejects correctly signed API Gateway v2
 requests (it recomputes the signature over another path), so the signature check is off; and it names API Gateway
 actions after the operation (``apigateway:GetApis``) where IAM names them after the HTTP method
@@ -43,6 +46,7 @@ from components.platform.config_rules import (
     plan_rules,
 )
 from handlers.config_rule import app, params
+from tests.detective.conftest import RecordingConfig
 from tests.support import aws_calls, deploy
 
 REGION = "us-east-1"
@@ -72,6 +76,9 @@ def exemptions_parameter(role: deploy.RoleFacts) -> str:
     assert name == plan.name
     boto3.client("ssm", region_name=REGION).put_parameter(Name=name, Value=plan.value, Type="String", Tier=plan.tier)
     return name
+
+
+CONFIG_RULE_ARN = f"arn:aws:config:{REGION}:123456789012:config-rule/config-rule-a1b2c3"
 
 
 def parameter_arn(name: str) -> str:
@@ -124,7 +131,7 @@ def assumed_session(role: deploy.RoleFacts) -> boto3.Session:
 
 def sweep_all(session: boto3.Session, parameter: str) -> tuple[dict, list]:
     """Every periodic guardrail's sweep with ``session``'s credentials; the results and the calls made."""
-    runner = app.RuleRunner(app.catalogue_rules(), config_client=session.client("config"),
+    runner = app.RuleRunner(app.catalogue_rules(), config_client=RecordingConfig(session.client("config")),
                             lambda_client=session.client("lambda"), iam_client=session.client("iam"),
                             session=session, test_mode=True,
                             published=app.PublishedExemptions(parameter, client=session.client("ssm")))
@@ -135,6 +142,8 @@ def sweep_all(session: boto3.Session, parameter: str) -> tuple[dict, list]:
         made = aws_calls.recorded_calls(client, operation, params, "handlers.config_rule.app")
         if client.meta.service_model.signing_name == "ssm":  # SSM names a parameter by Name, not by ARN
             made = [replace(call, param="Name", value=parameter_arn(params["Name"])) for call in made]
+        if operation == "GetComplianceDetailsByConfigRule":  # authorised on the rule's ARN, by the id Config assigns
+            made = [replace(call, param="ConfigRuleName", value=CONFIG_RULE_ARN) for call in made]
         calls.extend(made)
         return original(client, operation, params)
 
@@ -194,4 +203,7 @@ def test_every_periodic_sweep_completes_with_the_deployed_policy_and_boundary(ru
     # One read of the exemptions parameter for all the sweeps (cached), on its exact ARN.
     assert [(c.action, c.value) for c in calls if c.action.startswith("ssm:")] == [
         ("ssm:GetParameter", parameter_arn("/governance-config-rules/exemptions"))]
+    # Every sweep read its rule's last verdicts (to close those of resources gone), allowed on the rule's ARN.
+    assert {(c.action, c.value) for c in calls if c.action == "config:GetComplianceDetailsByConfigRule"} == {
+        ("config:GetComplianceDetailsByConfigRule", CONFIG_RULE_ARN)}
     assert len({call.action for call in calls}) >= 20
