@@ -30,6 +30,7 @@ typecheck: $(STAMP)
 	$(VENV)/bin/mypy
 
 ## Main job: the offline preview of every example stack through the policy pack (exit 1 on a mandatory violation).
+## The layers are rebuilt only when their inputs changed.
 preview: $(STAMP)
 	$(VENV)/bin/python -m components.platform.layers
 	$(VENV)/bin/sg-preview --all --exclude noncompliant-demo --format summary,json,sarif,junit --out out/preview
