@@ -10,6 +10,18 @@ them this module:
 * in ``preview=False`` mode returns realistic outputs (ARNs, ids, names) so tests can assert exact values.
   One simplification: an auto-named resource's ARN uses its logical name (``...:function:orders``) while its
   ``name`` output carries a provider-style suffix (``orders-3f2a1b7``); tests compare ARNs to logical names.
+* applies the stack's resource Transforms (``pulumi.runtime.register_resource_transform``), which the SDK's mock
+  monitor records and never runs, as the engine does: before a resource is registered, each transform in the
+  order registered is called through the SDK's callback server (the gRPC ``Callbacks`` service the SDK starts
+  on 127.0.0.1), with a ``TransformRequest`` built from the ``RegisterResourceRequest`` (type, name, custom,
+  parent, the properties as sent, the options as ``TransformResourceOptions``); the properties and options it
+  returns replace the request's (an absent field keeps the previous value). A failing transform fails the
+  registration with the callback server's error, as under the engine. What the engine does that this does not:
+  a resource's own ``transforms`` option and those inherited from its parents (it raises instead, so no
+  transform is silently skipped), invoke transforms (``register_invoke_transform``), and resolving a
+  resource's provider from its parents' ``providers`` before the transform sees it. As in the engine
+  (pulumi 3.2xx ``resmon.RegisterResource``), stack transforms alone leave the request's dependencies and
+  property dependencies as they were: a tag a transform adds records no dependency.
 
 Used by the component tests and by the offline preview (``tools/preview.py``).
 """
@@ -17,15 +29,18 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import itertools
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
+import grpc
 import pulumi
 from google.protobuf import json_format, struct_pb2
 from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import rpc
+from pulumi.runtime.proto import alias_pb2, callback_pb2, callback_pb2_grpc, resource_pb2
 
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
@@ -39,6 +54,7 @@ SDK_INTERNALS: dict[str, tuple[str, ...]] = {
     "runtime.mocks.MockMonitor.__init__": ("self", "mocks"),
     "runtime.mocks.MockMonitor.make_urn": ("self", "parent", "type_", "name"),
     "runtime.mocks.MockMonitor.RegisterResource": ("self", "request"),
+    "runtime.mocks.MockMonitor.RegisterStackTransform": ("self", "request"),
     "runtime.rpc.deserialize_properties": ("props_struct", "keep_unknowns", "keep_internal"),
     "runtime.settings.set_root_resource": ("root",),
     "runtime.settings.reset_options": ("project", "stack", "root_directory", "parallel", "engine_address",
@@ -48,6 +64,9 @@ SDK_INTERNALS: dict[str, tuple[str, ...]] = {
 SDK_CALLS: dict[str, tuple[str, ...]] = {
     # RecordingMonitor.make_urn gives engine-style URNs only if the mock monitor asks it for each one.
     "runtime.mocks.MockMonitor.RegisterResource": ("self.make_urn(request.parent, request.type, request.name)",),
+    # RecordingMonitor runs a stack transform only if the SDK registers it with the monitor as a Callback.
+    "runtime._callbacks._CallbackServicer.register_stack_transform": (
+        "self._monitor.RegisterStackTransform(callback)",),
 }
 
 
@@ -196,12 +215,83 @@ class GovernanceMocks(pulumi.runtime.Mocks):
         return {}
 
 
+# TransformResourceOptions field -> RegisterResourceRequest field, for the options a transform may change.
+_OPTION_FIELDS = {
+    "protect": "protect", "ignore_changes": "ignoreChanges", "replace_on_changes": "replaceOnChanges",
+    "version": "version", "aliases": "aliases", "provider": "provider", "providers": "providers",
+    "custom_timeouts": "customTimeouts", "plugin_download_url": "pluginDownloadURL",
+    "retain_on_delete": "retainOnDelete", "deleted_with": "deletedWith",
+    "additional_secret_outputs": "additionalSecretOutputs", "plugin_checksums": "pluginChecksums",
+    "hooks": "hooks", "hide_diff": "hideDiffs", "replace_with": "replace_with",
+    "replacement_trigger": "replacement_trigger",
+}
+
+
+def _transform_options(request: resource_pb2.RegisterResourceRequest) -> resource_pb2.TransformResourceOptions:
+    """A registration's options as the engine hands them to a transform."""
+    aliases = [alias_pb2.Alias(urn=urn) for urn in request.aliasURNs] + list(request.aliases)
+    options = resource_pb2.TransformResourceOptions(depends_on=request.dependencies, aliases=aliases)
+    for option, field_name in _OPTION_FIELDS.items():
+        if option != "aliases":
+            _copy_field(request, field_name, options, option)
+    if request.deleteBeforeReplaceDefined or request.deleteBeforeReplace:
+        options.delete_before_replace = request.deleteBeforeReplace
+    if request.importId:
+        setattr(options, "import", request.importId)
+    if request.custom and not request.provider:
+        # The engine resolves the provider first: an explicit one, else the one named for the package.
+        package = request.type.split(":", 1)[0]
+        if package in request.providers:
+            options.provider = request.providers[package]
+    return options
+
+
+def _registration(request: resource_pb2.RegisterResourceRequest, properties: struct_pb2.Struct,
+                  options: resource_pb2.TransformResourceOptions) -> resource_pb2.RegisterResourceRequest:
+    """``request`` with the properties and options the transforms returned."""
+    result = resource_pb2.RegisterResourceRequest()
+    result.CopyFrom(request)
+    result.object.CopyFrom(properties)
+    result.ClearField("aliasURNs")  # the transform saw them as aliases and returned the ones that stay
+    for option, field_name in _OPTION_FIELDS.items():
+        _copy_field(options, option, result, field_name)
+    result.deleteBeforeReplaceDefined = options.HasField("delete_before_replace")
+    result.deleteBeforeReplace = options.delete_before_replace
+    result.importId = getattr(options, "import")
+    for key in result.object.fields:
+        # The engine gives an input the transforms added an empty dependency set, as for any input sent without.
+        if key not in result.propertyDependencies:
+            result.propertyDependencies[key].SetInParent()
+    return result
+
+
+def _copy_field(source: Any, source_field: str, target: Any, target_field: str) -> None:
+    """Set ``target.target_field`` to ``source.source_field`` (same protobuf type), unset stays unset."""
+    target.ClearField(target_field)
+    descriptor = source.DESCRIPTOR.fields_by_name[source_field]
+    value = getattr(source, source_field)
+    if descriptor.message_type is not None and descriptor.message_type.GetOptions().map_entry:
+        getattr(target, target_field).update(value)
+    elif descriptor.label == descriptor.LABEL_REPEATED:
+        getattr(target, target_field).extend(value)
+    elif descriptor.has_presence and not source.HasField(source_field):
+        return
+    elif descriptor.message_type is not None:
+        getattr(target, target_field).CopyFrom(value)
+    else:
+        setattr(target, target_field, value)
+
+
 class RecordingMonitor(pulumi_mocks.MockMonitor):
-    """The SDK's mock monitor, also keeping what the real engine would pass to an analyzer."""
+    """The SDK's mock monitor, running the stack's Transforms and keeping what the engine would pass to an
+    analyzer."""
 
     def __init__(self, mocks: pulumi.runtime.Mocks) -> None:
         super().__init__(mocks)
-        self.registered: list[Registered] = []
+        self._arrivals = itertools.count()
+        self._registered: list[tuple[int, Registered]] = []
+        self._transform_callbacks: list[callback_pb2.Callback] = []  # token + target, in registration order
+        self._channels: dict[str, grpc.Channel] = {}
 
     def make_urn(self, parent: str, type_: str, name: str) -> str:
         # As the engine does it: a child's qualified type is its parent's whole qualified type chain plus its
@@ -212,12 +302,30 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                 type_ = f"{parent_type}${type_}"
         return "urn:pulumi:" + "::".join([pulumi.get_stack(), pulumi.get_project(), type_, name])
 
+    def RegisterStackTransform(self, request: callback_pb2.Callback):
+        self._transform_callbacks.append(request)
+        return super().RegisterStackTransform(request)
+
+    @property
+    def registered(self) -> list[Registered]:
+        """Every resource registered, in the order the program registered them (transforms take varying time,
+        so registrations finish in another order)."""
+        return [resource for _, resource in sorted(self._registered, key=lambda pair: pair[0])]
+
     def RegisterResource(self, request):
+        arrival = next(self._arrivals)
+        if request.type != "pulumi:pulumi:Stack":
+            if request.transforms:
+                raise NotImplementedError(
+                    f"{request.type} {request.name}: the offline engine runs stack transforms only, not a "
+                    "resource's `transforms` option; use pulumi.runtime.register_resource_transform")
+            if self._transform_callbacks:
+                request = self._transformed(request)
         response = super().RegisterResource(request)
         if request.type == "pulumi:pulumi:Stack":
             return response
         inputs = rpc.deserialize_properties(request.object, keep_unknowns=True)
-        self.registered.append(Registered(
+        self._registered.append((arrival, Registered(
             type=request.type,
             name=request.name,
             urn=response.urn,
@@ -229,8 +337,36 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
             dependencies=list(request.dependencies),
             property_dependencies={k: list(v.urns) for k, v in request.propertyDependencies.items()},
             outputs=json_format.MessageToDict(response.object) if response.object else {},
-        ))
+        )))
         return response
+
+    def _transformed(self, request: resource_pb2.RegisterResourceRequest) -> resource_pb2.RegisterResourceRequest:
+        """Run every stack transform over ``request``, in order, through the SDK's callback server."""
+        properties, options = request.object, _transform_options(request)
+        for callback in self._transform_callbacks:
+            transform_request = resource_pb2.TransformRequest(
+                type=request.type, name=request.name, custom=request.custom, parent=request.parent,
+                properties=properties, options=options)
+            reply = callback_pb2_grpc.CallbacksStub(self._channel(callback.target)).Invoke(
+                callback_pb2.CallbackInvokeRequest(token=callback.token,
+                                                   request=transform_request.SerializeToString()))
+            response = resource_pb2.TransformResponse.FromString(reply.response)
+            if response.HasField("properties"):
+                properties = response.properties
+            if response.HasField("options"):
+                options = response.options
+        return _registration(request, properties, options)
+
+    def _channel(self, target: str) -> grpc.Channel:
+        # This runs on the SDK's RPC worker thread while the program's event loop serves the callbacks.
+        if target not in self._channels:
+            self._channels[target] = grpc.insecure_channel(target)
+        return self._channels[target]
+
+    def close(self) -> None:
+        for channel in self._channels.values():
+            channel.close()
+        self._channels.clear()
 
 
 class ProgramError(Exception):
@@ -273,6 +409,7 @@ def run_program(
             raise
         raise
     finally:
+        monitor.close()
         loop.close()
         asyncio.set_event_loop(None)
         pulumi_settings.reset_options()
