@@ -11,17 +11,19 @@ them this module:
   One simplification: an auto-named resource's ARN uses its logical name (``...:function:orders``) while its
   ``name`` output carries a provider-style suffix (``orders-3f2a1b7``); tests compare ARNs to logical names.
 * applies the stack's resource Transforms (``pulumi.runtime.register_resource_transform``), which the SDK's mock
-  monitor records and never runs, as the engine does: before a resource is registered, each transform in the
-  order registered is called through the SDK's callback server (the gRPC ``Callbacks`` service the SDK starts
-  on 127.0.0.1), with a ``TransformRequest`` built from the ``RegisterResourceRequest`` (type, name, custom,
-  parent, the properties as sent, the options as ``TransformResourceOptions``); the properties and options it
-  returns replace the request's (an absent field keeps the previous value). A failing transform fails the
-  registration with the callback server's error, as under the engine. What the engine does that this does not:
-  a resource's own ``transforms`` option and those inherited from its parents (it raises instead, so no
-  transform is silently skipped), invoke transforms (``register_invoke_transform``), and resolving a
-  resource's provider from its parents' ``providers`` before the transform sees it. As in the engine
-  (pulumi 3.2xx ``resmon.RegisterResource``), stack transforms alone leave the request's dependencies and
-  property dependencies as they were: a tag a transform adds records no dependency.
+  monitor records and never runs, as the engine's resource monitor does (``resmon.RegisterResource`` in
+  pulumi's ``pkg/resource/deploy/source_eval.go``): before a resource is registered, each stack transform, in
+  the order registered, is called through the SDK's callback server (the gRPC ``Callbacks`` service the SDK
+  itself starts on 127.0.0.1) with a ``TransformRequest`` built from the ``RegisterResourceRequest`` (type,
+  name, custom, parent, the properties as the SDK sent them, the options as ``TransformResourceOptions``, alias
+  URNs folded into aliases); the properties and options it returns replace the request's (a field left out
+  of the response keeps the previous value). A failing transform fails the registration with the callback
+  server's error, as under the engine. As in the engine, stack transforms alone leave the request's
+  dependencies and property dependencies as they were, and an input they add gets an empty dependency set: a
+  tag merged from a StackReference's output records no dependency on it (an SDK-side stack transformation
+  recorded one). What the engine does that this does not: a resource's own ``transforms`` option and those its
+  parents pass down (a program that uses them fails, naming the resources, rather than skipping them), invoke transforms
+  (``register_invoke_transform``), and a component parent's ``providers`` in the options a transform sees.
 
 Used by the component tests and by the offline preview (``tools/preview.py``).
 """
@@ -291,6 +293,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         self._arrivals = itertools.count()
         self._registered: list[tuple[int, Registered]] = []
         self._transform_callbacks: list[callback_pb2.Callback] = []  # token + target, in registration order
+        self.unsupported_transforms: list[str] = []  # resources registered with their own `transforms` option
         self._channels: dict[str, grpc.Channel] = {}
 
     def make_urn(self, parent: str, type_: str, name: str) -> str:
@@ -316,9 +319,8 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         arrival = next(self._arrivals)
         if request.type != "pulumi:pulumi:Stack":
             if request.transforms:
-                raise NotImplementedError(
-                    f"{request.type} {request.name}: the offline engine runs stack transforms only, not a "
-                    "resource's `transforms` option; use pulumi.runtime.register_resource_transform")
+                # Refused once the program has finished (an error raised here would surface from many futures).
+                self.unsupported_transforms.append(f"{request.type} {request.name}")
             if self._transform_callbacks:
                 request = self._transformed(request)
         response = super().RegisterResource(request)
@@ -402,6 +404,10 @@ def run_program(
         # set_mocks made a root Stack for unit tests; run_in_stack makes the program's own, as the CLI does.
         pulumi_settings.set_root_resource(None)  # type: ignore[arg-type]
         loop.run_until_complete(pulumi_stack.run_in_stack(program))
+        if monitor.unsupported_transforms:
+            raise ProgramError(
+                "the offline engine runs stack transforms (pulumi.runtime.register_resource_transform) only, not "
+                f"the `transforms` resource option: used by {', '.join(monitor.unsupported_transforms)}")
     except pulumi.RunError as exc:
         raise ProgramError(str(exc)) from exc
     except Exception as exc:  # pragma: no cover - surfaced with its own message

@@ -3,10 +3,11 @@ from typing import Optional
 
 import pulumi
 import pulumi_aws as aws
+import pytest
 from google.protobuf import struct_pb2
 from pulumi.runtime.proto import alias_pb2, resource_pb2
 
-from tools.offline_engine import UNKNOWN, _registration, _transform_options, one, run_program
+from tools.offline_engine import UNKNOWN, ProgramError, _registration, _transform_options, one, run_program
 
 
 def _queues(transform: Optional[pulumi.ResourceTransform], preview: bool = False) -> list:
@@ -70,3 +71,13 @@ def test_options_left_unset_stay_unset():
     again = _registration(request, request.object, _transform_options(request))
     assert again == request
     assert not again.HasField("protect") and not again.deleteBeforeReplaceDefined
+
+
+def test_a_resources_own_transforms_option_is_refused_not_skipped():
+    def program() -> None:
+        aws.sqs.Queue("orders", opts=pulumi.ResourceOptions(transforms=[lambda args: None]))
+
+    with pytest.raises(ProgramError, match=r"^the offline engine runs stack transforms \(pulumi.runtime."
+                                           r"register_resource_transform\) only, not the `transforms` resource "
+                                           r"option: used by aws:sqs/queue:Queue orders$"):
+        run_program(program)
