@@ -415,12 +415,30 @@ def run_program(
             raise
         raise
     finally:
+        _settle(loop)
         monitor.close()
         loop.close()
         asyncio.set_event_loop(None)
         pulumi_settings.reset_options()
         pulumi.runtime.set_all_config({}, [])
     return monitor.registered
+
+
+def _settle(loop: asyncio.AbstractEventLoop) -> None:
+    """Let the registrations a failed program left in flight finish before the loop closes, as ``asyncio.run``
+    does, so none is destroyed pending. One waiting on a transform ends at once: the SDK stopped its callback
+    server when the program failed, which fails the transform's call."""
+    pending = asyncio.all_tasks(loop)
+    if not pending:
+        return
+    done, still_pending = loop.run_until_complete(asyncio.wait(pending, timeout=30))
+    for task in still_pending:
+        task.cancel()
+    if still_pending:
+        loop.run_until_complete(asyncio.gather(*still_pending, return_exceptions=True))
+    for task in done:
+        if not task.cancelled():
+            task.exception()  # retrieved: the program's own error is the one reported
 
 
 def by_type(resources: list[Registered], type_token: str) -> list[Registered]:
