@@ -18,6 +18,9 @@ from dataclasses import dataclass, field
 from typing import Any, Optional
 
 import pulumi
+from pulumi.output import Unknown
+
+from guardrails.rules.required_tags import UNTAGGABLE_TYPES
 
 PROJECT = "serverless-governance"
 
@@ -223,36 +226,41 @@ def _check_tags(key: str, tags: Any) -> dict:
 
 
 def register_tagging(tags: pulumi.Input[Mapping[str, str]]) -> None:
-    """Merge ``tags`` into every taggable resource created after this call (a resource's own tags win).
+    """Merge ``tags`` into every taggable resource registered after this call (a resource's own tags win).
 
-    One stack transformation instead of a ``tags=`` argument on every resource: nothing can be forgotten, it
-    reaches the children of every Python component (ours or a library's), and the pack's ``required-tags`` rule
-    sees the tags in each resource's own inputs.
+    One resource Transform (``pulumi.runtime.register_resource_transform``) instead of a ``tags=`` argument on
+    every resource: nothing can be forgotten, the engine applies it to every resource of the stack - the
+    children of our components, of a library's Python components and of packaged (multi-language) components
+    alike - and the pack's ``required-tags`` rule sees the tags in each resource's own inputs.
 
-    Why not ``pulumi.runtime.register_resource_transform`` (Transforms, which the engine also applies inside
-    multi-language components)? In pulumi 3.272 the SDK's mock monitor records a registered transform and never
-    runs it (``MockMonitor.RegisterStackTransform`` only appends it to ``_stack_transforms``; ``RegisterResource``
-    does not apply it; ``Mocks.register_transform`` says so), so under the mocks that every test and the offline
-    preview use, no resource would be tagged. And a transform sees the inputs as the engine serialised them, with
-    unset inputs left out, so "is this type taggable" would need the provider schema instead of ``"tags" in
-    props``. Until the offline engine applies transforms, this stays a stack transformation.
+    A transform gets the inputs as the engine serialised them, where an unset input is absent, so whether a type
+    takes tags cannot be read from its props: it is the provider's answer, the table of untaggable types that
+    ``tools/gen_taggable_types.py`` generates from pulumi-aws (the one ``required-tags`` judges by). Under Pulumi
+    mocks the SDK never runs transforms; ``tools.offline_engine`` does, as the engine does.
     """
     if not isinstance(tags, pulumi.Output) and not tags:
         return
 
-    def add_tags(args: pulumi.ResourceTransformationArgs) -> Optional[pulumi.ResourceTransformationResult]:
-        # A taggable type's generated resource class sets every input, unset ones as None: "tags" is the marker.
-        if not isinstance(args.props, dict) or "tags" not in args.props:
+    def add_tags(args: pulumi.ResourceTransformArgs) -> Optional[pulumi.ResourceTransformResult]:
+        if not (args.custom and takes_tags(args.type_)):
             return None
-        args.props["tags"] = _merge_tags(tags, args.props.get("tags") or {})
-        return pulumi.ResourceTransformationResult(args.props, args.opts)
+        props = dict(args.props)
+        props["tags"] = _merge_tags(tags, props.get("tags") or {})
+        return pulumi.ResourceTransformResult(props, args.opts)
 
-    pulumi.runtime.register_stack_transformation(add_tags)
+    pulumi.runtime.register_resource_transform(add_tags)
+
+
+def takes_tags(type_token: str) -> bool:
+    """Whether the AWS provider's resource type ``type_token`` has a ``tags`` input (per the generated table)."""
+    return type_token.startswith("aws:") and type_token not in UNTAGGABLE_TYPES
 
 
 def _merge_tags(stack_tags: pulumi.Input[Mapping[str, str]], own: pulumi.Input[Mapping[str, str]]
                 ) -> pulumi.Input[Mapping[str, str]]:
     """``stack_tags`` updated with ``own`` (the resource's); an Output only when either is not yet known."""
+    if isinstance(own, Unknown):
+        return own  # the resource's tags are unknown at preview: so is their merge
     if isinstance(stack_tags, Mapping) and isinstance(own, Mapping):
         return {**stack_tags, **own}
     return pulumi.Output.all(stack_tags, own).apply(lambda both: {**both[0], **(both[1] or {})})

@@ -10,6 +10,20 @@ them this module:
 * in ``preview=False`` mode returns realistic outputs (ARNs, ids, names) so tests can assert exact values.
   One simplification: an auto-named resource's ARN uses its logical name (``...:function:orders``) while its
   ``name`` output carries a provider-style suffix (``orders-3f2a1b7``); tests compare ARNs to logical names.
+* applies the stack's resource Transforms (``pulumi.runtime.register_resource_transform``), which the SDK's mock
+  monitor records and never runs, as the engine's resource monitor does (``resmon.RegisterResource`` in
+  pulumi's ``pkg/resource/deploy/source_eval.go``): before a resource is registered, each stack transform, in
+  the order registered, is called through the SDK's callback server (the gRPC ``Callbacks`` service the SDK
+  itself starts on 127.0.0.1) with a ``TransformRequest`` built from the ``RegisterResourceRequest`` (type,
+  name, custom, parent, the properties as the SDK sent them, the options as ``TransformResourceOptions``, alias
+  URNs folded into aliases); the properties and options it returns replace the request's (a field left out
+  of the response keeps the previous value). A failing transform fails the registration with the callback
+  server's error, as under the engine. As in the engine, stack transforms alone leave the request's
+  dependencies and property dependencies as they were, and an input they add gets an empty dependency set: a
+  tag merged from a StackReference's output records no dependency on it (an SDK-side stack transformation
+  recorded one). What the engine does that this does not: a resource's own ``transforms`` option and those its
+  parents pass down (a program that uses them fails, naming the resources, rather than skipping them), invoke transforms
+  (``register_invoke_transform``), and a component parent's ``providers`` in the options a transform sees.
 
 Used by the component tests and by the offline preview (``tools/preview/``).
 """
@@ -17,15 +31,18 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import itertools
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
+import grpc
 import pulumi
 from google.protobuf import json_format, struct_pb2
 from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import rpc
+from pulumi.runtime.proto import alias_pb2, callback_pb2, callback_pb2_grpc, resource_pb2
 
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
@@ -39,6 +56,7 @@ SDK_INTERNALS: dict[str, tuple[str, ...]] = {
     "runtime.mocks.MockMonitor.__init__": ("self", "mocks"),
     "runtime.mocks.MockMonitor.make_urn": ("self", "parent", "type_", "name"),
     "runtime.mocks.MockMonitor.RegisterResource": ("self", "request"),
+    "runtime.mocks.MockMonitor.RegisterStackTransform": ("self", "request"),
     "runtime.rpc.deserialize_properties": ("props_struct", "keep_unknowns", "keep_internal"),
     "runtime.settings.set_root_resource": ("root",),
     "runtime.settings.reset_options": ("project", "stack", "root_directory", "parallel", "engine_address",
@@ -48,6 +66,9 @@ SDK_INTERNALS: dict[str, tuple[str, ...]] = {
 SDK_CALLS: dict[str, tuple[str, ...]] = {
     # RecordingMonitor.make_urn gives engine-style URNs only if the mock monitor asks it for each one.
     "runtime.mocks.MockMonitor.RegisterResource": ("self.make_urn(request.parent, request.type, request.name)",),
+    # RecordingMonitor runs a stack transform only if the SDK registers it with the monitor as a Callback.
+    "runtime._callbacks._CallbackServicer.register_stack_transform": (
+        "self._monitor.RegisterStackTransform(callback)",),
 }
 
 
@@ -196,12 +217,84 @@ class GovernanceMocks(pulumi.runtime.Mocks):
         return {}
 
 
+# TransformResourceOptions field -> RegisterResourceRequest field, for the options a transform may change.
+_OPTION_FIELDS = {
+    "protect": "protect", "ignore_changes": "ignoreChanges", "replace_on_changes": "replaceOnChanges",
+    "version": "version", "aliases": "aliases", "provider": "provider", "providers": "providers",
+    "custom_timeouts": "customTimeouts", "plugin_download_url": "pluginDownloadURL",
+    "retain_on_delete": "retainOnDelete", "deleted_with": "deletedWith",
+    "additional_secret_outputs": "additionalSecretOutputs", "plugin_checksums": "pluginChecksums",
+    "hooks": "hooks", "hide_diff": "hideDiffs", "replace_with": "replace_with",
+    "replacement_trigger": "replacement_trigger",
+}
+
+
+def _transform_options(request: resource_pb2.RegisterResourceRequest) -> resource_pb2.TransformResourceOptions:
+    """A registration's options as the engine hands them to a transform."""
+    aliases = [alias_pb2.Alias(urn=urn) for urn in request.aliasURNs] + list(request.aliases)
+    options = resource_pb2.TransformResourceOptions(depends_on=request.dependencies, aliases=aliases)
+    for option, field_name in _OPTION_FIELDS.items():
+        if option != "aliases":
+            _copy_field(request, field_name, options, option)
+    if request.deleteBeforeReplaceDefined or request.deleteBeforeReplace:
+        options.delete_before_replace = request.deleteBeforeReplace
+    if request.importId:
+        setattr(options, "import", request.importId)
+    if request.custom and not request.provider:
+        # The engine resolves the provider first: an explicit one, else the one named for the package.
+        package = request.type.split(":", 1)[0]
+        if package in request.providers:
+            options.provider = request.providers[package]
+    return options
+
+
+def _registration(request: resource_pb2.RegisterResourceRequest, properties: struct_pb2.Struct,
+                  options: resource_pb2.TransformResourceOptions) -> resource_pb2.RegisterResourceRequest:
+    """``request`` with the properties and options the transforms returned."""
+    result = resource_pb2.RegisterResourceRequest()
+    result.CopyFrom(request)
+    result.object.CopyFrom(properties)
+    result.ClearField("aliasURNs")  # the transform saw them as aliases and returned the ones that stay
+    for option, field_name in _OPTION_FIELDS.items():
+        _copy_field(options, option, result, field_name)
+    result.deleteBeforeReplaceDefined = options.HasField("delete_before_replace")
+    result.deleteBeforeReplace = options.delete_before_replace
+    result.importId = getattr(options, "import")
+    for key in result.object.fields:
+        # The engine gives an input the transforms added an empty dependency set, as for any input sent without.
+        if key not in result.propertyDependencies:
+            result.propertyDependencies[key].SetInParent()
+    return result
+
+
+def _copy_field(source: Any, source_field: str, target: Any, target_field: str) -> None:
+    """Set ``target.target_field`` to ``source.source_field`` (same protobuf type), unset stays unset."""
+    target.ClearField(target_field)
+    descriptor = source.DESCRIPTOR.fields_by_name[source_field]
+    value = getattr(source, source_field)
+    if descriptor.message_type is not None and descriptor.message_type.GetOptions().map_entry:
+        getattr(target, target_field).update(value)
+    elif descriptor.label == descriptor.LABEL_REPEATED:
+        getattr(target, target_field).extend(value)
+    elif descriptor.has_presence and not source.HasField(source_field):
+        return
+    elif descriptor.message_type is not None:
+        getattr(target, target_field).CopyFrom(value)
+    else:
+        setattr(target, target_field, value)
+
+
 class RecordingMonitor(pulumi_mocks.MockMonitor):
-    """The SDK's mock monitor, also keeping what the real engine would pass to an analyzer."""
+    """The SDK's mock monitor, running the stack's Transforms and keeping what the engine would pass to an
+    analyzer."""
 
     def __init__(self, mocks: pulumi.runtime.Mocks) -> None:
         super().__init__(mocks)
-        self.registered: list[Registered] = []
+        self._arrivals = itertools.count()
+        self._registered: list[tuple[int, Registered]] = []
+        self._transform_callbacks: list[callback_pb2.Callback] = []  # token + target, in registration order
+        self.unsupported_transforms: list[str] = []  # resources registered with their own `transforms` option
+        self._channels: dict[str, grpc.Channel] = {}
 
     def make_urn(self, parent: str, type_: str, name: str) -> str:
         # As the engine does it: a child's qualified type is its parent's whole qualified type chain plus its
@@ -212,12 +305,29 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                 type_ = f"{parent_type}${type_}"
         return "urn:pulumi:" + "::".join([pulumi.get_stack(), pulumi.get_project(), type_, name])
 
+    def RegisterStackTransform(self, request: callback_pb2.Callback):
+        self._transform_callbacks.append(request)
+        return super().RegisterStackTransform(request)
+
+    @property
+    def registered(self) -> list[Registered]:
+        """Every resource registered, in the order the program registered them (transforms take varying time,
+        so registrations finish in another order)."""
+        return [resource for _, resource in sorted(self._registered, key=lambda pair: pair[0])]
+
     def RegisterResource(self, request):
+        arrival = next(self._arrivals)
+        if request.type != "pulumi:pulumi:Stack":
+            if request.transforms:
+                # Refused once the program has finished (an error raised here would surface from many futures).
+                self.unsupported_transforms.append(f"{request.type} {request.name}")
+            if self._transform_callbacks:
+                request = self._transformed(request)
         response = super().RegisterResource(request)
         if request.type == "pulumi:pulumi:Stack":
             return response
         inputs = rpc.deserialize_properties(request.object, keep_unknowns=True)
-        self.registered.append(Registered(
+        self._registered.append((arrival, Registered(
             type=request.type,
             name=request.name,
             urn=response.urn,
@@ -229,8 +339,36 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
             dependencies=list(request.dependencies),
             property_dependencies={k: list(v.urns) for k, v in request.propertyDependencies.items()},
             outputs=json_format.MessageToDict(response.object) if response.object else {},
-        ))
+        )))
         return response
+
+    def _transformed(self, request: resource_pb2.RegisterResourceRequest) -> resource_pb2.RegisterResourceRequest:
+        """Run every stack transform over ``request``, in order, through the SDK's callback server."""
+        properties, options = request.object, _transform_options(request)
+        for callback in self._transform_callbacks:
+            transform_request = resource_pb2.TransformRequest(
+                type=request.type, name=request.name, custom=request.custom, parent=request.parent,
+                properties=properties, options=options)
+            reply = callback_pb2_grpc.CallbacksStub(self._channel(callback.target)).Invoke(
+                callback_pb2.CallbackInvokeRequest(token=callback.token,
+                                                   request=transform_request.SerializeToString()))
+            response = resource_pb2.TransformResponse.FromString(reply.response)
+            if response.HasField("properties"):
+                properties = response.properties
+            if response.HasField("options"):
+                options = response.options
+        return _registration(request, properties, options)
+
+    def _channel(self, target: str) -> grpc.Channel:
+        # This runs on the SDK's RPC worker thread while the program's event loop serves the callbacks.
+        if target not in self._channels:
+            self._channels[target] = grpc.insecure_channel(target)
+        return self._channels[target]
+
+    def close(self) -> None:
+        for channel in self._channels.values():
+            channel.close()
+        self._channels.clear()
 
 
 class ProgramError(Exception):
@@ -266,6 +404,10 @@ def run_program(
         # set_mocks made a root Stack for unit tests; run_in_stack makes the program's own, as the CLI does.
         pulumi_settings.set_root_resource(None)  # type: ignore[arg-type]
         loop.run_until_complete(pulumi_stack.run_in_stack(program))
+        if monitor.unsupported_transforms:
+            raise ProgramError(
+                "the offline engine runs stack transforms (pulumi.runtime.register_resource_transform) only, not "
+                f"the `transforms` resource option: used by {', '.join(monitor.unsupported_transforms)}")
     except pulumi.RunError as exc:
         raise ProgramError(str(exc)) from exc
     except Exception as exc:  # pragma: no cover - surfaced with its own message
@@ -273,11 +415,30 @@ def run_program(
             raise
         raise
     finally:
+        _settle(loop)
+        monitor.close()
         loop.close()
         asyncio.set_event_loop(None)
         pulumi_settings.reset_options()
         pulumi.runtime.set_all_config({}, [])
     return monitor.registered
+
+
+def _settle(loop: asyncio.AbstractEventLoop) -> None:
+    """Let the registrations a failed program left in flight finish before the loop closes, as ``asyncio.run``
+    does, so none is destroyed pending. One waiting on a transform ends at once: the SDK stopped its callback
+    server when the program failed, which fails the transform's call."""
+    pending = asyncio.all_tasks(loop)
+    if not pending:
+        return
+    done, still_pending = loop.run_until_complete(asyncio.wait(pending, timeout=30))
+    for task in still_pending:
+        task.cancel()
+    if still_pending:
+        loop.run_until_complete(asyncio.gather(*still_pending, return_exceptions=True))
+    for task in done:
+        if not task.cancelled():
+            task.exception()  # retrieved: the program's own error is the one reported
 
 
 def by_type(resources: list[Registered], type_token: str) -> list[Registered]:
