@@ -193,7 +193,9 @@ def test_a_pack_that_dies_is_one_line_naming_the_call(tmp_path):
         "import os, sys\n"
         "from pulumi_policy import EnforcementLevel, PolicyPack, ResourceValidationPolicy\n"
         "def validate(args, report_violation):\n"
-        "    print('the pack gives up on', args.name, file=sys.stderr, flush=True)\n"
+        # One write(2) per line: Analyze runs on several pack threads, and print() writes its parts separately,
+        # so lines of two threads could interleave.
+        "    os.write(2, f'the pack gives up on {args.name}\\n'.encode())\n"
         "    os._exit(7)\n"
         "PolicyPack(name='dying', enforcement_level=EnforcementLevel.MANDATORY, policies=[\n"
         "    ResourceValidationPolicy(name='dies', description='Dies.', validate=validate)])\n")
