@@ -19,6 +19,7 @@ from typing import Any, Optional
 import boto3
 from botocore.exceptions import ClientError
 
+from company_observability import environment as env
 from company_observability import instrumented, logger, tracer
 from handlers.dynamic_sns_subscriptions.tasks import queue_name, table_name, task_id
 
@@ -31,14 +32,7 @@ GONE_QUEUE = ("AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist")
 
 
 def tombstone_ttl(environ: Mapping[str, str] = os.environ) -> int:
-    value = environ.get("TOMBSTONE_TTL_SECONDS")
-    try:
-        parsed = int(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        parsed = 0
-    if not 3600 <= parsed <= 31536000:
-        raise ValueError(f"environment TOMBSTONE_TTL_SECONDS={value!r} must be an integer 3600-31536000")
-    return parsed
+    return env.integer(environ, "TOMBSTONE_TTL_SECONDS", 3600, 31536000)
 
 
 @tracer.capture_method

@@ -22,6 +22,7 @@ from typing import Any
 
 import boto3
 
+from company_observability import environment as env
 from company_observability import instrumented, logger, tracer
 from handlers.dynamic_sns_subscriptions.tasks import queue_name, table_name, task_id
 
@@ -42,25 +43,10 @@ class Settings:
 
 def settings(environ: Mapping[str, str] = os.environ) -> Settings:
     """The function's configuration, or a ``ValueError`` naming the variable, its value and what is allowed."""
-    def arn(name: str, service: str) -> str:
-        value = environ.get(name, "")
-        if not value.startswith("arn:") or f":{service}:" not in value:
-            raise ValueError(f"environment {name}={value!r} must be an arn:...:{service}:... ARN")
-        return value
-
-    def integer(name: str, low: int, high: int) -> int:
-        value = environ.get(name)
-        try:
-            parsed = int(value)  # type: ignore[arg-type]
-        except (TypeError, ValueError):
-            parsed = low - 1
-        if not low <= parsed <= high:
-            raise ValueError(f"environment {name}={value!r} must be an integer {low}-{high}")
-        return parsed
-
-    return Settings(arn("TOPIC_ARN", "sns"), table_name(environ), arn("QUEUE_KMS_KEY_ARN", "kms"),
-                    arn("DEAD_LETTER_QUEUE_ARN", "sqs"), integer("MAX_RECEIVE_COUNT", 1, 1000),
-                    integer("MESSAGE_RETENTION_SECONDS", 60, 1209600))
+    return Settings(env.arn(environ, "TOPIC_ARN", "sns"), table_name(environ),
+                    env.arn(environ, "QUEUE_KMS_KEY_ARN", "kms"), env.arn(environ, "DEAD_LETTER_QUEUE_ARN", "sqs"),
+                    env.integer(environ, "MAX_RECEIVE_COUNT", 1, 1000),
+                    env.integer(environ, "MESSAGE_RETENTION_SECONDS", 60, 1209600))
 
 
 def queue_policy(queue_arn: str, topic_arn: str) -> str:

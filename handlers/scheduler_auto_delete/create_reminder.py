@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import boto3
 
+from company_observability import environment as env
 from company_observability import instrumented, logger, tracer
 
 SCHEDULE_NAME_MAX = 64  # CreateSchedule Name 1-64
@@ -50,22 +51,6 @@ class Settings:
 
 def settings(environ: Mapping[str, str] = os.environ) -> Settings:
     """The function's configuration, or a ``ValueError`` naming the variable, its value and what is allowed."""
-    def arn(name: str, service: str) -> str:
-        value = environ.get(name, "")
-        if not value.startswith("arn:") or f":{service}:" not in value:
-            raise ValueError(f"environment {name}={value!r} must be an arn:...:{service}:... ARN")
-        return value
-
-    def integer(name: str, low: int, high: int) -> int:
-        value = environ.get(name)
-        try:
-            parsed = int(value)  # type: ignore[arg-type]
-        except (TypeError, ValueError):
-            parsed = low - 1
-        if not low <= parsed <= high:
-            raise ValueError(f"environment {name}={value!r} must be an integer {low}-{high}")
-        return parsed
-
     group = environ.get("SCHEDULE_GROUP_NAME", "")
     if not group or not _NAME_CHARACTERS.match(group):
         raise ValueError(f"environment SCHEDULE_GROUP_NAME={group!r} must be a schedule group name")
@@ -74,10 +59,11 @@ def settings(environ: Mapping[str, str] = os.environ) -> Settings:
         raise ValueError(f"environment ACTION_AFTER_COMPLETION={action!r} must be NONE or DELETE")
     default_timezone = environ.get("DEFAULT_TIMEZONE", "UTC")
     zone(default_timezone, "environment DEFAULT_TIMEZONE")
-    return Settings(arn("TOPIC_ARN", "sns"), group, arn("SCHEDULER_ROLE_ARN", "iam"), arn("SCHEDULE_DLQ_ARN", "sqs"),
-                    arn("SCHEDULE_KMS_KEY_ARN", "kms"), environ.get("SCHEDULE_NAME_PREFIX", "reminder-"),
-                    default_timezone, action, integer("SCHEDULE_MAX_RETRY_ATTEMPTS", 0, 185),
-                    integer("SCHEDULE_MAX_EVENT_AGE_SECONDS", 60, 86400))
+    return Settings(env.arn(environ, "TOPIC_ARN", "sns"), group, env.arn(environ, "SCHEDULER_ROLE_ARN", "iam"),
+                    env.arn(environ, "SCHEDULE_DLQ_ARN", "sqs"), env.arn(environ, "SCHEDULE_KMS_KEY_ARN", "kms"),
+                    environ.get("SCHEDULE_NAME_PREFIX", "reminder-"),
+                    default_timezone, action, env.integer(environ, "SCHEDULE_MAX_RETRY_ATTEMPTS", 0, 185),
+                    env.integer(environ, "SCHEDULE_MAX_EVENT_AGE_SECONDS", 60, 86400))
 
 
 def zone(name: Any, where: str) -> ZoneInfo:

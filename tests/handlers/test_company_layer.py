@@ -3,7 +3,10 @@ import io
 import json
 import logging
 
+import pytest
+
 import company_observability
+from company_observability import environment as env
 from company_observability import instrumented, logger
 
 
@@ -34,3 +37,20 @@ def test_log_lines_keep_service_id_across_invocations():
         == [("order received", "o-1", company_observability.SERVICE_ID, "req-1"),
             ("order received", "o-2", company_observability.SERVICE_ID, "req-1")]
     assert handler.__name__ == "handler"
+
+
+def test_environment_reads_arns_and_integers_with_one_wording():
+    environ = {"TOPIC_ARN": "arn:aws:sns:us-east-1:123456789012:t", "COUNT": "7", "BAD": "x"}
+    assert env.arn(environ, "TOPIC_ARN", "sns") == "arn:aws:sns:us-east-1:123456789012:t"
+    assert env.integer(environ, "COUNT", 1, 10) == 7
+    with pytest.raises(ValueError, match=r"^environment TOPIC_ARN='arn:aws:sns:us-east-1:123456789012:t' must be an "
+                                         r"arn:\.\.\.:sqs:\.\.\. ARN$"):
+        env.arn(environ, "TOPIC_ARN", "sqs")
+    with pytest.raises(ValueError, match=r"^environment MISSING='' must be an arn:\.\.\.:sns:\.\.\. ARN$"):
+        env.arn(environ, "MISSING", "sns")
+    with pytest.raises(ValueError, match=r"^environment COUNT='7' must be an integer 8-10$"):
+        env.integer(environ, "COUNT", 8, 10)
+    with pytest.raises(ValueError, match=r"^environment BAD='x' must be an integer 1-10$"):
+        env.integer(environ, "BAD", 1, 10)
+    with pytest.raises(ValueError, match=r"^environment MISSING=None must be an integer 1-10$"):
+        env.integer(environ, "MISSING", 1, 10)

@@ -106,7 +106,8 @@ def test_every_layer_is_published_from_a_signed_object(deployed):
     assert upload["key"].startswith("unsigned/layers/company-observability/")
     # The company layer ships the package in the layer layout (python/...), without caches.
     archive = one(resources, "aws:s3/bucketObjectv2:BucketObjectv2", "platform-company-layer-code").inputs["source"]
-    assert sorted(archive.assets) == ["python/company_observability/__init__.py"]
+    assert sorted(archive.assets) == ["python/company_observability/__init__.py",
+                                      "python/company_observability/environment.py"]
 
 
 def test_boundaries_govern_the_approved_services_and_deny_escalation(deployed):

@@ -12,7 +12,8 @@ environment the governed function sets (``POWERTOOLS_SERVICE_NAME``, ``POWERTOOL
         logger.info("order received", order_id=event["orderId"])
 
 Every log line carries the ``service``, the function's ``service-id`` tag value (env ``SERVICE_ID``) and the
-X-Ray trace id, so logs and traces join up in CloudWatch.
+X-Ray trace id, so logs and traces join up in CloudWatch. ``company_observability.environment`` reads a function's
+settings from its environment with one wording for a bad value.
 """
 from __future__ import annotations
 
