@@ -10,3 +10,8 @@ os.environ.pop("AWS_PROFILE", None)
 os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "tests")
 os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
 os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "tests")
+
+# moto registers its request hook on boto3 sessions created after it is imported. Import it before any test module
+# imports a handler, so module-scope clients (made at import, as in Lambda) are mocked whatever order xdist runs
+# the modules in; without this, a worker that imported handlers.config_rule.app first sent requests to AWS.
+import moto  # noqa: E402,F401
