@@ -40,6 +40,7 @@ from ..model import (
 )
 from .describe import (
     NOT_FETCHED,
+    SOURCE_TYPES,
     lambda_associations,
     normalise_statements,
     parse_arn,
@@ -48,25 +49,22 @@ from .describe import (
 )
 from .describe import lookup as lookup  # part of this module's interface (the rule Lambda reads CIs with it)
 
-#: Kinds whose facts a configuration item holds, and the Config resource type that carries them.
-#: A guardrail whose kinds are all here is change-triggered; other kinds are swept on a schedule.
-CONFIG_RESOURCE_TYPES = {
-    Kind.FUNCTION: "AWS::Lambda::Function",
-    Kind.ROLE: "AWS::IAM::Role",
-    Kind.REST_DOMAIN: "AWS::ApiGateway::DomainName",
-    Kind.REST_STAGE: "AWS::ApiGateway::Stage",
-    Kind.STATE_MACHINE: "AWS::StepFunctions::StateMachine",
-    Kind.QUEUE: "AWS::SQS::Queue",
-    Kind.TOPIC: "AWS::SNS::Topic",
-    Kind.BUCKET: "AWS::S3::Bucket",
-}
+#: Kinds whose facts a configuration item holds, and the Config resource type that carries them (the kind's AWS
+#: type, named once in ``describe.SOURCE_TYPES``). A guardrail whose kinds are all here is change-triggered; other
+#: kinds are swept on a schedule.
+CONFIG_RESOURCE_TYPES = {kind: SOURCE_TYPES[kind] for kind in (
+    Kind.FUNCTION, Kind.ROLE, Kind.REST_DOMAIN, Kind.REST_STAGE, Kind.STATE_MACHINE, Kind.QUEUE, Kind.TOPIC,
+    Kind.BUCKET,
+)}
 
 #: Config resource types of kinds a rule may name but whose facts also come from elsewhere. The rule Lambda judges
 #: such an item when one arrives; the platform stack does not scope change-triggered rules to these types (the
 #: account sweep covers the kinds), so they are not in ``CONFIG_RESOURCE_TYPES``.
-_EXTRA_TYPES = {"AWS::ApiGatewayV2::Stage": Kind.HTTP_STAGE, "AWS::ApiGatewayV2::DomainName": Kind.HTTP_DOMAIN,
-                # Read for its Lambda@Edge associations (guardrails.edge) and, like any resource, its tags.
-                "AWS::CloudFront::Distribution": Kind.DISTRIBUTION}
+_EXTRA_TYPES = {SOURCE_TYPES[kind]: kind for kind in (
+    Kind.HTTP_STAGE, Kind.HTTP_DOMAIN,
+    # Read for its Lambda@Edge associations (guardrails.edge) and, like any resource, its tags.
+    Kind.DISTRIBUTION,
+)}
 
 #: Statuses of a CI whose resource no longer exists (evaluated NOT_APPLICABLE, never judged).
 DELETED_STATUSES = ("ResourceDeleted", "ResourceDeletedNotRecorded")
