@@ -103,7 +103,14 @@ from aws_lambda_powertools.utilities.data_classes.api_gateway_authorizer_event i
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from company_observability import instrumented, logger, metrics
-from handlers.jwt_authorizer.jwks import ALGORITHM, Fetcher, JwksClient, JwksError, check_jwks_url
+from handlers.jwt_authorizer.jwks import (
+    ALGORITHM,
+    DEFAULT_MAX_STALE_SECONDS,
+    Fetcher,
+    JwksClient,
+    JwksError,
+    check_jwks_url,
+)
 from handlers.jwt_authorizer.logsafe import bounded
 
 # Claims a token must carry. `nbf` is optional (checked when present), as RFC 7519 makes it.
@@ -148,6 +155,7 @@ class Settings:
     required_scopes: tuple[str, ...] = ()
     cache_ttl_seconds: float = 300.0
     min_refresh_seconds: float = 30.0
+    max_stale_seconds: float = DEFAULT_MAX_STALE_SECONDS
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> Settings:
@@ -181,6 +189,7 @@ SECONDS_SETTINGS: dict[str, tuple[str, float, float, float]] = {
     "JWT_LEEWAY_SECONDS": ("leeway_seconds", 0.0, 0.0, 300.0),
     "JWKS_CACHE_TTL_SECONDS": ("cache_ttl_seconds", 300.0, 60.0, 86400.0),
     "JWKS_MIN_REFRESH_SECONDS": ("min_refresh_seconds", 30.0, 10.0, 3600.0),
+    "JWKS_MAX_STALE_SECONDS": ("max_stale_seconds", DEFAULT_MAX_STALE_SECONDS, 0.0, 86400.0),
 }
 
 
@@ -404,7 +413,8 @@ class Authorizer:
                  jwks_client: Optional[JwksClient] = None) -> None:
         self.settings = settings
         self.jwks_client = jwks_client or JwksClient(settings.jwks_url, lifespan=settings.cache_ttl_seconds,
-                                                     cooldown_duration=settings.min_refresh_seconds, fetcher=fetcher)
+                                                     cooldown_duration=settings.min_refresh_seconds,
+                                                     max_stale=settings.max_stale_seconds, fetcher=fetcher)
 
     def verify(self, token: Optional[str]) -> tuple[str, dict]:
         """The token's ``kid`` and verified claims; raises ``Denied`` for any token that is not acceptable."""

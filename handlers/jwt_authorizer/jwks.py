@@ -27,9 +27,11 @@ the narrowest methods:
 What changed when the authorizer's own cache (``JwksCache``) became this subclass: a key set's lifespan now
 counts from when its download ended (PyJWKClient stamps the set when it is stored), not from when the request that
 started it arrived (at most the 3 s deadline later); an unknown ``kid`` is ``PyJWKClientError`` (PyJWKClient's
-contract) instead of ``None``; ``JwksError`` is a ``PyJWKClientConnectionError``. There is no limit on how old the
-last good key set may grow during an outage (there was none before either): it is replaced at the first successful
-refresh, attempted at most once per ``cooldown_duration``, or at the execution environment's end.
+contract) instead of ``None``; ``JwksError`` is a ``PyJWKClientConnectionError``.
+
+The last good key set serves an outage for at most ``max_stale`` seconds past its lifespan. Beyond that the
+authorizer fails closed (``JwksError``: every token is denied) until a refresh succeeds: a key the issuer revoked
+while it was unreachable (a leaked key, say) must not stay trusted for the life of the execution environment.
 
 The per-``kid`` LRU cache of PyJWKClient (``cache_keys``) stays off: it has no expiry, so a key the issuer
 withdrew would be served from it for the life of the execution environment.
@@ -64,6 +66,7 @@ ALGORITHM = "RS256"
 MIN_RSA_BITS = 2048
 MAX_JWKS_BYTES = 1_000_000  # a JWKS is a few kB; refuse to buffer anything absurd
 FETCH_DEADLINE_SECONDS = 3.0  # the whole download; the authorizer function's own timeout is 10 s
+DEFAULT_MAX_STALE_SECONDS = 3600.0  # how long an outage may be bridged with the last good key set
 
 # A fetcher takes the JWKS URL and returns the parsed JSON document. Tests inject their own.
 Fetcher = Callable[[str], Mapping[str, Any]]
@@ -248,10 +251,12 @@ class _KeySetCache(JWKSetCache):
         stamped = self.jwk_set_with_timestamp
         return stamped is not None and self._clock() - stamped.get_timestamp() >= self.lifespan
 
-    def held(self) -> Optional[jwt.PyJWKSet]:
-        """The last key set put here, expired or not; ``None`` before the first."""
+    def held(self, max_age: float) -> Optional[jwt.PyJWKSet]:
+        """The last key set put here, expired or not, while younger than ``max_age`` seconds; else ``None``."""
         stamped = self.jwk_set_with_timestamp
-        return stamped.get_jwk_set() if stamped is not None else None
+        if stamped is None or self._clock() - stamped.get_timestamp() >= max_age:
+            return None
+        return stamped.get_jwk_set()
 
 
 class JwksClient(jwt.PyJWKClient):
@@ -260,9 +265,10 @@ class JwksClient(jwt.PyJWKClient):
 
     ``lifespan`` is the key set's TTL; ``cooldown_duration`` the least time between two download attempts (for a
     ``kid`` the held set lacks, or for a set past its lifespan while the issuer is down); ``timeout`` the deadline
-    of a whole download. ``fetcher`` replaces the download (``fetch_jwks``) and ``clock`` the monotonic clock, for
-    tests. A request that needs the download another request is running waits for it at most
-    ``refresh_wait_seconds`` (default: ``timeout``).
+    of a whole download; ``max_stale`` how long past its lifespan the last good set serves while refreshes fail.
+    ``fetcher`` replaces the download (``fetch_jwks``) and ``clock`` the monotonic clock, for tests. A request that
+    needs the download another request is running waits for it at most ``refresh_wait_seconds`` (default:
+    ``timeout``).
     """
 
     def __init__(
@@ -276,6 +282,7 @@ class JwksClient(jwt.PyJWKClient):
         fetcher: Optional[Fetcher] = None,
         clock: Callable[[], float] = time.monotonic,
         refresh_wait_seconds: Optional[float] = None,
+        max_stale: float = DEFAULT_MAX_STALE_SECONDS,
     ) -> None:
         check_jwks_url(uri)
         super().__init__(uri, cache_keys=False, cache_jwk_set=True, lifespan=lifespan, timeout=timeout,
@@ -284,6 +291,7 @@ class JwksClient(jwt.PyJWKClient):
         self.jwk_set_cache = self._key_sets
         self._fetcher = fetcher or functools.partial(fetch_jwks, timeout_seconds=timeout, ssl_context=ssl_context)
         self._clock = clock
+        self._max_age = lifespan + max_stale  # past this, the held set is not used at all
         self._refresh_wait_seconds = timeout if refresh_wait_seconds is None else refresh_wait_seconds
         self._attempted_at: Optional[float] = None  # last download attempt, successful or not
         self._refreshing = False
@@ -301,7 +309,7 @@ class JwksClient(jwt.PyJWKClient):
         ``JwksError`` if no key set could be fetched at all."""
         with self._client_lock:
             now = self._clock()
-            held = self._key_sets.held()
+            held = self._key_sets.held(self._max_age)
             expired = self._key_sets.get() is None
             key = self.match_kid(held.keys, kid) if held is not None else None
             if key is not None and not expired:
@@ -317,9 +325,10 @@ class JwksClient(jwt.PyJWKClient):
         if fetch_here:
             self._refresh()
         with self._client_lock:
-            held = self._key_sets.held()
+            held = self._key_sets.held(self._max_age)
             if held is None:
-                raise JwksError(f"no JWKS available from {self.uri}")
+                raise JwksError(f"no JWKS available from {self.uri} (none fetched yet, or the last good set is "
+                                f"more than {self._max_age:g} s old)")
             key = self.match_kid(held.keys, kid)
         if key is None:
             raise jwt.PyJWKClientError(f"Unable to find a signing key that matches: {bounded(kid)!r}")

@@ -100,7 +100,8 @@ class FakeClock:
 def make_authorizer(fetcher: FakeFetcher, clock: FakeClock | None = None, **settings) -> app.Authorizer:
     config = app.Settings(issuer=ISSUER, audiences=(AUDIENCE,), jwks_url=ISSUER + ".well-known/jwks.json", **settings)
     client = JwksClient(config.jwks_url, fetcher=fetcher, lifespan=config.cache_ttl_seconds,
-                        cooldown_duration=config.min_refresh_seconds, clock=clock or FakeClock())
+                        cooldown_duration=config.min_refresh_seconds, max_stale=config.max_stale_seconds,
+                        clock=clock or FakeClock())
     return app.Authorizer(config, jwks_client=client)
 
 
@@ -461,6 +462,35 @@ def test_stale_keys_are_used_while_the_issuer_is_unreachable(fetcher):
     assert len(fetcher.calls) == 3
 
 
+def test_stale_keys_stop_serving_after_the_maximum_stale_age(fetcher):
+    # A key revoked while the issuer is unreachable must not stay trusted for the life of the environment.
+    clock = FakeClock()
+    authorizer = make_authorizer(fetcher, clock, cache_ttl_seconds=300, max_stale_seconds=600)
+    assert authorizer.authorize(http_event(token())) == HTTP_ALLOW
+    fetcher.error = JwksError("connection refused")
+    clock.now += 899  # 300 s lifespan + 600 s stale allowance, less one second
+    assert authorizer.authorize(http_event(token())) == HTTP_ALLOW
+    clock.now += 1
+    assert authorizer.authorize(http_event(token())) == HTTP_DENY  # fails closed
+    assert authorizer.authorize(http_event(token(kid="k2"))) == HTTP_DENY
+    fetcher.error = None
+    clock.now += 30  # the next refresh attempt succeeds: the fresh set serves again
+    assert authorizer.authorize(http_event(token())) == HTTP_ALLOW
+    assert len(fetcher.calls) == 3  # the first fetch, the failed one at +899 s, the good one (the cooldown between)
+
+
+def test_a_zero_stale_allowance_denies_as_soon_as_the_set_expires_unrefreshed(fetcher):
+    clock = FakeClock()
+    authorizer = make_authorizer(fetcher, clock, cache_ttl_seconds=300, max_stale_seconds=0)
+    assert authorizer.authorize(http_event(token())) == HTTP_ALLOW
+    fetcher.error = JwksError("connection refused")
+    clock.now += 299
+    assert authorizer.authorize(http_event(token())) == HTTP_ALLOW
+    clock.now += 1
+    assert authorizer.authorize(http_event(token())) == HTTP_DENY
+    assert len(fetcher.calls) == 2
+
+
 def test_an_outage_is_retried_at_most_once_per_refresh_interval(fetcher, log_lines):
     # PyJWKClient itself would try a download on every request once the set expired; the subclass must not.
     clock = FakeClock()
@@ -550,7 +580,8 @@ def test_settings_from_env():
     assert settings == app.Settings(
         issuer="https://login.example.com/", audiences=("orders-api", "billing-api"),
         jwks_url="https://login.example.com/.well-known/jwks.json", leeway_seconds=30.0,
-        required_scopes=("orders:read", "orders:write"), cache_ttl_seconds=300.0, min_refresh_seconds=30.0)
+        required_scopes=("orders:read", "orders:write"), cache_ttl_seconds=300.0, min_refresh_seconds=30.0,
+        max_stale_seconds=3600.0)
     explicit = app.Settings.from_env({"JWT_ISSUER": "https://i", "JWT_AUDIENCE": "a",
                                       "JWKS_URL": "https://keys.example.com/k.json"})
     assert explicit.jwks_url == "https://keys.example.com/k.json"
@@ -576,6 +607,7 @@ def test_bad_settings_name_the_variable(env, message):
     ("JWKS_MIN_REFRESH_SECONDS", "86400", "min_refresh_seconds", 3600.0),
     ("JWKS_CACHE_TTL_SECONDS", "0", "cache_ttl_seconds", 60.0),
     ("JWKS_CACHE_TTL_SECONDS", "1e9", "cache_ttl_seconds", 86400.0),
+    ("JWKS_MAX_STALE_SECONDS", "604800", "max_stale_seconds", 86400.0),
     ("JWT_LEEWAY_SECONDS", "86400", "leeway_seconds", 300.0),
 ])
 def test_seconds_outside_their_range_are_clamped_with_a_warning(log_lines, name, raw, field, used):
@@ -653,7 +685,7 @@ def fresh_handler(monkeypatch):
     """The module-level authorizer as on a cold start, with the environment the test sets."""
     monkeypatch.setattr(app, "_authorizer", None)
     for name in ("JWT_ISSUER", "JWT_AUDIENCE", "JWKS_URL", "JWT_LEEWAY_SECONDS", "JWT_REQUIRED_SCOPES",
-                 "JWKS_CACHE_TTL_SECONDS", "JWKS_MIN_REFRESH_SECONDS"):
+                 "JWKS_CACHE_TTL_SECONDS", "JWKS_MIN_REFRESH_SECONDS", "JWKS_MAX_STALE_SECONDS"):
         monkeypatch.delenv(name, raising=False)
     return monkeypatch
 
