@@ -108,7 +108,18 @@ def test_a_fresh_virtualenv_installs_the_project_and_builds_a_function_from_its_
     # The console scripts are installed and run (each main returns the exit code the wrapper exits with).
     for script in ("sg-preview", "sg-audit"):
         assert "usage:" in run(str(venv / "bin" / script), "--help", cwd=scratch).stdout
-    # The wrapper exits with main's code: bad input is 2, with one line (the installed preview still looks for
-    # Pulumi.yaml next to the package, not in the working directory: a known limitation, see the README).
-    bad = run(str(venv / "bin" / "sg-preview"), "--stack", "nope", cwd=scratch, expect=2)
-    assert bad.stderr.startswith("error: ") and bad.stderr.count("\n") == 1
+    # The installed preview previews the project it runs in. A wheel carries no policy pack: without --pack-dir
+    # it says so in one line (exit 2); with the company pack's directory it judges the scratch project (exit 1:
+    # its untagged queue is a mandatory violation).
+    (scratch / "Pulumi.yaml").write_text("name: team-orders\nruntime: python\nmain: infra\n")
+    (scratch / "Pulumi.dev.yaml").write_text("config:\n  aws:region: us-east-1\n")
+    (scratch / "infra").mkdir()
+    (scratch / "infra" / "__main__.py").write_text('import pulumi_aws as aws\n\naws.sqs.Queue("orders")\n')
+    bad = run(str(venv / "bin" / "sg-preview"), "--all", cwd=scratch, expect=2)
+    assert bad.stderr == (f"error: no policy pack next to the installed preview ({site / 'policies'}): name the "
+                          "company pack's directory (the one holding PulumiPolicy.yaml) with --pack-dir DIR\n")
+    judged = run(str(venv / "bin" / "sg-preview"), "--all", "--pack-dir", str(source / "policies"),
+                 "--format", "json", cwd=scratch, expect=1)
+    (stack,) = json.loads(judged.stdout)["stacks"]
+    assert {(f["ruleId"], f["urn"]) for f in stack["findings"] if f["enforcement"] == "mandatory"} == {
+        ("required-tags", "urn:pulumi:dev::team-orders::aws:sqs/queue:Queue::orders")}

@@ -189,6 +189,7 @@ def test_invalid_exemption_of_a_rule_with_nothing_to_judge_is_still_a_configurat
 def test_a_pack_that_dies_is_one_line_naming_the_call(tmp_path):
     pack = tmp_path / "dying_pack"
     pack.mkdir()
+    (pack / "PulumiPolicy.yaml").write_text("runtime: python\n")
     (pack / "__main__.py").write_text(
         "import os, sys\n"
         "from pulumi_policy import EnforcementLevel, PolicyPack, ResourceValidationPolicy\n"
@@ -230,6 +231,7 @@ def test_interrupt_exits_130_with_one_line(tmp_path):
 def test_a_pack_that_fails_to_start_is_one_line_with_its_last_error(tmp_path):
     pack = tmp_path / "broken_pack"
     pack.mkdir()
+    (pack / "PulumiPolicy.yaml").write_text("runtime: python\n")
     (pack / "__main__.py").write_text("raise RuntimeError('the pack cannot read its rules')\n")
     (pack / "config.dev.json").write_text("{}")
     code, out, err = preview("--stack", "fixture-dev", "--stacks-dir", FIXTURE_STACKS, "--program", FIXTURE_PROGRAM,

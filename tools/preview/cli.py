@@ -3,7 +3,8 @@
 With no Pulumi CLI, provider plugin or AWS account at hand, this does what ``pulumi preview --policy-pack
 policies`` does for the policy part:
 
-1. reads ``stacks/Pulumi.<stack>.yaml`` (the stack's config) and runs the program (``__main__.py``) under mocks
+1. finds the project (``Pulumi.yaml`` in the working directory or a parent, or ``--project``), reads its
+   ``Pulumi.<stack>.yaml`` (in ``stackConfigDir``) and runs its program (``main``, default ``__main__.py``) under mocks
    (``tools.offline_engine``), StackReference outputs coming from ``stacks/outputs/<referenced stack>.json``;
 2. starts ``policies/`` as a real analyzer process (``python __main__.py`` in the pack directory; it prints its
    port) and drives it through the Analyzer gRPC interface the CLI uses: GetAnalyzerInfo, Configure (the pack
@@ -34,7 +35,7 @@ from typing import Optional
 
 from tools import reports
 from tools.preview.errors import PreviewError, describe_exception, one_line
-from tools.preview.layout import PACK_DIR, PROGRAM, STACKS_DIR
+from tools.preview.layout import ROOT, company_pack_dir, find_project
 from tools.preview.run import run_preview
 from tools.preview.stacks import available_stacks
 
@@ -62,9 +63,14 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("--out", metavar="DIR", help="write each format to DIR (else print to stdout)")
     parser.add_argument("--mode", default="preview", choices=("preview", "up"),
                         help="preview: created values unknown, as `pulumi preview`; up: realistic outputs")
-    parser.add_argument("--stacks-dir", default=STACKS_DIR, help=argparse.SUPPRESS)
-    parser.add_argument("--pack-dir", default=PACK_DIR, help=argparse.SUPPRESS)
-    parser.add_argument("--program", default=PROGRAM, help=argparse.SUPPRESS)
+    parser.add_argument("--project", metavar="DIR",
+                        help="the Pulumi project to preview (default: the nearest directory from here up with a "
+                             "Pulumi.yaml); its stack files are in stackConfigDir, its program is main")
+    parser.add_argument("--pack-dir", metavar="DIR",
+                        help="the company policy pack's directory (default: policies/ next to this tool; a "
+                             "project's own policies/ is never used in its place)")
+    parser.add_argument("--stacks-dir", help=argparse.SUPPRESS)  # tests: stack files elsewhere than the project's
+    parser.add_argument("--program", help=argparse.SUPPRESS)  # tests: another program for the project's stacks
     args = parser.parse_args(argv)
     try:
         return _run(args)
@@ -75,19 +81,22 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         print(f"error: {one_line(str(exc))}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except Exception as exc:  # pylint: disable=broad-except  # a bug of ours: one line that says where, no traceback
-        print(f"error: the preview failed: {describe_exception(exc)}", file=sys.stderr)
+        print(f"error: the preview failed: {describe_exception(exc, ROOT)}", file=sys.stderr)
         return EXIT_BAD_INPUT
 
 
 def _run(args: argparse.Namespace) -> int:
     formats = reports.parse_formats(args.format)
-    names = args.stack or [n for n in available_stacks(args.stacks_dir) if n not in args.exclude]
+    project = find_project(args.project)
+    stacks_dir = args.stacks_dir or project.stacks_dir
+    names = args.stack or [n for n in available_stacks(stacks_dir) if n not in args.exclude]
     if not names:
-        raise PreviewError(f"no stack files (Pulumi.<stack>.yaml) in {args.stacks_dir}")
+        raise PreviewError(f"no stack files (Pulumi.<stack>.yaml) in {stacks_dir}")
+    pack_dir = company_pack_dir(args.pack_dir)
     if args.out:
         prepare_out_dir(args.out)
-    run = run_preview(names, pack_dir=args.pack_dir, pack_config=args.pack_config, mode=args.mode,
-                      stacks_dir=args.stacks_dir, program=args.program)
+    run = run_preview(names, pack_dir=pack_dir, pack_config=args.pack_config, mode=args.mode,
+                      stacks_dir=stacks_dir, program=args.program or project.program, root=project.root)
     if args.out:
         try:
             written = reports.write_reports(run.report, formats, args.out)

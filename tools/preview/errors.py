@@ -4,8 +4,6 @@ from __future__ import annotations
 import os
 import traceback
 
-from tools.preview.layout import ROOT
-
 
 class PreviewError(Exception):
     """Bad input (stack name, stack file, pack config, program failure); the message is for the user."""
@@ -15,10 +13,11 @@ def one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-def describe_exception(exc: BaseException, near: str = ROOT) -> str:
+def describe_exception(exc: BaseException, near: str) -> str:
     """``TypeError: <message> (at <file>:<line>)`` in one line, for the error at the root of ``exc``'s cause
     chain (the SDK wraps a program's error in "While processing resource ..." ones), located at its innermost
-    frame under ``near`` (the program's directory): enough to find the bug without a 40-line traceback."""
+    frame under ``near`` (the program's directory, or this tool's for a bug of ours): enough to find the bug
+    without a 40-line traceback."""
     seen = {id(exc)}
     while exc.__cause__ is not None and id(exc.__cause__) not in seen:
         exc = exc.__cause__

@@ -15,10 +15,10 @@ from tools.preview.analysis import analyze, rule_infos
 from tools.preview.config import load_pack_config, pack_config_path
 from tools.preview.engine_requests import build_requests
 from tools.preview.errors import PreviewError
-from tools.preview.layout import PACK_DIR, PROGRAM, ROOT, STACKS_DIR
+from tools.preview.layout import PACK_DIR, PROGRAM, ROOT, STACKS_DIR, read_project
 from tools.preview.program import run_stack_program
 from tools.preview.session import PackSession, analyzer_failure, configure, kind_applicability, start_pack
-from tools.preview.stacks import load_stack, project_name
+from tools.preview.stacks import load_stack
 
 
 @dataclass
@@ -43,8 +43,8 @@ def run_preview(stack_names: Sequence[str], *, pack_dir: str = PACK_DIR, pack_co
     if mode not in ("preview", "up"):
         raise PreviewError(f"--mode {mode!r} is not one of preview, up")
     check_today()
-    project = project_name(root)
-    stacks = [load_stack(name, stacks_dir, project) for name in stack_names]
+    project = read_project(root)
+    stacks = [load_stack(name, stacks_dir, project.name) for name in stack_names]
     configs = {}
     for stack in stacks:  # check every pack config before doing any work
         path = pack_config_path(stack, pack_config, pack_dir)
@@ -62,14 +62,14 @@ def run_preview(stack_names: Sequence[str], *, pack_dir: str = PACK_DIR, pack_co
                 raise PreviewError(analyzer_failure(client, call, exc)) from None
             started = time.perf_counter()
             try:
-                resources = run_stack_program(stack, program=program, mode=mode, project=project)
+                resources = run_stack_program(stack, program=program, mode=mode, project=project.name)
             except PreviewError as exc:
                 # One broken program must not hide the other stacks' results: report it, go on, exit 2.
                 results.append(reports.StackResult(name=stack.name, source=stack.relpath(root),
                                                    source_line=stack.line, error=str(exc)))
                 continue
             program_seconds = time.perf_counter() - started
-            analyze_requests, stack_request = build_requests(resources, stack.config, stack.name, project, mode)
+            analyze_requests, stack_request = build_requests(resources, stack.config, stack.name, project.name, mode)
             try:
                 analysis = analyze(pack, resources, analyze_requests, stack_request)
             except grpc.RpcError as exc:

@@ -16,8 +16,8 @@ from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 from tools.analyzer_client import LEVEL_NAMES, LEVEL_VALUES, AnalyzerClient, AnalyzerError, configure_request
 from tools.preview.config import reconcile_pack_config
 from tools.preview.errors import PreviewError, one_line
-from tools.preview.layout import PACK_DIR
-from tools.preview.stacks import StackFile, stack_tags
+from tools.preview.layout import PACK_DIR, Project
+from tools.preview.stacks import StackFile
 
 PACK_START_TIMEOUT = 30.0  # seconds to wait for the pack to print its port
 
@@ -109,14 +109,14 @@ def kind_applicability(pack_dir: str, info: analyzer_pb2.AnalyzerInfo) -> Option
 
 
 def configure(pack: PackSession, pack_config: Mapping[str, Any], source: str, stack: StackFile,
-              project: str, mode: str) -> dict:
+              project: Project, mode: str) -> dict:
     """Configure the pack for one stack (levels and properties) and return the reconciled config."""
     reconciled = reconcile_pack_config(pack.info, pack_config, source)
     pack.stub.Configure(configure_request(reconciled))
     pack.levels = {name: LEVEL_VALUES[level] for name, (level, _props) in reconciled.items()}
     pack.stub.ConfigureStack(analyzer_pb2.AnalyzerStackConfigureRequest(
-        stack=stack.name, project=project, organization="organization", dry_run=mode == "preview",
+        stack=stack.name, project=project.name, organization="organization", dry_run=mode == "preview",
         config={k: v if isinstance(v, str) else json.dumps(v) for k, v in stack.config.items()},
-        tags=stack_tags(project),
+        tags=project.stack_tags,
     ))
     return reconciled

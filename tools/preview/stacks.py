@@ -9,7 +9,7 @@ from typing import Optional
 import yaml
 
 from tools.preview.errors import PreviewError, one_line
-from tools.preview.layout import ROOT, STACKS_DIR
+from tools.preview.layout import ROOT, STACKS_DIR, read_project
 
 DEFAULT_ENVIRONMENT = "dev"
 # A stack file's values with YAML aliases expanded: far above any real stack file (a few hundred values), far
@@ -18,8 +18,7 @@ MAX_STACK_FILE_VALUES = 10_000
 
 
 def project_name(root: str = ROOT) -> str:
-    with open(os.path.join(root, "Pulumi.yaml"), encoding="utf-8") as handle:
-        return yaml.safe_load(handle)["name"]
+    return read_project(root).name
 
 
 @dataclass
@@ -147,16 +146,3 @@ def load_stack(name: str, stacks_dir: str = STACKS_DIR, project: Optional[str] =
             line = number
             break
     return StackFile(name=name, path=path, config=config, line=line, project=project)
-
-
-def stack_tags(project: str, root: str = ROOT) -> dict:
-    """The stack tags the CLI derives from Pulumi.yaml (what ``args.stack_tags`` shows a policy)."""
-    with open(os.path.join(root, "Pulumi.yaml"), encoding="utf-8") as handle:
-        document = yaml.safe_load(handle)
-    runtime = document.get("runtime")
-    tags = {"pulumi:project": project,
-            "pulumi:runtime": runtime.get("name", "") if isinstance(runtime, dict) else str(runtime or "")}
-    if document.get("description"):
-        tags["pulumi:description"] = str(document["description"])
-    return tags
-
