@@ -15,7 +15,9 @@ One deployment per account and region. It creates, and exports for the architect
   with a ``Governance`` built from its own resources;
 * one resource group per service, by the ``service-id`` tag (post #15);
 * the detective rules: one AWS Config custom rule per guardrail, the rule Lambda, NON_COMPLIANT notices to the
-  governance topic and opt-in remediation (``components/platform/config_rules.py``);
+  governance topic and opt-in remediation (``components/platform/config_rules.py``), and next to them AWS's
+  managed rules of the "Operational Best Practices for Serverless" conformance pack
+  (``components/platform/managed_rules.py``);
 * API Gateway's account-level CloudWatch role (``aws.apigateway.Account``), without which no REST or WebSocket
   stage of the account can write access or execution logs;
 * opt-in, the guardrails at the AWS API (``components/platform/api_guardrails.py``): service control policies and
@@ -29,7 +31,9 @@ needs it), ``powertoolsLayerArn`` (optional: a versioned layer ARN signed by an 
 Config rules take their parameters from, relative to the project; default ``policies/config.dev.json``),
 ``configRemediation`` (bool, default false: deploy the manual remediations), ``configRemediationTags`` (object of
 tag key -> value the tag remediation adds; required when ``configRemediation`` is true), ``apiGuardrails``
-(``organization`` | ``account`` | ``off``; default ``off``: the API guardrails, from the same pack config).
+(``organization`` | ``account`` | ``off``; default ``off``: the API guardrails, from the same pack config),
+``managedRules`` (bool, default: ``configRules``: AWS's serverless conformance pack rules), ``managedRulesExclude``
+(list of that pack's rule names to leave out), ``managedRulesParameters`` (object: rule name -> {parameter: value}).
 
 Usage (what ``components.architectures`` does for ``architecture: platform``)::
 
@@ -58,6 +62,8 @@ from components.governed.signing import signed_code
 from components.platform import layers as layer_build
 from components.platform.api_guardrails import DEFAULT_MODE, ApiGuardrails, ApiGuardrailsArgs, check_mode
 from components.platform.config_rules import ConfigRulesArgs, GovernanceConfigRules, load_pack_config
+from components.platform.managed_rules import ManagedConfigRules, ManagedRulesArgs
+from components.platform.managed_rules import plan as plan_managed_rules
 from components.platform.policies import (
     DEFAULT_PASS_ROLE_SERVICES,
     DEFAULT_WORKLOAD_NAMESPACES,
@@ -112,6 +118,9 @@ class PlatformArgs:
     config_remediation_tags: Optional[Mapping[str, str]] = None  # config configRemediationTags
     config_rules_frequency: str = "TwentyFour_Hours"  # how often the periodic sweeps run
     api_guardrails: Optional[str] = None  # config apiGuardrails: organization | account | off (default off)
+    managed_rules: Optional[bool] = None  # config managedRules; default: what configRules is
+    managed_rules_exclude: Optional[Sequence[str]] = None  # config managedRulesExclude: pack rule names left out
+    managed_rules_parameters: Optional[Mapping[str, Mapping[str, str]]] = None  # config managedRulesParameters
     platform_deployer_arns: Sequence[str] = ()  # organization: the role(s) deploying the platform, excepted
     api_guardrail_targets: Sequence[str] = ()  # organization: root / OU / account ids the policies attach to
     deployer_role_names: Sequence[str] = ()  # account: the application teams' deployment roles
@@ -133,6 +142,7 @@ class ResolvedSettings:
     config_remediation: bool
     config_remediation_tags: dict
     api_guardrails: str = DEFAULT_MODE
+    managed_rules: Optional[ManagedRulesArgs] = None  # None: no managed rules
 
 
 def resolve(args: PlatformArgs, config: Optional[pulumi.Config] = None) -> ResolvedSettings:
@@ -190,6 +200,21 @@ def resolve(args: PlatformArgs, config: Optional[pulumi.Config] = None) -> Resol
         api_guardrails = check_mode(value("api_guardrails", "apiGuardrails") or DEFAULT_MODE)
     except ValueError as exc:
         raise ConfigError(str(exc)) from None
+    managed_rules = None
+    if _bool("managedRules", value("managed_rules", "managedRules"), default=config_rules):
+        exclude = value("managed_rules_exclude", "managedRulesExclude", structured=True) or []
+        if not isinstance(exclude, (list, tuple)) or not all(isinstance(name, str) for name in exclude):
+            raise ConfigError(f"managedRulesExclude: {exclude!r} must be a list of rule names of the serverless "
+                              f"conformance pack")
+        parameters = value("managed_rules_parameters", "managedRulesParameters", structured=True) or {}
+        if not isinstance(parameters, Mapping):
+            raise ConfigError(f"managedRulesParameters: {parameters!r} must be an object of rule name -> "
+                              f"{{parameter: value}}")
+        managed_rules = ManagedRulesArgs(exclude=tuple(exclude), parameters=dict(parameters))
+        try:
+            plan_managed_rules(managed_rules)
+        except ValueError as exc:
+            raise ConfigError(str(exc)) from None
     pack_config = None
     if config_rules or api_guardrails != "off":
         try:
@@ -200,6 +225,7 @@ def resolve(args: PlatformArgs, config: Optional[pulumi.Config] = None) -> Resol
         jwt_issuer=issuer, jwt_audience=list(audience), required_tags=dict(tags), code_signing_policy=policy,
         sandbox=bool(sandbox), powertools_layer_arn=powertools, config_rules=config_rules, pack_config=pack_config,
         config_remediation=remediation, config_remediation_tags=dict(remediation_tags), api_guardrails=api_guardrails,
+        managed_rules=managed_rules,
     )
 
 
@@ -399,6 +425,11 @@ class Platform(pulumi.ComponentResource):
                 )
             except ValueError as exc:  # GovernanceError: a bad pack config or remediation setting
                 raise ConfigError(str(exc)) from None
+
+        # AWS's managed rules of the serverless conformance pack, next to ours (post 000#8).
+        self.managed_rules = None
+        if settings.managed_rules is not None:
+            self.managed_rules = ManagedConfigRules("managed-config-rules", settings.managed_rules, opts=child)
 
         # -- proactive guardrails at the AWS API, from the same pack config -----------------------------------
         self.api_guardrails = None
