@@ -1,8 +1,13 @@
 """Audit an AWS account and region (or any AWS-compatible endpoint) with the guardrail catalogue.
 
-    python -m tools.audit [--region R] [--profile P] [--endpoint-url URL] [--rules id,...]
+    python -m tools.audit [--region R | --regions R1,R2] [--profile P] [--endpoint-url URL] [--rules id,...]
                           [--format summary,json,sarif,junit] [--out DIR] [--workers N]
                           [--pack-config policies/config.dev.json]
+                          [--accounts organization|ID,... --role-name NAME [--external-id X]] [--parallel N]
+
+With ``--accounts`` (and/or ``--regions``) every account x region is audited as one account is, through the role
+assumed in each account, ``--parallel`` at a time, one report stack per ``<account>/<region>``
+(``tools.audit_org``).
 
 The same rules as the policy pack and the Config rule, with parameters and enforcement levels from the same pack
 config file. Exemptions (each rule's ``exemptions`` in the pack config) apply as in the pack: an exempted
@@ -14,8 +19,9 @@ are the offline preview's:
 
 * 0: everything was read and judged; no mandatory violation;
 * 1: mandatory violations (or expired exemptions);
-* 2: bad input (flags, pack config, ``--out``), the endpoint cannot be reached or does not answer as AWS, or part
-  of the account could not be read (the reports are still written, that part listed as not evaluated);
+* 2: bad input (flags, pack config, ``--out``), the endpoint cannot be reached or does not answer as AWS, an
+  account whose role cannot be assumed, or part of the account could not be read (the reports are still written,
+  that part listed as not evaluated);
 * 130: interrupted (Ctrl-C).
 
 Every failure is one ``error: ...`` line on stderr, never a traceback.
@@ -43,7 +49,7 @@ from detective import evaluation, retries, scan
 from guardrails import catalogue, pack_config
 from guardrails.markers import NOT_EVALUATED_PREFIX
 from guardrails.model import Enforcement, Status
-from tools import reports
+from tools import audit_org, reports
 
 VERSION = "0.1.0"
 TOOL = "serverless-governance"
@@ -177,9 +183,24 @@ def audit(session, region: str, selected: Sequence[SelectedRule], *, endpoint_ur
           workers: int = 8, counter: Optional[scan.CallCounter] = None, progress_stream=None,
           on=None, policy: Optional[retries.RetryPolicy] = None) -> reports.Report:
     """Scan the account and region and judge it with ``selected`` rules; the report groups it as one stack."""
+    stack = audit_stack(session, region, selected, endpoint_url=endpoint_url, workers=workers, counter=counter,
+                        progress_stream=progress_stream, on=on, policy=policy)
+    return report_of(selected, [stack])
+
+
+def report_of(selected: Sequence[SelectedRule], stacks: Sequence[reports.StackResult]) -> reports.Report:
+    levels = {s.rule.id: s.enforcement for s in selected}
+    infos = [reports.RuleInfo(id=s.rule.id, title=s.rule.title, description=s.rule.rationale,
+                              enforcement=levels[s.rule.id], severity=s.rule.severity.value) for s in selected]
+    return reports.Report(tool=TOOL, version=VERSION, mode="audit", rules=infos, stacks=list(stacks))
+
+
+def audit_stack(session, region: str, selected: Sequence[SelectedRule], *, endpoint_url: Optional[str] = None,
+                workers: int = 8, counter: Optional[scan.CallCounter] = None, progress_stream=None,
+                on=None, policy: Optional[retries.RetryPolicy] = None) -> reports.StackResult:
+    """One account and region, judged: its stack result (``<account>/<region>``)."""
     scanner, results = evaluate_account(session, region, selected, endpoint_url=endpoint_url, workers=workers,
                                         counter=counter, progress_stream=progress_stream, on=on, policy=policy)
-    rules = [s.rule for s in selected]
     levels = {s.rule.id: s.enforcement for s in selected}
     findings = [f for r in results for f in findings_of(r, levels[r.rule.id])]
     findings += unread_findings(selected, scanner.unread)
@@ -187,14 +208,36 @@ def audit(session, region: str, selected: Sequence[SelectedRule], *, endpoint_ur
     for r in results:
         resource = r.facts.resource
         evaluated[resource.ref] = (resource.ref, resource.source_type, resource.logical_name)
-    stack = reports.StackResult(
+    return reports.StackResult(
         name=f"{scanner.account}/{region}", source=endpoint_url or f"aws://{scanner.partition}/{region}",
         resources=sorted(evaluated.values()), evaluations=sorted((r.rule.id, r.facts.resource.ref) for r in results),
         findings=findings,
     )
-    infos = [reports.RuleInfo(id=rule.id, title=rule.title, description=rule.rationale, enforcement=levels[rule.id],
-                              severity=rule.severity.value) for rule in rules]
-    return reports.Report(tool=TOOL, version=VERSION, mode="audit", rules=infos, stacks=[stack])
+
+
+def audit_many(session, selected: Sequence[SelectedRule], accounts: Optional[Sequence[str]],
+               regions: Sequence[str], *, role_name: Optional[str], external_id: Optional[str] = None,
+               endpoint_url: Optional[str] = None, workers: int = 8, parallel: int = 4,
+               counters: Optional[Mapping[str, scan.CallCounter]] = None, progress_stream=None,
+               on=None) -> reports.Report:
+    """Every account x region (``tools.audit_org``), each audited as one account is, in the account through
+    ``role_name``; ``accounts`` None is the caller's own account (no role assumed) in each region, ``["organization"]``
+    every ACTIVE account of the organisation. ``counters`` (by ``<account>/<region>``) count each audit's calls."""
+    def run(in_account, target: audit_org.Target) -> reports.StackResult:
+        return audit_stack(in_account, target.region, selected, endpoint_url=endpoint_url, workers=workers,
+                           counter=(counters or {}).get(target.name), progress_stream=progress_stream, on=on)
+
+    identity = session.client("sts", endpoint_url=endpoint_url).get_caller_identity()
+    if accounts is None:
+        accounts, role_name = [identity["Account"]], None
+    elif list(accounts) == ["organization"]:
+        accounts = audit_org.organization_accounts(session, endpoint_url)
+    targets = [audit_org.Target(account, region) for account in accounts for region in regions]
+    partition = identity["Arn"].split(":")[1]
+    stacks = audit_org.audit_targets(session, targets, run, role_name=role_name, partition=partition,
+                                     external_id=external_id, endpoint_url=endpoint_url, parallel=parallel,
+                                     progress_stream=progress_stream)
+    return report_of(selected, stacks)
 
 
 def not_evaluated(report: reports.Report) -> list:
@@ -223,6 +266,13 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("--out", metavar="DIR", help="write each format to DIR (else print to stdout)")
     parser.add_argument("--workers", type=int, default=8, help="threads for per-resource calls (default 8)")
     parser.add_argument("--pack-config", metavar="FILE", help="pack config with enforcement levels and parameters")
+    parser.add_argument("--accounts", help="audit these accounts (comma-separated ids) or every ACTIVE account of "
+                                           "the organization ('organization'), through --role-name in each")
+    parser.add_argument("--role-name", help="with --accounts: the read-only audit role assumed in each account")
+    parser.add_argument("--external-id", help="with --accounts: the ExternalId the audit role requires, if any")
+    parser.add_argument("--regions", help="comma-separated regions to audit (default: --region)")
+    parser.add_argument("--parallel", type=int, default=4,
+                        help="with --accounts or --regions: account x region audits at a time (default 4, up to 16)")
     args = parser.parse_args(argv)
     try:
         return _run(args)
@@ -243,12 +293,29 @@ def _run(args: argparse.Namespace) -> int:
         selected = select_rules(load_pack_config(args.pack_config), only)
         if args.out:
             prepare_out(args.out)
-        session = boto3.Session(profile_name=args.profile, region_name=args.region)
-        region = args.region or session.region_name
-        if not region:
-            raise AuditError("no region: pass --region or set AWS_REGION / AWS_DEFAULT_REGION or a profile region")
-        report = audit(session, region, selected, endpoint_url=args.endpoint_url, workers=args.workers)
-    except (AuditError, ValueError) as error:
+        if args.region and args.regions:
+            raise AuditError("--region and --regions: give one of them")
+        if (args.role_name or args.external_id) and not args.accounts:
+            raise AuditError("--role-name and --external-id go with --accounts (the accounts to assume them in)")
+        regions = audit_org.parse_regions(args.regions) if args.regions else None
+        accounts = audit_org.parse_accounts(args.accounts) if args.accounts else None
+        if accounts and not args.role_name:
+            raise AuditError("--accounts needs --role-name: the read-only audit role to assume in each account")
+        role_name = audit_org.check_role_name(args.role_name) if args.role_name else None
+        session = boto3.Session(profile_name=args.profile, region_name=args.region or (regions[0] if regions else None))
+        if regions is None:
+            region = args.region or session.region_name
+            if not region:
+                raise AuditError("no region: pass --region or --regions, or set AWS_REGION / AWS_DEFAULT_REGION "
+                                 "or a profile region")
+            regions = [region]
+        if accounts is None and len(regions) == 1:
+            report = audit(session, regions[0], selected, endpoint_url=args.endpoint_url, workers=args.workers)
+        else:
+            report = audit_many(session, selected, accounts, regions, role_name=role_name,
+                                external_id=args.external_id, endpoint_url=args.endpoint_url,
+                                workers=args.workers, parallel=args.parallel)
+    except (AuditError, audit_org.OrgAuditError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     except (BotoCoreError, ClientError) as error:  # e.g. an unknown profile
@@ -267,6 +334,10 @@ def _run(args: argparse.Namespace) -> int:
     else:
         for fmt in formats:
             sys.stdout.write(reports.RENDERERS[fmt](report))
+    for stack in report.errors:
+        print(f"error: {stack.error}", file=sys.stderr)
+    if report.errors:
+        return 2
     missing = not_evaluated(report)
     if missing:
         print(f"error: {len(missing)} evaluation(s) not made: part of the account could not be read "

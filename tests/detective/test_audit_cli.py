@@ -133,7 +133,7 @@ CORPUS = [
      "error: --format 'xml': unknown format(s) ['xml']; allowed: summary, json, sarif, junit"),
     ("bad-workers", ["--rules", "lambda-tracing-active", "--workers", "0"], "error: --workers=0; allowed: 1 to 64"),
     ("no-region", ["--rules", "lambda-tracing-active", "--region", ""],
-     "error: no region: pass --region or set AWS_REGION / AWS_DEFAULT_REGION or a profile region"),
+     "error: no region: pass --region or --regions, or set AWS_REGION / AWS_DEFAULT_REGION or a profile region"),
     ("unknown-profile", ["--rules", "lambda-tracing-active", "--profile", "nope"],
      "error: AWS: The config profile (nope) could not be found"),
     ("bad-endpoint", ["--rules", "lambda-tracing-active", "--endpoint-url", "notaurl"],
