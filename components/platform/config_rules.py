@@ -69,13 +69,17 @@ from detective.scan import SCANNED_KINDS  # noqa: E402
 from guardrails import catalogue, pack_config  # noqa: E402
 from guardrails.adapters.config_item import CONFIG_RESOURCE_TYPES  # noqa: E402
 from guardrails.model import Rule  # noqa: E402
-from handlers.config_rule.params import EXEMPTIONS_PARAMETER_ENV  # noqa: E402
+from handlers.config_rule.params import EXEMPTIONS_PARAMETER_ENV, MEMBER_ROLE_ENV  # noqa: E402
 
 FREQUENCIES = ("One_Hour", "Three_Hours", "Six_Hours", "Twelve_Hours", "TwentyFour_Hours")
 CHANGE_MESSAGES = ("ConfigurationItemChangeNotification", "OversizedConfigurationItemChangeNotification")
 INPUT_PARAMETERS_LIMIT = 1024  # AWS Config's limit on a rule's InputParameters
 RULE_NAME_LIMIT = 128
 RULE_FUNCTION_NAME = "governance-config-rule"
+MEMBER_ROLE_NAME = "governance-config-rule-member"
+SCOPES = ("account", "organization")
+ORGANIZATION_RULE_NAME_LIMIT = 64  # PutOrganizationConfigRule's OrganizationConfigRuleName
+AGGREGATOR_POLICY = "service-role/AWSConfigRoleForOrganizations"
 LAYER_REMEDIATION_RULE = "lambda-required-layer"
 TAGS_REMEDIATION_RULE = "required-tags"
 SCRIPT_RUNTIME = "python3.11"  # a runtime SSM aws:executeScript supports
@@ -108,6 +112,15 @@ class ConfigRulesArgs:
     memory_size: int = 512  # the sweep holds the account's inventory in memory
     timeout: int = 600  # a sweep pages through every function, role, API, queue and topic of the region
     reserved_concurrency: int = 5  # one invocation per rule and trigger; bounded so sweeps cannot throttle APIs
+    # Default "account": rules for this account. "organization": organisation rules for every member account from
+    # this (delegated administrator) account, with an organisation aggregator; each member account deploys
+    # ``GovernanceConfigMember`` (platform config configRulesScope: member).
+    scope: str = "account"
+    # Default "governance-config-rule-member": the role the rule Lambda assumes in a member account (its name
+    # matches the governance roles' pattern governance-config-*, so it carries the governance boundary).
+    member_role_name: str = MEMBER_ROLE_NAME
+    # Default none: every member account is evaluated (organisation scope only).
+    excluded_accounts: Sequence[str] = ()
 
 
 @dataclass(frozen=True)
@@ -170,6 +183,16 @@ def _level(rule: Rule, document: Mapping[str, Any]) -> str:
         raise GovernanceError(str(error)) from None
 
 
+def check_account_ids(key: str, accounts: Any) -> list[str]:
+    """A list of 12-digit account ids, or ``GovernanceError`` naming ``key`` and the bad value."""
+    if not isinstance(accounts, (list, tuple)):
+        raise GovernanceError(f"{key}: {accounts!r} must be a list of 12-digit account ids")
+    for account in accounts:
+        if not (isinstance(account, str) and len(account) == 12 and account.isdigit()):
+            raise GovernanceError(f"{key}: {account!r} is not a 12-digit account id")
+    return list(accounts)
+
+
 def plan_rules(args: ConfigRulesArgs) -> tuple[list, dict]:
     """The Config rules to create and the guardrails skipped (id -> why), validating ``args``.
 
@@ -180,6 +203,12 @@ def plan_rules(args: ConfigRulesArgs) -> tuple[list, dict]:
                               f"allowed: {', '.join(FREQUENCIES)}")
     if not isinstance(args.name_prefix, str) or not all(c.isalnum() or c in "-_" for c in args.name_prefix):
         raise GovernanceError(f"configRules: name_prefix {args.name_prefix!r} may hold letters, digits, '-', '_'")
+    if args.scope not in SCOPES:
+        raise GovernanceError(f"configRulesScope: {args.scope!r} is not allowed here; allowed: {', '.join(SCOPES)} "
+                              f"(a member account deploys GovernanceConfigMember instead)")
+    check_account_ids("configRulesExcludedAccounts", args.excluded_accounts)
+    if args.excluded_accounts and args.scope != "organization":
+        raise GovernanceError("configRulesExcludedAccounts: only with configRulesScope: organization")
     wanted = list(catalogue.RULES) if args.rule_ids is None else list(args.rule_ids)
     unknown = [rule_id for rule_id in wanted if rule_id not in catalogue.RULES]
     if unknown:
@@ -212,8 +241,9 @@ def plan_rules(args: ConfigRulesArgs) -> tuple[list, dict]:
             raise GovernanceError(f"packConfig: {rule_id}: its parameters take {len(text)} characters as Config "
                                   f"InputParameters; AWS Config allows {INPUT_PARAMETERS_LIMIT}")
         name = f"{args.name_prefix}{rule_id}"
-        if len(name) > RULE_NAME_LIMIT:
-            raise GovernanceError(f"configRules: rule name {name!r} is longer than {RULE_NAME_LIMIT} characters")
+        limit = ORGANIZATION_RULE_NAME_LIMIT if args.scope == "organization" else RULE_NAME_LIMIT
+        if len(name) > limit:
+            raise GovernanceError(f"configRules: rule name {name!r} is longer than {limit} characters")
         plans.append(RulePlan(rule_id, name, change_types, periodic, text))
     if args.remediation:
         _check_remediation_tags(args)
@@ -306,6 +336,52 @@ def automation_document(description: str, parameters: Mapping[str, Mapping[str, 
     }
 
 
+def sweep_statements(arn: Any, apigateway: Any, partition: Any) -> list[dict[str, Any]]:
+    """What the rule Lambda needs to read an account and report on it: its role's grants, and a member account's
+    role's (organisation rules). ``arn(service, resource, with_region=True)`` and ``apigateway(path)`` build ARNs
+    of the account the statements are for."""
+    return [
+        # AWS does not scope PutEvaluations (nor the List* calls below) to a resource: "*" is the only value.
+        statement(["config:PutEvaluations", "config:GetResourceConfigHistory"], ["*"], sid="ReportEvaluations"),
+        # A sweep reads what its rule last reported, to close verdicts of resources gone. AWS authorises it on
+        # the rule's ARN, named by an id Config assigns (config-rule/config-rule-<id>, or under
+        # aws-service-rule/... for an organisation rule): every Config rule of this account and region.
+        statement(["config:GetComplianceDetailsByConfigRule"], [arn("config", "config-rule/*")],
+                  sid="ReadLastVerdicts"),
+        statement(["lambda:ListFunctions", "lambda:ListCodeSigningConfigs", "iam:GetAccountAuthorizationDetails",
+                   "states:ListStateMachines", "sqs:ListQueues", "sns:ListTopics", "logs:DescribeLogGroups",
+                   "s3:ListAllMyBuckets", "events:ListEventBuses", "events:ListRules",
+                   "lambda:ListEventSourceMappings", "sns:ListSubscriptions",
+                   "sns:GetSubscriptionAttributes"], ["*"], sid="ListResources"),
+        statement(["lambda:GetFunction", "lambda:GetFunctionCodeSigningConfig"],
+                  [arn("lambda", "function:*")], sid="ReadFunctions"),
+        # What the sweep reads per function, bucket, rule and mapping for the trigger and exposure guardrails.
+        statement(["lambda:ListFunctionUrlConfigs", "lambda:GetFunctionUrlConfig", "lambda:GetPolicy",
+                   "lambda:ListFunctionEventInvokeConfigs"], [arn("lambda", "function:*")],
+                  sid="ReadFunctionTriggers"),
+        statement(["lambda:ListTags"], [arn("lambda", "event-source-mapping:*")], sid="ReadEventSourceMappings"),
+        statement(["logs:ListTagsForResource"], [arn("logs", "log-group:*")], sid="ReadLogGroups"),
+        statement(["s3:GetBucketPublicAccessBlock", "s3:GetBucketNotification", "s3:GetBucketTagging"],
+                  [pulumi.Output.concat("arn:", partition, ":s3:::*")], sid="ReadBuckets"),
+        statement(["events:ListTargetsByRule"], [arn("events", "rule/*")], sid="ReadEventRules"),
+        statement(["lambda:ListFunctionsByCodeSigningConfig"], [arn("lambda", "code-signing-config:*")],
+                  sid="ReadCodeSigningConfigs"),
+        statement(["iam:GetPolicy", "iam:GetPolicyVersion"], [arn("iam", "policy/*", with_region=False)],
+                  sid="ReadManagedPolicies"),
+        statement(["apigateway:GET"], [apigateway(p) for p in ("/restapis", "/restapis/*", "/apis", "/apis/*",
+                                                                "/domainnames", "/domainnames/*")],
+                  sid="ReadApis"),
+        statement(["states:DescribeStateMachine", "states:ListTagsForResource"], [arn("states", "stateMachine:*")],
+                  sid="ReadStateMachines"),
+        statement(["sqs:GetQueueAttributes", "sqs:ListQueueTags"], [arn("sqs", "*")], sid="ReadQueues"),
+        statement(["sns:GetTopicAttributes", "sns:ListTagsForResource"], [arn("sns", "*")], sid="ReadTopics"),
+        # Which functions CloudFront runs at the edge (detective/cloudfront.py; us-east-1 sweeps only).
+        statement(["cloudfront:ListDistributions"], ["*"], sid="ListDistributions"),
+        statement(["cloudfront:ListTagsForResource"], [arn("cloudfront", "distribution/*", with_region=False)],
+                  sid="ReadDistributions"),
+    ]
+
+
 class GovernanceConfigRules(pulumi.ComponentResource):
     """The detective rules (see the module docstring). ``rules`` maps guardrail id -> ``aws.cfg.Rule``."""
 
@@ -317,9 +393,11 @@ class GovernanceConfigRules(pulumi.ComponentResource):
         for rule_id, reason in sorted(self.skipped.items()):
             pulumi.log.info(f"{name}: no Config rule for {rule_id}: {reason}")
         child = pulumi.ResourceOptions(parent=self)
+        self._governance = governance
         account = aws.get_caller_identity_output(opts=pulumi.InvokeOptions(parent=self)).account_id
         region = aws.get_region_output(opts=pulumi.InvokeOptions(parent=self)).region
         partition = aws.get_partition_output(opts=pulumi.InvokeOptions(parent=self)).partition
+        self._partition = partition
 
         def arn(service: str, resource: str, with_region: bool = True) -> pulumi.Output[str]:
             return pulumi.Output.concat("arn:", partition, ":", service, ":", region if with_region else "", ":",
@@ -341,47 +419,18 @@ class GovernanceConfigRules(pulumi.ComponentResource):
 
         # -- the rule Lambda ----------------------------------------------------------------------------------
         statements = [
-            # AWS does not scope PutEvaluations (nor the List* calls below) to a resource: "*" is the only value.
-            statement(["config:PutEvaluations", "config:GetResourceConfigHistory"], ["*"], sid="ReportEvaluations"),
-            # A sweep reads what its rule last reported, to close verdicts of resources gone. AWS authorises it on
-            # the rule's ARN, named by an id Config assigns (config-rule/config-rule-<id>, or under
-            # aws-service-rule/... for an organisation rule): every Config rule of this account and region.
-            statement(["config:GetComplianceDetailsByConfigRule"], [arn("config", "config-rule/*")],
-                      sid="ReadLastVerdicts"),
-            statement(["lambda:ListFunctions", "lambda:ListCodeSigningConfigs", "iam:GetAccountAuthorizationDetails",
-                       "states:ListStateMachines", "sqs:ListQueues", "sns:ListTopics", "logs:DescribeLogGroups",
-                       "s3:ListAllMyBuckets", "events:ListEventBuses", "events:ListRules",
-                       "lambda:ListEventSourceMappings", "sns:ListSubscriptions",
-                       "sns:GetSubscriptionAttributes"], ["*"], sid="ListResources"),
-            statement(["lambda:GetFunction", "lambda:GetFunctionCodeSigningConfig"],
-                      [arn("lambda", "function:*")], sid="ReadFunctions"),
-            # What the sweep reads per function, bucket, rule and mapping for the trigger and exposure guardrails.
-            statement(["lambda:ListFunctionUrlConfigs", "lambda:GetFunctionUrlConfig", "lambda:GetPolicy",
-                       "lambda:ListFunctionEventInvokeConfigs"], [arn("lambda", "function:*")],
-                      sid="ReadFunctionTriggers"),
-            statement(["lambda:ListTags"], [arn("lambda", "event-source-mapping:*")], sid="ReadEventSourceMappings"),
-            statement(["logs:ListTagsForResource"], [arn("logs", "log-group:*")], sid="ReadLogGroups"),
-            statement(["s3:GetBucketPublicAccessBlock", "s3:GetBucketNotification", "s3:GetBucketTagging"],
-                      [pulumi.Output.concat("arn:", partition, ":s3:::*")], sid="ReadBuckets"),
-            statement(["events:ListTargetsByRule"], [arn("events", "rule/*")], sid="ReadEventRules"),
-            statement(["lambda:ListFunctionsByCodeSigningConfig"], [arn("lambda", "code-signing-config:*")],
-                      sid="ReadCodeSigningConfigs"),
-            statement(["iam:GetPolicy", "iam:GetPolicyVersion"], [arn("iam", "policy/*", with_region=False)],
-                      sid="ReadManagedPolicies"),
-            statement(["apigateway:GET"], [apigateway(p) for p in ("/restapis", "/restapis/*", "/apis", "/apis/*",
-                                                                    "/domainnames", "/domainnames/*")],
-                      sid="ReadApis"),
-            statement(["states:DescribeStateMachine", "states:ListTagsForResource"], [arn("states", "stateMachine:*")],
-                      sid="ReadStateMachines"),
-            statement(["sqs:GetQueueAttributes", "sqs:ListQueueTags"], [arn("sqs", "*")], sid="ReadQueues"),
-            statement(["sns:GetTopicAttributes", "sns:ListTagsForResource"], [arn("sns", "*")], sid="ReadTopics"),
-            # Which functions CloudFront runs at the edge (detective/cloudfront.py; us-east-1 sweeps only).
-            statement(["cloudfront:ListDistributions"], ["*"], sid="ListDistributions"),
-            statement(["cloudfront:ListTagsForResource"], [arn("cloudfront", "distribution/*", with_region=False)],
-                      sid="ReadDistributions"),
+            *sweep_statements(arn, apigateway, partition),
             # The name starts with "/": the ARN is parameter/<name without its leading slash>.
             statement(["ssm:GetParameter"], [arn("ssm", f"parameter{exemptions.name}")], sid="ReadExemptions"),
         ]
+        organization = args.scope == "organization"
+        environment: dict[str, Any] = {"CONFIG_RULE_NAME_PREFIX": args.name_prefix,
+                                       EXEMPTIONS_PARAMETER_ENV: self.exemptions.name}
+        if organization:
+            # Member accounts' resources are read, judged and reported in their account (app.MemberSessions).
+            statements.append(statement(["sts:AssumeRole"], [pulumi.Output.concat(
+                "arn:", partition, ":iam::*:role/", args.member_role_name)], sid="AssumeMemberRoles"))
+            environment[MEMBER_ROLE_ENV] = args.member_role_name
         self.function = GovernedFunction(
             RULE_FUNCTION_NAME,
             FunctionArgs(
@@ -389,8 +438,7 @@ class GovernanceConfigRules(pulumi.ComponentResource):
                 memory_size=args.memory_size,
                 timeout=args.timeout,
                 # The parameter's output (not the plain name): the function is created after the parameter.
-                environment={"CONFIG_RULE_NAME_PREFIX": args.name_prefix,
-                             EXEMPTIONS_PARAMETER_ENV: self.exemptions.name},
+                environment=environment,
                 statements=statements,
                 reserved_concurrency=args.reserved_concurrency,
                 async_invocation=True,  # AWS Config invokes custom rule functions asynchronously
@@ -408,13 +456,19 @@ class GovernanceConfigRules(pulumi.ComponentResource):
             action="lambda:InvokeFunction",
             function=self.function.name,
             principal="config.amazonaws.com",
-            source_account=account,
+            # An organisation rule is invoked by AWS Config of every member account; a Lambda permission names at
+            # most one source account, so it names none there. A caller outside the organisation gains nothing: the
+            # function acts in an account only through that account's member role, which trusts only it.
+            source_account=None if organization else account,
             opts=child,
         )
 
         # -- one Config rule per guardrail --------------------------------------------------------------------
-        self.rules: dict[str, aws.cfg.Rule] = {}
-        for plan in self.plans:
+        self.rules: dict[str, Any] = {}
+        self.aggregator: Optional[aws.cfg.ConfigurationAggregator] = None
+        if organization:
+            self._organization_rules(args)
+        for plan in self.plans if not organization else ():
             details = [{"event_source": "aws.config", "message_type": m} for m in CHANGE_MESSAGES
                        if plan.resource_types]
             if plan.periodic:
@@ -465,6 +519,38 @@ class GovernanceConfigRules(pulumi.ComponentResource):
             "skipped": self.skipped,
             "remediation": sorted(self.remediations),
         })
+
+    def _organization_rules(self, args: ConfigRulesArgs) -> None:
+        """One organisation rule per plan, and an aggregator of every account and region of the organisation."""
+        for plan in self.plans:
+            rule_args: dict[str, Any] = dict(
+                name=plan.name,
+                description=f"{catalogue.RULES[plan.rule_id].title} (guardrail {plan.rule_id})",
+                lambda_function_arn=self.function.arn,
+                trigger_types=[*(CHANGE_MESSAGES if plan.resource_types else ()),
+                               *(("ScheduledNotification",) if plan.periodic else ())],
+                excluded_accounts=list(args.excluded_accounts) or None,
+            )
+            if plan.periodic:
+                rule_args["maximum_execution_frequency"] = args.periodic
+            if plan.resource_types:
+                rule_args["resource_types_scopes"] = list(plan.resource_types)
+            if plan.input_parameters is not None:
+                rule_args["input_parameters"] = plan.input_parameters
+            self.rules[plan.rule_id] = aws.cfg.OrganizationCustomRule(
+                plan.name, **rule_args, opts=pulumi.ResourceOptions(parent=self, depends_on=[self.permission]))
+        self.aggregator_role = GovernedRole(
+            "governance-config-aggregator",
+            RoleArgs(service_principals=["config.amazonaws.com"],
+                     managed_policy_arns=[pulumi.Output.concat("arn:", self._partition, ":iam::aws:policy/",
+                                                               AGGREGATOR_POLICY)],
+                     description="AWS Config organisation aggregator: reads the organisation's accounts"),
+            governance=self._governance, opts=pulumi.ResourceOptions(parent=self))
+        self.aggregator = aws.cfg.ConfigurationAggregator(
+            "governance-config-aggregator",
+            name="governance-config-aggregator",
+            organization_aggregation_source={"all_regions": True, "role_arn": self.aggregator_role.arn},
+            opts=pulumi.ResourceOptions(parent=self))
 
     def _remediation(self, name: str, args: ConfigRulesArgs, governance: Governance, arn, apigateway,
                      partition) -> None:
@@ -542,6 +628,57 @@ class GovernanceConfigRules(pulumi.ComponentResource):
             self.remediations[rule_id] = aws.cfg.RemediationConfiguration(
                 f"{name}-{short}-remediation", **remediation_args, opts=child)
 
+
+
+class GovernanceConfigMember(pulumi.ComponentResource):
+    """A member account's side of the organisation Config rules: the role the administrator's rule Lambda assumes
+    to read this account, report evaluations in it and read its rules' last verdicts (``sweep_statements``).
+
+    A raw ``aws.iam.Role``, not a ``GovernedRole``: it is trusted by a role of another account (the administrator's
+    rule Lambda, matched by ``aws:PrincipalArn`` since its name has Pulumi's suffix), not by a service. It carries the
+    governance boundary, as every governance role does, and its name is fixed because the Lambda builds its ARN.
+    """
+
+    def __init__(self, name: str, administrator_account: str, governance: Governance,
+                 member_role_name: str = MEMBER_ROLE_NAME, opts: Optional[pulumi.ResourceOptions] = None) -> None:
+        super().__init__("serverless-governance:platform:ConfigRulesMember", name, None, opts)
+        check_account_ids("configRulesAdministrator", [administrator_account])
+        account = aws.get_caller_identity_output(opts=pulumi.InvokeOptions(parent=self)).account_id
+        region = aws.get_region_output(opts=pulumi.InvokeOptions(parent=self)).region
+        partition = aws.get_partition_output(opts=pulumi.InvokeOptions(parent=self)).partition
+
+        def arn(service: str, resource: str, with_region: bool = True) -> pulumi.Output[str]:
+            return pulumi.Output.concat("arn:", partition, ":", service, ":", region if with_region else "", ":",
+                                        account, ":", resource)
+
+        def apigateway(path: str) -> pulumi.Output[str]:
+            return pulumi.Output.concat("arn:", partition, ":apigateway:", region, "::", path)
+
+        trust = pulumi.Output.all(partition=partition).apply(lambda v: json.dumps({
+            "Version": "2012-10-17",
+            "Statement": [{
+                "Effect": "Allow", "Action": "sts:AssumeRole",
+                "Principal": {"AWS": f"arn:{v['partition']}:iam::{administrator_account}:root"},
+                "Condition": {"ArnLike": {"aws:PrincipalArn":
+                              f"arn:{v['partition']}:iam::{administrator_account}:role/{RULE_FUNCTION_NAME}*"}},
+            }],
+        }))
+        self.role = aws.iam.Role(
+            member_role_name,
+            name=member_role_name,
+            assume_role_policy=trust,
+            permissions_boundary=governance.permissions_boundary_arn,
+            description="Governance Config rules: the administrator account's rule Lambda reads and reports here",
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.policy = aws.iam.RolePolicy(
+            f"{member_role_name}-policy",
+            role=self.role.id,
+            policy=pulumi.Output.json_dumps({"Version": "2012-10-17",
+                                             "Statement": sweep_statements(arn, apigateway, partition)}),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.register_outputs({"memberRoleArn": self.role.arn})
 
 def notification_pattern(rule_names: Sequence[str]) -> dict:
     """The EventBridge pattern of a governance Config rule turning a resource NON_COMPLIANT."""

@@ -32,8 +32,12 @@ Config rules take their parameters from, relative to the project; default ``poli
 ``configRemediation`` (bool, default false: deploy the manual remediations), ``configRemediationTags`` (object of
 tag key -> value the tag remediation adds; required when ``configRemediation`` is true), ``apiGuardrails``
 (``organization`` | ``account`` | ``off``; default ``off``: the API guardrails, from the same pack config),
-``managedRules`` (bool, default: ``configRules``: AWS's serverless conformance pack rules), ``managedRulesExclude``
-(list of that pack's rule names to leave out), ``managedRulesParameters`` (object: rule name -> {parameter: value}).
+``configRulesScope`` (``account``, default: rules for this account; ``organization``: organisation rules and an
+aggregator from this delegated administrator account; ``member``: only the role the administrator's rule Lambda
+assumes here, with ``configRulesAdministrator`` its account id), ``configRulesExcludedAccounts`` (organization: ids
+left out), ``managedRules`` (bool, default: ``configRules``: AWS's serverless conformance pack rules),
+``managedRulesExclude`` (list of that pack's rule names to leave out), ``managedRulesParameters`` (object: rule
+name -> {parameter: value}).
 
 Usage (what ``components.architectures`` does for ``architecture: platform``)::
 
@@ -61,7 +65,13 @@ from components.governed.role import GovernedRole, RoleArgs
 from components.governed.signing import signed_code
 from components.platform import layers as layer_build
 from components.platform.api_guardrails import DEFAULT_MODE, ApiGuardrails, ApiGuardrailsArgs, check_mode
-from components.platform.config_rules import ConfigRulesArgs, GovernanceConfigRules, load_pack_config
+from components.platform.config_rules import (
+    ConfigRulesArgs,
+    GovernanceConfigMember,
+    GovernanceConfigRules,
+    check_account_ids,
+    load_pack_config,
+)
 from components.platform.managed_rules import ManagedConfigRules, ManagedRulesArgs
 from components.platform.managed_rules import plan as plan_managed_rules
 from components.platform.policies import (
@@ -89,6 +99,7 @@ ALARM_TOPIC_NAME = "governance-notices"
 SIGNATURE_VALIDITY_MONTHS = (1, 135)  # AWS Signer's limits (1 day to 135 months; we count in months)
 
 _LAYER_ARN = re.compile(r"^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:layer:[A-Za-z0-9_-]+:\d+$")
+CONFIG_RULES_SCOPES = ("account", "organization", "member")
 _GROUP_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,120}$")  # resource group names allow 128; we append "-service"
 
 
@@ -117,6 +128,9 @@ class PlatformArgs:
     config_remediation: Optional[bool] = None  # config configRemediation; default False
     config_remediation_tags: Optional[Mapping[str, str]] = None  # config configRemediationTags
     config_rules_frequency: str = "TwentyFour_Hours"  # how often the periodic sweeps run
+    config_rules_scope: Optional[str] = None  # config configRulesScope: account | organization | member
+    config_rules_administrator: Optional[str] = None  # config configRulesAdministrator (member scope)
+    config_rules_excluded_accounts: Optional[Sequence[str]] = None  # config configRulesExcludedAccounts
     api_guardrails: Optional[str] = None  # config apiGuardrails: organization | account | off (default off)
     managed_rules: Optional[bool] = None  # config managedRules; default: what configRules is
     managed_rules_exclude: Optional[Sequence[str]] = None  # config managedRulesExclude: pack rule names left out
@@ -143,6 +157,9 @@ class ResolvedSettings:
     config_remediation_tags: dict
     api_guardrails: str = DEFAULT_MODE
     managed_rules: Optional[ManagedRulesArgs] = None  # None: no managed rules
+    config_rules_scope: str = "account"
+    config_rules_administrator: Optional[str] = None
+    config_rules_excluded_accounts: tuple[str, ...] = ()
 
 
 def resolve(args: PlatformArgs, config: Optional[pulumi.Config] = None) -> ResolvedSettings:
@@ -200,6 +217,22 @@ def resolve(args: PlatformArgs, config: Optional[pulumi.Config] = None) -> Resol
         api_guardrails = check_mode(value("api_guardrails", "apiGuardrails") or DEFAULT_MODE)
     except ValueError as exc:
         raise ConfigError(str(exc)) from None
+    scope = value("config_rules_scope", "configRulesScope") or "account"
+    if scope not in CONFIG_RULES_SCOPES:
+        raise ConfigError(f"configRulesScope: {scope!r} is not allowed; allowed: {', '.join(CONFIG_RULES_SCOPES)}")
+    administrator = value("config_rules_administrator", "configRulesAdministrator")
+    excluded = value("config_rules_excluded_accounts", "configRulesExcludedAccounts", structured=True) or []
+    try:
+        check_account_ids("configRulesExcludedAccounts", excluded)
+        if scope == "member":
+            if not config_rules:
+                raise ConfigError("configRulesScope: member needs configRules: true")
+            check_account_ids("configRulesAdministrator", [administrator])
+        elif administrator is not None:
+            raise ConfigError("configRulesAdministrator: only with configRulesScope: member (the account whose "
+                              "rule Lambda assumes this account's member role)")
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
     managed_rules = None
     if _bool("managedRules", value("managed_rules", "managedRules"), default=config_rules):
         exclude = value("managed_rules_exclude", "managedRulesExclude", structured=True) or []
@@ -225,7 +258,8 @@ def resolve(args: PlatformArgs, config: Optional[pulumi.Config] = None) -> Resol
         jwt_issuer=issuer, jwt_audience=list(audience), required_tags=dict(tags), code_signing_policy=policy,
         sandbox=bool(sandbox), powertools_layer_arn=powertools, config_rules=config_rules, pack_config=pack_config,
         config_remediation=remediation, config_remediation_tags=dict(remediation_tags), api_guardrails=api_guardrails,
-        managed_rules=managed_rules,
+        managed_rules=managed_rules, config_rules_scope=scope, config_rules_administrator=administrator,
+        config_rules_excluded_accounts=tuple(excluded),
     )
 
 
@@ -411,14 +445,20 @@ class Platform(pulumi.ComponentResource):
 
         # -- detective rules ----------------------------------------------------------------------------------
         self.config_rules = None
-        if settings.config_rules:
+        self.config_rules_member = None
+        if settings.config_rules and settings.config_rules_scope == "member":
+            self.config_rules_member = GovernanceConfigMember(
+                "governance-config-member", str(settings.config_rules_administrator), governance_roles, opts=child)
+        elif settings.config_rules:
             try:
                 self.config_rules = GovernanceConfigRules(
                     "governance-config",
                     ConfigRulesArgs(input_parameters=settings.pack_config or {},
                                     periodic=args.config_rules_frequency,
                                     remediation=settings.config_remediation,
-                                    remediation_tags=settings.config_remediation_tags),
+                                    remediation_tags=settings.config_remediation_tags,
+                                    scope=settings.config_rules_scope,
+                                    excluded_accounts=settings.config_rules_excluded_accounts),
                     governance=governance_roles,
                     alarm_topic_arn=self.alarm_topic.arn,
                     opts=child,

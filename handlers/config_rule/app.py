@@ -50,6 +50,11 @@ Faults lose only what they touch (issue 10):
   an oversized notification whose history item is gone, or a read that fails after its retries, is a logged
   skip (status INCOMPLETE, ``notEvaluated`` 1).
 
+Organisation rules: with ``MEMBER_ROLE_NAME`` set (the platform's ``configRulesScope: organization``), an event
+about another account (its ``accountId``) is handled in that account through ``role/<MEMBER_ROLE_NAME>``
+(``MemberSessions``): the sweep's reads, PutEvaluations (a result token is valid in its account only) and the
+last-verdict reads; the exemptions parameter is still read here. A role that cannot be assumed is a set-up error.
+
 Exemptions: the rule's list in the SSM parameter the platform stack publishes (named by the environment variable
 ``EXEMPTIONS_PARAMETER``; every rule's ``exemptions`` from the pack config, read at most once per
 ``EXEMPTIONS_TTL`` seconds per execution environment so a changed list reaches warm functions), together with an
@@ -82,6 +87,7 @@ from guardrails import exemptions as ex
 from guardrails.adapters import config_item, describe
 from guardrails.model import ANNOTATION_LIMIT, Inventory, Rule, Status, Verdict
 from handlers.config_rule import params
+from handlers.config_rule.params import MEMBER_ROLE_ENV
 
 BATCH = 100  # PutEvaluations accepts at most 100 evaluations per call
 PUT_ROUNDS = 4  # sends of an entry Config reports as failed before it is reported undeliverable
@@ -93,6 +99,9 @@ CONFIG = POLICY.attach(boto3.client("config", config=retries.client_config()))
 LAMBDA = POLICY.attach(boto3.client("lambda", config=retries.client_config()))
 IAM = POLICY.attach(boto3.client("iam", config=retries.client_config()))
 SSM = POLICY.attach(boto3.client("ssm", config=retries.client_config()))
+STS = POLICY.attach(boto3.client("sts", config=retries.client_config()))
+MEMBER_SESSION_SECONDS = 3600  # credentials asked for; renewed with more than one invocation's time (600 s) left
+MEMBER_RENEW_SECONDS = 900
 EXEMPTIONS_TTL = 300.0  # seconds a read of the exemptions parameter is reused by a warm execution environment
 LAST_VERDICTS_PAGE = 100  # GetComplianceDetailsByConfigRule returns at most 100 results a page
 STALE_COMPLIANCE = ["COMPLIANT", "NON_COMPLIANT"]  # the verdicts a sweep closes when their resource is gone
@@ -571,9 +580,68 @@ class RuleRunner:
                          resource_id=entry["ComplianceResourceId"], compliance=entry["ComplianceType"])
 
 
+class MemberSessions:
+    """Sessions in the organisation's member accounts, one per account per execution environment, renewed before
+    their credentials expire.
+
+    An organisation Config rule invokes this function (in the delegated administrator account) for resources of
+    every member account; the event's ``accountId`` names the account. There the function reads resources, sends
+    PutEvaluations (a result token is valid only in its account) and reads the rule's last verdicts, all through
+    ``role/<MEMBER_ROLE_NAME>``, which each member account's platform stack deploys trusting this function's role.
+    """
+
+    def __init__(self, sts=None, clock=time.monotonic) -> None:
+        self.sts = sts or STS
+        self.clock = clock
+        self._sessions: dict[str, tuple[Any, float]] = {}
+
+    def session(self, account: str, role_name: str, partition: str) -> Any:
+        held = self._sessions.get(account)
+        if held is not None and held[1] - self.clock() > MEMBER_RENEW_SECONDS:
+            return held[0]
+        credentials = self.sts.assume_role(RoleArn=f"arn:{partition}:iam::{account}:role/{role_name}",
+                                           RoleSessionName="governance-config-rule",
+                                           DurationSeconds=MEMBER_SESSION_SECONDS)["Credentials"]
+        session = boto3.Session(aws_access_key_id=credentials["AccessKeyId"],
+                                aws_secret_access_key=credentials["SecretAccessKey"],
+                                aws_session_token=credentials["SessionToken"],
+                                region_name=os.environ.get("AWS_REGION") or self.sts.meta.region_name)
+        self._sessions[account] = (session, self.clock() + MEMBER_SESSION_SECONDS)
+        return session
+
+
+MEMBERS = MemberSessions()
+
+
+def runner_for(event: Mapping[str, Any], function_arn: str, members: Optional[MemberSessions] = None) -> RuleRunner:
+    """The runner for an event: this account's clients, or, for an organisation rule's event about another
+    account (``MEMBER_ROLE_NAME`` set), clients in that account through its member role."""
+    role_name = os.environ.get(MEMBER_ROLE_ENV, "").strip()
+    arn = describe.parse_arn(function_arn)
+    account = str(event.get("accountId") or "")
+    if not role_name or not account or account == arn.get("account"):
+        return RuleRunner(catalogue_rules())
+    session = (members or MEMBERS).session(account, role_name, arn.get("partition") or "aws")
+
+    def client(service: str) -> Any:
+        return POLICY.attach(session.client(service, config=retries.client_config()))
+
+    return RuleRunner(catalogue_rules(), config_client=client("config"), lambda_client=client("lambda"),
+                      iam_client=client("iam"), session=session)
+
+
 @instrumented
 def handler(event: Mapping[str, Any], context: Any) -> dict:
     """Lambda entry point for every guardrail's Config rule."""
     remaining = getattr(context, "get_remaining_time_in_millis", None)
     deadline = time.monotonic() + remaining() / 1000.0 if callable(remaining) else None
-    return RuleRunner(catalogue_rules()).handle(event, deadline)
+    try:
+        runner = runner_for(event, str(getattr(context, "invoked_function_arn", "") or ""))
+    except (ClientError, BotoCoreError) as error:
+        # Logged, not raised (as every set-up error): the member account's role is missing or does not trust us.
+        message = (f"member account {event.get('accountId')}: cannot assume role/"
+                   f"{os.environ.get(MEMBER_ROLE_ENV)} ({scan.describe_error(error)}); deploy the platform stack "
+                   f"with configRulesScope: member in that account")
+        logger.error("config rule set-up error", error=message, config_rule=event.get("configRuleName"))
+        return {"status": "SETUP_ERROR", "error": message, "evaluations": 0}
+    return runner.handle(event, deadline)

@@ -23,6 +23,7 @@ from guardrails import catalogue, exemptions, pack_config
 ParameterError = catalogue.ParameterError
 # The rule Lambda's environment variable naming the SSM parameter that holds the pack config's exemptions.
 EXEMPTIONS_PARAMETER_ENV = "EXEMPTIONS_PARAMETER"
+MEMBER_ROLE_ENV = "MEMBER_ROLE_NAME"  # organisation rules: the role assumed in the evaluated member account
 
 
 # Exactly what a JSON number would be: ASCII digits with an optional sign (int() and float() also take "9_000",
