@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import Any, Optional
 
 import pulumi
 import pulumi_aws as aws
@@ -31,6 +31,7 @@ from components.governed._overrides import GovernanceError
 
 TYPE = "serverless-governance:platform:ManagedConfigRules"
 MAX_RULE_NAME = 128  # AWS Config rule names: 1-128 characters
+MAX_ORGANIZATION_RULE_NAME = 64  # organisation Config rule names: 1-64 characters
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,11 @@ class ManagedRulesArgs:
     # Default "governance-managed-": the deployed name is prefix + the pack's name, so the rules sort together and
     # never collide with a conformance pack deployed by hand (which names them without a prefix).
     name_prefix: str = "governance-managed-"
+    # Default False: rules of this account. True (the platform's configRulesScope: organization): organisation
+    # managed rules for every member account, from this delegated administrator account; names of at most 64.
+    organization: bool = False
+    # Default none: every member account (organization only).
+    excluded_accounts: Sequence[str] = ()
 
 
 @dataclass(frozen=True)
@@ -119,9 +125,10 @@ def plan(args: ManagedRulesArgs) -> list[PlannedRule]:
         if rule.name in args.exclude:
             continue
         name = f"{args.name_prefix}{rule.name}"
-        if len(name) > MAX_RULE_NAME:
+        limit = MAX_ORGANIZATION_RULE_NAME if args.organization else MAX_RULE_NAME
+        if len(name) > limit:
             raise GovernanceError(f"managed rules: name_prefix {args.name_prefix!r} makes {name!r} longer than "
-                                  f"AWS Config's {MAX_RULE_NAME} characters")
+                                  f"AWS Config's {limit} characters")
         planned.append(PlannedRule(name, rule, {**rule.input_parameters, **args.parameters.get(rule.name, {})}))
     return planned
 
@@ -134,8 +141,22 @@ class ManagedConfigRules(pulumi.ComponentResource):
         super().__init__(TYPE, name, None, opts)
         args = args or ManagedRulesArgs()
         child = pulumi.ResourceOptions(parent=self)
-        self.rules: dict[str, aws.cfg.Rule] = {}
+        self.rules: dict[str, Any] = {}
         for planned in plan(args):
+            if args.organization:
+                self.rules[planned.rule.name] = aws.cfg.OrganizationManagedRule(
+                    planned.name,
+                    name=planned.name,
+                    description=f"AWS managed rule {planned.rule.identifier} (Operational Best Practices for "
+                                f"Serverless)",
+                    rule_identifier=planned.rule.identifier,
+                    resource_types_scopes=list(planned.rule.resource_types) or None,
+                    input_parameters=json.dumps(dict(planned.input_parameters), sort_keys=True)
+                    if planned.input_parameters else None,
+                    excluded_accounts=list(args.excluded_accounts) or None,
+                    opts=child,
+                )
+                continue
             self.rules[planned.rule.name] = aws.cfg.Rule(
                 planned.name,
                 name=planned.name,

@@ -234,7 +234,8 @@ def resolve(args: PlatformArgs, config: Optional[pulumi.Config] = None) -> Resol
     except ValueError as exc:
         raise ConfigError(str(exc)) from None
     managed_rules = None
-    if _bool("managedRules", value("managed_rules", "managedRules"), default=config_rules):
+    # A member account gets the managed rules from its administrator's organisation rules.
+    if _bool("managedRules", value("managed_rules", "managedRules"), default=config_rules and scope != "member"):
         exclude = value("managed_rules_exclude", "managedRulesExclude", structured=True) or []
         if not isinstance(exclude, (list, tuple)) or not all(isinstance(name, str) for name in exclude):
             raise ConfigError(f"managedRulesExclude: {exclude!r} must be a list of rule names of the serverless "
@@ -243,7 +244,8 @@ def resolve(args: PlatformArgs, config: Optional[pulumi.Config] = None) -> Resol
         if not isinstance(parameters, Mapping):
             raise ConfigError(f"managedRulesParameters: {parameters!r} must be an object of rule name -> "
                               f"{{parameter: value}}")
-        managed_rules = ManagedRulesArgs(exclude=tuple(exclude), parameters=dict(parameters))
+        managed_rules = ManagedRulesArgs(exclude=tuple(exclude), parameters=dict(parameters),
+                                         organization=scope == "organization", excluded_accounts=tuple(excluded))
         try:
             plan_managed_rules(managed_rules)
         except ValueError as exc:

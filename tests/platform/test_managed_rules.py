@@ -110,3 +110,27 @@ def test_the_platform_deploys_them_with_config_rules_and_reads_its_stack_config(
     with pytest.raises(ProgramError) as error:
         platform_rules(layer_dir, {"serverless-governance:managedRulesExclude": ["lambda-in-vpc"]})
     assert "managedRulesExclude: 'lambda-in-vpc' is not a rule of the serverless conformance pack" in str(error.value)
+
+
+def test_organisation_scope_makes_them_organisation_managed_rules_and_members_get_none_of_their_own(layer_dir):
+    resources = run_program(lambda: Platform("platform", PlatformArgs(layer_build_dir=str(layer_dir))), config={
+        **CONFIG, "serverless-governance:configRulesScope": "organization",
+        "serverless-governance:configRulesExcludedAccounts": ["111122223333"]})
+    managed = {r.raw_inputs["name"]: r.raw_inputs for r in by_type(
+        resources, "aws:cfg/organizationManagedRule:OrganizationManagedRule")}
+    assert len(managed) == 16 and not platform_rules_of(resources)
+    assert managed["governance-managed-lambda-concurrency-check"] == {
+        "name": "governance-managed-lambda-concurrency-check", "ruleIdentifier": "LAMBDA_CONCURRENCY_CHECK",
+        "description": "AWS managed rule LAMBDA_CONCURRENCY_CHECK (Operational Best Practices for Serverless)",
+        "resourceTypesScopes": ["AWS::Lambda::Function"], "excludedAccounts": ["111122223333"],
+        "inputParameters": '{"ConcurrencyLimitHigh": "1000", "ConcurrencyLimitLow": "500"}'}
+    assert max(len(name) for name in managed) <= 64
+    member = run_program(lambda: Platform("platform", PlatformArgs(layer_build_dir=str(layer_dir))), config={
+        **CONFIG, "serverless-governance:configRulesScope": "member",
+        "serverless-governance:configRulesAdministrator": "999988887777"})
+    assert not platform_rules_of(member)
+    assert not by_type(member, "aws:cfg/organizationManagedRule:OrganizationManagedRule")
+
+
+def platform_rules_of(resources) -> list:
+    return [r for r in by_type(resources, RULE) if r.raw_inputs["name"].startswith("governance-managed-")]

@@ -49,6 +49,12 @@ MANAGED_POLICIES = {
         "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:DescribeLogGroups",
                    "logs:DescribeLogStreams", "logs:PutLogEvents", "logs:GetLogEvents", "logs:FilterLogEvents"],
         "Resource": "*"}]},
+    # The organisation aggregator's role (docs.aws.amazon.com/aws-managed-policy/latest/reference, version v2).
+    "AWSConfigRoleForOrganizations": {"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow",
+        "Action": ["organizations:ListAccounts", "organizations:DescribeOrganization",
+                   "organizations:ListAWSServiceAccessForOrganization", "organizations:ListDelegatedAdministrators"],
+        "Resource": "*"}]},
 }
 
 
