@@ -86,10 +86,11 @@ class ScheduleGroupArgs:
     """``statements``: what the execution role needs to reach the targets (``sns:Publish`` on a topic,
     ``lambda:InvokeFunction`` on a function...); the DLQ and key grants are added by the block."""
 
+    # Default none, and refused: an execution role that may reach no target has no use (see the docstring).
     statements: Sequence[Mapping[str, Any]] = ()
     maximum_retry_attempts: int = 185  # Scheduler's default (post 003#12's get-schedule output)
     maximum_event_age_seconds: int = 86400  # Scheduler's default: 24 hours
-    description: str = ""
+    description: str = ""  # Default "": no description (Scheduler's default)
 
 
 class GovernedScheduleGroup(pulumi.ComponentResource):
@@ -171,15 +172,15 @@ class GovernedScheduleGroup(pulumi.ComponentResource):
 class ScheduleArgs:
     """A schedule deployed by Pulumi in ``group``. ``input``: constant JSON text the target receives."""
 
-    group: GovernedScheduleGroup
-    schedule_expression: str
-    target_arn: pulumi.Input[str]
-    input: Optional[str] = None
-    schedule_expression_timezone: str = "UTC"
+    group: GovernedScheduleGroup  # No default: the group owns the role, retry policy and DLQ every schedule uses
+    schedule_expression: str  # No default: at(...), rate(...) or cron(...), checked against the completion action
+    target_arn: pulumi.Input[str]  # No default: what the schedule invokes (the group's role must grant it)
+    input: Optional[str] = None  # Default None: the target gets Scheduler's empty input; else constant JSON text
+    schedule_expression_timezone: str = "UTC"  # Default UTC: Scheduler's default
     flexible_time_window_minutes: Optional[int] = None  # None: Mode OFF
     action_after_completion: str = "NONE"  # must be DELETE for an at(...) schedule
-    enabled: bool = True
-    description: str = ""
+    enabled: bool = True  # Default True: a deployed schedule runs (Scheduler's default state ENABLED)
+    description: str = ""  # Default "": no description (Scheduler's default)
     end_date: Optional[str] = None  # a recurring schedule's last date (RFC 3339); DELETE removes it after that
     extra: Mapping[str, Any] = field(default_factory=dict)  # other aws.scheduler.Schedule args, e.g. start_date
 

@@ -1,32 +1,32 @@
-"""Every field of every governed block's args class says its default and why (a comment on or above the field)."""
+"""Every field of every governed block's args class says its default and why (a comment on or above the field).
+
+Every dataclass defined in a module of ``components/governed`` is checked: a new block is covered the moment it
+exists, without a list to keep up to date.
+"""
 import dataclasses
+import importlib
 import inspect
+import pkgutil
 import re
 
 import pytest
 
-from components.governed import (
-    _api_common,
-    api_destinations,
-    events,
-    function,
-    http_api,
-    messaging,
-    rest_api,
-    role,
-    state_machine,
-    storage,
-    websocket,
-)
+import components.governed
 
-ARGS_CLASSES = [
-    _api_common.CustomDomain, events.RuleTarget, events.EventRuleArgs, function.VpcConfig, function.FunctionArgs,
-    http_api.Cors, http_api.ServiceIntegration, http_api.HttpRoute, http_api.HttpApiArgs, messaging.QueueArgs,
-    messaging.TopicArgs, messaging.EventBusArgs, rest_api.RestRoute, rest_api.RestApiArgs, role.RoleArgs,
-    state_machine.StateMachineArgs, storage.BucketArgs, storage.TableIndex, storage.TableArgs,
-    websocket.WebSocketRoute, websocket.WebSocketApiArgs, api_destinations.ConnectionArgs,
-    api_destinations.ApiDestinationArgs,
-]
+
+def governed_dataclasses() -> list[type]:
+    found = []
+    for info in pkgutil.iter_modules(components.governed.__path__):
+        module = importlib.import_module(f"components.governed.{info.name}")
+        found += [cls for _, cls in inspect.getmembers(module, dataclasses.is_dataclass)
+                  if isinstance(cls, type) and cls.__module__ == module.__name__]
+    return sorted(found, key=lambda cls: (cls.__module__, cls.__name__))
+
+
+# Dataclasses of the blocks that are not settings, and why.
+NOT_ARGS = {"NameRule": "a row of the AWS limits table", "Range": "a row of the AWS limits table",
+            "SignedCode": "what signing returns, not what a caller sets"}
+ARGS_CLASSES = [cls for cls in governed_dataclasses() if cls.__name__ not in NOT_ARGS]
 
 
 def undocumented_fields(cls: type) -> list[str]:
@@ -40,14 +40,11 @@ def undocumented_fields(cls: type) -> list[str]:
     return missing
 
 
-@pytest.mark.parametrize("cls", ARGS_CLASSES, ids=lambda cls: cls.__name__)
+@pytest.mark.parametrize("cls", ARGS_CLASSES, ids=lambda cls: f"{cls.__module__.rsplit('.', 1)[1]}.{cls.__name__}")
 def test_every_field_documents_its_default(cls):
     assert undocumented_fields(cls) == []
 
 
-def test_every_governed_args_class_is_checked():
-    found = {cls for module in (_api_common, api_destinations, events, function, http_api, messaging, rest_api, role, state_machine,
-                                storage, websocket)
-             for _, cls in inspect.getmembers(module, dataclasses.is_dataclass)
-             if cls.__module__ == module.__name__}
-    assert found == set(ARGS_CLASSES)
+def test_the_blocks_args_classes_are_found():
+    names = {cls.__name__ for cls in ARGS_CLASSES}
+    assert {"FunctionArgs", "RoleArgs", "QueueArgs", "StateMachineArgs", "ScheduleArgs", "ApiDestinationArgs"} <= names
