@@ -55,6 +55,7 @@ SCANNED_KINDS = (
     Kind.REST_STAGE, Kind.STATE_MACHINE, Kind.QUEUE, Kind.TOPIC, Kind.LOG_GROUP, Kind.BUCKET,
     Kind.BUCKET_PUBLIC_ACCESS_BLOCK, Kind.S3_NOTIFICATION, Kind.EVENT_TARGET, Kind.EVENT_SOURCE_MAPPING,
     Kind.FUNCTION_URL, Kind.PERMISSION, Kind.EVENT_INVOKE_CONFIG, Kind.SNS_SUBSCRIPTION, Kind.DISTRIBUTION,
+    Kind.ECR_REPOSITORY,
 )
 
 
@@ -309,6 +310,7 @@ class AccountScanner:
         per_function = tuple(k for k in (Kind.FUNCTION_URL, Kind.PERMISSION, Kind.EVENT_INVOKE_CONFIG) if k in kinds)
         gather(per_function, lambda: self.function_settings(per_function))
         gather((Kind.SNS_SUBSCRIPTION,), self.subscriptions)
+        gather((Kind.ECR_REPOSITORY,), self.repositories)
         gather((Kind.DISTRIBUTION,), lambda: [
             Subject(facts, enrich, config_id=facts.resource.logical_name)
             for facts, enrich in cloudfront.distributions(self.client("cloudfront"), self.region)])
@@ -530,6 +532,21 @@ class AccountScanner:
             return "AWS::SNS::Topic", arn, arn.split(":")[-1]
 
         return [s for group in self._map("topics", per_topic, arns, (Kind.TOPIC,), identify) for s in group]
+
+    def repositories(self) -> list:
+        """ECR repositories: one DescribeRepositories page per 1,000; their tags only when a rule reads them."""
+        ecr = self.client("ecr")
+        repositories = [r for page in ecr.get_paginator("describe_repositories").paginate(
+            PaginationConfig={"PageSize": 1000}) for r in page["repositories"]]
+
+        def enrich_for(repository: dict) -> Callable[[], Facts]:
+            def enrich() -> Facts:
+                tags = ecr.list_tags_for_resource(resourceArn=repository["repositoryArn"]).get("tags", [])
+                return describe.repository_facts(repository, tags=tags)
+            return enrich
+
+        return [Subject(describe.repository_facts(r), enrich_for(r), config_id=r["repositoryName"])
+                for r in repositories]
 
     def log_groups(self) -> list:
         logs = self.client("logs")

@@ -178,6 +178,13 @@ NAME_RULES: dict[str, NameRule] = {
     "aws:scheduler/schedule:Schedule": NameRule("schedule name", "name", 64, r"[0-9A-Za-z_.-]+",
                                                 "letters, digits, '.', '-' and '_'", prefix_property="namePrefix",
                                                 source="EventBridge Scheduler CreateSchedule Name 1-64"),
+    # ECR CreateRepository repositoryName 2-256, lower case, '/'-separated components. Always explicit here: the
+    # name is part of every image URI that is built FROM it.
+    "aws:ecr/repository:Repository": NameRule("ECR repository name", "name", 256,
+                                              r"(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*",
+                                              "lower-case letters and digits, separated by '.', '_', '-' or '/'",
+                                              min_length=2, autoname_max=None,
+                                              source="ECR CreateRepository repositoryName 2-256"),
 }
 
 

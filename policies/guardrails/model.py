@@ -168,6 +168,7 @@ class Kind(str, enum.Enum):
     REST_API = "apigateway.rest_api"
     CFN_STACK = "cloudformation.stack"  # a stack whose template declares resources (aws:cloudformation/stack:Stack)
     CLOUDCONTROL_RESOURCE = "cloudcontrol.resource"  # a resource given as type name + desired state
+    ECR_REPOSITORY = "ecr.repository"
     OTHER = "other"
 
 
@@ -460,6 +461,16 @@ class DistributionFacts:
 
 
 @dataclass(frozen=True)
+class RepositoryFacts:
+    """An ECR private repository: tag mutability (None: not set, ECR's default MUTABLE), scan on push, KMS key."""
+
+    resource: Resource
+    tag_mutability: Maybe[Optional[str]] = None  # MUTABLE | IMMUTABLE | IMMUTABLE_WITH_EXCLUSION | ...
+    scan_on_push: Maybe[Optional[bool]] = None
+    kms_key: Maybe[Optional[str]] = None  # encryption type KMS: its key (None: AES256, ECR's default)
+
+
+@dataclass(frozen=True)
 class TemplateFacts:
     """A resource that declares other resources in a document: a CloudFormation stack's template, a Cloud Control
     resource's desired state. The declared resources are separate facts (``Resource.within`` names this one)."""
@@ -482,7 +493,7 @@ Facts = Union[
     FunctionFacts, CodeSigningConfigFacts, EventInvokeConfigFacts, EventSourceMappingFacts, FunctionUrlFacts,
     RoleFacts, RolePolicyFacts, DomainFacts, AuthorizerFacts, RouteFacts, StageFacts, StateMachineFacts,
     QueueFacts, TopicFacts, BucketFacts, EventTargetFacts, LogGroupFacts, ApiFacts, PermissionFacts,
-    SubscriptionFacts, S3NotificationFacts, DistributionFacts, TemplateFacts, GenericFacts,
+    SubscriptionFacts, S3NotificationFacts, DistributionFacts, TemplateFacts, GenericFacts, RepositoryFacts,
 ]
 
 

@@ -5,6 +5,10 @@ GOVERNANCE_POST = Reference(
     "seed 000#15", "Operating serverless at scale: Implementing governance - Part 1",
     "https://aws.amazon.com/blogs/compute/operating-serverless-at-scale-implementing-governance-part-1/",
 )
+CONSISTENCY_POST = Reference(
+    "seed 000#13", "Operating serverless at scale: Improving consistency - Part 2",
+    "https://aws.amazon.com/blogs/compute/operating-serverless-at-scale-improving-consistency-part-2/",
+)
 CODE_SIGNING_POST = Reference(
     "seed 001#14", "New - Code Signing, a Trust and Integrity Control for AWS Lambda",
     "https://aws.amazon.com/blogs/aws/new-code-signing-a-trust-and-integrity-control-for-aws-lambda/",
@@ -20,7 +24,9 @@ LAMBDA_LOOP_DOCS = Reference(
 
 
 def config(rule_id: str) -> Reference:
-    return Reference("AWS Config", rule_id, f"https://docs.aws.amazon.com/config/latest/developerguide/{rule_id.lower()}.html")
+    # AWS's page for managed rule SNS_ENCRYPTED_KMS is .../developerguide/sns-encrypted-kms.html.
+    page = rule_id.lower().replace("_", "-")
+    return Reference("AWS Config", rule_id, f"https://docs.aws.amazon.com/config/latest/developerguide/{page}.html")
 
 
 def security_hub(control: str) -> Reference:

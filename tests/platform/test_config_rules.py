@@ -44,6 +44,8 @@ EXPECTED_SCOPES = {
     "api-custom-domain-tls": ["AWS::ApiGateway::DomainName"],
     "apigateway-stage-tracing": ["AWS::ApiGateway::Stage"],
     "code-signing-config-enforce": [],  # Config does not record code signing configs
+    "ecr-scan-on-push": ["AWS::ECR::Repository"],
+    "ecr-tag-immutability": ["AWS::ECR::Repository"],
     "eventbridge-target-dlq": [],  # stack rule; targets are swept (ListRules + ListTargetsByRule)
     "iam-no-wildcard-action": [],
     "iam-permissions-boundary": ["AWS::IAM::Role"],
@@ -63,7 +65,7 @@ EXPECTED_SCOPES = {
     "no-sync-lambda-invoke": [],
     "required-tags": ["AWS::Lambda::Function", "AWS::IAM::Role", "AWS::ApiGateway::DomainName",
                       "AWS::ApiGateway::Stage", "AWS::StepFunctions::StateMachine", "AWS::SQS::Queue",
-                      "AWS::SNS::Topic", "AWS::S3::Bucket"],
+                      "AWS::SNS::Topic", "AWS::S3::Bucket", "AWS::ECR::Repository"],
     "s3-public-access-blocked": [],  # stack rule: a bucket is judged with its public access block
     "sfn-logging-enabled": ["AWS::StepFunctions::StateMachine"],
     "sfn-tracing-enabled": ["AWS::StepFunctions::StateMachine"],

@@ -571,6 +571,30 @@ def with_customer_policy(item: dict) -> dict:
     return item
 
 
+# --- ECR repositories (Config item and describe) -----------------------------------------------------------------
+
+REPOSITORY = f"arn:aws:ecr:{REGION}:{ACCOUNT}:repository/company-base"
+
+
+def repository_item(mutability: Optional[str] = "IMMUTABLE", scan: Optional[bool] = True) -> dict:
+    """An ``AWS::ECR::Repository`` CI as AWS Config records it (CloudFormation property names)."""
+    configuration: dict = {"RepositoryName": "company-base", "Arn": REPOSITORY,
+                           "EncryptionConfiguration": {"EncryptionType": "AES256"}}
+    if mutability is not None:
+        configuration["ImageTagMutability"] = mutability
+    if scan is not None:
+        configuration["ImageScanningConfiguration"] = {"ScanOnPush": scan}
+    return cis._item("AWS::ECR::Repository", "company-base", "company-base", REPOSITORY, configuration)
+
+
+def repository(mutability: str = "IMMUTABLE", scan: bool = True) -> Describe:
+    """A repository as ``ecr.describe_repositories`` lists it (ECR always returns both settings)."""
+    return Describe("repository_facts", ({
+        "repositoryArn": REPOSITORY, "repositoryName": "company-base", "imageTagMutability": mutability,
+        "imageScanningConfiguration": {"scanOnPush": scan}, "encryptionConfiguration": {"encryptionType": "AES256"},
+    },), {"tags": TAGS})
+
+
 # --- outcomes an adapter cannot produce, and why -----------------------------------------------------------------
 
 ADAPTERS = ("engine", "config_item", "describe")

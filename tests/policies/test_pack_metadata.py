@@ -15,7 +15,7 @@ from tests.policies.conftest import POLICIES
 from tools.analyzer_client import UNKNOWN, apply_schema_defaults
 
 MANDATORY = ["api-authorizer-required", "api-custom-domain-tls", "apigateway-stage-tracing", "code-signing-config-enforce",
-             "declared-resources-visible",
+             "declared-resources-visible", "ecr-scan-on-push", "ecr-tag-immutability",
              "iam-permissions-boundary", "lambda-code-signing", "lambda-required-layer", "lambda-tracing-active",
              "required-tags", "sfn-tracing-enabled"]
 ADVISORY = ["eventbridge-target-dlq", "iam-no-wildcard-action", "lambda-async-failure-destination",

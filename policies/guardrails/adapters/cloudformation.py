@@ -335,6 +335,14 @@ def _topic(r: m.Resource, p: Mapping[str, Any]) -> m.TopicFacts:
     return m.TopicFacts(resource=r, kms_key_id=_or(_str(r, p, "KmsMasterKeyId"), None))
 
 
+def _ecr_repository(r: m.Resource, p: Mapping[str, Any]) -> m.RepositoryFacts:
+    encryption = _str(r, p, "EncryptionConfiguration.EncryptionType")
+    kms = encryption if is_unknown(encryption) else (
+        _or(_str(r, p, "EncryptionConfiguration.KmsKey"), "aws/ecr") if encryption == "KMS" else None)
+    return m.RepositoryFacts(resource=r, tag_mutability=_str(r, p, "ImageTagMutability"),
+                             scan_on_push=_bool(r, p, "ImageScanningConfiguration.ScanOnPush"), kms_key=kms)
+
+
 def _state_machine(r: m.Resource, p: Mapping[str, Any]) -> m.StateMachineFacts:
     return m.StateMachineFacts(
         resource=r, type=_or(_str(r, p, "StateMachineType"), "STANDARD"),
@@ -378,6 +386,7 @@ BUILDERS: dict[str, tuple[Kind, Callable[[m.Resource, Mapping[str, Any]], m.Fact
     "AWS::SQS::Queue": (Kind.QUEUE, _queue),
     "AWS::SNS::Topic": (Kind.TOPIC, _topic),
     "AWS::StepFunctions::StateMachine": (Kind.STATE_MACHINE, _state_machine),
+    "AWS::ECR::Repository": (Kind.ECR_REPOSITORY, _ecr_repository),
 }
 #: Declared resources whose own contents the rules cannot see from here.
 _OPAQUE = {"AWS::CloudFormation::Stack": "TemplateURL", "AWS::Serverless::Application": "Location"}

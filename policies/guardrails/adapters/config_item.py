@@ -31,6 +31,7 @@ from ..model import (
     GenericFacts,
     Kind,
     QueueFacts,
+    RepositoryFacts,
     Resource,
     RoleFacts,
     StageFacts,
@@ -54,7 +55,7 @@ from .describe import lookup as lookup  # part of this module's interface (the r
 #: kinds are swept on a schedule.
 CONFIG_RESOURCE_TYPES = {kind: SOURCE_TYPES[kind] for kind in (
     Kind.FUNCTION, Kind.ROLE, Kind.REST_DOMAIN, Kind.REST_STAGE, Kind.STATE_MACHINE, Kind.QUEUE, Kind.TOPIC,
-    Kind.BUCKET,
+    Kind.BUCKET, Kind.ECR_REPOSITORY,
 )}
 
 #: Config resource types of kinds a rule may name but whose facts also come from elsewhere. The rule Lambda judges
@@ -291,6 +292,17 @@ def bucket_facts(ci: Mapping[str, Any]) -> BucketFacts:
     )
 
 
+def repository_facts(ci: Mapping[str, Any]) -> RepositoryFacts:
+    """An ``AWS::ECR::Repository`` CI (recorded with the CloudFormation property names)."""
+    config = ci["configuration"]
+    encryption = lookup(config, "encryptionConfiguration") or {}
+    kms = (lookup(encryption, "kmsKey") or "aws/ecr") if lookup(encryption, "encryptionType") == "KMS" else None
+    return RepositoryFacts(resource=_resource(ci, Kind.ECR_REPOSITORY),
+                           tag_mutability=lookup(config, "imageTagMutability"),
+                           scan_on_push=lookup(lookup(config, "imageScanningConfiguration") or {}, "scanOnPush"),
+                           kms_key=kms)
+
+
 def distribution_facts(ci: Mapping[str, Any]) -> DistributionFacts:
     """An ``AWS::CloudFront::Distribution`` CI (recorded in us-east-1; CloudFront itself is global)."""
     config = ci["configuration"]
@@ -310,6 +322,7 @@ _BUILDERS: dict[Kind, Callable[[Mapping[str, Any]], Facts]] = {
     Kind.BUCKET: bucket_facts,
     Kind.FUNCTION: function_facts,
     Kind.DISTRIBUTION: distribution_facts,
+    Kind.ECR_REPOSITORY: repository_facts,
 }
 
 

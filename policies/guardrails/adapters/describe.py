@@ -34,6 +34,7 @@ from ..model import (
     Maybe,
     PermissionFacts,
     QueueFacts,
+    RepositoryFacts,
     Resource,
     RoleFacts,
     RouteFacts,
@@ -154,7 +155,7 @@ SOURCE_TYPES: dict[Kind, str] = {
     Kind.EVENT_TARGET: "AWS::Events::Rule", Kind.EVENT_SOURCE_MAPPING: "AWS::Lambda::EventSourceMapping",
     Kind.FUNCTION_URL: "AWS::Lambda::Url", Kind.PERMISSION: "AWS::Lambda::Permission",
     Kind.EVENT_INVOKE_CONFIG: "AWS::Lambda::EventInvokeConfig", Kind.SNS_SUBSCRIPTION: "AWS::SNS::Subscription",
-    Kind.DISTRIBUTION: "AWS::CloudFront::Distribution",
+    Kind.DISTRIBUTION: "AWS::CloudFront::Distribution", Kind.ECR_REPOSITORY: "AWS::ECR::Repository",
 }
 
 
@@ -499,6 +500,17 @@ def topic_facts(attributes: Mapping[str, Any], tags: Any = NOT_FETCHED) -> Topic
     return TopicFacts(
         resource=_resource(Kind.TOPIC, arn, parse_arn(arn)["resource"], tags=tags),
         kms_key_id=attributes.get("KmsMasterKeyId") or None,
+    )
+
+
+def repository_facts(repository: Mapping[str, Any], tags: Any = NOT_FETCHED) -> RepositoryFacts:
+    """A repository from ``ecr.describe_repositories``."""
+    encryption = repository.get("encryptionConfiguration") or {}
+    return RepositoryFacts(
+        resource=_resource(Kind.ECR_REPOSITORY, repository["repositoryArn"], repository["repositoryName"], tags=tags),
+        tag_mutability=repository.get("imageTagMutability"),
+        scan_on_push=(repository.get("imageScanningConfiguration") or {}).get("scanOnPush"),
+        kms_key=(encryption.get("kmsKey") or "aws/ecr") if encryption.get("encryptionType") == "KMS" else None,
     )
 
 

@@ -390,6 +390,17 @@ def _distribution(r: m.Resource, p: Props) -> m.DistributionFacts:
     return m.DistributionFacts(resource=r, lambda_associations=tuple(associations))
 
 
+def _ecr_repository(r: m.Resource, p: Props) -> m.RepositoryFacts:
+    encryption = get(p, "encryptionConfigurations")
+    kms = None
+    if is_unknown(encryption):
+        kms = encryption
+    elif isinstance(encryption, Mapping) and encryption.get("encryptionType") == "KMS":
+        kms = _or(encryption.get("kmsKey"), "aws/ecr")  # KMS without a key: the AWS managed key aws/ecr
+    return m.RepositoryFacts(resource=r, tag_mutability=p.get("imageTagMutability"),
+                             scan_on_push=get(p, "imageScanningConfiguration.scanOnPush"), kms_key=kms)
+
+
 BUILDERS: dict[str, tuple[Kind, Callable[[m.Resource, Props], m.Facts]]] = {
     "aws:lambda/function:Function": (Kind.FUNCTION, _function),
     "aws:lambda/codeSigningConfig:CodeSigningConfig": (Kind.CODE_SIGNING_CONFIG, _code_signing_config),
@@ -423,6 +434,7 @@ BUILDERS: dict[str, tuple[Kind, Callable[[m.Resource, Props], m.Facts]]] = {
     "aws:cloudwatch/eventTarget:EventTarget": (Kind.EVENT_TARGET, _event_target),
     "aws:cloudwatch/logGroup:LogGroup": (Kind.LOG_GROUP, _log_group),
     "aws:cloudfront/distribution:Distribution": (Kind.DISTRIBUTION, _distribution),
+    "aws:ecr/repository:Repository": (Kind.ECR_REPOSITORY, _ecr_repository),
 }
 
 
