@@ -23,7 +23,7 @@ from components.governed import (
 ARGS_CLASSES = [
     _api_common.CustomDomain, events.RuleTarget, events.EventRuleArgs, function.VpcConfig, function.FunctionArgs,
     http_api.Cors, http_api.ServiceIntegration, http_api.HttpRoute, http_api.HttpApiArgs, messaging.QueueArgs,
-    messaging.TopicArgs, messaging.EventBusArgs, rest_api.RestRoute, rest_api.RestApiArgs, role.RoleArgs,
+    messaging.TopicArgs, messaging.EventBusArgs, rest_api.AwsServiceIntegration, rest_api.RestRoute, rest_api.RestApiArgs, role.RoleArgs,
     state_machine.StateMachineArgs, storage.BucketArgs, storage.TableIndex, storage.TableArgs,
     websocket.WebSocketRoute, websocket.WebSocketApiArgs, api_destinations.ConnectionArgs,
     api_destinations.ApiDestinationArgs, pipes.DynamoDBStreamSource, pipes.PipeTarget, pipes.PipeArgs,
