@@ -214,6 +214,12 @@ class GovernanceMocks(pulumi.runtime.Mocks):
                     "executionArn": f"arn:aws:execute-api:{r}:{self.account}:{res_id}"}
         if kind == "aws:sfn/stateMachine:StateMachine":
             return {"stateMachineVersionArn": f"{arn}:1"} if inputs.get("publish") else {}
+        if kind == "aws:apigateway/stage:Stage":
+            return {"invokeUrl": f"https://{inputs.get('restApi')}.execute-api.{r}.amazonaws.com/"
+                                 f"{inputs.get('stageName')}"}
+        if kind == "aws:dynamodb/table:Table" and inputs.get("streamEnabled"):
+            # DynamoDB labels a stream with its creation time (a fixed one here, so runs compare equal).
+            return {"streamArn": f"{arn}/stream/2024-01-01T00:00:00.000", "streamLabel": "2024-01-01T00:00:00.000"}
         return {}
 
 

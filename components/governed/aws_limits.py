@@ -501,3 +501,27 @@ VALUE_RANGES["aws:cloudwatch/eventApiDestination:EventApiDestination"] = {
 API_DESTINATION_METHODS = ("POST", "GET", "HEAD", "OPTIONS", "PUT", "PATCH", "DELETE")
 CONNECTION_AUTHORIZATION_TYPES = ("API_KEY", "BASIC", "OAUTH_CLIENT_CREDENTIALS")
 API_DESTINATION_ENDPOINT_MAX = 2048
+
+# -- EventBridge Pipes (components/governed/pipes.py) -----------------------------------------------------------
+# CreatePipe Name 1-64, [\.\-_A-Za-z0-9]+ (Pipes API reference); pulumi-aws autonames it with the bridge default.
+# Description at most 512 characters.
+NAME_RULES["aws:pipes/pipe:Pipe"] = NameRule("EventBridge pipe name", "name", 64, *_EVENTS_NAME,
+                                             prefix_property="namePrefix",
+                                             source="EventBridge Pipes CreatePipe Name 1-64")
+PIPE_DESCRIPTION_MAX = 512
+# PipeSourceDynamoDBStreamParameters (Pipes API reference). MaximumRetryAttempts and MaximumRecordAgeInSeconds also
+# take -1 (forever), which the rule pipe-source-failure-handling refuses: the governed block allows the bounded
+# values only; the service's full ranges are checked on every stack below.
+PIPE_BATCH_SIZE = Range("Pipes DynamoDBStreamParameters BatchSize 1-10000", 1, 10000)
+PIPE_BATCHING_WINDOW = Range("Pipes DynamoDBStreamParameters MaximumBatchingWindowInSeconds 0-300", 0, 300)
+PIPE_PARALLELIZATION_FACTOR = Range("Pipes DynamoDBStreamParameters ParallelizationFactor 1-10", 1, 10)
+PIPE_RETRY_ATTEMPTS = Range("Pipes DynamoDBStreamParameters MaximumRetryAttempts 0-10000 (-1: forever)", 0, 10000)
+PIPE_RECORD_AGE = Range("Pipes DynamoDBStreamParameters MaximumRecordAgeInSeconds 60-604800 (-1: forever)", 60,
+                        604800)
+VALUE_RANGES["aws:pipes/pipe:Pipe"] = {
+    "sourceParameters.dynamodbStreamParameters.batchSize": PIPE_BATCH_SIZE,
+    "sourceParameters.dynamodbStreamParameters.maximumBatchingWindowInSeconds": PIPE_BATCHING_WINDOW,
+    "sourceParameters.dynamodbStreamParameters.parallelizationFactor": PIPE_PARALLELIZATION_FACTOR,
+    "sourceParameters.dynamodbStreamParameters.maximumRetryAttempts": Range(
+        "Pipes DynamoDBStreamParameters MaximumRetryAttempts -1-10000", -1, 10000),
+}

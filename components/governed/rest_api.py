@@ -19,6 +19,9 @@ Usage::
     api = GovernedRestApi("orders", RestApiArgs(routes=[
         RestRoute("POST", "/orders", function=create_order),
         RestRoute("GET", "/health", function=health, public_reason="load balancer health check"),
+        RestRoute("POST", "/orders/direct", service=AwsServiceIntegration(
+            service="dynamodb", action="PutItem", request_template=PUT_ORDER_TEMPLATE,
+            statements=[statement(["dynamodb:PutItem"], [orders.arn])])),
     ]), governance=gov, opts=pulumi.ResourceOptions(parent=self))
 """
 from __future__ import annotations
@@ -26,8 +29,8 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any, Optional
 
 import pulumi
@@ -35,6 +38,7 @@ import pulumi_aws as aws
 
 from components.governance import Governance
 from components.governed._api_common import (
+    APIGATEWAY_PRINCIPAL,
     AUTHORIZER_RULE,
     CustomDomain,
     RouteNames,
@@ -55,6 +59,7 @@ from components.governed._api_common import (
     written_reason,
 )
 from components.governed._overrides import GovernanceError, overrides_tag
+from components.governed.role import GovernedRole, RoleArgs
 from guardrails.rules.api_custom_domain_tls import DEFAULT_POLICIES as TLS_POLICIES
 
 IAM_AUTH_RULE = "api-iam-authorization"  # REST methods authorised by IAM (SigV4) instead of the company authorizer
@@ -75,12 +80,31 @@ REST_ACCESS_LOG_FORMAT = json.dumps({
 
 
 @dataclass
+class AwsServiceIntegration:
+    """An AWS service action API Gateway calls itself (integration type ``AWS``), e.g. DynamoDB ``PutItem`` with
+    a mapping template: no function in between (post 003#8). API Gateway assumes a GovernedRole holding
+    ``statements``."""
+
+    service: str  # no default: the service as API Gateway names it, e.g. "dynamodb"
+    action: str  # no default: the service action, e.g. "PutItem"
+    # No default: the VTL mapping template for application/json requests (others get 415); may be an Output
+    # (a table's name inside it).
+    request_template: pulumi.Input[str]
+    # The role's grants (default none, refused empty: least privilege must be written out).
+    statements: Sequence[Mapping[str, Any]] = ()
+    # Default {"200": ""}: method status -> response mapping template ("" passes the service's answer through).
+    # "200" answers a success; "4xx"/"5xx" statuses answer the service's errors of that class.
+    responses: Mapping[str, str] = field(default_factory=lambda: {"200": ""})
+
+
+@dataclass
 class RestRoute:
-    """One method on one path, proxied to a function (AWS_PROXY)."""
+    """One method on one path, proxied to a function (AWS_PROXY) or to an AWS service action."""
 
     method: str  # no default: GET, POST, ... or ANY
     path: str  # no default: "/orders/{id}"
-    function: Any = None  # a GovernedFunction (anything with .name and .invoke_arn); required
+    function: Any = None  # a GovernedFunction (anything with .name and .invoke_arn); this or service
+    service: Optional[AwsServiceIntegration] = None  # default None: a function route; this or function
     # Default CUSTOM: the company Lambda authorizer (guardrail api-authorizer-required); "AWS_IAM" (SigV4 callers)
     # needs authorization_reason.
     authorization: str = "CUSTOM"
@@ -112,7 +136,8 @@ class GovernedRestApi(pulumi.ComponentResource):
 
     Exposes ``.rest_api``, ``.stage``, ``.url`` (the stage invoke URL or the custom domain URL),
     ``.execution_arn``, ``.authorizer``, ``.methods`` ("METHOD /path" -> ``aws.apigateway.Method``),
-    ``.public_routes`` and ``.iam_routes`` (route -> reason), ``.domain`` (or None).
+    ``.public_routes`` and ``.iam_routes`` (route -> reason), ``.domain`` (or None), ``.service_roles``
+    ("METHOD /path" -> the ``GovernedRole`` API Gateway assumes for an ``AwsServiceIntegration``).
     """
 
     def __init__(self, name: str, args: RestApiArgs, governance: Governance,
@@ -149,6 +174,7 @@ class GovernedRestApi(pulumi.ComponentResource):
         # One aws.apigateway.Resource per path prefix, shared by every route under it.
         self.resources: dict[str, aws.apigateway.Resource] = {}
         self.methods: dict[str, aws.apigateway.Method] = {}
+        self.service_roles: dict[str, GovernedRole] = {}  # "METHOD /path" -> the role of a service integration
         integrations = []
         for route in args.routes:
             method = route.method.upper()
@@ -164,6 +190,10 @@ class GovernedRestApi(pulumi.ComponentResource):
                 method_args.update(authorization="CUSTOM", authorizer_id=self.authorizer.id)
             api_method = aws.apigateway.Method(f"{name}-{slug}", **method_args, opts=child)
             self.methods[f"{method} {route.path}"] = api_method
+            if route.service is not None:
+                integrations.extend(self._service_integration(name, slug, route, resource_id, api_method,
+                                                              governance))
+                continue
             integrations.append(aws.apigateway.Integration(
                 f"{name}-{slug}-integration",
                 rest_api=self.rest_api.id,
@@ -179,11 +209,15 @@ class GovernedRestApi(pulumi.ComponentResource):
                               f"*/{arn_route(method, route.path)}", parent=self)
 
         # A new deployment whenever the set of routes (or how they are authorised) changes.
-        route_set = sorted(f"{r.method.upper()} {r.path} {self._auth_of(r)}" for r in args.routes)
+        route_set: list[pulumi.Input[str]] = [f"{r.method.upper()} {r.path} {self._auth_of(r)}" for r in args.routes]
+        # ...or a service route's templates (API Gateway serves a stage's deployment, not the latest integration).
+        route_set += [pulumi.Output.json_dumps([r.service.request_template, dict(r.service.responses)])
+                      for r in args.routes if r.service is not None]
         self.deployment = aws.apigateway.Deployment(
             f"{name}-deployment",
             rest_api=self.rest_api.id,
-            triggers={"routes": hashlib.sha256("\n".join(route_set).encode()).hexdigest()},
+            triggers={"routes": pulumi.Output.all(*route_set).apply(
+                lambda parts: hashlib.sha256("\n".join(sorted(parts)).encode()).hexdigest())},
             opts=pulumi.ResourceOptions(parent=self, depends_on=[*self.methods.values(), *integrations]),
         )
         self.log_group = access_log_group(name, governance, self)
@@ -236,6 +270,53 @@ class GovernedRestApi(pulumi.ComponentResource):
             "publicRoutes": self.public_routes, "iamRoutes": self.iam_routes, "overrides": overrides,
         })
 
+    def _service_integration(self, name: str, slug: str, route: RestRoute, resource_id: pulumi.Input[str],
+                             api_method: aws.apigateway.Method, governance: Governance) -> list[pulumi.Resource]:
+        """The ``AWS`` integration of ``route.service``, its role, and a method and integration response per
+        status; returns what the deployment must wait for."""
+        service = route.service
+        assert service is not None  # the caller checked
+        child = pulumi.ResourceOptions(parent=self)
+        role = GovernedRole(
+            f"{name}-{slug}-role",
+            RoleArgs(service_principals=[APIGATEWAY_PRINCIPAL], statements=list(service.statements),
+                     description=f"API Gateway credentials for {route.method.upper()} {route.path} on {name}"),
+            governance=governance, opts=child)
+        self.service_roles[f"{route.method.upper()} {route.path}"] = role
+        invoke = pulumi.InvokeOutputOptions(parent=self)
+        uri = pulumi.Output.concat("arn:", aws.get_partition_output(opts=invoke).partition, ":apigateway:",
+                                   aws.get_region_output(opts=invoke).region, f":{service.service}:action/",
+                                   service.action)
+        integration = aws.apigateway.Integration(
+            f"{name}-{slug}-integration",
+            rest_api=self.rest_api.id,
+            resource_id=resource_id,
+            http_method=api_method.http_method,
+            integration_http_method="POST",  # AWS service actions are called with POST
+            type="AWS",
+            uri=uri,
+            credentials=role.arn,
+            request_templates={"application/json": service.request_template},
+            passthrough_behavior="NEVER",  # a body of another content type is refused (415), never passed on raw
+            # API Gateway checks it may pass the role when the integration is created: wait for its grants.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=role.grants))
+        made: list[pulumi.Resource] = [integration]
+        for status, template in service.responses.items():
+            method_response = aws.apigateway.MethodResponse(
+                f"{name}-{slug}-{status}", rest_api=self.rest_api.id, resource_id=resource_id,
+                http_method=api_method.http_method, status_code=status, opts=child)
+            response_args: dict[str, Any] = dict(
+                rest_api=self.rest_api.id, resource_id=resource_id, http_method=api_method.http_method,
+                status_code=method_response.status_code)
+            if status != "200":
+                response_args["selection_pattern"] = f"{status[0]}\\d{{2}}"  # the service's status class
+            if template:
+                response_args["response_templates"] = {"application/json": template}
+            made.append(aws.apigateway.IntegrationResponse(
+                f"{name}-{slug}-{status}-response", **response_args,
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[integration])))
+        return made
+
     @staticmethod
     def _auth_of(route: RestRoute) -> str:
         return "NONE" if route.public_reason is not None else route.authorization
@@ -282,8 +363,11 @@ def _validate_rest(component: str, args: RestApiArgs) -> tuple[dict[str, str], d
         check_method(component, f"{key!r}", method, "OPTIONS methods are not created by governed REST APIs")
         check_path(component, key, route.path)
         names.claim_name("paths", path_slug(route.path), route.path)
-        if route.function is None:
-            raise GovernanceError(f"{component}: {key!r} needs function= (a GovernedFunction)")
+        if (route.function is None) == (route.service is None):
+            raise GovernanceError(f"{component}: {key!r} needs exactly one of function= (a GovernedFunction) or "
+                                  f"service= (an AwsServiceIntegration)")
+        if route.service is not None:
+            _validate_service(component, key, route.service)
         if route.public_reason is not None:
             public[key] = written_reason(component, AUTHORIZER_RULE, f"public method {key} (no authorizer)",
                                          route.public_reason)
@@ -301,3 +385,18 @@ def _validate_rest(component: str, args: RestApiArgs) -> tuple[dict[str, str], d
                 f"authorizer), AWS_IAM (with authorization_reason)"
             )
     return public, iam
+
+
+def _validate_service(component: str, key: str, service: AwsServiceIntegration) -> None:
+    if not re.fullmatch(r"[a-z0-9-]+", service.service) or not re.fullmatch(r"[A-Za-z0-9]+", service.action):
+        raise GovernanceError(f"{component}: {key!r}: service {service.service!r} / action {service.action!r} must "
+                              f"be a service name such as 'dynamodb' and an action such as 'PutItem'")
+    if not service.statements:
+        raise GovernanceError(f"{component}: {key!r}: service integration {service.service}:{service.action} needs "
+                              f"the statements API Gateway's role must hold (e.g. dynamodb:PutItem on the table)")
+    if isinstance(service.request_template, str) and not service.request_template.strip():
+        raise GovernanceError(f"{component}: {key!r}: request_template must be a mapping template that builds the "
+                              f"{service.action} request")
+    if "200" not in service.responses or not all(re.fullmatch(r"[2-5]\d\d", status) for status in service.responses):
+        raise GovernanceError(f"{component}: {key!r}: responses {sorted(service.responses)} must be 3-digit statuses "
+                              f"2xx-5xx including '200'")

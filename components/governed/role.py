@@ -28,6 +28,7 @@ RESOURCE_STAR_ACTIONS = frozenset({
     "translate:TranslateText", "comprehend:DetectSentiment", "ecr:GetAuthorizationToken",
     "events:PutEvents",  # only when the target is the default bus; prefer the bus ARN
     "sns:Unsubscribe",  # the Service Authorization Reference lists no resource type for it
+    "dynamodb:ListStreams",  # likewise: a stream reader (Lambda, EventBridge Pipes) lists the account's streams
 })
 
 _ACTION = re.compile(r"^[a-z0-9-]+:[A-Za-z0-9*]+$")

@@ -16,7 +16,7 @@ from components.governed.http_api import (
     HttpRoute,
     ServiceIntegration,
 )
-from components.governed.rest_api import GovernedRestApi, RestApiArgs, RestRoute
+from components.governed.rest_api import AwsServiceIntegration, GovernedRestApi, RestApiArgs, RestRoute
 from components.governed.role import statement
 from tools.offline_engine import by_type, one, run_program
 
@@ -345,3 +345,53 @@ def test_both_apis_preview_with_unknown_ids():
     assert len(by_type(resources, "aws:apigateway/method:Method")) == 3
     route = [r for r in by_type(resources, "aws:apigatewayv2/route:Route") if r.name == "orders-post-form"][0]
     assert route.raw_inputs["authorizationType"] == "JWT"
+
+
+# ------------------------------------------------------------------ REST AWS service integrations (post 003#8)
+TABLE_ARN = f"arn:aws:dynamodb:{REGION}:123456789012:table/orders"
+PUT = statement(["dynamodb:PutItem"], [TABLE_ARN], sid="PutOrder")
+
+
+def _service(**changes):
+    return AwsServiceIntegration(**{"service": "dynamodb", "action": "PutItem", "statements": [PUT],
+                                    "request_template": '{"TableName": "orders"}', **changes})
+
+
+def test_rest_api_service_route_calls_the_action_with_its_own_role_and_no_function():
+    resources = run_program(_rest(lambda: [RestRoute("POST", "/orders", service=_service(
+        responses={"200": '{"ok": true}', "400": ""}))]))
+    integration = one(resources, "aws:apigateway/integration:Integration").inputs
+    assert {k: integration[k] for k in ("type", "uri", "integrationHttpMethod", "credentials", "passthroughBehavior",
+                                        "requestTemplates")} == {
+        "type": "AWS", "uri": f"arn:aws:apigateway:{REGION}:dynamodb:action/PutItem", "integrationHttpMethod": "POST",
+        "credentials": "arn:aws:iam::123456789012:role/shop-post-orders-role", "passthroughBehavior": "NEVER",
+        "requestTemplates": {"application/json": '{"TableName": "orders"}'}}
+    role = one(resources, "aws:iam/role:Role", "shop-post-orders-role").inputs
+    assert json.loads(role["assumeRolePolicy"])["Statement"][0]["Principal"] == {
+        "Service": ["apigateway.amazonaws.com"]}
+    assert json.loads(one(resources, "aws:iam/rolePolicy:RolePolicy").inputs["policy"])["Statement"] == [PUT]
+    responses = {r.inputs["statusCode"]: r.inputs for r in
+                 by_type(resources, "aws:apigateway/integrationResponse:IntegrationResponse")}
+    assert responses["200"].get("selectionPattern") is None
+    assert responses["200"]["responseTemplates"] == {"application/json": '{"ok": true}'}
+    assert (responses["400"]["selectionPattern"], "responseTemplates" in responses["400"]) == ("4\\d{2}", False)
+    assert sorted(r.inputs["statusCode"] for r in by_type(resources, "aws:apigateway/methodResponse:MethodResponse")) \
+        == ["200", "400"]
+    assert by_type(resources, "aws:lambda/permission:Permission") == []
+    assert one(resources, "aws:apigateway/method:Method").inputs["authorization"] == "CUSTOM"
+
+
+@pytest.mark.parametrize("route, message", [
+    (lambda: RestRoute("POST", "/o"), "'POST /o' needs exactly one of function= \\(a GovernedFunction\\) or service="),
+    (lambda: RestRoute("POST", "/o", function=_function("o"), service=_service()), "needs exactly one of function="),
+    (lambda: RestRoute("POST", "/o", service=_service(statements=[])),
+     "service integration dynamodb:PutItem needs the statements API Gateway's role must hold"),
+    (lambda: RestRoute("POST", "/o", service=_service(action="Put Item")),
+     "service 'dynamodb' / action 'Put Item' must be a service name"),
+    (lambda: RestRoute("POST", "/o", service=_service(request_template=" ")), "request_template must be a mapping"),
+    (lambda: RestRoute("POST", "/o", service=_service(responses={"201": ""})),
+     "responses \\['201'\\] must be 3-digit statuses 2xx-5xx including '200'"),
+])
+def test_rest_api_refuses_a_malformed_service_route(route, message):
+    with pytest.raises(GovernanceError, match=message):
+        run_program(_rest(lambda: [route()]))

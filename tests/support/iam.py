@@ -48,13 +48,23 @@ def known_false_positive(finding: Finding) -> bool:
     key only among each action's own keys, but API Gateway declares its ``apigateway:Request/...`` keys on the
     resource types (``Route``, ``Method``, ``DomainName``...: "Actions, resources, and condition keys for Amazon
     API Gateway Management", which parliament's ``iam_definition`` also holds under ``resources``).
+
+    ``RESOURCE_MISMATCH`` for the DynamoDB stream actions: a stream ARN ends in its label, a timestamp with colons
+    (``table/Order/stream/2015-05-11T21:21:33.291``), and parliament splits the whole ARN on ``:``, so no real
+    stream ARN matches its ``table/*/stream/*``.
     """
     issue, _, detail = finding
     if issue == "UNKNOWN_CONDITION_FOR_ACTION" and isinstance(detail, str):
         match = _UNKNOWN_CONDITION.match(detail)
         return bool(match) and match.group(1).lower() in _resource_type_condition_keys().get(match.group(2), set())
+    if issue == "RESOURCE_MISMATCH" and isinstance(detail, list) and detail and all(
+            isinstance(d, dict) and d.get("required_format") == STREAM_FORMAT for d in detail):
+        return True
     return issue == "RESOURCE_MISMATCH" and detail == [
         {"action": "states:DescribeExecution", "required_format": "arn:*:states:*:*:express:*:*:*"}]
+
+
+STREAM_FORMAT = "arn:*:dynamodb:*:*:table/*/stream/*"  # parliament's format for the DynamoDB stream actions
 
 
 def serious_findings(document: str) -> list[Finding]:
