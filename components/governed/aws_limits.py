@@ -494,3 +494,11 @@ VALUE_RANGES["aws:cloudwatch/eventApiDestination:EventApiDestination"] = {
 API_DESTINATION_METHODS = ("POST", "GET", "HEAD", "OPTIONS", "PUT", "PATCH", "DELETE")
 CONNECTION_AUTHORIZATION_TYPES = ("API_KEY", "BASIC", "OAUTH_CLIENT_CREDENTIALS")
 API_DESTINATION_ENDPOINT_MAX = 2048
+
+
+# -- Secrets Manager (components/messaging/ibm_mq_bridge.py) ---------------------------------------------------
+# CreateSecret Name: 1-512 characters, letters, digits and /_+=.@- (Secrets Manager API reference);
+# pulumi-aws autonames it with the bridge default.
+NAME_RULES["aws:secretsmanager/secret:Secret"] = NameRule(
+    "Secrets Manager secret name", "name", 512, r"[A-Za-z0-9/_+=.@-]+", "letters, digits and '/_+=.@-'",
+    source="Secrets Manager CreateSecret Name 1-512")

@@ -8,7 +8,7 @@ Environment (set by the component; secrets are named by ARN and read at start, s
 * ``IBMMQ_REST_URL`` (``https://<host>:9443``), ``IBMMQ_QUEUE_MANAGER`` (``QM1``), ``IBMMQ_QUEUE``
   (``DEV.QUEUE.1`` / ``DEV.QUEUE.2``);
 * ``PAYLOAD_BUCKET`` (large payloads), ``DEAD_LETTER_BUCKET``, ``MAX_RETRIES`` (2);
-* ``IBMMQ_TRUSTSTORE_SECRET_ARN``, ``IBMMQ_KEYSTORE_SECRET_ARN``, ``IBMMQ_KEYSTORE_PASSWORD_SECRET_ARN``.
+* ``IBMMQ_TRUSTSTORE_ARN``, ``IBMMQ_KEYSTORE_ARN`` (Secrets Manager ARNs).
 
 A wrong setting stops the service at start with one line naming the variable, its value and what is allowed.
 ECS stops a task with SIGTERM: the service finishes the message in hand and exits.

@@ -44,16 +44,20 @@ from handlers.ibm_mq_bridge.ibm_mq import IbmMqError, IbmMqSink, IbmMqSource, Re
 from handlers.ibm_mq_bridge.messages import DeadLetters, Message, MessageSink
 from handlers.ibm_mq_bridge.offloading import POINTER_CLASS, PayloadError, PayloadStore, Pointer
 from handlers.ibm_mq_bridge.tls import mutual_tls
+from tests.support.aws_calls import checked_aws_calls  # noqa: F401 (the fixture)
 from tests.support.loopback import serving
 from tests.support.sfn import REGION, FakeLambdaContext
 
-pytestmark = pytest.mark.filterwarnings("ignore:No application metrics:UserWarning")
+# Every AWS call the Lambda handlers make here is checked against the role the example stack deploys them with;
+# the bridge services' calls are checked against their task roles in test_ibm_mq_bridge_component.py.
+pytestmark = [pytest.mark.usefixtures("checked_aws_calls"),
+              pytest.mark.filterwarnings("ignore:No application metrics:UserWarning")]
+DEPLOYED_STACK = "ibm-mq-bridge-dev"
 
 ACCOUNT = "123456789012"
 QUEUE_MANAGER = "QM1"
 INBOUND_MQ_QUEUE = "DEV.QUEUE.1"  # the post's IBM MQ -> AWS test queue
 OUTBOUND_MQ_QUEUE = "DEV.QUEUE.2"  # the post's AWS -> IBM MQ test queue
-KEYSTORE_PASSWORD = "keystore-password-from-secrets-manager"
 LARGE = 300_000  # bytes: above the 262,144-byte threshold
 NO_WAIT = 0
 
@@ -91,8 +95,9 @@ class Pki:
     ca_pem: str
     server_certificate: str
     server_key: str
-    client_keystore: str  # the bridge's certificate and encrypted key, as stored in Secrets Manager
-    stranger_keystore: str  # a certificate from another CA (unencrypted key)
+    client_keystore: str  # the bridge's certificate and key, as stored in Secrets Manager
+    stranger_keystore: str  # a certificate from another CA
+    encrypted_keystore: str  # the bridge's certificate with its key encrypted (refused)
 
 
 @pytest.fixture(scope="module")
@@ -103,8 +108,8 @@ def pki() -> Pki:
     server = _certificate("127.0.0.1", server_key, ca_key, "IBM MQ test CA", ca=False, server=True)
     client = _certificate("ibm-mq-bridge", client_key, ca_key, "IBM MQ test CA", ca=False)
     stranger = _certificate("stranger", stranger_key, other_ca_key, "other CA", ca=False)
-    return Pki(_pem(ca), _pem(server), _key_pem(server_key, None),
-               _pem(client) + _key_pem(client_key, KEYSTORE_PASSWORD), _pem(stranger) + _key_pem(stranger_key, None))
+    return Pki(_pem(ca), _pem(server), _key_pem(server_key, None), _pem(client) + _key_pem(client_key, None),
+               _pem(stranger) + _key_pem(stranger_key, None), _pem(client) + _key_pem(client_key, "a password"))
 
 
 # -------------------------------------------------------------------------------------------- fake IBM MQ
@@ -297,9 +302,8 @@ def aws(pki, monkeypatch_module) -> Iterator[Deployed]:
         sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn(envelope))
         for bucket in ("ibm-mq-bridge-payloads", "ibm-mq-bridge-dead-letters"):
             s3.create_bucket(Bucket=bucket)
-        stored = {"IBMMQ_TRUSTSTORE_SECRET_ARN": ("truststore", pki.ca_pem),
-                  "IBMMQ_KEYSTORE_SECRET_ARN": ("keystore", pki.client_keystore),
-                  "IBMMQ_KEYSTORE_PASSWORD_SECRET_ARN": ("keystore-password", KEYSTORE_PASSWORD)}
+        stored = {"IBMMQ_TRUSTSTORE_ARN": ("truststore", pki.ca_pem),
+                  "IBMMQ_KEYSTORE_ARN": ("keystore", pki.client_keystore)}
         arns = {variable: secrets.create_secret(Name=f"ibm-mq-bridge/{name}", SecretString=value)["ARN"]
                 for variable, (name, value) in stored.items()}
         yield Deployed(topic, inbound, subscribed, envelope, "ibm-mq-bridge-payloads", "ibm-mq-bridge-dead-letters",
@@ -596,7 +600,7 @@ def test_the_queue_manager_refuses_a_client_without_the_bridge_certificate(aws, 
 
     secrets = client("secretsmanager")
     stranger = dict(aws.secrets)
-    stranger["IBMMQ_KEYSTORE_SECRET_ARN"] = secrets.create_secret(Name="ibm-mq-bridge/stranger",
+    stranger["IBMMQ_KEYSTORE_ARN"] = secrets.create_secret(Name="ibm-mq-bridge/stranger",
                                                                   SecretString=pki.stranger_keystore)["ARN"]
     with pytest.raises(Exception, match="certificate|alert|reset|EOF"):
         RestMqClient(url, QUEUE_MANAGER, mutual_tls(secrets, stranger)).get(INBOUND_MQ_QUEUE, 0)
@@ -607,7 +611,7 @@ def test_the_bridge_refuses_a_queue_manager_its_trust_store_does_not_know(aws, p
     other = dict(aws.secrets)
     other_ca = _certificate("other CA", ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(
         ec.SECP256R1()), "other CA", ca=True)
-    other["IBMMQ_TRUSTSTORE_SECRET_ARN"] = secrets.create_secret(Name="ibm-mq-bridge/other-truststore",
+    other["IBMMQ_TRUSTSTORE_ARN"] = secrets.create_secret(Name="ibm-mq-bridge/other-truststore",
                                                                  SecretString=_pem(other_ca))["ARN"]
     with queue_manager(pki, tmp_path_factory) as (_, url):
         with pytest.raises(Exception, match="CERTIFICATE_VERIFY_FAILED"):
@@ -630,8 +634,8 @@ def test_ibm_mq_errors_are_reported_with_ibm_mq_s_explanation(aws, mq):
     ({"MAX_RETRIES": "11"}, "MAX_RETRIES='11' must be an integer 0-10"),
     ({"TOPIC_ARN": "my-topic"}, "TOPIC_ARN='my-topic' must be an arn:...:sns:... ARN"),
     ({"IBMMQ_REST_URL": "http://mq.example.com:9443"}, "must be https://<host>"),
-    ({"IBMMQ_KEYSTORE_SECRET_ARN": "plaintext"}, "IBMMQ_KEYSTORE_SECRET_ARN='plaintext' must be an "
-                                                  "arn:...:secretsmanager:... ARN"),
+    ({"IBMMQ_KEYSTORE_ARN": "-----BEGIN"}, "IBMMQ_KEYSTORE_ARN='-----BEGIN' must be an "
+                                           "arn:...:secretsmanager:... ARN"),
 ])
 def test_bad_service_settings_are_named(aws, mq, change, message):
     _, url = mq
@@ -639,14 +643,19 @@ def test_bad_service_settings_are_named(aws, mq, change, message):
         service.build_bridge({**aws.environment("ibm-to-aws", url), **change}, clients())
 
 
-def test_a_wrong_keystore_password_is_named(aws):
+@pytest.mark.parametrize("variable, stored, message", [
+    ("IBMMQ_KEYSTORE_ARN", "encrypted", r"\(IBMMQ_KEYSTORE_ARN\) is not a PEM certificate followed by its "
+                                        r"unencrypted private key: .*the private key is encrypted"),
+    ("IBMMQ_KEYSTORE_ARN", "certificate only", r"\(IBMMQ_KEYSTORE_ARN\) is not a PEM certificate followed by"),
+    ("IBMMQ_TRUSTSTORE_ARN", "not PEM", r"\(IBMMQ_TRUSTSTORE_ARN\) is not PEM CA certificates"),
+])
+def test_unusable_tls_material_is_named(aws, pki, variable, stored, message):
     secrets = client("secretsmanager")
-    wrong = dict(aws.secrets)
-    wrong["IBMMQ_KEYSTORE_PASSWORD_SECRET_ARN"] = secrets.create_secret(Name="ibm-mq-bridge/wrong-password",
-                                                                        SecretString="not-it")["ARN"]
-    with pytest.raises(ValueError, match="IBMMQ_KEYSTORE_SECRET_ARN\\) with the password of "
-                                         "IBMMQ_KEYSTORE_PASSWORD_SECRET_ARN is not a PEM certificate"):
-        mutual_tls(secrets, wrong)
+    values = {"encrypted": pki.encrypted_keystore, "certificate only": pki.ca_pem, "not PEM": "hello"}
+    changed = {**aws.secrets, variable: secrets.create_secret(Name=f"ibm-mq-bridge/{stored}",
+                                                              SecretString=values[stored])["ARN"]}
+    with pytest.raises(ValueError, match=message):
+        mutual_tls(secrets, changed)
 
 
 def test_the_service_stops_with_one_line_on_bad_settings(monkeypatch, capsys):
