@@ -14,6 +14,15 @@ large-payload bucket and send the pointer ``["software.amazon.payloadoffloading.
 {"s3BucketName", "s3Key"}]`` with the attribute ``ExtendedPayloadSize``; a message the bridge cannot deliver
 after two retries is written to the dead-letter bucket (``handlers/ibm_mq_bridge/``).
 
+The bridge runs on ECS Fargate: one cluster and one service per direction (the post's "separate Apache Camel
+cluster per integration"), built from ``GovernedCluster``/``GovernedFargateService`` (task and execution roles
+under the boundary, awslogs to a governed log group, no public IP, read-only root file system). Each task runs
+``python -m handlers.ibm_mq_bridge.service`` from ``bridge_image`` in the given private subnets, with a security
+group that has no ingress and lets out only HTTPS (AWS's APIs) and the REST port to ``ibm_mq_cidr_blocks``. Its
+task role may do what its direction needs and nothing else: ibm-to-aws publishes to the topic, writes payloads
+and its dead letters; aws-to-ibm consumes the inbound queue, reads and removes payloads, writes its dead letters;
+both read the two TLS secrets.
+
 The mutual TLS material lives only in Secrets Manager (``truststore`` and ``keystore`` secrets, encrypted with the
 platform key): the component creates them empty (put the PEM text with ``aws secretsmanager put-secret-value``,
 the post's ``./deploy.sh create_secrets broker dev``) unless ``truststore_secret_arn``/``keystore_secret_arn``
@@ -42,11 +51,15 @@ Differences from the post (written down as the catalogue asks):
 
 Usage::
 
-    IbmMqBridge("ibm-mq-bridge", IbmMqBridgeArgs(ibm_mq_rest_url="https://mq.example.internal:9443",
-                allowed_principals=["arn:aws:iam::123456789012:root"]), governance=gov)
+    IbmMqBridge("ibm-mq-bridge", IbmMqBridgeArgs(
+        ibm_mq_rest_url="https://mq.example.internal:9443", ibm_mq_cidr_blocks=["10.20.0.0/16"],
+        vpc_id="vpc-0a1b2c3d4e5f67890", subnet_ids=["subnet-0a1b2c3d4e5f67890", "subnet-0f9e8d7c6b5a43210"],
+        bridge_image="123456789012.dkr.ecr.eu-west-1.amazonaws.com/ibm-mq-bridge:1.0.0",
+        allowed_principals=["arn:aws:iam::123456789012:root"]), governance=gov)
 """
 from __future__ import annotations
 
+import ipaddress
 import re
 import urllib.parse
 from collections.abc import Sequence
@@ -58,6 +71,7 @@ import pulumi_aws as aws
 
 from components.governance import Governance
 from components.governed._naming import autonamed
+from components.governed.containers import Container, FargateServiceArgs, GovernedCluster, GovernedFargateService
 from components.governed.function import FunctionArgs, GovernedFunction
 from components.governed.messaging import GovernedQueue, GovernedTopic, QueueArgs, TopicArgs, service_send_statement
 from components.governed.role import key_statement, statement
@@ -69,6 +83,12 @@ LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 _PRINCIPAL = re.compile(r"^(\d{12}|arn:aws[a-z-]*:iam::\d{12}:(root|role/[\w+=,.@/-]+|user/[\w+=,.@/-]+))$")
 _MQ_NAME = re.compile(r"^[A-Za-z0-9._%/]{1,48}$")
 _SECRET_ARN = re.compile(r"^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$")
+_VPC = re.compile(r"^vpc-[0-9a-f]{8}([0-9a-f]{9})?$")
+_SUBNET = re.compile(r"^subnet-[0-9a-f]{8}([0-9a-f]{9})?$")
+_ECR_IMAGE = re.compile(r"^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(\.cn)?/[a-z0-9._/-]+"
+                        r"(:[\w.-]+|@sha256:[0-9a-f]{64})$")
+BRIDGE_COMMAND = ("python", "-m", "handlers.ibm_mq_bridge.service")
+DIRECTIONS = {"ibm-to-aws": "IbmToAws", "aws-to-ibm": "AwsToIbm"}  # BRIDGE_DIRECTION -> logical name
 CONSUMER_ACTIONS = ("sns:Subscribe",)  # what allowed principals may do on the topic
 PRODUCER_ACTIONS = ("sqs:SendMessage", "sqs:GetQueueUrl", "sqs:GetQueueAttributes")  # ... on the inbound queue
 
@@ -87,6 +107,18 @@ class IbmMqBridgeArgs:
     # post's example is arn:aws:iam::123456789012:root).
     allowed_principals: Sequence[str] = ()
     max_retries: int = 2  # the post: to the DLQ bucket "after two retries"
+    # The bridge services' network (the post's defaultVPCId): the VPC and its private subnets from which the
+    # tasks reach IBM MQ (VPN or Direct Connect) and AWS's APIs (NAT or VPC endpoints). None/(): must be set.
+    vpc_id: Optional[str] = None
+    subnet_ids: Sequence[str] = ()
+    # Where the queue manager is (CIDR blocks): the tasks' only egress besides HTTPS to AWS's APIs. (): must be set.
+    ibm_mq_cidr_blocks: Sequence[str] = ()
+    # The bridge's container image in ECR: this project's handlers/ and the company layer's
+    # company_observability with the runtime requirements; its command is the bridge service. None: must be set.
+    bridge_image: Optional[str] = None
+    task_cpu: int = 512  # not in the post: Fargate CPU units per bridge task (0.5 vCPU)
+    task_memory: int = 1024  # not in the post: MiB per task, room for a few large payloads in flight
+    tasks_per_direction: int = 1  # not in the post: running tasks of each bridge service
     # Existing Secrets Manager secrets with the PEM trust store / key store (IBMMQ_TRUSTSTORE_ARN,
     # IBMMQ_KEYSTORE_ARN); None: the component creates empty ones for the operator to fill.
     truststore_secret_arn: Optional[str] = None
@@ -133,6 +165,28 @@ def _validate(args: IbmMqBridgeArgs) -> None:
         if value is not None and not (isinstance(value, str) and _SECRET_ARN.match(value)):
             raise ValueError(f"{where}.{field}: {value!r} must be a Secrets Manager secret ARN "
                              f"(arn:aws:secretsmanager:<region>:<account>:secret:<name>) or None")
+    for field in ("ibm_mq_rest_url", "vpc_id", "bridge_image"):
+        if getattr(args, field) is None:
+            raise ValueError(f"{where}.{field}: None; the bridge services need it: set parameters.{field}")
+    if not _VPC.match(str(args.vpc_id)):
+        raise ValueError(f"{where}.vpc_id: {args.vpc_id!r} must be a VPC id (vpc-0123456789abcdef0)")
+    if isinstance(args.subnet_ids, str) or not args.subnet_ids or not all(
+            isinstance(subnet, str) and _SUBNET.match(subnet) for subnet in args.subnet_ids):
+        raise ValueError(f"{where}.subnet_ids: {args.subnet_ids!r} must list the private subnets of the bridge "
+                         f"tasks (subnet-0123456789abcdef0)")
+    if isinstance(args.ibm_mq_cidr_blocks, str) or not args.ibm_mq_cidr_blocks:
+        raise ValueError(f"{where}.ibm_mq_cidr_blocks: {args.ibm_mq_cidr_blocks!r} must list the queue manager's "
+                         f"network, e.g. ['10.20.0.0/16']")
+    for block in args.ibm_mq_cidr_blocks:
+        try:
+            ipaddress.IPv4Network(block)
+        except (TypeError, ValueError):
+            raise ValueError(f"{where}.ibm_mq_cidr_blocks: {block!r} must be an IPv4 CIDR block such as "
+                             f"'10.20.0.0/16'") from None
+    if not _ECR_IMAGE.match(str(args.bridge_image)):
+        raise ValueError(f"{where}.bridge_image: {args.bridge_image!r} must be an ECR image URI with a tag or "
+                         f"digest (<account>.dkr.ecr.<region>.amazonaws.com/<repository>:<tag>)")
+    in_range("tasks_per_direction", 1, 10)
     in_range("max_retries", 0, 10)
     in_range("inbound_visibility_timeout_seconds", 60, 43200)
     in_range("inbound_max_receive_count", 1, 1000)
@@ -151,9 +205,10 @@ def cross_account_statement(principals: Sequence[str], actions: Sequence[str], s
 
 
 class IbmMqBridge(pulumi.ComponentResource):
-    """Topic, queues, buckets, secrets, the sample producer and consumer (module docstring). Outputs:
-    ``topicArn``, ``consumerQueueUrl``, ``inboundQueueUrl``, ``payloadBucketName``, ``deadLetterBucketName``,
-    ``truststoreSecretArn``, ``keystoreSecretArn``, ``producerFunctionArn``, ``consumerFunctionArn``."""
+    """Topic, queues, buckets, secrets, the sample producer and consumer, the two bridge services (module
+    docstring). Outputs: ``topicArn``, ``consumerQueueUrl``, ``inboundQueueUrl``, ``payloadBucketName``,
+    ``deadLetterBucketName``, ``truststoreSecretArn``, ``keystoreSecretArn``, ``producerFunctionArn``,
+    ``consumerFunctionArn``, ``ibmToAwsTaskRoleArn``, ``awsToIbmTaskRoleArn``."""
 
     def __init__(self, name: str, args: IbmMqBridgeArgs, governance: Governance,
                  opts: Optional[pulumi.ResourceOptions] = None) -> None:
@@ -236,6 +291,37 @@ class IbmMqBridge(pulumi.ComponentResource):
              key_statement(governance.kms_key_arn, "write", sid="PlatformKeyForPayloads")],
             {"QUEUE_URL": self.inbound_queue.url, "PAYLOAD_BUCKET": self.payload_bucket.name}, asynchronous=False)
 
+        # ---- the two bridge services, each in its own cluster (the post: "a separate Apache Camel cluster is used
+        # per integration", for isolation and scaling)
+        self.security_group = self._security_group(name, args)
+        bridge_environment = {
+            "IBMMQ_REST_URL": str(args.ibm_mq_rest_url), "IBMMQ_QUEUE_MANAGER": args.queue_manager,
+            "PAYLOAD_BUCKET": self.payload_bucket.name, "DEAD_LETTER_BUCKET": self.dead_letter_bucket.name,
+            "MAX_RETRIES": str(args.max_retries), "IBMMQ_TRUSTSTORE_ARN": self.truststore,
+            "IBMMQ_KEYSTORE_ARN": self.keystore, "LOG_LEVEL": args.log_level}
+        read_tls = statement(["secretsmanager:GetSecretValue"], [self.truststore, self.keystore], sid="ReadTlsMaterial")
+
+        def dead_letters(direction: str) -> pulumi.Output[str]:  # each service writes under its own prefix
+            return self.dead_letter_bucket.arn.apply(lambda arn: f"{arn}/{direction}/*")
+
+        self.ibm_to_aws = self._service(
+            name, "ibm-to-aws", args, governance,
+            {**bridge_environment, "IBMMQ_QUEUE": args.ibm_to_aws_queue, "TOPIC_ARN": self.topic.arn},
+            [statement(["sns:Publish"], [self.topic.arn], sid="PublishToTargetTopic"),
+             statement(["s3:PutObject"], [payload_objects], sid="WriteLargePayloads"),
+             statement(["s3:PutObject"], [dead_letters("ibm-to-aws")],
+                       sid="WriteDeadLetters"),
+             read_tls, key_statement(governance.kms_key_arn, "write", sid="PlatformKey")])
+        self.aws_to_ibm = self._service(
+            name, "aws-to-ibm", args, governance,
+            {**bridge_environment, "IBMMQ_QUEUE": args.aws_to_ibm_queue, "SOURCE_QUEUE_URL": self.inbound_queue.url},
+            [statement(["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility"],
+                       [self.inbound_queue.arn], sid="ConsumeInboundQueue"),
+             statement(["s3:GetObject", "s3:DeleteObject"], [payload_objects], sid="ReadAndRemoveLargePayloads"),
+             statement(["s3:PutObject"], [dead_letters("aws-to-ibm")],
+                       sid="WriteDeadLetters"),
+             read_tls, key_statement(governance.kms_key_arn, "write", sid="PlatformKey")])
+
         outputs = {
             "topicArn": self.topic.arn,
             "consumerQueueUrl": self.consumer_queue.url,
@@ -246,9 +332,42 @@ class IbmMqBridge(pulumi.ComponentResource):
             "keystoreSecretArn": self.keystore,
             "producerFunctionArn": self.producer_function.arn,
             "consumerFunctionArn": self.consumer_function.arn,
+            "ibmToAwsTaskRoleArn": self.ibm_to_aws.task_role.arn,
+            "awsToIbmTaskRoleArn": self.aws_to_ibm.task_role.arn,
         }
         self.outputs = outputs
         self.register_outputs(outputs)
+
+    def _security_group(self, name: str, args: IbmMqBridgeArgs) -> aws.ec2.SecurityGroup:
+        """The bridge tasks' group (raw resource: no governed block exists for one): no ingress (the bridge only
+        connects out), egress HTTPS to AWS's APIs and the REST port to the queue manager's network only."""
+        mq_port = urllib.parse.urlsplit(str(args.ibm_mq_rest_url)).port or 443
+        egress = [{"description": "AWS APIs (SNS, SQS, S3, Secrets Manager, logs) over HTTPS", "protocol": "tcp",
+                   "from_port": 443, "to_port": 443, "cidr_blocks": ["0.0.0.0/0"]}]
+        if (mq_port, sorted(args.ibm_mq_cidr_blocks)) != (443, ["0.0.0.0/0"]):  # EC2 refuses a duplicate rule
+            egress.append({"description": "IBM MQ messaging REST API (mutual TLS)", "protocol": "tcp",
+                           "from_port": mq_port, "to_port": mq_port, "cidr_blocks": sorted(args.ibm_mq_cidr_blocks)})
+        return aws.ec2.SecurityGroup(
+            f"{name}-BridgeTasks", vpc_id=args.vpc_id, description=f"{name}: IBM MQ bridge tasks (egress only)",
+            ingress=[], egress=egress, opts=pulumi.ResourceOptions(parent=self))
+
+    def _service(self, name: str, direction: str, args: IbmMqBridgeArgs, governance: Governance,
+                 environment: dict, statements: list) -> GovernedFargateService:
+        """One direction's cluster and Fargate service running the bridge (``handlers.ibm_mq_bridge.service``)."""
+        logical = f"{name}-{DIRECTIONS[direction]}"
+        child = pulumi.ResourceOptions(parent=self)
+        cluster = GovernedCluster(f"{logical}Cluster", governance=governance, opts=child)
+        return GovernedFargateService(
+            f"{logical}Bridge",
+            FargateServiceArgs(
+                cluster=cluster, subnet_ids=list(args.subnet_ids), security_group_ids=[self.security_group.id],
+                cpu=args.task_cpu, memory=args.task_memory, desired_count=args.tasks_per_direction,
+                containers=[Container("bridge", image=str(args.bridge_image), command=BRIDGE_COMMAND,
+                                      environment={"BRIDGE_DIRECTION": direction,
+                                                   "POWERTOOLS_SERVICE_NAME": f"ibm-mq-bridge-{direction}",
+                                                   **environment})],
+                task_statements=statements),
+            governance=governance, opts=child)
 
     def _secret(self, name: str, logical: str, existing: Optional[str], description: str,
                 governance: Governance) -> pulumi.Output[str]:

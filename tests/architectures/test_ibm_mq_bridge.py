@@ -28,9 +28,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Optional
+from unittest.mock import patch
 
 import boto3
 import pytest
+from botocore.client import BaseClient
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -44,12 +46,14 @@ from handlers.ibm_mq_bridge.ibm_mq import IbmMqError, IbmMqSink, IbmMqSource, Re
 from handlers.ibm_mq_bridge.messages import DeadLetters, Message, MessageSink
 from handlers.ibm_mq_bridge.offloading import POINTER_CLASS, PayloadError, PayloadStore, Pointer
 from handlers.ibm_mq_bridge.tls import mutual_tls
-from tests.support.aws_calls import checked_aws_calls  # noqa: F401 (the fixture)
+from tests.support import deploy
+from tests.support.aws_calls import Call, checked_aws_calls, recorded_calls, resource_arn  # noqa: F401 (fixture)
 from tests.support.loopback import serving
 from tests.support.sfn import REGION, FakeLambdaContext
+from tools.offline_engine import by_type
 
 # Every AWS call the Lambda handlers make here is checked against the role the example stack deploys them with;
-# the bridge services' calls are checked against their task roles in test_ibm_mq_bridge_component.py.
+# the bridge services' calls against their task roles (``run_service``).
 pytestmark = [pytest.mark.usefixtures("checked_aws_calls"),
               pytest.mark.filterwarnings("ignore:No application metrics:UserWarning")]
 DEPLOYED_STACK = "ibm-mq-bridge-dev"
@@ -355,13 +359,52 @@ def lambda_sns_event(envelope: dict[str, Any]) -> dict[str, Any]:
 
 
 def run_service(environment: dict[str, str], polls: int = 1) -> Any:
-    bridge = service.build_bridge(environment, clients())
-    bridge.retry_delay = 0.0  # the default 1 s between attempts is asserted in test_the_post_s_retry_policy
-    if isinstance(bridge.source, IbmMqSource):
-        bridge.source.wait_ms = 200
-    else:
-        bridge.source.wait_seconds = 0
-    return bridge.run(threading.Event(), max_polls=polls)
+    """Start the service as its task would (secrets read, clients built), run ``polls`` polls, and check every AWS
+    call it made against the task role the example stack gives that direction's service."""
+    calls: list[Call] = []
+    original = BaseClient._make_api_call
+
+    def recording(aws_client, operation, params):  # noqa: ANN001, ANN202 (botocore's signature)
+        calls.extend(recorded_calls(aws_client, operation, params, "bridge"))
+        return original(aws_client, operation, params)
+
+    with patch.object(BaseClient, "_make_api_call", recording):
+        bridge = service.build_bridge(environment, clients())
+        bridge.retry_delay = 0.0  # the default 1 s between attempts is asserted in test_the_post_s_retry_policy
+        if isinstance(bridge.source, IbmMqSource):
+            bridge.source.wait_ms = 200
+        else:
+            bridge.source.wait_seconds = 0
+        outcome = bridge.run(threading.Event(), max_polls=polls)
+    assert task_role_refusals(environment, calls) == []
+    return outcome
+
+
+def task_role_refusals(environment: dict[str, str], calls: list[Call]) -> list[str]:
+    """The recorded calls the deployed task role of the service would refuse. A call's resource named by one of
+    the service's variables in the test is mapped to the stack's value of that variable (its container
+    environment in the task definition), so each call is decided on the ARN the deployed service would use."""
+    facts = deploy.stack_facts(DEPLOYED_STACK)
+    direction = environment["BRIDGE_DIRECTION"]
+    [definition] = [d for d in by_type(facts.resources, "aws:ecs/taskDefinition:TaskDefinition")
+                    if json.loads(d.inputs["containerDefinitions"])[0]["environment"][0] ==
+                    {"name": "BRIDGE_DIRECTION", "value": direction}]
+    deployed = {v["name"]: v["value"] for v in json.loads(definition.inputs["containerDefinitions"])[0]["environment"]}
+    role = facts.roles[definition.inputs["taskRoleArn"]]
+    arns, requirements = facts.arns(), []
+    for call in dict.fromkeys(calls):
+        value = str(call.value)
+        sources = [name for name, test_value in environment.items() if test_value and test_value in value]
+        assert sources, f"{call.action} on {value!r}: no service variable names it"
+        variable = max(sources, key=lambda name: len(environment[name]))
+        value = value.replace(environment[variable], deployed[variable])
+        arn = arns.get(value) or resource_arn(call.param, value, facts.account, facts.region)
+        if call.param == "Bucket" and call.key:
+            arn = f"{arn}/{call.key}"
+        requirements.append(deploy.Requirement(call.action, arn, f"the {direction} service calls {call.action} "
+                                                                 f"({call.param} from ${variable})"))
+    assert {r.action for r in requirements}, "the service made no AWS call"
+    return deploy.missing(role, requirements)
 
 
 # --------------------------------------------------------------------------------------- IBM MQ -> AWS
