@@ -342,11 +342,13 @@ class IbmMqBridge(pulumi.ComponentResource):
         """The bridge tasks' group (raw resource: no governed block exists for one): no ingress (the bridge only
         connects out), egress HTTPS to AWS's APIs and the REST port to the queue manager's network only."""
         mq_port = urllib.parse.urlsplit(str(args.ibm_mq_rest_url)).port or 443
-        egress = [{"description": "AWS APIs (SNS, SQS, S3, Secrets Manager, logs) over HTTPS", "protocol": "tcp",
-                   "from_port": 443, "to_port": 443, "cidr_blocks": ["0.0.0.0/0"]}]
+        egress = [aws.ec2.SecurityGroupEgressArgs(
+            description="AWS APIs (SNS, SQS, S3, Secrets Manager, logs) over HTTPS", protocol="tcp", from_port=443,
+            to_port=443, cidr_blocks=["0.0.0.0/0"])]
         if (mq_port, sorted(args.ibm_mq_cidr_blocks)) != (443, ["0.0.0.0/0"]):  # EC2 refuses a duplicate rule
-            egress.append({"description": "IBM MQ messaging REST API (mutual TLS)", "protocol": "tcp",
-                           "from_port": mq_port, "to_port": mq_port, "cidr_blocks": sorted(args.ibm_mq_cidr_blocks)})
+            egress.append(aws.ec2.SecurityGroupEgressArgs(
+                description="IBM MQ messaging REST API (mutual TLS)", protocol="tcp", from_port=mq_port,
+                to_port=mq_port, cidr_blocks=sorted(args.ibm_mq_cidr_blocks)))
         return aws.ec2.SecurityGroup(
             f"{name}-BridgeTasks", vpc_id=args.vpc_id, description=f"{name}: IBM MQ bridge tasks (egress only)",
             ingress=[], egress=egress, opts=pulumi.ResourceOptions(parent=self))
