@@ -110,7 +110,7 @@ class IbmMqBridgeArgs:
     # The bridge services' network (the post's defaultVPCId): the VPC and its private subnets from which the
     # tasks reach IBM MQ (VPN or Direct Connect) and AWS's APIs (NAT or VPC endpoints). None/(): must be set.
     vpc_id: Optional[str] = None
-    subnet_ids: Sequence[str] = ()
+    subnet_ids: Sequence[str] = ()  # the tasks' private subnets (default none: must be set, see vpc_id)
     # Where the queue manager is (CIDR blocks): the tasks' only egress besides HTTPS to AWS's APIs. (): must be set.
     ibm_mq_cidr_blocks: Sequence[str] = ()
     # The bridge's container image in ECR: this project's handlers/ and the company layer's
