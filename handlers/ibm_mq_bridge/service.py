@@ -68,14 +68,14 @@ def build_bridge(environ: Mapping[str, str], clients: Mapping[str, Any],
 
 
 def main() -> int:
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
         bridge = build_bridge(os.environ, {service: boto3.client(service)
                                            for service in ("sns", "sqs", "s3", "secretsmanager")})
     except ValueError as error:
         print(f"ibm-mq-bridge: {error}", file=sys.stderr)
         return 2
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())  # ECS stops a task with SIGTERM, then SIGKILL after 30 s
     logger.info("bridge started", extra={"source": bridge.source.name, "sink": bridge.sink.name})
     outcome = bridge.run(stop)
     logger.info("bridge stopped", extra={"delivered": len(outcome.delivered),

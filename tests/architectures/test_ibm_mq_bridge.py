@@ -621,6 +621,33 @@ def test_a_message_neither_delivered_nor_dead_lettered_stays_with_its_source(cle
     assert [m["Body"] for m in drain(clean.inbound_queue)] == ["keep me too"]  # visible again at once
 
 
+def test_an_unreadable_inbound_message_is_left_for_the_queue_s_redrive(clean, mq):
+    """A pointer to a bucket other than the payload bucket is not followed: the message stays on the inbound
+    queue (not acknowledged, not delivered) until SQS moves it to the queue's DLQ."""
+    client("sqs").send_message(QueueUrl=clean.inbound_queue, MessageBody=Pointer("elsewhere", "k").body(),
+                               MessageAttributes={"ExtendedPayloadSize": {"DataType": "Number", "StringValue": "5"}})
+    source = SqsSource(client("sqs"), clean.inbound_queue, PayloadStore(client("s3"), clean.payload_bucket),
+                       wait_seconds=0)
+    sink = FlakySink(0)
+    outcome = Bridge(source, sink, BrokenDeadLetters(), sleep=lambda _: None).poll()
+    assert (outcome.delivered, outcome.dead_lettered, outcome.released, sink.attempts) == ([], [], [], 0)
+    sqs = client("sqs")
+    counts = sqs.get_queue_attributes(QueueUrl=clean.inbound_queue, AttributeNames=[
+        "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"])["Attributes"]
+    assert counts == {"ApproximateNumberOfMessages": "0", "ApproximateNumberOfMessagesNotVisible": "1"}  # received
+    sqs.purge_queue(QueueUrl=clean.inbound_queue)  # the in-flight message would reach a later test
+
+
+def test_the_consumer_lambda_fails_on_a_payload_it_cannot_read_so_lambda_retries_it(clean, monkeypatch):
+    monkeypatch.setenv("PAYLOAD_BUCKET", clean.payload_bucket)
+    envelope = {"Type": "Notification", "MessageId": "m-1", "TopicArn": clean.topic,
+                "Message": Pointer(clean.payload_bucket, "missing-key").body(), "Timestamp": "2023-11-14T22:13:20Z",
+                "SignatureVersion": "1", "Signature": "", "SigningCertUrl": "", "UnsubscribeUrl": "",
+                "MessageAttributes": {"ExtendedPayloadSize": {"Type": "Number", "Value": "5"}}}
+    with pytest.raises(Exception, match="NoSuchKey"):
+        consumer.handler(lambda_sns_event(envelope), FakeLambdaContext())
+
+
 def test_the_service_loop_survives_an_unreachable_queue_manager_and_stops_when_asked(aws, pki, tmp_path_factory):
     with queue_manager(pki, tmp_path_factory) as (_, url):
         pass  # started and stopped: nothing listens on its port any more
