@@ -123,9 +123,9 @@ class IbmMqBridgeArgs:
     # IBMMQ_KEYSTORE_ARN); None: the component creates empty ones for the operator to fill.
     truststore_secret_arn: Optional[str] = None
     keystore_secret_arn: Optional[str] = None
-    # Not in the post: the inbound queue's visibility timeout; above what the bridge may spend on one message
-    # (three attempts of up to 10 s each and two 1 s pauses), so a message is not handed out twice meanwhile.
-    inbound_visibility_timeout_seconds: int = 120
+    # Not in the post: the inbound queue's visibility timeout, above what the bridge may spend on one batch (10
+    # messages x (3 attempts of up to 10 s + two 1 s pauses) = 320 s), so no message is handed out twice meanwhile.
+    inbound_visibility_timeout_seconds: int = 360
     inbound_max_receive_count: int = 5  # not in the post: unreadable messages move to the inbound queue's DLQ
     function_memory_size: int = 256  # not in the post: the sample Lambdas hold up to a 256 KiB+ payload
     function_timeout: int = 30  # not in the post: one S3 and one SQS call (producer), S3 reads (consumer)
@@ -188,7 +188,10 @@ def _validate(args: IbmMqBridgeArgs) -> None:
                          f"digest (<account>.dkr.ecr.<region>.amazonaws.com/<repository>:<tag>)")
     in_range("tasks_per_direction", 1, 10)
     in_range("max_retries", 0, 10)
-    in_range("inbound_visibility_timeout_seconds", 60, 43200)
+    # What one batch may take in the bridge (handlers/ibm_mq_bridge: 10 messages per receive, 10 s per IBM MQ
+    # request, 1 s between attempts); a shorter visibility timeout hands a message still in work to another task.
+    batch_seconds = 10 * ((1 + args.max_retries) * 10 + args.max_retries * 1)
+    in_range("inbound_visibility_timeout_seconds", batch_seconds + 1, 43200)
     in_range("inbound_max_receive_count", 1, 1000)
     in_range("function_memory_size", 128, 10240)
     in_range("function_timeout", 1, 900)

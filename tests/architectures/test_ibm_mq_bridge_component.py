@@ -100,7 +100,7 @@ def test_deploys_the_post_s_resources(resources):
     assert not by_type(resources, "aws:secretsmanager/secretVersion:SecretVersion")
     inbound = one(resources, "aws:sqs/queue:Queue", "x-InboundQueue").inputs
     assert (inbound["visibilityTimeoutSeconds"], inbound["sqsManagedSseEnabled"],
-            json.loads(inbound["redrivePolicy"])["maxReceiveCount"]) == (120, True, 5)
+            json.loads(inbound["redrivePolicy"])["maxReceiveCount"]) == (360, True, 5)
 
 
 def test_the_topic_feeds_a_raw_delivery_queue_and_the_consumer_lambda(resources):
@@ -238,6 +238,10 @@ def test_the_deployed_task_roles_cannot_reach_the_other_direction_s_resources():
     ({"queue_manager": "QM 1"}, "queue_manager: 'QM 1' must be an IBM MQ name"),
     ({"keystore_secret_arn": "-----BEGIN CERTIFICATE-----"}, "keystore_secret_arn: .* must be a Secrets Manager"),
     ({"max_retries": 11}, "max_retries: 11 must be an integer 0-10"),
+    ({"inbound_visibility_timeout_seconds": 120}, "inbound_visibility_timeout_seconds: 120 must be an integer "
+                                                  "321-43200"),
+    ({"max_retries": 10, "inbound_visibility_timeout_seconds": 1000}, "inbound_visibility_timeout_seconds: 1000 "
+                                                                      "must be an integer 1201-43200"),
 ])
 def test_bad_arguments_are_named(change, message):
     with pytest.raises(ValueError, match=message):
