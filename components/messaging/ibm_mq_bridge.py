@@ -82,7 +82,8 @@ LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 # Cross-account principals: an account id, an account root, or an IAM role or user; never "*" or a wildcard.
 _PRINCIPAL = re.compile(r"^(\d{12}|arn:aws[a-z-]*:iam::\d{12}:(root|role/[\w+=,.@/-]+|user/[\w+=,.@/-]+))$")
 _MQ_NAME = re.compile(r"^[A-Za-z0-9._%/]{1,48}$")
-_SECRET_ARN = re.compile(r"^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$")
+# One secret's ARN: the name's characters only, so no '*' or '?' widens the task roles' GetSecretValue.
+_SECRET_ARN = re.compile(r"^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+$")
 _VPC = re.compile(r"^vpc-[0-9a-f]{8}([0-9a-f]{9})?$")
 _SUBNET = re.compile(r"^subnet-[0-9a-f]{8}([0-9a-f]{9})?$")
 _ECR_IMAGE = re.compile(r"^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(\.cn)?/[a-z0-9._/-]+"
@@ -120,9 +121,10 @@ class IbmMqBridgeArgs:
     task_memory: int = 1024  # not in the post: MiB per task, room for a few large payloads in flight
     tasks_per_direction: int = 1  # not in the post: running tasks of each bridge service
     # Existing Secrets Manager secrets with the PEM trust store / key store (IBMMQ_TRUSTSTORE_ARN,
-    # IBMMQ_KEYSTORE_ARN); None: the component creates empty ones for the operator to fill.
+    # IBMMQ_KEYSTORE_ARN), encrypted with the platform key (the only key the task roles decrypt with); None: the
+    # component creates empty ones for the operator to fill.
     truststore_secret_arn: Optional[str] = None
-    keystore_secret_arn: Optional[str] = None
+    keystore_secret_arn: Optional[str] = None  # as truststore_secret_arn, for the key store
     # Not in the post: the inbound queue's visibility timeout, above what the bridge may spend on one batch (10
     # messages x (3 attempts of up to 10 s + two 1 s pauses) = 320 s), so no message is handed out twice meanwhile.
     inbound_visibility_timeout_seconds: int = 360

@@ -237,6 +237,8 @@ def test_the_deployed_task_roles_cannot_reach_the_other_direction_s_resources():
     ({"aws_to_ibm_queue": "DEV.QUEUE.1"}, "aws_to_ibm_queue: 'DEV.QUEUE.1' must differ from ibm_to_aws_queue"),
     ({"queue_manager": "QM 1"}, "queue_manager: 'QM 1' must be an IBM MQ name"),
     ({"keystore_secret_arn": "-----BEGIN CERTIFICATE-----"}, "keystore_secret_arn: .* must be a Secrets Manager"),
+    ({"truststore_secret_arn": "arn:aws:secretsmanager:us-east-1:123456789012:secret:*"},
+     "truststore_secret_arn: .* must be a Secrets Manager secret ARN"),
     ({"max_retries": 11}, "max_retries: 11 must be an integer 0-10"),
     ({"inbound_visibility_timeout_seconds": 120}, "inbound_visibility_timeout_seconds: 120 must be an integer "
                                                   "321-43200"),
