@@ -169,6 +169,9 @@ class GovernanceMocks(pulumi.runtime.Mocks):
             "aws:apigatewayv2/api:Api": f"arn:aws:apigateway:{r}::/apis/{res_id}",
             "aws:apigateway/restApi:RestApi": f"arn:aws:apigateway:{r}::/restapis/{res_id}",
             "aws:cloudwatch/metricAlarm:MetricAlarm": f"arn:aws:cloudwatch:{r}:{a}:alarm:{name}",
+            # Secrets Manager appends '-' and six random characters to the secret's name.
+            "aws:secretsmanager/secret:Secret":
+                f"arn:aws:secretsmanager:{r}:{a}:secret:{name}-{_digest(name, length=6)}",
             # An alias ARN is its state machine's ARN qualified with the alias name (from the version it routes to).
             "aws:sfn/alias:Alias": _alias_arn(inputs, name, r, a),
         }

@@ -525,3 +525,52 @@ VALUE_RANGES["aws:pipes/pipe:Pipe"] = {
     "sourceParameters.dynamodbStreamParameters.maximumRetryAttempts": Range(
         "Pipes DynamoDBStreamParameters MaximumRetryAttempts -1-10000", -1, 10000),
 }
+# -- ECS, Application Load Balancers, Application Auto Scaling (components/governed/containers.py) ---------------
+# ECS CreateCluster clusterName / CreateService serviceName / RegisterTaskDefinition family: up to 255 letters,
+# digits, '-' and '_' (ECS API reference); the cluster and service are autonamed with the bridge default.
+NAME_RULES["aws:ecs/cluster:Cluster"] = NameRule("ECS cluster name", "name", 255, *_ALNUM_DASH_UNDERSCORE,
+                                                 source="ECS CreateCluster clusterName 1-255")
+NAME_RULES["aws:ecs/service:Service"] = NameRule("ECS service name", "name", 255, *_ALNUM_DASH_UNDERSCORE,
+                                                 source="ECS CreateService serviceName 1-255")
+NAME_RULES["aws:ecs/taskDefinition:TaskDefinition"] = NameRule(
+    "ECS task definition family", "family", 255, *_ALNUM_DASH_UNDERSCORE, autoname_max=None,
+    source="ECS RegisterTaskDefinition family 1-255")
+# ELB CreateLoadBalancer / CreateTargetGroup Name: at most 32 alphanumerics and '-', not starting or ending with
+# '-' (a load balancer's not starting with "internal-"); pulumi-aws autonames both within 32.
+_ELB_NAME = (r"(?!internal-)[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?",
+             "letters, digits and '-', not starting or ending with '-' nor starting with 'internal-'")
+NAME_RULES["aws:lb/loadBalancer:LoadBalancer"] = NameRule(
+    "load balancer name", "name", 32, *_ELB_NAME, prefix_property="namePrefix", autoname_max=32,
+    source="ELB CreateLoadBalancer Name 1-32; pulumi-aws AutoName 32")
+NAME_RULES["aws:lb/targetGroup:TargetGroup"] = NameRule(
+    "target group name", "name", 32, *_ELB_NAME, prefix_property="namePrefix", autoname_max=32,
+    source="ELB CreateTargetGroup Name 1-32; pulumi-aws AutoName 32")
+# Application Auto Scaling PutScalingPolicy PolicyName 1-256, printable without '|', ':' or '/'; required.
+NAME_RULES["aws:appautoscaling/policy:Policy"] = NameRule(
+    "scaling policy name", "name", 256, r"[^|:/\x00-\x1f]+", "printable characters except '|', ':' and '/'",
+    autoname_max=None, source="Application Auto Scaling PutScalingPolicy PolicyName 1-256")
+# Fargate task sizes (ECS Developer Guide, "Task CPU and memory"): CPU units -> the memory values (MiB) allowed.
+FARGATE_TASK_SIZES: dict[int, frozenset] = {
+    256: frozenset({512, 1024, 2048}),
+    512: frozenset(range(1024, 4096 + 1, 1024)),
+    1024: frozenset(range(2048, 8192 + 1, 1024)),
+    2048: frozenset(range(4096, 16384 + 1, 1024)),
+    4096: frozenset(range(8192, 30720 + 1, 1024)),
+    8192: frozenset(range(16384, 61440 + 1, 4096)),
+    16384: frozenset(range(32768, 122880 + 1, 8192)),
+}
+VALUE_RANGES["aws:ecs/service:Service"] = {
+    "desiredCount": Range("ECS CreateService desiredCount >= 0", minimum=0),
+    "deploymentMinimumHealthyPercent": Range("ECS DeploymentConfiguration minimumHealthyPercent 0-100", 0, 100),
+    "deploymentMaximumPercent": Range("ECS DeploymentConfiguration maximumPercent (Fargate) 100-200", 100, 200),
+}
+VALUE_RANGES["aws:lb/loadBalancer:LoadBalancer"] = {
+    "idleTimeout": Range("ELB load balancer attribute idle_timeout.timeout_seconds 1-4000", 1, 4000),
+}
+
+# -- Secrets Manager (components/messaging/ibm_mq_bridge.py) ---------------------------------------------------
+# CreateSecret Name: 1-512 characters, letters, digits and /_+=.@- (Secrets Manager API reference);
+# pulumi-aws autonames it with the bridge default.
+NAME_RULES["aws:secretsmanager/secret:Secret"] = NameRule(
+    "Secrets Manager secret name", "name", 512, r"[A-Za-z0-9/_+=.@-]+", "letters, digits and '/_+=.@-'",
+    source="Secrets Manager CreateSecret Name 1-512")

@@ -62,7 +62,8 @@ class BucketArgs:
     # Default "aws:kms" with the platform key (guardrail s3-bucket-kms-encryption); "AES256" only with
     # overrides={"s3-bucket-kms-encryption": "<reason>"}.
     sse_algorithm: str = "aws:kms"
-    # Extra bucket-policy statements, e.g. CloudFront OAC (default none: only the block's TLS-only deny).
+    # Extra bucket-policy statements, e.g. CloudFront OAC (default none: only the block's TLS-only deny); a
+    # statement without "Resource" applies to the bucket's objects ("<bucket ARN>/*"), as the name is not known yet.
     policy_statements: Sequence[Mapping[str, Any]] = ()
     # Guardrail id -> written reason for each secure default relaxed (default none).
     overrides: Mapping[str, str] = field(default_factory=dict)
@@ -129,7 +130,7 @@ class GovernedBucket(pulumi.ComponentResource):
                         "Resource": [self.bucket.arn, objects],
                         "Condition": {"Bool": {"aws:SecureTransport": "false"}},
                     },
-                    *args.policy_statements,
+                    *({**st, "Resource": st.get("Resource", objects)} for st in args.policy_statements),
                 ],
             }),
             # S3 refuses concurrent changes to a bucket's policy and its public access block.

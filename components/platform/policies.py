@@ -27,9 +27,11 @@ from typing import Any
 
 # Service namespaces workload roles may use (each role's own policy says which actions on which resources).
 # `iam`, `organizations`, `cloudtrail`, `config`, `signer` and `tag` are deliberately absent.
+# `ecr`: ECS execution roles pull the task's images (GovernedFargateService grants only the pull actions, on the
+# images' repositories, plus ecr:GetAuthorizationToken, which takes no resource).
 DEFAULT_WORKLOAD_NAMESPACES = (
-    "cloudwatch", "comprehend", "dynamodb", "ec2", "events", "execute-api", "firehose", "forecast", "kinesis", "kms",
-    "lambda", "logs", "s3", "scheduler", "secretsmanager", "ses", "sns", "sqs", "ssm", "states", "translate",
+    "cloudwatch", "comprehend", "dynamodb", "ec2", "ecr", "events", "execute-api", "firehose", "forecast", "kinesis",
+    "kms", "lambda", "logs", "s3", "scheduler", "secretsmanager", "ses", "sns", "sqs", "ssm", "states", "translate",
     "xray",
 )
 # Services a workload may pass a role to (iam:PassRole with iam:PassedToService), e.g. Forecast reading its input

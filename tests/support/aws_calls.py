@@ -69,7 +69,7 @@ TRANSACT_ITEMS = {"Put": "dynamodb:PutItem", "Update": "dynamodb:UpdateItem", "D
 # The parameter naming the resource, by IAM prefix, in order of preference.
 RESOURCE_PARAMS = ("TableName", "QueueUrl", "TopicArn", "TargetArn", "SubscriptionArn", "Bucket",
                    "stateMachineAliasArn", "stateMachineArn", "executionArn", "FunctionName", "Rule", "EventBusName",
-                   "ResourceArn", "resourceArn", "PolicyArn", "CodeSigningConfigArn", "UUID")
+                   "ResourceArn", "resourceArn", "PolicyArn", "CodeSigningConfigArn", "UUID", "SecretId")
 # Calls AWS answers for any authenticated principal: no IAM permission exists for them.
 ALWAYS_ALLOWED = ("sts:GetCallerIdentity",)
 
