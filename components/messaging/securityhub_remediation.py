@@ -225,9 +225,10 @@ class SecurityhubRemediation(pulumi.ComponentResource):
         # One provider per member account: the post deploys the AssumeRole template in each (StackSets).
         providers = {member: aws.Provider(
             f"{name}-member-{member}", region=region, allowed_account_ids=[member],
-            assume_roles=[{"role_arn": pulumi.Output.concat("arn:", partition, ":iam::", member, ":role/",
-                                                            args.member_deployment_role_name),
-                           "session_name": f"{name}-remediation-roles"[:64]}],
+            assume_roles=[aws.ProviderAssumeRoleArgs(
+                role_arn=pulumi.Output.concat("arn:", partition, ":iam::", member, ":role/",
+                                              args.member_deployment_role_name),
+                session_name=f"{name}-remediation-roles"[:64])],
             opts=child) for member in args.member_account_ids}
 
         hub = pulumi.Output.concat("arn:", partition, ":securityhub:", region, ":", account, ":hub/default")
