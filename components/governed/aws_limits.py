@@ -494,3 +494,11 @@ VALUE_RANGES["aws:cloudwatch/eventApiDestination:EventApiDestination"] = {
 API_DESTINATION_METHODS = ("POST", "GET", "HEAD", "OPTIONS", "PUT", "PATCH", "DELETE")
 CONNECTION_AUTHORIZATION_TYPES = ("API_KEY", "BASIC", "OAUTH_CLIENT_CREDENTIALS")
 API_DESTINATION_ENDPOINT_MAX = 2048
+
+# -- Security Hub custom actions (components/messaging/securityhub_remediation.py) ------------------------------
+# CreateActionTarget: Name "can contain up to 20 characters", Id "up to 20 alphanumeric characters" (Security Hub
+# API reference; both match .*\S.*). pulumi-aws requires the name (no autoname).
+NAME_RULES["aws:securityhub/actionTarget:ActionTarget"] = NameRule(
+    "Security Hub custom action name", "name", 20, r".*\S.*", "text with a non-space character",
+    source="Security Hub CreateActionTarget Name up to 20 characters", autoname_max=None)
+SECURITYHUB_ACTION_ID_MAX = 20

@@ -75,6 +75,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.governance import Governance
+from components.governed.aws_limits import NAME_RULES, SECURITYHUB_ACTION_ID_MAX
 from components.governed.events import EventRuleArgs, GovernedEventRule, RuleTarget
 from components.governed.function import FunctionArgs, GovernedFunction
 from components.governed.messaging import GovernedTopic
@@ -169,6 +170,12 @@ def _validate(args: SecurityhubRemediationArgs) -> None:
         raise ValueError(f"{where}.notification_email: {args.notification_email!r} must be an e-mail address")
     if args.log_level not in LOG_LEVELS:
         raise ValueError(f"{where}.log_level: {args.log_level!r} must be one of {', '.join(LOG_LEVELS)}")
+    action_name = NAME_RULES["aws:securityhub/actionTarget:ActionTarget"]
+    for playbook in PLAYBOOKS:  # the table's own values: checked here so that a new entry cannot break a deployment
+        if len(playbook.identifier) > SECURITYHUB_ACTION_ID_MAX or len(playbook.action_name) > action_name.max_length:
+            raise ValueError(f"playbook {playbook.identifier!r}: custom action identifier and name must be at most "
+                             f"{SECURITYHUB_ACTION_ID_MAX} and {action_name.max_length} characters "
+                             f"({action_name.source})")
     for field, low, high in (("function_timeout", 1, 900), ("function_memory_size", 128, 10240),
                              ("reserved_concurrency", 1, 1000)):
         value = getattr(args, field)
