@@ -29,6 +29,7 @@ RESOURCE_STAR_ACTIONS = frozenset({
     "events:PutEvents",  # only when the target is the default bus; prefer the bus ARN
     "sns:Unsubscribe",  # the Service Authorization Reference lists no resource type for it
     "iam:GetAccountPasswordPolicy", "iam:UpdateAccountPasswordPolicy",  # the account's one password policy
+    "ec2:DescribeSecurityGroups",  # a list action: no resource type
 })
 
 _ACTION = re.compile(r"^[a-z0-9-]+:[A-Za-z0-9*]+$")

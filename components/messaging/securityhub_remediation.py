@@ -28,8 +28,9 @@ Playbooks. The post deploys the solution's 10 CIS v1.2.0 custom actions and name
 tests end to end. The ten (the solution's CIS playbook, v1.0) and what this component builds:
 
 * built: ``CIS15-111`` (CIS 1.5–1.11: the IAM password policy with the CIS values, ``handlers/
-  securityhub_remediation/cis15_111.py``), ``CIS28`` (CIS 2.8: yearly rotation of the customer managed KMS key the
-  finding names);
+  securityhub_remediation/cis15_111.py``), ``CIS23`` (2.3: public access block on the CloudTrail bucket the finding
+  names), ``CIS28`` (2.8: yearly rotation of the customer managed KMS key the finding names), ``CIS4142`` (4.1–4.2:
+  revoke 0.0.0.0/0 and ::/0 ingress reaching ports 22 and 3389) and ``CIS43`` (4.3: empty the default security group);
 * not built, because the company boundary refuses what they need and widening it is a platform decision, not an
   architecture's: ``CIS22`` (2.2, CloudTrail log file validation) and ``CIS24`` (2.4, CloudTrail to CloudWatch Logs)
   call ``cloudtrail:UpdateTrail``, which the boundary denies to every workload (``DenyLeavingOrganisationControls``:
@@ -38,11 +39,8 @@ tests end to end. The ten (the solution's CIS playbook, v1.0) and what this comp
   (2.6, S3 access logging of the CloudTrail bucket) runs the SSM Automation document
   ``AWS-ConfigureS3BucketLogging`` with a role passed to ``ssm.amazonaws.com``, an escalating pass-role service;
   ``CIS13-14`` (1.3–1.4, disabling unused credentials and unrotated access keys) needs ``iam:UpdateAccessKey`` and
-  user reads on every IAM user: a boundary exception over users' credentials that the platform team has not made;
-* not built yet, although the boundary would allow them (``s3`` and ``ec2`` are approved namespaces): ``CIS23``
-  (2.3, public access block on the CloudTrail bucket), ``CIS4142`` (4.1–4.2, revoke 0.0.0.0/0 and ::/0 ingress to
-  ports 22 and 3389) and ``CIS43`` (4.3, empty the default security group): each is a new ``Playbook`` entry in
-  ``PLAYBOOKS``, a handler module, and a Choice branch in the orchestrator; there was not the time.
+  user reads on every IAM user: a boundary exception over users' credentials that the platform team has not made.
+  A new playbook is a ``Playbook`` entry in ``PLAYBOOKS``, a handler module and a Choice branch in the orchestrator.
 
 Differences from the post (written down as the catalogue asks):
 
@@ -106,6 +104,20 @@ def _key_rotation(partition: pulumi.Input[str], account: pulumi.Input[str]) -> l
     return [statement(["kms:EnableKeyRotation", "kms:GetKeyRotationStatus"], [keys], sid="CisKeyRotation")]
 
 
+def _public_access_block(partition: pulumi.Input[str], account: pulumi.Input[str]) -> list:
+    buckets = pulumi.Output.concat("arn:", partition, ":s3:::*")  # S3 bucket ARNs carry no account
+    return [statement(["s3:PutBucketPublicAccessBlock", "s3:GetBucketPublicAccessBlock"], [buckets],
+                      sid="CisBucketPublicAccessBlock")]
+
+
+def _security_groups(*revoke: str) -> MemberStatements:
+    def statements(partition: pulumi.Input[str], account: pulumi.Input[str]) -> list:
+        groups = pulumi.Output.concat("arn:", partition, ":ec2:*:", account, ":security-group/*")
+        return [statement(["ec2:DescribeSecurityGroups"], ["*"], sid="ReadSecurityGroups"),  # no resource type
+                statement(list(revoke), [groups], sid="CisRevokeRules")]
+    return statements
+
+
 @dataclass(frozen=True)
 class Playbook:
     """One remediation playbook: its custom action, controls, function and the remediation role's grants."""
@@ -124,8 +136,16 @@ PLAYBOOKS = (
              "Set the IAM password policy to the CIS values (CIS 1.5-1.11)",
              ("1.5", "1.6", "1.7", "1.8", "1.9", "1.10", "1.11"),
              "handlers.securityhub_remediation.cis15_111.handler", "Cis15111FunctionArn", _password_policy),
+    Playbook("CIS23", "CIS 2.3", "Block public access to the CloudTrail bucket (CIS 2.3)", ("2.3",),
+             "handlers.securityhub_remediation.cis23.handler", "Cis23FunctionArn", _public_access_block),
     Playbook("CIS28", "CIS 2.8", "Enable rotation of the customer managed KMS key (CIS 2.8)", ("2.8",),
              "handlers.securityhub_remediation.cis28.handler", "Cis28FunctionArn", _key_rotation),
+    Playbook("CIS4142", "CIS 4.1 – 4.2", "Revoke world access to ports 22 and 3389 (CIS 4.1-4.2)", ("4.1", "4.2"),
+             "handlers.securityhub_remediation.cis41_42.handler", "Cis4142FunctionArn",
+             _security_groups("ec2:RevokeSecurityGroupIngress")),
+    Playbook("CIS43", "CIS 4.3", "Remove every rule of the default security group (CIS 4.3)", ("4.3",),
+             "handlers.securityhub_remediation.cis43.handler", "Cis43FunctionArn",
+             _security_groups("ec2:RevokeSecurityGroupIngress", "ec2:RevokeSecurityGroupEgress")),
 )
 
 

@@ -34,10 +34,11 @@ from components.messaging.securityhub_remediation import (
     CUSTOM_ACTION,
     IMPORTED,
     ORCHESTRATOR_DEFINITION,
+    PLAYBOOKS,
     SecurityhubRemediationArgs,
     orchestrator_input,
 )
-from handlers.securityhub_remediation import cis15_111, cis28, findings, playbook
+from handlers.securityhub_remediation import cis15_111, cis23, cis28, cis41_42, cis43, findings, playbook
 from tests.support.aws_calls import checked_aws_calls  # noqa: F401 (the fixture)
 from tests.support.sfn import (
     ACCOUNT,
@@ -76,10 +77,18 @@ def finding(control: str, finding_id: str, resource: str = f"AWS::::Account:{ACC
         "Types": ["Software and Configuration Checks/Industry and Regulatory Standards/CIS AWS Foundations Benchmark"],
         "CreatedAt": "2020-06-01T12:00:00Z", "UpdatedAt": "2020-06-01T12:00:00Z",
         "Severity": {"Label": "MEDIUM"}, "Title": f"CIS {control}", "Description": f"CIS {control}",
-        "Resources": [{"Type": "AwsAccount" if resource.startswith("AWS::") else "AwsKmsKey", "Id": resource}],
+        "Resources": [{"Type": resource_type(resource), "Id": resource}],
         "Compliance": {"Status": "FAILED"}, "Workflow": {"Status": "NEW"}, "RecordState": "ACTIVE",
         "ProductFields": {"RuleId": control},
     }
+
+
+def resource_type(resource: str) -> str:
+    for prefix, kind in (("AWS::", "AwsAccount"), ("arn:aws:kms:", "AwsKmsKey"), ("arn:aws:s3:::", "AwsS3Bucket"),
+                         ("arn:aws:ec2:", "AwsEc2SecurityGroup")):
+        if resource.startswith(prefix):
+            return kind
+    raise AssertionError(f"no ASFF resource type for {resource}")
 
 
 class RecordingBatchUpdate:
@@ -252,14 +261,90 @@ def test_cis28_enables_rotation_of_the_key_the_finding_names(aws, hub, monkeypat
     assert inbox(aws) == [result]
 
 
+# ------------------------------------------------------------------------------------------------ CIS 2.3
+def test_cis23_blocks_public_access_to_the_trail_bucket(aws, hub, monkeypatch):
+    use_playbook(monkeypatch, aws, "CIS23")
+    s3 = boto3.client("s3", region_name=REGION)
+    s3.create_bucket(Bucket="cloudtrail-logs-123456789012")
+    aws["securityhub"].batch_import_findings(Findings=[
+        finding("2.3", "cis-2.3-finding", resource="arn:aws:s3:::cloudtrail-logs-123456789012")])
+
+    result = cis23.handler({"finding": stored(aws, "cis-2.3-finding"), "playbook": "CIS23", "trigger": IMPORTED},
+                           FakeLambdaContext(function_name="CIS23"))
+
+    assert result["note"] == "CIS23 remediated CIS 2.3: public access blocked on cloudtrail-logs-123456789012"
+    assert s3.get_public_access_block(Bucket="cloudtrail-logs-123456789012")["PublicAccessBlockConfiguration"] == {
+        "BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True, "RestrictPublicBuckets": True}
+    assert stored(aws, "cis-2.3-finding")["Workflow"] == {"Status": "RESOLVED"}
+    assert inbox(aws) == [result]
+
+
+# ------------------------------------------------------------------------------------------ CIS 4.1 - 4.3
+def group_arn(group_id: str) -> str:
+    return f"arn:aws:ec2:{REGION}:{ACCOUNT}:security-group/{group_id}"
+
+
+def test_cis4142_revokes_world_access_to_ssh_and_rdp_only(aws, hub, monkeypatch):
+    use_playbook(monkeypatch, aws, "CIS4142")
+    ec2 = boto3.client("ec2", region_name=REGION)
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    group = ec2.create_security_group(GroupName="web", Description="web", VpcId=vpc)["GroupId"]
+    ec2.authorize_security_group_ingress(GroupId=group, IpPermissions=[
+        {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22,
+         "IpRanges": [{"CidrIp": "0.0.0.0/0"}, {"CidrIp": "10.0.0.0/8"}], "Ipv6Ranges": [{"CidrIpv6": "::/0"}]},
+        {"IpProtocol": "tcp", "FromPort": 3389, "ToPort": 3389, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]},
+        {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
+    aws["securityhub"].batch_import_findings(Findings=[finding("4.1", "cis-4.1-finding", resource=group_arn(group))])
+
+    result = cis41_42.handler({"finding": stored(aws, "cis-4.1-finding"), "playbook": "CIS4142",
+                               "trigger": CUSTOM_ACTION}, FakeLambdaContext(function_name="CIS4142"))
+
+    assert result["note"] == f"CIS4142 remediated CIS 4.1: {group}: 2 world-open rule(s) to port 22/3389 revoked"
+    left = ec2.describe_security_groups(GroupIds=[group])["SecurityGroups"][0]["IpPermissions"]
+    assert sorted((p["FromPort"], [r["CidrIp"] for r in p["IpRanges"]], p.get("Ipv6Ranges", [])) for p in left) == [
+        (22, ["10.0.0.0/8"], []), (443, ["0.0.0.0/0"], [])]  # SSH from the VPC stays; HTTPS is not CIS 4.1/4.2's
+    assert stored(aws, "cis-4.1-finding")["Workflow"] == {"Status": "RESOLVED"}
+    inbox(aws)
+
+
+def test_cis43_empties_the_default_group_and_refuses_any_other(aws, hub, monkeypatch):
+    use_playbook(monkeypatch, aws, "CIS43")
+    ec2 = boto3.client("ec2", region_name=REGION)
+    vpc = ec2.create_vpc(CidrBlock="10.1.0.0/16")["Vpc"]["VpcId"]
+    default = ec2.describe_security_groups(Filters=[{"Name": "vpc-id", "Values": [vpc]},
+                                                    {"Name": "group-name", "Values": ["default"]}])[
+        "SecurityGroups"][0]
+    # AWS's default group: ingress from itself, all egress (moto creates the egress rule only).
+    ec2.authorize_security_group_ingress(GroupId=default["GroupId"], IpPermissions=[
+        {"IpProtocol": "-1", "UserIdGroupPairs": [{"GroupId": default["GroupId"], "UserId": ACCOUNT}]}])
+    assert default["IpPermissionsEgress"][0]["IpRanges"] == [{"CidrIp": "0.0.0.0/0"}]
+    aws["securityhub"].batch_import_findings(Findings=[
+        finding("4.3", "cis-4.3-finding", resource=group_arn(default["GroupId"]))])
+
+    result = cis43.handler({"finding": stored(aws, "cis-4.3-finding"), "playbook": "CIS43", "trigger": IMPORTED},
+                           FakeLambdaContext(function_name="CIS43"))
+
+    assert result["note"] == (f"CIS43 remediated CIS 4.3: {default['GroupId']}: 1 ingress and 1 egress rule(s) "
+                              f"revoked")
+    emptied = ec2.describe_security_groups(GroupIds=[default["GroupId"]])["SecurityGroups"][0]
+    assert (emptied["IpPermissions"], emptied["IpPermissionsEgress"]) == ([], [])
+    inbox(aws)
+
+    other = ec2.create_security_group(GroupName="app", Description="app", VpcId=vpc)["GroupId"]
+    aws["securityhub"].batch_import_findings(Findings=[finding("4.3", "not-default", resource=group_arn(other))])
+    with pytest.raises(ValueError, match=f"security group {other} is 'app', not a VPC's default group"):
+        cis43.handler({"finding": stored(aws, "not-default"), "playbook": "CIS43", "trigger": IMPORTED},
+                      FakeLambdaContext(function_name="CIS43"))
+    assert stored(aws, "not-default")["Workflow"] == {"Status": "NEW"}
+
+
 # -------------------------------------------------------------------------------------------- orchestrator
 @pytest.fixture(scope="module")
 def orchestrator(aws) -> str:
     role = trusted_role("playbook", "lambda.amazonaws.com")
-    arns = create_functions({"CIS15-111": "handlers.securityhub_remediation.cis15_111.handler",
-                             "CIS28": "handlers.securityhub_remediation.cis28.handler"}, role)
+    arns = create_functions({p.identifier: p.handler for p in PLAYBOOKS}, role)
     definition = render_definition(ORCHESTRATOR_DEFINITION, {
-        "Cis15111FunctionArn": arns["CIS15-111"], "Cis28FunctionArn": arns["CIS28"], "TopicArn": aws["topic"]})
+        **{p.placeholder: arns[p.identifier] for p in PLAYBOOKS}, "TopicArn": aws["topic"]})
     assert lint(definition) == []
     return create_state_machine("securityhub-remediation-orchestrator", definition)
 
@@ -274,7 +359,8 @@ def rule_input(playbook_id: str, detail_type: str, *found: dict[str, Any]) -> di
     return json.loads(render(transformer["input_paths"], transformer["input_template"], event))
 
 
-ROUTES = {"CIS15-111": cis15_111.handler, "CIS28": cis28.handler}
+ROUTES = {"CIS15-111": cis15_111.handler, "CIS23": cis23.handler, "CIS28": cis28.handler,
+          "CIS4142": cis41_42.handler, "CIS43": cis43.handler}
 
 
 def test_the_orchestrator_runs_the_chosen_playbook_on_its_findings_only(aws, hub, orchestrator, monkeypatch):

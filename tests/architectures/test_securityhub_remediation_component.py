@@ -47,7 +47,8 @@ def test_defaults_are_the_posts_values():
     assert (args.fully_automated, tuple(args.member_account_ids), args.role_name_prefix) == (False, (), "SO0111-SHARR")
     assert [(p.identifier, p.action_name, p.controls) for p in PLAYBOOKS] == [
         ("CIS15-111", "CIS 1.5 – 1.11", ("1.5", "1.6", "1.7", "1.8", "1.9", "1.10", "1.11")),
-        ("CIS28", "CIS 2.8", ("2.8",))]
+        ("CIS23", "CIS 2.3", ("2.3",)), ("CIS28", "CIS 2.8", ("2.8",)), ("CIS4142", "CIS 4.1 – 4.2", ("4.1", "4.2")),
+        ("CIS43", "CIS 4.3", ("4.3",))]
 
 
 def test_one_custom_action_per_playbook(resources):
@@ -55,8 +56,14 @@ def test_one_custom_action_per_playbook(resources):
     assert actions == {
         "x-CIS15-111": {"identifier": "CIS15-111", "name": "CIS 1.5 – 1.11",
                         "description": "Set the IAM password policy to the CIS values (CIS 1.5-1.11)"},
+        "x-CIS23": {"identifier": "CIS23", "name": "CIS 2.3",
+                    "description": "Block public access to the CloudTrail bucket (CIS 2.3)"},
         "x-CIS28": {"identifier": "CIS28", "name": "CIS 2.8",
-                    "description": "Enable rotation of the customer managed KMS key (CIS 2.8)"}}
+                    "description": "Enable rotation of the customer managed KMS key (CIS 2.8)"},
+        "x-CIS4142": {"identifier": "CIS4142", "name": "CIS 4.1 – 4.2",
+                      "description": "Revoke world access to ports 22 and 3389 (CIS 4.1-4.2)"},
+        "x-CIS43": {"identifier": "CIS43", "name": "CIS 4.3",
+                    "description": "Remove every rule of the default security group (CIS 4.3)"}}
     assert all(len(a["name"]) <= 20 and len(a["identifier"]) <= 20 for a in actions.values())
 
 
@@ -64,7 +71,7 @@ def test_on_demand_rules_only_by_default_each_starting_the_orchestrator_with_its
     rules = {r.name: json.loads(r.inputs["eventPattern"]) for r in by_type(resources,
                                                                             "aws:cloudwatch/eventRule:EventRule")}
     action = one(resources, "aws:securityhub/actionTarget:ActionTarget", "x-CIS15-111").outputs["arn"]
-    assert set(rules) == {"x-CIS15-111-custom-action", "x-CIS28-custom-action"}
+    assert set(rules) == {f"x-{p.identifier}-custom-action" for p in PLAYBOOKS}
     assert rules["x-CIS15-111-custom-action"] == {
         "source": ["aws.securityhub"], "detail-type": ["Security Hub Findings - Custom Action"], "resources": [action]}
     target = one(resources, "aws:cloudwatch/eventTarget:EventTarget", "x-CIS15-111-custom-action-orchestrator").inputs
@@ -86,8 +93,8 @@ def test_fully_automated_adds_the_imported_failed_new_rules():
                                            "2.8"],
                            "Compliance": {"Status": ["FAILED"]}, "Workflow": {"Status": ["NEW"]},
                            "RecordState": ["ACTIVE"]}}}
-    assert pattern == automated_pattern(PLAYBOOKS[1])
-    assert len(by_type(resources, "aws:cloudwatch/eventRule:EventRule")) == 4
+    assert pattern == automated_pattern(PLAYBOOKS[2])
+    assert len(by_type(resources, "aws:cloudwatch/eventRule:EventRule")) == 10
 
 
 def test_the_input_transformer_gives_the_orchestrator_the_playbook_and_the_findings():
@@ -129,6 +136,14 @@ def test_remediation_roles_trust_only_their_playbook_with_the_external_id(resour
     assert _policy(resources, "x-CIS28-self-policy") == {
         "CisKeyRotation": (["kms:EnableKeyRotation", "kms:GetKeyRotationStatus"],
                            [f"arn:aws:kms:*:{ACCOUNT}:key/*"], None)}
+    assert _policy(resources, "x-CIS23-self-policy") == {
+        "CisBucketPublicAccessBlock": (["s3:PutBucketPublicAccessBlock", "s3:GetBucketPublicAccessBlock"],
+                                       ["arn:aws:s3:::*"], None)}
+    assert _policy(resources, "x-CIS43-self-policy") == {
+        "ReadSecurityGroups": (["ec2:DescribeSecurityGroups"], ["*"], None),
+        "CisRevokeRules": (["ec2:RevokeSecurityGroupIngress", "ec2:RevokeSecurityGroupEgress"],
+                           [f"arn:aws:ec2:*:{ACCOUNT}:security-group/*"], None)}
+    assert _policy(resources, "x-CIS4142-self-policy")["CisRevokeRules"][0] == ["ec2:RevokeSecurityGroupIngress"]
 
 
 def test_member_accounts_get_their_roles_through_their_own_provider():
@@ -148,15 +163,19 @@ def test_member_accounts_get_their_roles_through_their_own_provider():
 
 
 def test_the_orchestrator_invokes_the_playbooks_and_publishes_failure_notices(resources):
-    functions = [one(resources, "aws:lambda/function:Function", f"x-{p}").outputs["arn"] for p in ("CIS15-111", "CIS28")]
+    functions = [one(resources, "aws:lambda/function:Function", f"x-{p.identifier}").outputs["arn"] for p in PLAYBOOKS]
     topic = one(resources, "aws:sns/topic:Topic", "x-notices").outputs["arn"]
     grants = _policy(resources, "x-orchestrator-role-policy")
     assert (grants["InvokePlaybooks"], grants["PublishFailureNotice"]) == (
         (["lambda:InvokeFunction"], functions, None), (["sns:Publish"], [topic], None))
     definition = json.loads(one(resources, "aws:sfn/stateMachine:StateMachine", "x-orchestrator").inputs["definition"])
     states = definition["States"]["Remediate findings"]["ItemProcessor"]["States"]
-    assert (states["CIS 1.5 - 1.11"]["Parameters"]["FunctionName"], states["CIS 2.8"]["Parameters"]["FunctionName"],
-            states["Notify failure"]["Parameters"]["TopicArn"]) == (*functions, topic)
+    assert [states[n]["Parameters"]["FunctionName"] for n in (
+        "CIS 1.5 - 1.11", "CIS 2.3", "CIS 2.8", "CIS 4.1 - 4.2", "CIS 4.3")] == functions
+    assert states["Notify failure"]["Parameters"]["TopicArn"] == topic
+    branches = [(c["And"][0]["StringEquals"], c["Next"]) for c in states["Which playbook"]["Choices"]]
+    assert branches == [("CIS15-111", "CIS 1.5 - 1.11"), ("CIS23", "CIS 2.3"), ("CIS28", "CIS 2.8"),
+                        ("CIS4142", "CIS 4.1 - 4.2"), ("CIS43", "CIS 4.3")]
 
 
 def test_bad_arguments_are_refused_with_the_field_and_value():
@@ -170,7 +189,7 @@ def test_bad_arguments_are_refused_with_the_field_and_value():
 
 def test_every_policy_passes_parliament(resources):
     policies = by_type(resources, "aws:iam/rolePolicy:RolePolicy")
-    assert len(policies) == 7  # 2 playbooks, 2 remediation roles, the orchestrator, 2 rules
+    assert len(policies) == 16  # 5 playbooks, 5 remediation roles, the orchestrator, 5 rules
     assert serious_findings_by_policy(policies) == {}
 
 

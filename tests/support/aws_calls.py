@@ -58,6 +58,7 @@ ACTIONS = {
     ("s3", "GetBucketLocation"): ("s3:GetBucketLocation",),
     ("s3", "ListBuckets"): ("s3:ListAllMyBuckets",),
     ("s3", "GetPublicAccessBlock"): ("s3:GetBucketPublicAccessBlock",),
+    ("s3", "PutPublicAccessBlock"): ("s3:PutBucketPublicAccessBlock",),
     ("s3", "GetBucketNotificationConfiguration"): ("s3:GetBucketNotification",),
     ("lambda", "ListVersionsByFunction"): ("lambda:ListVersionsByFunction",),
     ("sqs", "SendMessageBatch"): ("sqs:SendMessage",),
