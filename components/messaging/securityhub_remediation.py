@@ -59,7 +59,8 @@ Guardrails: ``aws.securityhub.ActionTarget`` has no guardrail-relevant setting (
 identifier: no encryption, logging, access policy or code), and none of the peers has a rule for it (cdk-nag,
 Checkov, AWS Config managed rules, Security Hub controls); it is not taggable
 (``policies/guardrails/data/untaggable_types.json``), so it is created raw, without a governed block. The workload
-boundary allows the three remediation actions only narrowly (``components.platform.policies.REMEDIATION_ROLE_PATH``).
+boundary adds three narrow allows for remediation (``components.platform.policies.REMEDIATION_ROLE_PATH``); the
+other playbooks act within namespaces it already approves (``s3``, ``kms``, ``ec2``).
 """
 from __future__ import annotations
 

@@ -50,9 +50,9 @@ SCHEDULER_PRINCIPAL = "scheduler.amazonaws.com"
 # Security Hub remediation (components/messaging/securityhub_remediation.py, post 001#17): a playbook function
 # assumes a remediation role in the finding's account, which fixes the finding (the CIS password policy), and then
 # marks the finding RESOLVED. `iam`, `sts` and `securityhub` stay out of the approved namespaces (their other
-# writes escalate or switch detective controls off); the boundary allows exactly these three actions: assuming the
-# roles under this IAM path (any account: each role's trust names the one playbook role it accepts, with an
-# ExternalId), updating findings on this account's hub, and the password-policy fix for roles under this path only.
+# writes escalate or switch detective controls off); the boundary allows only these: assuming the roles under this
+# IAM path (any account: each role's trust names the one playbook role it accepts, with an ExternalId), updating
+# findings on this account's hub, and reading and setting the password policy for roles under this path only.
 # Only the deployer creates roles (workload roles hold no `iam` writes), so the path marks remediation roles.
 REMEDIATION_ROLE_PATH = "/governed-remediation/"
 REMEDIATION_ROLE_ACTIONS = ("iam:GetAccountPasswordPolicy", "iam:UpdateAccountPasswordPolicy")
