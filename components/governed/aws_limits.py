@@ -574,3 +574,10 @@ VALUE_RANGES["aws:lb/loadBalancer:LoadBalancer"] = {
 NAME_RULES["aws:secretsmanager/secret:Secret"] = NameRule(
     "Secrets Manager secret name", "name", 512, r"[A-Za-z0-9/_+=.@-]+", "letters, digits and '/_+=.@-'",
     source="Secrets Manager CreateSecret Name 1-512")
+# -- Security Hub custom actions (components/messaging/securityhub_remediation.py) ------------------------------
+# CreateActionTarget: Name "can contain up to 20 characters", Id "up to 20 alphanumeric characters" (Security Hub
+# API reference; both match .*\S.*). pulumi-aws requires the name (no autoname).
+NAME_RULES["aws:securityhub/actionTarget:ActionTarget"] = NameRule(
+    "Security Hub custom action name", "name", 20, r".*\S.*", "text with a non-space character",
+    source="Security Hub CreateActionTarget Name up to 20 characters", autoname_max=None)
+SECURITYHUB_ACTION_ID_MAX = 20

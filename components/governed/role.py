@@ -29,6 +29,8 @@ RESOURCE_STAR_ACTIONS = frozenset({
     "events:PutEvents",  # only when the target is the default bus; prefer the bus ARN
     "sns:Unsubscribe",  # the Service Authorization Reference lists no resource type for it
     "dynamodb:ListStreams",  # likewise: a stream reader (Lambda, EventBridge Pipes) lists the account's streams
+    "iam:GetAccountPasswordPolicy", "iam:UpdateAccountPasswordPolicy",  # the account's one password policy
+    "ec2:DescribeSecurityGroups",  # a list action: no resource type
 })
 
 _ACTION = re.compile(r"^[a-z0-9-]+:[A-Za-z0-9*]+$")
@@ -84,15 +86,22 @@ def policy_document(statements: Sequence[Mapping[str, Any]]) -> pulumi.Output[st
     return pulumi.Output.json_dumps({"Version": "2012-10-17", "Statement": list(statements)})
 
 
-def trust_policy(service_principals: Sequence[str], source_account: Optional[pulumi.Input[str]] = None) -> Any:
-    statement_: dict = {
-        "Effect": "Allow",
-        "Principal": {"Service": sorted(service_principals)},
-        "Action": "sts:AssumeRole",
-    }
-    if source_account is not None:
-        statement_["Condition"] = {"StringEquals": {"aws:SourceAccount": source_account}}
-    return pulumi.Output.json_dumps({"Version": "2012-10-17", "Statement": [statement_]})
+def trust_policy(service_principals: Sequence[str], source_account: Optional[pulumi.Input[str]] = None,
+                 role_arns: Sequence[pulumi.Input[str]] = (), external_id: Optional[str] = None) -> Any:
+    statements: list = []
+    if service_principals:
+        statement_: dict = {
+            "Effect": "Allow",
+            "Principal": {"Service": sorted(service_principals)},
+            "Action": "sts:AssumeRole",
+        }
+        if source_account is not None:
+            statement_["Condition"] = {"StringEquals": {"aws:SourceAccount": source_account}}
+        statements.append(statement_)
+    if role_arns:
+        statements.append({"Effect": "Allow", "Principal": {"AWS": list(role_arns)}, "Action": "sts:AssumeRole",
+                           "Condition": {"StringEquals": {"sts:ExternalId": external_id}}})
+    return pulumi.Output.json_dumps({"Version": "2012-10-17", "Statement": statements})
 
 
 def check_statements(component: str, statements: Sequence[Mapping[str, Any]], overrides: Mapping[str, str]) -> None:
@@ -132,6 +141,13 @@ class RoleArgs:
     # IAM path (default "/"): the workload boundary lets workloads pass Scheduler only the roles under
     # policies.SCHEDULER_ROLE_PATH, which only governed schedule groups create.
     path: str = "/"
+    # Roles (by ARN, possibly of another account) trusted to assume this one, each only with ``external_id``
+    # (default none: services only). A cross-account remediation role trusts the one playbook role that uses it.
+    trusted_role_arns: Sequence[pulumi.Input[str]] = ()
+    # The sts:ExternalId every trusted role must present (default None; required with trusted_role_arns).
+    external_id: Optional[str] = None
+    # A fixed role name (default None: pulumi autonames it); for a role another account finds by its name.
+    role_name: Optional[str] = None
 
 
 class GovernedRole(pulumi.ComponentResource):
@@ -142,8 +158,15 @@ class GovernedRole(pulumi.ComponentResource):
                  opts: Optional[pulumi.ResourceOptions] = None) -> None:
         super().__init__("serverless-governance:governed:Role", name, None, opts)
         component = f"GovernedRole {name!r}"
-        if not args.service_principals:
-            raise ValueError(f"{component}: service_principals must name at least one service")
+        if not args.service_principals and not args.trusted_role_arns:
+            raise ValueError(f"{component}: service_principals must name at least one service (or trusted_role_arns "
+                             f"at least one role)")
+        if args.trusted_role_arns and not (isinstance(args.external_id, str)
+                                           and re.fullmatch(r"[\w+=,.@:/-]{2,1224}", args.external_id)):
+            raise ValueError(f"{component}: external_id {args.external_id!r} must be 2-1224 characters of letters, "
+                             f"digits and +=,.@:/-_ when trusted_role_arns is set")
+        if args.role_name is not None and not re.fullmatch(r"[\w+=,.@-]{1,64}", args.role_name):
+            raise ValueError(f"{component}: role_name {args.role_name!r} must be 1-64 letters, digits or +=,.@-_")
         overrides = check_overrides(component, args.overrides, ALLOWED_OVERRIDES)
         check_statements(component, args.statements, overrides)
         for arn in args.managed_policy_arns:
@@ -158,7 +181,9 @@ class GovernedRole(pulumi.ComponentResource):
                              f"printable characters)")
         self.role = aws.iam.Role(
             autonamed("aws:iam/role:Role", name),
-            assume_role_policy=trust_policy(args.service_principals, args.source_account),
+            name=args.role_name,  # None: autonamed
+            assume_role_policy=trust_policy(args.service_principals, args.source_account, args.trusted_role_arns,
+                                            args.external_id),
             path=args.path if args.path != "/" else None,  # None: unset, as before paths were supported
             permissions_boundary=governance.permissions_boundary_arn,
             description=args.description or f"{name} (governed)",

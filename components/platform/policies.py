@@ -49,6 +49,15 @@ ESCALATING_PASS_ROLE_SERVICES = (
 # under this IAM path with the workload boundary; workload roles cannot create or tag roles themselves (no `iam`).
 SCHEDULER_ROLE_PATH = "/governed-scheduler/"
 SCHEDULER_PRINCIPAL = "scheduler.amazonaws.com"
+# Security Hub remediation (components/messaging/securityhub_remediation.py, post 001#17): a playbook function
+# assumes a remediation role in the finding's account, which fixes the finding (the CIS password policy), and then
+# marks the finding RESOLVED. `iam`, `sts` and `securityhub` stay out of the approved namespaces (their other
+# writes escalate or switch detective controls off); the boundary allows only these: assuming the roles under this
+# IAM path (any account: each role's trust names the one playbook role it accepts, with an ExternalId), updating
+# findings on this account's hub, and reading and setting the password policy for roles under this path only.
+# Only the deployer creates roles (workload roles hold no `iam` writes), so the path marks remediation roles.
+REMEDIATION_ROLE_PATH = "/governed-remediation/"
+REMEDIATION_ROLE_ACTIONS = ("iam:GetAccountPasswordPolicy", "iam:UpdateAccountPasswordPolicy")
 # What the platform's governance roles use: the account sweep's reads, evaluations and remediation writes.
 GOVERNANCE_NAMESPACES = (
     "apigateway", "cloudfront", "config", "ecr", "events", "kms", "lambda", "logs", "s3", "sns", "sqs", "states",
@@ -152,7 +161,23 @@ def boundary_document(resources: GovernedResources, namespaces: Sequence[str] = 
         "Sid": "PassScheduleRolesToScheduler", "Effect": "Allow", "Action": "iam:PassRole",
         "Resource": f"arn:{resources.partition}:iam::{resources.account}:role{SCHEDULER_ROLE_PATH}*",
         "Condition": {"StringEquals": {"iam:PassedToService": SCHEDULER_PRINCIPAL}}})
+    document["Statement"] += remediation_statements(resources)
     return document
+
+
+def remediation_statements(resources: GovernedResources) -> list[dict[str, Any]]:
+    """The boundary's allows for Security Hub remediation (see ``REMEDIATION_ROLE_PATH``)."""
+    partition, account = resources.partition, resources.account
+    return [
+        {"Sid": "AssumeRemediationRoles", "Effect": "Allow", "Action": "sts:AssumeRole",
+         "Resource": f"arn:{partition}:iam::*:role{REMEDIATION_ROLE_PATH}*"},
+        {"Sid": "UpdateSecurityHubFindings", "Effect": "Allow", "Action": "securityhub:BatchUpdateFindings",
+         "Resource": f"arn:{partition}:securityhub:*:{account}:hub/default"},
+        {"Sid": "RemediationRolesRemediate", "Effect": "Allow", "Action": list(REMEDIATION_ROLE_ACTIONS),
+         "Resource": "*",  # the password policy actions have no resource type
+         "Condition": {"ArnLike": {
+             "aws:PrincipalArn": f"arn:{partition}:iam::{account}:role{REMEDIATION_ROLE_PATH}*"}}},
+    ]
 
 
 def governance_boundary_document(resources: GovernedResources) -> dict[str, Any]:

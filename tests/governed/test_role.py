@@ -33,6 +33,29 @@ def test_source_account_condition_and_managed_policy_attachment():
     assert by_type(resources, "aws:iam/rolePolicy:RolePolicy") == []  # no statements, no empty inline policy
 
 
+def test_a_cross_account_role_trusts_named_roles_only_with_the_external_id_and_keeps_its_fixed_name():
+    playbook = "arn:aws:iam::123456789012:role/playbook"
+    resources = run_program(lambda: GovernedRole("member", RoleArgs(
+        [], trusted_role_arns=[playbook], external_id="SO0111-SHARR", role_name="SO0111-SHARR-CIS15-111",
+        path="/governed-remediation/"), GOV))
+    role = one(resources, "aws:iam/role:Role")
+    assert (role.raw_inputs["name"], role.outputs["arn"]) == (
+        "SO0111-SHARR-CIS15-111", "arn:aws:iam::123456789012:role/governed-remediation/SO0111-SHARR-CIS15-111")
+    assert json.loads(role.raw_inputs["assumeRolePolicy"])["Statement"] == [{
+        "Effect": "Allow", "Principal": {"AWS": [playbook]}, "Action": "sts:AssumeRole",
+        "Condition": {"StringEquals": {"sts:ExternalId": "SO0111-SHARR"}}}]
+
+
+@pytest.mark.parametrize(("changes", "message"), [
+    ({"trusted_role_arns": ["arn:aws:iam::123456789012:role/p"]}, "external_id None must be 2-1224 characters"),
+    ({"service_principals": ["lambda.amazonaws.com"], "role_name": "x" * 65}, "role_name 'x{65}' must be 1-64 letters"),
+    ({}, "service_principals must name at least one service"),
+])
+def test_trust_and_name_are_checked(changes, message):
+    with pytest.raises((ValueError, ProgramError), match=message):
+        run_program(lambda: GovernedRole("r", RoleArgs(**{"service_principals": [], **changes}), GOV))
+
+
 @pytest.mark.parametrize("managed", ["arn:aws:iam::aws:policy/AdministratorAccess",
                                      "arn:aws:iam::aws:policy/AmazonS3FullAccess"])
 def test_broad_managed_policies_are_refused(managed):

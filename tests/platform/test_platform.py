@@ -123,7 +123,13 @@ def test_boundaries_govern_the_approved_services_and_deny_escalation(deployed):
         "PassRolesToApprovedServices", "PassScheduleRolesToScheduler", "DenyPrincipalsWithoutThisBoundary",
         "DenyBoundaryRemoval",
         "DenyBoundaryChange", "DenyCompanyLayerChange", "DenyCodeSigningChange", "DenyPlatformKeyAdministration",
-        "DenyLeavingOrganisationControls"]
+        "DenyLeavingOrganisationControls", "AssumeRemediationRoles", "UpdateSecurityHubFindings",
+        "RemediationRolesRemediate"]
+    assert document["Statement"][-1] == {
+        "Sid": "RemediationRolesRemediate", "Effect": "Allow",
+        "Action": ["iam:GetAccountPasswordPolicy", "iam:UpdateAccountPasswordPolicy"],
+        "Resource": "*",
+        "Condition": {"ArnLike": {"aws:PrincipalArn": f"arn:aws:iam::{ACCOUNT}:role/governed-remediation/*"}}}
     assert document["Statement"][1] == {
         "Sid": "PassRolesToApprovedServices", "Effect": "Allow", "Action": "iam:PassRole",
         "Resource": f"arn:aws:iam::{ACCOUNT}:role/*",

@@ -23,11 +23,15 @@ stack gives that handler's function (policy ∩ boundary):
   would use. Otherwise (a value from the event, e.g. an ARN passed in) the call is accepted on any resource the
   role's policy grants the action on, and the check is of the action only.
 
+A call made with credentials a handler obtained from ``sts:AssumeRole`` (a cross-account remediation role) is checked
+against that role instead, which the stack must deploy (its ARN as the handler built it).
+
 botocore's ``before-call`` event is per client and the handlers create theirs at import (often before the
 fixture runs), so the recording wraps ``BaseClient._make_api_call``, which every client goes through.
 """
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
 from collections.abc import Iterator
@@ -54,6 +58,7 @@ ACTIONS = {
     ("s3", "GetBucketLocation"): ("s3:GetBucketLocation",),
     ("s3", "ListBuckets"): ("s3:ListAllMyBuckets",),
     ("s3", "GetPublicAccessBlock"): ("s3:GetBucketPublicAccessBlock",),
+    ("s3", "PutPublicAccessBlock"): ("s3:PutBucketPublicAccessBlock",),
     ("s3", "GetBucketNotificationConfiguration"): ("s3:GetBucketNotification",),
     ("lambda", "ListVersionsByFunction"): ("lambda:ListVersionsByFunction",),
     ("sqs", "SendMessageBatch"): ("sqs:SendMessage",),
@@ -69,7 +74,7 @@ TRANSACT_ITEMS = {"Put": "dynamodb:PutItem", "Update": "dynamodb:UpdateItem", "D
 # The parameter naming the resource, by IAM prefix, in order of preference.
 RESOURCE_PARAMS = ("TableName", "QueueUrl", "TopicArn", "TargetArn", "SubscriptionArn", "Bucket",
                    "stateMachineAliasArn", "stateMachineArn", "executionArn", "FunctionName", "Rule", "EventBusName",
-                   "ResourceArn", "resourceArn", "PolicyArn", "CodeSigningConfigArn", "UUID", "SecretId")
+                   "ResourceArn", "resourceArn", "PolicyArn", "CodeSigningConfigArn", "UUID", "SecretId", "RoleArn")
 # Calls AWS answers for any authenticated principal: no IAM permission exists for them.
 ALWAYS_ALLOWED = ("sts:GetCallerIdentity",)
 
@@ -82,6 +87,9 @@ class Call:
     value: Optional[str]  # its value in the test
     key: Optional[str]  # S3 object key
     env: tuple  # ((variable, test value), ...) whose value the parameter holds
+    # The role whose credentials made the call, when the handler assumed one (sts:AssumeRole) and called with them;
+    # None: the function's own role.
+    assumed_role: Optional[str] = None
 
 
 def _handler_module() -> Optional[str]:
@@ -155,12 +163,18 @@ def checked_aws_calls(request) -> Iterator[list]:
                                 f"these handlers (e.g. 'saga-orchestration-dev') to use checked_aws_calls")
     calls: list = []
     original = BaseClient._make_api_call
+    assumed: dict = {}  # access key id -> the role ARN it was issued for (what a handler's AssumeRole returned)
 
     def recording(client, operation, params):  # noqa: ANN001, ANN202 (botocore's signature)
         handler = _handler_module()
         if handler is not None:
-            calls.extend(recorded_calls(client, operation, params, handler))
-        return original(client, operation, params)
+            role = assumed.get(getattr(client._request_signer._credentials, "access_key", None))
+            calls.extend(dataclasses.replace(call, assumed_role=role)
+                         for call in recorded_calls(client, operation, params, handler))
+        response = original(client, operation, params)
+        if handler is not None and operation == "AssumeRole":
+            assumed[response["Credentials"]["AccessKeyId"]] = params["RoleArn"]
+        return response
 
     with patch.object(BaseClient, "_make_api_call", recording):
         yield calls
@@ -224,6 +238,15 @@ def refused(facts: deploy.StackFacts, calls: list) -> list[str]:
     arns = facts.arns()
     problems = []
     for call in dict.fromkeys(calls):
+        if call.assumed_role is not None:  # checked against the assumed role, which the stack must deploy
+            if call.assumed_role not in facts.roles:
+                problems.append(f"{call.action} ({call.handler}) with the credentials of {call.assumed_role}: "
+                                f"{facts.name} deploys no such role")
+                continue
+            resource = call.value if call.value and call.value.startswith("arn:") else None
+            problems += deploy.missing(facts.roles[call.assumed_role], [deploy.Requirement(
+                call.action, resource, f"{call.handler} calls {call.action} as {call.assumed_role}")])
+            continue
         role, function = _function_of(facts, call.handler)
         problems += deploy.missing(role, [requirement(call, function, arns, facts.account, facts.region)])
     return sorted(set(problems))

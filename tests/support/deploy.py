@@ -82,7 +82,8 @@ class RoleFacts:
 
     def decide(self, requirement: Requirement) -> Decision:
         """The evaluator's decision; a run-time resource is accepted on any resource a policy grants it on."""
-        context = dict(requirement.context)
+        # AWS sets aws:PrincipalArn on every request (the boundary scopes remediation rights by role path with it).
+        context = {"aws:PrincipalArn": self.arn, **dict(requirement.context)}
         if requirement.resource is not None:
             return evaluate(requirement.action, requirement.resource, identity=self.policies,
                             boundary=self.boundary, context=context)
@@ -211,6 +212,7 @@ def grants_outside_boundary(role: RoleFacts) -> list[str]:
             if st.get("Effect") != "Allow":
                 continue
             pinned = {key: _first(value) for key, value in (st.get("Condition") or {}).get("StringEquals", {}).items()}
+            pinned.setdefault("aws:PrincipalArn", role.arn)  # AWS sets it on every request
             for action, resource in granted([{"Statement": [st]}]):
                 grant = {"Statement": [{"Effect": "Allow", "Action": action, "Resource": resource}]}
                 decision = evaluate(action, resource, identity=[grant], boundary=role.boundary, context=pinned)
