@@ -17,6 +17,8 @@ Call pattern (the audit's budget is at most 2 calls per function and 1 per 100 r
 * Lambda triggers: ListEventSourceMappings pages; per function (no bulk API exists) ListFunctionUrlConfigs,
   GetPolicy and ListFunctionEventInvokeConfigs, each only when its kind is wanted.
 * SNS subscriptions: ListSubscriptions pages, GetSubscriptionAttributes per subscription (its DLQ).
+* EC2 security groups: DescribeSecurityGroups pages (up to 1,000 groups a page, rules and tags included): no call
+  per group.
 
 What is wanted comes from the selected rules (``kinds_for``): a rule's own kinds and, for a stack rule, the kinds
 it looks up (its ``Rule.lookups``), so selecting only function and role rules never costs the per-function trigger
@@ -55,6 +57,7 @@ SCANNED_KINDS = (
     Kind.REST_STAGE, Kind.STATE_MACHINE, Kind.QUEUE, Kind.TOPIC, Kind.LOG_GROUP, Kind.BUCKET,
     Kind.BUCKET_PUBLIC_ACCESS_BLOCK, Kind.S3_NOTIFICATION, Kind.EVENT_TARGET, Kind.EVENT_SOURCE_MAPPING,
     Kind.FUNCTION_URL, Kind.PERMISSION, Kind.EVENT_INVOKE_CONFIG, Kind.SNS_SUBSCRIPTION, Kind.DISTRIBUTION,
+    Kind.SECURITY_GROUP,
 )
 
 
@@ -312,6 +315,7 @@ class AccountScanner:
         gather((Kind.DISTRIBUTION,), lambda: [
             Subject(facts, enrich, config_id=facts.resource.logical_name)
             for facts, enrich in cloudfront.distributions(self.client("cloudfront"), self.region)])
+        gather((Kind.SECURITY_GROUP,), self.security_groups)
         return subjects
 
     def _function_configs(self) -> list:
@@ -715,3 +719,11 @@ class AccountScanner:
 
         return [s for group in self._map("subscriptions", per_subscription, listed, (Kind.SNS_SUBSCRIPTION,),
                                          identify) for s in group]
+
+    def security_groups(self) -> list:
+        """Every security group of the region: DescribeSecurityGroups pages carry the rules and the tags."""
+        where = self._where()
+        return [Subject(describe.security_group_facts(g, **where), config_id=g["GroupId"])
+                for page in self.client("ec2").get_paginator("describe_security_groups").paginate(
+                    PaginationConfig={"PageSize": 1000})
+                for g in page.get("SecurityGroups", [])]

@@ -63,10 +63,11 @@ EXPECTED_SCOPES = {
     "no-sync-lambda-invoke": [],
     "required-tags": ["AWS::Lambda::Function", "AWS::IAM::Role", "AWS::ApiGateway::DomainName",
                       "AWS::ApiGateway::Stage", "AWS::StepFunctions::StateMachine", "AWS::SQS::Queue",
-                      "AWS::SNS::Topic", "AWS::S3::Bucket"],
+                      "AWS::SNS::Topic", "AWS::S3::Bucket", "AWS::EC2::SecurityGroup"],
     "s3-public-access-blocked": [],  # stack rule: a bucket is judged with its public access block
     "sfn-logging-enabled": ["AWS::StepFunctions::StateMachine"],
     "sfn-tracing-enabled": ["AWS::StepFunctions::StateMachine"],
+    "sg-no-unrestricted-ingress": ["AWS::EC2::SecurityGroup"],
     "sns-encryption": ["AWS::SNS::Topic"],
     "sqs-encryption": ["AWS::SQS::Queue"],
     "sqs-redrive-policy": [],
@@ -93,6 +94,7 @@ EXPECTED_PARAMETERS = {
                                        "service-id": []}},
     "sqs-encryption": {"requireKms": False},
     "log-group-retention": {"minimumRetentionDays": 1},
+    "sg-no-unrestricted-ingress": {"authorizedPorts": [443]},
 }
 # The account sweep collects every kind a guardrail judges, except the preview-only ones: opaque-resources judges
 # Pulumi type tokens (dynamic providers, unknown packages), and in an account what a template or desired state

@@ -734,3 +734,49 @@ def check_adapters_agree(rule_id: str, engine: dict, account: dict, wording: Opt
                 for adapter, got in results.items()}
     assert statuses == expected
     assert [adapter for adapter, got in results.items() if "fail" in got and wording not in got["fail"].message] == []
+
+
+# --- EC2 security groups (sg-no-unrestricted-ingress) ------------------------------------------------------------
+
+SG = "aws:ec2/securityGroup:SecurityGroup"
+SG_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule"
+SG_INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+SG_ID = "sg-0123456789abcdef0"
+SG_ARN = f"arn:aws:ec2:{REGION}:{ACCOUNT}:security-group/{SG_ID}"
+WORLD = "0.0.0.0/0"
+
+
+def ingress(port: Any, to: Any = None, cidr: str = WORLD, protocol: str = "tcp") -> dict:
+    """An engine ``ingress`` block of ``aws.ec2.SecurityGroup`` (``to`` defaults to ``port``; IPv6 by its colon)."""
+    key = "ipv6CidrBlocks" if ":" in cidr else "cidrBlocks"
+    return {"protocol": protocol, "fromPort": port, "toPort": port if to is None else to, key: [cidr]}
+
+
+def sg_permission(port: int, to: Optional[int] = None, cidr: str = WORLD, protocol: str = "tcp") -> dict:
+    """An ``IpPermissions`` item of DescribeSecurityGroups."""
+    ranges = {"Ipv6Ranges": [{"CidrIpv6": cidr}], "IpRanges": []} if ":" in cidr \
+        else {"IpRanges": [{"CidrIp": cidr}], "Ipv6Ranges": []}
+    return {"IpProtocol": protocol, "FromPort": port, "ToPort": port if to is None else to, **ranges,
+            "UserIdGroupPairs": [], "PrefixListIds": []}
+
+
+def security_group(*permissions: dict) -> Describe:
+    return Describe("security_group_facts", ({
+        "GroupId": SG_ID, "GroupName": "web", "OwnerId": ACCOUNT, "VpcId": "vpc-0a1b2c3d",
+        "Description": "web", "IpPermissions": list(permissions), "IpPermissionsEgress": [],
+        "Tags": [{"Key": k, "Value": v} for k, v in TAGS.items()]},), WHERE)
+
+
+def sg_item(*permissions: dict) -> dict:
+    """An ``AWS::EC2::SecurityGroup`` item as Config records it: EC2's bean names, IPv4 blocks both as
+    ``ipv4Ranges`` objects and as ``ipRanges`` strings."""
+    recorded = []
+    for p in permissions:
+        v4 = [r["CidrIp"] for r in p["IpRanges"]]
+        recorded.append({"ipProtocol": p["IpProtocol"], "fromPort": p["FromPort"], "toPort": p["ToPort"],
+                         "userIdGroupPairs": [], "ipv4Ranges": [{"cidrIp": c} for c in v4], "ipRanges": v4,
+                         "ipv6Ranges": [{"cidrIpv6": r["CidrIpv6"]} for r in p["Ipv6Ranges"]],
+                         "prefixListIds": []})
+    return cis._item("AWS::EC2::SecurityGroup", SG_ID, "web", SG_ARN, {
+        "ownerId": ACCOUNT, "groupName": "web", "groupId": SG_ID, "description": "web", "vpcId": "vpc-0a1b2c3d",
+        "ipPermissions": recorded, "ipPermissionsEgress": []})

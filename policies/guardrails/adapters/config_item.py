@@ -33,6 +33,7 @@ from ..model import (
     QueueFacts,
     Resource,
     RoleFacts,
+    SecurityGroupFacts,
     StageFacts,
     StateMachineFacts,
     TopicFacts,
@@ -41,6 +42,7 @@ from ..model import (
 from .describe import (
     NOT_FETCHED,
     SOURCE_TYPES,
+    ingress_rules,
     lambda_associations,
     normalise_statements,
     parse_arn,
@@ -55,6 +57,7 @@ from .describe import lookup as lookup  # part of this module's interface (the r
 CONFIG_RESOURCE_TYPES = {kind: SOURCE_TYPES[kind] for kind in (
     Kind.FUNCTION, Kind.ROLE, Kind.REST_DOMAIN, Kind.REST_STAGE, Kind.STATE_MACHINE, Kind.QUEUE, Kind.TOPIC,
     Kind.BUCKET,
+    Kind.SECURITY_GROUP,
 )}
 
 #: Config resource types of kinds a rule may name but whose facts also come from elsewhere. The rule Lambda judges
@@ -298,6 +301,12 @@ def distribution_facts(ci: Mapping[str, Any]) -> DistributionFacts:
                              lambda_associations=lambda_associations(lookup(config, "distributionConfig") or {}))
 
 
+def security_group_facts(ci: Mapping[str, Any]) -> SecurityGroupFacts:
+    """An ``AWS::EC2::SecurityGroup`` CI (EC2's bean names: ``ipPermissions``, ``ipv4Ranges``)."""
+    return SecurityGroupFacts(resource=_resource(ci, Kind.SECURITY_GROUP),
+                              ingress=ingress_rules(lookup(ci["configuration"], "ipPermissions")))
+
+
 _BUILDERS: dict[Kind, Callable[[Mapping[str, Any]], Facts]] = {
     Kind.ROLE: role_facts,
     Kind.REST_DOMAIN: rest_domain_facts,
@@ -310,6 +319,7 @@ _BUILDERS: dict[Kind, Callable[[Mapping[str, Any]], Facts]] = {
     Kind.BUCKET: bucket_facts,
     Kind.FUNCTION: function_facts,
     Kind.DISTRIBUTION: distribution_facts,
+    Kind.SECURITY_GROUP: security_group_facts,
 }
 
 

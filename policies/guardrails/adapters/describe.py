@@ -29,6 +29,7 @@ from ..model import (
     EventTargetFacts,
     FunctionFacts,
     FunctionUrlFacts,
+    IngressRule,
     Kind,
     LogGroupFacts,
     Maybe,
@@ -38,11 +39,13 @@ from ..model import (
     RoleFacts,
     RouteFacts,
     S3NotificationFacts,
+    SecurityGroupFacts,
     StageFacts,
     StateMachineFacts,
     SubscriptionFacts,
     TopicFacts,
     Unknown,
+    ip_protocol,
 )
 
 #: Pass as an argument to say "the caller did not fetch this"; the fact becomes Unknown(<what>).
@@ -155,6 +158,7 @@ SOURCE_TYPES: dict[Kind, str] = {
     Kind.FUNCTION_URL: "AWS::Lambda::Url", Kind.PERMISSION: "AWS::Lambda::Permission",
     Kind.EVENT_INVOKE_CONFIG: "AWS::Lambda::EventInvokeConfig", Kind.SNS_SUBSCRIPTION: "AWS::SNS::Subscription",
     Kind.DISTRIBUTION: "AWS::CloudFront::Distribution",
+    Kind.SECURITY_GROUP: "AWS::EC2::SecurityGroup",
 }
 
 
@@ -764,4 +768,39 @@ def distribution_facts(summary: Mapping[str, Any], tags: Any = NOT_FETCHED) -> D
     return DistributionFacts(
         resource=_resource(Kind.DISTRIBUTION, summary["ARN"], summary["Id"], tags=tags),
         lambda_associations=lambda_associations(summary),
+    )
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# EC2 security groups
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def ingress_rules(permissions: Any) -> tuple[IngressRule, ...]:
+    """``IngressRule`` per item of a security group's ``IpPermissions`` (DescribeSecurityGroups) or a Config item's
+    ``ipPermissions`` (any letter case; Config also lists IPv4 blocks as plain strings in ``ipRanges``)."""
+    rules = []
+    for permission in permissions or ():
+        sources: list[str] = []
+        for item in lookup(permission, "ipRanges") or ():
+            sources.append(item if isinstance(item, str) else lookup(item, "cidrIp"))
+        for item in lookup(permission, "ipv4Ranges") or ():  # Config's spelling of the same blocks
+            sources.append(lookup(item, "cidrIp"))
+        for item in lookup(permission, "ipv6Ranges") or ():
+            sources.append(lookup(item, "cidrIpv6"))
+        protocol = ip_protocol(lookup(permission, "ipProtocol"))
+        ports = (None, None) if protocol == "-1" else (lookup(permission, "fromPort"), lookup(permission, "toPort"))
+        rules.append(IngressRule(protocol=protocol, from_port=ports[0], to_port=ports[1],
+                                 sources=tuple(dict.fromkeys(s for s in sources if s))))
+    return tuple(rules)
+
+
+def security_group_facts(group: Mapping[str, Any], *, region: str, account: str, partition: str = "aws"
+                         ) -> SecurityGroupFacts:
+    """A security group from ``ec2.describe_security_groups`` (tags and ingress rules are in the item)."""
+    group_id = group["GroupId"]
+    arn = f"arn:{partition}:ec2:{region}:{group.get('OwnerId') or account}:security-group/{group_id}"
+    return SecurityGroupFacts(
+        resource=_resource(Kind.SECURITY_GROUP, arn, group.get("GroupName") or group_id, tags=group.get("Tags") or []),
+        ingress=ingress_rules(group.get("IpPermissions")),
     )

@@ -390,6 +390,46 @@ def _distribution(r: m.Resource, p: Props) -> m.DistributionFacts:
     return m.DistributionFacts(resource=r, lambda_associations=tuple(associations))
 
 
+def _cidrs(*values: Any) -> Any:
+    """The CIDR blocks of several list inputs as one list (the first Unknown list if any is unknown)."""
+    blocks: list[Any] = []
+    for value in values:
+        if is_unknown(value):
+            return value
+        blocks.extend(value or [])
+    return blocks
+
+
+def _ingress_rule(item: Any, protocol: str, v4: str, v6: str) -> Any:
+    """An ``m.IngressRule`` from one ingress block (``protocol``, ``v4``, ``v6`` name its inputs)."""
+    if is_unknown(item) or not isinstance(item, Mapping):
+        return item if is_unknown(item) else Unknown("ingress (not an object)")
+    def listed(name: str) -> Any:
+        value = item.get(name)
+        return [value] if isinstance(value, str) else value
+    return m.IngressRule(protocol=m.ip_protocol(item.get(protocol)), from_port=_int(item.get("fromPort")),
+                         to_port=_int(item.get("toPort")), sources=_cidrs(listed(v4), listed(v6)))
+
+
+def _security_group(r: m.Resource, p: Props) -> m.SecurityGroupFacts:
+    ingress = p.get("ingress")
+    return m.SecurityGroupFacts(
+        resource=r,
+        ingress=ingress if is_unknown(ingress) else [_ingress_rule(i, "protocol", "cidrBlocks", "ipv6CidrBlocks")
+                                                     for i in ingress or []])
+
+
+def _security_group_rule(r: m.Resource, p: Props) -> m.SecurityGroupFacts:
+    """``aws:ec2/securityGroupRule:SecurityGroupRule``: one ingress or egress rule (``type``)."""
+    return m.SecurityGroupFacts(resource=r, direction=_or(p.get("type"), "ingress"),
+                                ingress=[_ingress_rule(p, "protocol", "cidrBlocks", "ipv6CidrBlocks")])
+
+
+def _security_group_ingress_rule(r: m.Resource, p: Props) -> m.SecurityGroupFacts:
+    """``aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule``: one ingress rule, one source each."""
+    return m.SecurityGroupFacts(resource=r, ingress=[_ingress_rule(p, "ipProtocol", "cidrIpv4", "cidrIpv6")])
+
+
 BUILDERS: dict[str, tuple[Kind, Callable[[m.Resource, Props], m.Facts]]] = {
     "aws:lambda/function:Function": (Kind.FUNCTION, _function),
     "aws:lambda/codeSigningConfig:CodeSigningConfig": (Kind.CODE_SIGNING_CONFIG, _code_signing_config),
@@ -423,6 +463,10 @@ BUILDERS: dict[str, tuple[Kind, Callable[[m.Resource, Props], m.Facts]]] = {
     "aws:cloudwatch/eventTarget:EventTarget": (Kind.EVENT_TARGET, _event_target),
     "aws:cloudwatch/logGroup:LogGroup": (Kind.LOG_GROUP, _log_group),
     "aws:cloudfront/distribution:Distribution": (Kind.DISTRIBUTION, _distribution),
+    "aws:ec2/securityGroup:SecurityGroup": (Kind.SECURITY_GROUP, _security_group),
+    "aws:ec2/securityGroupRule:SecurityGroupRule": (Kind.SECURITY_GROUP_RULE, _security_group_rule),
+    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": (Kind.SECURITY_GROUP_RULE,
+                                                                  _security_group_ingress_rule),
 }
 
 
