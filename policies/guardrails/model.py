@@ -170,6 +170,8 @@ class Kind(str, enum.Enum):
     CLOUDCONTROL_RESOURCE = "cloudcontrol.resource"  # a resource given as type name + desired state
     SECURITY_GROUP = "ec2.security_group"
     SECURITY_GROUP_RULE = "ec2.security_group_rule"  # one ingress or egress rule declared as its own resource
+    IMAGEBUILDER_INFRASTRUCTURE = "imagebuilder.infrastructure_configuration"
+    IMAGEBUILDER_COMPONENT = "imagebuilder.component"
     OTHER = "other"
 
 
@@ -520,12 +522,28 @@ class SecurityGroupFacts:
     direction: Maybe[str] = "ingress"  # "ingress" | "egress" (a separate rule resource may be either)
 
 
+@dataclass(frozen=True)
+class InfrastructureConfigurationFacts:
+    """An EC2 Image Builder infrastructure configuration: how the build and test instances are launched."""
+
+    resource: Resource
+    http_tokens: Maybe[Optional[str]] = None  # instanceMetadataOptions.httpTokens: "required" | "optional" | None
+
+
+@dataclass(frozen=True)
+class ImageBuilderComponentFacts:
+    """An EC2 Image Builder component (a build or test document)."""
+
+    resource: Resource
+    kms_key_id: Maybe[Optional[str]] = None  # the customer managed key encrypting it; None: an AWS owned key
+
+
 Facts = Union[
     FunctionFacts, CodeSigningConfigFacts, EventInvokeConfigFacts, EventSourceMappingFacts, FunctionUrlFacts,
     RoleFacts, RolePolicyFacts, DomainFacts, AuthorizerFacts, RouteFacts, StageFacts, StateMachineFacts,
     QueueFacts, TopicFacts, BucketFacts, EventTargetFacts, LogGroupFacts, ApiFacts, PermissionFacts,
     SubscriptionFacts, S3NotificationFacts, DistributionFacts, TemplateFacts, GenericFacts,
-    SecurityGroupFacts,
+    SecurityGroupFacts, InfrastructureConfigurationFacts, ImageBuilderComponentFacts,
 ]
 
 

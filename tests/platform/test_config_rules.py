@@ -47,6 +47,8 @@ EXPECTED_SCOPES = {
     "eventbridge-target-dlq": [],  # stack rule; targets are swept (ListRules + ListTargetsByRule)
     "iam-no-wildcard-action": [],
     "iam-permissions-boundary": ["AWS::IAM::Role"],
+    "imagebuilder-component-cmk": [],  # Config does not record components; the sweep lists them
+    "imagebuilder-imdsv2": ["AWS::ImageBuilder::InfrastructureConfiguration"],
     "lambda-async-failure-destination": [],
     "lambda-code-signing": FUNCTION,
     # Stack rules since a function is Lambda@Edge only when a distribution runs it (guardrails.edge): one function's
@@ -63,7 +65,8 @@ EXPECTED_SCOPES = {
     "no-sync-lambda-invoke": [],
     "required-tags": ["AWS::Lambda::Function", "AWS::IAM::Role", "AWS::ApiGateway::DomainName",
                       "AWS::ApiGateway::Stage", "AWS::StepFunctions::StateMachine", "AWS::SQS::Queue",
-                      "AWS::SNS::Topic", "AWS::S3::Bucket", "AWS::EC2::SecurityGroup"],
+                      "AWS::SNS::Topic", "AWS::S3::Bucket", "AWS::EC2::SecurityGroup",
+                      "AWS::ImageBuilder::InfrastructureConfiguration"],
     "s3-public-access-blocked": [],  # stack rule: a bucket is judged with its public access block
     "sfn-logging-enabled": ["AWS::StepFunctions::StateMachine"],
     "sfn-tracing-enabled": ["AWS::StepFunctions::StateMachine"],

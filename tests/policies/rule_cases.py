@@ -780,3 +780,48 @@ def sg_item(*permissions: dict) -> dict:
     return cis._item("AWS::EC2::SecurityGroup", SG_ID, "web", SG_ARN, {
         "ownerId": ACCOUNT, "groupName": "web", "groupId": SG_ID, "description": "web", "vpcId": "vpc-0a1b2c3d",
         "ipPermissions": recorded, "ipPermissionsEgress": []})
+
+
+# --- EC2 Image Builder (imagebuilder-imdsv2, imagebuilder-component-cmk) -------------------------------------------
+
+INFRASTRUCTURE = "aws:imagebuilder/infrastructureConfiguration:InfrastructureConfiguration"
+COMPONENT = "aws:imagebuilder/component:Component"
+INFRASTRUCTURE_ARN = f"arn:aws:imagebuilder:{REGION}:{ACCOUNT}:infrastructure-configuration/builds"
+COMPONENT_ARN = f"arn:aws:imagebuilder:{REGION}:{ACCOUNT}:component/hardening/1.0.0/1"
+BUILD_KEY = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+
+
+def infrastructure(tokens: Optional[str] = "required", **props) -> dict:
+    """Engine inputs of ``aws.imagebuilder.InfrastructureConfiguration`` (``tokens=None``: no metadata options)."""
+    base: dict = {"instanceProfileName": "EC2InstanceProfileForImageBuilder", "tags": dict(TAGS)}
+    if tokens is not None:
+        base["instanceMetadataOptions"] = {"httpTokens": tokens, "httpPutResponseHopLimit": 1}
+    return {**base, **props}
+
+
+def infrastructure_configuration(tokens: Optional[str] = "required") -> Describe:
+    """A GetInfrastructureConfiguration ``infrastructureConfiguration``."""
+    configuration = {"arn": INFRASTRUCTURE_ARN, "name": "builds", "instanceProfileName": "builder",
+                     "terminateInstanceOnFailure": True, "tags": dict(TAGS)}
+    if tokens is not None:
+        configuration["instanceMetadataOptions"] = {"httpTokens": tokens, "httpPutResponseHopLimit": 1}
+    return Describe("infrastructure_configuration_facts", (configuration,))
+
+
+def infrastructure_item(tokens: Optional[str] = "required") -> dict:
+    """An ``AWS::ImageBuilder::InfrastructureConfiguration`` item (CloudFormation property names)."""
+    configuration: dict = {"Arn": INFRASTRUCTURE_ARN, "Name": "builds", "InstanceProfileName": "builder",
+                           "TerminateInstanceOnFailure": True}
+    if tokens is not None:
+        configuration["InstanceMetadataOptions"] = {"HttpTokens": tokens, "HttpPutResponseHopLimit": 1}
+    return cis._item("AWS::ImageBuilder::InfrastructureConfiguration", INFRASTRUCTURE_ARN, "builds",
+                     INFRASTRUCTURE_ARN, configuration)
+
+
+def imagebuilder_component(kms: Optional[str] = BUILD_KEY) -> Describe:
+    """A GetComponent ``component``."""
+    component = {"arn": COMPONENT_ARN, "name": "hardening", "version": "1.0.0", "platform": "Linux",
+                 "type": "BUILD", "owner": ACCOUNT, "encrypted": True, "tags": dict(TAGS)}
+    if kms:
+        component["kmsKeyId"] = kms
+    return Describe("imagebuilder_component_facts", (component,))

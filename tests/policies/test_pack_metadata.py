@@ -16,9 +16,9 @@ from tools.analyzer_client import UNKNOWN, apply_schema_defaults
 
 MANDATORY = ["api-authorizer-required", "api-custom-domain-tls", "apigateway-stage-tracing", "code-signing-config-enforce",
              "declared-resources-visible",
-             "iam-permissions-boundary", "lambda-code-signing", "lambda-required-layer", "lambda-tracing-active",
+             "iam-permissions-boundary", "imagebuilder-imdsv2", "lambda-code-signing", "lambda-required-layer", "lambda-tracing-active",
              "required-tags", "sfn-tracing-enabled", "sg-no-unrestricted-ingress"]
-ADVISORY = ["eventbridge-target-dlq", "iam-no-wildcard-action", "lambda-async-failure-destination",
+ADVISORY = ["eventbridge-target-dlq", "iam-no-wildcard-action", "imagebuilder-component-cmk", "lambda-async-failure-destination",
             "lambda-environment-kms", "lambda-esm-failure-handling", "lambda-reserved-concurrency",
             "lambda-runtime-supported", "lambda-url-auth", "log-group-retention", "no-recursive-trigger-loop",
             "no-sync-lambda-invoke", "opaque-resources", "s3-public-access-blocked", "sfn-logging-enabled", "sns-encryption",

@@ -385,6 +385,14 @@ def _security_group_ingress(r: m.Resource, p: Mapping[str, Any]) -> m.SecurityGr
     return m.SecurityGroupFacts(resource=r, ingress=[_ingress_rule(r, p, "")])
 
 
+def _infrastructure_configuration(r: m.Resource, p: Mapping[str, Any]) -> m.InfrastructureConfigurationFacts:
+    return m.InfrastructureConfigurationFacts(resource=r, http_tokens=_str(r, p, "InstanceMetadataOptions.HttpTokens"))
+
+
+def _imagebuilder_component(r: m.Resource, p: Mapping[str, Any]) -> m.ImageBuilderComponentFacts:
+    return m.ImageBuilderComponentFacts(resource=r, kms_key_id=_or(_str(r, p, "KmsKeyId"), None))
+
+
 BUILDERS: dict[str, tuple[Kind, Callable[[m.Resource, Mapping[str, Any]], m.Facts]]] = {
     "AWS::Lambda::Function": (Kind.FUNCTION, _function),
     "AWS::Serverless::Function": (Kind.FUNCTION, _serverless_function),  # only under the SAM transform
@@ -409,6 +417,9 @@ BUILDERS: dict[str, tuple[Kind, Callable[[m.Resource, Mapping[str, Any]], m.Fact
     "AWS::StepFunctions::StateMachine": (Kind.STATE_MACHINE, _state_machine),
     "AWS::EC2::SecurityGroup": (Kind.SECURITY_GROUP, _security_group),
     "AWS::EC2::SecurityGroupIngress": (Kind.SECURITY_GROUP_RULE, _security_group_ingress),
+    "AWS::ImageBuilder::InfrastructureConfiguration": (Kind.IMAGEBUILDER_INFRASTRUCTURE,
+                                                       _infrastructure_configuration),
+    "AWS::ImageBuilder::Component": (Kind.IMAGEBUILDER_COMPONENT, _imagebuilder_component),
 }
 #: Declared resources whose own contents the rules cannot see from here.
 _OPAQUE = {"AWS::CloudFormation::Stack": "TemplateURL", "AWS::Serverless::Application": "Location"}

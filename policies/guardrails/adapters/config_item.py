@@ -29,6 +29,7 @@ from ..model import (
     Facts,
     FunctionFacts,
     GenericFacts,
+    InfrastructureConfigurationFacts,
     Kind,
     QueueFacts,
     Resource,
@@ -58,6 +59,7 @@ CONFIG_RESOURCE_TYPES = {kind: SOURCE_TYPES[kind] for kind in (
     Kind.FUNCTION, Kind.ROLE, Kind.REST_DOMAIN, Kind.REST_STAGE, Kind.STATE_MACHINE, Kind.QUEUE, Kind.TOPIC,
     Kind.BUCKET,
     Kind.SECURITY_GROUP,
+    Kind.IMAGEBUILDER_INFRASTRUCTURE,
 )}
 
 #: Config resource types of kinds a rule may name but whose facts also come from elsewhere. The rule Lambda judges
@@ -307,6 +309,13 @@ def security_group_facts(ci: Mapping[str, Any]) -> SecurityGroupFacts:
                               ingress=ingress_rules(lookup(ci["configuration"], "ipPermissions")))
 
 
+def infrastructure_configuration_facts(ci: Mapping[str, Any]) -> InfrastructureConfigurationFacts:
+    """An ``AWS::ImageBuilder::InfrastructureConfiguration`` CI (CloudFormation property names)."""
+    options = lookup(ci["configuration"], "instanceMetadataOptions") or {}
+    return InfrastructureConfigurationFacts(resource=_resource(ci, Kind.IMAGEBUILDER_INFRASTRUCTURE),
+                                            http_tokens=lookup(options, "httpTokens"))
+
+
 _BUILDERS: dict[Kind, Callable[[Mapping[str, Any]], Facts]] = {
     Kind.ROLE: role_facts,
     Kind.REST_DOMAIN: rest_domain_facts,
@@ -320,6 +329,7 @@ _BUILDERS: dict[Kind, Callable[[Mapping[str, Any]], Facts]] = {
     Kind.FUNCTION: function_facts,
     Kind.DISTRIBUTION: distribution_facts,
     Kind.SECURITY_GROUP: security_group_facts,
+    Kind.IMAGEBUILDER_INFRASTRUCTURE: infrastructure_configuration_facts,
 }
 
 

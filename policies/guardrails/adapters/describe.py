@@ -29,6 +29,8 @@ from ..model import (
     EventTargetFacts,
     FunctionFacts,
     FunctionUrlFacts,
+    ImageBuilderComponentFacts,
+    InfrastructureConfigurationFacts,
     IngressRule,
     Kind,
     LogGroupFacts,
@@ -159,6 +161,8 @@ SOURCE_TYPES: dict[Kind, str] = {
     Kind.EVENT_INVOKE_CONFIG: "AWS::Lambda::EventInvokeConfig", Kind.SNS_SUBSCRIPTION: "AWS::SNS::Subscription",
     Kind.DISTRIBUTION: "AWS::CloudFront::Distribution",
     Kind.SECURITY_GROUP: "AWS::EC2::SecurityGroup",
+    Kind.IMAGEBUILDER_INFRASTRUCTURE: "AWS::ImageBuilder::InfrastructureConfiguration",
+    Kind.IMAGEBUILDER_COMPONENT: "AWS::ImageBuilder::Component",
 }
 
 
@@ -803,4 +807,30 @@ def security_group_facts(group: Mapping[str, Any], *, region: str, account: str,
     return SecurityGroupFacts(
         resource=_resource(Kind.SECURITY_GROUP, arn, group.get("GroupName") or group_id, tags=group.get("Tags") or []),
         ingress=ingress_rules(group.get("IpPermissions")),
+    )
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# EC2 Image Builder
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def infrastructure_configuration_facts(configuration: Mapping[str, Any]) -> InfrastructureConfigurationFacts:
+    """An infrastructure configuration from ``imagebuilder.get_infrastructure_configuration``
+    (``infrastructureConfiguration``): the listing's summaries lack the instance metadata options."""
+    arn = configuration["arn"]
+    return InfrastructureConfigurationFacts(
+        resource=_resource(Kind.IMAGEBUILDER_INFRASTRUCTURE, arn, configuration.get("name") or arn,
+                           tags=configuration.get("tags") or {}),
+        http_tokens=(configuration.get("instanceMetadataOptions") or {}).get("httpTokens"),
+    )
+
+
+def imagebuilder_component_facts(component: Mapping[str, Any]) -> ImageBuilderComponentFacts:
+    """A component from ``imagebuilder.get_component`` (``component``; the listing's versions lack the key)."""
+    arn = component["arn"]
+    name = f"{component.get('name') or arn} {component.get('version') or ''}".strip()
+    return ImageBuilderComponentFacts(
+        resource=_resource(Kind.IMAGEBUILDER_COMPONENT, arn, name, tags=component.get("tags") or {}),
+        kms_key_id=component.get("kmsKeyId") or None,
     )

@@ -430,6 +430,14 @@ def _security_group_ingress_rule(r: m.Resource, p: Props) -> m.SecurityGroupFact
     return m.SecurityGroupFacts(resource=r, ingress=[_ingress_rule(p, "ipProtocol", "cidrIpv4", "cidrIpv6")])
 
 
+def _infrastructure_configuration(r: m.Resource, p: Props) -> m.InfrastructureConfigurationFacts:
+    return m.InfrastructureConfigurationFacts(resource=r, http_tokens=get(p, "instanceMetadataOptions.httpTokens"))
+
+
+def _imagebuilder_component(r: m.Resource, p: Props) -> m.ImageBuilderComponentFacts:
+    return m.ImageBuilderComponentFacts(resource=r, kms_key_id=_or(p.get("kmsKeyId"), None))
+
+
 BUILDERS: dict[str, tuple[Kind, Callable[[m.Resource, Props], m.Facts]]] = {
     "aws:lambda/function:Function": (Kind.FUNCTION, _function),
     "aws:lambda/codeSigningConfig:CodeSigningConfig": (Kind.CODE_SIGNING_CONFIG, _code_signing_config),
@@ -467,6 +475,9 @@ BUILDERS: dict[str, tuple[Kind, Callable[[m.Resource, Props], m.Facts]]] = {
     "aws:ec2/securityGroupRule:SecurityGroupRule": (Kind.SECURITY_GROUP_RULE, _security_group_rule),
     "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": (Kind.SECURITY_GROUP_RULE,
                                                                   _security_group_ingress_rule),
+    "aws:imagebuilder/infrastructureConfiguration:InfrastructureConfiguration": (
+        Kind.IMAGEBUILDER_INFRASTRUCTURE, _infrastructure_configuration),
+    "aws:imagebuilder/component:Component": (Kind.IMAGEBUILDER_COMPONENT, _imagebuilder_component),
 }
 
 
