@@ -22,6 +22,7 @@ Call pattern (the audit's budget is at most 2 calls per function and 1 per 100 r
 * EC2 Image Builder: ListInfrastructureConfigurations / ListComponents (the account's own) pages, then one
   GetInfrastructureConfiguration / GetComponent per configuration / component version (the listings lack the
   instance metadata options and the KMS key).
+* Amazon MQ: ListBrokers pages, then one DescribeBroker per broker (logs, encryption and tags are not listed).
 
 What is wanted comes from the selected rules (``kinds_for``): a rule's own kinds and, for a stack rule, the kinds
 it looks up (its ``Rule.lookups``), so selecting only function and role rules never costs the per-function trigger
@@ -60,7 +61,7 @@ SCANNED_KINDS = (
     Kind.REST_STAGE, Kind.STATE_MACHINE, Kind.QUEUE, Kind.TOPIC, Kind.LOG_GROUP, Kind.BUCKET,
     Kind.BUCKET_PUBLIC_ACCESS_BLOCK, Kind.S3_NOTIFICATION, Kind.EVENT_TARGET, Kind.EVENT_SOURCE_MAPPING,
     Kind.FUNCTION_URL, Kind.PERMISSION, Kind.EVENT_INVOKE_CONFIG, Kind.SNS_SUBSCRIPTION, Kind.DISTRIBUTION,
-    Kind.SECURITY_GROUP, Kind.IMAGEBUILDER_INFRASTRUCTURE, Kind.IMAGEBUILDER_COMPONENT,
+    Kind.SECURITY_GROUP, Kind.IMAGEBUILDER_INFRASTRUCTURE, Kind.IMAGEBUILDER_COMPONENT, Kind.MQ_BROKER,
 )
 
 
@@ -321,6 +322,7 @@ class AccountScanner:
         gather((Kind.SECURITY_GROUP,), self.security_groups)
         gather((Kind.IMAGEBUILDER_INFRASTRUCTURE,), self.infrastructure_configurations)
         gather((Kind.IMAGEBUILDER_COMPONENT,), self.imagebuilder_components)
+        gather((Kind.MQ_BROKER,), self.mq_brokers)
         return subjects
 
     def _function_configs(self) -> list:
@@ -780,3 +782,18 @@ class AccountScanner:
 
         return [s for group in self._map("components", per_component, listed, (Kind.IMAGEBUILDER_COMPONENT,),
                                          identify) for s in group]
+
+    def mq_brokers(self) -> list:
+        """Every Amazon MQ broker: one DescribeBroker each."""
+        mq = self.client("mq")
+        listed = [b for page in mq.get_paginator("list_brokers").paginate() for b in page.get("BrokerSummaries", [])]
+
+        def per_broker(summary: dict) -> list:
+            found = mq.describe_broker(BrokerId=summary["BrokerId"])
+            return [Subject(describe.mq_broker_facts(found), config_id=summary["BrokerId"])]
+
+        def identify(summary: dict) -> tuple:
+            return ("AWS::AmazonMQ::Broker", summary.get("BrokerArn") or summary["BrokerId"],
+                    summary.get("BrokerName", ""))
+
+        return [s for group in self._map("brokers", per_broker, listed, (Kind.MQ_BROKER,), identify) for s in group]

@@ -172,6 +172,7 @@ class Kind(str, enum.Enum):
     SECURITY_GROUP_RULE = "ec2.security_group_rule"  # one ingress or egress rule declared as its own resource
     IMAGEBUILDER_INFRASTRUCTURE = "imagebuilder.infrastructure_configuration"
     IMAGEBUILDER_COMPONENT = "imagebuilder.component"
+    MQ_BROKER = "mq.broker"
     OTHER = "other"
 
 
@@ -538,12 +539,26 @@ class ImageBuilderComponentFacts:
     kms_key_id: Maybe[Optional[str]] = None  # the customer managed key encrypting it; None: an AWS owned key
 
 
+@dataclass(frozen=True)
+class MqBrokerFacts:
+    """An Amazon MQ broker (ActiveMQ or RabbitMQ)."""
+
+    resource: Resource
+    engine_type: Maybe[Optional[str]] = None  # "ActiveMQ" | "RabbitMQ", in the source's letter case
+    publicly_accessible: Maybe[Optional[bool]] = None
+    general_logs: Maybe[Optional[bool]] = None
+    audit_logs: Maybe[Optional[bool]] = None  # ActiveMQ only
+    use_aws_owned_key: Maybe[Optional[bool]] = None  # None: not set (an AWS owned key, Amazon MQ's default)
+    kms_key_id: Maybe[Optional[str]] = None
+    auto_minor_version_upgrade: Maybe[Optional[bool]] = None
+
+
 Facts = Union[
     FunctionFacts, CodeSigningConfigFacts, EventInvokeConfigFacts, EventSourceMappingFacts, FunctionUrlFacts,
     RoleFacts, RolePolicyFacts, DomainFacts, AuthorizerFacts, RouteFacts, StageFacts, StateMachineFacts,
     QueueFacts, TopicFacts, BucketFacts, EventTargetFacts, LogGroupFacts, ApiFacts, PermissionFacts,
     SubscriptionFacts, S3NotificationFacts, DistributionFacts, TemplateFacts, GenericFacts,
-    SecurityGroupFacts, InfrastructureConfigurationFacts, ImageBuilderComponentFacts,
+    SecurityGroupFacts, InfrastructureConfigurationFacts, ImageBuilderComponentFacts, MqBrokerFacts,
 ]
 
 

@@ -61,12 +61,16 @@ EXPECTED_SCOPES = {
     "lambda-tracing-active": [],
     "lambda-url-auth": [],  # Config does not record function URLs; the sweep reads them per function
     "log-group-retention": [],  # Config does not record log groups here; the sweep lists them
+    "mq-auto-minor-upgrade": ["AWS::AmazonMQ::Broker"],
+    "mq-broker-cmk": ["AWS::AmazonMQ::Broker"],
+    "mq-broker-logging": ["AWS::AmazonMQ::Broker"],
+    "mq-broker-not-public": ["AWS::AmazonMQ::Broker"],
     "no-recursive-trigger-loop": [],
     "no-sync-lambda-invoke": [],
     "required-tags": ["AWS::Lambda::Function", "AWS::IAM::Role", "AWS::ApiGateway::DomainName",
                       "AWS::ApiGateway::Stage", "AWS::StepFunctions::StateMachine", "AWS::SQS::Queue",
                       "AWS::SNS::Topic", "AWS::S3::Bucket", "AWS::EC2::SecurityGroup",
-                      "AWS::ImageBuilder::InfrastructureConfiguration"],
+                      "AWS::ImageBuilder::InfrastructureConfiguration", "AWS::AmazonMQ::Broker"],
     "s3-public-access-blocked": [],  # stack rule: a bucket is judged with its public access block
     "sfn-logging-enabled": ["AWS::StepFunctions::StateMachine"],
     "sfn-tracing-enabled": ["AWS::StepFunctions::StateMachine"],

@@ -825,3 +825,54 @@ def imagebuilder_component(kms: Optional[str] = BUILD_KEY) -> Describe:
     if kms:
         component["kmsKeyId"] = kms
     return Describe("imagebuilder_component_facts", (component,))
+
+
+# --- Amazon MQ (mq-broker-not-public, mq-broker-logging, mq-broker-cmk, mq-auto-minor-upgrade) ------------------
+
+MQ_BROKER = "aws:mq/broker:Broker"
+BROKER_ID = "b-1234a5b6-78cd-901e-2fgh-3i45j6k178l9"
+BROKER_ARN = f"arn:aws:mq:{REGION}:{ACCOUNT}:broker:orders:{BROKER_ID}"
+MQ_KEY = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/0987dcba-09fe-87dc-65ba-ab0987654321"
+
+
+def broker(engine: str = "ActiveMQ", public: Any = False, general: Any = True, audit: Any = True,
+           owned: Any = False, kms: Any = MQ_KEY, upgrade: Any = True) -> dict:
+    """Engine inputs of a compliant ``aws.mq.Broker``; each setting can be changed (None leaves it out)."""
+    props: dict = {"brokerName": "orders", "engineType": engine, "engineVersion": "5.18",
+                   "hostInstanceType": "mq.t3.micro", "users": [{"username": "app", "password": "secret"}],
+                   "tags": dict(TAGS), "publiclyAccessible": public, "autoMinorVersionUpgrade": upgrade,
+                   "logs": {k: v for k, v in (("general", general), ("audit", audit)) if v is not None},
+                   "encryptionOptions": {k: v for k, v in (("useAwsOwnedKey", owned), ("kmsKeyId", kms))
+                                         if v is not None}}
+    return {k: v for k, v in props.items() if v is not None}
+
+
+def _broker_settings(engine: str, public: bool, general: bool, audit: Optional[bool], owned: bool,
+                     kms: Optional[str], upgrade: bool) -> dict:
+    """The settings DescribeBroker and a Config item share (CloudFormation names)."""
+    logs: dict = {"General": general}
+    if audit is not None:
+        logs["Audit"] = audit
+    encryption: dict = {"UseAwsOwnedKey": owned}
+    if kms:
+        encryption["KmsKeyId"] = kms
+    return {"EngineType": engine, "PubliclyAccessible": public, "Logs": logs, "EncryptionOptions": encryption,
+            "AutoMinorVersionUpgrade": upgrade}
+
+
+def mq_broker(engine: str = "ACTIVEMQ", public: bool = False, general: bool = True, audit: Optional[bool] = True,
+              owned: bool = False, kms: Optional[str] = MQ_KEY, upgrade: bool = True) -> Describe:
+    """A DescribeBroker response (the API spells the engine ACTIVEMQ / RABBITMQ)."""
+    return Describe("mq_broker_facts", ({
+        "BrokerArn": BROKER_ARN, "BrokerId": BROKER_ID, "BrokerName": "orders", "BrokerState": "RUNNING",
+        "DeploymentMode": "SINGLE_INSTANCE", "Tags": dict(TAGS),
+        **_broker_settings(engine, public, general, audit, owned, kms, upgrade)},))
+
+
+def mq_broker_item(engine: str = "ActiveMQ", public: bool = False, general: bool = True,
+                   audit: Optional[bool] = True, owned: bool = False, kms: Optional[str] = MQ_KEY,
+                   upgrade: bool = True) -> dict:
+    """An ``AWS::AmazonMQ::Broker`` item (CloudFormation property names)."""
+    return cis._item("AWS::AmazonMQ::Broker", BROKER_ID, "orders", BROKER_ARN, {
+        "Arn": BROKER_ARN, "Id": BROKER_ID, "BrokerName": "orders", "DeploymentMode": "SINGLE_INSTANCE",
+        **_broker_settings(engine, public, general, audit, owned, kms, upgrade)})

@@ -393,6 +393,16 @@ def _imagebuilder_component(r: m.Resource, p: Mapping[str, Any]) -> m.ImageBuild
     return m.ImageBuilderComponentFacts(resource=r, kms_key_id=_or(_str(r, p, "KmsKeyId"), None))
 
 
+def _mq_broker(r: m.Resource, p: Mapping[str, Any]) -> m.MqBrokerFacts:
+    return m.MqBrokerFacts(
+        resource=r, engine_type=_str(r, p, "EngineType"), publicly_accessible=_bool(r, p, "PubliclyAccessible"),
+        general_logs=_bool(r, p, "Logs.General"), audit_logs=_bool(r, p, "Logs.Audit"),
+        use_aws_owned_key=_bool(r, p, "EncryptionOptions.UseAwsOwnedKey"),
+        kms_key_id=_or(_str(r, p, "EncryptionOptions.KmsKeyId"), None),
+        auto_minor_version_upgrade=_bool(r, p, "AutoMinorVersionUpgrade"),
+    )
+
+
 BUILDERS: dict[str, tuple[Kind, Callable[[m.Resource, Mapping[str, Any]], m.Facts]]] = {
     "AWS::Lambda::Function": (Kind.FUNCTION, _function),
     "AWS::Serverless::Function": (Kind.FUNCTION, _serverless_function),  # only under the SAM transform
@@ -420,6 +430,7 @@ BUILDERS: dict[str, tuple[Kind, Callable[[m.Resource, Mapping[str, Any]], m.Fact
     "AWS::ImageBuilder::InfrastructureConfiguration": (Kind.IMAGEBUILDER_INFRASTRUCTURE,
                                                        _infrastructure_configuration),
     "AWS::ImageBuilder::Component": (Kind.IMAGEBUILDER_COMPONENT, _imagebuilder_component),
+    "AWS::AmazonMQ::Broker": (Kind.MQ_BROKER, _mq_broker),
 }
 #: Declared resources whose own contents the rules cannot see from here.
 _OPAQUE = {"AWS::CloudFormation::Stack": "TemplateURL", "AWS::Serverless::Application": "Location"}

@@ -31,6 +31,7 @@ from ..model import (
     GenericFacts,
     InfrastructureConfigurationFacts,
     Kind,
+    MqBrokerFacts,
     QueueFacts,
     Resource,
     RoleFacts,
@@ -45,6 +46,7 @@ from .describe import (
     SOURCE_TYPES,
     ingress_rules,
     lambda_associations,
+    mq_broker_settings,
     normalise_statements,
     parse_arn,
     tags_to_dict,
@@ -60,6 +62,7 @@ CONFIG_RESOURCE_TYPES = {kind: SOURCE_TYPES[kind] for kind in (
     Kind.BUCKET,
     Kind.SECURITY_GROUP,
     Kind.IMAGEBUILDER_INFRASTRUCTURE,
+    Kind.MQ_BROKER,
 )}
 
 #: Config resource types of kinds a rule may name but whose facts also come from elsewhere. The rule Lambda judges
@@ -316,6 +319,11 @@ def infrastructure_configuration_facts(ci: Mapping[str, Any]) -> InfrastructureC
                                             http_tokens=lookup(options, "httpTokens"))
 
 
+def mq_broker_facts(ci: Mapping[str, Any]) -> MqBrokerFacts:
+    """An ``AWS::AmazonMQ::Broker`` CI (CloudFormation property names, as DescribeBroker's)."""
+    return MqBrokerFacts(resource=_resource(ci, Kind.MQ_BROKER), **mq_broker_settings(ci["configuration"]))
+
+
 _BUILDERS: dict[Kind, Callable[[Mapping[str, Any]], Facts]] = {
     Kind.ROLE: role_facts,
     Kind.REST_DOMAIN: rest_domain_facts,
@@ -330,6 +338,7 @@ _BUILDERS: dict[Kind, Callable[[Mapping[str, Any]], Facts]] = {
     Kind.DISTRIBUTION: distribution_facts,
     Kind.SECURITY_GROUP: security_group_facts,
     Kind.IMAGEBUILDER_INFRASTRUCTURE: infrastructure_configuration_facts,
+    Kind.MQ_BROKER: mq_broker_facts,
 }
 
 

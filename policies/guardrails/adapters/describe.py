@@ -35,6 +35,7 @@ from ..model import (
     Kind,
     LogGroupFacts,
     Maybe,
+    MqBrokerFacts,
     PermissionFacts,
     QueueFacts,
     Resource,
@@ -163,6 +164,7 @@ SOURCE_TYPES: dict[Kind, str] = {
     Kind.SECURITY_GROUP: "AWS::EC2::SecurityGroup",
     Kind.IMAGEBUILDER_INFRASTRUCTURE: "AWS::ImageBuilder::InfrastructureConfiguration",
     Kind.IMAGEBUILDER_COMPONENT: "AWS::ImageBuilder::Component",
+    Kind.MQ_BROKER: "AWS::AmazonMQ::Broker",
 }
 
 
@@ -834,3 +836,28 @@ def imagebuilder_component_facts(component: Mapping[str, Any]) -> ImageBuilderCo
         resource=_resource(Kind.IMAGEBUILDER_COMPONENT, arn, name, tags=component.get("tags") or {}),
         kms_key_id=component.get("kmsKeyId") or None,
     )
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Amazon MQ
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def mq_broker_settings(broker: Mapping[str, Any]) -> dict[str, Any]:
+    """The ``MqBrokerFacts`` fields (but ``resource``) of a DescribeBroker response or of a Config item's
+    configuration (CloudFormation property names): the same keys, in either letter case."""
+    logs = lookup(broker, "logs") or {}
+    encryption = lookup(broker, "encryptionOptions") or {}
+    return {"engine_type": lookup(broker, "engineType"), "publicly_accessible": lookup(broker, "publiclyAccessible"),
+            "general_logs": lookup(logs, "general"), "audit_logs": lookup(logs, "audit"),
+            "use_aws_owned_key": lookup(encryption, "useAwsOwnedKey"),
+            "kms_key_id": lookup(encryption, "kmsKeyId") or None,
+            "auto_minor_version_upgrade": lookup(broker, "autoMinorVersionUpgrade")}
+
+
+def mq_broker_facts(broker: Mapping[str, Any]) -> MqBrokerFacts:
+    """A broker from ``mq.describe_broker`` (the listing lacks its logs, encryption and tags)."""
+    arn = broker["BrokerArn"]
+    return MqBrokerFacts(resource=_resource(Kind.MQ_BROKER, arn, broker.get("BrokerName") or arn,
+                                            tags=broker.get("Tags") or {}),
+                         **mq_broker_settings(broker))

@@ -438,6 +438,16 @@ def _imagebuilder_component(r: m.Resource, p: Props) -> m.ImageBuilderComponentF
     return m.ImageBuilderComponentFacts(resource=r, kms_key_id=_or(p.get("kmsKeyId"), None))
 
 
+def _mq_broker(r: m.Resource, p: Props) -> m.MqBrokerFacts:
+    return m.MqBrokerFacts(
+        resource=r, engine_type=p.get("engineType"), publicly_accessible=p.get("publiclyAccessible"),
+        general_logs=get(p, "logs.general"), audit_logs=get(p, "logs.audit"),
+        use_aws_owned_key=get(p, "encryptionOptions.useAwsOwnedKey"),
+        kms_key_id=_or(get(p, "encryptionOptions.kmsKeyId"), None),
+        auto_minor_version_upgrade=p.get("autoMinorVersionUpgrade"),
+    )
+
+
 BUILDERS: dict[str, tuple[Kind, Callable[[m.Resource, Props], m.Facts]]] = {
     "aws:lambda/function:Function": (Kind.FUNCTION, _function),
     "aws:lambda/codeSigningConfig:CodeSigningConfig": (Kind.CODE_SIGNING_CONFIG, _code_signing_config),
@@ -478,6 +488,7 @@ BUILDERS: dict[str, tuple[Kind, Callable[[m.Resource, Props], m.Facts]]] = {
     "aws:imagebuilder/infrastructureConfiguration:InfrastructureConfiguration": (
         Kind.IMAGEBUILDER_INFRASTRUCTURE, _infrastructure_configuration),
     "aws:imagebuilder/component:Component": (Kind.IMAGEBUILDER_COMPONENT, _imagebuilder_component),
+    "aws:mq/broker:Broker": (Kind.MQ_BROKER, _mq_broker),
 }
 
 
