@@ -17,6 +17,12 @@ Call pattern (the audit's budget is at most 2 calls per function and 1 per 100 r
 * Lambda triggers: ListEventSourceMappings pages; per function (no bulk API exists) ListFunctionUrlConfigs,
   GetPolicy and ListFunctionEventInvokeConfigs, each only when its kind is wanted.
 * SNS subscriptions: ListSubscriptions pages, GetSubscriptionAttributes per subscription (its DLQ).
+* EC2 security groups: DescribeSecurityGroups pages (up to 1,000 groups a page, rules and tags included): no call
+  per group.
+* EC2 Image Builder: ListInfrastructureConfigurations / ListComponents (the account's own) pages, then one
+  GetInfrastructureConfiguration / GetComponent per configuration / component version (the listings lack the
+  instance metadata options and the KMS key).
+* Amazon MQ: ListBrokers pages, then one DescribeBroker per broker (logs, encryption and tags are not listed).
 
 What is wanted comes from the selected rules (``kinds_for``): a rule's own kinds and, for a stack rule, the kinds
 it looks up (its ``Rule.lookups``), so selecting only function and role rules never costs the per-function trigger
@@ -56,6 +62,7 @@ SCANNED_KINDS = (
     Kind.BUCKET_PUBLIC_ACCESS_BLOCK, Kind.S3_NOTIFICATION, Kind.EVENT_TARGET, Kind.EVENT_SOURCE_MAPPING,
     Kind.FUNCTION_URL, Kind.PERMISSION, Kind.EVENT_INVOKE_CONFIG, Kind.SNS_SUBSCRIPTION, Kind.DISTRIBUTION,
     Kind.ECR_REPOSITORY,
+    Kind.SECURITY_GROUP, Kind.IMAGEBUILDER_INFRASTRUCTURE, Kind.IMAGEBUILDER_COMPONENT, Kind.MQ_BROKER,
 )
 
 
@@ -314,6 +321,10 @@ class AccountScanner:
         gather((Kind.DISTRIBUTION,), lambda: [
             Subject(facts, enrich, config_id=facts.resource.logical_name)
             for facts, enrich in cloudfront.distributions(self.client("cloudfront"), self.region)])
+        gather((Kind.SECURITY_GROUP,), self.security_groups)
+        gather((Kind.IMAGEBUILDER_INFRASTRUCTURE,), self.infrastructure_configurations)
+        gather((Kind.IMAGEBUILDER_COMPONENT,), self.imagebuilder_components)
+        gather((Kind.MQ_BROKER,), self.mq_brokers)
         return subjects
 
     def _function_configs(self) -> list:
@@ -732,3 +743,74 @@ class AccountScanner:
 
         return [s for group in self._map("subscriptions", per_subscription, listed, (Kind.SNS_SUBSCRIPTION,),
                                          identify) for s in group]
+
+    def security_groups(self) -> list:
+        """Every security group of the region: DescribeSecurityGroups pages carry the rules and the tags."""
+        where = self._where()
+        return [Subject(describe.security_group_facts(g, **where), config_id=g["GroupId"])
+                for page in self.client("ec2").get_paginator("describe_security_groups").paginate(
+                    PaginationConfig={"PageSize": 1000})
+                for g in page.get("SecurityGroups", [])]
+
+    @staticmethod
+    def _listed_where_served(list_them: Callable[[], list]) -> list:
+        """``list_them()``, or ``[]`` from an endpoint that does not serve the operation at all (an emulator
+        without the service, such as moto for Image Builder): an endpoint that lacks the API holds none of its
+        resources. Any other error is raised (the listing is then reported unread)."""
+        try:
+            return list_them()
+        except ClientError as error:
+            if error.response["Error"]["Code"] not in _UNSUPPORTED:
+                raise
+            return []
+        except NotImplementedError:  # how in-process moto (``mock_aws``) may answer an operation it lacks
+            return []
+
+    def infrastructure_configurations(self) -> list:
+        """Every Image Builder infrastructure configuration: one GetInfrastructureConfiguration each."""
+        builder = self.client("imagebuilder")
+        listed = self._listed_where_served(lambda: [
+            c for page in builder.get_paginator("list_infrastructure_configurations").paginate()
+            for c in page.get("infrastructureConfigurationSummaryList", [])])
+
+        def per_configuration(summary: dict) -> list:
+            found = builder.get_infrastructure_configuration(infrastructureConfigurationArn=summary["arn"])
+            return [Subject(describe.infrastructure_configuration_facts(found["infrastructureConfiguration"]))]
+
+        def identify(summary: dict) -> tuple:
+            return "AWS::ImageBuilder::InfrastructureConfiguration", summary["arn"], summary.get("name", "")
+
+        return [s for group in self._map("image builder", per_configuration, listed,
+                                         (Kind.IMAGEBUILDER_INFRASTRUCTURE,), identify) for s in group]
+
+    def imagebuilder_components(self) -> list:
+        """Every version of the account's own Image Builder components: one GetComponent each."""
+        builder = self.client("imagebuilder")
+        listed = self._listed_where_served(lambda: [
+            v for page in builder.get_paginator("list_components").paginate(owner="Self")
+            for v in page.get("componentVersionList", [])])
+
+        def per_component(version: dict) -> list:
+            found = builder.get_component(componentBuildVersionArn=version["arn"])
+            return [Subject(describe.imagebuilder_component_facts(found["component"]))]
+
+        def identify(version: dict) -> tuple:
+            return "AWS::ImageBuilder::Component", version["arn"], version.get("name", "")
+
+        return [s for group in self._map("components", per_component, listed, (Kind.IMAGEBUILDER_COMPONENT,),
+                                         identify) for s in group]
+
+    def mq_brokers(self) -> list:
+        """Every Amazon MQ broker: one DescribeBroker each."""
+        mq = self.client("mq")
+        listed = [b for page in mq.get_paginator("list_brokers").paginate() for b in page.get("BrokerSummaries", [])]
+
+        def per_broker(summary: dict) -> list:
+            found = mq.describe_broker(BrokerId=summary["BrokerId"])
+            return [Subject(describe.mq_broker_facts(found), config_id=summary["BrokerId"])]
+
+        def identify(summary: dict) -> tuple:
+            return ("AWS::AmazonMQ::Broker", summary.get("BrokerArn") or summary["BrokerId"],
+                    summary.get("BrokerName", ""))
+
+        return [s for group in self._map("brokers", per_broker, listed, (Kind.MQ_BROKER,), identify) for s in group]

@@ -424,6 +424,15 @@ class GovernanceConfigRules(pulumi.ComponentResource):
             *sweep_statements(arn, apigateway, partition),
             # The name starts with "/": the ARN is parameter/<name without its leading slash>.
             statement(["ssm:GetParameter"], [arn("ssm", f"parameter{exemptions.name}")], sid="ReadExemptions"),
+            # Security groups, Image Builder and Amazon MQ (detective/scan.py): EC2's Describe* and the List* calls
+            # take no resource-level permission.
+            statement(["ec2:DescribeSecurityGroups", "imagebuilder:ListInfrastructureConfigurations",
+                       "imagebuilder:ListComponents", "mq:ListBrokers"], ["*"], sid="ListNetworkAndBrokerResources"),
+            statement(["imagebuilder:GetInfrastructureConfiguration"],
+                      [arn("imagebuilder", "infrastructure-configuration/*")], sid="ReadImageBuilderConfigurations"),
+            statement(["imagebuilder:GetComponent"], [arn("imagebuilder", "component/*")],
+                      sid="ReadImageBuilderComponents"),
+            statement(["mq:DescribeBroker"], [arn("mq", "broker:*")], sid="ReadBrokers"),
         ]
         organization = args.scope == "organization"
         environment: dict[str, Any] = {"CONFIG_RULE_NAME_PREFIX": args.name_prefix,

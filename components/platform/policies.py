@@ -71,6 +71,11 @@ GOVERNANCE_SSM_ACTIONS = ("ssm:GetParameter",)
 # Organisation Config rules: the rule Lambda assumes the member accounts' role (its own policy names only
 # role/<member role name>), and the aggregator's role reads the organisation's accounts. Nothing writes.
 GOVERNANCE_ORGANISATION_ACTIONS = ("sts:AssumeRole", "organizations:Describe*", "organizations:List*")
+# What the sweep reads of security groups, Image Builder and Amazon MQ: these reads only, not the namespaces (EC2's
+# writes reach every network; Image Builder's run instances).
+GOVERNANCE_READ_ACTIONS = ("ec2:DescribeSecurityGroups", "imagebuilder:ListInfrastructureConfigurations",
+                           "imagebuilder:GetInfrastructureConfiguration", "imagebuilder:ListComponents",
+                           "imagebuilder:GetComponent", "mq:ListBrokers", "mq:DescribeBroker")
 # Namespaces no boundary ever allows as a whole: their writes are escalation or leaving governance.
 FORBIDDEN_NAMESPACES = ("iam", "organizations", "sts", "signer", "cloudtrail", "account")
 
@@ -183,7 +188,7 @@ def remediation_statements(resources: GovernedResources) -> list[dict[str, Any]]
 def governance_boundary_document(resources: GovernedResources) -> dict[str, Any]:
     """The governance roles' boundary (see the module docstring)."""
     allow = ([f"{namespace}:*" for namespace in GOVERNANCE_NAMESPACES] + list(GOVERNANCE_IAM_ACTIONS)
-             + list(GOVERNANCE_SSM_ACTIONS) + list(GOVERNANCE_ORGANISATION_ACTIONS))
+             + list(GOVERNANCE_SSM_ACTIONS) + list(GOVERNANCE_ORGANISATION_ACTIONS) + list(GOVERNANCE_READ_ACTIONS))
     return _boundary("GovernanceServices", allow, resources, resources.governance_boundary_arn)
 
 

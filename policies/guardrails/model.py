@@ -169,6 +169,11 @@ class Kind(str, enum.Enum):
     CFN_STACK = "cloudformation.stack"  # a stack whose template declares resources (aws:cloudformation/stack:Stack)
     CLOUDCONTROL_RESOURCE = "cloudcontrol.resource"  # a resource given as type name + desired state
     ECR_REPOSITORY = "ecr.repository"
+    SECURITY_GROUP = "ec2.security_group"
+    SECURITY_GROUP_RULE = "ec2.security_group_rule"  # one ingress or egress rule declared as its own resource
+    IMAGEBUILDER_INFRASTRUCTURE = "imagebuilder.infrastructure_configuration"
+    IMAGEBUILDER_COMPONENT = "imagebuilder.component"
+    MQ_BROKER = "mq.broker"
     OTHER = "other"
 
 
@@ -489,11 +494,83 @@ class GenericFacts:
     props: Mapping[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class IngressRule:
+    """One ingress permission of a security group: a protocol, a port range and the CIDR blocks it admits.
+
+    ``protocol`` is normalised: ``"tcp"``, ``"udp"``, ``"icmp"``, ``"icmpv6"``, ``"-1"`` (all protocols, all ports)
+    or another IP protocol number as a string. ``from_port``/``to_port`` are None where the protocol has no ports
+    (all protocols) or none were given. ``sources`` holds the IPv4 and IPv6 CIDR blocks only: prefix lists and
+    security group references name no addresses here.
+    """
+
+    protocol: Maybe[Optional[str]] = None
+    from_port: Maybe[Optional[int]] = None
+    to_port: Maybe[Optional[int]] = None
+    sources: Maybe[Sequence[Maybe[str]]] = ()
+
+
+_PROTOCOL_NAMES = {"all": "-1", "6": "tcp", "17": "udp", "1": "icmp", "58": "icmpv6"}
+
+
+def ip_protocol(value: Any) -> Any:
+    """A security group rule's protocol as ``IngressRule.protocol`` holds it, whichever spelling the source used
+    (``"TCP"``, ``"6"``, ``6``, ``"all"``, ``-1``); None and Unknown unchanged."""
+    if value is None or is_unknown(value):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = str(value).strip().lower()
+    return _PROTOCOL_NAMES.get(text, text)
+
+
+@dataclass(frozen=True)
+class SecurityGroupFacts:
+    """A security group with its ingress rules (``Kind.SECURITY_GROUP``), or one rule declared as its own resource
+    (``Kind.SECURITY_GROUP_RULE``: its permission in ``ingress``, and ``direction`` "egress" for an egress rule)."""
+
+    resource: Resource
+    ingress: Maybe[Sequence[Maybe[IngressRule]]] = ()
+    direction: Maybe[str] = "ingress"  # "ingress" | "egress" (a separate rule resource may be either)
+
+
+@dataclass(frozen=True)
+class InfrastructureConfigurationFacts:
+    """An EC2 Image Builder infrastructure configuration: how the build and test instances are launched."""
+
+    resource: Resource
+    http_tokens: Maybe[Optional[str]] = None  # instanceMetadataOptions.httpTokens: "required" | "optional" | None
+
+
+@dataclass(frozen=True)
+class ImageBuilderComponentFacts:
+    """An EC2 Image Builder component (a build or test document)."""
+
+    resource: Resource
+    kms_key_id: Maybe[Optional[str]] = None  # the customer managed key encrypting it; None: an AWS owned key
+
+
+@dataclass(frozen=True)
+class MqBrokerFacts:
+    """An Amazon MQ broker (ActiveMQ or RabbitMQ)."""
+
+    resource: Resource
+    engine_type: Maybe[Optional[str]] = None  # "ActiveMQ" | "RabbitMQ", in the source's letter case
+    publicly_accessible: Maybe[Optional[bool]] = None
+    general_logs: Maybe[Optional[bool]] = None
+    audit_logs: Maybe[Optional[bool]] = None  # ActiveMQ only
+    use_aws_owned_key: Maybe[Optional[bool]] = None  # None: not set (an AWS owned key, Amazon MQ's default)
+    kms_key_id: Maybe[Optional[str]] = None
+    auto_minor_version_upgrade: Maybe[Optional[bool]] = None
+
+
 Facts = Union[
     FunctionFacts, CodeSigningConfigFacts, EventInvokeConfigFacts, EventSourceMappingFacts, FunctionUrlFacts,
     RoleFacts, RolePolicyFacts, DomainFacts, AuthorizerFacts, RouteFacts, StageFacts, StateMachineFacts,
     QueueFacts, TopicFacts, BucketFacts, EventTargetFacts, LogGroupFacts, ApiFacts, PermissionFacts,
-    SubscriptionFacts, S3NotificationFacts, DistributionFacts, TemplateFacts, GenericFacts, RepositoryFacts,
+    SubscriptionFacts, S3NotificationFacts, DistributionFacts, TemplateFacts, GenericFacts,
+    RepositoryFacts,
+    SecurityGroupFacts, InfrastructureConfigurationFacts, ImageBuilderComponentFacts, MqBrokerFacts,
 ]
 
 

@@ -21,6 +21,10 @@ LAMBDA_LOOP_DOCS = Reference(
     "AWS docs", "Lambda recursive loop detection",
     "https://docs.aws.amazon.com/lambda/latest/dg/invocation-recursion.html",
 )
+IMAGEBUILDER_IMDS_DOCS = Reference(
+    "AWS docs", "Image Builder InstanceMetadataOptions",
+    "https://docs.aws.amazon.com/imagebuilder/latest/APIReference/API_InstanceMetadataOptions.html",
+)
 
 
 def config(rule_id: str) -> Reference:

@@ -10,6 +10,9 @@ import pytest
 from components.governance import Governance
 from components.messaging.ami_tracker import AmiTracker, AmiTrackerArgs
 from components.platform.policies import key_policy
+from guardrails.adapters.engine import facts_from_engine
+from guardrails.model import Inventory, compliant
+from guardrails.rules import imagebuilder_imdsv2
 from tests.support import deploy
 from tests.support.iam import serious_findings_by_policy
 from tests.support.iam_eval import evaluate
@@ -98,6 +101,14 @@ def test_an_instance_profile_creates_the_infrastructure_configuration_naming_the
             config["terminateInstanceOnFailure"], config["instanceMetadataOptions"]) == (
         "EC2InstanceProfileForImageBuilder", ["t3.medium"], TOPIC, True,
         {"httpTokens": "required", "httpPutResponseHopLimit": 1})
+
+
+def test_the_infrastructure_configuration_passes_the_imdsv2_guardrail():
+    """imagebuilder-imdsv2 is mandatory: the configuration the stack creates must require IMDSv2 tokens."""
+    resources = build(AmiTrackerArgs(instance_profile_name="EC2InstanceProfileForImageBuilder"))
+    config = one(resources, "aws:imagebuilder/infrastructureConfiguration:InfrastructureConfiguration")
+    facts = facts_from_engine(config.type, config.raw_inputs, config.urn, config.name)
+    assert imagebuilder_imdsv2.RULE.evaluate(facts, {}, Inventory()) == compliant()
 
 
 def test_the_platform_key_admits_image_builder():

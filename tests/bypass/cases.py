@@ -668,3 +668,20 @@ def _():
         "layers": [LAYER], "codeSigningConfigArn": CSC, "tracingConfig": {"mode": "Active"},
         "tags": [{"key": k, "value": v} for k, v in TAGS.items()]})
     function("beside-odd-tags", layers=())
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# EC2 security groups (sg-no-unrestricted-ingress)
+# ---------------------------------------------------------------------------------------------------------------
+
+
+@case("cfn-security-group-open-to-the-world", 5, "sg-no-unrestricted-ingress", "violation",
+      subject="cfn-open-to-the-world", preview_subject="OpenToTheWorld")
+def _():
+    # SSH from anywhere, written as a template so that no aws.ec2.SecurityGroup appears in the program.
+    template = {"AWSTemplateFormatVersion": "2010-09-09", "Resources": {"OpenToTheWorld": {
+        "Type": "AWS::EC2::SecurityGroup", "Properties": {
+            "GroupName": "cfn-open-to-the-world", "GroupDescription": "ssh from anywhere", "SecurityGroupIngress": [
+                {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "CidrIp": "0.0.0.0/0"}],
+            "Tags": [{"Key": k, "Value": v} for k, v in TAGS.items()]}}}}
+    _aws().cloudformation.Stack("cfn-open-sg", name="cfn-open-sg", template_body=json.dumps(template), tags=TAGS)

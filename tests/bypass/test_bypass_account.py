@@ -118,12 +118,16 @@ def config_statuses(session, rule_id: str) -> dict:
 
 
 def identities(session, name: str) -> set:
-    """The ids AWS Config may file ``name`` under (a role by its RoleId, anything else by its name)."""
+    """The ids AWS Config may file ``name`` under (a role by its RoleId, a security group by its GroupId, anything
+    else by its name)."""
     ids = {name}
     try:
         ids.add(session.client("iam").get_role(RoleName=name)["Role"]["RoleId"])
     except session.client("iam").exceptions.NoSuchEntityException:
         pass
+    # A security group by its GroupId.
+    groups = session.client("ec2").describe_security_groups(Filters=[{"Name": "group-name", "Values": [name]}])
+    ids.update(g["GroupId"] for g in groups["SecurityGroups"])
     return ids
 
 

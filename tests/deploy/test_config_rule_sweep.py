@@ -87,7 +87,8 @@ def parameter_arn(name: str) -> str:
 
 def account_with_one_of_each() -> None:
     """A function (with a URL, a policy and an async config), a role with a boundary, a queue, a topic with a
-    subscription, a state machine, a log group, a bucket, an event rule with a target and an HTTP API."""
+    subscription, a state machine, a log group, a bucket, an event rule with a target, an HTTP API and an Amazon MQ
+    broker (and the default VPC's security group moto creates)."""
     iam = boto3.client("iam", region_name=REGION)
     role = iam.create_role(RoleName="fn-role", AssumeRolePolicyDocument=json.dumps(LAMBDA_TRUST),
                            PermissionsBoundary="arn:aws:iam::123456789012:policy/company-workload-boundary")["Role"]
@@ -109,6 +110,9 @@ def account_with_one_of_each() -> None:
     events.put_rule(Name="r", ScheduleExpression="rate(1 hour)")
     events.put_targets(Rule="r", Targets=[{"Id": "fn", "Arn": function["FunctionArn"]}])
     boto3.client("apigatewayv2", region_name=REGION).create_api(Name="api", ProtocolType="HTTP")
+    boto3.client("mq", region_name=REGION).create_broker(
+        BrokerName="orders", EngineType="ACTIVEMQ", EngineVersion="5.18", DeploymentMode="SINGLE_INSTANCE",
+        HostInstanceType="mq.t3.micro", PubliclyAccessible=False, Users=[{"Username": "app", "Password": "secret-secret"}])
     assert queue
 
 

@@ -49,6 +49,8 @@ EXPECTED_SCOPES = {
     "eventbridge-target-dlq": [],  # stack rule; targets are swept (ListRules + ListTargetsByRule)
     "iam-no-wildcard-action": [],
     "iam-permissions-boundary": ["AWS::IAM::Role"],
+    "imagebuilder-component-cmk": [],  # Config does not record components; the sweep lists them
+    "imagebuilder-imdsv2": ["AWS::ImageBuilder::InfrastructureConfiguration"],
     "lambda-async-failure-destination": [],
     "lambda-code-signing": FUNCTION,
     # Stack rules since a function is Lambda@Edge only when a distribution runs it (guardrails.edge): one function's
@@ -61,14 +63,20 @@ EXPECTED_SCOPES = {
     "lambda-tracing-active": [],
     "lambda-url-auth": [],  # Config does not record function URLs; the sweep reads them per function
     "log-group-retention": [],  # Config does not record log groups here; the sweep lists them
+    "mq-auto-minor-upgrade": ["AWS::AmazonMQ::Broker"],
+    "mq-broker-cmk": ["AWS::AmazonMQ::Broker"],
+    "mq-broker-logging": ["AWS::AmazonMQ::Broker"],
+    "mq-broker-not-public": ["AWS::AmazonMQ::Broker"],
     "no-recursive-trigger-loop": [],
     "no-sync-lambda-invoke": [],
     "required-tags": ["AWS::Lambda::Function", "AWS::IAM::Role", "AWS::ApiGateway::DomainName",
                       "AWS::ApiGateway::Stage", "AWS::StepFunctions::StateMachine", "AWS::SQS::Queue",
-                      "AWS::SNS::Topic", "AWS::S3::Bucket", "AWS::ECR::Repository"],
+                      "AWS::SNS::Topic", "AWS::S3::Bucket", "AWS::ECR::Repository", "AWS::EC2::SecurityGroup",
+                      "AWS::ImageBuilder::InfrastructureConfiguration", "AWS::AmazonMQ::Broker"],
     "s3-public-access-blocked": [],  # stack rule: a bucket is judged with its public access block
     "sfn-logging-enabled": ["AWS::StepFunctions::StateMachine"],
     "sfn-tracing-enabled": ["AWS::StepFunctions::StateMachine"],
+    "sg-no-unrestricted-ingress": ["AWS::EC2::SecurityGroup"],
     "sns-encryption": ["AWS::SNS::Topic"],
     "sqs-encryption": ["AWS::SQS::Queue"],
     "sqs-redrive-policy": [],
@@ -95,6 +103,7 @@ EXPECTED_PARAMETERS = {
                                        "service-id": []}},
     "sqs-encryption": {"requireKms": False},
     "log-group-retention": {"minimumRetentionDays": 1},
+    "sg-no-unrestricted-ingress": {"authorizedPorts": [443]},
 }
 # The account sweep collects every kind a guardrail judges, except the preview-only ones: opaque-resources judges
 # Pulumi type tokens (dynamic providers, unknown packages), and in an account what a template or desired state

@@ -758,3 +758,145 @@ def check_adapters_agree(rule_id: str, engine: dict, account: dict, wording: Opt
                 for adapter, got in results.items()}
     assert statuses == expected
     assert [adapter for adapter, got in results.items() if "fail" in got and wording not in got["fail"].message] == []
+
+
+# --- EC2 security groups (sg-no-unrestricted-ingress) ------------------------------------------------------------
+
+SG = "aws:ec2/securityGroup:SecurityGroup"
+SG_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule"
+SG_INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+SG_ID = "sg-0123456789abcdef0"
+SG_ARN = f"arn:aws:ec2:{REGION}:{ACCOUNT}:security-group/{SG_ID}"
+WORLD = "0.0.0.0/0"
+
+
+def ingress(port: Any, to: Any = None, cidr: str = WORLD, protocol: str = "tcp") -> dict:
+    """An engine ``ingress`` block of ``aws.ec2.SecurityGroup`` (``to`` defaults to ``port``; IPv6 by its colon)."""
+    key = "ipv6CidrBlocks" if ":" in cidr else "cidrBlocks"
+    return {"protocol": protocol, "fromPort": port, "toPort": port if to is None else to, key: [cidr]}
+
+
+def sg_permission(port: int, to: Optional[int] = None, cidr: str = WORLD, protocol: str = "tcp") -> dict:
+    """An ``IpPermissions`` item of DescribeSecurityGroups."""
+    ranges = {"Ipv6Ranges": [{"CidrIpv6": cidr}], "IpRanges": []} if ":" in cidr \
+        else {"IpRanges": [{"CidrIp": cidr}], "Ipv6Ranges": []}
+    return {"IpProtocol": protocol, "FromPort": port, "ToPort": port if to is None else to, **ranges,
+            "UserIdGroupPairs": [], "PrefixListIds": []}
+
+
+def security_group(*permissions: dict) -> Describe:
+    return Describe("security_group_facts", ({
+        "GroupId": SG_ID, "GroupName": "web", "OwnerId": ACCOUNT, "VpcId": "vpc-0a1b2c3d",
+        "Description": "web", "IpPermissions": list(permissions), "IpPermissionsEgress": [],
+        "Tags": [{"Key": k, "Value": v} for k, v in TAGS.items()]},), WHERE)
+
+
+def sg_item(*permissions: dict) -> dict:
+    """An ``AWS::EC2::SecurityGroup`` item as Config records it: EC2's bean names, IPv4 blocks both as
+    ``ipv4Ranges`` objects and as ``ipRanges`` strings."""
+    recorded = []
+    for p in permissions:
+        v4 = [r["CidrIp"] for r in p["IpRanges"]]
+        recorded.append({"ipProtocol": p["IpProtocol"], "fromPort": p["FromPort"], "toPort": p["ToPort"],
+                         "userIdGroupPairs": [], "ipv4Ranges": [{"cidrIp": c} for c in v4], "ipRanges": v4,
+                         "ipv6Ranges": [{"cidrIpv6": r["CidrIpv6"]} for r in p["Ipv6Ranges"]],
+                         "prefixListIds": []})
+    return cis._item("AWS::EC2::SecurityGroup", SG_ID, "web", SG_ARN, {
+        "ownerId": ACCOUNT, "groupName": "web", "groupId": SG_ID, "description": "web", "vpcId": "vpc-0a1b2c3d",
+        "ipPermissions": recorded, "ipPermissionsEgress": []})
+
+
+# --- EC2 Image Builder (imagebuilder-imdsv2, imagebuilder-component-cmk) -------------------------------------------
+
+INFRASTRUCTURE = "aws:imagebuilder/infrastructureConfiguration:InfrastructureConfiguration"
+COMPONENT = "aws:imagebuilder/component:Component"
+INFRASTRUCTURE_ARN = f"arn:aws:imagebuilder:{REGION}:{ACCOUNT}:infrastructure-configuration/builds"
+COMPONENT_ARN = f"arn:aws:imagebuilder:{REGION}:{ACCOUNT}:component/hardening/1.0.0/1"
+BUILD_KEY = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+
+
+def infrastructure(tokens: Optional[str] = "required", **props) -> dict:
+    """Engine inputs of ``aws.imagebuilder.InfrastructureConfiguration`` (``tokens=None``: no metadata options)."""
+    base: dict = {"instanceProfileName": "EC2InstanceProfileForImageBuilder", "tags": dict(TAGS)}
+    if tokens is not None:
+        base["instanceMetadataOptions"] = {"httpTokens": tokens, "httpPutResponseHopLimit": 1}
+    return {**base, **props}
+
+
+def infrastructure_configuration(tokens: Optional[str] = "required") -> Describe:
+    """A GetInfrastructureConfiguration ``infrastructureConfiguration``."""
+    configuration = {"arn": INFRASTRUCTURE_ARN, "name": "builds", "instanceProfileName": "builder",
+                     "terminateInstanceOnFailure": True, "tags": dict(TAGS)}
+    if tokens is not None:
+        configuration["instanceMetadataOptions"] = {"httpTokens": tokens, "httpPutResponseHopLimit": 1}
+    return Describe("infrastructure_configuration_facts", (configuration,))
+
+
+def infrastructure_item(tokens: Optional[str] = "required") -> dict:
+    """An ``AWS::ImageBuilder::InfrastructureConfiguration`` item (CloudFormation property names)."""
+    configuration: dict = {"Arn": INFRASTRUCTURE_ARN, "Name": "builds", "InstanceProfileName": "builder",
+                           "TerminateInstanceOnFailure": True}
+    if tokens is not None:
+        configuration["InstanceMetadataOptions"] = {"HttpTokens": tokens, "HttpPutResponseHopLimit": 1}
+    return cis._item("AWS::ImageBuilder::InfrastructureConfiguration", INFRASTRUCTURE_ARN, "builds",
+                     INFRASTRUCTURE_ARN, configuration)
+
+
+def imagebuilder_component(kms: Optional[str] = BUILD_KEY) -> Describe:
+    """A GetComponent ``component``."""
+    component = {"arn": COMPONENT_ARN, "name": "hardening", "version": "1.0.0", "platform": "Linux",
+                 "type": "BUILD", "owner": ACCOUNT, "encrypted": True, "tags": dict(TAGS)}
+    if kms:
+        component["kmsKeyId"] = kms
+    return Describe("imagebuilder_component_facts", (component,))
+
+
+# --- Amazon MQ (mq-broker-not-public, mq-broker-logging, mq-broker-cmk, mq-auto-minor-upgrade) ------------------
+
+MQ_BROKER = "aws:mq/broker:Broker"
+BROKER_ID = "b-1234a5b6-78cd-901e-2fgh-3i45j6k178l9"
+BROKER_ARN = f"arn:aws:mq:{REGION}:{ACCOUNT}:broker:orders:{BROKER_ID}"
+MQ_KEY = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/0987dcba-09fe-87dc-65ba-ab0987654321"
+
+
+def broker(engine: str = "ActiveMQ", public: Any = False, general: Any = True, audit: Any = True,
+           owned: Any = False, kms: Any = MQ_KEY, upgrade: Any = True) -> dict:
+    """Engine inputs of a compliant ``aws.mq.Broker``; each setting can be changed (None leaves it out)."""
+    props: dict = {"brokerName": "orders", "engineType": engine, "engineVersion": "5.18",
+                   "hostInstanceType": "mq.t3.micro", "users": [{"username": "app", "password": "secret"}],
+                   "tags": dict(TAGS), "publiclyAccessible": public, "autoMinorVersionUpgrade": upgrade,
+                   "logs": {k: v for k, v in (("general", general), ("audit", audit)) if v is not None},
+                   "encryptionOptions": {k: v for k, v in (("useAwsOwnedKey", owned), ("kmsKeyId", kms))
+                                         if v is not None}}
+    return {k: v for k, v in props.items() if v is not None}
+
+
+def _broker_settings(engine: str, public: bool, general: bool, audit: Optional[bool], owned: bool,
+                     kms: Optional[str], upgrade: bool) -> dict:
+    """The settings DescribeBroker and a Config item share (CloudFormation names)."""
+    logs: dict = {"General": general}
+    if audit is not None:
+        logs["Audit"] = audit
+    encryption: dict = {"UseAwsOwnedKey": owned}
+    if kms:
+        encryption["KmsKeyId"] = kms
+    return {"EngineType": engine, "PubliclyAccessible": public, "Logs": logs, "EncryptionOptions": encryption,
+            "AutoMinorVersionUpgrade": upgrade}
+
+
+def mq_broker(engine: str = "ACTIVEMQ", public: bool = False, general: bool = True, audit: Optional[bool] = True,
+              owned: bool = False, kms: Optional[str] = MQ_KEY, upgrade: bool = True) -> Describe:
+    """A DescribeBroker response (the API spells the engine ACTIVEMQ / RABBITMQ)."""
+    return Describe("mq_broker_facts", ({
+        "BrokerArn": BROKER_ARN, "BrokerId": BROKER_ID, "BrokerName": "orders", "BrokerState": "RUNNING",
+        "DeploymentMode": "SINGLE_INSTANCE", "Tags": dict(TAGS),
+        **_broker_settings(engine, public, general, audit, owned, kms, upgrade)},))
+
+
+def mq_broker_item(engine: str = "ActiveMQ", public: bool = False, general: bool = True,
+                   audit: Optional[bool] = True, owned: bool = False, kms: Optional[str] = MQ_KEY,
+                   upgrade: bool = True) -> dict:
+    """An ``AWS::AmazonMQ::Broker`` item (CloudFormation property names)."""
+    return cis._item("AWS::AmazonMQ::Broker", BROKER_ID, "orders", BROKER_ARN, {
+        "Arn": BROKER_ARN, "Id": BROKER_ID, "BrokerName": "orders", "DeploymentMode": "SINGLE_INSTANCE",
+        **_broker_settings(engine, public, general, audit, owned, kms, upgrade)})

@@ -14,15 +14,48 @@ from guardrails.model import Enforcement, Unknown
 from tests.policies.conftest import POLICIES
 from tools.analyzer_client import UNKNOWN, apply_schema_defaults
 
-MANDATORY = ["api-authorizer-required", "api-custom-domain-tls", "apigateway-stage-tracing", "code-signing-config-enforce",
-             "declared-resources-visible", "ecr-scan-on-push", "ecr-tag-immutability",
-             "iam-permissions-boundary", "lambda-code-signing", "lambda-required-layer", "lambda-tracing-active",
-             "required-tags", "sfn-tracing-enabled"]
-ADVISORY = ["eventbridge-target-dlq", "iam-no-wildcard-action", "lambda-async-failure-destination",
-            "lambda-environment-kms", "lambda-esm-failure-handling", "lambda-reserved-concurrency",
-            "lambda-runtime-supported", "lambda-url-auth", "log-group-retention", "no-recursive-trigger-loop",
-            "no-sync-lambda-invoke", "opaque-resources", "s3-public-access-blocked", "sfn-logging-enabled", "sns-encryption",
-            "sqs-encryption", "sqs-redrive-policy"]
+# One rule per line, sorted on use: branches adding rules add lines, not edit a shared one.
+MANDATORY = sorted([
+    "api-authorizer-required",
+    "api-custom-domain-tls",
+    "apigateway-stage-tracing",
+    "code-signing-config-enforce",
+    "declared-resources-visible",
+    "ecr-scan-on-push",
+    "ecr-tag-immutability",
+    "iam-permissions-boundary",
+    "imagebuilder-imdsv2",
+    "lambda-code-signing",
+    "lambda-required-layer",
+    "lambda-tracing-active",
+    "mq-broker-not-public",
+    "required-tags",
+    "sfn-tracing-enabled",
+    "sg-no-unrestricted-ingress",
+])
+ADVISORY = sorted([
+    "eventbridge-target-dlq",
+    "iam-no-wildcard-action",
+    "imagebuilder-component-cmk",
+    "lambda-async-failure-destination",
+    "lambda-environment-kms",
+    "lambda-esm-failure-handling",
+    "lambda-reserved-concurrency",
+    "lambda-runtime-supported",
+    "lambda-url-auth",
+    "log-group-retention",
+    "mq-auto-minor-upgrade",
+    "mq-broker-cmk",
+    "mq-broker-logging",
+    "no-recursive-trigger-loop",
+    "no-sync-lambda-invoke",
+    "opaque-resources",
+    "s3-public-access-blocked",
+    "sfn-logging-enabled",
+    "sns-encryption",
+    "sqs-encryption",
+    "sqs-redrive-policy",
+])
 # The layer, tracing and environment rules are stack rules: whether a function is Lambda@Edge is a fact about the
 # distributions that run it (guardrails.edge), not about the function alone.
 STACK = ["api-authorizer-required", "eventbridge-target-dlq", "iam-no-wildcard-action",

@@ -74,7 +74,8 @@ TRANSACT_ITEMS = {"Put": "dynamodb:PutItem", "Update": "dynamodb:UpdateItem", "D
 # The parameter naming the resource, by IAM prefix, in order of preference.
 RESOURCE_PARAMS = ("TableName", "QueueUrl", "TopicArn", "TargetArn", "SubscriptionArn", "Bucket",
                    "stateMachineAliasArn", "stateMachineArn", "executionArn", "FunctionName", "Rule", "EventBusName",
-                   "ResourceArn", "resourceArn", "PolicyArn", "CodeSigningConfigArn", "UUID", "SecretId", "RoleArn")
+                   "ResourceArn", "resourceArn", "PolicyArn", "CodeSigningConfigArn", "UUID", "SecretId", "RoleArn",
+                   "BrokerId")
 # Calls AWS answers for any authenticated principal: no IAM permission exists for them.
 ALWAYS_ALLOWED = ("sts:GetCallerIdentity",)
 
@@ -230,6 +231,8 @@ def resource_arn(param: str, value: str, account: str, region: str) -> str:
         return f"arn:aws:events:{region}:{account}:rule/{value}"
     if param == "UUID":  # an event source mapping
         return f"arn:aws:lambda:{region}:{account}:event-source-mapping:{value}"
+    if param == "BrokerId":  # an Amazon MQ broker: broker:<name>:<id>, and the call names no name
+        return f"arn:aws:mq:{region}:{account}:broker:*:{value}"
     raise AssertionError(f"no ARN format for {param}={value!r}; add it to tests.support.aws_calls._arn")
 
 

@@ -364,6 +364,53 @@ def _http_stage(r: m.Resource, p: Mapping[str, Any]) -> m.StageFacts:
                         access_log_destination=_str(r, p, "AccessLogSettings.DestinationArn"))
 
 
+def _ingress_rule(r: m.Resource, p: Any, where: str) -> Any:
+    """An ``m.IngressRule`` from a SecurityGroupIngress entry (or an AWS::EC2::SecurityGroupIngress's properties);
+    one CIDR per entry (``CidrIp`` or ``CidrIpv6``)."""
+    if is_unknown(p):
+        return p
+    if not isinstance(p, Mapping):
+        return _wrong(r, where, p, "an object")
+    item = {where: p} if where else p  # the typed readers name the entry in what they report
+    prefix = f"{where}." if where else ""
+    sources = [_str(r, item, f"{prefix}{name}") for name in ("CidrIp", "CidrIpv6") if p.get(name) is not None]
+    return m.IngressRule(protocol=m.ip_protocol(_str(r, item, f"{prefix}IpProtocol")),
+                         from_port=_num(r, item, f"{prefix}FromPort"), to_port=_num(r, item, f"{prefix}ToPort"),
+                         sources=sources)
+
+
+def _security_group(r: m.Resource, p: Mapping[str, Any]) -> m.SecurityGroupFacts:
+    entries = p.get("SecurityGroupIngress")
+    if entries is None or is_unknown(entries):
+        return m.SecurityGroupFacts(resource=r, ingress=[] if entries is None else entries)
+    if not isinstance(entries, list):
+        return m.SecurityGroupFacts(resource=r, ingress=_wrong(r, "SecurityGroupIngress", entries, "a list"))
+    return m.SecurityGroupFacts(resource=r, ingress=[_ingress_rule(r, entry, f"SecurityGroupIngress[{index}]")
+                                                     for index, entry in enumerate(entries)])
+
+
+def _security_group_ingress(r: m.Resource, p: Mapping[str, Any]) -> m.SecurityGroupFacts:
+    return m.SecurityGroupFacts(resource=r, ingress=[_ingress_rule(r, p, "")])
+
+
+def _infrastructure_configuration(r: m.Resource, p: Mapping[str, Any]) -> m.InfrastructureConfigurationFacts:
+    return m.InfrastructureConfigurationFacts(resource=r, http_tokens=_str(r, p, "InstanceMetadataOptions.HttpTokens"))
+
+
+def _imagebuilder_component(r: m.Resource, p: Mapping[str, Any]) -> m.ImageBuilderComponentFacts:
+    return m.ImageBuilderComponentFacts(resource=r, kms_key_id=_or(_str(r, p, "KmsKeyId"), None))
+
+
+def _mq_broker(r: m.Resource, p: Mapping[str, Any]) -> m.MqBrokerFacts:
+    return m.MqBrokerFacts(
+        resource=r, engine_type=_str(r, p, "EngineType"), publicly_accessible=_bool(r, p, "PubliclyAccessible"),
+        general_logs=_bool(r, p, "Logs.General"), audit_logs=_bool(r, p, "Logs.Audit"),
+        use_aws_owned_key=_bool(r, p, "EncryptionOptions.UseAwsOwnedKey"),
+        kms_key_id=_or(_str(r, p, "EncryptionOptions.KmsKeyId"), None),
+        auto_minor_version_upgrade=_bool(r, p, "AutoMinorVersionUpgrade"),
+    )
+
+
 BUILDERS: dict[str, tuple[Kind, Callable[[m.Resource, Mapping[str, Any]], m.Facts]]] = {
     "AWS::Lambda::Function": (Kind.FUNCTION, _function),
     "AWS::Serverless::Function": (Kind.FUNCTION, _serverless_function),  # only under the SAM transform
@@ -387,6 +434,12 @@ BUILDERS: dict[str, tuple[Kind, Callable[[m.Resource, Mapping[str, Any]], m.Fact
     "AWS::SNS::Topic": (Kind.TOPIC, _topic),
     "AWS::StepFunctions::StateMachine": (Kind.STATE_MACHINE, _state_machine),
     "AWS::ECR::Repository": (Kind.ECR_REPOSITORY, _ecr_repository),
+    "AWS::EC2::SecurityGroup": (Kind.SECURITY_GROUP, _security_group),
+    "AWS::EC2::SecurityGroupIngress": (Kind.SECURITY_GROUP_RULE, _security_group_ingress),
+    "AWS::ImageBuilder::InfrastructureConfiguration": (Kind.IMAGEBUILDER_INFRASTRUCTURE,
+                                                       _infrastructure_configuration),
+    "AWS::ImageBuilder::Component": (Kind.IMAGEBUILDER_COMPONENT, _imagebuilder_component),
+    "AWS::AmazonMQ::Broker": (Kind.MQ_BROKER, _mq_broker),
 }
 #: Declared resources whose own contents the rules cannot see from here.
 _OPAQUE = {"AWS::CloudFormation::Stack": "TemplateURL", "AWS::Serverless::Application": "Location"}

@@ -29,11 +29,14 @@ from ..model import (
     Facts,
     FunctionFacts,
     GenericFacts,
+    InfrastructureConfigurationFacts,
     Kind,
+    MqBrokerFacts,
     QueueFacts,
     RepositoryFacts,
     Resource,
     RoleFacts,
+    SecurityGroupFacts,
     StageFacts,
     StateMachineFacts,
     TopicFacts,
@@ -42,7 +45,9 @@ from ..model import (
 from .describe import (
     NOT_FETCHED,
     SOURCE_TYPES,
+    ingress_rules,
     lambda_associations,
+    mq_broker_settings,
     normalise_statements,
     parse_arn,
     tags_to_dict,
@@ -55,7 +60,11 @@ from .describe import lookup as lookup  # part of this module's interface (the r
 #: kinds are swept on a schedule.
 CONFIG_RESOURCE_TYPES = {kind: SOURCE_TYPES[kind] for kind in (
     Kind.FUNCTION, Kind.ROLE, Kind.REST_DOMAIN, Kind.REST_STAGE, Kind.STATE_MACHINE, Kind.QUEUE, Kind.TOPIC,
-    Kind.BUCKET, Kind.ECR_REPOSITORY,
+    Kind.BUCKET,
+    Kind.ECR_REPOSITORY,
+    Kind.SECURITY_GROUP,
+    Kind.IMAGEBUILDER_INFRASTRUCTURE,
+    Kind.MQ_BROKER,
 )}
 
 #: Config resource types of kinds a rule may name but whose facts also come from elsewhere. The rule Lambda judges
@@ -310,6 +319,24 @@ def distribution_facts(ci: Mapping[str, Any]) -> DistributionFacts:
                              lambda_associations=lambda_associations(lookup(config, "distributionConfig") or {}))
 
 
+def security_group_facts(ci: Mapping[str, Any]) -> SecurityGroupFacts:
+    """An ``AWS::EC2::SecurityGroup`` CI (EC2's bean names: ``ipPermissions``, ``ipv4Ranges``)."""
+    return SecurityGroupFacts(resource=_resource(ci, Kind.SECURITY_GROUP),
+                              ingress=ingress_rules(lookup(ci["configuration"], "ipPermissions")))
+
+
+def infrastructure_configuration_facts(ci: Mapping[str, Any]) -> InfrastructureConfigurationFacts:
+    """An ``AWS::ImageBuilder::InfrastructureConfiguration`` CI (CloudFormation property names)."""
+    options = lookup(ci["configuration"], "instanceMetadataOptions") or {}
+    return InfrastructureConfigurationFacts(resource=_resource(ci, Kind.IMAGEBUILDER_INFRASTRUCTURE),
+                                            http_tokens=lookup(options, "httpTokens"))
+
+
+def mq_broker_facts(ci: Mapping[str, Any]) -> MqBrokerFacts:
+    """An ``AWS::AmazonMQ::Broker`` CI (CloudFormation property names, as DescribeBroker's)."""
+    return MqBrokerFacts(resource=_resource(ci, Kind.MQ_BROKER), **mq_broker_settings(ci["configuration"]))
+
+
 _BUILDERS: dict[Kind, Callable[[Mapping[str, Any]], Facts]] = {
     Kind.ROLE: role_facts,
     Kind.REST_DOMAIN: rest_domain_facts,
@@ -323,6 +350,9 @@ _BUILDERS: dict[Kind, Callable[[Mapping[str, Any]], Facts]] = {
     Kind.FUNCTION: function_facts,
     Kind.DISTRIBUTION: distribution_facts,
     Kind.ECR_REPOSITORY: repository_facts,
+    Kind.SECURITY_GROUP: security_group_facts,
+    Kind.IMAGEBUILDER_INFRASTRUCTURE: infrastructure_configuration_facts,
+    Kind.MQ_BROKER: mq_broker_facts,
 }
 
 

@@ -29,9 +29,13 @@ from ..model import (
     EventTargetFacts,
     FunctionFacts,
     FunctionUrlFacts,
+    ImageBuilderComponentFacts,
+    InfrastructureConfigurationFacts,
+    IngressRule,
     Kind,
     LogGroupFacts,
     Maybe,
+    MqBrokerFacts,
     PermissionFacts,
     QueueFacts,
     RepositoryFacts,
@@ -39,11 +43,13 @@ from ..model import (
     RoleFacts,
     RouteFacts,
     S3NotificationFacts,
+    SecurityGroupFacts,
     StageFacts,
     StateMachineFacts,
     SubscriptionFacts,
     TopicFacts,
     Unknown,
+    ip_protocol,
 )
 
 #: Pass as an argument to say "the caller did not fetch this"; the fact becomes Unknown(<what>).
@@ -155,7 +161,12 @@ SOURCE_TYPES: dict[Kind, str] = {
     Kind.EVENT_TARGET: "AWS::Events::Rule", Kind.EVENT_SOURCE_MAPPING: "AWS::Lambda::EventSourceMapping",
     Kind.FUNCTION_URL: "AWS::Lambda::Url", Kind.PERMISSION: "AWS::Lambda::Permission",
     Kind.EVENT_INVOKE_CONFIG: "AWS::Lambda::EventInvokeConfig", Kind.SNS_SUBSCRIPTION: "AWS::SNS::Subscription",
-    Kind.DISTRIBUTION: "AWS::CloudFront::Distribution", Kind.ECR_REPOSITORY: "AWS::ECR::Repository",
+    Kind.DISTRIBUTION: "AWS::CloudFront::Distribution",
+    Kind.ECR_REPOSITORY: "AWS::ECR::Repository",
+    Kind.SECURITY_GROUP: "AWS::EC2::SecurityGroup",
+    Kind.IMAGEBUILDER_INFRASTRUCTURE: "AWS::ImageBuilder::InfrastructureConfiguration",
+    Kind.IMAGEBUILDER_COMPONENT: "AWS::ImageBuilder::Component",
+    Kind.MQ_BROKER: "AWS::AmazonMQ::Broker",
 }
 
 
@@ -777,3 +788,89 @@ def distribution_facts(summary: Mapping[str, Any], tags: Any = NOT_FETCHED) -> D
         resource=_resource(Kind.DISTRIBUTION, summary["ARN"], summary["Id"], tags=tags),
         lambda_associations=lambda_associations(summary),
     )
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# EC2 security groups
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def ingress_rules(permissions: Any) -> tuple[IngressRule, ...]:
+    """``IngressRule`` per item of a security group's ``IpPermissions`` (DescribeSecurityGroups) or a Config item's
+    ``ipPermissions`` (any letter case; Config also lists IPv4 blocks as plain strings in ``ipRanges``)."""
+    rules = []
+    for permission in permissions or ():
+        sources: list[str] = []
+        for item in lookup(permission, "ipRanges") or ():
+            sources.append(item if isinstance(item, str) else lookup(item, "cidrIp"))
+        for item in lookup(permission, "ipv4Ranges") or ():  # Config's spelling of the same blocks
+            sources.append(lookup(item, "cidrIp"))
+        for item in lookup(permission, "ipv6Ranges") or ():
+            sources.append(lookup(item, "cidrIpv6"))
+        protocol = ip_protocol(lookup(permission, "ipProtocol"))
+        ports = (None, None) if protocol == "-1" else (lookup(permission, "fromPort"), lookup(permission, "toPort"))
+        rules.append(IngressRule(protocol=protocol, from_port=ports[0], to_port=ports[1],
+                                 sources=tuple(dict.fromkeys(s for s in sources if s))))
+    return tuple(rules)
+
+
+def security_group_facts(group: Mapping[str, Any], *, region: str, account: str, partition: str = "aws"
+                         ) -> SecurityGroupFacts:
+    """A security group from ``ec2.describe_security_groups`` (tags and ingress rules are in the item)."""
+    group_id = group["GroupId"]
+    arn = f"arn:{partition}:ec2:{region}:{group.get('OwnerId') or account}:security-group/{group_id}"
+    return SecurityGroupFacts(
+        resource=_resource(Kind.SECURITY_GROUP, arn, group.get("GroupName") or group_id, tags=group.get("Tags") or []),
+        ingress=ingress_rules(group.get("IpPermissions")),
+    )
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# EC2 Image Builder
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def infrastructure_configuration_facts(configuration: Mapping[str, Any]) -> InfrastructureConfigurationFacts:
+    """An infrastructure configuration from ``imagebuilder.get_infrastructure_configuration``
+    (``infrastructureConfiguration``): the listing's summaries lack the instance metadata options."""
+    arn = configuration["arn"]
+    return InfrastructureConfigurationFacts(
+        resource=_resource(Kind.IMAGEBUILDER_INFRASTRUCTURE, arn, configuration.get("name") or arn,
+                           tags=configuration.get("tags") or {}),
+        http_tokens=(configuration.get("instanceMetadataOptions") or {}).get("httpTokens"),
+    )
+
+
+def imagebuilder_component_facts(component: Mapping[str, Any]) -> ImageBuilderComponentFacts:
+    """A component from ``imagebuilder.get_component`` (``component``; the listing's versions lack the key)."""
+    arn = component["arn"]
+    name = f"{component.get('name') or arn} {component.get('version') or ''}".strip()
+    return ImageBuilderComponentFacts(
+        resource=_resource(Kind.IMAGEBUILDER_COMPONENT, arn, name, tags=component.get("tags") or {}),
+        kms_key_id=component.get("kmsKeyId") or None,
+    )
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Amazon MQ
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def mq_broker_settings(broker: Mapping[str, Any]) -> dict[str, Any]:
+    """The ``MqBrokerFacts`` fields (but ``resource``) of a DescribeBroker response or of a Config item's
+    configuration (CloudFormation property names): the same keys, in either letter case."""
+    logs = lookup(broker, "logs") or {}
+    encryption = lookup(broker, "encryptionOptions") or {}
+    return {"engine_type": lookup(broker, "engineType"), "publicly_accessible": lookup(broker, "publiclyAccessible"),
+            "general_logs": lookup(logs, "general"), "audit_logs": lookup(logs, "audit"),
+            "use_aws_owned_key": lookup(encryption, "useAwsOwnedKey"),
+            "kms_key_id": lookup(encryption, "kmsKeyId") or None,
+            "auto_minor_version_upgrade": lookup(broker, "autoMinorVersionUpgrade")}
+
+
+def mq_broker_facts(broker: Mapping[str, Any]) -> MqBrokerFacts:
+    """A broker from ``mq.describe_broker`` (the listing lacks its logs, encryption and tags)."""
+    arn = broker["BrokerArn"]
+    return MqBrokerFacts(resource=_resource(Kind.MQ_BROKER, arn, broker.get("BrokerName") or arn,
+                                            tags=broker.get("Tags") or {}),
+                         **mq_broker_settings(broker))

@@ -399,6 +399,62 @@ def _ecr_repository(r: m.Resource, p: Props) -> m.RepositoryFacts:
         kms = _or(encryption.get("kmsKey"), "aws/ecr")  # KMS without a key: the AWS managed key aws/ecr
     return m.RepositoryFacts(resource=r, tag_mutability=p.get("imageTagMutability"),
                              scan_on_push=get(p, "imageScanningConfiguration.scanOnPush"), kms_key=kms)
+def _cidrs(*values: Any) -> Any:
+    """The CIDR blocks of several list inputs as one list (the first Unknown list if any is unknown)."""
+    blocks: list[Any] = []
+    for value in values:
+        if is_unknown(value):
+            return value
+        blocks.extend(value or [])
+    return blocks
+
+
+def _ingress_rule(item: Any, protocol: str, v4: str, v6: str) -> Any:
+    """An ``m.IngressRule`` from one ingress block (``protocol``, ``v4``, ``v6`` name its inputs)."""
+    if is_unknown(item) or not isinstance(item, Mapping):
+        return item if is_unknown(item) else Unknown("ingress (not an object)")
+    def listed(name: str) -> Any:
+        value = item.get(name)
+        return [value] if isinstance(value, str) else value
+    return m.IngressRule(protocol=m.ip_protocol(item.get(protocol)), from_port=_int(item.get("fromPort")),
+                         to_port=_int(item.get("toPort")), sources=_cidrs(listed(v4), listed(v6)))
+
+
+def _security_group(r: m.Resource, p: Props) -> m.SecurityGroupFacts:
+    ingress = p.get("ingress")
+    return m.SecurityGroupFacts(
+        resource=r,
+        ingress=ingress if is_unknown(ingress) else [_ingress_rule(i, "protocol", "cidrBlocks", "ipv6CidrBlocks")
+                                                     for i in ingress or []])
+
+
+def _security_group_rule(r: m.Resource, p: Props) -> m.SecurityGroupFacts:
+    """``aws:ec2/securityGroupRule:SecurityGroupRule``: one ingress or egress rule (``type``)."""
+    return m.SecurityGroupFacts(resource=r, direction=_or(p.get("type"), "ingress"),
+                                ingress=[_ingress_rule(p, "protocol", "cidrBlocks", "ipv6CidrBlocks")])
+
+
+def _security_group_ingress_rule(r: m.Resource, p: Props) -> m.SecurityGroupFacts:
+    """``aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule``: one ingress rule, one source each."""
+    return m.SecurityGroupFacts(resource=r, ingress=[_ingress_rule(p, "ipProtocol", "cidrIpv4", "cidrIpv6")])
+
+
+def _infrastructure_configuration(r: m.Resource, p: Props) -> m.InfrastructureConfigurationFacts:
+    return m.InfrastructureConfigurationFacts(resource=r, http_tokens=get(p, "instanceMetadataOptions.httpTokens"))
+
+
+def _imagebuilder_component(r: m.Resource, p: Props) -> m.ImageBuilderComponentFacts:
+    return m.ImageBuilderComponentFacts(resource=r, kms_key_id=_or(p.get("kmsKeyId"), None))
+
+
+def _mq_broker(r: m.Resource, p: Props) -> m.MqBrokerFacts:
+    return m.MqBrokerFacts(
+        resource=r, engine_type=p.get("engineType"), publicly_accessible=p.get("publiclyAccessible"),
+        general_logs=get(p, "logs.general"), audit_logs=get(p, "logs.audit"),
+        use_aws_owned_key=get(p, "encryptionOptions.useAwsOwnedKey"),
+        kms_key_id=_or(get(p, "encryptionOptions.kmsKeyId"), None),
+        auto_minor_version_upgrade=p.get("autoMinorVersionUpgrade"),
+    )
 
 
 BUILDERS: dict[str, tuple[Kind, Callable[[m.Resource, Props], m.Facts]]] = {
@@ -435,6 +491,14 @@ BUILDERS: dict[str, tuple[Kind, Callable[[m.Resource, Props], m.Facts]]] = {
     "aws:cloudwatch/logGroup:LogGroup": (Kind.LOG_GROUP, _log_group),
     "aws:cloudfront/distribution:Distribution": (Kind.DISTRIBUTION, _distribution),
     "aws:ecr/repository:Repository": (Kind.ECR_REPOSITORY, _ecr_repository),
+    "aws:ec2/securityGroup:SecurityGroup": (Kind.SECURITY_GROUP, _security_group),
+    "aws:ec2/securityGroupRule:SecurityGroupRule": (Kind.SECURITY_GROUP_RULE, _security_group_rule),
+    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": (Kind.SECURITY_GROUP_RULE,
+                                                                  _security_group_ingress_rule),
+    "aws:imagebuilder/infrastructureConfiguration:InfrastructureConfiguration": (
+        Kind.IMAGEBUILDER_INFRASTRUCTURE, _infrastructure_configuration),
+    "aws:imagebuilder/component:Component": (Kind.IMAGEBUILDER_COMPONENT, _imagebuilder_component),
+    "aws:mq/broker:Broker": (Kind.MQ_BROKER, _mq_broker),
 }
 
 
