@@ -237,9 +237,9 @@ class ContainerWorkloadsEda(pulumi.ComponentResource):
         self._ingress(f"{name}-api-from-alb", tasks, args.container_port, peer=alb)
         self._egress(f"{name}-api-https", tasks, HTTPS, cidr="0.0.0.0/0")
 
-        overrides = {}
-        if not args.alb_deletion_protection:
-            overrides["elb-deletion-protection"] = args.deletion_protection_reason or ""
+        # The block refuses deletion_protection=False without this written reason, naming the guardrail.
+        overrides = {"elb-deletion-protection": args.deletion_protection_reason} \
+            if not args.alb_deletion_protection and args.deletion_protection_reason else {}
         self.load_balancer = GovernedLoadBalancer(
             f"{name}-alb",
             LoadBalancerArgs(vpc_id=args.vpc_id, subnet_ids=subnets, security_group_ids=[alb.id],
