@@ -53,7 +53,7 @@ from components.governed._overrides import (
     record,
     require_reason,
 )
-from components.governed.aws_limits import FARGATE_TASK_SIZES
+from components.governed.aws_limits import ELB_LOG_DELIVERY_ACCOUNTS, FARGATE_TASK_SIZES
 from components.governed.role import GovernedRole, RoleArgs, key_statement, statement
 from components.governed.storage import BucketArgs, GovernedBucket
 
@@ -72,8 +72,8 @@ ELB_TLS12_POLICIES = (
     "ELBSecurityPolicy-FS-1-2-Res-2019-08", "ELBSecurityPolicy-FS-1-2-Res-2020-10",
 )
 DEFAULT_TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
-# Application Load Balancers deliver access logs as this service principal (regions opened since August 2022 and,
-# per the ELB guide, every region now); SSE-KMS buckets are not supported for ALB access logs, only SSE-S3.
+# Application Load Balancers deliver access logs as this service principal in regions opened since August 2022 (older
+# regions as their ELB account: aws_limits.ELB_LOG_DELIVERY_ACCOUNTS); ALB access logs need SSE-S3, not SSE-KMS.
 ELB_LOG_DELIVERY_PRINCIPAL = "logdelivery.elasticloadbalancing.amazonaws.com"
 ALB_LOGS_SSE_REASON = "ALB access logs are delivered only to SSE-S3 (AES256) buckets; SSE-KMS is not supported"
 
@@ -193,7 +193,7 @@ class GovernedLoadBalancer(pulumi.ComponentResource):
         self.log_bucket: Optional[GovernedBucket] = None
         bucket = args.access_logs_bucket
         if bucket is None:
-            self.log_bucket = GovernedBucket(f"{name}-access-logs", _log_bucket_args(args),
+            self.log_bucket = GovernedBucket(f"{name}-access-logs", _log_bucket_args(args, self),
                                              governance=governance, opts=child)
             bucket = self.log_bucket.name
         depends = [self.log_bucket.policy] if self.log_bucket is not None else []
@@ -275,17 +275,22 @@ def _validate_load_balancer(component: str, args: LoadBalancerArgs) -> int:
     return listener_port
 
 
-def _log_bucket_args(args: LoadBalancerArgs) -> BucketArgs:
+def _log_bucket_args(args: LoadBalancerArgs, parent: pulumi.Resource) -> BucketArgs:
     """The access-log bucket: SSE-S3 (ALB cannot write to SSE-KMS buckets) and a policy letting ELB's log
-    delivery service put objects in it (the bucket holds this load balancer's logs only)."""
-    return BucketArgs(
-        sse_algorithm="AES256",
-        force_destroy=args.force_destroy_logs,
-        overrides={"s3-bucket-kms-encryption": ALB_LOGS_SSE_REASON},
-        # No Resource: the bucket block fills in its own objects ("<bucket ARN>/*").
-        policy_statements=[{"Sid": "ElbAccessLogDelivery", "Effect": "Allow",
-                            "Principal": {"Service": ELB_LOG_DELIVERY_PRINCIPAL}, "Action": "s3:PutObject"}],
-    )
+    delivery put objects in it (the bucket holds this load balancer's logs only): the service principal, and in
+    regions opened before August 2022 the region's ELB account, which those regions deliver as."""
+    invoke = pulumi.InvokeOptions(parent=parent)
+    region = aws.get_region(opts=invoke).region
+    # No Resource: the bucket block fills in its own objects ("<bucket ARN>/*").
+    statements: list[dict] = [{"Sid": "ElbAccessLogDelivery", "Effect": "Allow",
+                               "Principal": {"Service": ELB_LOG_DELIVERY_PRINCIPAL}, "Action": "s3:PutObject"}]
+    account = ELB_LOG_DELIVERY_ACCOUNTS.get(region)
+    if account is not None:
+        partition = aws.get_partition(opts=invoke).partition
+        statements.append({"Sid": "ElbRegionalAccessLogDelivery", "Effect": "Allow",
+                           "Principal": {"AWS": f"arn:{partition}:iam::{account}:root"}, "Action": "s3:PutObject"})
+    return BucketArgs(sse_algorithm="AES256", force_destroy=args.force_destroy_logs,
+                      overrides={"s3-bucket-kms-encryption": ALB_LOGS_SSE_REASON}, policy_statements=statements)
 
 
 # -------------------------------------------------------------------------------------------------------------

@@ -236,9 +236,13 @@ def test_the_access_log_bucket_is_sse_s3_and_lets_elb_log_delivery_write(full):
     assert encryption["rules"][0]["applyServerSideEncryptionByDefault"] == {"sseAlgorithm": "AES256"}
     bucket_arn = one(full, "aws:s3/bucket:Bucket").outputs["arn"]
     policy = json.loads(one(full, "aws:s3/bucketPolicy:BucketPolicy").inputs["policy"])
-    assert policy["Statement"][1] == {"Sid": "ElbAccessLogDelivery", "Effect": "Allow",
-                                      "Principal": {"Service": ELB_LOG_DELIVERY_PRINCIPAL},
-                                      "Action": "s3:PutObject", "Resource": f"{bucket_arn}/*"}
+    assert policy["Statement"][1:] == [
+        {"Sid": "ElbAccessLogDelivery", "Effect": "Allow", "Principal": {"Service": ELB_LOG_DELIVERY_PRINCIPAL},
+         "Action": "s3:PutObject", "Resource": f"{bucket_arn}/*"},
+        # us-east-1 opened before August 2022: its ELB account delivers the logs.
+        {"Sid": "ElbRegionalAccessLogDelivery", "Effect": "Allow",
+         "Principal": {"AWS": "arn:aws:iam::127311923021:root"}, "Action": "s3:PutObject",
+         "Resource": f"{bucket_arn}/*"}]
     lb = one(full, "aws:lb/loadBalancer:LoadBalancer")
     assert one(full, "aws:s3/bucketPolicy:BucketPolicy").urn in lb.dependencies
 
