@@ -412,8 +412,10 @@ class GovernedFargateService(pulumi.ComponentResource):
                      description=f"ECS task role of {name}"),
             governance=governance, opts=child)
 
-        region = self.log_group.arn.apply(lambda arn: arn.split(":")[3])
-        definitions = [_container_definition(c, self.log_group.name, region) for c in args.containers]
+        # Plain strings (the group's own name, the region from the provider), not the group's outputs: a task whose
+        # containers set no value from another resource then has container definitions the rules read at preview.
+        region = aws.get_region(opts=pulumi.InvokeOptions(parent=self)).region
+        definitions = [_container_definition(c, f"/ecs/{stack}/{name}", region) for c in args.containers]
         self.task_definition = aws.ecs.TaskDefinition(
             f"{name}-task",
             family=explicit("aws:ecs/taskDefinition:TaskDefinition", f"{stack}-{name}"),
@@ -426,8 +428,8 @@ class GovernedFargateService(pulumi.ComponentResource):
             task_role_arn=self.task_role.arn,
             container_definitions=pulumi.Output.json_dumps(definitions),
             tags=overrides_tag(overrides),
-            # The execution role must hold its grants before a task starts (image pull, logs).
-            opts=pulumi.ResourceOptions(parent=self, depends_on=self.execution_role.grants),
+            # The execution role must hold its grants, and the log group exist, before a task starts.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[*self.execution_role.grants, self.log_group]),
         )
 
         service: dict[str, Any] = dict(
@@ -532,8 +534,7 @@ def backlog_per_task_metrics(queue_name: pulumi.Input[str], cluster_name: pulumi
     ]
 
 
-def _container_definition(container: Container, log_group: pulumi.Output[str],
-                          region: pulumi.Output[str]) -> dict:
+def _container_definition(container: Container, log_group: str, region: str) -> dict:
     """One ECS container definition, in the API's shape (the task definition holds it as JSON)."""
     definition: dict[str, Any] = {
         "name": container.name,

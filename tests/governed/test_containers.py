@@ -367,3 +367,14 @@ def test_a_private_route_needs_the_vpc_link():
     with pytest.raises(GovernanceError, match=r"route 'POST /settlement' has a private integration: set "
                                               r"vpc_link=VpcLinkArgs\(subnet_ids=..., security_group_ids=...\)"):
         run_program(program)
+
+
+def test_container_definitions_without_values_from_other_resources_are_known_at_preview():
+    def program():
+        cluster = GovernedCluster("claims", governance=GOV)
+        GovernedFargateService("settle", FargateServiceArgs(cluster=cluster, containers=[
+            Container("app", IMAGE, environment={"MODE": "batch"})], **NETWORK), governance=GOV)
+
+    task = one(run_program(program, preview=True), "aws:ecs/taskDefinition:TaskDefinition").inputs
+    assert json.loads(task["containerDefinitions"])[0]["logConfiguration"]["options"]["awslogs-group"] == (
+        "/ecs/test/settle")
