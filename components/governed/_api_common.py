@@ -263,11 +263,12 @@ def lambda_proxy(function: Any) -> dict:
 
 def v2_route(name: str, api: aws.apigatewayv2.Api, route_key: str, integration_args: Mapping[str, Any],
              authorization: Mapping[str, Any], parent: pulumi.Resource) -> aws.apigatewayv2.Route:
-    """An ``AWS_PROXY`` integration ``<name>-integration`` and the route ``<name>`` that targets it;
-    ``authorization`` holds the route's ``authorization_type`` (and ``authorizer_id``, scopes)."""
+    """An integration ``<name>-integration`` (``AWS_PROXY`` unless ``integration_args`` names another
+    ``integration_type``) and the route ``<name>`` that targets it; ``authorization`` holds the route's
+    ``authorization_type`` (and ``authorizer_id``, scopes)."""
     child = pulumi.ResourceOptions(parent=parent)
     integration = aws.apigatewayv2.Integration(
-        f"{name}-integration", api_id=api.id, integration_type="AWS_PROXY", **integration_args, opts=child)
+        f"{name}-integration", api_id=api.id, **{"integration_type": "AWS_PROXY", **integration_args}, opts=child)
     return aws.apigatewayv2.Route(
         name,
         api_id=api.id,

@@ -581,3 +581,18 @@ NAME_RULES["aws:securityhub/actionTarget:ActionTarget"] = NameRule(
     "Security Hub custom action name", "name", 20, r".*\S.*", "text with a non-space character",
     source="Security Hub CreateActionTarget Name up to 20 characters", autoname_max=None)
 SECURITYHUB_ACTION_ID_MAX = 20
+# Elastic Load Balancing's log-delivery accounts, per region opened before August 2022 (ELB User Guide, "Enable
+# access logs": those regions' bucket policies name this account; regions opened since use the service principal
+# logdelivery.elasticloadbalancing.amazonaws.com).
+ELB_LOG_DELIVERY_ACCOUNTS = {
+    "us-east-1": "127311923021", "us-east-2": "033677994240", "us-west-1": "027434742980",
+    "us-west-2": "797873946194", "af-south-1": "098369216593", "ca-central-1": "985666609251",
+    "eu-central-1": "054676820928", "eu-west-1": "156460612806", "eu-west-2": "652711504416",
+    "eu-south-1": "635631232127", "eu-west-3": "009996457667", "eu-north-1": "897822967062",
+    "ap-east-1": "754344448648", "ap-northeast-1": "582318560864", "ap-northeast-2": "600734575887",
+    "ap-northeast-3": "383597477331", "ap-southeast-1": "114774131450", "ap-southeast-2": "783225319266",
+    "ap-southeast-3": "589379963580", "ap-south-1": "718504428378", "me-south-1": "076674570225",
+    "sa-east-1": "507241528517",
+    "us-gov-west-1": "048591011584", "us-gov-east-1": "190560391635", "cn-north-1": "638102146993",
+    "cn-northwest-1": "037604701340",
+}

@@ -53,7 +53,7 @@ from components.governed._overrides import (
     record,
     require_reason,
 )
-from components.governed.aws_limits import FARGATE_TASK_SIZES
+from components.governed.aws_limits import ELB_LOG_DELIVERY_ACCOUNTS, FARGATE_TASK_SIZES
 from components.governed.role import GovernedRole, RoleArgs, key_statement, statement
 from components.governed.storage import BucketArgs, GovernedBucket
 
@@ -72,8 +72,8 @@ ELB_TLS12_POLICIES = (
     "ELBSecurityPolicy-FS-1-2-Res-2019-08", "ELBSecurityPolicy-FS-1-2-Res-2020-10",
 )
 DEFAULT_TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
-# Application Load Balancers deliver access logs as this service principal (regions opened since August 2022 and,
-# per the ELB guide, every region now); SSE-KMS buckets are not supported for ALB access logs, only SSE-S3.
+# Application Load Balancers deliver access logs as this service principal in regions opened since August 2022 (older
+# regions as their ELB account: aws_limits.ELB_LOG_DELIVERY_ACCOUNTS); ALB access logs need SSE-S3, not SSE-KMS.
 ELB_LOG_DELIVERY_PRINCIPAL = "logdelivery.elasticloadbalancing.amazonaws.com"
 ALB_LOGS_SSE_REASON = "ALB access logs are delivered only to SSE-S3 (AES256) buckets; SSE-KMS is not supported"
 
@@ -193,7 +193,7 @@ class GovernedLoadBalancer(pulumi.ComponentResource):
         self.log_bucket: Optional[GovernedBucket] = None
         bucket = args.access_logs_bucket
         if bucket is None:
-            self.log_bucket = GovernedBucket(f"{name}-access-logs", _log_bucket_args(args),
+            self.log_bucket = GovernedBucket(f"{name}-access-logs", _log_bucket_args(args, self),
                                              governance=governance, opts=child)
             bucket = self.log_bucket.name
         depends = [self.log_bucket.policy] if self.log_bucket is not None else []
@@ -275,17 +275,22 @@ def _validate_load_balancer(component: str, args: LoadBalancerArgs) -> int:
     return listener_port
 
 
-def _log_bucket_args(args: LoadBalancerArgs) -> BucketArgs:
+def _log_bucket_args(args: LoadBalancerArgs, parent: pulumi.Resource) -> BucketArgs:
     """The access-log bucket: SSE-S3 (ALB cannot write to SSE-KMS buckets) and a policy letting ELB's log
-    delivery service put objects in it (the bucket holds this load balancer's logs only)."""
-    return BucketArgs(
-        sse_algorithm="AES256",
-        force_destroy=args.force_destroy_logs,
-        overrides={"s3-bucket-kms-encryption": ALB_LOGS_SSE_REASON},
-        # No Resource: the bucket block fills in its own objects ("<bucket ARN>/*").
-        policy_statements=[{"Sid": "ElbAccessLogDelivery", "Effect": "Allow",
-                            "Principal": {"Service": ELB_LOG_DELIVERY_PRINCIPAL}, "Action": "s3:PutObject"}],
-    )
+    delivery put objects in it (the bucket holds this load balancer's logs only): the service principal, and in
+    regions opened before August 2022 the region's ELB account, which those regions deliver as."""
+    invoke = pulumi.InvokeOptions(parent=parent)
+    region = aws.get_region(opts=invoke).region
+    # No Resource: the bucket block fills in its own objects ("<bucket ARN>/*").
+    statements: list[dict] = [{"Sid": "ElbAccessLogDelivery", "Effect": "Allow",
+                               "Principal": {"Service": ELB_LOG_DELIVERY_PRINCIPAL}, "Action": "s3:PutObject"}]
+    account = ELB_LOG_DELIVERY_ACCOUNTS.get(region)
+    if account is not None:
+        partition = aws.get_partition(opts=invoke).partition
+        statements.append({"Sid": "ElbRegionalAccessLogDelivery", "Effect": "Allow",
+                           "Principal": {"AWS": f"arn:{partition}:iam::{account}:root"}, "Action": "s3:PutObject"})
+    return BucketArgs(sse_algorithm="AES256", force_destroy=args.force_destroy_logs,
+                      overrides={"s3-bucket-kms-encryption": ALB_LOGS_SSE_REASON}, policy_statements=statements)
 
 
 # -------------------------------------------------------------------------------------------------------------
@@ -407,8 +412,10 @@ class GovernedFargateService(pulumi.ComponentResource):
                      description=f"ECS task role of {name}"),
             governance=governance, opts=child)
 
-        region = self.log_group.arn.apply(lambda arn: arn.split(":")[3])
-        definitions = [_container_definition(c, self.log_group.name, region) for c in args.containers]
+        # Plain strings (the group's own name, the region from the provider), not the group's outputs: a task whose
+        # containers set no value from another resource then has container definitions the rules read at preview.
+        region = aws.get_region(opts=pulumi.InvokeOptions(parent=self)).region
+        definitions = [_container_definition(c, f"/ecs/{stack}/{name}", region) for c in args.containers]
         self.task_definition = aws.ecs.TaskDefinition(
             f"{name}-task",
             family=explicit("aws:ecs/taskDefinition:TaskDefinition", f"{stack}-{name}"),
@@ -421,8 +428,8 @@ class GovernedFargateService(pulumi.ComponentResource):
             task_role_arn=self.task_role.arn,
             container_definitions=pulumi.Output.json_dumps(definitions),
             tags=overrides_tag(overrides),
-            # The execution role must hold its grants before a task starts (image pull, logs).
-            opts=pulumi.ResourceOptions(parent=self, depends_on=self.execution_role.grants),
+            # The execution role must hold its grants, and the log group exist, before a task starts.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[*self.execution_role.grants, self.log_group]),
         )
 
         service: dict[str, Any] = dict(
@@ -527,8 +534,7 @@ def backlog_per_task_metrics(queue_name: pulumi.Input[str], cluster_name: pulumi
     ]
 
 
-def _container_definition(container: Container, log_group: pulumi.Output[str],
-                          region: pulumi.Output[str]) -> dict:
+def _container_definition(container: Container, log_group: str, region: str) -> dict:
     """One ECS container definition, in the API's shape (the task definition holds it as JSON)."""
     definition: dict[str, Any] = {
         "name": container.name,

@@ -8,6 +8,8 @@ What every HTTP API gets without the caller doing anything:
 * Lambda permissions scoped to the API's execution ARN *and* the route (not ``/*/*``);
 * JSON access logs to a KMS-encrypted log group with the platform retention; default throttling
   (burst 50 / rate 100);
+* private integrations (``PrivateIntegration``): a route may proxy to an internal load balancer's listener
+  through the API's VPC link (``HttpApiArgs.vpc_link``), still behind the company JWT authorizer;
 * an optional custom domain (``CustomDomain``) with TLS 1.2 (guardrail ``api-custom-domain-tls``) and optional
   mutual TLS (which turns the default execute-api endpoint off, so clients cannot bypass the client-certificate
   check).
@@ -98,12 +100,34 @@ class ServiceIntegration:
 
 
 @dataclass
+class VpcLinkArgs:
+    """The API's VPC link: API Gateway's network interfaces in the caller's private subnets."""
+
+    subnet_ids: Sequence[pulumi.Input[str]]  # no default: private subnets that reach the load balancer
+    # No default: the link's security groups (the load balancer's must admit them on its listener port).
+    security_group_ids: Sequence[pulumi.Input[str]]
+
+
+@dataclass
+class PrivateIntegration:
+    """An ``HTTP_PROXY`` integration to a private Application or Network Load Balancer listener (or a Cloud Map
+    service) through the API's VPC link; the request's method and path are passed through as they arrive."""
+
+    listener_arn: pulumi.Input[str]  # no default: the internal load balancer's listener ARN
+    # Default None: plain HTTP to the listener (the link stays inside the VPC); a host name makes API Gateway
+    # speak TLS to an HTTPS listener and verify its certificate for that name.
+    tls_server_name: Optional[str] = None
+    timeout_milliseconds: int = 30000  # default 30 s: API Gateway's maximum (50-30000)
+
+
+@dataclass
 class HttpRoute:
     """One route: ``"METHOD /path"`` (or ``"$default"``) to a function or a service integration."""
 
     route_key: str  # no default: "METHOD /path" or "$default"
     function: Optional[Any] = None  # a GovernedFunction (anything with .name and .invoke_arn); this or service
-    service: Optional[ServiceIntegration] = None  # an AWS service integration; this or function
+    service: Optional[ServiceIntegration] = None  # an AWS service integration; this, function or private
+    private: Optional[PrivateIntegration] = None  # a load balancer behind the API's VPC link; or function/service
     # Default None: behind the company JWT authorizer. A reason makes the route public, and is recorded.
     public_reason: Optional[str] = None
     authorization_scopes: Sequence[str] = ()  # OAuth scopes the JWT must carry (default none: any valid JWT)
@@ -122,6 +146,8 @@ class HttpApiArgs:
     description: Optional[str] = None  # default None: no description
     # Where the JWT authorizer reads the token (default the Authorization header, as OAuth bearer tokens travel).
     identity_source: str = "$request.header.Authorization"
+    # Default None: no VPC link; needed by routes with a PrivateIntegration.
+    vpc_link: Optional[VpcLinkArgs] = None
 
 
 class GovernedHttpApi(pulumi.ComponentResource):
@@ -161,6 +187,11 @@ class GovernedHttpApi(pulumi.ComponentResource):
             opts=child,
         )
 
+        self.vpc_link: Optional[aws.apigatewayv2.VpcLink] = None
+        if args.vpc_link is not None:
+            self.vpc_link = aws.apigatewayv2.VpcLink(
+                f"{name}-vpc-link", subnet_ids=list(args.vpc_link.subnet_ids),
+                security_group_ids=list(args.vpc_link.security_group_ids), opts=child)
         self.routes: dict[str, aws.apigatewayv2.Route] = {}
         self.service_roles: dict[str, GovernedRole] = {}
         for route in args.routes:
@@ -189,8 +220,17 @@ class GovernedHttpApi(pulumi.ComponentResource):
         else:
             method, path = _route_key(f"GovernedHttpApi {name!r}", route.route_key)
             slug = f"{method.lower()}-{path_slug(path)}"
+        integration_args: dict[str, Any]
         if route.function is not None:
             integration_args = dict(lambda_proxy(route.function), payload_format_version="2.0")
+        elif route.private is not None:
+            assert self.vpc_link is not None  # _validate_http: private routes need vpc_link
+            integration_args = dict(
+                integration_type="HTTP_PROXY", connection_type="VPC_LINK", connection_id=self.vpc_link.id,
+                integration_uri=route.private.listener_arn, integration_method="ANY",
+                payload_format_version="1.0", timeout_milliseconds=route.private.timeout_milliseconds)
+            if route.private.tls_server_name:
+                integration_args["tls_config"] = {"server_name_to_verify": route.private.tls_server_name}
         else:
             service = route.service
             assert service is not None  # _validate_http: exactly one of function= and service=
@@ -251,8 +291,16 @@ def _validate_http(component: str, args: HttpApiArgs) -> dict[str, str]:
                           "requests itself")
             check_path(component, f"route {key!r}", path)
             names.claim_name("routes", f"{method.lower()}-{path_slug(path)}", key)
-        if (route.function is None) == (route.service is None):
-            raise GovernanceError(f"{component}: route {key!r} needs exactly one of function= or service=")
+        if sum(target is not None for target in (route.function, route.service, route.private)) != 1:
+            raise GovernanceError(
+                f"{component}: route {key!r} needs exactly one of function= or service= or private=")
+        if route.private is not None:
+            if args.vpc_link is None:
+                raise GovernanceError(f"{component}: route {key!r} has a private integration: set "
+                                      f"vpc_link=VpcLinkArgs(subnet_ids=..., security_group_ids=...)")
+            if not 50 <= route.private.timeout_milliseconds <= 30000:
+                raise GovernanceError(f"{component}: route {key!r}: timeout_milliseconds "
+                                      f"{route.private.timeout_milliseconds} must be 50-30000")
         if route.service is not None:
             if not route.service.statements:
                 raise GovernanceError(

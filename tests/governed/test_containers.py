@@ -236,9 +236,13 @@ def test_the_access_log_bucket_is_sse_s3_and_lets_elb_log_delivery_write(full):
     assert encryption["rules"][0]["applyServerSideEncryptionByDefault"] == {"sseAlgorithm": "AES256"}
     bucket_arn = one(full, "aws:s3/bucket:Bucket").outputs["arn"]
     policy = json.loads(one(full, "aws:s3/bucketPolicy:BucketPolicy").inputs["policy"])
-    assert policy["Statement"][1] == {"Sid": "ElbAccessLogDelivery", "Effect": "Allow",
-                                      "Principal": {"Service": ELB_LOG_DELIVERY_PRINCIPAL},
-                                      "Action": "s3:PutObject", "Resource": f"{bucket_arn}/*"}
+    assert policy["Statement"][1:] == [
+        {"Sid": "ElbAccessLogDelivery", "Effect": "Allow", "Principal": {"Service": ELB_LOG_DELIVERY_PRINCIPAL},
+         "Action": "s3:PutObject", "Resource": f"{bucket_arn}/*"},
+        # us-east-1 opened before August 2022: its ELB account delivers the logs.
+        {"Sid": "ElbRegionalAccessLogDelivery", "Effect": "Allow",
+         "Principal": {"AWS": "arn:aws:iam::127311923021:root"}, "Action": "s3:PutObject",
+         "Resource": f"{bucket_arn}/*"}]
     lb = one(full, "aws:lb/loadBalancer:LoadBalancer")
     assert one(full, "aws:s3/bucketPolicy:BucketPolicy").urn in lb.dependencies
 
@@ -324,3 +328,53 @@ def test_the_workload_boundary_allows_every_action_the_execution_role_is_granted
     decisions = {(action, resource): evaluate(action, resource, identity=[policy], boundary=boundary).allowed
                  for st in policy["Statement"] for action in st["Action"] for resource in st["Resource"]}
     assert decisions == dict.fromkeys(decisions, True) and len(decisions) == 9
+
+
+# -- The HTTP API in front of an internal load balancer (GovernedHttpApi's private integrations) ---------------
+def test_an_http_api_route_proxies_to_the_internal_listener_through_a_vpc_link_behind_the_company_jwt():
+    from components.governed.http_api import GovernedHttpApi, HttpApiArgs, HttpRoute, PrivateIntegration, VpcLinkArgs
+
+    def program():
+        lb = GovernedLoadBalancer("settle", LoadBalancerArgs(**LB_NETWORK, target_port=8080, listener_port=8080),
+                                  governance=GOV)
+        GovernedHttpApi("claims", HttpApiArgs(
+            routes=[HttpRoute("POST /settlement", private=PrivateIntegration(listener_arn=lb.listener.arn))],
+            vpc_link=VpcLinkArgs(subnet_ids=["subnet-a", "subnet-b"], security_group_ids=["sg-link"])),
+            governance=GOV)
+
+    resources = run_program(program)
+    link = one(resources, "aws:apigatewayv2/vpcLink:VpcLink")
+    assert (link.inputs["subnetIds"], link.inputs["securityGroupIds"]) == (["subnet-a", "subnet-b"], ["sg-link"])
+    integration = one(resources, "aws:apigatewayv2/integration:Integration").inputs
+    assert {k: integration[k] for k in ("integrationType", "connectionType", "connectionId", "integrationUri",
+                                        "integrationMethod", "payloadFormatVersion", "timeoutMilliseconds")} == {
+        "integrationType": "HTTP_PROXY", "connectionType": "VPC_LINK", "connectionId": link.outputs["id"],
+        "integrationUri": one(resources, "aws:lb/listener:Listener").outputs["arn"], "integrationMethod": "ANY",
+        "payloadFormatVersion": "1.0", "timeoutMilliseconds": 30000}
+    route = one(resources, "aws:apigatewayv2/route:Route").inputs
+    authorizer = one(resources, "aws:apigatewayv2/authorizer:Authorizer")
+    assert (route["routeKey"], route["authorizationType"], route["authorizerId"]) == (
+        "POST /settlement", "JWT", authorizer.outputs["id"])
+
+
+def test_a_private_route_needs_the_vpc_link():
+    from components.governed.http_api import GovernedHttpApi, HttpApiArgs, HttpRoute, PrivateIntegration
+
+    def program():
+        GovernedHttpApi("claims", HttpApiArgs(routes=[HttpRoute("POST /settlement", private=PrivateIntegration(
+            listener_arn=f"arn:aws:elasticloadbalancing:us-east-1:{ACCOUNT}:listener/app/a/b/c"))]), governance=GOV)
+
+    with pytest.raises(GovernanceError, match=r"route 'POST /settlement' has a private integration: set "
+                                              r"vpc_link=VpcLinkArgs\(subnet_ids=..., security_group_ids=...\)"):
+        run_program(program)
+
+
+def test_container_definitions_without_values_from_other_resources_are_known_at_preview():
+    def program():
+        cluster = GovernedCluster("claims", governance=GOV)
+        GovernedFargateService("settle", FargateServiceArgs(cluster=cluster, containers=[
+            Container("app", IMAGE, environment={"MODE": "batch"})], **NETWORK), governance=GOV)
+
+    task = one(run_program(program, preview=True), "aws:ecs/taskDefinition:TaskDefinition").inputs
+    assert json.loads(task["containerDefinitions"])[0]["logConfiguration"]["options"]["awslogs-group"] == (
+        "/ecs/test/settle")
