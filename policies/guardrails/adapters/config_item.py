@@ -23,6 +23,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, Optional
 
 from ..model import (
+    ApiDestinationFacts,
     BucketFacts,
     DistributionFacts,
     DomainFacts,
@@ -55,6 +56,8 @@ from .describe import lookup as lookup  # part of this module's interface (the r
 CONFIG_RESOURCE_TYPES = {kind: SOURCE_TYPES[kind] for kind in (
     Kind.FUNCTION, Kind.ROLE, Kind.REST_DOMAIN, Kind.REST_STAGE, Kind.STATE_MACHINE, Kind.QUEUE, Kind.TOPIC,
     Kind.BUCKET,
+    # AWS Config records API destinations, not schedules or pipes (the sweep judges those).
+    Kind.API_DESTINATION,
 )}
 
 #: Config resource types of kinds a rule may name but whose facts also come from elsewhere. The rule Lambda judges
@@ -298,6 +301,15 @@ def distribution_facts(ci: Mapping[str, Any]) -> DistributionFacts:
                              lambda_associations=lambda_associations(lookup(config, "distributionConfig") or {}))
 
 
+def api_destination_facts(ci: Mapping[str, Any]) -> ApiDestinationFacts:
+    """An ``AWS::Events::ApiDestination`` CI (CloudFormation-style PascalCase configuration)."""
+    config = ci["configuration"]
+    connection = lookup(config, "connectionArn")
+    return ApiDestinationFacts(resource=_resource(ci, Kind.API_DESTINATION,
+                                                  refs={"connectionArn": [connection]} if connection else {}),
+                               invocation_endpoint=lookup(config, "invocationEndpoint"), connection_arn=connection)
+
+
 _BUILDERS: dict[Kind, Callable[[Mapping[str, Any]], Facts]] = {
     Kind.ROLE: role_facts,
     Kind.REST_DOMAIN: rest_domain_facts,
@@ -310,6 +322,7 @@ _BUILDERS: dict[Kind, Callable[[Mapping[str, Any]], Facts]] = {
     Kind.BUCKET: bucket_facts,
     Kind.FUNCTION: function_facts,
     Kind.DISTRIBUTION: distribution_facts,
+    Kind.API_DESTINATION: api_destination_facts,
 }
 
 
