@@ -56,3 +56,7 @@ API_DESTINATION_DOCS = Reference(
     "AWS docs", "API destinations as targets in Amazon EventBridge",
     "https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-api-destinations.html",
 )
+CONNECTION_ENCRYPTION_DOCS = Reference(
+    "AWS docs", "Encrypting EventBridge connection authorization with AWS KMS keys",
+    "https://docs.aws.amazon.com/eventbridge/latest/userguide/encryption-connections.html",
+)

@@ -51,6 +51,7 @@ KINDS_FOR = {
     "api-destination-https": {Kind.API_DESTINATION},
     "pipe-source-failure-handling": {Kind.PIPE},
     "pipe-logging": {Kind.PIPE},
+    "eventbridge-connection-cmk": {Kind.EVENT_CONNECTION},
 }
 
 

@@ -836,3 +836,26 @@ def pipe_described(source: str = ORDERS_STREAM, dlq: bool = True, retries: Optio
     if level is not None:
         response["LogConfiguration"] = {"Level": level, "CloudwatchLogsLogDestination": {"LogGroupArn": PIPE_LOGS}}
     return Describe("pipe_facts", (response,))
+
+
+CONNECTION = "aws:cloudwatch/eventConnection:EventConnection"
+CONNECTION_KEY = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/5678efgh-12ab-34cd-56ef-1234567890ab"
+
+
+def connection(kms: Any = None) -> dict:
+    """A connection's engine inputs (an API key connection); ``kms`` its key."""
+    props: dict = {"authorizationType": "API_KEY", "authParameters": {"apiKey": {"key": "x-api-key",
+                                                                               "value": "secret"}}}
+    if kms is not None:
+        props["kmsKeyIdentifier"] = kms
+    return props
+
+
+def connection_described(kms: Optional[str] = None) -> Describe:
+    """A DescribeConnection response."""
+    response: dict = {"ConnectionArn": CONNECTION_ARN, "Name": "partner", "AuthorizationType": "API_KEY",
+                      "ConnectionState": "AUTHORIZED", "SecretArn": f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:"
+                                                                    "secret:events!connection/partner/abc"}
+    if kms:
+        response["KmsKeyIdentifier"] = kms
+    return Describe("event_connection_facts", (response,))
