@@ -9,6 +9,7 @@ from tests.policies.rule_cases import (
     API_DESTINATION,
     API_DESTINATION_ARN,
     CI,
+    CONNECTION_ARN,
     FAIL,
     NA,
     PASS,
@@ -25,7 +26,9 @@ from tests.policies.rule_cases import (
     check_engine,
     engine_params,
     exempt,
+    stack,
     subject,
+    template,
 )
 from tools.analyzer_client import UNKNOWN
 
@@ -41,6 +44,10 @@ ENGINE_CASES = {
                            config={"exemptions": [{"scope": SCOPE, "name": "subject", "reason": "test partner",
                                                    "expires": "2999-01-01"}]}),
     "unknown": Case(subject(API_DESTINATION, api_destination(UNKNOWN)), "invocationEndpoint is not known yet"),
+    # Declared in a CloudFormation stack's template: judged all the same (reported on the stack).
+    "fail_in_template": Case(stack(template({"Partner": {"Type": "AWS::Events::ApiDestination", "Properties": {
+        "ConnectionArn": CONNECTION_ARN, "HttpMethod": "POST", "InvocationEndpoint": PLAIN}}})),
+        f"Partner: invocationEndpoint {PLAIN} is not https://"),
 }
 
 ACCOUNT_CASES = {

@@ -6,6 +6,7 @@ NOT_REPRESENTABLE says why an outcome cannot arise through an adapter. Builders 
 import pytest
 
 from tests.policies.rule_cases import (
+    ACCOUNT,
     CLICKS_STREAM,
     FAIL,
     NA,
@@ -27,6 +28,8 @@ from tests.policies.rule_cases import (
     not_a_configuration_item,
     pipe,
     pipe_described,
+    stack,
+    template,
 )
 from tools.analyzer_client import UNKNOWN
 
@@ -54,6 +57,14 @@ ENGINE_CASES = {
                                     config={"exemptions": [{"scope": SCOPE, "name": "subject", "reason": "replayable",
                                                             "expires": "2999-01-01"}]}),
     "unknown": Case([Res(PIPE, "subject", pipe(source=UNKNOWN))], "source is not known yet"),
+    # Declared in a CloudFormation stack's template, reading the template's own table's stream.
+    "fail_in_template": Case(stack(template({
+        "Orders": {"Type": "AWS::DynamoDB::Table", "Properties": {}},
+        "OrdersPipe": {"Type": "AWS::Pipes::Pipe", "Properties": {
+            "Source": f"arn:aws:dynamodb:us-east-1:{ACCOUNT}:table/orders/stream/1", "Target": "arn:aws:sqs:us-east-1:"
+            f"{ACCOUNT}:out", "RoleArn": f"arn:aws:iam::{ACCOUNT}:role/pipe", "SourceParameters": {
+                "DynamoDBStreamParameters": {"StartingPosition": "LATEST", "MaximumRetryAttempts": 3}}}}})),
+        "OrdersPipe: dynamodb stream source: no dead-letter queue"),
 }
 
 ACCOUNT_CASES = {

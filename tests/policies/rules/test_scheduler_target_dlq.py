@@ -6,7 +6,9 @@ NOT_REPRESENTABLE says why an outcome cannot arise through an adapter. Builders 
 import pytest
 
 from tests.policies.rule_cases import (
+    ACCOUNT,
     FAIL,
+    FN_ARN,
     NA,
     PASS,
     QUEUE,
@@ -25,6 +27,8 @@ from tests.policies.rule_cases import (
     not_a_configuration_item,
     schedule,
     schedule_described,
+    stack,
+    template,
 )
 from tools.analyzer_client import UNKNOWN
 
@@ -43,6 +47,14 @@ ENGINE_CASES = {
                                                    "expires": "2999-01-01"}]}),
     "unknown": Case([Res(SCHEDULE, "subject", schedule(dlq=UNKNOWN))],
                     "target.deadLetterConfig.arn is not known yet"),
+    # Declared in a CloudFormation template with its DLQ: the Fn::GetAtt links the queue as a dependency does.
+    "pass_in_template": Case(stack(template({
+        "Dlq": {"Type": "AWS::SQS::Queue", "Properties": {}},
+        "Daily": {"Type": "AWS::Scheduler::Schedule", "Properties": {
+            "ScheduleExpression": "rate(1 day)", "FlexibleTimeWindow": {"Mode": "OFF"},
+            "Target": {"Arn": FN_ARN, "RoleArn": f"arn:aws:iam::{ACCOUNT}:role/s",
+                       "DeadLetterConfig": {"Arn": {"Fn::GetAtt": ["Dlq", "Arn"]}},
+                       "RetryPolicy": {"MaximumRetryAttempts": 3}}}}}))),
 }
 
 ACCOUNT_CASES = {
