@@ -777,7 +777,7 @@ class AccountScanner:
         listed = [p for page in pipes.get_paginator("list_pipes").paginate() for p in page.get("Pipes", [])]
 
         def per_pipe(pipe: dict) -> list:
-            return [Subject(describe.pipe_facts(pipes.describe_pipe(Name=pipe["Name"])), config_id=pipe["Name"])]
+            return [Subject(describe.pipe_facts(pipes.describe_pipe(Name=pipe["Name"])))]
 
         def identify(pipe: dict) -> tuple:
             return "AWS::Pipes::Pipe", pipe["Arn"], pipe["Name"]

@@ -65,7 +65,7 @@ from components.governed.role import GovernedRole, RoleArgs, statement
 
 ROOT = Path(__file__).resolve().parents[2]
 # The rule catalogue (`guardrails`) is importable because `components/__init__.py` puts `policies/` on the path.
-from detective.scan import SCANNED_KINDS  # noqa: E402
+from detective.scan import SCANNED_KINDS, kinds_for  # noqa: E402
 from guardrails import catalogue, pack_config  # noqa: E402
 from guardrails.adapters.config_item import CONFIG_RESOURCE_TYPES  # noqa: E402
 from guardrails.model import Rule  # noqa: E402
@@ -191,7 +191,9 @@ def plan_rules(args: ConfigRulesArgs) -> tuple[list, dict]:
         if _level(rule, args.input_parameters) == "disabled":
             skipped[rule_id] = "disabled in the pack config"
             continue
-        recorded = tuple(dict.fromkeys(CONFIG_RESOURCE_TYPES[k] for k in rule.kinds if k in CONFIG_RESOURCE_TYPES))
+        judged = kinds_for([rule])  # required-tags judges no untaggable kind (an API destination): no trigger
+        recorded = tuple(dict.fromkeys(CONFIG_RESOURCE_TYPES[k] for k in rule.kinds
+                                       if k in CONFIG_RESOURCE_TYPES and k in judged))
         change_types = recorded if rule.scope == "resource" else ()
         periodic = any(k in SCANNED_KINDS for k in rule.kinds)
         if not change_types and not periodic:
