@@ -14,21 +14,23 @@ from guardrails.model import Enforcement, Unknown
 from tests.policies.conftest import POLICIES
 from tools.analyzer_client import UNKNOWN, apply_schema_defaults
 
-MANDATORY = ["api-authorizer-required", "api-custom-domain-tls", "apigateway-stage-tracing", "code-signing-config-enforce",
-             "declared-resources-visible",
+MANDATORY = ["api-authorizer-required", "api-custom-domain-tls", "api-destination-https", "apigateway-stage-tracing",
+             "code-signing-config-enforce", "declared-resources-visible",
              "iam-permissions-boundary", "lambda-code-signing", "lambda-required-layer", "lambda-tracing-active",
-             "required-tags", "sfn-tracing-enabled"]
+             "pipe-source-failure-handling", "required-tags", "sfn-tracing-enabled"]
 ADVISORY = ["eventbridge-target-dlq", "iam-no-wildcard-action", "lambda-async-failure-destination",
             "lambda-environment-kms", "lambda-esm-failure-handling", "lambda-reserved-concurrency",
             "lambda-runtime-supported", "lambda-url-auth", "log-group-retention", "no-recursive-trigger-loop",
             "no-sync-lambda-invoke", "opaque-resources", "s3-public-access-blocked", "sfn-logging-enabled", "sns-encryption",
-            "sqs-encryption", "sqs-redrive-policy"]
+            "sqs-encryption", "sqs-redrive-policy", "eventbridge-connection-cmk", "pipe-logging", "scheduler-cmk",
+            "scheduler-target-dlq"]
 # The layer, tracing and environment rules are stack rules: whether a function is Lambda@Edge is a fact about the
 # distributions that run it (guardrails.edge), not about the function alone.
-STACK = ["api-authorizer-required", "eventbridge-target-dlq", "iam-no-wildcard-action",
+STACK = ["api-authorizer-required", "eventbridge-connection-cmk", "eventbridge-target-dlq", "iam-no-wildcard-action",
          "lambda-async-failure-destination", "lambda-environment-kms", "lambda-esm-failure-handling",
-         "lambda-required-layer", "lambda-tracing-active", "no-recursive-trigger-loop",
-         "no-sync-lambda-invoke", "s3-public-access-blocked", "sqs-redrive-policy"]
+         "lambda-required-layer", "lambda-tracing-active", "no-recursive-trigger-loop", "no-sync-lambda-invoke",
+         "pipe-logging", "pipe-source-failure-handling", "s3-public-access-blocked", "scheduler-cmk",
+         "scheduler-target-dlq", "sqs-redrive-policy"]
 
 
 def test_pack_info_names_levels_severities_and_types(pack):
