@@ -381,6 +381,12 @@ class GovernanceConfigRules(pulumi.ComponentResource):
             statement(["cloudfront:ListDistributions"], ["*"], sid="ListDistributions"),
             statement(["cloudfront:ListTagsForResource"], [arn("cloudfront", "distribution/*", with_region=False)],
                       sid="ReadDistributions"),
+            # EventBridge Scheduler schedules, API destinations, connections and pipes (detective/scan.py).
+            statement(["scheduler:ListSchedules", "events:ListApiDestinations", "events:ListConnections",
+                       "pipes:ListPipes"], ["*"], sid="ListSchedulesDestinationsPipes"),
+            statement(["scheduler:GetSchedule"], [arn("scheduler", "schedule/*")], sid="ReadSchedules"),
+            statement(["events:DescribeConnection"], [arn("events", "connection/*")], sid="ReadConnections"),
+            statement(["pipes:DescribePipe"], [arn("pipes", "pipe/*")], sid="ReadPipes"),
             # The name starts with "/": the ARN is parameter/<name without its leading slash>.
             statement(["ssm:GetParameter"], [arn("ssm", f"parameter{exemptions.name}")], sid="ReadExemptions"),
         ]
