@@ -23,6 +23,10 @@ Call pattern (the audit's budget is at most 2 calls per function and 1 per 100 r
   GetInfrastructureConfiguration / GetComponent per configuration / component version (the listings lack the
   instance metadata options and the KMS key).
 * Amazon MQ: ListBrokers pages, then one DescribeBroker per broker (logs, encryption and tags are not listed).
+* EventBridge Scheduler: ListSchedules pages, GetSchedule per schedule (the listing has only the target's ARN).
+* EventBridge API destinations: ListApiDestinations pages (they carry the endpoint: no call per destination);
+  connections: ListConnections pages, DescribeConnection per connection (its KMS key).
+* EventBridge Pipes: ListPipes pages, DescribePipe per pipe (source parameters, logging and tags).
 
 What is wanted comes from the selected rules (``kinds_for``): a rule's own kinds and, for a stack rule, the kinds
 it looks up (its ``Rule.lookups``), so selecting only function and role rules never costs the per-function trigger
@@ -63,6 +67,7 @@ SCANNED_KINDS = (
     Kind.FUNCTION_URL, Kind.PERMISSION, Kind.EVENT_INVOKE_CONFIG, Kind.SNS_SUBSCRIPTION, Kind.DISTRIBUTION,
     Kind.ECR_REPOSITORY,
     Kind.SECURITY_GROUP, Kind.IMAGEBUILDER_INFRASTRUCTURE, Kind.IMAGEBUILDER_COMPONENT, Kind.MQ_BROKER,
+    Kind.SCHEDULE, Kind.API_DESTINATION, Kind.EVENT_CONNECTION, Kind.PIPE,
 )
 
 
@@ -318,6 +323,10 @@ class AccountScanner:
         gather(per_function, lambda: self.function_settings(per_function))
         gather((Kind.SNS_SUBSCRIPTION,), self.subscriptions)
         gather((Kind.ECR_REPOSITORY,), self.repositories)
+        gather((Kind.SCHEDULE,), self.schedules)
+        gather((Kind.API_DESTINATION,), self.api_destinations)
+        gather((Kind.EVENT_CONNECTION,), self.event_connections)
+        gather((Kind.PIPE,), self.pipes)
         gather((Kind.DISTRIBUTION,), lambda: [
             Subject(facts, enrich, config_id=facts.resource.logical_name)
             for facts, enrich in cloudfront.distributions(self.client("cloudfront"), self.region)])
@@ -814,3 +823,61 @@ class AccountScanner:
                     summary.get("BrokerName", ""))
 
         return [s for group in self._map("brokers", per_broker, listed, (Kind.MQ_BROKER,), identify) for s in group]
+    def schedules(self) -> list:
+        """Every schedule of every group: the listing names the target only, GetSchedule gives the rest."""
+        scheduler = self.client("scheduler")
+        listed = [s for page in scheduler.get_paginator("list_schedules").paginate()
+                  for s in page.get("Schedules", [])]
+
+        def per_schedule(schedule: dict) -> list:
+            found = scheduler.get_schedule(Name=schedule["Name"], GroupName=schedule.get("GroupName") or "default")
+            return [Subject(describe.schedule_facts(found))]
+
+        def identify(schedule: dict) -> tuple:
+            return "AWS::Scheduler::Schedule", schedule["Arn"], schedule["Name"]
+
+        return [s for group in self._map("schedules", per_schedule, listed, (Kind.SCHEDULE,), identify)
+                for s in group]
+
+    def _events_pages(self, operation: str, key: str) -> list:
+        """Every item of an EventBridge listing that has no paginator (NextToken by hand)."""
+        events = self.client("events")
+        items, token = [], None
+        while True:
+            page = getattr(events, operation)(**({"NextToken": token} if token else {}))
+            items += page.get(key, [])
+            token = page.get("NextToken")
+            if not token:
+                return items
+
+    def api_destinations(self) -> list:
+        return [Subject(describe.api_destination_facts(d), config_id=d["Name"])
+                for d in self._events_pages("list_api_destinations", "ApiDestinations")]
+
+    def event_connections(self) -> list:
+        """Every connection; DescribeConnection per connection for its KMS key (the listing lacks it)."""
+        events = self.client("events")
+        listed = self._events_pages("list_connections", "Connections")
+
+        def per_connection(connection: dict) -> list:
+            return [Subject(describe.event_connection_facts(events.describe_connection(Name=connection["Name"])),
+                            config_id=connection["Name"])]
+
+        def identify(connection: dict) -> tuple:
+            return "AWS::Events::Connection", connection["ConnectionArn"], connection["Name"]
+
+        return [s for group in self._map("connections", per_connection, listed, (Kind.EVENT_CONNECTION,), identify)
+                for s in group]
+
+    def pipes(self) -> list:
+        """Every pipe; DescribePipe per pipe (the listing has no source parameters, logging or tags)."""
+        pipes = self.client("pipes")
+        listed = [p for page in pipes.get_paginator("list_pipes").paginate() for p in page.get("Pipes", [])]
+
+        def per_pipe(pipe: dict) -> list:
+            return [Subject(describe.pipe_facts(pipes.describe_pipe(Name=pipe["Name"])))]
+
+        def identify(pipe: dict) -> tuple:
+            return "AWS::Pipes::Pipe", pipe["Arn"], pipe["Name"]
+
+        return [s for group in self._map("pipes", per_pipe, listed, (Kind.PIPE,), identify) for s in group]

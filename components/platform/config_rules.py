@@ -65,7 +65,7 @@ from components.governed.role import GovernedRole, RoleArgs, statement
 
 ROOT = Path(__file__).resolve().parents[2]
 # The rule catalogue (`guardrails`) is importable because `components/__init__.py` puts `policies/` on the path.
-from detective.scan import SCANNED_KINDS  # noqa: E402
+from detective.scan import SCANNED_KINDS, kinds_for  # noqa: E402
 from guardrails import catalogue, pack_config  # noqa: E402
 from guardrails.adapters.config_item import CONFIG_RESOURCE_TYPES  # noqa: E402
 from guardrails.model import Rule  # noqa: E402
@@ -220,7 +220,9 @@ def plan_rules(args: ConfigRulesArgs) -> tuple[list, dict]:
         if _level(rule, args.input_parameters) == "disabled":
             skipped[rule_id] = "disabled in the pack config"
             continue
-        recorded = tuple(dict.fromkeys(CONFIG_RESOURCE_TYPES[k] for k in rule.kinds if k in CONFIG_RESOURCE_TYPES))
+        judged = kinds_for([rule])  # required-tags judges no untaggable kind (an API destination): no trigger
+        recorded = tuple(dict.fromkeys(CONFIG_RESOURCE_TYPES[k] for k in rule.kinds
+                                       if k in CONFIG_RESOURCE_TYPES and k in judged))
         change_types = recorded if rule.scope == "resource" else ()
         periodic = any(k in SCANNED_KINDS for k in rule.kinds)
         if not change_types and not periodic:
@@ -381,6 +383,21 @@ def sweep_statements(arn: Any, apigateway: Any, partition: Any) -> list[dict[str
         statement(["cloudfront:ListDistributions"], ["*"], sid="ListDistributions"),
         statement(["cloudfront:ListTagsForResource"], [arn("cloudfront", "distribution/*", with_region=False)],
                   sid="ReadDistributions"),
+        # EventBridge Scheduler schedules, API destinations, connections and pipes (detective/scan.py).
+        statement(["scheduler:ListSchedules", "events:ListApiDestinations", "events:ListConnections",
+                   "pipes:ListPipes"], ["*"], sid="ListSchedulesDestinationsPipes"),
+        statement(["scheduler:GetSchedule"], [arn("scheduler", "schedule/*")], sid="ReadSchedules"),
+        statement(["events:DescribeConnection"], [arn("events", "connection/*")], sid="ReadConnections"),
+        statement(["pipes:DescribePipe"], [arn("pipes", "pipe/*")], sid="ReadPipes"),
+        # Security groups, Image Builder and Amazon MQ (detective/scan.py): EC2's Describe* and the List* calls
+        # take no resource-level permission.
+        statement(["ec2:DescribeSecurityGroups", "imagebuilder:ListInfrastructureConfigurations",
+                   "imagebuilder:ListComponents", "mq:ListBrokers"], ["*"], sid="ListNetworkAndBrokerResources"),
+        statement(["imagebuilder:GetInfrastructureConfiguration"],
+                  [arn("imagebuilder", "infrastructure-configuration/*")], sid="ReadImageBuilderConfigurations"),
+        statement(["imagebuilder:GetComponent"], [arn("imagebuilder", "component/*")],
+                  sid="ReadImageBuilderComponents"),
+        statement(["mq:DescribeBroker"], [arn("mq", "broker:*")], sid="ReadBrokers"),
     ]
 
 
@@ -424,15 +441,6 @@ class GovernanceConfigRules(pulumi.ComponentResource):
             *sweep_statements(arn, apigateway, partition),
             # The name starts with "/": the ARN is parameter/<name without its leading slash>.
             statement(["ssm:GetParameter"], [arn("ssm", f"parameter{exemptions.name}")], sid="ReadExemptions"),
-            # Security groups, Image Builder and Amazon MQ (detective/scan.py): EC2's Describe* and the List* calls
-            # take no resource-level permission.
-            statement(["ec2:DescribeSecurityGroups", "imagebuilder:ListInfrastructureConfigurations",
-                       "imagebuilder:ListComponents", "mq:ListBrokers"], ["*"], sid="ListNetworkAndBrokerResources"),
-            statement(["imagebuilder:GetInfrastructureConfiguration"],
-                      [arn("imagebuilder", "infrastructure-configuration/*")], sid="ReadImageBuilderConfigurations"),
-            statement(["imagebuilder:GetComponent"], [arn("imagebuilder", "component/*")],
-                      sid="ReadImageBuilderComponents"),
-            statement(["mq:DescribeBroker"], [arn("mq", "broker:*")], sid="ReadBrokers"),
         ]
         organization = args.scope == "organization"
         environment: dict[str, Any] = {"CONFIG_RULE_NAME_PREFIX": args.name_prefix,

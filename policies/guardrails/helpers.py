@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Optional, Union
 
-from .model import Facts, Unknown, Verdict, compliant, is_unknown, non_compliant, unknown
+from .model import Facts, Inventory, Kind, Maybe, Unknown, Verdict, compliant, is_unknown, non_compliant, unknown
 
 # Every AWS partition: aws, aws-cn, aws-us-gov, aws-iso, aws-iso-b, aws-iso-e, aws-iso-f, aws-eusc.
 _PARTITION = r"aws(?:-[a-z]+)*"
@@ -125,3 +125,28 @@ def one_of_allowed(value: Any, allowed: Sequence[str], noun: str, setting: str) 
     if value not in allowed:
         return non_compliant(f"{noun} {value} is not allowed; use one of {', '.join(allowed)}")
     return compliant(value)
+
+
+#: The service of a stream or queue resource, by its type, for a consumer whose source ARN is not known yet.
+SOURCE_TYPE_SERVICES = {
+    "aws:kinesis/stream:Stream": "kinesis", "aws:dynamodb/table:Table": "dynamodb", "aws:msk/cluster:Cluster": "kafka",
+    "aws:sqs/queue:Queue": "sqs", "aws:mq/broker:Broker": "mq", "AWS::Kinesis::Stream": "kinesis",
+    "AWS::DynamoDB::Table": "dynamodb", "AWS::SQS::Queue": "sqs",
+}
+
+
+def source_service(facts: Facts, inventory: Inventory, source_input: str, source_arn: object,
+                   known: object = None) -> Maybe[Optional[str]]:
+    """The service a consumer (an event source mapping, a pipe) reads from: ``known`` when the source says it, else
+    the type of the resource its ``source_input`` refers to, else the service of ``source_arn`` (``"kinesis"``,
+    ``"dynamodb"``, ``"sqs"``, ``"kafka"``...); the Unknown while the ARN is unknown and nothing else tells."""
+    if isinstance(known, str):
+        return known
+    for source in inventory.referenced(facts, source_input):
+        if source.resource.kind == Kind.QUEUE:
+            return "sqs"
+        if source.resource.source_type in SOURCE_TYPE_SERVICES:
+            return SOURCE_TYPE_SERVICES[source.resource.source_type]
+    if is_unknown(source_arn):
+        return source_arn
+    return arn_service(source_arn)

@@ -174,6 +174,10 @@ class Kind(str, enum.Enum):
     IMAGEBUILDER_INFRASTRUCTURE = "imagebuilder.infrastructure_configuration"
     IMAGEBUILDER_COMPONENT = "imagebuilder.component"
     MQ_BROKER = "mq.broker"
+    SCHEDULE = "scheduler.schedule"
+    API_DESTINATION = "events.api_destination"
+    EVENT_CONNECTION = "events.connection"
+    PIPE = "pipes.pipe"
     OTHER = "other"
 
 
@@ -487,6 +491,50 @@ class TemplateFacts:
 
 
 @dataclass(frozen=True)
+class ScheduleFacts:
+    """An EventBridge Scheduler schedule and its target's failure handling and payload key."""
+
+    resource: Resource
+    target_arn: Maybe[Optional[str]] = None
+    dead_letter_arn: Maybe[Optional[str]] = None
+    maximum_retry_attempts: Maybe[Optional[int]] = None  # None (with the age) = no retryPolicy given
+    maximum_event_age_seconds: Maybe[Optional[int]] = None
+    kms_key_arn: Maybe[Optional[str]] = None  # None = an AWS owned key
+
+
+@dataclass(frozen=True)
+class ApiDestinationFacts:
+    """An EventBridge API destination: the HTTP endpoint a rule or pipe calls with its connection's credentials."""
+
+    resource: Resource
+    invocation_endpoint: Maybe[Optional[str]] = None
+    connection_arn: Maybe[Optional[str]] = None
+
+
+@dataclass(frozen=True)
+class EventConnectionFacts:
+    """An EventBridge connection: the credentials API destinations send, and the key that encrypts them."""
+
+    resource: Resource
+    authorization_type: Maybe[Optional[str]] = None  # "API_KEY" | "BASIC" | "OAUTH_CLIENT_CREDENTIALS"
+    kms_key_identifier: Maybe[Optional[str]] = None  # None = an AWS owned key
+
+
+@dataclass(frozen=True)
+class PipeFacts:
+    """An EventBridge pipe: its source, the failure handling of a stream source, and its logging."""
+
+    resource: Resource
+    source: Maybe[Optional[str]] = None  # the source ARN
+    # From the stream parameters block the pipe gives (dynamodbStreamParameters or kinesisStreamParameters):
+    dead_letter_arn: Maybe[Optional[str]] = None
+    maximum_retry_attempts: Maybe[Optional[int]] = None  # -1 = retry until the record expires
+    maximum_record_age_seconds: Maybe[Optional[int]] = None  # -1 = records never expire on their age
+    log_level: Maybe[Optional[str]] = None  # "OFF" | "ERROR" | "INFO" | "TRACE"; None = no logConfiguration
+    log_destination: Maybe[Optional[str]] = None  # log group, delivery stream or bucket
+
+
+@dataclass(frozen=True)
 class GenericFacts:
     """Any resource no rule models in detail (still counted, still tag-checked)."""
 
@@ -571,6 +619,7 @@ Facts = Union[
     SubscriptionFacts, S3NotificationFacts, DistributionFacts, TemplateFacts, GenericFacts,
     RepositoryFacts,
     SecurityGroupFacts, InfrastructureConfigurationFacts, ImageBuilderComponentFacts, MqBrokerFacts,
+    ScheduleFacts, ApiDestinationFacts, EventConnectionFacts, PipeFacts,
 ]
 
 

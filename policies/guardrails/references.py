@@ -47,3 +47,26 @@ def serverless_rules(rule: str) -> Reference:
 
 def cdk_nag(rule: str) -> Reference:
     return Reference("cdk-nag", rule)
+
+
+#: The AWS documentation page a rule without a peer equivalent cites.
+SCHEDULER_DLQ_DOCS = Reference(
+    "AWS docs", "Configuring a schedule's dead-letter queue in EventBridge Scheduler",
+    "https://docs.aws.amazon.com/scheduler/latest/UserGuide/configuring-schedule-dlq.html",
+)
+PIPES_LOGGING_DOCS = Reference(
+    "AWS docs", "Logging and monitoring Amazon EventBridge Pipes",
+    "https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-pipes-logs.html",
+)
+PIPES_FAILURE_DOCS = Reference(
+    "AWS docs", "Error handling and troubleshooting in Amazon EventBridge Pipes",
+    "https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-pipes-error-troubleshooting.html",
+)
+API_DESTINATION_DOCS = Reference(
+    "AWS docs", "API destinations as targets in Amazon EventBridge",
+    "https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-api-destinations.html",
+)
+CONNECTION_ENCRYPTION_DOCS = Reference(
+    "AWS docs", "Encrypting EventBridge connection authorization with AWS KMS keys",
+    "https://docs.aws.amazon.com/eventbridge/latest/userguide/encryption-connections.html",
+)

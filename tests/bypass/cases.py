@@ -57,6 +57,9 @@ class Case:
     account_skip: Optional[str] = None
     # What a preview finding names when it differs from the deployed name (a template's logical id).
     preview_subject: str = ""
+    # The level the production pack config gives the rule: an advisory rule catches its bypass as an advisory
+    # violation.
+    enforcement: str = "mandatory"
 
 
 CASES: dict = {}
@@ -65,10 +68,11 @@ _ROUTES_IN_ACCOUNT = ("in an account a body's routes are real routes and methods
 
 
 def case(id: str, escape: int, rule: str, expect: str, subject: str = "", account_skip: Optional[str] = None,
-         preview_subject: str = ""):
+         preview_subject: str = "", enforcement: str = "mandatory"):
     def register(build):
         assert id not in CASES, id
-        CASES[id] = Case(id, escape, rule, expect, build, subject, account_skip, preview_subject or subject)
+        CASES[id] = Case(id, escape, rule, expect, build, subject, account_skip, preview_subject or subject,
+                         enforcement)
         return build
     return register
 
@@ -516,6 +520,19 @@ def _():
 def _():
     _aws().cloudformation.Stack("cfn-compliant", name="cfn-compliant", template_body=json.dumps(cfn_function()),
                                 capabilities=["CAPABILITY_NAMED_IAM"], tags=TAGS)
+
+
+@case("cfn-schedule-no-dlq", 5, "scheduler-target-dlq", "violation", preview_subject="ReminderSchedule",
+      enforcement="advisory",
+      account_skip="moto's CloudFormation cannot create AWS::Scheduler::Schedule (moto's scheduler has no "
+                   "CloudFormation model); a schedule in an account is judged by describe like any other")
+def _():
+    template = {"AWSTemplateFormatVersion": "2010-09-09", "Resources": {"ReminderSchedule": {
+        "Type": "AWS::Scheduler::Schedule", "Properties": {
+            "ScheduleExpression": "rate(1 day)", "FlexibleTimeWindow": {"Mode": "OFF"},
+            "Target": {"Arn": BACKEND, "RoleArn": f"arn:aws:iam::{ACCOUNT}:role/scheduler/reminders",
+                       "RetryPolicy": {"MaximumRetryAttempts": 3}}}}}}
+    _aws().cloudformation.Stack("cfn-schedule", name="cfn-schedule", template_body=json.dumps(template), tags=TAGS)
 
 
 @case("cloudcontrol-function-no-signing", 5, "lambda-code-signing", "violation",

@@ -30,15 +30,15 @@ def judged(tmp_path_factory) -> dict:
     return {stack.name.removeprefix("bypass-"): stack for stack in run.report.stacks}
 
 
-def _violations(stack, rule: str) -> list:
-    return [f for f in stack.findings if f.rule_id == rule and f.status == "violation" and f.enforcement == "mandatory"]
+def _violations(stack, rule: str, enforcement: str = "mandatory") -> list:
+    return [f for f in stack.findings if f.rule_id == rule and f.status == "violation" and f.enforcement == enforcement]
 
 
 @pytest.mark.parametrize("case_id", sorted(CASES))
 def test_case(judged, case_id):
     case, stack = CASES[case_id], judged[case_id]
     assert not stack.error, stack.error
-    found = _violations(stack, case.rule)
+    found = _violations(stack, case.rule, case.enforcement)
     if case.expect == "violation":
         assert found, f"class {case.escape}: {case.rule} let {case_id} through; findings: " + \
             "; ".join(f"{f.rule_id} {f.status} {f.name}: {f.message}" for f in stack.findings)

@@ -49,7 +49,7 @@ KINDS_FOR = {
                       Kind.FUNCTION, Kind.HTTP_API, Kind.HTTP_DOMAIN, Kind.HTTP_STAGE, Kind.LOG_GROUP, Kind.QUEUE,
                       Kind.REST_DOMAIN, Kind.REST_STAGE, Kind.ROLE, Kind.STATE_MACHINE, Kind.TOPIC,
                       Kind.SECURITY_GROUP, Kind.IMAGEBUILDER_INFRASTRUCTURE, Kind.IMAGEBUILDER_COMPONENT,
-                      Kind.MQ_BROKER},
+                      Kind.MQ_BROKER, Kind.PIPE},
     "s3-public-access-blocked": {Kind.BUCKET, Kind.BUCKET_PUBLIC_ACCESS_BLOCK},
     "sfn-logging-enabled": {Kind.STATE_MACHINE},
     "sfn-tracing-enabled": {Kind.STATE_MACHINE},
@@ -57,7 +57,13 @@ KINDS_FOR = {
     "sns-encryption": {Kind.TOPIC},
     "sqs-encryption": {Kind.QUEUE},
     "sqs-redrive-policy": {Kind.EVENT_INVOKE_CONFIG, Kind.EVENT_SOURCE_MAPPING, Kind.EVENT_TARGET, Kind.FUNCTION,
-                           Kind.QUEUE, Kind.SNS_SUBSCRIPTION},
+                           Kind.QUEUE, Kind.SNS_SUBSCRIPTION, Kind.SCHEDULE, Kind.PIPE},
+    "scheduler-target-dlq": {Kind.SCHEDULE},
+    "scheduler-cmk": {Kind.SCHEDULE},
+    "api-destination-https": {Kind.API_DESTINATION},
+    "pipe-source-failure-handling": {Kind.PIPE},
+    "pipe-logging": {Kind.PIPE},
+    "eventbridge-connection-cmk": {Kind.EVENT_CONNECTION},
 }
 
 

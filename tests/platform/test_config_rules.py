@@ -42,10 +42,12 @@ FUNCTION = ["AWS::Lambda::Function"]
 EXPECTED_SCOPES = {
     "api-authorizer-required": [],  # stack rule: a route is judged against its API's authorizers
     "api-custom-domain-tls": ["AWS::ApiGateway::DomainName"],
+    "api-destination-https": ["AWS::Events::ApiDestination"],
     "apigateway-stage-tracing": ["AWS::ApiGateway::Stage"],
     "code-signing-config-enforce": [],  # Config does not record code signing configs
     "ecr-scan-on-push": ["AWS::ECR::Repository"],
     "ecr-tag-immutability": ["AWS::ECR::Repository"],
+    "eventbridge-connection-cmk": [],  # Config's connection item has no KmsKeyIdentifier; the sweep reads it
     "eventbridge-target-dlq": [],  # stack rule; targets are swept (ListRules + ListTargetsByRule)
     "iam-no-wildcard-action": [],
     "iam-permissions-boundary": ["AWS::IAM::Role"],
@@ -69,11 +71,15 @@ EXPECTED_SCOPES = {
     "mq-broker-not-public": ["AWS::AmazonMQ::Broker"],
     "no-recursive-trigger-loop": [],
     "no-sync-lambda-invoke": [],
+    "pipe-logging": [],  # Config does not record pipes; the sweep describes them
+    "pipe-source-failure-handling": [],
     "required-tags": ["AWS::Lambda::Function", "AWS::IAM::Role", "AWS::ApiGateway::DomainName",
                       "AWS::ApiGateway::Stage", "AWS::StepFunctions::StateMachine", "AWS::SQS::Queue",
                       "AWS::SNS::Topic", "AWS::S3::Bucket", "AWS::ECR::Repository", "AWS::EC2::SecurityGroup",
                       "AWS::ImageBuilder::InfrastructureConfiguration", "AWS::AmazonMQ::Broker"],
     "s3-public-access-blocked": [],  # stack rule: a bucket is judged with its public access block
+    "scheduler-cmk": [],  # Config does not record schedules; the sweep gets them
+    "scheduler-target-dlq": [],
     "sfn-logging-enabled": ["AWS::StepFunctions::StateMachine"],
     "sfn-tracing-enabled": ["AWS::StepFunctions::StateMachine"],
     "sg-no-unrestricted-ingress": ["AWS::EC2::SecurityGroup"],

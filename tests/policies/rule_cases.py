@@ -900,3 +900,126 @@ def mq_broker_item(engine: str = "ActiveMQ", public: bool = False, general: bool
     return cis._item("AWS::AmazonMQ::Broker", BROKER_ID, "orders", BROKER_ARN, {
         "Arn": BROKER_ARN, "Id": BROKER_ID, "BrokerName": "orders", "DeploymentMode": "SINGLE_INSTANCE",
         **_broker_settings(engine, public, general, audit, owned, kms, upgrade)})
+# --- EventBridge Scheduler, API destinations, Pipes ------------------------------------------------------------------
+
+SCHEDULE = "aws:scheduler/schedule:Schedule"
+API_DESTINATION = "aws:cloudwatch/eventApiDestination:EventApiDestination"
+PIPE = "aws:pipes/pipe:Pipe"
+SCHEDULE_DLQ = f"arn:aws:sqs:{REGION}:{ACCOUNT}:reminders-dlq"
+SCHEDULE_KEY = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+SCHEDULE_ARN = f"arn:aws:scheduler:{REGION}:{ACCOUNT}:schedule/reminders/daily"
+SCHEDULER_ROLE = f"arn:aws:iam::{ACCOUNT}:role/scheduler/reminders"
+ORDERS_STREAM = f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/orders/stream/2026-01-01T00:00:00.000"
+CLICKS_STREAM = f"arn:aws:kinesis:{REGION}:{ACCOUNT}:stream/clicks"
+PIPE_DLQ = f"arn:aws:sqs:{REGION}:{ACCOUNT}:pipe-dlq"
+PIPE_LOGS = f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/aws/vendedlogs/pipes/orders"
+PIPE_ARN = f"arn:aws:pipes:{REGION}:{ACCOUNT}:pipe/orders"
+API_DESTINATION_ARN = f"arn:aws:events:{REGION}:{ACCOUNT}:api-destination/partner/0a1b2c3d"
+CONNECTION_ARN = f"arn:aws:events:{REGION}:{ACCOUNT}:connection/partner/4e5f6a7b"
+
+
+def schedule(dlq: Any = SCHEDULE_DLQ, retry: Any = True, kms: Any = None) -> dict:
+    """A schedule's engine inputs: a target with (or without) a DLQ and a retry policy; ``kms`` its key."""
+    target: dict = {"arn": FN_ARN, "roleArn": SCHEDULER_ROLE}
+    if dlq is not None:
+        target["deadLetterConfig"] = {"arn": dlq}
+    if retry:
+        target["retryPolicy"] = {"maximumRetryAttempts": 185, "maximumEventAgeInSeconds": 86400}
+    props: dict = {"scheduleExpression": "rate(1 day)", "flexibleTimeWindow": {"mode": "OFF"}, "target": target}
+    if kms is not None:
+        props["kmsKeyArn"] = kms
+    return props
+
+
+def schedule_described(dlq: bool = True, retry: bool = True, kms: Optional[str] = None) -> Describe:
+    """A GetSchedule response (Scheduler always returns a RetryPolicy; ``retry=False`` stands for an endpoint or
+    API version that leaves it out)."""
+    target: dict = {"Arn": FN_ARN, "RoleArn": SCHEDULER_ROLE}
+    if dlq:
+        target["DeadLetterConfig"] = {"Arn": SCHEDULE_DLQ}
+    if retry:
+        target["RetryPolicy"] = {"MaximumRetryAttempts": 185, "MaximumEventAgeInSeconds": 86400}
+    response: dict = {"Arn": SCHEDULE_ARN, "Name": "daily", "GroupName": "reminders", "State": "ENABLED",
+                      "ScheduleExpression": "rate(1 day)", "FlexibleTimeWindow": {"Mode": "OFF"}, "Target": target}
+    if kms:
+        response["KmsKeyArn"] = kms
+    return Describe("schedule_facts", (response,))
+
+
+def api_destination(endpoint: Any = "https://partner.example.com/orders") -> dict:
+    return {"connectionArn": CONNECTION_ARN, "httpMethod": "POST", "invocationEndpoint": endpoint}
+
+
+def api_destination_described(endpoint: str = "https://partner.example.com/orders") -> Describe:
+    """A ListApiDestinations item (the listing carries the endpoint)."""
+    return Describe("api_destination_facts", ({
+        "ApiDestinationArn": API_DESTINATION_ARN, "Name": "partner", "ConnectionArn": CONNECTION_ARN,
+        "InvocationEndpoint": endpoint, "HttpMethod": "POST", "ApiDestinationState": "ACTIVE"},))
+
+
+def api_destination_item(endpoint: str = "https://partner.example.com/orders") -> dict:
+    """An ``AWS::Events::ApiDestination`` configuration item (CloudFormation property names)."""
+    return cis._item("AWS::Events::ApiDestination", "partner", "partner", API_DESTINATION_ARN, {
+        "Arn": API_DESTINATION_ARN, "Name": "partner", "ConnectionArn": CONNECTION_ARN, "HttpMethod": "POST",
+        "InvocationEndpoint": endpoint, "InvocationRateLimitPerSecond": 300})
+
+
+def pipe(source: Any = ORDERS_STREAM, block: str = "dynamodbStreamParameters", dlq: Any = PIPE_DLQ,
+         retries: Any = 3, age: Any = None, level: Any = "ERROR", log_group: Any = PIPE_LOGS) -> dict:
+    """A pipe's engine inputs: a stream source with its parameters block, and a log configuration (``level=None``:
+    none)."""
+    stream: dict = {"startingPosition": "LATEST"}
+    if dlq is not None:
+        stream["deadLetterConfig"] = {"arn": dlq}
+    if retries is not None:
+        stream["maximumRetryAttempts"] = retries
+    if age is not None:
+        stream["maximumRecordAgeInSeconds"] = age
+    props: dict = {"source": source, "target": FN_ARN, "roleArn": f"arn:aws:iam::{ACCOUNT}:role/pipe",
+                   "sourceParameters": {block: stream}, "tags": dict(TAGS)}
+    if level is not None:
+        props["logConfiguration"] = {"level": level, **({"cloudwatchLogsLogDestination": {"logGroupArn": log_group}}
+                                                        if log_group is not None else {})}
+    return props
+
+
+def pipe_described(source: str = ORDERS_STREAM, dlq: bool = True, retries: Optional[int] = 3,
+                   age: Optional[int] = None, level: Optional[str] = "ERROR") -> Describe:
+    """A DescribePipe response."""
+    block = "KinesisStreamParameters" if ":kinesis:" in source else "DynamoDBStreamParameters"
+    stream: dict = {"StartingPosition": "LATEST", "BatchSize": 10}
+    if dlq:
+        stream["DeadLetterConfig"] = {"Arn": PIPE_DLQ}
+    if retries is not None:
+        stream["MaximumRetryAttempts"] = retries
+    if age is not None:
+        stream["MaximumRecordAgeInSeconds"] = age
+    response: dict = {"Arn": PIPE_ARN, "Name": "orders", "Source": source, "Target": FN_ARN,
+                      "DesiredState": "RUNNING", "CurrentState": "RUNNING", "Tags": dict(TAGS),
+                      "SourceParameters": {} if ":sqs:" in source else {block: stream}}
+    if level is not None:
+        response["LogConfiguration"] = {"Level": level, "CloudwatchLogsLogDestination": {"LogGroupArn": PIPE_LOGS}}
+    return Describe("pipe_facts", (response,))
+
+
+CONNECTION = "aws:cloudwatch/eventConnection:EventConnection"
+CONNECTION_KEY = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/5678efgh-12ab-34cd-56ef-1234567890ab"
+
+
+def connection(kms: Any = None) -> dict:
+    """A connection's engine inputs (an API key connection); ``kms`` its key."""
+    props: dict = {"authorizationType": "API_KEY", "authParameters": {"apiKey": {"key": "x-api-key",
+                                                                               "value": "secret"}}}
+    if kms is not None:
+        props["kmsKeyIdentifier"] = kms
+    return props
+
+
+def connection_described(kms: Optional[str] = None) -> Describe:
+    """A DescribeConnection response."""
+    response: dict = {"ConnectionArn": CONNECTION_ARN, "Name": "partner", "AuthorizationType": "API_KEY",
+                      "ConnectionState": "AUTHORIZED", "SecretArn": f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:"
+                                                                    "secret:events!connection/partner/abc"}
+    if kms:
+        response["KmsKeyIdentifier"] = kms
+    return Describe("event_connection_facts", (response,))

@@ -18,6 +18,7 @@ from tools.analyzer_client import UNKNOWN, apply_schema_defaults
 MANDATORY = sorted([
     "api-authorizer-required",
     "api-custom-domain-tls",
+    "api-destination-https",
     "apigateway-stage-tracing",
     "code-signing-config-enforce",
     "declared-resources-visible",
@@ -29,11 +30,13 @@ MANDATORY = sorted([
     "lambda-required-layer",
     "lambda-tracing-active",
     "mq-broker-not-public",
+    "pipe-source-failure-handling",
     "required-tags",
     "sfn-tracing-enabled",
     "sg-no-unrestricted-ingress",
 ])
 ADVISORY = sorted([
+    "eventbridge-connection-cmk",
     "eventbridge-target-dlq",
     "iam-no-wildcard-action",
     "imagebuilder-component-cmk",
@@ -50,7 +53,10 @@ ADVISORY = sorted([
     "no-recursive-trigger-loop",
     "no-sync-lambda-invoke",
     "opaque-resources",
+    "pipe-logging",
     "s3-public-access-blocked",
+    "scheduler-cmk",
+    "scheduler-target-dlq",
     "sfn-logging-enabled",
     "sns-encryption",
     "sqs-encryption",
@@ -58,10 +64,11 @@ ADVISORY = sorted([
 ])
 # The layer, tracing and environment rules are stack rules: whether a function is Lambda@Edge is a fact about the
 # distributions that run it (guardrails.edge), not about the function alone.
-STACK = ["api-authorizer-required", "eventbridge-target-dlq", "iam-no-wildcard-action",
+STACK = ["api-authorizer-required", "eventbridge-connection-cmk", "eventbridge-target-dlq", "iam-no-wildcard-action",
          "lambda-async-failure-destination", "lambda-environment-kms", "lambda-esm-failure-handling",
-         "lambda-required-layer", "lambda-tracing-active", "no-recursive-trigger-loop",
-         "no-sync-lambda-invoke", "s3-public-access-blocked", "sqs-redrive-policy"]
+         "lambda-required-layer", "lambda-tracing-active", "no-recursive-trigger-loop", "no-sync-lambda-invoke",
+         "pipe-logging", "pipe-source-failure-handling", "s3-public-access-blocked", "scheduler-cmk",
+         "scheduler-target-dlq", "sqs-redrive-policy"]
 
 
 def test_pack_info_names_levels_severities_and_types(pack):

@@ -409,6 +409,36 @@ def _mq_broker(r: m.Resource, p: Mapping[str, Any]) -> m.MqBrokerFacts:
         kms_key_id=_or(_str(r, p, "EncryptionOptions.KmsKeyId"), None),
         auto_minor_version_upgrade=_bool(r, p, "AutoMinorVersionUpgrade"),
     )
+def _schedule(r: m.Resource, p: Mapping[str, Any]) -> m.ScheduleFacts:
+    return m.ScheduleFacts(
+        resource=r, target_arn=_str(r, p, "Target.Arn"), dead_letter_arn=_str(r, p, "Target.DeadLetterConfig.Arn"),
+        maximum_retry_attempts=_num(r, p, "Target.RetryPolicy.MaximumRetryAttempts"),
+        maximum_event_age_seconds=_num(r, p, "Target.RetryPolicy.MaximumEventAgeInSeconds"),
+        kms_key_arn=_or(_str(r, p, "KmsKeyArn"), None))
+
+
+def _api_destination(r: m.Resource, p: Mapping[str, Any]) -> m.ApiDestinationFacts:
+    return m.ApiDestinationFacts(resource=r, invocation_endpoint=_str(r, p, "InvocationEndpoint"),
+                                 connection_arn=_str(r, p, "ConnectionArn"))
+
+
+def _event_connection(r: m.Resource, p: Mapping[str, Any]) -> m.EventConnectionFacts:
+    return m.EventConnectionFacts(resource=r, authorization_type=_str(r, p, "AuthorizationType"),
+                                  kms_key_identifier=_or(_str(r, p, "KmsKeyIdentifier"), None))
+
+
+def _pipe(r: m.Resource, p: Mapping[str, Any]) -> m.PipeFacts:
+    stream = next((f"SourceParameters.{name}" for name in ("DynamoDBStreamParameters", "KinesisStreamParameters")
+                   if _get(p, f"SourceParameters.{name}") is not None), None)
+    destination = _or(_str(r, p, "LogConfiguration.CloudwatchLogsLogDestination.LogGroupArn"),
+                      _or(_str(r, p, "LogConfiguration.FirehoseLogDestination.DeliveryStreamArn"),
+                          _str(r, p, "LogConfiguration.S3LogDestination.BucketName")))
+    return m.PipeFacts(
+        resource=r, source=_str(r, p, "Source"),
+        dead_letter_arn=_str(r, p, f"{stream}.DeadLetterConfig.Arn") if stream else None,
+        maximum_retry_attempts=_num(r, p, f"{stream}.MaximumRetryAttempts") if stream else None,
+        maximum_record_age_seconds=_num(r, p, f"{stream}.MaximumRecordAgeInSeconds") if stream else None,
+        log_level=_str(r, p, "LogConfiguration.Level"), log_destination=destination)
 
 
 BUILDERS: dict[str, tuple[Kind, Callable[[m.Resource, Mapping[str, Any]], m.Facts]]] = {
@@ -440,6 +470,10 @@ BUILDERS: dict[str, tuple[Kind, Callable[[m.Resource, Mapping[str, Any]], m.Fact
                                                        _infrastructure_configuration),
     "AWS::ImageBuilder::Component": (Kind.IMAGEBUILDER_COMPONENT, _imagebuilder_component),
     "AWS::AmazonMQ::Broker": (Kind.MQ_BROKER, _mq_broker),
+    "AWS::Scheduler::Schedule": (Kind.SCHEDULE, _schedule),
+    "AWS::Events::ApiDestination": (Kind.API_DESTINATION, _api_destination),
+    "AWS::Events::Connection": (Kind.EVENT_CONNECTION, _event_connection),
+    "AWS::Pipes::Pipe": (Kind.PIPE, _pipe),
 }
 #: Declared resources whose own contents the rules cannot see from here.
 _OPAQUE = {"AWS::CloudFormation::Stack": "TemplateURL", "AWS::Serverless::Application": "Location"}

@@ -23,6 +23,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, Optional
 
 from ..model import (
+    ApiDestinationFacts,
     BucketFacts,
     DistributionFacts,
     DomainFacts,
@@ -65,6 +66,8 @@ CONFIG_RESOURCE_TYPES = {kind: SOURCE_TYPES[kind] for kind in (
     Kind.SECURITY_GROUP,
     Kind.IMAGEBUILDER_INFRASTRUCTURE,
     Kind.MQ_BROKER,
+    # AWS Config records API destinations, not schedules or pipes (the sweep judges those).
+    Kind.API_DESTINATION,
 )}
 
 #: Config resource types of kinds a rule may name but whose facts also come from elsewhere. The rule Lambda judges
@@ -335,6 +338,13 @@ def infrastructure_configuration_facts(ci: Mapping[str, Any]) -> InfrastructureC
 def mq_broker_facts(ci: Mapping[str, Any]) -> MqBrokerFacts:
     """An ``AWS::AmazonMQ::Broker`` CI (CloudFormation property names, as DescribeBroker's)."""
     return MqBrokerFacts(resource=_resource(ci, Kind.MQ_BROKER), **mq_broker_settings(ci["configuration"]))
+def api_destination_facts(ci: Mapping[str, Any]) -> ApiDestinationFacts:
+    """An ``AWS::Events::ApiDestination`` CI (CloudFormation-style PascalCase configuration)."""
+    config = ci["configuration"]
+    connection = lookup(config, "connectionArn")
+    return ApiDestinationFacts(resource=_resource(ci, Kind.API_DESTINATION,
+                                                  refs={"connectionArn": [connection]} if connection else {}),
+                               invocation_endpoint=lookup(config, "invocationEndpoint"), connection_arn=connection)
 
 
 _BUILDERS: dict[Kind, Callable[[Mapping[str, Any]], Facts]] = {
@@ -353,6 +363,7 @@ _BUILDERS: dict[Kind, Callable[[Mapping[str, Any]], Facts]] = {
     Kind.SECURITY_GROUP: security_group_facts,
     Kind.IMAGEBUILDER_INFRASTRUCTURE: infrastructure_configuration_facts,
     Kind.MQ_BROKER: mq_broker_facts,
+    Kind.API_DESTINATION: api_destination_facts,
 }
 
 

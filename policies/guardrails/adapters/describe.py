@@ -18,12 +18,14 @@ from collections.abc import Iterable, Mapping
 from typing import Any, Optional
 
 from ..model import (
+    ApiDestinationFacts,
     ApiFacts,
     AuthorizerFacts,
     BucketFacts,
     CodeSigningConfigFacts,
     DistributionFacts,
     DomainFacts,
+    EventConnectionFacts,
     EventInvokeConfigFacts,
     EventSourceMappingFacts,
     EventTargetFacts,
@@ -37,12 +39,14 @@ from ..model import (
     Maybe,
     MqBrokerFacts,
     PermissionFacts,
+    PipeFacts,
     QueueFacts,
     RepositoryFacts,
     Resource,
     RoleFacts,
     RouteFacts,
     S3NotificationFacts,
+    ScheduleFacts,
     SecurityGroupFacts,
     StageFacts,
     StateMachineFacts,
@@ -167,6 +171,8 @@ SOURCE_TYPES: dict[Kind, str] = {
     Kind.IMAGEBUILDER_INFRASTRUCTURE: "AWS::ImageBuilder::InfrastructureConfiguration",
     Kind.IMAGEBUILDER_COMPONENT: "AWS::ImageBuilder::Component",
     Kind.MQ_BROKER: "AWS::AmazonMQ::Broker",
+    Kind.SCHEDULE: "AWS::Scheduler::Schedule", Kind.API_DESTINATION: "AWS::Events::ApiDestination",
+    Kind.EVENT_CONNECTION: "AWS::Events::Connection", Kind.PIPE: "AWS::Pipes::Pipe",
 }
 
 
@@ -874,3 +880,67 @@ def mq_broker_facts(broker: Mapping[str, Any]) -> MqBrokerFacts:
     return MqBrokerFacts(resource=_resource(Kind.MQ_BROKER, arn, broker.get("BrokerName") or arn,
                                             tags=broker.get("Tags") or {}),
                          **mq_broker_settings(broker))
+# EventBridge Scheduler, API destinations and connections, Pipes
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def schedule_facts(schedule: Mapping[str, Any]) -> ScheduleFacts:
+    """A schedule from ``scheduler.get_schedule`` (schedules take no tags: only their groups do)."""
+    target = schedule.get("Target") or {}
+    dlq = (target.get("DeadLetterConfig") or {}).get("Arn")
+    retry = target.get("RetryPolicy") or {}
+    group = schedule.get("GroupName") or "default"
+    return ScheduleFacts(
+        resource=_resource(Kind.SCHEDULE, schedule["Arn"], f"{group}/{schedule['Name']}",
+                           refs={"target": [unqualified_function_arn(target.get("Arn")), dlq,
+                                            target.get("RoleArn")], "kmsKeyArn": schedule.get("KmsKeyArn")}),
+        target_arn=target.get("Arn"),
+        dead_letter_arn=dlq,
+        maximum_retry_attempts=retry.get("MaximumRetryAttempts"),
+        maximum_event_age_seconds=retry.get("MaximumEventAgeInSeconds"),
+        kms_key_arn=schedule.get("KmsKeyArn"),
+    )
+
+
+def api_destination_facts(destination: Mapping[str, Any]) -> ApiDestinationFacts:
+    """An API destination from ``events.list_api_destinations`` (or DescribeApiDestination; no tags)."""
+    return ApiDestinationFacts(
+        resource=_resource(Kind.API_DESTINATION, destination["ApiDestinationArn"], destination["Name"],
+                           refs={"connectionArn": destination.get("ConnectionArn")}),
+        invocation_endpoint=destination.get("InvocationEndpoint"),
+        connection_arn=destination.get("ConnectionArn"),
+    )
+
+
+def event_connection_facts(connection: Mapping[str, Any]) -> EventConnectionFacts:
+    """A connection from ``events.describe_connection`` (ListConnections has no KmsKeyIdentifier; no tags)."""
+    return EventConnectionFacts(
+        resource=_resource(Kind.EVENT_CONNECTION, connection["ConnectionArn"], connection["Name"],
+                           refs={"kmsKeyIdentifier": connection.get("KmsKeyIdentifier")}),
+        authorization_type=connection.get("AuthorizationType"),
+        kms_key_identifier=connection.get("KmsKeyIdentifier"),
+    )
+
+
+def pipe_facts(pipe: Mapping[str, Any]) -> PipeFacts:
+    """A pipe from ``pipes.describe_pipe`` (its tags included)."""
+    parameters = pipe.get("SourceParameters") or {}
+    stream = parameters.get("DynamoDBStreamParameters") or parameters.get("KinesisStreamParameters") or {}
+    dlq = (stream.get("DeadLetterConfig") or {}).get("Arn")
+    logging = pipe.get("LogConfiguration")
+    destination = None
+    if logging:
+        destination = ((logging.get("CloudwatchLogsLogDestination") or {}).get("LogGroupArn")
+                       or (logging.get("FirehoseLogDestination") or {}).get("DeliveryStreamArn")
+                       or (logging.get("S3LogDestination") or {}).get("BucketName"))
+    return PipeFacts(
+        resource=_resource(Kind.PIPE, pipe["Arn"], pipe["Name"], tags=pipe.get("Tags") or {},
+                           refs={"source": pipe.get("Source"), "target": pipe.get("Target"),
+                                 "sourceParameters": dlq}),
+        source=pipe.get("Source"),
+        dead_letter_arn=dlq,
+        maximum_retry_attempts=stream.get("MaximumRetryAttempts"),
+        maximum_record_age_seconds=stream.get("MaximumRecordAgeInSeconds"),
+        log_level=(logging or {}).get("Level"),
+        log_destination=destination,
+    )

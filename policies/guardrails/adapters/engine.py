@@ -399,6 +399,8 @@ def _ecr_repository(r: m.Resource, p: Props) -> m.RepositoryFacts:
         kms = _or(encryption.get("kmsKey"), "aws/ecr")  # KMS without a key: the AWS managed key aws/ecr
     return m.RepositoryFacts(resource=r, tag_mutability=p.get("imageTagMutability"),
                              scan_on_push=get(p, "imageScanningConfiguration.scanOnPush"), kms_key=kms)
+
+
 def _cidrs(*values: Any) -> Any:
     """The CIDR blocks of several list inputs as one list (the first Unknown list if any is unknown)."""
     blocks: list[Any] = []
@@ -457,6 +459,53 @@ def _mq_broker(r: m.Resource, p: Props) -> m.MqBrokerFacts:
     )
 
 
+def _schedule(r: m.Resource, p: Props) -> m.ScheduleFacts:
+    return m.ScheduleFacts(
+        resource=r, target_arn=get(p, "target.arn"), dead_letter_arn=get(p, "target.deadLetterConfig.arn"),
+        maximum_retry_attempts=_int(get(p, "target.retryPolicy.maximumRetryAttempts")),
+        maximum_event_age_seconds=_int(get(p, "target.retryPolicy.maximumEventAgeInSeconds")),
+        kms_key_arn=_or(p.get("kmsKeyArn"), None),
+    )
+
+
+def _api_destination(r: m.Resource, p: Props) -> m.ApiDestinationFacts:
+    return m.ApiDestinationFacts(resource=r, invocation_endpoint=p.get("invocationEndpoint"),
+                                 connection_arn=p.get("connectionArn"))
+
+
+def _event_connection(r: m.Resource, p: Props) -> m.EventConnectionFacts:
+    return m.EventConnectionFacts(resource=r, authorization_type=p.get("authorizationType"),
+                                  kms_key_identifier=_or(p.get("kmsKeyIdentifier"), None))
+
+
+#: The source parameters block of a pipe whose source is a stream (engine input names; CloudFormation's are the same
+#: with a capital first letter).
+PIPE_STREAM_PARAMETERS = ("dynamodbStreamParameters", "kinesisStreamParameters")
+
+
+def _pipe_stream(parameters: Any) -> Any:
+    """The stream parameters block a pipe's ``sourceParameters`` gives (None when neither; Unknown while unknown)."""
+    for name in PIPE_STREAM_PARAMETERS:
+        block = get(parameters, name)
+        if block is not None:
+            return block
+    return None
+
+
+def _pipe(r: m.Resource, p: Props) -> m.PipeFacts:
+    stream = _pipe_stream(p.get("sourceParameters"))
+    logging = p.get("logConfiguration")
+    destination = _or(get(logging, "cloudwatchLogsLogDestination.logGroupArn"),
+                      _or(get(logging, "firehoseLogDestination.deliveryStreamArn"),
+                          get(logging, "s3LogDestination.bucketName")))
+    return m.PipeFacts(
+        resource=r, source=p.get("source"), dead_letter_arn=get(stream, "deadLetterConfig.arn"),
+        maximum_retry_attempts=_int(get(stream, "maximumRetryAttempts")),
+        maximum_record_age_seconds=_int(get(stream, "maximumRecordAgeInSeconds")),
+        log_level=get(logging, "level"), log_destination=destination,
+    )
+
+
 BUILDERS: dict[str, tuple[Kind, Callable[[m.Resource, Props], m.Facts]]] = {
     "aws:lambda/function:Function": (Kind.FUNCTION, _function),
     "aws:lambda/codeSigningConfig:CodeSigningConfig": (Kind.CODE_SIGNING_CONFIG, _code_signing_config),
@@ -499,6 +548,10 @@ BUILDERS: dict[str, tuple[Kind, Callable[[m.Resource, Props], m.Facts]]] = {
         Kind.IMAGEBUILDER_INFRASTRUCTURE, _infrastructure_configuration),
     "aws:imagebuilder/component:Component": (Kind.IMAGEBUILDER_COMPONENT, _imagebuilder_component),
     "aws:mq/broker:Broker": (Kind.MQ_BROKER, _mq_broker),
+    "aws:scheduler/schedule:Schedule": (Kind.SCHEDULE, _schedule),
+    "aws:cloudwatch/eventApiDestination:EventApiDestination": (Kind.API_DESTINATION, _api_destination),
+    "aws:cloudwatch/eventConnection:EventConnection": (Kind.EVENT_CONNECTION, _event_connection),
+    "aws:pipes/pipe:Pipe": (Kind.PIPE, _pipe),
 }
 
 

@@ -1,14 +1,13 @@
 """Stream event source mappings (Kinesis, DynamoDB, Kafka) have an on-failure destination and bounded retries."""
 from collections.abc import Mapping
-from typing import Any, Optional
+from typing import Any
 
-from ..helpers import arn_service, present
+from ..helpers import present, source_service
 from ..model import (
     Enforcement,
     EventSourceMappingFacts,
     Inventory,
     Kind,
-    Maybe,
     Rule,
     Severity,
     Verdict,
@@ -21,26 +20,10 @@ from ..model import (
 from ..references import cdk_nag, serverless_rules
 
 STREAM_SERVICES = {"kinesis", "dynamodb", "kafka"}
-_TYPE_SERVICES = {"aws:kinesis/stream:Stream": "kinesis", "aws:dynamodb/table:Table": "dynamodb",
-                  "aws:msk/cluster:Cluster": "kafka", "aws:sqs/queue:Queue": "sqs", "aws:mq/broker:Broker": "mq",
-                  "AWS::Kinesis::Stream": "kinesis", "AWS::DynamoDB::Table": "dynamodb", "AWS::SQS::Queue": "sqs"}
-
-
-def _service(mapping: EventSourceMappingFacts, inventory: Inventory) -> Maybe[Optional[str]]:
-    if isinstance(mapping.source_service, str):
-        return mapping.source_service
-    for source in inventory.referenced(mapping, "eventSourceArn"):
-        if source.resource.kind == Kind.QUEUE:
-            return "sqs"
-        if source.resource.source_type in _TYPE_SERVICES:
-            return _TYPE_SERVICES[source.resource.source_type]
-    if is_unknown(mapping.event_source_arn):
-        return mapping.event_source_arn
-    return arn_service(mapping.event_source_arn)
 
 
 def evaluate(mapping: EventSourceMappingFacts, _params: Mapping[str, Any], inventory: Inventory) -> Verdict:
-    service = _service(mapping, inventory)
+    service = source_service(mapping, inventory, "eventSourceArn", mapping.event_source_arn, mapping.source_service)
     if is_unknown(service):
         return unknown(service)
     if service not in STREAM_SERVICES:

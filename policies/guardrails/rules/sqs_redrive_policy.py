@@ -21,8 +21,9 @@ from ..model import (
 from ..references import GOVERNANCE_POST, SQS_DLQ_POST, cdk_nag, serverless_rules
 from ._lookups import PointerIndex, Pointers
 
-# Inputs through which a resource names its dead-letter / failure target.
-DLQ_INPUTS = ("redrivePolicy", "deadLetterConfig", "destinationConfig")
+# Inputs through which a resource names its dead-letter / failure target (a pipe's sits in its source parameters;
+# a schedule's in its target, whose references also name the target itself, so a schedule's DLQ is known by its ARN).
+DLQ_INPUTS = ("redrivePolicy", "deadLetterConfig", "destinationConfig", "sourceParameters")
 
 
 def _dlq_inputs(facts: Facts) -> Pointers:
@@ -66,5 +67,5 @@ RULE = Rule(
     scope="stack",
     # Whatever may name a queue as its dead-letter or failure target (a DLQ is not judged for a redrive policy).
     lookups=(Kind.FUNCTION, Kind.EVENT_TARGET, Kind.EVENT_SOURCE_MAPPING, Kind.EVENT_INVOKE_CONFIG,
-             Kind.SNS_SUBSCRIPTION),
+             Kind.SNS_SUBSCRIPTION, Kind.SCHEDULE, Kind.PIPE),
 )

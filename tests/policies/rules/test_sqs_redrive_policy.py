@@ -10,6 +10,7 @@ from tests.policies.rule_cases import (
     FAIL,
     NA,
     PASS,
+    PIPE,
     QUEUE,
     SOURCE_QUEUE_WITH_DLQ,
     AccountCase,
@@ -22,8 +23,10 @@ from tests.policies.rule_cases import (
     check_engine,
     consumer,
     engine_params,
+    pipe,
     queue,
     queue_item,
+    schedule_described,
 )
 from tools.analyzer_client import UNKNOWN
 
@@ -35,6 +38,10 @@ ENGINE_CASES = {
     # A DLQ needs no DLQ of its own (serverless-rules #79, cdk-nag #1629).
     "not_applicable": Case(consumer({}) + [SOURCE_QUEUE_WITH_DLQ], "this queue is the dead-letter queue of orders"),
     "unknown": Case(consumer({"redrivePolicy": UNKNOWN}), "redrivePolicy is not known yet"),
+    # A pipe names its DLQ in its source parameters (unknown at preview: the dependency tells).
+    "not_applicable_pipe_dlq": Case(consumer({}) + [Res(PIPE, "orders-pipe", pipe(dlq=UNKNOWN),
+                                                        deps={"sourceParameters": ["subject"]})],
+                                    "this queue is the dead-letter queue of orders-pipe"),
 }
 
 ACCOUNT_CASES = {
@@ -49,6 +56,8 @@ ACCOUNT_CASES = {
         "fail": AccountCase([queue(redrive_to=None)], FAIL, "no redrive policy"),
         "not_applicable": AccountCase([queue("orders-dlq", redrive_to=None), queue("orders")], NA,
                                       "this queue is the dead-letter queue of orders"),
+        "not_applicable_schedule_dlq": AccountCase([queue("reminders-dlq", redrive_to=None), schedule_described()],
+                                                   NA, "this queue is the dead-letter queue of reminders/daily"),
     },
 }
 
