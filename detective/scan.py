@@ -17,6 +17,12 @@ Call pattern (the audit's budget is at most 2 calls per function and 1 per 100 r
 * Lambda triggers: ListEventSourceMappings pages; per function (no bulk API exists) ListFunctionUrlConfigs,
   GetPolicy and ListFunctionEventInvokeConfigs, each only when its kind is wanted.
 * SNS subscriptions: ListSubscriptions pages, GetSubscriptionAttributes per subscription (its DLQ).
+* ECS: ListTaskDefinitionFamilies pages (ACTIVE) and one DescribeTaskDefinition per family (its latest active
+  revision, with tags); ListClusters pages, then DescribeClusters per 100 clusters (settings, tags) and, per
+  cluster, ListServices pages and DescribeServices per 10 services (tags).
+* Elastic Load Balancing v2: DescribeLoadBalancers pages, then per load balancer DescribeLoadBalancerAttributes
+  when load balancers are wanted and DescribeListeners when listeners are; tags only by DescribeTags for what a
+  rule needs them of.
 
 What is wanted comes from the selected rules (``kinds_for``): a rule's own kinds and, for a stack rule, the kinds
 it looks up (its ``Rule.lookups``), so selecting only function and role rules never costs the per-function trigger
@@ -55,6 +61,7 @@ SCANNED_KINDS = (
     Kind.REST_STAGE, Kind.STATE_MACHINE, Kind.QUEUE, Kind.TOPIC, Kind.LOG_GROUP, Kind.BUCKET,
     Kind.BUCKET_PUBLIC_ACCESS_BLOCK, Kind.S3_NOTIFICATION, Kind.EVENT_TARGET, Kind.EVENT_SOURCE_MAPPING,
     Kind.FUNCTION_URL, Kind.PERMISSION, Kind.EVENT_INVOKE_CONFIG, Kind.SNS_SUBSCRIPTION, Kind.DISTRIBUTION,
+    Kind.ECS_TASK_DEFINITION, Kind.ECS_SERVICE, Kind.ECS_CLUSTER, Kind.LOAD_BALANCER, Kind.LISTENER,
 )
 
 
@@ -312,6 +319,11 @@ class AccountScanner:
         gather((Kind.DISTRIBUTION,), lambda: [
             Subject(facts, enrich, config_id=facts.resource.logical_name)
             for facts, enrich in cloudfront.distributions(self.client("cloudfront"), self.region)])
+        gather((Kind.ECS_TASK_DEFINITION,), self.task_definitions)
+        gather((Kind.ECS_CLUSTER,), self.ecs_clusters)
+        gather((Kind.ECS_SERVICE,), self.ecs_services)
+        gather((Kind.LOAD_BALANCER, Kind.LISTENER), lambda: self.load_balancers(
+            with_load_balancers=Kind.LOAD_BALANCER in kinds, listeners=Kind.LISTENER in kinds))
         return subjects
 
     def _function_configs(self) -> list:
@@ -715,3 +727,92 @@ class AccountScanner:
 
         return [s for group in self._map("subscriptions", per_subscription, listed, (Kind.SNS_SUBSCRIPTION,),
                                          identify) for s in group]
+
+    def task_definitions(self) -> list:
+        """The latest active revision of every task definition family (what AWS Config's ECS rules judge too)."""
+        ecs = self.client("ecs")
+        families = [f for page in ecs.get_paginator("list_task_definition_families").paginate(status="ACTIVE")
+                    for f in page.get("families", [])]
+
+        def per_family(family: str) -> list:
+            response = ecs.describe_task_definition(taskDefinition=family, include=["TAGS"])
+            return [Subject(describe.task_definition_facts(response["taskDefinition"], tags=response.get("tags", [])))]
+
+        def identify(family: str) -> tuple:
+            ref = f"arn:{self.partition}:ecs:{self.region}:{self.account}:task-definition/{family}"
+            return "AWS::ECS::TaskDefinition", ref, family
+
+        return [s for group in self._map("task defs", per_family, families, (Kind.ECS_TASK_DEFINITION,), identify)
+                for s in group]
+
+    def _ecs_cluster_arns(self) -> list:
+        ecs = self.client("ecs")
+        return [a for page in ecs.get_paginator("list_clusters").paginate() for a in page.get("clusterArns", [])]
+
+    def ecs_clusters(self) -> list:
+        ecs = self.client("ecs")
+        arns = self._ecs_cluster_arns()
+        subjects = []
+        for start in range(0, len(arns), 100):  # DescribeClusters takes up to 100 clusters
+            described = ecs.describe_clusters(clusters=arns[start:start + 100], include=["SETTINGS", "TAGS"])
+            subjects += [Subject(describe.ecs_cluster_facts(c, tags=c.get("tags", [])), config_id=c["clusterName"])
+                         for c in described.get("clusters", [])]
+        return subjects
+
+    def ecs_services(self) -> list:
+        ecs = self.client("ecs")
+
+        def per_cluster(cluster: str) -> list:
+            arns = [a for page in ecs.get_paginator("list_services").paginate(cluster=cluster)
+                    for a in page.get("serviceArns", [])]
+            subjects = []
+            for start in range(0, len(arns), 10):  # DescribeServices takes up to 10 services
+                described = ecs.describe_services(cluster=cluster, services=arns[start:start + 10], include=["TAGS"])
+                subjects += [Subject(describe.ecs_service_facts(s, tags=s.get("tags", [])))
+                             for s in described.get("services", [])]
+            return subjects
+
+        def identify(cluster: str) -> tuple:
+            return "AWS::ECS::Cluster", cluster, cluster.rsplit("/", 1)[-1]
+
+        return [s for group in self._map("ecs clusters", per_cluster, self._ecs_cluster_arns(), (Kind.ECS_SERVICE,),
+                                         identify) for s in group]
+
+    def load_balancers(self, with_load_balancers: bool = True, listeners: bool = False) -> list:
+        """Every load balancer (with its attributes) and, when asked for, its listeners: one call each per load
+        balancer; tags only on ``enrich`` (DescribeTags)."""
+        elb = self.client("elbv2")
+        listed = [b for page in elb.get_paginator("describe_load_balancers").paginate()
+                  for b in page.get("LoadBalancers", [])]
+
+        def tags_of(arn: str) -> list:
+            described = elb.describe_tags(ResourceArns=[arn]).get("TagDescriptions") or [{}]
+            return list(described[0].get("Tags") or [])
+
+        def enrich_balancer(balancer: dict, attributes: Any) -> Callable[[], Facts]:
+            return lambda: describe.load_balancer_facts(balancer, attributes=attributes,
+                                                        tags=tags_of(balancer["LoadBalancerArn"]))
+
+        def enrich_listener(listener: dict) -> Callable[[], Facts]:
+            return lambda: describe.listener_facts(listener, tags=tags_of(listener["ListenerArn"]))
+
+        def per_balancer(balancer: dict) -> list:
+            arn = balancer["LoadBalancerArn"]
+            subjects = []
+            if with_load_balancers:
+                attributes = elb.describe_load_balancer_attributes(LoadBalancerArn=arn).get("Attributes", [])
+                subjects.append(Subject(describe.load_balancer_facts(balancer, attributes=attributes),
+                                        enrich_balancer(balancer, attributes)))
+            if listeners:
+                subjects += [Subject(describe.listener_facts(item), enrich_listener(item))
+                             for page in elb.get_paginator("describe_listeners").paginate(LoadBalancerArn=arn)
+                             for item in page.get("Listeners", [])]
+            return subjects
+
+        def identify(balancer: dict) -> tuple:
+            arn = balancer["LoadBalancerArn"]
+            return "AWS::ElasticLoadBalancingV2::LoadBalancer", arn, balancer.get("LoadBalancerName", arn)
+
+        kinds = tuple(k for k, wanted in ((Kind.LOAD_BALANCER, with_load_balancers), (Kind.LISTENER, listeners))
+                      if wanted)
+        return [s for group in self._map("load balancers", per_balancer, listed, kinds, identify) for s in group]

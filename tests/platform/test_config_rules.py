@@ -44,6 +44,7 @@ EXPECTED_SCOPES = {
     "api-custom-domain-tls": ["AWS::ApiGateway::DomainName"],
     "apigateway-stage-tracing": ["AWS::ApiGateway::Stage"],
     "code-signing-config-enforce": [],  # Config does not record code signing configs
+    "ecs-task-no-plaintext-secrets": ["AWS::ECS::TaskDefinition"],
     "eventbridge-target-dlq": [],  # stack rule; targets are swept (ListRules + ListTargetsByRule)
     "iam-no-wildcard-action": [],
     "iam-permissions-boundary": ["AWS::IAM::Role"],
@@ -63,7 +64,9 @@ EXPECTED_SCOPES = {
     "no-sync-lambda-invoke": [],
     "required-tags": ["AWS::Lambda::Function", "AWS::IAM::Role", "AWS::ApiGateway::DomainName",
                       "AWS::ApiGateway::Stage", "AWS::StepFunctions::StateMachine", "AWS::SQS::Queue",
-                      "AWS::SNS::Topic", "AWS::S3::Bucket"],
+                      "AWS::SNS::Topic", "AWS::S3::Bucket", "AWS::ECS::TaskDefinition", "AWS::ECS::Service",
+                      "AWS::ECS::Cluster", "AWS::ElasticLoadBalancingV2::LoadBalancer",
+                      "AWS::ElasticLoadBalancingV2::Listener"],
     "s3-public-access-blocked": [],  # stack rule: a bucket is judged with its public access block
     "sfn-logging-enabled": ["AWS::StepFunctions::StateMachine"],
     "sfn-tracing-enabled": ["AWS::StepFunctions::StateMachine"],

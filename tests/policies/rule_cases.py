@@ -734,3 +734,62 @@ def check_adapters_agree(rule_id: str, engine: dict, account: dict, wording: Opt
                 for adapter, got in results.items()}
     assert statuses == expected
     assert [adapter for adapter, got in results.items() if "fail" in got and wording not in got["fail"].message] == []
+
+
+# --- ECS and Elastic Load Balancing v2 (rules ecs-* and elb-*) -----------------------------------------------------
+
+TASK_DEF = "aws:ecs/taskDefinition:TaskDefinition"
+ECS_SERVICE = "aws:ecs/service:Service"
+ECS_CLUSTER = "aws:ecs/cluster:Cluster"
+LB = "aws:lb/loadBalancer:LoadBalancer"
+ALB = "aws:alb/loadBalancer:LoadBalancer"
+LISTENER = "aws:lb/listener:Listener"
+ALB_LISTENER = "aws:alb/listener:Listener"
+TASK_DEF_ARN = f"arn:aws:ecs:{REGION}:{ACCOUNT}:task-definition/orders:3"
+ECS_SERVICE_ARN = f"arn:aws:ecs:{REGION}:{ACCOUNT}:service/apps/web"
+ECS_CLUSTER_ARN = f"arn:aws:ecs:{REGION}:{ACCOUNT}:cluster/apps"
+LB_ARN = f"arn:aws:elasticloadbalancing:{REGION}:{ACCOUNT}:loadbalancer/app/public/50dc6c495c0c9188"
+LISTENER_ARN = f"arn:aws:elasticloadbalancing:{REGION}:{ACCOUNT}:listener/app/public/50dc6c495c0c9188/f2f7dc8efc522ab2"
+LOGGING = {"logDriver": "awslogs", "options": {"awslogs-group": "/ecs/orders", "awslogs-region": REGION,
+                                               "awslogs-stream-prefix": "app"}}
+
+
+def container(name: str = "app", **settings) -> dict:
+    """A container definition as the ECS API and the engine's JSON spell it (camelCase); None removes a key."""
+    base = {"name": name, "image": "public.ecr.aws/orders/app:1", "essential": True, "logConfiguration": LOGGING,
+            "readonlyRootFilesystem": True, "environment": [{"name": "STAGE", "value": "prod"}]}
+    base.update(settings)
+    return {k: v for k, v in base.items() if v is not None}
+
+
+def pascal(value: Any) -> Any:
+    """camelCase keys as CloudFormation and AWS Config spell ECS and ELB properties (``logDriver`` -> ``LogDriver``)."""
+    if isinstance(value, dict):
+        return {k[:1].upper() + k[1:]: pascal(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [pascal(v) for v in value]
+    return value
+
+
+def task_def(*containers: dict, **props) -> dict:
+    """Engine props of a task definition (``containerDefinitions`` is a JSON string input)."""
+    return {"family": "orders", "networkMode": "awsvpc", "requiresCompatibilities": ["FARGATE"], "cpu": "256",
+            "memory": "512", "containerDefinitions": json.dumps(list(containers or [container()])),
+            "tags": dict(TAGS), **props}
+
+
+def task_definition_item(*containers: dict, os_family: Optional[str] = None) -> dict:
+    configuration = {"Family": "orders", "TaskDefinitionArn": TASK_DEF_ARN, "NetworkMode": "awsvpc",
+                     "ContainerDefinitions": pascal(list(containers or [container()]))}
+    if os_family:
+        configuration["RuntimePlatform"] = {"OperatingSystemFamily": os_family}
+    return cis._item("AWS::ECS::TaskDefinition", TASK_DEF_ARN, "orders:3", TASK_DEF_ARN, configuration)
+
+
+def task_definition(*containers: dict, os_family: Optional[str] = None) -> Describe:
+    """``ecs.describe_task_definition(include=["TAGS"])``: the task definition and its tags."""
+    described: dict = {"taskDefinitionArn": TASK_DEF_ARN, "family": "orders", "revision": 3,
+                       "containerDefinitions": list(containers or [container()]), "status": "ACTIVE"}
+    if os_family:
+        described["runtimePlatform"] = {"operatingSystemFamily": os_family}
+    return Describe("task_definition_facts", (described,), {"tags": [{"key": k, "value": v} for k, v in TAGS.items()]})
