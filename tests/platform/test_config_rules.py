@@ -44,7 +44,9 @@ EXPECTED_SCOPES = {
     "api-custom-domain-tls": ["AWS::ApiGateway::DomainName"],
     "apigateway-stage-tracing": ["AWS::ApiGateway::Stage"],
     "code-signing-config-enforce": [],  # Config does not record code signing configs
+    "ecs-task-logging": ["AWS::ECS::TaskDefinition"],
     "ecs-task-no-plaintext-secrets": ["AWS::ECS::TaskDefinition"],
+    "ecs-task-not-privileged": ["AWS::ECS::TaskDefinition"],
     "eventbridge-target-dlq": [],  # stack rule; targets are swept (ListRules + ListTargetsByRule)
     "iam-no-wildcard-action": [],
     "iam-permissions-boundary": ["AWS::IAM::Role"],

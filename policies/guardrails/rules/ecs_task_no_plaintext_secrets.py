@@ -1,7 +1,7 @@
 """ECS task definitions pass secrets through ``secrets`` (Secrets Manager / Parameter Store), never as a literal
 environment variable."""
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Optional
 
 from ..model import (
     Enforcement,
@@ -10,6 +10,7 @@ from ..model import (
     Rule,
     Severity,
     TaskDefinitionFacts,
+    Unknown,
     Verdict,
     compliant,
     is_unknown,
@@ -35,20 +36,25 @@ def evaluate(task: TaskDefinitionFacts, params: Mapping[str, Any], _inventory: I
     if is_unknown(task.containers):
         return unknown(task.containers)
     found: list[str] = []
+    missing: Optional[Unknown] = None
     for index, container in enumerate(task.containers):
         if is_unknown(container):
-            return unknown(container)
+            missing = missing or container
+            continue
         if is_unknown(container.environment):
-            return unknown(container.environment)
+            missing = missing or container.environment
+            continue
         for name, value in container.environment:
             if is_unknown(name):
-                return unknown(name)
+                missing = missing or name
             # A value unknown at preview is still written into the task definition in plain text.
-            if isinstance(name, str) and value is not None and value != "" and _is_secret_name(name, params):
+            elif name is not None and value is not None and value != "" and _is_secret_name(name, params):
                 found.append(f"{container.label(index)}: {name}")
     if found:
         return non_compliant(f"secret-looking environment variable(s) with a literal value ({', '.join(found)}); "
                              "pass them through the container's secrets (Secrets Manager or Parameter Store)")
+    if missing is not None:
+        return unknown(missing)
     return compliant()
 
 
