@@ -18,6 +18,7 @@ KINDS_FOR = {
     "apigateway-stage-tracing": {Kind.HTTP_STAGE, Kind.REST_STAGE},
     "code-signing-config-enforce": {Kind.CODE_SIGNING_CONFIG},
     "declared-resources-visible": set(),
+    "ecs-service-no-public-ip": {Kind.ECS_SERVICE},
     "ecs-task-logging": {Kind.ECS_TASK_DEFINITION},
     "ecs-task-no-plaintext-secrets": {Kind.ECS_TASK_DEFINITION},
     "ecs-task-not-privileged": {Kind.ECS_TASK_DEFINITION},

@@ -44,6 +44,7 @@ EXPECTED_SCOPES = {
     "api-custom-domain-tls": ["AWS::ApiGateway::DomainName"],
     "apigateway-stage-tracing": ["AWS::ApiGateway::Stage"],
     "code-signing-config-enforce": [],  # Config does not record code signing configs
+    "ecs-service-no-public-ip": ["AWS::ECS::Service"],
     "ecs-task-logging": ["AWS::ECS::TaskDefinition"],
     "ecs-task-no-plaintext-secrets": ["AWS::ECS::TaskDefinition"],
     "ecs-task-not-privileged": ["AWS::ECS::TaskDefinition"],

@@ -793,3 +793,39 @@ def task_definition(*containers: dict, os_family: Optional[str] = None) -> Descr
     if os_family:
         described["runtimePlatform"] = {"operatingSystemFamily": os_family}
     return Describe("task_definition_facts", (described,), {"tags": [{"key": k, "value": v} for k, v in TAGS.items()]})
+
+SUBNETS = ["subnet-0a1b2c3d4e5f60718", "subnet-0b1c2d3e4f5a60719"]
+
+
+def ecs_service(network: Any = "private", **props) -> dict:
+    """Engine props of a Fargate service; ``network``: "private" (assignPublicIp false), "public" (true), "default"
+    (not set), None (no networkConfiguration), or the block itself."""
+    blocks = {"private": {"subnets": SUBNETS, "assignPublicIp": False}, "public": {"subnets": SUBNETS,
+                                                                                    "assignPublicIp": True},
+              "default": {"subnets": SUBNETS}}
+    base = {"cluster": ECS_CLUSTER_ARN, "taskDefinition": TASK_DEF_ARN, "launchType": "FARGATE", "desiredCount": 2,
+            "tags": dict(TAGS)}
+    if network is not None:
+        base["networkConfiguration"] = blocks.get(network, network) if isinstance(network, str) else network
+    return {**base, **props}
+
+
+def ecs_service_item(assign_public_ip: Optional[str] = "DISABLED", awsvpc: bool = True) -> dict:
+    configuration: dict = {"ServiceName": "web", "ServiceArn": ECS_SERVICE_ARN, "Cluster": ECS_CLUSTER_ARN,
+                           "TaskDefinition": TASK_DEF_ARN, "LaunchType": "FARGATE"}
+    if awsvpc:
+        block: dict = {"Subnets": SUBNETS}
+        if assign_public_ip:
+            block["AssignPublicIp"] = assign_public_ip
+        configuration["NetworkConfiguration"] = {"AwsvpcConfiguration": block}
+    return cis._item("AWS::ECS::Service", ECS_SERVICE_ARN, "web", ECS_SERVICE_ARN, configuration)
+
+
+def ecs_service_described(assign_public_ip: Optional[str] = "DISABLED", awsvpc: bool = True) -> Describe:
+    """An ``ecs.describe_services(include=["TAGS"])`` item."""
+    service: dict = {"serviceArn": ECS_SERVICE_ARN, "serviceName": "web", "clusterArn": ECS_CLUSTER_ARN,
+                     "taskDefinition": TASK_DEF_ARN, "launchType": "FARGATE"}
+    if awsvpc:
+        service["networkConfiguration"] = {"awsvpcConfiguration": {"subnets": SUBNETS, "assignPublicIp":
+                                                                   assign_public_ip or "DISABLED"}}
+    return Describe("ecs_service_facts", (service,), {"tags": [{"key": k, "value": v} for k, v in TAGS.items()]})

@@ -400,7 +400,8 @@ def _task_definition(r: m.Resource, p: Props) -> m.TaskDefinitionFacts:
 
 def _ecs_service(r: m.Resource, p: Props) -> m.EcsServiceFacts:
     network = p.get("networkConfiguration")
-    network = network[0] if isinstance(network, list) and network else network or None
+    if isinstance(network, list):  # a single block the engine may give as a list
+        network = network[0] if network else None
     return m.EcsServiceFacts(resource=r, awsvpc=network if is_unknown(network) else network is not None,
                              assign_public_ip=get(p, "networkConfiguration.assignPublicIp"),
                              task_definition=p.get("taskDefinition"))
