@@ -9,8 +9,10 @@ import moto
 import pytest
 
 from detective import scan
+from guardrails import pack_config
 from guardrails.model import Kind, ListenerAction
 from tests.detective import cis
+from tools import audit
 
 R, A = cis.REGION, cis.ACCOUNT
 
@@ -110,3 +112,22 @@ def test_tags_are_read_only_when_enriched(account):
     [subject] = scanner.collect({Kind.LOAD_BALANCER})
     assert subject.facts.resource.tags.what == "tags (not fetched by this scan)"
     assert json.dumps(subject.enrich().resource.tags) == '{"team": "orders"}'
+
+
+def test_the_audit_judges_the_new_kinds_with_the_production_pack_config(account):
+    session, _ = account
+    config = pack_config.load("policies/config.prod.json")
+    rules = ["ecs-task-no-plaintext-secrets", "ecs-task-logging", "ecs-task-not-privileged",
+             "ecs-service-no-public-ip", "elb-listener-tls"]
+    _, results = audit.evaluate_account(session, R, audit.select_rules(config, rules), workers=1)
+    verdicts = sorted((r.rule.id, r.facts.resource.logical_name, r.verdict.status.value) for r in results)
+    assert verdicts == [
+        ("ecs-service-no-public-ip", "web", "NON_COMPLIANT"),
+        ("ecs-task-logging", "billing:1", "COMPLIANT"),
+        ("ecs-task-logging", "orders:2", "NON_COMPLIANT"),
+        ("ecs-task-no-plaintext-secrets", "billing:1", "COMPLIANT"),
+        ("ecs-task-no-plaintext-secrets", "orders:2", "COMPLIANT"),  # revision 1 held the password: not judged
+        ("ecs-task-not-privileged", "billing:1", "COMPLIANT"),
+        ("ecs-task-not-privileged", "orders:2", "NON_COMPLIANT"),
+        ("elb-listener-tls", "public:80", "COMPLIANT"),
+    ]

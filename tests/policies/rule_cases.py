@@ -829,3 +829,89 @@ def ecs_service_described(assign_public_ip: Optional[str] = "DISABLED", awsvpc: 
         service["networkConfiguration"] = {"awsvpcConfiguration": {"subnets": SUBNETS, "assignPublicIp":
                                                                    assign_public_ip or "DISABLED"}}
     return Describe("ecs_service_facts", (service,), {"tags": [{"key": k, "value": v} for k, v in TAGS.items()]})
+
+CERTIFICATE = f"arn:aws:acm:{REGION}:{ACCOUNT}:certificate/8a1b2c3d-1111-2222-3333-444455556666"
+TARGET_GROUP = f"arn:aws:elasticloadbalancing:{REGION}:{ACCOUNT}:targetgroup/web/73e2d6bc24d8a067"
+GOOD_SSL_POLICY = "ELBSecurityPolicy-TLS13-1-2-Res-2021-06"
+SECURE_LB_ATTRIBUTES = {"routing.http.drop_invalid_header_fields.enabled": "true", "access_logs.s3.enabled": "true",
+                        "deletion_protection.enabled": "true"}
+
+
+def load_balancer(internal: Any = False, name: str = "lb", **props) -> Res:
+    """An Application Load Balancer as the engine sees it (``internal`` false: internet-facing)."""
+    base = {"loadBalancerType": "application", "internal": internal, "subnets": SUBNETS,
+            "dropInvalidHeaderFields": True, "enableDeletionProtection": True,
+            "accessLogs": {"bucket": "orders-lb-logs", "enabled": True}, "tags": dict(TAGS)}
+    return Res(LB, name, {k: v for k, v in {**base, **props}.items() if v is not None})
+
+
+def https_action() -> list:
+    return [{"type": "forward", "targetGroupArn": TARGET_GROUP}]
+
+
+def redirect_action(protocol: Optional[str] = "HTTPS") -> list:
+    redirect = {"port": "443", "statusCode": "HTTP_301", **({"protocol": protocol} if protocol else {})}
+    return [{"type": "redirect", "redirect": redirect}]
+
+
+def listener(protocol: Any = "HTTPS", ssl_policy: Any = GOOD_SSL_POLICY, actions: Any = None,
+             lb: Optional[str] = "lb", type_: str = LISTENER, **props) -> Res:
+    """A listener of the load balancer named ``lb`` in the same stack (its ARN unknown at preview; None: no load
+    balancer in the stack, give ``loadBalancerArn``)."""
+    base = {"loadBalancerArn": UNKNOWN, "port": 443 if protocol in ("HTTPS", "TLS") else 80, "protocol": protocol,
+            "sslPolicy": ssl_policy, "certificateArn": CERTIFICATE if protocol in ("HTTPS", "TLS") else None,
+            "defaultActions": actions if actions is not None else https_action(), "tags": dict(TAGS)}
+    return Res(type_, "subject", {k: v for k, v in {**base, **props}.items() if v is not None},
+               deps={"loadBalancerArn": [lb]} if lb else {})
+
+
+def _key_values(attributes: dict, key: str = "Key", value: str = "Value") -> list:
+    return [{key: k, value: v} for k, v in attributes.items()]
+
+
+def load_balancer_item(scheme: str = "internet-facing", attributes: Optional[dict] = None, lb_type: str = "application"
+                       ) -> dict:
+    """An ``AWS::ElasticLoadBalancingV2::LoadBalancer`` CI: DescribeLoadBalancers' shape, attributes supplementary
+    (``attributes=None``: the item lacks them)."""
+    configuration = {"loadBalancerArn": LB_ARN, "loadBalancerName": "public", "scheme": scheme, "type": lb_type,
+                     "dNSName": "public-1.us-east-1.elb.amazonaws.com", "vpcId": "vpc-0a1b2c3d"}
+    supplementary = {} if attributes is None else {"LoadBalancerAttributes": _key_values(attributes, "key", "value")}
+    return cis._item("AWS::ElasticLoadBalancingV2::LoadBalancer", LB_ARN, "public", LB_ARN, configuration,
+                     supplementary)
+
+
+def _listener_config(protocol: str, ssl_policy: Optional[str], actions: Optional[list]) -> dict:
+    configuration = {"ListenerArn": LISTENER_ARN, "LoadBalancerArn": LB_ARN, "Protocol": protocol,
+                     "Port": 443 if protocol in ("HTTPS", "TLS") else 80,
+                     "DefaultActions": actions if actions is not None else [
+                         {"Type": "forward", "TargetGroupArn": TARGET_GROUP}]}
+    if ssl_policy:
+        configuration["SslPolicy"] = ssl_policy
+    return configuration
+
+
+def redirect_config(protocol: str = "HTTPS") -> list:
+    return [{"Type": "redirect", "RedirectConfig": {"Protocol": protocol, "Port": "443", "StatusCode": "HTTP_301"}}]
+
+
+def listener_item(protocol: str = "HTTPS", ssl_policy: Optional[str] = GOOD_SSL_POLICY,
+                  actions: Optional[list] = None) -> dict:
+    """An ``AWS::ElasticLoadBalancingV2::Listener`` CI (CloudFormation property names)."""
+    return cis._item("AWS::ElasticLoadBalancingV2::Listener", LISTENER_ARN, "", LISTENER_ARN,
+                     _listener_config(protocol, ssl_policy, actions))
+
+
+def load_balancer_described(scheme: str = "internet-facing", attributes: Any = None,
+                            lb_type: str = "application") -> Describe:
+    """A DescribeLoadBalancers item with DescribeLoadBalancerAttributes' list (``NOT_FETCHED_MARK``: not asked)."""
+    kwargs: dict = {"tags": _key_values(TAGS)}
+    if attributes is not NOT_FETCHED_MARK:
+        kwargs["attributes"] = _key_values(SECURE_LB_ATTRIBUTES if attributes is None else attributes)
+    return Describe("load_balancer_facts", ({"LoadBalancerArn": LB_ARN, "LoadBalancerName": "public",
+                                             "Scheme": scheme, "Type": lb_type},), kwargs)
+
+
+def listener_described(protocol: str = "HTTPS", ssl_policy: Optional[str] = GOOD_SSL_POLICY,
+                       actions: Optional[list] = None) -> Describe:
+    """A DescribeListeners item."""
+    return Describe("listener_facts", (_listener_config(protocol, ssl_policy, actions),), {"tags": _key_values(TAGS)})

@@ -17,6 +17,7 @@ from tools.analyzer_client import UNKNOWN, apply_schema_defaults
 MANDATORY = ["api-authorizer-required", "api-custom-domain-tls", "apigateway-stage-tracing", "code-signing-config-enforce",
              "declared-resources-visible",
              "ecs-service-no-public-ip", "ecs-task-logging", "ecs-task-no-plaintext-secrets", "ecs-task-not-privileged",
+             "elb-listener-tls",
              "iam-permissions-boundary", "lambda-code-signing", "lambda-required-layer", "lambda-tracing-active",
              "required-tags", "sfn-tracing-enabled"]
 ADVISORY = ["eventbridge-target-dlq", "iam-no-wildcard-action", "lambda-async-failure-destination",
@@ -26,7 +27,7 @@ ADVISORY = ["eventbridge-target-dlq", "iam-no-wildcard-action", "lambda-async-fa
             "sqs-encryption", "sqs-redrive-policy"]
 # The layer, tracing and environment rules are stack rules: whether a function is Lambda@Edge is a fact about the
 # distributions that run it (guardrails.edge), not about the function alone.
-STACK = ["api-authorizer-required", "eventbridge-target-dlq", "iam-no-wildcard-action",
+STACK = ["api-authorizer-required", "elb-listener-tls", "eventbridge-target-dlq", "iam-no-wildcard-action",
          "lambda-async-failure-destination", "lambda-environment-kms", "lambda-esm-failure-handling",
          "lambda-required-layer", "lambda-tracing-active", "no-recursive-trigger-loop",
          "no-sync-lambda-invoke", "s3-public-access-blocked", "sqs-redrive-policy"]
