@@ -22,6 +22,7 @@ KINDS_FOR = {
     "ecs-task-logging": {Kind.ECS_TASK_DEFINITION},
     "ecs-task-no-plaintext-secrets": {Kind.ECS_TASK_DEFINITION},
     "ecs-task-not-privileged": {Kind.ECS_TASK_DEFINITION},
+    "elb-drop-invalid-headers": {Kind.LOAD_BALANCER},
     "elb-listener-tls": {Kind.LISTENER, Kind.LOAD_BALANCER},
     "eventbridge-target-dlq": {Kind.EVENT_TARGET},
     "iam-no-wildcard-action": {Kind.ROLE},

@@ -48,6 +48,7 @@ EXPECTED_SCOPES = {
     "ecs-task-logging": ["AWS::ECS::TaskDefinition"],
     "ecs-task-no-plaintext-secrets": ["AWS::ECS::TaskDefinition"],
     "ecs-task-not-privileged": ["AWS::ECS::TaskDefinition"],
+    "elb-drop-invalid-headers": ["AWS::ElasticLoadBalancingV2::LoadBalancer"],
     "elb-listener-tls": [],  # stack rule: a listener is judged with its load balancer's scheme (swept)
     "eventbridge-target-dlq": [],  # stack rule; targets are swept (ListRules + ListTargetsByRule)
     "iam-no-wildcard-action": [],

@@ -17,7 +17,7 @@ from tools.analyzer_client import UNKNOWN, apply_schema_defaults
 MANDATORY = ["api-authorizer-required", "api-custom-domain-tls", "apigateway-stage-tracing", "code-signing-config-enforce",
              "declared-resources-visible",
              "ecs-service-no-public-ip", "ecs-task-logging", "ecs-task-no-plaintext-secrets", "ecs-task-not-privileged",
-             "elb-listener-tls",
+             "elb-drop-invalid-headers", "elb-listener-tls",
              "iam-permissions-boundary", "lambda-code-signing", "lambda-required-layer", "lambda-tracing-active",
              "required-tags", "sfn-tracing-enabled"]
 ADVISORY = ["eventbridge-target-dlq", "iam-no-wildcard-action", "lambda-async-failure-destination",
