@@ -44,10 +44,14 @@ EXPECTED_SCOPES = {
     "api-custom-domain-tls": ["AWS::ApiGateway::DomainName"],
     "apigateway-stage-tracing": ["AWS::ApiGateway::Stage"],
     "code-signing-config-enforce": [],  # Config does not record code signing configs
+    "ecs-cluster-container-insights": ["AWS::ECS::Cluster"],
     "ecs-service-no-public-ip": ["AWS::ECS::Service"],
     "ecs-task-logging": ["AWS::ECS::TaskDefinition"],
     "ecs-task-no-plaintext-secrets": ["AWS::ECS::TaskDefinition"],
     "ecs-task-not-privileged": ["AWS::ECS::TaskDefinition"],
+    "ecs-task-readonly-root": ["AWS::ECS::TaskDefinition"],
+    "elb-access-logs": ["AWS::ElasticLoadBalancingV2::LoadBalancer"],
+    "elb-deletion-protection": ["AWS::ElasticLoadBalancingV2::LoadBalancer"],
     "elb-drop-invalid-headers": ["AWS::ElasticLoadBalancingV2::LoadBalancer"],
     "elb-listener-tls": [],  # stack rule: a listener is judged with its load balancer's scheme (swept)
     "eventbridge-target-dlq": [],  # stack rule; targets are swept (ListRules + ListTargetsByRule)

@@ -915,3 +915,23 @@ def listener_described(protocol: str = "HTTPS", ssl_policy: Optional[str] = GOOD
                        actions: Optional[list] = None) -> Describe:
     """A DescribeListeners item."""
     return Describe("listener_facts", (_listener_config(protocol, ssl_policy, actions),), {"tags": _key_values(TAGS)})
+
+
+def ecs_cluster(insights: Optional[str] = "enhanced", **props) -> dict:
+    """Engine props of a cluster (``insights`` None: no containerInsights setting)."""
+    settings = [{"name": "containerInsights", "value": insights}] if insights else []
+    return {"name": "apps", "settings": settings, "tags": dict(TAGS), **props}
+
+
+def ecs_cluster_item(insights: Optional[str] = "enhanced") -> dict:
+    configuration: dict = {"ClusterName": "apps", "Arn": ECS_CLUSTER_ARN}
+    if insights:
+        configuration["ClusterSettings"] = [{"Name": "containerInsights", "Value": insights}]
+    return cis._item("AWS::ECS::Cluster", "apps", "apps", ECS_CLUSTER_ARN, configuration)
+
+
+def ecs_cluster_described(insights: Optional[str] = "enhanced") -> Describe:
+    """An ``ecs.describe_clusters(include=["SETTINGS", "TAGS"])`` item."""
+    cluster = {"clusterArn": ECS_CLUSTER_ARN, "clusterName": "apps", "status": "ACTIVE",
+               "settings": [{"name": "containerInsights", "value": insights}] if insights else []}
+    return Describe("ecs_cluster_facts", (cluster,), {"tags": [{"key": k, "value": v} for k, v in TAGS.items()]})

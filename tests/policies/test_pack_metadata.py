@@ -20,7 +20,8 @@ MANDATORY = ["api-authorizer-required", "api-custom-domain-tls", "apigateway-sta
              "elb-drop-invalid-headers", "elb-listener-tls",
              "iam-permissions-boundary", "lambda-code-signing", "lambda-required-layer", "lambda-tracing-active",
              "required-tags", "sfn-tracing-enabled"]
-ADVISORY = ["eventbridge-target-dlq", "iam-no-wildcard-action", "lambda-async-failure-destination",
+ADVISORY = ["ecs-cluster-container-insights", "ecs-task-readonly-root", "elb-access-logs", "elb-deletion-protection",
+            "eventbridge-target-dlq", "iam-no-wildcard-action", "lambda-async-failure-destination",
             "lambda-environment-kms", "lambda-esm-failure-handling", "lambda-reserved-concurrency",
             "lambda-runtime-supported", "lambda-url-auth", "log-group-retention", "no-recursive-trigger-loop",
             "no-sync-lambda-invoke", "opaque-resources", "s3-public-access-blocked", "sfn-logging-enabled", "sns-encryption",
