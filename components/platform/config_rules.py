@@ -379,6 +379,14 @@ class GovernanceConfigRules(pulumi.ComponentResource):
             statement(["cloudfront:ListDistributions"], ["*"], sid="ListDistributions"),
             statement(["cloudfront:ListTagsForResource"], [arn("cloudfront", "distribution/*", with_region=False)],
                       sid="ReadDistributions"),
+            # ECS task definitions, clusters and services, and load balancers and their listeners (detective/scan.py).
+            # Only DescribeClusters and DescribeServices take a resource; the other reads accept only "*".
+            statement(["ecs:ListTaskDefinitionFamilies", "ecs:DescribeTaskDefinition", "ecs:ListClusters",
+                       "ecs:ListServices", "elasticloadbalancing:DescribeLoadBalancers",
+                       "elasticloadbalancing:DescribeLoadBalancerAttributes", "elasticloadbalancing:DescribeListeners",
+                       "elasticloadbalancing:DescribeTags"], ["*"], sid="ListComputeResources"),
+            statement(["ecs:DescribeClusters"], [arn("ecs", "cluster/*")], sid="ReadEcsClusters"),
+            statement(["ecs:DescribeServices"], [arn("ecs", "service/*")], sid="ReadEcsServices"),
             # The name starts with "/": the ARN is parameter/<name without its leading slash>.
             statement(["ssm:GetParameter"], [arn("ssm", f"parameter{exemptions.name}")], sid="ReadExemptions"),
         ]

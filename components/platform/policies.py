@@ -57,6 +57,9 @@ GOVERNANCE_IAM_ACTIONS = ("iam:Get*", "iam:List*", "iam:TagRole")
 # The Config rule Lambda reads the exemptions parameter; not the whole `ssm` namespace, whose SendCommand and
 # StartSession run commands on instances.
 GOVERNANCE_SSM_ACTIONS = ("ssm:GetParameter",)
+# ECS and Elastic Load Balancing: the sweep only reads them; not the whole namespaces, whose writes run tasks and
+# delete load balancers.
+GOVERNANCE_READ_ACTIONS = ("ecs:Describe*", "ecs:List*", "elasticloadbalancing:Describe*")
 # Namespaces no boundary ever allows as a whole: their writes are escalation or leaving governance.
 FORBIDDEN_NAMESPACES = ("iam", "organizations", "sts", "signer", "cloudtrail", "account")
 
@@ -153,7 +156,7 @@ def boundary_document(resources: GovernedResources, namespaces: Sequence[str] = 
 def governance_boundary_document(resources: GovernedResources) -> dict[str, Any]:
     """The governance roles' boundary (see the module docstring)."""
     allow = ([f"{namespace}:*" for namespace in GOVERNANCE_NAMESPACES] + list(GOVERNANCE_IAM_ACTIONS)
-             + list(GOVERNANCE_SSM_ACTIONS))
+             + list(GOVERNANCE_SSM_ACTIONS) + list(GOVERNANCE_READ_ACTIONS))
     return _boundary("GovernanceServices", allow, resources, resources.governance_boundary_arn)
 
 
