@@ -27,6 +27,12 @@ Call pattern (the audit's budget is at most 2 calls per function and 1 per 100 r
 * EventBridge API destinations: ListApiDestinations pages (they carry the endpoint: no call per destination);
   connections: ListConnections pages, DescribeConnection per connection (its KMS key).
 * EventBridge Pipes: ListPipes pages, DescribePipe per pipe (source parameters, logging and tags).
+* ECS: ListTaskDefinitionFamilies pages (ACTIVE) and one DescribeTaskDefinition per family (its latest active
+  revision, with tags); ListClusters pages, then DescribeClusters per 100 clusters (settings, tags) and, per
+  cluster, ListServices pages and DescribeServices per 10 services (tags).
+* Elastic Load Balancing v2: DescribeLoadBalancers pages, then per load balancer DescribeLoadBalancerAttributes
+  when load balancers are wanted and DescribeListeners when listeners are; tags only by DescribeTags for what a
+  rule needs them of.
 
 What is wanted comes from the selected rules (``kinds_for``): a rule's own kinds and, for a stack rule, the kinds
 it looks up (its ``Rule.lookups``), so selecting only function and role rules never costs the per-function trigger
@@ -68,6 +74,7 @@ SCANNED_KINDS = (
     Kind.ECR_REPOSITORY,
     Kind.SECURITY_GROUP, Kind.IMAGEBUILDER_INFRASTRUCTURE, Kind.IMAGEBUILDER_COMPONENT, Kind.MQ_BROKER,
     Kind.SCHEDULE, Kind.API_DESTINATION, Kind.EVENT_CONNECTION, Kind.PIPE,
+    Kind.ECS_TASK_DEFINITION, Kind.ECS_SERVICE, Kind.ECS_CLUSTER, Kind.LOAD_BALANCER, Kind.LISTENER,
 )
 
 
@@ -334,6 +341,11 @@ class AccountScanner:
         gather((Kind.IMAGEBUILDER_INFRASTRUCTURE,), self.infrastructure_configurations)
         gather((Kind.IMAGEBUILDER_COMPONENT,), self.imagebuilder_components)
         gather((Kind.MQ_BROKER,), self.mq_brokers)
+        gather((Kind.ECS_TASK_DEFINITION,), self.task_definitions)
+        gather((Kind.ECS_CLUSTER,), self.ecs_clusters)
+        gather((Kind.ECS_SERVICE,), self.ecs_services)
+        gather((Kind.LOAD_BALANCER, Kind.LISTENER), lambda: self.load_balancers(
+            with_load_balancers=Kind.LOAD_BALANCER in kinds, listeners=Kind.LISTENER in kinds))
         return subjects
 
     def _function_configs(self) -> list:
@@ -881,3 +893,91 @@ class AccountScanner:
             return "AWS::Pipes::Pipe", pipe["Arn"], pipe["Name"]
 
         return [s for group in self._map("pipes", per_pipe, listed, (Kind.PIPE,), identify) for s in group]
+    def task_definitions(self) -> list:
+        """The latest active revision of every task definition family (what AWS Config's ECS rules judge too)."""
+        ecs = self.client("ecs")
+        families = [f for page in ecs.get_paginator("list_task_definition_families").paginate(status="ACTIVE")
+                    for f in page.get("families", [])]
+
+        def per_family(family: str) -> list:
+            response = ecs.describe_task_definition(taskDefinition=family, include=["TAGS"])
+            return [Subject(describe.task_definition_facts(response["taskDefinition"], tags=response.get("tags", [])))]
+
+        def identify(family: str) -> tuple:
+            ref = f"arn:{self.partition}:ecs:{self.region}:{self.account}:task-definition/{family}"
+            return "AWS::ECS::TaskDefinition", ref, family
+
+        return [s for group in self._map("task defs", per_family, families, (Kind.ECS_TASK_DEFINITION,), identify)
+                for s in group]
+
+    def _ecs_cluster_arns(self) -> list:
+        ecs = self.client("ecs")
+        return [a for page in ecs.get_paginator("list_clusters").paginate() for a in page.get("clusterArns", [])]
+
+    def ecs_clusters(self) -> list:
+        ecs = self.client("ecs")
+        arns = self._ecs_cluster_arns()
+        subjects = []
+        for start in range(0, len(arns), 100):  # DescribeClusters takes up to 100 clusters
+            described = ecs.describe_clusters(clusters=arns[start:start + 100], include=["SETTINGS", "TAGS"])
+            subjects += [Subject(describe.ecs_cluster_facts(c, tags=c.get("tags", [])), config_id=c["clusterName"])
+                         for c in described.get("clusters", [])]
+        return subjects
+
+    def ecs_services(self) -> list:
+        ecs = self.client("ecs")
+
+        def per_cluster(cluster: str) -> list:
+            arns = [a for page in ecs.get_paginator("list_services").paginate(cluster=cluster)
+                    for a in page.get("serviceArns", [])]
+            subjects = []
+            for start in range(0, len(arns), 10):  # DescribeServices takes up to 10 services
+                described = ecs.describe_services(cluster=cluster, services=arns[start:start + 10], include=["TAGS"])
+                subjects += [Subject(describe.ecs_service_facts(s, tags=s.get("tags", [])))
+                             for s in described.get("services", [])]
+            return subjects
+
+        def identify(cluster: str) -> tuple:
+            return "AWS::ECS::Cluster", cluster, cluster.rsplit("/", 1)[-1]
+
+        return [s for group in self._map("ecs clusters", per_cluster, self._ecs_cluster_arns(), (Kind.ECS_SERVICE,),
+                                         identify) for s in group]
+
+    def load_balancers(self, with_load_balancers: bool = True, listeners: bool = False) -> list:
+        """Every load balancer (with its attributes) and, when asked for, its listeners: one call each per load
+        balancer; tags only on ``enrich`` (DescribeTags)."""
+        elb = self.client("elbv2")
+        listed = [b for page in elb.get_paginator("describe_load_balancers").paginate()
+                  for b in page.get("LoadBalancers", [])]
+
+        def tags_of(arn: str) -> list:
+            described = elb.describe_tags(ResourceArns=[arn]).get("TagDescriptions") or [{}]
+            return list(described[0].get("Tags") or [])
+
+        def enrich_balancer(balancer: dict, attributes: Any) -> Callable[[], Facts]:
+            return lambda: describe.load_balancer_facts(balancer, attributes=attributes,
+                                                        tags=tags_of(balancer["LoadBalancerArn"]))
+
+        def enrich_listener(listener: dict) -> Callable[[], Facts]:
+            return lambda: describe.listener_facts(listener, tags=tags_of(listener["ListenerArn"]))
+
+        def per_balancer(balancer: dict) -> list:
+            arn = balancer["LoadBalancerArn"]
+            subjects = []
+            if with_load_balancers:
+                attributes = elb.describe_load_balancer_attributes(LoadBalancerArn=arn).get("Attributes", [])
+                subjects.append(Subject(describe.load_balancer_facts(balancer, attributes=attributes),
+                                        enrich_balancer(balancer, attributes)))
+            if listeners:
+                subjects += [Subject(describe.listener_facts(item), enrich_listener(item))
+                             for page in elb.get_paginator("describe_listeners").paginate(LoadBalancerArn=arn)
+                             for item in page.get("Listeners", [])]
+            return subjects
+
+        def identify(balancer: dict) -> tuple:
+            arn = balancer["LoadBalancerArn"]
+            return "AWS::ElasticLoadBalancingV2::LoadBalancer", arn, balancer.get("LoadBalancerName", arn)
+
+        kinds = tuple(k for k, wanted in ((Kind.LOAD_BALANCER, with_load_balancers), (Kind.LISTENER, listeners))
+                      if wanted)
+        return [s for group in self._map("load balancers", per_balancer, listed, kinds, identify) for s in group]

@@ -398,6 +398,14 @@ def sweep_statements(arn: Any, apigateway: Any, partition: Any) -> list[dict[str
         statement(["imagebuilder:GetComponent"], [arn("imagebuilder", "component/*")],
                   sid="ReadImageBuilderComponents"),
         statement(["mq:DescribeBroker"], [arn("mq", "broker:*")], sid="ReadBrokers"),
+        # ECS task definitions, clusters and services, and load balancers and their listeners (detective/scan.py).
+        # Only DescribeClusters and DescribeServices take a resource; the other reads accept only "*".
+        statement(["ecs:ListTaskDefinitionFamilies", "ecs:DescribeTaskDefinition", "ecs:ListClusters",
+                   "ecs:ListServices", "elasticloadbalancing:DescribeLoadBalancers",
+                   "elasticloadbalancing:DescribeLoadBalancerAttributes", "elasticloadbalancing:DescribeListeners",
+                   "elasticloadbalancing:DescribeTags"], ["*"], sid="ListComputeResources"),
+        statement(["ecs:DescribeClusters"], [arn("ecs", "cluster/*")], sid="ReadEcsClusters"),
+        statement(["ecs:DescribeServices"], [arn("ecs", "service/*")], sid="ReadEcsServices"),
     ]
 
 

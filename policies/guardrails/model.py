@@ -178,6 +178,11 @@ class Kind(str, enum.Enum):
     API_DESTINATION = "events.api_destination"
     EVENT_CONNECTION = "events.connection"
     PIPE = "pipes.pipe"
+    ECS_TASK_DEFINITION = "ecs.task_definition"
+    ECS_SERVICE = "ecs.service"
+    ECS_CLUSTER = "ecs.cluster"
+    LOAD_BALANCER = "elbv2.load_balancer"  # Application, Network or Gateway Load Balancer
+    LISTENER = "elbv2.listener"
     OTHER = "other"
 
 
@@ -610,6 +615,78 @@ class MqBrokerFacts:
     use_aws_owned_key: Maybe[Optional[bool]] = None  # None: not set (an AWS owned key, Amazon MQ's default)
     kms_key_id: Maybe[Optional[str]] = None
     auto_minor_version_upgrade: Maybe[Optional[bool]] = None
+class ContainerDefinition:
+    """One container of an ECS task definition (not a resource of its own: ``TaskDefinitionFacts.containers``).
+
+    ``environment`` holds the ``environment`` list's ``(name, value)`` pairs in order (``value`` None when the
+    entry gives none); secrets passed through ``secrets`` (Secrets Manager / Parameter Store) are not in it.
+    """
+
+    name: Maybe[Optional[str]] = None
+    environment: Maybe[Sequence[tuple[Maybe[Optional[str]], Maybe[Optional[str]]]]] = ()
+    privileged: Maybe[Optional[bool]] = None
+    log_driver: Maybe[Optional[str]] = None  # logConfiguration.logDriver; None: no log configuration
+    readonly_root_filesystem: Maybe[Optional[bool]] = None
+
+    def label(self, index: int) -> str:
+        """How a finding names the container: its name, else its position in the task definition."""
+        return self.name if isinstance(self.name, str) and self.name else f"container #{index}"
+
+
+@dataclass(frozen=True)
+class TaskDefinitionFacts:
+    """An ECS task definition (one revision) and its container definitions."""
+
+    resource: Resource
+    family: Maybe[Optional[str]] = None
+    containers: Maybe[Sequence[Maybe[ContainerDefinition]]] = ()
+    os_family: Maybe[Optional[str]] = None  # runtimePlatform.operatingSystemFamily ("LINUX", "WINDOWS_SERVER_...")
+
+
+@dataclass(frozen=True)
+class EcsServiceFacts:
+    resource: Resource
+    # Whether the service has an awsvpc network configuration (the only one where ECS assigns public IPs).
+    awsvpc: Maybe[bool] = False
+    assign_public_ip: Maybe[Optional[bool]] = None  # None: not set (ECS's default is DISABLED)
+    task_definition: Maybe[Optional[str]] = None
+
+
+@dataclass(frozen=True)
+class EcsClusterFacts:
+    resource: Resource
+    container_insights: Maybe[Optional[str]] = None  # containerInsights: "enabled" | "enhanced" | "disabled"
+
+
+@dataclass(frozen=True)
+class LoadBalancerFacts:
+    """An Elastic Load Balancing v2 load balancer; the attributes are ``None`` when not set (AWS's default)."""
+
+    resource: Resource
+    arn: Maybe[Optional[str]] = None
+    load_balancer_type: Maybe[str] = "application"  # "application" | "network" | "gateway"
+    scheme: Maybe[str] = "internet-facing"  # "internet-facing" | "internal"
+    drop_invalid_header_fields: Maybe[Optional[bool]] = None
+    access_logs_enabled: Maybe[Optional[bool]] = None
+    deletion_protection: Maybe[Optional[bool]] = None
+
+
+@dataclass(frozen=True)
+class ListenerAction:
+    """One default action of a listener: its type and, for a redirect, the protocol it redirects to."""
+
+    type: Maybe[Optional[str]] = None  # "forward" | "redirect" | "fixed-response" | "authenticate-oidc" | ...
+    redirect_protocol: Maybe[Optional[str]] = None  # "HTTPS" | "HTTP" | "#{protocol}" (keep the request's)
+
+
+@dataclass(frozen=True)
+class ListenerFacts:
+    resource: Resource
+    load_balancer_arn: Maybe[Optional[str]] = None
+    protocol: Maybe[Optional[str]] = None  # "HTTP" | "HTTPS" | "TCP" | "TLS" | "UDP" | "TCP_UDP" | "GENEVE"
+    port: Maybe[Optional[int]] = None
+    ssl_policy: Maybe[Optional[str]] = None
+    default_actions: Maybe[Sequence[Maybe[ListenerAction]]] = ()
 
 
 Facts = Union[
@@ -620,6 +697,7 @@ Facts = Union[
     RepositoryFacts,
     SecurityGroupFacts, InfrastructureConfigurationFacts, ImageBuilderComponentFacts, MqBrokerFacts,
     ScheduleFacts, ApiDestinationFacts, EventConnectionFacts, PipeFacts,
+    TaskDefinitionFacts, EcsServiceFacts, EcsClusterFacts, LoadBalancerFacts, ListenerFacts,
 ]
 
 

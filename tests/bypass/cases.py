@@ -545,6 +545,26 @@ def _():
     _aws().cloudcontrol.Resource("cc-orders", type_name="AWS::Lambda::Function", desired_state=json.dumps(state))
 
 
+def cfn_task_definition(**container) -> dict:
+    """A template with one ECS task definition (Fargate, logging on) whose container takes ``container``'s settings."""
+    definition = {"Name": "app", "Image": "public.ecr.aws/orders/app:1", "Essential": True,
+                  "LogConfiguration": {"LogDriver": "awslogs", "Options": {
+                      "awslogs-group": "/ecs/orders", "awslogs-region": REGION, "awslogs-stream-prefix": "app"}},
+                  **container}
+    return {"AWSTemplateFormatVersion": "2010-09-09", "Resources": {"OrdersTask": {
+        "Type": "AWS::ECS::TaskDefinition", "Properties": {
+            "Family": "cfn-orders", "NetworkMode": "awsvpc", "RequiresCompatibilities": ["FARGATE"], "Cpu": "256",
+            "Memory": "512", "ContainerDefinitions": [definition],
+            "Tags": [{"Key": k, "Value": v} for k, v in TAGS.items()]}}}}
+
+
+@case("cfn-task-plaintext-secret", 5, "ecs-task-no-plaintext-secrets", "violation", subject="cfn-orders:1",
+      preview_subject="OrdersTask")
+def _():
+    template = cfn_task_definition(Environment=[{"Name": "DB_PASSWORD", "Value": "hunter2"}])
+    _aws().cloudformation.Stack("cfn-task-secret", name="cfn-task-secret", template_body=json.dumps(template), tags=TAGS)
+
+
 @case("cloudcontrol-role-no-boundary", 5, "iam-permissions-boundary", "violation",
       account_skip="moto has no Cloud Control API")
 def _():

@@ -20,7 +20,7 @@ from components.platform import config_rules
 from guardrails import catalogue, pack_config
 from guardrails.model import Status
 from handlers.config_rule import app
-from tests.bypass.cases import CASES, LAYER, REGION, ROOT
+from tests.bypass.cases import ACCOUNT, CASES, LAYER, REGION, ROOT
 from tests.detective import cis
 from tests.detective.conftest import RecordingConfig
 from tools import audit, offline_engine
@@ -128,6 +128,8 @@ def identities(session, name: str) -> set:
     # A security group by its GroupId.
     groups = session.client("ec2").describe_security_groups(Filters=[{"Name": "group-name", "Values": [name]}])
     ids.update(g["GroupId"] for g in groups["SecurityGroups"])
+    if ":" in name:  # an ECS task definition is named "family:revision" and filed under its ARN
+        ids.add(f"arn:aws:ecs:{REGION}:{ACCOUNT}:task-definition/{name}")
     return ids
 
 

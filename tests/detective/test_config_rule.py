@@ -18,6 +18,7 @@ from handlers.config_rule import app
 from tests.detective import cis
 from tests.detective.conftest import RecordingConfig
 from tests.detective.throttle import Throttler
+from tests.policies import rule_cases as rc
 
 RULES = list(catalogue.RULES.values())
 
@@ -83,6 +84,14 @@ CASES = [
     ("sqs-encryption", cis.queue(), "COMPLIANT", "SSE-SQS"),
     ("sqs-encryption", cis.queue(managed_sse="false"), "NON_COMPLIANT",
      "sqsManagedSseEnabled is false and no KMS key: messages are stored unencrypted"),
+    ("ecs-task-not-privileged", rc.task_definition_item(rc.container()), "COMPLIANT", None),
+    ("ecs-task-not-privileged", rc.task_definition_item(rc.container("agent", privileged=True)), "NON_COMPLIANT",
+     "privileged is true on agent: the container is root on the host; remove privileged and add only the Linux "
+     "capabilities it needs"),
+    ("elb-drop-invalid-headers", rc.load_balancer_item(attributes=rc.SECURE_LB_ATTRIBUTES), "COMPLIANT", None),
+    ("elb-drop-invalid-headers", rc.load_balancer_item(attributes={}), "NON_COMPLIANT",
+     "invalid HTTP headers are passed to the targets; set dropInvalidHeaderFields to true (attribute "
+     "routing.http.drop_invalid_header_fields.enabled)"),
 ]
 
 

@@ -48,6 +48,16 @@ EXPECTED_SCOPES = {
     "ecr-scan-on-push": ["AWS::ECR::Repository"],
     "ecr-tag-immutability": ["AWS::ECR::Repository"],
     "eventbridge-connection-cmk": [],  # Config's connection item has no KmsKeyIdentifier; the sweep reads it
+    "ecs-cluster-container-insights": ["AWS::ECS::Cluster"],
+    "ecs-service-no-public-ip": ["AWS::ECS::Service"],
+    "ecs-task-logging": ["AWS::ECS::TaskDefinition"],
+    "ecs-task-no-plaintext-secrets": ["AWS::ECS::TaskDefinition"],
+    "ecs-task-not-privileged": ["AWS::ECS::TaskDefinition"],
+    "ecs-task-readonly-root": ["AWS::ECS::TaskDefinition"],
+    "elb-access-logs": ["AWS::ElasticLoadBalancingV2::LoadBalancer"],
+    "elb-deletion-protection": ["AWS::ElasticLoadBalancingV2::LoadBalancer"],
+    "elb-drop-invalid-headers": ["AWS::ElasticLoadBalancingV2::LoadBalancer"],
+    "elb-listener-tls": [],  # stack rule: a listener is judged with its load balancer's scheme (swept)
     "eventbridge-target-dlq": [],  # stack rule; targets are swept (ListRules + ListTargetsByRule)
     "iam-no-wildcard-action": [],
     "iam-permissions-boundary": ["AWS::IAM::Role"],
@@ -76,7 +86,9 @@ EXPECTED_SCOPES = {
     "required-tags": ["AWS::Lambda::Function", "AWS::IAM::Role", "AWS::ApiGateway::DomainName",
                       "AWS::ApiGateway::Stage", "AWS::StepFunctions::StateMachine", "AWS::SQS::Queue",
                       "AWS::SNS::Topic", "AWS::S3::Bucket", "AWS::ECR::Repository", "AWS::EC2::SecurityGroup",
-                      "AWS::ImageBuilder::InfrastructureConfiguration", "AWS::AmazonMQ::Broker"],
+                      "AWS::ImageBuilder::InfrastructureConfiguration", "AWS::AmazonMQ::Broker",
+                      "AWS::ECS::TaskDefinition", "AWS::ECS::Service", "AWS::ECS::Cluster", "AWS::ElasticLoadBalancingV2::LoadBalancer",
+                      "AWS::ElasticLoadBalancingV2::Listener"],
     "s3-public-access-blocked": [],  # stack rule: a bucket is judged with its public access block
     "scheduler-cmk": [],  # Config does not record schedules; the sweep gets them
     "scheduler-target-dlq": [],

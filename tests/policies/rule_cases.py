@@ -1023,3 +1023,202 @@ def connection_described(kms: Optional[str] = None) -> Describe:
     if kms:
         response["KmsKeyIdentifier"] = kms
     return Describe("event_connection_facts", (response,))
+# --- ECS and Elastic Load Balancing v2 (rules ecs-* and elb-*) -----------------------------------------------------
+
+TASK_DEF = "aws:ecs/taskDefinition:TaskDefinition"
+ECS_SERVICE = "aws:ecs/service:Service"
+ECS_CLUSTER = "aws:ecs/cluster:Cluster"
+LB = "aws:lb/loadBalancer:LoadBalancer"
+ALB = "aws:alb/loadBalancer:LoadBalancer"
+LISTENER = "aws:lb/listener:Listener"
+ALB_LISTENER = "aws:alb/listener:Listener"
+TASK_DEF_ARN = f"arn:aws:ecs:{REGION}:{ACCOUNT}:task-definition/orders:3"
+ECS_SERVICE_ARN = f"arn:aws:ecs:{REGION}:{ACCOUNT}:service/apps/web"
+ECS_CLUSTER_ARN = f"arn:aws:ecs:{REGION}:{ACCOUNT}:cluster/apps"
+LB_ARN = f"arn:aws:elasticloadbalancing:{REGION}:{ACCOUNT}:loadbalancer/app/public/50dc6c495c0c9188"
+LISTENER_ARN = f"arn:aws:elasticloadbalancing:{REGION}:{ACCOUNT}:listener/app/public/50dc6c495c0c9188/f2f7dc8efc522ab2"
+LOGGING = {"logDriver": "awslogs", "options": {"awslogs-group": "/ecs/orders", "awslogs-region": REGION,
+                                               "awslogs-stream-prefix": "app"}}
+
+
+def container(name: str = "app", **settings) -> dict:
+    """A container definition as the ECS API and the engine's JSON spell it (camelCase); None removes a key."""
+    base = {"name": name, "image": "public.ecr.aws/orders/app:1", "essential": True, "logConfiguration": LOGGING,
+            "readonlyRootFilesystem": True, "environment": [{"name": "STAGE", "value": "prod"}]}
+    base.update(settings)
+    return {k: v for k, v in base.items() if v is not None}
+
+
+def pascal(value: Any) -> Any:
+    """camelCase keys as CloudFormation and AWS Config spell ECS and ELB properties (``logDriver`` -> ``LogDriver``)."""
+    if isinstance(value, dict):
+        return {k[:1].upper() + k[1:]: pascal(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [pascal(v) for v in value]
+    return value
+
+
+def task_def(*containers: dict, **props) -> dict:
+    """Engine props of a task definition (``containerDefinitions`` is a JSON string input)."""
+    return {"family": "orders", "networkMode": "awsvpc", "requiresCompatibilities": ["FARGATE"], "cpu": "256",
+            "memory": "512", "containerDefinitions": json.dumps(list(containers or [container()])),
+            "tags": dict(TAGS), **props}
+
+
+def task_definition_item(*containers: dict, os_family: Optional[str] = None) -> dict:
+    configuration = {"Family": "orders", "TaskDefinitionArn": TASK_DEF_ARN, "NetworkMode": "awsvpc",
+                     "ContainerDefinitions": pascal(list(containers or [container()]))}
+    if os_family:
+        configuration["RuntimePlatform"] = {"OperatingSystemFamily": os_family}
+    return cis._item("AWS::ECS::TaskDefinition", TASK_DEF_ARN, "orders:3", TASK_DEF_ARN, configuration)
+
+
+def task_definition(*containers: dict, os_family: Optional[str] = None) -> Describe:
+    """``ecs.describe_task_definition(include=["TAGS"])``: the task definition and its tags."""
+    described: dict = {"taskDefinitionArn": TASK_DEF_ARN, "family": "orders", "revision": 3,
+                       "containerDefinitions": list(containers or [container()]), "status": "ACTIVE"}
+    if os_family:
+        described["runtimePlatform"] = {"operatingSystemFamily": os_family}
+    return Describe("task_definition_facts", (described,), {"tags": [{"key": k, "value": v} for k, v in TAGS.items()]})
+
+SUBNETS = ["subnet-0a1b2c3d4e5f60718", "subnet-0b1c2d3e4f5a60719"]
+
+
+def ecs_service(network: Any = "private", **props) -> dict:
+    """Engine props of a Fargate service; ``network``: "private" (assignPublicIp false), "public" (true), "default"
+    (not set), None (no networkConfiguration), or the block itself."""
+    blocks = {"private": {"subnets": SUBNETS, "assignPublicIp": False}, "public": {"subnets": SUBNETS,
+                                                                                    "assignPublicIp": True},
+              "default": {"subnets": SUBNETS}}
+    base = {"cluster": ECS_CLUSTER_ARN, "taskDefinition": TASK_DEF_ARN, "launchType": "FARGATE", "desiredCount": 2,
+            "tags": dict(TAGS)}
+    if network is not None:
+        base["networkConfiguration"] = blocks.get(network, network) if isinstance(network, str) else network
+    return {**base, **props}
+
+
+def ecs_service_item(assign_public_ip: Optional[str] = "DISABLED", awsvpc: bool = True) -> dict:
+    configuration: dict = {"ServiceName": "web", "ServiceArn": ECS_SERVICE_ARN, "Cluster": ECS_CLUSTER_ARN,
+                           "TaskDefinition": TASK_DEF_ARN, "LaunchType": "FARGATE"}
+    if awsvpc:
+        block: dict = {"Subnets": SUBNETS}
+        if assign_public_ip:
+            block["AssignPublicIp"] = assign_public_ip
+        configuration["NetworkConfiguration"] = {"AwsvpcConfiguration": block}
+    return cis._item("AWS::ECS::Service", ECS_SERVICE_ARN, "web", ECS_SERVICE_ARN, configuration)
+
+
+def ecs_service_described(assign_public_ip: Optional[str] = "DISABLED", awsvpc: bool = True) -> Describe:
+    """An ``ecs.describe_services(include=["TAGS"])`` item."""
+    service: dict = {"serviceArn": ECS_SERVICE_ARN, "serviceName": "web", "clusterArn": ECS_CLUSTER_ARN,
+                     "taskDefinition": TASK_DEF_ARN, "launchType": "FARGATE"}
+    if awsvpc:
+        service["networkConfiguration"] = {"awsvpcConfiguration": {"subnets": SUBNETS, "assignPublicIp":
+                                                                   assign_public_ip or "DISABLED"}}
+    return Describe("ecs_service_facts", (service,), {"tags": [{"key": k, "value": v} for k, v in TAGS.items()]})
+
+CERTIFICATE = f"arn:aws:acm:{REGION}:{ACCOUNT}:certificate/8a1b2c3d-1111-2222-3333-444455556666"
+TARGET_GROUP = f"arn:aws:elasticloadbalancing:{REGION}:{ACCOUNT}:targetgroup/web/73e2d6bc24d8a067"
+GOOD_SSL_POLICY = "ELBSecurityPolicy-TLS13-1-2-Res-2021-06"
+SECURE_LB_ATTRIBUTES = {"routing.http.drop_invalid_header_fields.enabled": "true", "access_logs.s3.enabled": "true",
+                        "deletion_protection.enabled": "true"}
+
+
+def load_balancer(internal: Any = False, name: str = "lb", **props) -> Res:
+    """An Application Load Balancer as the engine sees it (``internal`` false: internet-facing)."""
+    base = {"loadBalancerType": "application", "internal": internal, "subnets": SUBNETS,
+            "dropInvalidHeaderFields": True, "enableDeletionProtection": True,
+            "accessLogs": {"bucket": "orders-lb-logs", "enabled": True}, "tags": dict(TAGS)}
+    return Res(LB, name, {k: v for k, v in {**base, **props}.items() if v is not None})
+
+
+def https_action() -> list:
+    return [{"type": "forward", "targetGroupArn": TARGET_GROUP}]
+
+
+def redirect_action(protocol: Optional[str] = "HTTPS") -> list:
+    redirect = {"port": "443", "statusCode": "HTTP_301", **({"protocol": protocol} if protocol else {})}
+    return [{"type": "redirect", "redirect": redirect}]
+
+
+def listener(protocol: Any = "HTTPS", ssl_policy: Any = GOOD_SSL_POLICY, actions: Any = None,
+             lb: Optional[str] = "lb", type_: str = LISTENER, **props) -> Res:
+    """A listener of the load balancer named ``lb`` in the same stack (its ARN unknown at preview; None: no load
+    balancer in the stack, give ``loadBalancerArn``)."""
+    base = {"loadBalancerArn": UNKNOWN, "port": 443 if protocol in ("HTTPS", "TLS") else 80, "protocol": protocol,
+            "sslPolicy": ssl_policy, "certificateArn": CERTIFICATE if protocol in ("HTTPS", "TLS") else None,
+            "defaultActions": actions if actions is not None else https_action(), "tags": dict(TAGS)}
+    return Res(type_, "subject", {k: v for k, v in {**base, **props}.items() if v is not None},
+               deps={"loadBalancerArn": [lb]} if lb else {})
+
+
+def _key_values(attributes: dict, key: str = "Key", value: str = "Value") -> list:
+    return [{key: k, value: v} for k, v in attributes.items()]
+
+
+def load_balancer_item(scheme: str = "internet-facing", attributes: Optional[dict] = None, lb_type: str = "application"
+                       ) -> dict:
+    """An ``AWS::ElasticLoadBalancingV2::LoadBalancer`` CI: DescribeLoadBalancers' shape, attributes supplementary
+    (``attributes=None``: the item lacks them)."""
+    configuration = {"loadBalancerArn": LB_ARN, "loadBalancerName": "public", "scheme": scheme, "type": lb_type,
+                     "dNSName": "public-1.us-east-1.elb.amazonaws.com", "vpcId": "vpc-0a1b2c3d"}
+    supplementary = {} if attributes is None else {"LoadBalancerAttributes": _key_values(attributes, "key", "value")}
+    return cis._item("AWS::ElasticLoadBalancingV2::LoadBalancer", LB_ARN, "public", LB_ARN, configuration,
+                     supplementary)
+
+
+def _listener_config(protocol: str, ssl_policy: Optional[str], actions: Optional[list]) -> dict:
+    configuration = {"ListenerArn": LISTENER_ARN, "LoadBalancerArn": LB_ARN, "Protocol": protocol,
+                     "Port": 443 if protocol in ("HTTPS", "TLS") else 80,
+                     "DefaultActions": actions if actions is not None else [
+                         {"Type": "forward", "TargetGroupArn": TARGET_GROUP}]}
+    if ssl_policy:
+        configuration["SslPolicy"] = ssl_policy
+    return configuration
+
+
+def redirect_config(protocol: str = "HTTPS") -> list:
+    return [{"Type": "redirect", "RedirectConfig": {"Protocol": protocol, "Port": "443", "StatusCode": "HTTP_301"}}]
+
+
+def listener_item(protocol: str = "HTTPS", ssl_policy: Optional[str] = GOOD_SSL_POLICY,
+                  actions: Optional[list] = None) -> dict:
+    """An ``AWS::ElasticLoadBalancingV2::Listener`` CI (CloudFormation property names)."""
+    return cis._item("AWS::ElasticLoadBalancingV2::Listener", LISTENER_ARN, "", LISTENER_ARN,
+                     _listener_config(protocol, ssl_policy, actions))
+
+
+def load_balancer_described(scheme: str = "internet-facing", attributes: Any = None,
+                            lb_type: str = "application") -> Describe:
+    """A DescribeLoadBalancers item with DescribeLoadBalancerAttributes' list (``NOT_FETCHED_MARK``: not asked)."""
+    kwargs: dict = {"tags": _key_values(TAGS)}
+    if attributes is not NOT_FETCHED_MARK:
+        kwargs["attributes"] = _key_values(SECURE_LB_ATTRIBUTES if attributes is None else attributes)
+    return Describe("load_balancer_facts", ({"LoadBalancerArn": LB_ARN, "LoadBalancerName": "public",
+                                             "Scheme": scheme, "Type": lb_type},), kwargs)
+
+
+def listener_described(protocol: str = "HTTPS", ssl_policy: Optional[str] = GOOD_SSL_POLICY,
+                       actions: Optional[list] = None) -> Describe:
+    """A DescribeListeners item."""
+    return Describe("listener_facts", (_listener_config(protocol, ssl_policy, actions),), {"tags": _key_values(TAGS)})
+
+
+def ecs_cluster(insights: Optional[str] = "enhanced", **props) -> dict:
+    """Engine props of a cluster (``insights`` None: no containerInsights setting)."""
+    settings = [{"name": "containerInsights", "value": insights}] if insights else []
+    return {"name": "apps", "settings": settings, "tags": dict(TAGS), **props}
+
+
+def ecs_cluster_item(insights: Optional[str] = "enhanced") -> dict:
+    configuration: dict = {"ClusterName": "apps", "Arn": ECS_CLUSTER_ARN}
+    if insights:
+        configuration["ClusterSettings"] = [{"Name": "containerInsights", "Value": insights}]
+    return cis._item("AWS::ECS::Cluster", "apps", "apps", ECS_CLUSTER_ARN, configuration)
+
+
+def ecs_cluster_described(insights: Optional[str] = "enhanced") -> Describe:
+    """An ``ecs.describe_clusters(include=["SETTINGS", "TAGS"])`` item."""
+    cluster = {"clusterArn": ECS_CLUSTER_ARN, "clusterName": "apps", "status": "ACTIVE",
+               "settings": [{"name": "containerInsights", "value": insights}] if insights else []}
+    return Describe("ecs_cluster_facts", (cluster,), {"tags": [{"key": k, "value": v} for k, v in TAGS.items()]})

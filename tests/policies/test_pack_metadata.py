@@ -22,8 +22,14 @@ MANDATORY = sorted([
     "apigateway-stage-tracing",
     "code-signing-config-enforce",
     "declared-resources-visible",
+    "ecs-service-no-public-ip",
+    "ecs-task-logging",
+    "ecs-task-no-plaintext-secrets",
+    "ecs-task-not-privileged",
     "ecr-scan-on-push",
     "ecr-tag-immutability",
+    "elb-drop-invalid-headers",
+    "elb-listener-tls",
     "iam-permissions-boundary",
     "imagebuilder-imdsv2",
     "lambda-code-signing",
@@ -36,6 +42,10 @@ MANDATORY = sorted([
     "sg-no-unrestricted-ingress",
 ])
 ADVISORY = sorted([
+    "ecs-cluster-container-insights",
+    "ecs-task-readonly-root",
+    "elb-access-logs",
+    "elb-deletion-protection",
     "eventbridge-connection-cmk",
     "eventbridge-target-dlq",
     "iam-no-wildcard-action",
@@ -64,8 +74,8 @@ ADVISORY = sorted([
 ])
 # The layer, tracing and environment rules are stack rules: whether a function is Lambda@Edge is a fact about the
 # distributions that run it (guardrails.edge), not about the function alone.
-STACK = ["api-authorizer-required", "eventbridge-connection-cmk", "eventbridge-target-dlq", "iam-no-wildcard-action",
-         "lambda-async-failure-destination", "lambda-environment-kms", "lambda-esm-failure-handling",
+STACK = ["api-authorizer-required", "elb-listener-tls", "eventbridge-connection-cmk", "eventbridge-target-dlq",
+         "iam-no-wildcard-action", "lambda-async-failure-destination", "lambda-environment-kms", "lambda-esm-failure-handling",
          "lambda-required-layer", "lambda-tracing-active", "no-recursive-trigger-loop", "no-sync-lambda-invoke",
          "pipe-logging", "pipe-source-failure-handling", "s3-public-access-blocked", "scheduler-cmk",
          "scheduler-target-dlq", "sqs-redrive-policy"]

@@ -32,7 +32,7 @@ from typing import Any, Optional
 
 from .. import model as m
 from ..model import Kind, Maybe, Unknown, is_unknown
-from . import documents, engine, openapi
+from . import documents, ecs, engine, openapi
 
 SAM_TRANSFORM = "AWS::Serverless-2016-10-31"
 _SUB_VARIABLE = re.compile(r"\$\{([^}!][^}]*)\}")
@@ -439,6 +439,39 @@ def _pipe(r: m.Resource, p: Mapping[str, Any]) -> m.PipeFacts:
         maximum_retry_attempts=_num(r, p, f"{stream}.MaximumRetryAttempts") if stream else None,
         maximum_record_age_seconds=_num(r, p, f"{stream}.MaximumRecordAgeInSeconds") if stream else None,
         log_level=_str(r, p, "LogConfiguration.Level"), log_destination=destination)
+def _task_definition(r: m.Resource, p: Mapping[str, Any]) -> m.TaskDefinitionFacts:
+    return m.TaskDefinitionFacts(resource=r, family=_str(r, p, "Family"),
+                                 containers=ecs.container_definitions(p.get("ContainerDefinitions"),
+                                                                      f"{r.logical_name}.ContainerDefinitions"),
+                                 os_family=_str(r, p, "RuntimePlatform.OperatingSystemFamily"))
+
+
+def _ecs_service(r: m.Resource, p: Mapping[str, Any]) -> m.EcsServiceFacts:
+    awsvpc = _get(p, "NetworkConfiguration.AwsvpcConfiguration")
+    return m.EcsServiceFacts(
+        resource=r, awsvpc=awsvpc if is_unknown(awsvpc) else awsvpc is not None,
+        assign_public_ip=ecs.enabled(_get(p, "NetworkConfiguration.AwsvpcConfiguration.AssignPublicIp"),
+                                     f"{r.logical_name}.NetworkConfiguration.AwsvpcConfiguration.AssignPublicIp"),
+        task_definition=_str(r, p, "TaskDefinition"))
+
+
+def _ecs_cluster(r: m.Resource, p: Mapping[str, Any]) -> m.EcsClusterFacts:
+    return m.EcsClusterFacts(resource=r, container_insights=ecs.cluster_setting(
+        p.get("ClusterSettings"), "containerInsights", f"{r.logical_name}.ClusterSettings"))
+
+
+def _load_balancer(r: m.Resource, p: Mapping[str, Any]) -> m.LoadBalancerFacts:
+    where = f"{r.logical_name}.LoadBalancerAttributes"
+    flags = ecs.load_balancer_flags(ecs.attribute_map(p.get("LoadBalancerAttributes"), where), where)
+    return m.LoadBalancerFacts(resource=r, load_balancer_type=_or(_str(r, p, "Type"), "application"),
+                               scheme=_or(_str(r, p, "Scheme"), "internet-facing"), **flags)
+
+
+def _listener(r: m.Resource, p: Mapping[str, Any]) -> m.ListenerFacts:
+    return m.ListenerFacts(resource=r, load_balancer_arn=_str(r, p, "LoadBalancerArn"), protocol=_str(r, p, "Protocol"),
+                           port=_num(r, p, "Port"), ssl_policy=_str(r, p, "SslPolicy"),
+                           default_actions=ecs.listener_actions(p.get("DefaultActions"),
+                                                                f"{r.logical_name}.DefaultActions"))
 
 
 BUILDERS: dict[str, tuple[Kind, Callable[[m.Resource, Mapping[str, Any]], m.Facts]]] = {
@@ -474,6 +507,11 @@ BUILDERS: dict[str, tuple[Kind, Callable[[m.Resource, Mapping[str, Any]], m.Fact
     "AWS::Events::ApiDestination": (Kind.API_DESTINATION, _api_destination),
     "AWS::Events::Connection": (Kind.EVENT_CONNECTION, _event_connection),
     "AWS::Pipes::Pipe": (Kind.PIPE, _pipe),
+    "AWS::ECS::TaskDefinition": (Kind.ECS_TASK_DEFINITION, _task_definition),
+    "AWS::ECS::Service": (Kind.ECS_SERVICE, _ecs_service),
+    "AWS::ECS::Cluster": (Kind.ECS_CLUSTER, _ecs_cluster),
+    "AWS::ElasticLoadBalancingV2::LoadBalancer": (Kind.LOAD_BALANCER, _load_balancer),
+    "AWS::ElasticLoadBalancingV2::Listener": (Kind.LISTENER, _listener),
 }
 #: Declared resources whose own contents the rules cannot see from here.
 _OPAQUE = {"AWS::CloudFormation::Stack": "TemplateURL", "AWS::Serverless::Application": "Location"}

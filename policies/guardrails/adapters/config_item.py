@@ -27,11 +27,15 @@ from ..model import (
     BucketFacts,
     DistributionFacts,
     DomainFacts,
+    EcsClusterFacts,
+    EcsServiceFacts,
     Facts,
     FunctionFacts,
     GenericFacts,
     InfrastructureConfigurationFacts,
     Kind,
+    ListenerFacts,
+    LoadBalancerFacts,
     MqBrokerFacts,
     QueueFacts,
     RepositoryFacts,
@@ -40,9 +44,11 @@ from ..model import (
     SecurityGroupFacts,
     StageFacts,
     StateMachineFacts,
+    TaskDefinitionFacts,
     TopicFacts,
     Unknown,
 )
+from . import ecs
 from .describe import (
     NOT_FETCHED,
     SOURCE_TYPES,
@@ -68,6 +74,7 @@ CONFIG_RESOURCE_TYPES = {kind: SOURCE_TYPES[kind] for kind in (
     Kind.MQ_BROKER,
     # AWS Config records API destinations, not schedules or pipes (the sweep judges those).
     Kind.API_DESTINATION,
+    Kind.ECS_TASK_DEFINITION, Kind.ECS_SERVICE, Kind.ECS_CLUSTER, Kind.LOAD_BALANCER, Kind.LISTENER,
 )}
 
 #: Config resource types of kinds a rule may name but whose facts also come from elsewhere. The rule Lambda judges
@@ -345,6 +352,64 @@ def api_destination_facts(ci: Mapping[str, Any]) -> ApiDestinationFacts:
     return ApiDestinationFacts(resource=_resource(ci, Kind.API_DESTINATION,
                                                   refs={"connectionArn": [connection]} if connection else {}),
                                invocation_endpoint=lookup(config, "invocationEndpoint"), connection_arn=connection)
+def task_definition_facts(ci: Mapping[str, Any]) -> TaskDefinitionFacts:
+    """An ``AWS::ECS::TaskDefinition`` CI (CloudFormation property names)."""
+    config = ci["configuration"]
+    return TaskDefinitionFacts(
+        resource=_resource(ci, Kind.ECS_TASK_DEFINITION),
+        family=lookup(config, "family"),
+        containers=ecs.container_definitions(lookup(config, "containerDefinitions"), "ContainerDefinitions"),
+        os_family=lookup(lookup(config, "runtimePlatform") or {}, "operatingSystemFamily"),
+    )
+
+
+def ecs_service_facts(ci: Mapping[str, Any]) -> EcsServiceFacts:
+    """An ``AWS::ECS::Service`` CI (CloudFormation property names: ``AssignPublicIp`` ENABLED/DISABLED)."""
+    config = ci["configuration"]
+    awsvpc = lookup(lookup(config, "networkConfiguration") or {}, "awsvpcConfiguration")
+    task_definition = lookup(config, "taskDefinition")
+    return EcsServiceFacts(
+        resource=_resource(ci, Kind.ECS_SERVICE, refs={"taskDefinition": [task_definition]} if task_definition else {}),
+        awsvpc=awsvpc is not None,
+        assign_public_ip=ecs.enabled(lookup(awsvpc or {}, "assignPublicIp"), "AwsvpcConfiguration.AssignPublicIp"),
+        task_definition=task_definition,
+    )
+
+
+def ecs_cluster_facts(ci: Mapping[str, Any]) -> EcsClusterFacts:
+    """An ``AWS::ECS::Cluster`` CI."""
+    return EcsClusterFacts(resource=_resource(ci, Kind.ECS_CLUSTER), container_insights=ecs.cluster_setting(
+        lookup(ci["configuration"], "clusterSettings"), "containerInsights", "ClusterSettings"))
+
+
+def load_balancer_facts(ci: Mapping[str, Any]) -> LoadBalancerFacts:
+    """An ``AWS::ElasticLoadBalancingV2::LoadBalancer`` CI: DescribeLoadBalancers' shape in ``configuration``, the
+    attributes in ``supplementaryConfiguration.LoadBalancerAttributes`` (Unknown when the item lacks them)."""
+    config = ci["configuration"]
+    attributes = lookup(ci["supplementaryConfiguration"], "loadBalancerAttributes")
+    where = "supplementaryConfiguration.LoadBalancerAttributes"
+    flags = ecs.load_balancer_flags(
+        Unknown(f"load balancer attributes ({NOT_IN_ITEM})") if attributes is None
+        else ecs.attribute_map(attributes, where), where)
+    return LoadBalancerFacts(
+        resource=_resource(ci, Kind.LOAD_BALANCER),
+        arn=ci.get("ARN") or lookup(config, "loadBalancerArn"),
+        load_balancer_type=lookup(config, "type") or "application",
+        scheme=lookup(config, "scheme") or "internet-facing",
+        **flags,
+    )
+
+
+def listener_facts(ci: Mapping[str, Any]) -> ListenerFacts:
+    """An ``AWS::ElasticLoadBalancingV2::Listener`` CI (CloudFormation property names)."""
+    config = ci["configuration"]
+    load_balancer = lookup(config, "loadBalancerArn")
+    return ListenerFacts(
+        resource=_resource(ci, Kind.LISTENER, refs={"loadBalancerArn": [load_balancer]} if load_balancer else {}),
+        load_balancer_arn=load_balancer, protocol=lookup(config, "protocol"), port=lookup(config, "port"),
+        ssl_policy=lookup(config, "sslPolicy"),
+        default_actions=ecs.listener_actions(lookup(config, "defaultActions"), "DefaultActions"),
+    )
 
 
 _BUILDERS: dict[Kind, Callable[[Mapping[str, Any]], Facts]] = {
@@ -364,6 +429,11 @@ _BUILDERS: dict[Kind, Callable[[Mapping[str, Any]], Facts]] = {
     Kind.IMAGEBUILDER_INFRASTRUCTURE: infrastructure_configuration_facts,
     Kind.MQ_BROKER: mq_broker_facts,
     Kind.API_DESTINATION: api_destination_facts,
+    Kind.ECS_TASK_DEFINITION: task_definition_facts,
+    Kind.ECS_SERVICE: ecs_service_facts,
+    Kind.ECS_CLUSTER: ecs_cluster_facts,
+    Kind.LOAD_BALANCER: load_balancer_facts,
+    Kind.LISTENER: listener_facts,
 }
 
 

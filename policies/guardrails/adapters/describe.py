@@ -25,6 +25,8 @@ from ..model import (
     CodeSigningConfigFacts,
     DistributionFacts,
     DomainFacts,
+    EcsClusterFacts,
+    EcsServiceFacts,
     EventConnectionFacts,
     EventInvokeConfigFacts,
     EventSourceMappingFacts,
@@ -35,6 +37,8 @@ from ..model import (
     InfrastructureConfigurationFacts,
     IngressRule,
     Kind,
+    ListenerFacts,
+    LoadBalancerFacts,
     LogGroupFacts,
     Maybe,
     MqBrokerFacts,
@@ -51,6 +55,7 @@ from ..model import (
     StageFacts,
     StateMachineFacts,
     SubscriptionFacts,
+    TaskDefinitionFacts,
     TopicFacts,
     Unknown,
     ip_protocol,
@@ -173,6 +178,9 @@ SOURCE_TYPES: dict[Kind, str] = {
     Kind.MQ_BROKER: "AWS::AmazonMQ::Broker",
     Kind.SCHEDULE: "AWS::Scheduler::Schedule", Kind.API_DESTINATION: "AWS::Events::ApiDestination",
     Kind.EVENT_CONNECTION: "AWS::Events::Connection", Kind.PIPE: "AWS::Pipes::Pipe",
+    Kind.ECS_TASK_DEFINITION: "AWS::ECS::TaskDefinition", Kind.ECS_SERVICE: "AWS::ECS::Service",
+    Kind.ECS_CLUSTER: "AWS::ECS::Cluster", Kind.LOAD_BALANCER: "AWS::ElasticLoadBalancingV2::LoadBalancer",
+    Kind.LISTENER: "AWS::ElasticLoadBalancingV2::Listener",
 }
 
 
@@ -944,3 +952,75 @@ def pipe_facts(pipe: Mapping[str, Any]) -> PipeFacts:
         log_level=(logging or {}).get("Level"),
         log_destination=destination,
     )
+# ECS and Elastic Load Balancing v2 (the shapes their settings share with the other adapters: ``adapters.ecs``)
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def task_definition_facts(task_definition: Mapping[str, Any], tags: Any = NOT_FETCHED) -> TaskDefinitionFacts:
+    """A task definition from ``ecs.describe_task_definition()["taskDefinition"]`` (tags: the same call's ``tags``
+    with ``include=["TAGS"]``)."""
+    arn = task_definition["taskDefinitionArn"]
+    family = task_definition.get("family")
+    return TaskDefinitionFacts(
+        resource=_resource(Kind.ECS_TASK_DEFINITION, arn, f"{family}:{task_definition.get('revision')}", tags=tags),
+        family=family,
+        containers=ecs.container_definitions(task_definition.get("containerDefinitions"), "containerDefinitions"),
+        os_family=(task_definition.get("runtimePlatform") or {}).get("operatingSystemFamily"),
+    )
+
+
+def ecs_service_facts(service: Mapping[str, Any], tags: Any = NOT_FETCHED) -> EcsServiceFacts:
+    """A service from ``ecs.describe_services()["services"]`` (tags with ``include=["TAGS"]``)."""
+    awsvpc = (service.get("networkConfiguration") or {}).get("awsvpcConfiguration")
+    task_definition = service.get("taskDefinition")
+    return EcsServiceFacts(
+        resource=_resource(Kind.ECS_SERVICE, service["serviceArn"], service["serviceName"], tags=tags,
+                           refs={"taskDefinition": task_definition, "cluster": service.get("clusterArn")}),
+        awsvpc=awsvpc is not None,
+        assign_public_ip=ecs.enabled((awsvpc or {}).get("assignPublicIp"), "awsvpcConfiguration.assignPublicIp"),
+        task_definition=task_definition,
+    )
+
+
+def ecs_cluster_facts(cluster: Mapping[str, Any], tags: Any = NOT_FETCHED) -> EcsClusterFacts:
+    """A cluster from ``ecs.describe_clusters(include=["SETTINGS", ...])["clusters"]``."""
+    return EcsClusterFacts(
+        resource=_resource(Kind.ECS_CLUSTER, cluster["clusterArn"], cluster["clusterName"], tags=tags),
+        container_insights=ecs.cluster_setting(cluster.get("settings"), "containerInsights", "settings"),
+    )
+
+
+def load_balancer_facts(load_balancer: Mapping[str, Any], attributes: Any = NOT_FETCHED,
+                        tags: Any = NOT_FETCHED) -> LoadBalancerFacts:
+    """A load balancer from ``elbv2.describe_load_balancers``; ``attributes`` is DescribeLoadBalancerAttributes'
+    ``Attributes`` list (not fetched: the attribute facts are Unknown)."""
+    arn = load_balancer["LoadBalancerArn"]
+    if attributes is NOT_FETCHED:
+        missing = Unknown("load balancer attributes (not fetched by this scan)")
+        flags = ecs.load_balancer_flags(missing, "attributes")
+    else:
+        flags = ecs.load_balancer_flags(ecs.attribute_map(attributes, "attributes"), "attributes")
+    return LoadBalancerFacts(
+        resource=_resource(Kind.LOAD_BALANCER, arn, load_balancer.get("LoadBalancerName") or arn, tags=tags),
+        arn=arn, load_balancer_type=load_balancer.get("Type") or "application",
+        scheme=load_balancer.get("Scheme") or "internet-facing", **flags,
+    )
+
+
+def listener_facts(listener: Mapping[str, Any], tags: Any = NOT_FETCHED) -> ListenerFacts:
+    """A listener from ``elbv2.describe_listeners``."""
+    arn = listener["ListenerArn"]
+    load_balancer = listener.get("LoadBalancerArn")
+    # arn:...:loadbalancer/app/<name>/<id>: the listener is named "<load balancer name>:<port>"
+    parts = parse_arn(load_balancer).get("resource", "").split("/")
+    name = parts[2] if len(parts) == 4 else load_balancer
+    return ListenerFacts(
+        resource=_resource(Kind.LISTENER, arn, f"{name}:{listener.get('Port')}", tags=tags,
+                           refs={"loadBalancerArn": load_balancer}),
+        load_balancer_arn=load_balancer, protocol=listener.get("Protocol"), port=listener.get("Port"),
+        ssl_policy=listener.get("SslPolicy"),
+        default_actions=ecs.listener_actions(listener.get("DefaultActions"), "DefaultActions"),
+    )
+
+
+from . import ecs  # noqa: E402 - it reads responses with this module's ``lookup``

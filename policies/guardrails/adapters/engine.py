@@ -19,6 +19,7 @@ from typing import Any, Optional, Union
 
 from .. import model as m
 from ..model import Kind, Unknown, is_unknown
+from . import ecs
 
 try:  # present in the policy pack; absent in the Config rule Lambda, which never sees proxies
     from pulumi_policy.proxy import UnknownValueError as _ProxyUnknown
@@ -504,6 +505,41 @@ def _pipe(r: m.Resource, p: Props) -> m.PipeFacts:
         maximum_record_age_seconds=_int(get(stream, "maximumRecordAgeInSeconds")),
         log_level=get(logging, "level"), log_destination=destination,
     )
+def _task_definition(r: m.Resource, p: Props) -> m.TaskDefinitionFacts:
+    definitions = _json(p.get("containerDefinitions"), "containerDefinitions")  # a JSON string input
+    return m.TaskDefinitionFacts(resource=r, family=p.get("family"),
+                                 containers=ecs.container_definitions(definitions, "containerDefinitions"),
+                                 os_family=get(p, "runtimePlatform.operatingSystemFamily"))
+
+
+def _ecs_service(r: m.Resource, p: Props) -> m.EcsServiceFacts:
+    network = p.get("networkConfiguration")
+    if isinstance(network, list):  # a single block the engine may give as a list
+        network = network[0] if network else None
+    return m.EcsServiceFacts(resource=r, awsvpc=network if is_unknown(network) else network is not None,
+                             assign_public_ip=get(p, "networkConfiguration.assignPublicIp"),
+                             task_definition=p.get("taskDefinition"))
+
+
+def _ecs_cluster(r: m.Resource, p: Props) -> m.EcsClusterFacts:
+    return m.EcsClusterFacts(resource=r,
+                             container_insights=ecs.cluster_setting(p.get("settings"), "containerInsights", "settings"))
+
+
+def _load_balancer(r: m.Resource, p: Props) -> m.LoadBalancerFacts:
+    internal = p.get("internal")
+    return m.LoadBalancerFacts(
+        resource=r, arn=p.get("arn"), load_balancer_type=_or(p.get("loadBalancerType"), "application"),
+        scheme=internal if is_unknown(internal) else "internal" if internal else "internet-facing",
+        drop_invalid_header_fields=p.get("dropInvalidHeaderFields"), access_logs_enabled=get(p, "accessLogs.enabled"),
+        deletion_protection=p.get("enableDeletionProtection"),
+    )
+
+
+def _listener(r: m.Resource, p: Props) -> m.ListenerFacts:
+    return m.ListenerFacts(resource=r, load_balancer_arn=p.get("loadBalancerArn"), protocol=p.get("protocol"),
+                           port=_int(p.get("port")), ssl_policy=p.get("sslPolicy"),
+                           default_actions=ecs.listener_actions(p.get("defaultActions"), "defaultActions"))
 
 
 BUILDERS: dict[str, tuple[Kind, Callable[[m.Resource, Props], m.Facts]]] = {
@@ -552,6 +588,13 @@ BUILDERS: dict[str, tuple[Kind, Callable[[m.Resource, Props], m.Facts]]] = {
     "aws:cloudwatch/eventApiDestination:EventApiDestination": (Kind.API_DESTINATION, _api_destination),
     "aws:cloudwatch/eventConnection:EventConnection": (Kind.EVENT_CONNECTION, _event_connection),
     "aws:pipes/pipe:Pipe": (Kind.PIPE, _pipe),
+    "aws:ecs/taskDefinition:TaskDefinition": (Kind.ECS_TASK_DEFINITION, _task_definition),
+    "aws:ecs/service:Service": (Kind.ECS_SERVICE, _ecs_service),
+    "aws:ecs/cluster:Cluster": (Kind.ECS_CLUSTER, _ecs_cluster),
+    "aws:lb/loadBalancer:LoadBalancer": (Kind.LOAD_BALANCER, _load_balancer),
+    "aws:alb/loadBalancer:LoadBalancer": (Kind.LOAD_BALANCER, _load_balancer),
+    "aws:lb/listener:Listener": (Kind.LISTENER, _listener),
+    "aws:alb/listener:Listener": (Kind.LISTENER, _listener),
 }
 
 

@@ -1,0 +1,75 @@
+"""Fixtures of elb-access-logs (policies/guardrails/rules/elb_access_logs.py).
+
+Engine cases run through the real pack process, account cases through the Config item and describe adapters;
+NOT_REPRESENTABLE says why an outcome cannot arise through an adapter. Builders and checks: rule_cases.py.
+"""
+import pytest
+
+from tests.policies.rule_cases import (
+    CI,
+    FAIL,
+    NA,
+    NOT_FETCHED_MARK,
+    PASS,
+    SECURE_LB_ATTRIBUTES,
+    UNKNOWN_STATUS,
+    AccountCase,
+    Case,
+    account_params,
+    check_account,
+    check_adapters_agree,
+    check_engine,
+    engine_params,
+    load_balancer,
+    load_balancer_described,
+    load_balancer_item,
+)
+from tools.analyzer_client import UNKNOWN
+
+RULE_ID = "elb-access-logs"
+NO_LOGS = {**SECURE_LB_ATTRIBUTES, "access_logs.s3.enabled": "false"}
+
+ENGINE_CASES = {
+    "pass": Case([load_balancer(name="subject")]),
+    "fail": Case([load_balancer(name="subject", accessLogs=None)], "access logs are off"),
+    "fail_bucket_without_enabled": Case([load_balancer(name="subject", accessLogs={"bucket": "logs"})],
+                                        "access logs are off"),
+    "not_applicable": Case([load_balancer(name="subject", loadBalancerType="gateway", accessLogs=None)],
+                           "a Gateway Load Balancer has no access logs"),
+    "unknown": Case([load_balancer(name="subject", accessLogs=UNKNOWN)], "accessLogs"),
+}
+
+ACCOUNT_CASES = {
+    "config_item": {
+        "pass": AccountCase([CI(load_balancer_item(attributes=SECURE_LB_ATTRIBUTES))], PASS),
+        "fail": AccountCase([CI(load_balancer_item(attributes=NO_LOGS))], FAIL, "access logs are off"),
+        "not_applicable": AccountCase([CI(load_balancer_item(lb_type="gateway", attributes={}))], NA,
+                                      "a Gateway Load Balancer"),
+        "unknown": AccountCase([CI(load_balancer_item(attributes=None))], UNKNOWN_STATUS,
+                               "load balancer attributes (not in the configuration item)"),
+    },
+    "describe": {
+        "pass": AccountCase([load_balancer_described()], PASS),
+        "fail": AccountCase([load_balancer_described(attributes={})], FAIL, "access logs are off"),
+        "not_applicable": AccountCase([load_balancer_described(lb_type="gateway", attributes={})], NA,
+                                      "a Gateway Load Balancer"),
+        "unknown": AccountCase([load_balancer_described(attributes=NOT_FETCHED_MARK)], UNKNOWN_STATUS,
+                               "load balancer attributes (not fetched by this scan)"),
+    },
+}
+
+NOT_REPRESENTABLE: dict = {}
+
+
+@pytest.mark.parametrize("variant", engine_params(RULE_ID, ENGINE_CASES))
+def test_engine(pack, variant):
+    check_engine(pack, RULE_ID, variant, ENGINE_CASES[variant])
+
+
+@pytest.mark.parametrize("adapter,variant", account_params(RULE_ID, ACCOUNT_CASES))
+def test_account(adapter, variant):
+    check_account(RULE_ID, variant, ACCOUNT_CASES[adapter][variant])
+
+
+def test_pass_and_fail_agree_across_the_three_adapters():
+    check_adapters_agree(RULE_ID, ENGINE_CASES, ACCOUNT_CASES)
