@@ -615,6 +615,9 @@ class MqBrokerFacts:
     use_aws_owned_key: Maybe[Optional[bool]] = None  # None: not set (an AWS owned key, Amazon MQ's default)
     kms_key_id: Maybe[Optional[str]] = None
     auto_minor_version_upgrade: Maybe[Optional[bool]] = None
+
+
+@dataclass(frozen=True)
 class ContainerDefinition:
     """One container of an ECS task definition (not a resource of its own: ``TaskDefinitionFacts.containers``).
 

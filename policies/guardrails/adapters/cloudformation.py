@@ -409,6 +409,8 @@ def _mq_broker(r: m.Resource, p: Mapping[str, Any]) -> m.MqBrokerFacts:
         kms_key_id=_or(_str(r, p, "EncryptionOptions.KmsKeyId"), None),
         auto_minor_version_upgrade=_bool(r, p, "AutoMinorVersionUpgrade"),
     )
+
+
 def _schedule(r: m.Resource, p: Mapping[str, Any]) -> m.ScheduleFacts:
     return m.ScheduleFacts(
         resource=r, target_arn=_str(r, p, "Target.Arn"), dead_letter_arn=_str(r, p, "Target.DeadLetterConfig.Arn"),
@@ -439,6 +441,8 @@ def _pipe(r: m.Resource, p: Mapping[str, Any]) -> m.PipeFacts:
         maximum_retry_attempts=_num(r, p, f"{stream}.MaximumRetryAttempts") if stream else None,
         maximum_record_age_seconds=_num(r, p, f"{stream}.MaximumRecordAgeInSeconds") if stream else None,
         log_level=_str(r, p, "LogConfiguration.Level"), log_destination=destination)
+
+
 def _task_definition(r: m.Resource, p: Mapping[str, Any]) -> m.TaskDefinitionFacts:
     return m.TaskDefinitionFacts(resource=r, family=_str(r, p, "Family"),
                                  containers=ecs.container_definitions(p.get("ContainerDefinitions"),

@@ -345,6 +345,8 @@ def infrastructure_configuration_facts(ci: Mapping[str, Any]) -> InfrastructureC
 def mq_broker_facts(ci: Mapping[str, Any]) -> MqBrokerFacts:
     """An ``AWS::AmazonMQ::Broker`` CI (CloudFormation property names, as DescribeBroker's)."""
     return MqBrokerFacts(resource=_resource(ci, Kind.MQ_BROKER), **mq_broker_settings(ci["configuration"]))
+
+
 def api_destination_facts(ci: Mapping[str, Any]) -> ApiDestinationFacts:
     """An ``AWS::Events::ApiDestination`` CI (CloudFormation-style PascalCase configuration)."""
     config = ci["configuration"]
@@ -352,6 +354,8 @@ def api_destination_facts(ci: Mapping[str, Any]) -> ApiDestinationFacts:
     return ApiDestinationFacts(resource=_resource(ci, Kind.API_DESTINATION,
                                                   refs={"connectionArn": [connection]} if connection else {}),
                                invocation_endpoint=lookup(config, "invocationEndpoint"), connection_arn=connection)
+
+
 def task_definition_facts(ci: Mapping[str, Any]) -> TaskDefinitionFacts:
     """An ``AWS::ECS::TaskDefinition`` CI (CloudFormation property names)."""
     config = ci["configuration"]

@@ -505,6 +505,8 @@ def _pipe(r: m.Resource, p: Props) -> m.PipeFacts:
         maximum_record_age_seconds=_int(get(stream, "maximumRecordAgeInSeconds")),
         log_level=get(logging, "level"), log_destination=destination,
     )
+
+
 def _task_definition(r: m.Resource, p: Props) -> m.TaskDefinitionFacts:
     definitions = _json(p.get("containerDefinitions"), "containerDefinitions")  # a JSON string input
     return m.TaskDefinitionFacts(resource=r, family=p.get("family"),
