@@ -378,8 +378,9 @@ def sweep_statements(arn: Any, apigateway: Any, partition: Any) -> list[dict[str
         statement(["sqs:GetQueueAttributes", "sqs:ListQueueTags"], [arn("sqs", "*")], sid="ReadQueues"),
         statement(["sns:GetTopicAttributes", "sns:ListTagsForResource"], [arn("sns", "*")], sid="ReadTopics"),
         # Which functions CloudFront runs at the edge (detective/cloudfront.py; us-east-1 sweeps only).
-        statement(["ecr:DescribeRepositories", "ecr:ListTagsForResource"], [arn("ecr", "repository/*")],
-                  sid="ReadRepositories"),
+        # DescribeRepositories without names is authorised on "*"; a repository's tags on its ARN.
+        statement(["ecr:DescribeRepositories"], ["*"], sid="ListRepositories"),
+        statement(["ecr:ListTagsForResource"], [arn("ecr", "repository/*")], sid="ReadRepositories"),
         statement(["cloudfront:ListDistributions"], ["*"], sid="ListDistributions"),
         statement(["cloudfront:ListTagsForResource"], [arn("cloudfront", "distribution/*", with_region=False)],
                   sid="ReadDistributions"),
