@@ -28,6 +28,9 @@ RESOURCE_STAR_ACTIONS = frozenset({
     "translate:TranslateText", "comprehend:DetectSentiment", "ecr:GetAuthorizationToken",
     "events:PutEvents",  # only when the target is the default bus; prefer the bus ARN
     "sns:Unsubscribe",  # the Service Authorization Reference lists no resource type for it
+    # No resource type either: scope them with the condition redshift-data:statement-owner-iam-userid.
+    "redshift-data:DescribeStatement", "redshift-data:GetStatementResult", "redshift-data:CancelStatement",
+    "redshift-data:ListStatements",
 })
 
 _ACTION = re.compile(r"^[a-z0-9-]+:[A-Za-z0-9*]+$")

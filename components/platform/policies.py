@@ -29,7 +29,9 @@ from typing import Any
 # `iam`, `organizations`, `cloudtrail`, `config`, `signer` and `tag` are deliberately absent.
 DEFAULT_WORKLOAD_NAMESPACES = (
     "cloudwatch", "comprehend", "dynamodb", "ec2", "events", "execute-api", "firehose", "forecast", "kinesis", "kms",
-    "lambda", "logs", "s3", "scheduler", "secretsmanager", "ses", "sns", "sqs", "ssm", "states", "translate",
+    "lambda", "logs",
+    "redshift", "redshift-data",  # Redshift Data API workloads (post 001#20); redshift for GetClusterCredentials
+    "s3", "scheduler", "secretsmanager", "ses", "sns", "sqs", "ssm", "states", "translate",
     "xray",
 )
 # Services a workload may pass a role to (iam:PassRole with iam:PassedToService), e.g. Forecast reading its input
