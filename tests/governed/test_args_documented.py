@@ -12,6 +12,7 @@ from components.governed import (
     function,
     http_api,
     messaging,
+    redshift,
     rest_api,
     role,
     state_machine,
@@ -25,7 +26,7 @@ ARGS_CLASSES = [
     messaging.TopicArgs, messaging.EventBusArgs, rest_api.RestRoute, rest_api.RestApiArgs, role.RoleArgs,
     state_machine.StateMachineArgs, storage.BucketArgs, storage.TableIndex, storage.TableArgs,
     websocket.WebSocketRoute, websocket.WebSocketApiArgs, api_destinations.ConnectionArgs,
-    api_destinations.ApiDestinationArgs,
+    api_destinations.ApiDestinationArgs, redshift.RedshiftClusterArgs,
 ]
 
 
@@ -47,7 +48,7 @@ def test_every_field_documents_its_default(cls):
 
 def test_every_governed_args_class_is_checked():
     found = {cls for module in (_api_common, api_destinations, events, function, http_api, messaging, rest_api, role, state_machine,
-                                storage, websocket)
+                                storage, websocket, redshift)
              for _, cls in inspect.getmembers(module, dataclasses.is_dataclass)
              if cls.__module__ == module.__name__}
     assert found == set(ARGS_CLASSES)
