@@ -23,7 +23,9 @@ which invokes ``LambdaRedshiftDataApiETL`` to create the table ``nyc_yellow_taxi
 (``sql/teardown.sql``, chosen by the invocation's ``tf.action``). The post's second function existed only to speak
 CloudFormation's custom-resource protocol (``cfnresponse``) and forward to the first; here it would add a function
 and a role (the post's with ``logs:*`` on ``*``) and nothing else. The invocation is synchronous, so a failing
-DDL fails ``pulumi up`` with the Data API's error instead of an e-mail after the fact.
+DDL fails ``pulumi up`` with the Data API's error instead of an e-mail after the fact; likewise the post's
+teardown (``DROP PROCEDURE run_elt_process()``, which has no ``IF EXISTS``) fails ``pulumi destroy`` if someone
+dropped the procedure by hand: ``pulumi state delete`` of the invocation then lets the rest be destroyed.
 
 The policy the post attaches to the cluster's role (``RedshiftS3AccessForEventAppBucket``: ``s3:GetObject`` on the
 sample bucket's objects, ``s3:ListBucket`` on the bucket) is created and attached to ``redshift_iam_role_name``, for

@@ -221,7 +221,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     deployed_topic = env.arn(os.environ, "SNS_TOPIC_ARN", "sns")
     request = event.get("Input") if isinstance(event, dict) else None
     action = request.get("action") if isinstance(request, dict) else None
-    topic_arn = (request or {}).get("sns_topic_arn") or deployed_topic
+    topic_arn = (request.get("sns_topic_arn") if isinstance(request, dict) else None) or deployed_topic
     deadline = time.monotonic() + (context.get_remaining_time_in_millis() - TIME_MARGIN_MS) / 1000
     try:
         if not isinstance(request, dict):

@@ -267,6 +267,12 @@ def test_an_event_without_input_is_reported_to_the_deployed_topic(aws, etl):
     assert published(aws["topic"])[0][0] == "Error:None:the event must be {\"Input\": {...}}; got keys ['action']"
 
 
+def test_an_input_that_is_not_an_object_is_reported_to_the_deployed_topic(aws, etl):
+    with pytest.raises(ValueError, match="the event must be"):
+        etl.handler({"Input": ["run_sql"]}, CONTEXT)
+    assert published(aws["topic"])[0][0] == "Error:None:the event must be {\"Input\": {...}}; got keys ['Input']"
+
+
 def test_run_sql_names_a_missing_key(aws, etl):
     with pytest.raises(ValueError, match="Input.sql_text: None is required for action 'run_sql'"):
         etl.handler(request("run_sql", aws["topic"]), CONTEXT)
