@@ -55,6 +55,7 @@ SCANNED_KINDS = (
     Kind.REST_STAGE, Kind.STATE_MACHINE, Kind.QUEUE, Kind.TOPIC, Kind.LOG_GROUP, Kind.BUCKET,
     Kind.BUCKET_PUBLIC_ACCESS_BLOCK, Kind.S3_NOTIFICATION, Kind.EVENT_TARGET, Kind.EVENT_SOURCE_MAPPING,
     Kind.FUNCTION_URL, Kind.PERMISSION, Kind.EVENT_INVOKE_CONFIG, Kind.SNS_SUBSCRIPTION, Kind.DISTRIBUTION,
+    Kind.REDSHIFT_CLUSTER,
 )
 
 
@@ -312,6 +313,7 @@ class AccountScanner:
         gather((Kind.DISTRIBUTION,), lambda: [
             Subject(facts, enrich, config_id=facts.resource.logical_name)
             for facts, enrich in cloudfront.distributions(self.client("cloudfront"), self.region)])
+        gather((Kind.REDSHIFT_CLUSTER,), self.redshift_clusters)
         return subjects
 
     def _function_configs(self) -> list:
@@ -530,6 +532,14 @@ class AccountScanner:
             return "AWS::SNS::Topic", arn, arn.split(":")[-1]
 
         return [s for group in self._map("topics", per_topic, arns, (Kind.TOPIC,), identify) for s in group]
+
+    def redshift_clusters(self) -> list:
+        """Every provisioned cluster of the region: DescribeClusters pages carry each cluster's settings and tags,
+        so a cluster costs no call of its own."""
+        where = self._where()
+        return [Subject(describe.redshift_cluster_facts(cluster, **where), config_id=cluster["ClusterIdentifier"])
+                for page in self.client("redshift").get_paginator("describe_clusters").paginate()
+                for cluster in page.get("Clusters", [])]
 
     def log_groups(self) -> list:
         logs = self.client("logs")

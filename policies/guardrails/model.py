@@ -168,6 +168,7 @@ class Kind(str, enum.Enum):
     REST_API = "apigateway.rest_api"
     CFN_STACK = "cloudformation.stack"  # a stack whose template declares resources (aws:cloudformation/stack:Stack)
     CLOUDCONTROL_RESOURCE = "cloudcontrol.resource"  # a resource given as type name + desired state
+    REDSHIFT_CLUSTER = "redshift.cluster"
     OTHER = "other"
 
 
@@ -471,6 +472,16 @@ class TemplateFacts:
 
 
 @dataclass(frozen=True)
+class RedshiftClusterFacts:
+    """A provisioned Redshift cluster. ``None`` means the setting is absent (the service's default applies)."""
+
+    resource: Resource
+    publicly_accessible: Maybe[Optional[bool]] = None  # CreateCluster's default: false
+    encrypted: Maybe[Optional[bool]] = None  # the default since 2025: true, with an AWS-owned key
+    kms_key_id: Maybe[Optional[str]] = None  # a KMS key (id, ARN or alias) encrypting the cluster
+
+
+@dataclass(frozen=True)
 class GenericFacts:
     """Any resource no rule models in detail (still counted, still tag-checked)."""
 
@@ -483,6 +494,7 @@ Facts = Union[
     RoleFacts, RolePolicyFacts, DomainFacts, AuthorizerFacts, RouteFacts, StageFacts, StateMachineFacts,
     QueueFacts, TopicFacts, BucketFacts, EventTargetFacts, LogGroupFacts, ApiFacts, PermissionFacts,
     SubscriptionFacts, S3NotificationFacts, DistributionFacts, TemplateFacts, GenericFacts,
+    RedshiftClusterFacts,
 ]
 
 

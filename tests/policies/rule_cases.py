@@ -734,3 +734,39 @@ def check_adapters_agree(rule_id: str, engine: dict, account: dict, wording: Opt
                 for adapter, got in results.items()}
     assert statuses == expected
     assert [adapter for adapter, got in results.items() if "fail" in got and wording not in got["fail"].message] == []
+
+
+# --- Redshift clusters (redshift-cluster-not-public, redshift-cluster-encrypted) --------------------------------------
+
+REDSHIFT_CLUSTER = "aws:redshift/cluster:Cluster"
+REDSHIFT_KEY = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+WAREHOUSE_ARN = f"arn:aws:redshift:{REGION}:{ACCOUNT}:cluster:warehouse"
+
+
+def redshift_cluster_props(**changes) -> dict:
+    """A cluster's engine inputs as GovernedRedshiftCluster sends them (pulumi-aws 7: ``encrypted`` a string)."""
+    props = {"clusterIdentifier": "warehouse", "nodeType": "ra3.xlplus", "publiclyAccessible": False,
+             "encrypted": "true", "kmsKeyId": REDSHIFT_KEY, "manageMasterPassword": True, "tags": dict(TAGS)}
+    props.update(changes)
+    return {k: v for k, v in props.items() if v is not None}
+
+
+def _redshift_cluster(public: Any, encrypted: Any, kms: Optional[str]) -> dict:
+    """DescribeClusters' cluster (PascalCase); absent keys are left out."""
+    cluster = {"ClusterIdentifier": "warehouse", "NodeType": "ra3.xlplus", "ClusterStatus": "available",
+               "Tags": [{"Key": k, "Value": v} for k, v in TAGS.items()]}
+    for key, value in (("PubliclyAccessible", public), ("Encrypted", encrypted), ("KmsKeyId", kms)):
+        if value is not None:
+            cluster[key] = value
+    return cluster
+
+
+def redshift_cluster(public: Any = False, encrypted: Any = True, kms: Optional[str] = REDSHIFT_KEY) -> Describe:
+    return Describe("redshift_cluster_facts", (_redshift_cluster(public, encrypted, kms),), dict(WHERE))
+
+
+def redshift_cluster_item(public: Any = False, encrypted: Any = True, kms: Optional[str] = REDSHIFT_KEY) -> dict:
+    """An ``AWS::Redshift::Cluster`` CI: DescribeClusters' cluster in camelCase, as AWS Config records it."""
+    described = _redshift_cluster(public, encrypted, kms)
+    configuration = {key[:1].lower() + key[1:]: value for key, value in described.items() if key != "Tags"}
+    return cis._item("AWS::Redshift::Cluster", "warehouse", "warehouse", WAREHOUSE_ARN, configuration)

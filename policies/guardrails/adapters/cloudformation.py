@@ -335,6 +335,11 @@ def _topic(r: m.Resource, p: Mapping[str, Any]) -> m.TopicFacts:
     return m.TopicFacts(resource=r, kms_key_id=_or(_str(r, p, "KmsMasterKeyId"), None))
 
 
+def _redshift_cluster(r: m.Resource, p: Mapping[str, Any]) -> m.RedshiftClusterFacts:
+    return m.RedshiftClusterFacts(resource=r, publicly_accessible=_bool(r, p, "PubliclyAccessible"),
+                                  encrypted=_bool(r, p, "Encrypted"), kms_key_id=_or(_str(r, p, "KmsKeyId"), None))
+
+
 def _state_machine(r: m.Resource, p: Mapping[str, Any]) -> m.StateMachineFacts:
     return m.StateMachineFacts(
         resource=r, type=_or(_str(r, p, "StateMachineType"), "STANDARD"),
@@ -378,6 +383,7 @@ BUILDERS: dict[str, tuple[Kind, Callable[[m.Resource, Mapping[str, Any]], m.Fact
     "AWS::SQS::Queue": (Kind.QUEUE, _queue),
     "AWS::SNS::Topic": (Kind.TOPIC, _topic),
     "AWS::StepFunctions::StateMachine": (Kind.STATE_MACHINE, _state_machine),
+    "AWS::Redshift::Cluster": (Kind.REDSHIFT_CLUSTER, _redshift_cluster),
 }
 #: Declared resources whose own contents the rules cannot see from here.
 _OPAQUE = {"AWS::CloudFormation::Stack": "TemplateURL", "AWS::Serverless::Application": "Location"}

@@ -31,6 +31,7 @@ from ..model import (
     GenericFacts,
     Kind,
     QueueFacts,
+    RedshiftClusterFacts,
     Resource,
     RoleFacts,
     StageFacts,
@@ -55,6 +56,7 @@ from .describe import lookup as lookup  # part of this module's interface (the r
 CONFIG_RESOURCE_TYPES = {kind: SOURCE_TYPES[kind] for kind in (
     Kind.FUNCTION, Kind.ROLE, Kind.REST_DOMAIN, Kind.REST_STAGE, Kind.STATE_MACHINE, Kind.QUEUE, Kind.TOPIC,
     Kind.BUCKET,
+    Kind.REDSHIFT_CLUSTER,
 )}
 
 #: Config resource types of kinds a rule may name but whose facts also come from elsewhere. The rule Lambda judges
@@ -298,6 +300,14 @@ def distribution_facts(ci: Mapping[str, Any]) -> DistributionFacts:
                              lambda_associations=lambda_associations(lookup(config, "distributionConfig") or {}))
 
 
+def redshift_cluster_facts(ci: Mapping[str, Any]) -> RedshiftClusterFacts:
+    """An ``AWS::Redshift::Cluster`` CI (its ``configuration`` is DescribeClusters' cluster, camelCase)."""
+    config = ci["configuration"]
+    return RedshiftClusterFacts(resource=_resource(ci, Kind.REDSHIFT_CLUSTER),
+                                publicly_accessible=lookup(config, "publiclyAccessible"),
+                                encrypted=lookup(config, "encrypted"), kms_key_id=lookup(config, "kmsKeyId") or None)
+
+
 _BUILDERS: dict[Kind, Callable[[Mapping[str, Any]], Facts]] = {
     Kind.ROLE: role_facts,
     Kind.REST_DOMAIN: rest_domain_facts,
@@ -310,6 +320,7 @@ _BUILDERS: dict[Kind, Callable[[Mapping[str, Any]], Facts]] = {
     Kind.BUCKET: bucket_facts,
     Kind.FUNCTION: function_facts,
     Kind.DISTRIBUTION: distribution_facts,
+    Kind.REDSHIFT_CLUSTER: redshift_cluster_facts,
 }
 
 

@@ -34,6 +34,7 @@ from ..model import (
     Maybe,
     PermissionFacts,
     QueueFacts,
+    RedshiftClusterFacts,
     Resource,
     RoleFacts,
     RouteFacts,
@@ -155,6 +156,7 @@ SOURCE_TYPES: dict[Kind, str] = {
     Kind.FUNCTION_URL: "AWS::Lambda::Url", Kind.PERMISSION: "AWS::Lambda::Permission",
     Kind.EVENT_INVOKE_CONFIG: "AWS::Lambda::EventInvokeConfig", Kind.SNS_SUBSCRIPTION: "AWS::SNS::Subscription",
     Kind.DISTRIBUTION: "AWS::CloudFront::Distribution",
+    Kind.REDSHIFT_CLUSTER: "AWS::Redshift::Cluster",
 }
 
 
@@ -764,4 +766,17 @@ def distribution_facts(summary: Mapping[str, Any], tags: Any = NOT_FETCHED) -> D
     return DistributionFacts(
         resource=_resource(Kind.DISTRIBUTION, summary["ARN"], summary["Id"], tags=tags),
         lambda_associations=lambda_associations(summary),
+    )
+
+
+def redshift_cluster_facts(cluster: Mapping[str, Any], *, region: str, account: str,
+                           partition: str = "aws") -> RedshiftClusterFacts:
+    """A cluster from ``redshift.describe_clusters()["Clusters"]`` (its tags are in the item)."""
+    identifier = lookup(cluster, "clusterIdentifier")
+    arn = f"arn:{partition}:redshift:{region}:{account}:cluster:{identifier}"
+    return RedshiftClusterFacts(
+        resource=_resource(Kind.REDSHIFT_CLUSTER, arn, identifier, tags=lookup(cluster, "tags") or []),
+        publicly_accessible=lookup(cluster, "publiclyAccessible"),
+        encrypted=lookup(cluster, "encrypted"),
+        kms_key_id=lookup(cluster, "kmsKeyId") or None,
     )

@@ -318,6 +318,15 @@ def _topic(r: m.Resource, p: Props) -> m.TopicFacts:
     return m.TopicFacts(resource=r, kms_key_id=_or(key, None))
 
 
+def _redshift_cluster(r: m.Resource, p: Props) -> m.RedshiftClusterFacts:
+    # pulumi-aws 7 types `encrypted` as a string ("true"/"false"); older programs send a boolean.
+    encrypted = p.get("encrypted")
+    if isinstance(encrypted, str) and encrypted.lower() in ("true", "false"):
+        encrypted = encrypted.lower() == "true"
+    return m.RedshiftClusterFacts(resource=r, publicly_accessible=p.get("publiclyAccessible"), encrypted=encrypted,
+                                  kms_key_id=_or(p.get("kmsKeyId"), None))
+
+
 def _bucket(r: m.Resource, p: Props) -> m.BucketFacts:
     return m.BucketFacts(resource=r, bucket=_or(p.get("bucket"), ""), acl=p.get("acl"))
 
@@ -423,6 +432,7 @@ BUILDERS: dict[str, tuple[Kind, Callable[[m.Resource, Props], m.Facts]]] = {
     "aws:cloudwatch/eventTarget:EventTarget": (Kind.EVENT_TARGET, _event_target),
     "aws:cloudwatch/logGroup:LogGroup": (Kind.LOG_GROUP, _log_group),
     "aws:cloudfront/distribution:Distribution": (Kind.DISTRIBUTION, _distribution),
+    "aws:redshift/cluster:Cluster": (Kind.REDSHIFT_CLUSTER, _redshift_cluster),
 }
 
 
