@@ -55,7 +55,7 @@ SCANNED_KINDS = (
     Kind.REST_STAGE, Kind.STATE_MACHINE, Kind.QUEUE, Kind.TOPIC, Kind.LOG_GROUP, Kind.BUCKET,
     Kind.BUCKET_PUBLIC_ACCESS_BLOCK, Kind.S3_NOTIFICATION, Kind.EVENT_TARGET, Kind.EVENT_SOURCE_MAPPING,
     Kind.FUNCTION_URL, Kind.PERMISSION, Kind.EVENT_INVOKE_CONFIG, Kind.SNS_SUBSCRIPTION, Kind.DISTRIBUTION,
-    Kind.REDSHIFT_CLUSTER,
+    Kind.REDSHIFT_CLUSTER, Kind.REDSHIFT_LOGGING,
 )
 
 
@@ -313,7 +313,8 @@ class AccountScanner:
         gather((Kind.DISTRIBUTION,), lambda: [
             Subject(facts, enrich, config_id=facts.resource.logical_name)
             for facts, enrich in cloudfront.distributions(self.client("cloudfront"), self.region)])
-        gather((Kind.REDSHIFT_CLUSTER,), self.redshift_clusters)
+        gather((Kind.REDSHIFT_CLUSTER, Kind.REDSHIFT_LOGGING),
+               lambda: self.redshift_clusters(logging=Kind.REDSHIFT_LOGGING in kinds))
         return subjects
 
     def _function_configs(self) -> list:
@@ -533,13 +534,30 @@ class AccountScanner:
 
         return [s for group in self._map("topics", per_topic, arns, (Kind.TOPIC,), identify) for s in group]
 
-    def redshift_clusters(self) -> list:
+    def redshift_clusters(self, logging: bool = False) -> list:
         """Every provisioned cluster of the region: DescribeClusters pages carry each cluster's settings and tags,
-        so a cluster costs no call of its own."""
+        so a cluster costs no call of its own; with ``logging`` (the kind REDSHIFT_LOGGING, looked up by
+        redshift-audit-logging), one DescribeLoggingStatus per cluster."""
+        redshift = self.client("redshift")
         where = self._where()
-        return [Subject(describe.redshift_cluster_facts(cluster, **where), config_id=cluster["ClusterIdentifier"])
-                for page in self.client("redshift").get_paginator("describe_clusters").paginate()
-                for cluster in page.get("Clusters", [])]
+        clusters = [c for page in redshift.get_paginator("describe_clusters").paginate()
+                    for c in page.get("Clusters", [])]
+        if not logging:
+            return [Subject(describe.redshift_cluster_facts(c, **where), config_id=c["ClusterIdentifier"])
+                    for c in clusters]
+
+        def per_cluster(cluster: dict) -> list:
+            status = redshift.describe_logging_status(ClusterIdentifier=cluster["ClusterIdentifier"])
+            return [Subject(describe.redshift_cluster_facts(cluster, logging_status=status, **where),
+                            config_id=cluster["ClusterIdentifier"])]
+
+        def identify(cluster: dict) -> tuple:
+            name = cluster["ClusterIdentifier"]
+            arn = f"arn:{self.partition}:redshift:{self.region}:{self.account}:cluster:{name}"
+            return "AWS::Redshift::Cluster", arn, name
+
+        return [s for group in self._map("Redshift clusters", per_cluster, clusters,
+                                         (Kind.REDSHIFT_CLUSTER, Kind.REDSHIFT_LOGGING), identify) for s in group]
 
     def log_groups(self) -> list:
         logs = self.client("logs")

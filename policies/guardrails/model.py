@@ -169,6 +169,9 @@ class Kind(str, enum.Enum):
     CFN_STACK = "cloudformation.stack"  # a stack whose template declares resources (aws:cloudformation/stack:Stack)
     CLOUDCONTROL_RESOURCE = "cloudcontrol.resource"  # a resource given as type name + desired state
     REDSHIFT_CLUSTER = "redshift.cluster"
+    # A cluster's audit logging: its own resource in Pulumi (aws:redshift/logging:Logging); in an account the
+    # cluster's DescribeLoggingStatus, read onto the cluster's facts.
+    REDSHIFT_LOGGING = "redshift.logging"
     OTHER = "other"
 
 
@@ -479,6 +482,20 @@ class RedshiftClusterFacts:
     publicly_accessible: Maybe[Optional[bool]] = None  # CreateCluster's default: false
     encrypted: Maybe[Optional[bool]] = None  # the default since 2025: true, with an AWS-owned key
     kms_key_id: Maybe[Optional[str]] = None  # a KMS key (id, ARN or alias) encrypting the cluster
+    cluster_identifier: Maybe[Optional[str]] = None
+    # Audit logging on (True) or off (False); None where the source keeps it outside the cluster (Pulumi's
+    # aws:redshift/logging:Logging, a RedshiftLoggingFacts of the same stack).
+    audit_logging: Maybe[Optional[bool]] = None
+
+
+@dataclass(frozen=True)
+class RedshiftLoggingFacts:
+    """A cluster's audit logging configured as its own resource (Pulumi's ``aws:redshift/logging:Logging``)."""
+
+    resource: Resource
+    cluster_identifier: Maybe[Optional[str]] = None
+    destination_type: Maybe[Optional[str]] = None  # "s3" or "cloudwatch"
+    bucket_name: Maybe[Optional[str]] = None
 
 
 @dataclass(frozen=True)
@@ -494,7 +511,7 @@ Facts = Union[
     RoleFacts, RolePolicyFacts, DomainFacts, AuthorizerFacts, RouteFacts, StageFacts, StateMachineFacts,
     QueueFacts, TopicFacts, BucketFacts, EventTargetFacts, LogGroupFacts, ApiFacts, PermissionFacts,
     SubscriptionFacts, S3NotificationFacts, DistributionFacts, TemplateFacts, GenericFacts,
-    RedshiftClusterFacts,
+    RedshiftClusterFacts, RedshiftLoggingFacts,
 ]
 
 

@@ -1,6 +1,7 @@
 """The audit (and the Config rule sweep, which shares ``AccountScanner``) on Redshift clusters, in moto
 (in-process: the scanner's clients are plain boto3 clients) with the catalogue's real rules: DescribeClusters is
-the only call (a page carries each cluster's settings and tags), so a cluster costs no call of its own."""
+the only call (a page carries each cluster's settings and tags), so a cluster costs no call of its own, except
+DescribeLoggingStatus, one per cluster, when redshift-audit-logging runs."""
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -16,7 +17,7 @@ from tools import audit
 
 R, A = cis.REGION, cis.ACCOUNT
 KEY = f"arn:aws:kms:{R}:{A}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
-RULES = ["redshift-cluster-not-public", "redshift-cluster-encrypted"]
+RULES = ["redshift-cluster-not-public", "redshift-cluster-encrypted", "redshift-audit-logging"]
 
 
 def cluster(name: str) -> str:
@@ -35,12 +36,17 @@ def account() -> Iterator[boto3.Session]:
         redshift.create_cluster(ClusterIdentifier="public", PubliclyAccessible=True, Encrypted=True, KmsKeyId=KEY,
                                 **common)
         redshift.create_cluster(ClusterIdentifier="aws-owned-key", PubliclyAccessible=False, **common)
+        redshift.enable_logging(ClusterIdentifier="governed", LogDestinationType="cloudwatch",
+                                LogExports=["connectionlog", "userlog", "useractivitylog"])
         yield session
 
 
 def test_each_cluster_is_judged_by_both_rules(account):
     _, results = audit.evaluate_account(account, R, audit.select_rules({}, RULES), workers=2)
     assert sorted((r.rule.id, r.facts.resource.ref, r.verdict.status.value) for r in results) == [
+        ("redshift-audit-logging", cluster("aws-owned-key"), "NON_COMPLIANT"),
+        ("redshift-audit-logging", cluster("governed"), "COMPLIANT"),
+        ("redshift-audit-logging", cluster("public"), "NON_COMPLIANT"),
         ("redshift-cluster-encrypted", cluster("aws-owned-key"), "NON_COMPLIANT"),
         ("redshift-cluster-encrypted", cluster("governed"), "COMPLIANT"),
         ("redshift-cluster-encrypted", cluster("public"), "COMPLIANT"),
@@ -61,3 +67,17 @@ def test_the_scan_reads_settings_and_tags_from_describe_clusters_alone(account):
         cluster("governed"), "AWS::Redshift::Cluster", False, True, KEY, {"service-id": "etl"})
     assert by_name["governed"].config_id == "governed"
     assert dict(counter.calls) == {"sts.GetCallerIdentity": 1, "redshift.DescribeClusters": 1}
+
+
+def test_the_logging_status_is_read_only_for_the_audit_logging_rule(account):
+    counter = scan.CallCounter()
+    audit.evaluate_account(account, R, audit.select_rules({}, ["redshift-cluster-not-public"]), workers=2,
+                           counter=counter)
+    assert dict(counter.calls) == {"sts.GetCallerIdentity": 1, "redshift.DescribeClusters": 1}
+    counter = scan.CallCounter()
+    audit.evaluate_account(account, R, audit.select_rules({}, ["redshift-audit-logging"]), workers=2,
+                           counter=counter)
+    # One DescribeLoggingStatus per cluster (3 clusters).
+    assert dict(counter.calls) == {"sts.GetCallerIdentity": 1, "redshift.DescribeClusters": 1,
+                                   "redshift.DescribeLoggingStatus": 3}
+

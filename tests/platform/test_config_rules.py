@@ -61,9 +61,12 @@ EXPECTED_SCOPES = {
     "log-group-retention": [],  # Config does not record log groups here; the sweep lists them
     "no-recursive-trigger-loop": [],
     "no-sync-lambda-invoke": [],
+    "redshift-audit-logging": [],  # stack rule: the sweep reads each cluster's logging status
+    "redshift-cluster-encrypted": ["AWS::Redshift::Cluster"],
+    "redshift-cluster-not-public": ["AWS::Redshift::Cluster"],
     "required-tags": ["AWS::Lambda::Function", "AWS::IAM::Role", "AWS::ApiGateway::DomainName",
                       "AWS::ApiGateway::Stage", "AWS::StepFunctions::StateMachine", "AWS::SQS::Queue",
-                      "AWS::SNS::Topic", "AWS::S3::Bucket"],
+                      "AWS::SNS::Topic", "AWS::S3::Bucket", "AWS::Redshift::Cluster"],
     "s3-public-access-blocked": [],  # stack rule: a bucket is judged with its public access block
     "sfn-logging-enabled": ["AWS::StepFunctions::StateMachine"],
     "sfn-tracing-enabled": ["AWS::StepFunctions::StateMachine"],

@@ -761,8 +761,13 @@ def _redshift_cluster(public: Any, encrypted: Any, kms: Optional[str]) -> dict:
     return cluster
 
 
-def redshift_cluster(public: Any = False, encrypted: Any = True, kms: Optional[str] = REDSHIFT_KEY) -> Describe:
-    return Describe("redshift_cluster_facts", (_redshift_cluster(public, encrypted, kms),), dict(WHERE))
+def redshift_cluster(public: Any = False, encrypted: Any = True, kms: Optional[str] = REDSHIFT_KEY,
+                     logging: Optional[bool] = None) -> Describe:
+    """The cluster as the scanner reads it; ``logging``: DescribeLoggingStatus's LoggingEnabled (None: not fetched)."""
+    kwargs: dict = dict(WHERE)
+    if logging is not None:
+        kwargs["logging_status"] = {"LoggingEnabled": logging}
+    return Describe("redshift_cluster_facts", (_redshift_cluster(public, encrypted, kms),), kwargs)
 
 
 def redshift_cluster_item(public: Any = False, encrypted: Any = True, kms: Optional[str] = REDSHIFT_KEY) -> dict:
@@ -770,3 +775,15 @@ def redshift_cluster_item(public: Any = False, encrypted: Any = True, kms: Optio
     described = _redshift_cluster(public, encrypted, kms)
     configuration = {key[:1].lower() + key[1:]: value for key, value in described.items() if key != "Tags"}
     return cis._item("AWS::Redshift::Cluster", "warehouse", "warehouse", WAREHOUSE_ARN, configuration)
+
+
+REDSHIFT_LOGGING = "aws:redshift/logging:Logging"
+
+
+def redshift_logging(cluster: Any = "warehouse", to_subject: bool = True, name: str = "audit") -> Res:
+    """A ``aws:redshift/logging:Logging`` to CloudWatch Logs, naming the cluster (and depending on the resource
+    ``subject`` when ``to_subject``, as a program that passes ``cluster.cluster_identifier`` does)."""
+    return Res(REDSHIFT_LOGGING, name, {"clusterIdentifier": cluster, "logDestinationType": "cloudwatch",
+                                        "logExports": ["connectionlog", "userlog", "useractivitylog"]},
+               deps={"clusterIdentifier": ["subject"]} if to_subject else {})
+

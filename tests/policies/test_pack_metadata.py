@@ -17,18 +17,19 @@ from tools.analyzer_client import UNKNOWN, apply_schema_defaults
 MANDATORY = ["api-authorizer-required", "api-custom-domain-tls", "apigateway-stage-tracing", "code-signing-config-enforce",
              "declared-resources-visible",
              "iam-permissions-boundary", "lambda-code-signing", "lambda-required-layer", "lambda-tracing-active",
+             "redshift-cluster-encrypted", "redshift-cluster-not-public",
              "required-tags", "sfn-tracing-enabled"]
 ADVISORY = ["eventbridge-target-dlq", "iam-no-wildcard-action", "lambda-async-failure-destination",
             "lambda-environment-kms", "lambda-esm-failure-handling", "lambda-reserved-concurrency",
             "lambda-runtime-supported", "lambda-url-auth", "log-group-retention", "no-recursive-trigger-loop",
             "no-sync-lambda-invoke", "opaque-resources", "s3-public-access-blocked", "sfn-logging-enabled", "sns-encryption",
-            "sqs-encryption", "sqs-redrive-policy"]
+            "sqs-encryption", "sqs-redrive-policy", "redshift-audit-logging"]
 # The layer, tracing and environment rules are stack rules: whether a function is Lambda@Edge is a fact about the
 # distributions that run it (guardrails.edge), not about the function alone.
 STACK = ["api-authorizer-required", "eventbridge-target-dlq", "iam-no-wildcard-action",
          "lambda-async-failure-destination", "lambda-environment-kms", "lambda-esm-failure-handling",
          "lambda-required-layer", "lambda-tracing-active", "no-recursive-trigger-loop",
-         "no-sync-lambda-invoke", "s3-public-access-blocked", "sqs-redrive-policy"]
+         "no-sync-lambda-invoke", "redshift-audit-logging", "s3-public-access-blocked", "sqs-redrive-policy"]
 
 
 def test_pack_info_names_levels_severities_and_types(pack):

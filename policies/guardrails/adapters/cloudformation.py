@@ -336,8 +336,18 @@ def _topic(r: m.Resource, p: Mapping[str, Any]) -> m.TopicFacts:
 
 
 def _redshift_cluster(r: m.Resource, p: Mapping[str, Any]) -> m.RedshiftClusterFacts:
+    # Audit logging is the cluster's LoggingProperties: to a bucket, or to CloudWatch Logs.
+    logging = _get(p, "LoggingProperties")
+    if logging is None or is_unknown(logging):
+        audit_logging = False if logging is None else logging
+    else:
+        destination = _str(r, p, "LoggingProperties.LogDestinationType")
+        bucket = _str(r, p, "LoggingProperties.BucketName")
+        missing = m.first_unknown(destination, bucket)
+        audit_logging = missing if missing is not None else (destination == "cloudwatch" or bool(bucket))
     return m.RedshiftClusterFacts(resource=r, publicly_accessible=_bool(r, p, "PubliclyAccessible"),
-                                  encrypted=_bool(r, p, "Encrypted"), kms_key_id=_or(_str(r, p, "KmsKeyId"), None))
+                                  encrypted=_bool(r, p, "Encrypted"), kms_key_id=_or(_str(r, p, "KmsKeyId"), None),
+                                  cluster_identifier=_str(r, p, "ClusterIdentifier"), audit_logging=audit_logging)
 
 
 def _state_machine(r: m.Resource, p: Mapping[str, Any]) -> m.StateMachineFacts:

@@ -305,7 +305,10 @@ def redshift_cluster_facts(ci: Mapping[str, Any]) -> RedshiftClusterFacts:
     config = ci["configuration"]
     return RedshiftClusterFacts(resource=_resource(ci, Kind.REDSHIFT_CLUSTER),
                                 publicly_accessible=lookup(config, "publiclyAccessible"),
-                                encrypted=lookup(config, "encrypted"), kms_key_id=lookup(config, "kmsKeyId") or None)
+                                encrypted=lookup(config, "encrypted"), kms_key_id=lookup(config, "kmsKeyId") or None,
+                                cluster_identifier=lookup(config, "clusterIdentifier"),
+                                # The sweep reads it (DescribeLoggingStatus): redshift-audit-logging is periodic.
+                                audit_logging=Unknown(f"the cluster's audit logging status ({NOT_IN_ITEM})"))
 
 
 _BUILDERS: dict[Kind, Callable[[Mapping[str, Any]], Facts]] = {

@@ -156,7 +156,7 @@ SOURCE_TYPES: dict[Kind, str] = {
     Kind.FUNCTION_URL: "AWS::Lambda::Url", Kind.PERMISSION: "AWS::Lambda::Permission",
     Kind.EVENT_INVOKE_CONFIG: "AWS::Lambda::EventInvokeConfig", Kind.SNS_SUBSCRIPTION: "AWS::SNS::Subscription",
     Kind.DISTRIBUTION: "AWS::CloudFront::Distribution",
-    Kind.REDSHIFT_CLUSTER: "AWS::Redshift::Cluster",
+    Kind.REDSHIFT_CLUSTER: "AWS::Redshift::Cluster", Kind.REDSHIFT_LOGGING: "AWS::Redshift::Cluster",
 }
 
 
@@ -769,14 +769,18 @@ def distribution_facts(summary: Mapping[str, Any], tags: Any = NOT_FETCHED) -> D
     )
 
 
-def redshift_cluster_facts(cluster: Mapping[str, Any], *, region: str, account: str,
-                           partition: str = "aws") -> RedshiftClusterFacts:
-    """A cluster from ``redshift.describe_clusters()["Clusters"]`` (its tags are in the item)."""
+def redshift_cluster_facts(cluster: Mapping[str, Any], *, region: str, account: str, partition: str = "aws",
+                           logging_status: Any = NOT_FETCHED) -> RedshiftClusterFacts:
+    """A cluster from ``redshift.describe_clusters()["Clusters"]`` (its tags are in the item), with its audit
+    logging from ``redshift.describe_logging_status()`` when fetched."""
     identifier = lookup(cluster, "clusterIdentifier")
     arn = f"arn:{partition}:redshift:{region}:{account}:cluster:{identifier}"
+    logging = _fetched(logging_status, "the cluster's audit logging status")
     return RedshiftClusterFacts(
         resource=_resource(Kind.REDSHIFT_CLUSTER, arn, identifier, tags=lookup(cluster, "tags") or []),
         publicly_accessible=lookup(cluster, "publiclyAccessible"),
         encrypted=lookup(cluster, "encrypted"),
         kms_key_id=lookup(cluster, "kmsKeyId") or None,
+        cluster_identifier=identifier,
+        audit_logging=logging if isinstance(logging, Unknown) else bool(lookup(logging, "loggingEnabled")),
     )

@@ -324,7 +324,13 @@ def _redshift_cluster(r: m.Resource, p: Props) -> m.RedshiftClusterFacts:
     if isinstance(encrypted, str) and encrypted.lower() in ("true", "false"):
         encrypted = encrypted.lower() == "true"
     return m.RedshiftClusterFacts(resource=r, publicly_accessible=p.get("publiclyAccessible"), encrypted=encrypted,
-                                  kms_key_id=_or(p.get("kmsKeyId"), None))
+                                  kms_key_id=_or(p.get("kmsKeyId"), None),
+                                  cluster_identifier=p.get("clusterIdentifier"), audit_logging=None)
+
+
+def _redshift_logging(r: m.Resource, p: Props) -> m.RedshiftLoggingFacts:
+    return m.RedshiftLoggingFacts(resource=r, cluster_identifier=p.get("clusterIdentifier"),
+                                  destination_type=p.get("logDestinationType"), bucket_name=p.get("bucketName"))
 
 
 def _bucket(r: m.Resource, p: Props) -> m.BucketFacts:
@@ -433,6 +439,7 @@ BUILDERS: dict[str, tuple[Kind, Callable[[m.Resource, Props], m.Facts]]] = {
     "aws:cloudwatch/logGroup:LogGroup": (Kind.LOG_GROUP, _log_group),
     "aws:cloudfront/distribution:Distribution": (Kind.DISTRIBUTION, _distribution),
     "aws:redshift/cluster:Cluster": (Kind.REDSHIFT_CLUSTER, _redshift_cluster),
+    "aws:redshift/logging:Logging": (Kind.REDSHIFT_LOGGING, _redshift_logging),
 }
 
 
