@@ -25,6 +25,7 @@ UNTAGGABLE = {
     Kind.EVENT_INVOKE_CONFIG, Kind.FUNCTION_URL, Kind.PERMISSION, Kind.ROLE_POLICY, Kind.REST_METHOD,
     Kind.HTTP_ROUTE, Kind.REST_AUTHORIZER, Kind.HTTP_AUTHORIZER, Kind.BUCKET_PUBLIC_ACCESS_BLOCK, Kind.EVENT_TARGET,
     Kind.S3_NOTIFICATION, Kind.SNS_SUBSCRIPTION,
+    Kind.REDSHIFT_LOGGING,  # a setting of its cluster (which is tagged), no resource of its own in an account
 }
 # Pulumi AWS types that take no tags, generated from the provider by tools/gen_taggable_types.py (a resource
 # created without tags sends no `tags` input, so the props alone cannot tell "untaggable" from "untagged").
