@@ -381,6 +381,9 @@ class GovernanceConfigRules(pulumi.ComponentResource):
                       sid="ReadDistributions"),
             # The name starts with "/": the ARN is parameter/<name without its leading slash>.
             statement(["ssm:GetParameter"], [arn("ssm", f"parameter{exemptions.name}")], sid="ReadExemptions"),
+            # Redshift clusters: DescribeClusters takes no resource type ("*"); each cluster's logging status.
+            statement(["redshift:DescribeClusters"], ["*"], sid="ListRedshiftClusters"),
+            statement(["redshift:DescribeLoggingStatus"], [arn("redshift", "cluster:*")], sid="ReadRedshiftClusters"),
         ]
         self.function = GovernedFunction(
             RULE_FUNCTION_NAME,

@@ -51,8 +51,9 @@ SCHEDULER_ROLE_PATH = "/governed-scheduler/"
 SCHEDULER_PRINCIPAL = "scheduler.amazonaws.com"
 # What the platform's governance roles use: the account sweep's reads, evaluations and remediation writes.
 GOVERNANCE_NAMESPACES = (
-    "apigateway", "cloudfront", "config", "events", "kms", "lambda", "logs", "s3", "sns", "sqs", "states", "tag",
-    "xray",
+    "apigateway", "cloudfront", "config", "events", "kms", "lambda", "logs",
+    "redshift",  # the sweep's DescribeClusters and DescribeLoggingStatus (the Redshift guardrails)
+    "s3", "sns", "sqs", "states", "tag", "xray",
 )
 # IAM reads the sweep needs (GetAccountAuthorizationDetails, GetPolicy...) and the tags remediation's TagRole.
 GOVERNANCE_IAM_ACTIONS = ("iam:Get*", "iam:List*", "iam:TagRole")

@@ -151,15 +151,15 @@ def test_analyze_stack_work_is_linear(monkeypatch):
     n_small, small, small_response = stack_work(monkeypatch, 100 // GROUP)
     n_large, large, large_response = stack_work(monkeypatch, 1000 // GROUP)
     assert (n_small, n_large) == (100, 1000)
-    # Facts once per resource for all 12 stack policies, and one inventory per request.
+    # Facts once per resource for all 13 stack policies, and one inventory per request.
     assert small["facts built"] == 100 and large["facts built"] == 1000
     assert small["inventories built"] == 1 and large["inventories built"] == 1
     # Every other count grows by exactly the factor the stack grows by.
     for key in ("walked", "points_at", "identities"):
         assert large[key] == 10 * small[key], (key, small, large)
-    # Exact counts at 100 resources: the pack walks the inventory once per stack policy (12 x 100), the look-up
+    # Exact counts at 100 resources: the pack walks the inventory once per stack policy (13 x 100), the look-up
     # tables walk it once each; the rules compute names once per subject and compare no pairs.
-    assert small == {"walked": 1520, "points_at": 0, "identities": 100, "facts built": 100, "inventories built": 1}
+    assert small == {"walked": 1620, "points_at": 0, "identities": 100, "facts built": 100, "inventories built": 1}
     # The rules found what they look for (so the counts are not of a no-op): the loops in even groups, each
     # queue as the failure destination of its invoke config, and the four findings every group has (its function
     # has neither the company layer nor tracing, and no distribution runs it at the edge).

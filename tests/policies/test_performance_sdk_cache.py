@@ -57,8 +57,8 @@ def test_the_sdk_still_calls_the_cached_names():
     server.Analyze(request, None)
     # config.dev.json disables no policy.
     policies = sum(1 for p in info.policies if p.policy_type == analyzer_pb2.POLICY_TYPE_RESOURCE)
-    assert policies == 16
-    # The resource's props: converted for the first policy, reused by the 15 others. The provider's props are
+    assert policies == 18
+    # The resource's props: converted for the first policy, reused by the 17 others. The provider's props are
     # converted once, inside the one _get_provider_resource miss (later policies reuse the provider).
     # Options and provider: built for the first policy, reused by the others.
     expected = {**{name: (policies - 1, 2) for name in conversions}, "_get_resource_options": (policies - 1, 1),
@@ -68,8 +68,8 @@ def test_the_sdk_still_calls_the_cached_names():
     before = {name: (c.hits, c.misses) for name, c in caches.items()}
     server.AnalyzeStack(stack_request, None)
     stack_policies = sum(1 for p in info.policies if p.policy_type == analyzer_pb2.POLICY_TYPE_STACK)
-    assert stack_policies == 12
-    # 10 resources: each one's props, options and provider made once, reused by the 11 other stack policies.
+    assert stack_policies == 13
+    # 10 resources: each one's props, options and provider made once, reused by the 12 other stack policies.
     # Their provider has the same content as the Analyze request's: found by content, its props never
     # converted again.
     reused = 10 * (stack_policies - 1)

@@ -102,10 +102,10 @@ def test_stack_policies_share_the_request_inventory():
     server, info = servicer()
     _resources, stack_request, _analyze = wired_stack(2)
     stack_policies = sum(1 for p in info.policies if p.policy_type == analyzer_pb2.POLICY_TYPE_STACK)
-    assert stack_policies == 12
+    assert stack_policies == 13
     hits, builds = pack.STACK_INVENTORIES.hits, pack.INVENTORIES.builds
     first = server.AnalyzeStack(stack_request, None)
-    # The first stack policy builds it; the 11 others find it by their resources' props objects.
+    # The first stack policy builds it; the 12 others find it by their resources' props objects.
     assert pack.STACK_INVENTORIES.hits - hits == stack_policies - 1
     assert pack.INVENTORIES.builds - builds == 1
     # The same request again: the props objects are the cached ones, so even the first policy finds it.
