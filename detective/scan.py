@@ -75,6 +75,7 @@ SCANNED_KINDS = (
     Kind.SECURITY_GROUP, Kind.IMAGEBUILDER_INFRASTRUCTURE, Kind.IMAGEBUILDER_COMPONENT, Kind.MQ_BROKER,
     Kind.SCHEDULE, Kind.API_DESTINATION, Kind.EVENT_CONNECTION, Kind.PIPE,
     Kind.ECS_TASK_DEFINITION, Kind.ECS_SERVICE, Kind.ECS_CLUSTER, Kind.LOAD_BALANCER, Kind.LISTENER,
+    Kind.REDSHIFT_CLUSTER, Kind.REDSHIFT_LOGGING,
 )
 
 
@@ -346,6 +347,8 @@ class AccountScanner:
         gather((Kind.ECS_SERVICE,), self.ecs_services)
         gather((Kind.LOAD_BALANCER, Kind.LISTENER), lambda: self.load_balancers(
             with_load_balancers=Kind.LOAD_BALANCER in kinds, listeners=Kind.LISTENER in kinds))
+        gather((Kind.REDSHIFT_CLUSTER, Kind.REDSHIFT_LOGGING),
+               lambda: self.redshift_clusters(logging=Kind.REDSHIFT_LOGGING in kinds))
         return subjects
 
     def _function_configs(self) -> list:
@@ -579,6 +582,30 @@ class AccountScanner:
 
         return [Subject(describe.repository_facts(r), enrich_for(r), config_id=r["repositoryName"])
                 for r in repositories]
+    def redshift_clusters(self, logging: bool = False) -> list:
+        """Every provisioned cluster of the region: DescribeClusters pages carry each cluster's settings and tags,
+        so a cluster costs no call of its own; with ``logging`` (the kind REDSHIFT_LOGGING, looked up by
+        redshift-audit-logging), one DescribeLoggingStatus per cluster."""
+        redshift = self.client("redshift")
+        where = self._where()
+        clusters = [c for page in redshift.get_paginator("describe_clusters").paginate()
+                    for c in page.get("Clusters", [])]
+        if not logging:
+            return [Subject(describe.redshift_cluster_facts(c, **where), config_id=c["ClusterIdentifier"])
+                    for c in clusters]
+
+        def per_cluster(cluster: dict) -> list:
+            status = redshift.describe_logging_status(ClusterIdentifier=cluster["ClusterIdentifier"])
+            return [Subject(describe.redshift_cluster_facts(cluster, logging_status=status, **where),
+                            config_id=cluster["ClusterIdentifier"])]
+
+        def identify(cluster: dict) -> tuple:
+            name = cluster["ClusterIdentifier"]
+            arn = f"arn:{self.partition}:redshift:{self.region}:{self.account}:cluster:{name}"
+            return "AWS::Redshift::Cluster", arn, name
+
+        return [s for group in self._map("Redshift clusters", per_cluster, clusters,
+                                         (Kind.REDSHIFT_CLUSTER, Kind.REDSHIFT_LOGGING), identify) for s in group]
 
     def log_groups(self) -> list:
         logs = self.client("logs")

@@ -31,6 +31,9 @@ RESOURCE_STAR_ACTIONS = frozenset({
     "dynamodb:ListStreams",  # likewise: a stream reader (Lambda, EventBridge Pipes) lists the account's streams
     "iam:GetAccountPasswordPolicy", "iam:UpdateAccountPasswordPolicy",  # the account's one password policy
     "ec2:DescribeSecurityGroups",  # a list action: no resource type
+    # No resource type either: scope them with the condition redshift-data:statement-owner-iam-userid.
+    "redshift-data:DescribeStatement", "redshift-data:GetStatementResult", "redshift-data:CancelStatement",
+    "redshift-data:ListStatements",
 })
 
 _ACTION = re.compile(r"^[a-z0-9-]+:[A-Za-z0-9*]+$")

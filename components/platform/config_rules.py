@@ -450,6 +450,9 @@ class GovernanceConfigRules(pulumi.ComponentResource):
             *sweep_statements(arn, apigateway, partition),
             # The name starts with "/": the ARN is parameter/<name without its leading slash>.
             statement(["ssm:GetParameter"], [arn("ssm", f"parameter{exemptions.name}")], sid="ReadExemptions"),
+            # Redshift clusters: DescribeClusters takes no resource type ("*"); each cluster's logging status.
+            statement(["redshift:DescribeClusters"], ["*"], sid="ListRedshiftClusters"),
+            statement(["redshift:DescribeLoggingStatus"], [arn("redshift", "cluster:*")], sid="ReadRedshiftClusters"),
         ]
         organization = args.scope == "organization"
         environment: dict[str, Any] = {"CONFIG_RULE_NAME_PREFIX": args.name_prefix,

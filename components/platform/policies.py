@@ -31,7 +31,9 @@ from typing import Any
 # images' repositories, plus ecr:GetAuthorizationToken, which takes no resource).
 DEFAULT_WORKLOAD_NAMESPACES = (
     "cloudwatch", "comprehend", "dynamodb", "ec2", "ecr", "events", "execute-api", "firehose", "forecast", "kinesis",
-    "kms", "lambda", "logs", "s3", "scheduler", "secretsmanager", "ses", "sns", "sqs", "ssm", "states", "translate",
+    "kms", "lambda", "logs",
+    "redshift", "redshift-data",  # Redshift Data API workloads (post 001#20); redshift for GetClusterCredentials
+    "s3", "scheduler", "secretsmanager", "ses", "sns", "sqs", "ssm", "states", "translate",
     "xray",
 )
 # Services a workload may pass a role to (iam:PassRole with iam:PassedToService), e.g. Forecast reading its input
@@ -78,7 +80,8 @@ GOVERNANCE_READ_ACTIONS = ("ec2:DescribeSecurityGroups", "imagebuilder:ListInfra
                            "imagebuilder:GetInfrastructureConfiguration", "imagebuilder:ListComponents",
                            "imagebuilder:GetComponent", "mq:ListBrokers", "mq:DescribeBroker",
                            "scheduler:ListSchedules", "scheduler:GetSchedule", "pipes:ListPipes",
-                           "pipes:DescribePipe", "ecs:Describe*", "ecs:List*", "elasticloadbalancing:Describe*")
+                           "pipes:DescribePipe", "ecs:Describe*", "ecs:List*", "elasticloadbalancing:Describe*",
+                           "redshift:DescribeClusters", "redshift:DescribeLoggingStatus")
 # Namespaces no boundary ever allows as a whole: their writes are escalation or leaving governance.
 FORBIDDEN_NAMESPACES = ("iam", "organizations", "sts", "signer", "cloudtrail", "account")
 

@@ -183,6 +183,10 @@ class Kind(str, enum.Enum):
     ECS_CLUSTER = "ecs.cluster"
     LOAD_BALANCER = "elbv2.load_balancer"  # Application, Network or Gateway Load Balancer
     LISTENER = "elbv2.listener"
+    REDSHIFT_CLUSTER = "redshift.cluster"
+    # A cluster's audit logging: its own resource in Pulumi (aws:redshift/logging:Logging); in an account the
+    # cluster's DescribeLoggingStatus, read onto the cluster's facts.
+    REDSHIFT_LOGGING = "redshift.logging"
     OTHER = "other"
 
 
@@ -540,6 +544,30 @@ class PipeFacts:
 
 
 @dataclass(frozen=True)
+class RedshiftClusterFacts:
+    """A provisioned Redshift cluster. ``None`` means the setting is absent (the service's default applies)."""
+
+    resource: Resource
+    publicly_accessible: Maybe[Optional[bool]] = None  # CreateCluster's default: false
+    encrypted: Maybe[Optional[bool]] = None  # the default since 2025: true, with an AWS-owned key
+    kms_key_id: Maybe[Optional[str]] = None  # a KMS key (id, ARN or alias) encrypting the cluster
+    cluster_identifier: Maybe[Optional[str]] = None
+    # Audit logging on (True) or off (False); None where the source keeps it outside the cluster (Pulumi's
+    # aws:redshift/logging:Logging, a RedshiftLoggingFacts of the same stack).
+    audit_logging: Maybe[Optional[bool]] = None
+
+
+@dataclass(frozen=True)
+class RedshiftLoggingFacts:
+    """A cluster's audit logging configured as its own resource (Pulumi's ``aws:redshift/logging:Logging``)."""
+
+    resource: Resource
+    cluster_identifier: Maybe[Optional[str]] = None
+    destination_type: Maybe[Optional[str]] = None  # "s3" or "cloudwatch"
+    bucket_name: Maybe[Optional[str]] = None
+
+
+@dataclass(frozen=True)
 class GenericFacts:
     """Any resource no rule models in detail (still counted, still tag-checked)."""
 
@@ -701,6 +729,7 @@ Facts = Union[
     SecurityGroupFacts, InfrastructureConfigurationFacts, ImageBuilderComponentFacts, MqBrokerFacts,
     ScheduleFacts, ApiDestinationFacts, EventConnectionFacts, PipeFacts,
     TaskDefinitionFacts, EcsServiceFacts, EcsClusterFacts, LoadBalancerFacts, ListenerFacts,
+    RedshiftClusterFacts, RedshiftLoggingFacts,
 ]
 
 

@@ -722,3 +722,20 @@ def _():
                 {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "CidrIp": "0.0.0.0/0"}],
             "Tags": [{"Key": k, "Value": v} for k, v in TAGS.items()]}}}}
     _aws().cloudformation.Stack("cfn-open-sg", name="cfn-open-sg", template_body=json.dumps(template), tags=TAGS)
+# Redshift: a public cluster hidden in a CloudFormation stack (class 5)
+# ---------------------------------------------------------------------------------------------------------------
+
+
+@case("cfn-redshift-public-cluster", 5, "redshift-cluster-not-public", "violation", subject="cfn-warehouse",
+      preview_subject="Warehouse",
+      account_skip="moto's CloudFormation ignores ClusterIdentifier and names the cluster <stack>-Warehouse-<random>, "
+                   "so the case cannot name it (the audit of that stack judges it NON_COMPLIANT; the scan of "
+                   "clusters is tests/detective/test_audit_redshift.py)")
+def _():
+    template = {"Resources": {"Warehouse": {"Type": "AWS::Redshift::Cluster", "Properties": {
+        "ClusterIdentifier": "cfn-warehouse", "NodeType": "ra3.xlplus", "ClusterType": "single-node",
+        "DBName": "dev", "MasterUsername": "dbadmin", "ManageMasterPassword": True, "PubliclyAccessible": True,
+        "Encrypted": True, "KmsKeyId": f"arn:aws:kms:{REGION}:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+        "Tags": [{"Key": k, "Value": v} for k, v in TAGS.items()]}}}}
+    _aws().cloudformation.Stack("cfn-redshift", name="cfn-redshift", template_body=json.dumps(template), tags=TAGS)
+

@@ -14,7 +14,7 @@ from typing import Optional
 
 from botocore.awsrequest import AWSResponse
 
-_QUERY_SERVICES = ("iam", "sts", "sns", "cloudfront")  # XML error bodies (query, REST-XML); the rest JSON / REST-JSON
+_QUERY_SERVICES = ("iam", "sts", "sns", "cloudfront", "redshift")  # XML error bodies (query, REST-XML); the rest JSON / REST-JSON
 
 
 class _Raw:

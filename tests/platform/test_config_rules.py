@@ -87,8 +87,12 @@ EXPECTED_SCOPES = {
                       "AWS::ApiGateway::Stage", "AWS::StepFunctions::StateMachine", "AWS::SQS::Queue",
                       "AWS::SNS::Topic", "AWS::S3::Bucket", "AWS::ECR::Repository", "AWS::EC2::SecurityGroup",
                       "AWS::ImageBuilder::InfrastructureConfiguration", "AWS::AmazonMQ::Broker",
-                      "AWS::ECS::TaskDefinition", "AWS::ECS::Service", "AWS::ECS::Cluster", "AWS::ElasticLoadBalancingV2::LoadBalancer",
-                      "AWS::ElasticLoadBalancingV2::Listener"],
+                      "AWS::ECS::TaskDefinition", "AWS::ECS::Service", "AWS::ECS::Cluster",
+                      "AWS::ElasticLoadBalancingV2::LoadBalancer", "AWS::ElasticLoadBalancingV2::Listener",
+                      "AWS::Redshift::Cluster"],
+    "redshift-audit-logging": [],  # stack rule: the sweep reads each cluster's logging status
+    "redshift-cluster-encrypted": ["AWS::Redshift::Cluster"],
+    "redshift-cluster-not-public": ["AWS::Redshift::Cluster"],
     "s3-public-access-blocked": [],  # stack rule: a bucket is judged with its public access block
     "scheduler-cmk": [],  # Config does not record schedules; the sweep gets them
     "scheduler-target-dlq": [],

@@ -37,6 +37,8 @@ MANDATORY = sorted([
     "lambda-tracing-active",
     "mq-broker-not-public",
     "pipe-source-failure-handling",
+    "redshift-cluster-encrypted",
+    "redshift-cluster-not-public",
     "required-tags",
     "sfn-tracing-enabled",
     "sg-no-unrestricted-ingress",
@@ -64,6 +66,7 @@ ADVISORY = sorted([
     "no-sync-lambda-invoke",
     "opaque-resources",
     "pipe-logging",
+    "redshift-audit-logging",
     "s3-public-access-blocked",
     "scheduler-cmk",
     "scheduler-target-dlq",
@@ -77,7 +80,7 @@ ADVISORY = sorted([
 STACK = ["api-authorizer-required", "elb-listener-tls", "eventbridge-connection-cmk", "eventbridge-target-dlq",
          "iam-no-wildcard-action", "lambda-async-failure-destination", "lambda-environment-kms", "lambda-esm-failure-handling",
          "lambda-required-layer", "lambda-tracing-active", "no-recursive-trigger-loop", "no-sync-lambda-invoke",
-         "pipe-logging", "pipe-source-failure-handling", "s3-public-access-blocked", "scheduler-cmk",
+         "pipe-logging", "pipe-source-failure-handling", "redshift-audit-logging", "s3-public-access-blocked", "scheduler-cmk",
          "scheduler-target-dlq", "sqs-redrive-policy"]
 
 

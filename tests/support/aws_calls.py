@@ -78,6 +78,14 @@ RESOURCE_PARAMS = ("TableName", "QueueUrl", "TopicArn", "TargetArn", "Subscripti
                    "BrokerId")
 # Calls AWS answers for any authenticated principal: no IAM permission exists for them.
 ALWAYS_ALLOWED = ("sts:GetCallerIdentity",)
+# Request context AWS adds to an action, where grants scope it by condition. A handler reads only the Data API
+# statements it ran itself, so the statement's owner is the caller: the key equals the caller's ${aws:userid}
+# (written as that variable, since the evaluator does not substitute policy variables).
+REQUEST_CONTEXT = {
+    action: (("redshift-data:statement-owner-iam-userid", "${aws:userid}"),)
+    for action in ("redshift-data:DescribeStatement", "redshift-data:GetStatementResult",
+                   "redshift-data:CancelStatement", "redshift-data:ListStatements")
+}
 
 
 @dataclass(frozen=True)
@@ -195,7 +203,7 @@ def requirement(call: Call, function: Any, arns: dict, account: str, region: str
     """The IAM request the deployed function makes for ``call`` (see the module docstring)."""
     environment = (function.inputs.get("environment") or {}).get("variables") or {}
     why = f"{call.handler} calls {call.action}"
-    context: tuple = ()
+    context: tuple = REQUEST_CONTEXT.get(call.action, ())
     if call.param == "stateMachineAliasArn":
         # Authorised on the state machine ARN, with the alias name as the qualifier ("Authorization for versions
         # and aliases"): the alias name is the same in the test and the stack.

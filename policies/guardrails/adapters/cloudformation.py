@@ -343,6 +343,21 @@ def _ecr_repository(r: m.Resource, p: Mapping[str, Any]) -> m.RepositoryFacts:
                              scan_on_push=_bool(r, p, "ImageScanningConfiguration.ScanOnPush"), kms_key=kms)
 
 
+def _redshift_cluster(r: m.Resource, p: Mapping[str, Any]) -> m.RedshiftClusterFacts:
+    # Audit logging is the cluster's LoggingProperties: to a bucket, or to CloudWatch Logs.
+    logging = _get(p, "LoggingProperties")
+    if logging is None or is_unknown(logging):
+        audit_logging = False if logging is None else logging
+    else:
+        destination = _str(r, p, "LoggingProperties.LogDestinationType")
+        bucket = _str(r, p, "LoggingProperties.BucketName")
+        missing = m.first_unknown(destination, bucket)
+        audit_logging = missing if missing is not None else (destination == "cloudwatch" or bool(bucket))
+    return m.RedshiftClusterFacts(resource=r, publicly_accessible=_bool(r, p, "PubliclyAccessible"),
+                                  encrypted=_bool(r, p, "Encrypted"), kms_key_id=_or(_str(r, p, "KmsKeyId"), None),
+                                  cluster_identifier=_str(r, p, "ClusterIdentifier"), audit_logging=audit_logging)
+
+
 def _state_machine(r: m.Resource, p: Mapping[str, Any]) -> m.StateMachineFacts:
     return m.StateMachineFacts(
         resource=r, type=_or(_str(r, p, "StateMachineType"), "STANDARD"),
@@ -516,6 +531,7 @@ BUILDERS: dict[str, tuple[Kind, Callable[[m.Resource, Mapping[str, Any]], m.Fact
     "AWS::ECS::Cluster": (Kind.ECS_CLUSTER, _ecs_cluster),
     "AWS::ElasticLoadBalancingV2::LoadBalancer": (Kind.LOAD_BALANCER, _load_balancer),
     "AWS::ElasticLoadBalancingV2::Listener": (Kind.LISTENER, _listener),
+    "AWS::Redshift::Cluster": (Kind.REDSHIFT_CLUSTER, _redshift_cluster),
 }
 #: Declared resources whose own contents the rules cannot see from here.
 _OPAQUE = {"AWS::CloudFormation::Stack": "TemplateURL", "AWS::Serverless::Application": "Location"}

@@ -38,6 +38,7 @@ from ..model import (
     LoadBalancerFacts,
     MqBrokerFacts,
     QueueFacts,
+    RedshiftClusterFacts,
     RepositoryFacts,
     Resource,
     RoleFacts,
@@ -75,6 +76,7 @@ CONFIG_RESOURCE_TYPES = {kind: SOURCE_TYPES[kind] for kind in (
     # AWS Config records API destinations, not schedules or pipes (the sweep judges those).
     Kind.API_DESTINATION,
     Kind.ECS_TASK_DEFINITION, Kind.ECS_SERVICE, Kind.ECS_CLUSTER, Kind.LOAD_BALANCER, Kind.LISTENER,
+    Kind.REDSHIFT_CLUSTER,
 )}
 
 #: Config resource types of kinds a rule may name but whose facts also come from elsewhere. The rule Lambda judges
@@ -416,6 +418,17 @@ def listener_facts(ci: Mapping[str, Any]) -> ListenerFacts:
     )
 
 
+def redshift_cluster_facts(ci: Mapping[str, Any]) -> RedshiftClusterFacts:
+    """An ``AWS::Redshift::Cluster`` CI (its ``configuration`` is DescribeClusters' cluster, camelCase)."""
+    config = ci["configuration"]
+    return RedshiftClusterFacts(resource=_resource(ci, Kind.REDSHIFT_CLUSTER),
+                                publicly_accessible=lookup(config, "publiclyAccessible"),
+                                encrypted=lookup(config, "encrypted"), kms_key_id=lookup(config, "kmsKeyId") or None,
+                                cluster_identifier=lookup(config, "clusterIdentifier"),
+                                # The sweep reads it (DescribeLoggingStatus): redshift-audit-logging is periodic.
+                                audit_logging=Unknown(f"the cluster's audit logging status ({NOT_IN_ITEM})"))
+
+
 _BUILDERS: dict[Kind, Callable[[Mapping[str, Any]], Facts]] = {
     Kind.ROLE: role_facts,
     Kind.REST_DOMAIN: rest_domain_facts,
@@ -438,6 +451,7 @@ _BUILDERS: dict[Kind, Callable[[Mapping[str, Any]], Facts]] = {
     Kind.ECS_CLUSTER: ecs_cluster_facts,
     Kind.LOAD_BALANCER: load_balancer_facts,
     Kind.LISTENER: listener_facts,
+    Kind.REDSHIFT_CLUSTER: redshift_cluster_facts,
 }
 
 

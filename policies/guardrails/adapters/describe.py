@@ -45,6 +45,7 @@ from ..model import (
     PermissionFacts,
     PipeFacts,
     QueueFacts,
+    RedshiftClusterFacts,
     RepositoryFacts,
     Resource,
     RoleFacts,
@@ -181,6 +182,7 @@ SOURCE_TYPES: dict[Kind, str] = {
     Kind.ECS_TASK_DEFINITION: "AWS::ECS::TaskDefinition", Kind.ECS_SERVICE: "AWS::ECS::Service",
     Kind.ECS_CLUSTER: "AWS::ECS::Cluster", Kind.LOAD_BALANCER: "AWS::ElasticLoadBalancingV2::LoadBalancer",
     Kind.LISTENER: "AWS::ElasticLoadBalancingV2::Listener",
+    Kind.REDSHIFT_CLUSTER: "AWS::Redshift::Cluster", Kind.REDSHIFT_LOGGING: "AWS::Redshift::Cluster",
 }
 
 
@@ -1024,3 +1026,20 @@ def listener_facts(listener: Mapping[str, Any], tags: Any = NOT_FETCHED) -> List
 
 
 from . import ecs  # noqa: E402 - it reads responses with this module's ``lookup``
+
+
+def redshift_cluster_facts(cluster: Mapping[str, Any], *, region: str, account: str, partition: str = "aws",
+                           logging_status: Any = NOT_FETCHED) -> RedshiftClusterFacts:
+    """A cluster from ``redshift.describe_clusters()["Clusters"]`` (its tags are in the item), with its audit
+    logging from ``redshift.describe_logging_status()`` when fetched."""
+    identifier = lookup(cluster, "clusterIdentifier")
+    arn = f"arn:{partition}:redshift:{region}:{account}:cluster:{identifier}"
+    logging = _fetched(logging_status, "the cluster's audit logging status")
+    return RedshiftClusterFacts(
+        resource=_resource(Kind.REDSHIFT_CLUSTER, arn, identifier, tags=lookup(cluster, "tags") or []),
+        publicly_accessible=lookup(cluster, "publiclyAccessible"),
+        encrypted=lookup(cluster, "encrypted"),
+        kms_key_id=lookup(cluster, "kmsKeyId") or None,
+        cluster_identifier=identifier,
+        audit_logging=logging if isinstance(logging, Unknown) else bool(lookup(logging, "loggingEnabled")),
+    )

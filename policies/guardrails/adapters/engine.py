@@ -319,6 +319,21 @@ def _topic(r: m.Resource, p: Props) -> m.TopicFacts:
     return m.TopicFacts(resource=r, kms_key_id=_or(key, None))
 
 
+def _redshift_cluster(r: m.Resource, p: Props) -> m.RedshiftClusterFacts:
+    # pulumi-aws 7 types `encrypted` as a string ("true"/"false"); older programs send a boolean.
+    encrypted = p.get("encrypted")
+    if isinstance(encrypted, str) and encrypted.lower() in ("true", "false"):
+        encrypted = encrypted.lower() == "true"
+    return m.RedshiftClusterFacts(resource=r, publicly_accessible=p.get("publiclyAccessible"), encrypted=encrypted,
+                                  kms_key_id=_or(p.get("kmsKeyId"), None),
+                                  cluster_identifier=p.get("clusterIdentifier"), audit_logging=None)
+
+
+def _redshift_logging(r: m.Resource, p: Props) -> m.RedshiftLoggingFacts:
+    return m.RedshiftLoggingFacts(resource=r, cluster_identifier=p.get("clusterIdentifier"),
+                                  destination_type=p.get("logDestinationType"), bucket_name=p.get("bucketName"))
+
+
 def _bucket(r: m.Resource, p: Props) -> m.BucketFacts:
     return m.BucketFacts(resource=r, bucket=_or(p.get("bucket"), ""), acl=p.get("acl"))
 
@@ -597,6 +612,8 @@ BUILDERS: dict[str, tuple[Kind, Callable[[m.Resource, Props], m.Facts]]] = {
     "aws:alb/loadBalancer:LoadBalancer": (Kind.LOAD_BALANCER, _load_balancer),
     "aws:lb/listener:Listener": (Kind.LISTENER, _listener),
     "aws:alb/listener:Listener": (Kind.LISTENER, _listener),
+    "aws:redshift/cluster:Cluster": (Kind.REDSHIFT_CLUSTER, _redshift_cluster),
+    "aws:redshift/logging:Logging": (Kind.REDSHIFT_LOGGING, _redshift_logging),
 }
 
 

@@ -26,6 +26,7 @@ UNTAGGABLE = {
     Kind.HTTP_ROUTE, Kind.REST_AUTHORIZER, Kind.HTTP_AUTHORIZER, Kind.BUCKET_PUBLIC_ACCESS_BLOCK, Kind.EVENT_TARGET,
     Kind.S3_NOTIFICATION, Kind.SNS_SUBSCRIPTION,
     Kind.SCHEDULE, Kind.API_DESTINATION, Kind.EVENT_CONNECTION,  # only a schedule's group takes tags
+    Kind.REDSHIFT_LOGGING,  # a setting of its cluster (which is tagged), no resource of its own in an account
 }
 # Pulumi AWS types that take no tags, generated from the provider by tools/gen_taggable_types.py (a resource
 # created without tags sends no `tags` input, so the props alone cannot tell "untaggable" from "untagged").
