@@ -407,6 +407,9 @@ def sweep_statements(arn: Any, apigateway: Any, partition: Any) -> list[dict[str
                    "elasticloadbalancing:DescribeTags"], ["*"], sid="ListComputeResources"),
         statement(["ecs:DescribeClusters"], [arn("ecs", "cluster/*")], sid="ReadEcsClusters"),
         statement(["ecs:DescribeServices"], [arn("ecs", "service/*")], sid="ReadEcsServices"),
+        # Redshift clusters: DescribeClusters takes no resource type ("*"); each cluster's logging status.
+        statement(["redshift:DescribeClusters"], ["*"], sid="ListRedshiftClusters"),
+        statement(["redshift:DescribeLoggingStatus"], [arn("redshift", "cluster:*")], sid="ReadRedshiftClusters"),
     ]
 
 
@@ -450,9 +453,6 @@ class GovernanceConfigRules(pulumi.ComponentResource):
             *sweep_statements(arn, apigateway, partition),
             # The name starts with "/": the ARN is parameter/<name without its leading slash>.
             statement(["ssm:GetParameter"], [arn("ssm", f"parameter{exemptions.name}")], sid="ReadExemptions"),
-            # Redshift clusters: DescribeClusters takes no resource type ("*"); each cluster's logging status.
-            statement(["redshift:DescribeClusters"], ["*"], sid="ListRedshiftClusters"),
-            statement(["redshift:DescribeLoggingStatus"], [arn("redshift", "cluster:*")], sid="ReadRedshiftClusters"),
         ]
         organization = args.scope == "organization"
         environment: dict[str, Any] = {"CONFIG_RULE_NAME_PREFIX": args.name_prefix,
