@@ -18,10 +18,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Optional
 
-import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
-from detective import scan
+from detective import accounts, scan
 from tools import reports
 
 ACCOUNT_ID = re.compile(r"^\d{12}$")
@@ -90,14 +89,9 @@ def organization_accounts(session: Any, endpoint_url: Optional[str] = None) -> l
 def assume(session: Any, account: str, role_name: str, *, partition: str, external_id: Optional[str] = None,
            endpoint_url: Optional[str] = None) -> Any:
     """A session with ``role/<role_name>`` of ``account`` (temporary credentials, one hour)."""
-    request: dict[str, Any] = {"RoleArn": f"arn:{partition}:iam::{account}:role/{role_name}",
-                               "RoleSessionName": SESSION_NAME, "DurationSeconds": 3600}
-    if external_id:
-        request["ExternalId"] = external_id
-    credentials = session.client("sts", endpoint_url=endpoint_url).assume_role(**request)["Credentials"]
-    return boto3.Session(aws_access_key_id=credentials["AccessKeyId"],
-                         aws_secret_access_key=credentials["SecretAccessKey"],
-                         aws_session_token=credentials["SessionToken"], region_name=session.region_name)
+    return accounts.assumed_session(session.client("sts", endpoint_url=endpoint_url),
+                                    accounts.role_arn(partition, account, role_name), session_name=SESSION_NAME,
+                                    region=session.region_name, external_id=external_id)
 
 
 def audit_targets(session: Any, targets: Sequence[Target],

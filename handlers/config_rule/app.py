@@ -82,7 +82,7 @@ import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
 from company_observability import instrumented, logger
-from detective import evaluation, retries, scan
+from detective import accounts, evaluation, retries, scan
 from guardrails import exemptions as ex
 from guardrails.adapters import config_item, describe
 from guardrails.model import ANNOTATION_LIMIT, Inventory, Rule, Status, Verdict
@@ -599,13 +599,10 @@ class MemberSessions:
         held = self._sessions.get(account)
         if held is not None and held[1] - self.clock() > MEMBER_RENEW_SECONDS:
             return held[0]
-        credentials = self.sts.assume_role(RoleArn=f"arn:{partition}:iam::{account}:role/{role_name}",
-                                           RoleSessionName="governance-config-rule",
-                                           DurationSeconds=MEMBER_SESSION_SECONDS)["Credentials"]
-        session = boto3.Session(aws_access_key_id=credentials["AccessKeyId"],
-                                aws_secret_access_key=credentials["SecretAccessKey"],
-                                aws_session_token=credentials["SessionToken"],
-                                region_name=os.environ.get("AWS_REGION") or self.sts.meta.region_name)
+        session = accounts.assumed_session(
+            self.sts, accounts.role_arn(partition, account, role_name), session_name="governance-config-rule",
+            region=os.environ.get("AWS_REGION") or self.sts.meta.region_name,
+            duration_seconds=MEMBER_SESSION_SECONDS)
         self._sessions[account] = (session, self.clock() + MEMBER_SESSION_SECONDS)
         return session
 
