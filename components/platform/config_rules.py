@@ -183,6 +183,12 @@ def _level(rule: Rule, document: Mapping[str, Any]) -> str:
         raise GovernanceError(str(error)) from None
 
 
+def check_name_prefix(key: str, prefix: Any) -> None:
+    """A Config rule name prefix holds what rule names may: letters, digits, '-' and '_'."""
+    if not isinstance(prefix, str) or not all(c.isalnum() or c in "-_" for c in prefix):
+        raise GovernanceError(f"{key}: name_prefix {prefix!r} may hold letters, digits, '-', '_'")
+
+
 def check_account_ids(key: str, accounts: Any) -> list[str]:
     """A list of 12-digit account ids, or ``GovernanceError`` naming ``key`` and the bad value."""
     if not isinstance(accounts, (list, tuple)):
@@ -201,8 +207,7 @@ def plan_rules(args: ConfigRulesArgs) -> tuple[list, dict]:
     if args.periodic not in FREQUENCIES:
         raise GovernanceError(f"configRules: periodic {args.periodic!r} is not allowed; "
                               f"allowed: {', '.join(FREQUENCIES)}")
-    if not isinstance(args.name_prefix, str) or not all(c.isalnum() or c in "-_" for c in args.name_prefix):
-        raise GovernanceError(f"configRules: name_prefix {args.name_prefix!r} may hold letters, digits, '-', '_'")
+    check_name_prefix("configRules", args.name_prefix)
     if args.scope not in SCOPES:
         raise GovernanceError(f"configRulesScope: {args.scope!r} is not allowed here; allowed: {', '.join(SCOPES)} "
                               f"(a member account deploys GovernanceConfigMember instead)")

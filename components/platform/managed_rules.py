@@ -28,6 +28,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.governed._overrides import GovernanceError
+from components.platform.config_rules import check_name_prefix
 
 TYPE = "serverless-governance:platform:ManagedConfigRules"
 MAX_RULE_NAME = 128  # AWS Config rule names: 1-128 characters
@@ -118,8 +119,7 @@ def plan(args: ManagedRulesArgs) -> list[PlannedRule]:
             if not isinstance(value, str) or not value.strip():
                 raise GovernanceError(f"managedRulesParameters.{name}.{key}: {value!r} must be a non-empty string "
                                       f"(Config passes every parameter as a string)")
-    if not isinstance(args.name_prefix, str) or not all(c.isalnum() or c in "-_" for c in args.name_prefix):
-        raise GovernanceError(f"managed rules: name_prefix {args.name_prefix!r} may hold letters, digits, '-', '_'")
+    check_name_prefix("managed rules", args.name_prefix)
     planned = []
     for rule in SERVERLESS_CONFORMANCE_PACK:
         if rule.name in args.exclude:
