@@ -58,9 +58,9 @@ from typing import Any, Optional
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from detective import cloudfront, retries
+from detective import cloudfront, recorded, retries
 from detective.evaluation import Unread
-from guardrails.adapters import describe
+from guardrails.adapters import config_item, describe
 from guardrails.model import Facts, Kind, Rule
 from guardrails.rules import required_tags
 
@@ -113,6 +113,8 @@ def describe_error(error: BaseException) -> str:
         return f"{error.operation_name}: {code}: {message.splitlines()[0] if message else ''}".rstrip(": ")
     if isinstance(error, BotoCoreError):
         return f"{type(error).__name__}: {error}"
+    if isinstance(error, recorded.Gone):
+        return str(error)
     # Anything else is an answer botocore could not parse (an endpoint that is not AWS) or a shape our adapters
     # do not know: reported with its type, never a traceback.
     return f"unexpected {type(error).__name__}: {error}"
@@ -301,9 +303,18 @@ class AccountScanner:
 
     # -- collection ---------------------------------------------------------------------------------------------
 
-    def collect(self, kinds: Iterable[Kind]) -> list:
-        """Subjects for every resource of ``kinds`` that could be read (the rest is in ``unread``)."""
+    def collect(self, kinds: Iterable[Kind], recorded_items: Optional[list] = None) -> list:
+        """Subjects for every resource of ``kinds`` that could be read (the rest is in ``unread``).
+
+        With ``recorded_items`` (this account's and region's AWS Config items, from an aggregator: see
+        ``detective.recorded``), the kinds Config records come from those items instead of API listings; what an
+        item lacks is fetched per resource only when a rule needs it, as the Config rule Lambda does."""
         kinds = set(kinds)
+        if recorded_items is not None:
+            from_items = {k for k in kinds if k in config_item.CONFIG_RESOURCE_TYPES}
+            listed = [s for s in self.collect(kinds - from_items) if s.facts.resource.kind not in from_items]
+            return listed + [self._recorded_subject(ci) for ci in recorded_items
+                             if config_item.kind_of(ci["resourceType"]) in from_items]
         subjects: list = []
 
         def gather(covered: tuple, collect_them: Callable[[], list]) -> None:
@@ -350,6 +361,16 @@ class AccountScanner:
         gather((Kind.REDSHIFT_CLUSTER, Kind.REDSHIFT_LOGGING),
                lambda: self.redshift_clusters(logging=Kind.REDSHIFT_LOGGING in kinds))
         return subjects
+
+    def _recorded_subject(self, ci: dict) -> Subject:
+        """A subject from a configuration item; its ``enrich`` fetches what the item lacks (``complete_item``)."""
+        def enrich() -> Facts:
+            facts = recorded.complete_item(ci, self.client("lambda"), self.client("iam"))
+            if facts is None:
+                raise recorded.Gone(f"{ci['resourceType']} {ci['resourceId']} was deleted after Config recorded it")
+            return facts
+
+        return Subject(config_item.facts_from_item(ci), enrich, config_id=ci["resourceId"])
 
     def _function_configs(self) -> list:
         """Every function's ListFunctions item, listed once per scan (functions and their settings share it)."""

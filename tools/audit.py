@@ -45,7 +45,7 @@ from typing import Any, NamedTuple, Optional
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError
 
-from detective import evaluation, retries, scan
+from detective import evaluation, recorded, retries, scan
 from guardrails import catalogue, pack_config
 from guardrails.markers import NOT_EVALUATED_PREFIX
 from guardrails.model import Enforcement, Status
@@ -134,14 +134,17 @@ def _needs(rule) -> set:
 
 def evaluate_account(session, region: str, selected: Sequence[SelectedRule], *, endpoint_url: Optional[str] = None,
                      workers: int = 8, counter: Optional[scan.CallCounter] = None, progress_stream=None,
-                     on=None, policy: Optional[retries.RetryPolicy] = None) -> tuple:
+                     on=None, policy: Optional[retries.RetryPolicy] = None,
+                     recorded_items: Optional[list] = None) -> tuple:
     """``(scanner, evaluations)``: scan the account and region for what ``selected`` rules judge, and judge it
     (``detective.evaluation.Evaluation``s, exemptions applied as of ``on``, default today). What
-    could not be read is in ``scanner.unread``; evaluations that needed it carry ``not_evaluated``."""
+    could not be read is in ``scanner.unread``; evaluations that needed it carry ``not_evaluated``.
+    ``recorded_items``: the account's and region's Config items from an aggregator (``detective.recorded``),
+    which replace the listings of the kinds Config records."""
     scanner = open_scanner(session, region, endpoint_url=endpoint_url, workers=workers, counter=counter,
                            progress_stream=progress_stream, policy=policy)
     rules = [s.rule for s in selected]
-    subjects = scanner.collect(scan.kinds_for(rules))
+    subjects = scanner.collect(scan.kinds_for(rules), recorded_items=recorded_items)
     results = evaluation.judge_all(rules, {s.rule.id: s.params for s in selected}, subjects, fetch=scanner.enrich_all,
                                    exemptions={s.rule.id: s.exemptions for s in selected}, on=on,
                                    unread=scanner.unread, needs=_needs)
@@ -197,10 +200,12 @@ def report_of(selected: Sequence[SelectedRule], stacks: Sequence[reports.StackRe
 
 def audit_stack(session, region: str, selected: Sequence[SelectedRule], *, endpoint_url: Optional[str] = None,
                 workers: int = 8, counter: Optional[scan.CallCounter] = None, progress_stream=None,
-                on=None, policy: Optional[retries.RetryPolicy] = None) -> reports.StackResult:
+                on=None, policy: Optional[retries.RetryPolicy] = None,
+                recorded_items: Optional[list] = None) -> reports.StackResult:
     """One account and region, judged: its stack result (``<account>/<region>``)."""
     scanner, results = evaluate_account(session, region, selected, endpoint_url=endpoint_url, workers=workers,
-                                        counter=counter, progress_stream=progress_stream, on=on, policy=policy)
+                                        counter=counter, progress_stream=progress_stream, on=on, policy=policy,
+                                        recorded_items=recorded_items)
     levels = {s.rule.id: s.enforcement for s in selected}
     findings = [f for r in results for f in findings_of(r, levels[r.rule.id])]
     findings += unread_findings(selected, scanner.unread)
@@ -219,13 +224,26 @@ def audit_many(session, selected: Sequence[SelectedRule], accounts: Optional[Seq
                regions: Sequence[str], *, role_name: Optional[str], external_id: Optional[str] = None,
                endpoint_url: Optional[str] = None, workers: int = 8, parallel: int = 4,
                counters: Optional[Mapping[str, scan.CallCounter]] = None, progress_stream=None,
-               on=None) -> reports.Report:
+               on=None, aggregator: Optional[str] = None, config_client=None) -> reports.Report:
     """Every account x region (``tools.audit_org``), each audited as one account is, in the account through
     ``role_name``; ``accounts`` None is the caller's own account (no role assumed) in each region, ``["organization"]``
-    every ACTIVE account of the organisation. ``counters`` (by ``<account>/<region>``) count each audit's calls."""
+    every ACTIVE account of the organisation. ``counters`` (by ``<account>/<region>``) count each audit's calls.
+
+    With ``aggregator`` (an AWS Config configuration aggregator of this account), the resources Config records come
+    from its advanced queries, a few paginated calls for every account and region (``config_client``: default
+    ``session``'s Config client), and only the kinds Config does not record are listed in each account."""
+    by_target: Optional[dict] = None
+    if aggregator is not None:
+        client = config_client or session.client("config", endpoint_url=endpoint_url)
+        rules = [s.rule for s in selected]
+        by_target = recorded.by_target(recorded.query_aggregator(client, aggregator, scan.kinds_for(rules)),
+                                       list(regions))
+
     def run(in_account, target: audit_org.Target) -> reports.StackResult:
+        items = None if by_target is None else by_target.get((target.account, target.region), [])
         return audit_stack(in_account, target.region, selected, endpoint_url=endpoint_url, workers=workers,
-                           counter=(counters or {}).get(target.name), progress_stream=progress_stream, on=on)
+                           counter=(counters or {}).get(target.name), progress_stream=progress_stream, on=on,
+                           recorded_items=items)
 
     identity = session.client("sts", endpoint_url=endpoint_url).get_caller_identity()
     if accounts is None:
@@ -271,6 +289,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("--role-name", help="with --accounts: the read-only audit role assumed in each account")
     parser.add_argument("--external-id", help="with --accounts: the ExternalId the audit role requires, if any")
     parser.add_argument("--regions", help="comma-separated regions to audit (default: --region)")
+    parser.add_argument("--aggregator", metavar="NAME",
+                        help="an AWS Config configuration aggregator of this account: read the resources Config "
+                             "records for every account and region from its advanced queries")
     parser.add_argument("--parallel", type=int, default=4,
                         help="with --accounts or --regions: account x region audits at a time (default 4, up to 16)")
     args = parser.parse_args(argv)
@@ -309,13 +330,15 @@ def _run(args: argparse.Namespace) -> int:
                 raise AuditError("no region: pass --region or --regions, or set AWS_REGION / AWS_DEFAULT_REGION "
                                  "or a profile region")
             regions = [region]
-        if accounts is None and len(regions) == 1:
+        if accounts is None and len(regions) == 1 and args.aggregator is None:
             report = audit(session, regions[0], selected, endpoint_url=args.endpoint_url, workers=args.workers)
         else:
             report = audit_many(session, selected, accounts, regions, role_name=role_name,
                                 external_id=args.external_id, endpoint_url=args.endpoint_url,
-                                workers=args.workers, parallel=args.parallel)
-    except (AuditError, audit_org.OrgAuditError, ValueError) as error:
+                                workers=args.workers, parallel=args.parallel,
+                                aggregator=audit_org.check_aggregator_name(args.aggregator)
+                                if args.aggregator is not None else None)
+    except (AuditError, audit_org.OrgAuditError, recorded.AggregatorError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     except (BotoCoreError, ClientError) as error:  # e.g. an unknown profile

@@ -24,6 +24,7 @@ from detective import accounts, scan
 from tools import reports
 
 ACCOUNT_ID = re.compile(r"^\d{12}$")
+AGGREGATOR_NAME = re.compile(r"^[\w-]{1,256}$", re.ASCII)  # AWS Config: ConfigurationAggregatorName
 ROLE_NAME = re.compile(r"^[\w+=,.@-]{1,64}$")  # IAM role names
 SESSION_NAME = "serverless-governance-audit"
 MAX_PARALLEL = 16
@@ -68,6 +69,13 @@ def check_role_name(name: str) -> str:
     if not ROLE_NAME.match(name):
         raise OrgAuditError(f"--role-name {name!r}: an IAM role name is 1-64 characters of letters, digits and "
                             f"+=,.@_-")
+    return name
+
+
+def check_aggregator_name(name: str) -> str:
+    if not AGGREGATOR_NAME.match(name):
+        raise OrgAuditError(f"--aggregator {name!r}: a configuration aggregator name is 1-256 letters, digits, _ "
+                            "and -")
     return name
 
 

@@ -82,7 +82,7 @@ import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
 from company_observability import instrumented, logger
-from detective import accounts, evaluation, retries, scan
+from detective import accounts, evaluation, recorded, retries, scan
 from guardrails import exemptions as ex
 from guardrails.adapters import config_item, describe
 from guardrails.model import ANNOTATION_LIMIT, Inventory, Rule, Status, Verdict
@@ -399,34 +399,11 @@ class RuleRunner:
     def complete(self, ci: Mapping[str, Any]):
         """Facts with what the configuration item lacks fetched by API (code signing, managed policies); None
         when the resource no longer exists."""
-        kind = config_item.kind_of(ci["resourceType"])
         try:
-            if kind.name == "FUNCTION":
-                name = config_item.lookup(ci["configuration"], "functionName") or ci["resourceName"]
-                try:
-                    arn = self.lambda_.get_function_code_signing_config(FunctionName=name).get("CodeSigningConfigArn")
-                except ClientError as error:
-                    if _code(error) == "ResourceNotFoundException":
-                        return None
-                    raise
-                return config_item.facts_from_item(ci, code_signing_config_arn=arn or None)
-            if kind.name == "ROLE":
-                documents = {}
-                for policy_arn in config_item.customer_managed_policy_arns(ci):
-                    try:
-                        version = self.iam.get_policy(PolicyArn=policy_arn)["Policy"]["DefaultVersionId"]
-                        documents[policy_arn] = self.iam.get_policy_version(
-                            PolicyArn=policy_arn, VersionId=version)["PolicyVersion"]["Document"]
-                    except ClientError as error:
-                        if _code(error) not in ("NoSuchEntity", "NoSuchEntityException"):
-                            raise
-                        # IAM deletes only a policy attached to nothing: the item is older than the deletion.
-                        logger.warning("managed policy of the item no longer exists", policy_arn=policy_arn,
-                                       resource_id=ci["resourceId"])
-                return config_item.facts_from_item(ci, managed_policy_documents=documents)
+            return recorded.complete_item(ci, self.lambda_, self.iam, policy_gone=lambda policy_arn: logger.warning(
+                "managed policy of the item no longer exists", policy_arn=policy_arn, resource_id=ci["resourceId"]))
         except (ClientError, BotoCoreError) as error:
             raise NotRead(f"{ci['resourceType']} {ci['resourceId']}: {scan.describe_error(error)}") from None
-        return config_item.facts_from_item(ci)
 
     # -- periodic -----------------------------------------------------------------------------------------------
 
