@@ -1,6 +1,10 @@
 """Test-wide set-up. Imports come from the installed project (``pip install -e .``: components, handlers, tools,
 ``guardrails``, ``company_observability``) and, for ``tests.*`` helpers, the root (``pythonpath`` in pytest.ini)."""
 import os
+from collections.abc import Iterator
+
+import pytest
+from hypothesis import settings
 
 # Never let a test reach a real AWS endpoint or pick up a developer's credentials.
 os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
@@ -15,3 +19,24 @@ os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "tests")
 # imports a handler, so module-scope clients (made at import, as in Lambda) are mocked whatever order xdist runs
 # the modules in; without this, a worker that imported handlers.config_rule.app first sent requests to AWS.
 import moto  # noqa: E402,F401
+
+from tests.support import moto_server  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def moto_server_url() -> Iterator[str]:
+    """moto's HTTP server on 127.0.0.1, once per test process (``tests/support/moto_server.py``)."""
+    with moto_server.serving() as url:
+        yield url
+
+
+# Property tests (tests/detective/test_same_verdict.py): each example creates resources in moto and judges them at
+# three points, about a quarter of a second each. `make test` runs 15 random examples per property besides the
+# explicit @example cases; `HYPOTHESIS_PROFILE=thorough make test` runs 200 (what a nightly job should do).
+HYPOTHESIS_PROFILES = {"suite": 15, "thorough": 200}
+for _name, _examples in HYPOTHESIS_PROFILES.items():
+    settings.register_profile(_name, max_examples=_examples)
+_profile = os.environ.get("HYPOTHESIS_PROFILE", "suite")
+if _profile not in HYPOTHESIS_PROFILES:
+    raise pytest.UsageError(f"HYPOTHESIS_PROFILE={_profile!r}: allowed values are {', '.join(HYPOTHESIS_PROFILES)}")
+settings.load_profile(_profile)

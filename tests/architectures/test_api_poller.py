@@ -380,8 +380,7 @@ def test_rejected_page_marks_its_task_failed_and_the_job_still_completes() -> No
         assert len(messages) == 2
 
 
-@pytest.mark.slow
-def test_transient_partner_error_is_retried_by_fetch_payload() -> None:
+def test_transient_partner_error_is_retried_by_fetch_payload(sfn_waits) -> None:
     # One 503 on the page at startAt=2: FetchPayload's Retry (RetriablePollerError, IntervalSeconds 2) fetches it again.
     partner = FakePartner(total=4, page_size=2, failures={2: [RetriablePollerError("partner API answered 503")]})
     with deployed_poller(partner) as env, lambda_router(ROUTES) as calls:
@@ -391,6 +390,7 @@ def test_transient_partner_error_is_retried_by_fetch_payload() -> None:
         assert sorted(name for name, _ in calls) == ["fetch-payload"] * 3 + ["prepare-poller-job"]
         assert sorted(start for _, start, _ in partner.calls) == [0, 0, 2, 2]  # metadata, page 0, page 2 twice
         assert [task["state"] for task in json.loads(result["output"])["tasks"]] == ["ENQUEUED", "ENQUEUED"]
+        assert sfn_waits.retries == [2.0]  # FetchPayload's IntervalSeconds (recorded, not waited)
 
 
 def test_failed_job_planning_ends_in_poller_job_failed() -> None:

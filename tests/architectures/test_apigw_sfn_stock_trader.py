@@ -274,32 +274,31 @@ def test_execution_trades_and_records_the_transaction(scripted, price, trade_typ
     }
 
 
-@pytest.mark.slow
 @mock_aws(config=MOTO_CONFIG)
-def test_throttled_check_is_retried(scripted) -> None:
+def test_throttled_check_is_retried(scripted, sfn_waits) -> None:
     scripted(77, 9)
     dynamodb = boto3.client("dynamodb", region_name=REGION)
     create_transaction_table(dynamodb)
-    definition = render_definition(ASL, test_substitutions(CheckRetryIntervalSeconds="1"))
+    definition = render_definition(ASL, test_substitutions())
     with emulated_rest_api(API_ID, ROUTES, overrides={("GET", "/check"): [429]}) as calls:
         result = execute(definition)
 
     assert result["status"] == "SUCCEEDED", result.get("cause")
     assert [(c.method, c.path, c.status) for c in calls] == [
         ("GET", "/check", 429), ("GET", "/check", 200), ("POST", "/sell", 200)]
+    assert sfn_waits.retries == [15.0]  # the post's 15 s before the second check (recorded, not waited)
     items = dynamodb.scan(TableName="TransactionTable")["Items"]
     assert [(i["Type"]["S"], i["Price"]["N"], i["Quantity"]["N"]) for i in items] == [("sell", "77", "9")]
 
 
-@pytest.mark.slow
 @mock_aws(config=MOTO_CONFIG)
-def test_failing_trade_api_fails_the_execution_after_its_retries(scripted, monkeypatch) -> None:
+def test_failing_trade_api_fails_the_execution_after_its_retries(scripted, monkeypatch, sfn_waits) -> None:
     scripted(10, 1)
 
     def broken_buyer(event, context):  # noqa: ANN001
         raise RuntimeError("order book unavailable")
 
-    definition = render_definition(ASL, test_substitutions(TradeRetryIntervalSeconds="1", TradeRetryMaxAttempts="1"))
+    definition = render_definition(ASL, test_substitutions())
     with emulated_rest_api(API_ID, {**ROUTES, ("POST", "/buy"): broken_buyer}) as calls:
         result = execute(definition)
 
@@ -310,17 +309,16 @@ def test_failing_trade_api_fails_the_execution_after_its_retries(scripted, monke
     assert list(entered) == ["Check Stock Value", "Buy or Sell?", "Buy Stock", "Trade Failed"]
     assert entered["Trade Failed"]["error"]["Error"] == "ApiGateway.502"
     assert json.loads(entered["Trade Failed"]["error"]["Cause"]) == {"message": "Internal server error"}
-    # One call plus MaxAttempts=1 retry; nothing recorded (the table is never reached).
-    assert [(c.method, c.path, c.status) for c in calls] == [
-        ("GET", "/check", 200), ("POST", "/buy", 502), ("POST", "/buy", 502)]
+    # One call plus the post's 3 retries, 2 s apart (backoff 1); nothing recorded (the table is never reached).
+    assert [(c.method, c.path, c.status) for c in calls] == [("GET", "/check", 200)] + [("POST", "/buy", 502)] * 4
+    assert sfn_waits.retries == [2.0, 2.0, 2.0]
 
 
-@pytest.mark.slow
 @mock_aws(config=MOTO_CONFIG)
-def test_missing_table_fails_the_record_step_after_its_retries(scripted) -> None:
+def test_missing_table_fails_the_record_step_after_its_retries(scripted, sfn_waits) -> None:
     scripted(90, 2)
     sfn = boto3.client("stepfunctions", region_name=REGION)
-    definition = render_definition(ASL, test_substitutions(RecordRetryIntervalSeconds="1", RecordRetryMaxAttempts="1"))
+    definition = render_definition(ASL, test_substitutions())
     with emulated_rest_api(API_ID, ROUTES):
         result = execute(definition)
 
@@ -330,4 +328,5 @@ def test_missing_table_fails_the_record_step_after_its_retries(scripted) -> None
     assert entered["Record Failed"]["error"]["Error"] == "DynamoDB.ResourceNotFoundException"
     history = sfn.get_execution_history(executionArn=result["executionArn"])["events"]
     failed = [e["taskFailedEventDetails"]["resource"] for e in history if e["type"] == "TaskFailed"]
-    assert failed == ["putItem", "putItem"]  # the first attempt and one retry
+    assert failed == ["putItem"] * 6  # the first attempt and the post's 5 retries: 20 s, backoff 10
+    assert sfn_waits.retries == [20.0, 200.0, 2000.0, 20000.0, 200000.0]

@@ -508,17 +508,12 @@ def test_every_call_the_workflow_makes_is_granted_on_its_arn(happy_run, deployed
                          "Condition": {"StringEquals": {"iam:PassedToService": "forecast.amazonaws.com"}}}
 
 
-@pytest.mark.slow
-def test_a_lost_clean_up_notice_still_ends_in_clean_up_failed(aws, emulated_forecast):
-    """The clean-up notice cannot be published (its topic is gone): after its retries (3, 1 s apart here) the Catch
-    still ends the execution in Clean-Up-Failed, with the publish error kept under $.notifyError."""
+def test_a_lost_clean_up_notice_still_ends_in_clean_up_failed(aws, emulated_forecast, sfn_waits):
+    """The clean-up notice cannot be published (its topic is gone): after its retries (the post's 2, 4 and 8 s,
+    recorded, not waited) the Catch still ends the execution in Clean-Up-Failed, with the publish error kept under
+    $.notifyError."""
     topic = f"arn:aws:sns:{REGION}:{ACCOUNT}:forecast-notices"
     definition = json.loads(render().replace(topic, topic + "-deleted"))
-    # moto's interpreter sleeps for real between retries: 1 s each instead of the post's 2 + 4 + 8 s walks the same
-    # states (the retries are counted by the Catch path reached, not by time).
-    for state in definition["States"].values():
-        for retry in state.get("Retry", []):
-            retry.update(IntervalSeconds=1, BackoffRate=1.0)
     machine = create_state_machine("ForecastWorkflowLostNotice", json.dumps(definition))
     emulated_forecast(statuses=HAPPY, errors={"DeleteDatasetGroup": ("InvalidInputException", 1)})
     sfn = boto3.client("stepfunctions", region_name=REGION)
@@ -531,6 +526,7 @@ def test_a_lost_clean_up_notice_still_ends_in_clean_up_failed(aws, emulated_fore
         "A Delete-* task failed; the failure notice names the resource left behind.")
     assert entered_states(sfn, execution_arn)[-3:] == ["Delete-DatasetGroup", "Notify-Clean-Up-Failure",
                                                        "Clean-Up-Failed"]
+    assert sfn_waits.retries == [2.0, 4.0, 8.0]  # Notify-Clean-Up-Failure: IntervalSeconds 2, BackoffRate 2, 3 attempts
     [failed] = [json.loads(event["stateEnteredEventDetails"]["input"]) for event in history(sfn, execution_arn)
                 if event["type"] == "FailStateEntered"]
     assert "notifyCleanUpResult" not in failed and failed["notifyError"]["Error"] == "SNS.NotFoundException"

@@ -69,6 +69,13 @@ def test_quorum_shape_four_branches_two_of_three():
         (["QuorumMet"], "Quorum Reached"), (["TimeoutError"], "Timed Out"), (["States.ALL"], "Tracking Failed")]
 
 
+@pytest.fixture(autouse=True)
+def sfn_waits():
+    """Real waits here (overrides the package's instant ones): these tests race a Wait-state time-out against
+    task tokens sent from the test, which needs the clock to run."""
+    yield None
+
+
 @pytest.fixture
 def aws():
     """moto with the quorum tracking table."""

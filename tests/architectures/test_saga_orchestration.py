@@ -292,9 +292,8 @@ def test_execution_happy_path_places_reserves_charges_and_notifies(lambda_runtim
     assert [json.loads(m["Body"]) for m in messages] == [{**order(message_id="happy-1"), "Status": "PAYMENT_COMPLETED"}]
 
 
-@pytest.mark.slow
-def test_execution_inventory_failure_waits_then_compensates(lambda_runtime, notifications):
-    execution = execute(render(wait_seconds=1), order(message_id="comp-1", item="ITEM002", fail_at="UpdateInventory"))
+def test_execution_inventory_failure_waits_then_compensates(lambda_runtime, notifications, sfn_waits):
+    execution = execute(render(), order(message_id="comp-1", item="ITEM002", fail_at="UpdateInventory"))
     assert execution["status"] == "FAILED"
     assert (execution["error"], execution["cause"]) == (
         "OrderNotCompleted", "A saga step returned Status ERROR or failed; the steps already completed were compensated")
@@ -303,6 +302,7 @@ def test_execution_inventory_failure_waits_then_compensates(lambda_runtime, noti
     assert [name for name, _ in lambda_runtime] == [
         "PlaceOrderLambda", "UpdateInventoryLambda", "RevertInventoryLambda", "RemoveOrderLambda"]
     assert stock("ITEM002") == 500  # the post's Shampoo: deducted during the wait, restored by the compensation
+    assert sfn_waits.states == [30]  # the post's Wait state (recorded, not waited)
     assert ddb_item("Orders", {"MessageId": "comp-1"}) is None
     assert "Messages" not in boto3.client("sqs", region_name=REGION).receive_message(QueueUrl=notifications)
 

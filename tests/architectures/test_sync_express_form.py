@@ -27,6 +27,7 @@ from tests.support.sfn import (
     MOTO_CONFIG,
     REGION,
     FakeLambdaContext,
+    Waits,
     create_functions,
     create_state_machine,
     lambda_router,
@@ -232,8 +233,7 @@ def test_empty_message_fails_the_execution_without_retry_or_record() -> None:
         assert env["dynamodb"].scan(TableName=TABLE)["Items"] == []
 
 
-@pytest.mark.slow
-def test_failing_admin_email_is_caught_after_its_retries_into_admin_not_notified() -> None:
+def test_failing_admin_email_is_caught_after_its_retries_into_admin_not_notified(sfn_waits: Waits) -> None:
     """SES rejects the e-mail (the identity is no longer verified): the Catch ends the caller's execution in the
     named failure, with the form already recorded."""
     with deployed_form("NEGATIVE") as env, lambda_router(ROUTES) as calls:
@@ -245,6 +245,7 @@ def test_failing_admin_email_is_caught_after_its_retries_into_admin_not_notified
             "The form was recorded with a negative sentiment but the admin e-mail kept failing after its retries")
         # One call and the Retry's three attempts, then the Catch.
         assert [name for name, _ in calls] == ["detect-sentiment", "generate-reference-number"] + ["notify-admin"] * 4
+        assert sfn_waits.retries == [1.0, 2.0, 4.0]  # IntervalSeconds 1, BackoffRate 2 (recorded, not waited)
         item = env["dynamodb"].get_item(TableName=TABLE, Key={"formId": {"S": env["ticket"]}})["Item"]
         assert item["sentiment"] == {"S": "NEGATIVE"}
         assert sent_emails() == []

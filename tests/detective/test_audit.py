@@ -1,4 +1,4 @@
-"""The audit command against ``moto_server`` on 127.0.0.1 (started here), with the catalogue's real rules.
+"""The audit command against moto's HTTP server on 127.0.0.1 (``tests/support/moto_server.py``), with the catalogue's real rules.
 
 moto has no code signing config API: the audit falls back from ListCodeSigningConfigs to
 GetFunctionCodeSigningConfig per function (moto serves that one), which is what these tests exercise.
@@ -6,11 +6,6 @@ GetFunctionCodeSigningConfig per function (moto serves that one), which is what 
 from __future__ import annotations
 
 import json
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 
 import boto3
 import pytest
@@ -18,6 +13,7 @@ import pytest
 from detective import scan
 from tests.detective import cis
 from tests.detective.throttle import Throttler
+from tests.support import moto_server
 from tools import audit
 
 PACK_CONFIG = {
@@ -30,34 +26,16 @@ PACK_CONFIG = {
 RULES = "lambda-required-layer,lambda-code-signing,iam-permissions-boundary,api-custom-domain-tls,lambda-tracing-active"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
-def endpoint():
-    port = _free_port()
-    server = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(url + "/moto-api/", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.1)
-        yield url
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+def endpoint(moto_server_url):
+    """moto's HTTP server on 127.0.0.1 (shared by the process, see tests/conftest.py), empty for this module."""
+    moto_server.reset(moto_server_url)
+    return moto_server_url
 
 
 @pytest.fixture
 def account(endpoint):
-    urllib.request.urlopen(urllib.request.Request(endpoint + "/moto-api/reset", method="POST"))
+    moto_server.reset(endpoint)
     session = boto3.Session(region_name=cis.REGION)
     seed(session, endpoint)
     return session, endpoint

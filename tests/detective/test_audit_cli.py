@@ -14,7 +14,6 @@ import subprocess
 import sys
 import threading
 import time
-import urllib.request
 
 import boto3
 import pytest
@@ -23,6 +22,7 @@ from guardrails import catalogue
 from tests.detective import cis
 from tests.detective.test_audit import endpoint  # noqa: F401  (the moto_server fixture)
 from tests.detective.throttle import Refuse, _error_response
+from tests.support import moto_server
 from tools import audit
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -210,7 +210,7 @@ def test_ctrl_c_during_a_scan_exits_130_with_one_line(stalling_endpoint, tmp_pat
 # -- against plain moto_server -------------------------------------------------------------------------------------
 
 def _reset(url):
-    urllib.request.urlopen(urllib.request.Request(url + "/moto-api/reset", method="POST"))
+    moto_server.reset(url)
 
 
 def test_http_api_authorizers_are_judged_on_plain_moto_server(endpoint, tmp_path):  # noqa: F811

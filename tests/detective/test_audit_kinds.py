@@ -16,7 +16,6 @@ What moto 5.2 cannot serve, and how it is covered:
 from __future__ import annotations
 
 import json
-import urllib.request
 
 import boto3
 import pytest
@@ -26,6 +25,7 @@ from guardrails import catalogue
 from guardrails.model import Kind
 from tests.detective import cis
 from tests.detective.test_audit import endpoint  # noqa: F401  (the moto_server fixture)
+from tests.support import moto_server
 from tools import audit
 
 R, A = cis.REGION, cis.ACCOUNT
@@ -46,9 +46,10 @@ def log_group(name: str) -> str:
     return f"arn:aws:logs:{R}:{A}:log-group:{name}"
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def account(endpoint):  # noqa: F811
-    urllib.request.urlopen(urllib.request.Request(endpoint + "/moto-api/reset", method="POST"))
+    """Seeded once for the module: the tests only read the account."""
+    moto_server.reset(endpoint)
     session = boto3.Session(region_name=R, aws_access_key_id="testing", aws_secret_access_key="testing")
     ids = seed(session, endpoint)
     return session, endpoint, ids

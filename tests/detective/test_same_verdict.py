@@ -318,7 +318,7 @@ def create_function(spec: FunctionSpec) -> str:
     return role
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(spec=functions)
 @example(spec=FunctionSpec("aws-cn", (("company-observability", 3),), "Active", 5, "python3.12",
                            {"TABLE_NAME": "a"}, True, "allowed"))  # everything compliant, another partition
@@ -360,7 +360,7 @@ roles = st.builds(RoleSpec, partition=st.sampled_from(PARTITIONS),
                   path=st.sampled_from(["/", "/service-role/", "/aws-service-role/lambda.amazonaws.com/"]))
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(spec=roles)
 @example(spec=RoleSpec("aws-cn", "allowed", "/"))
 @example(spec=RoleSpec("aws", "other", "/service-role/"))
@@ -390,7 +390,7 @@ def test_roles_same_verdict(moto, spec):
 TLS_POLICIES = ["TLS_1_0", "TLS_1_2", "SecurityPolicy_TLS13_1_3_2025_09"]  # moto accepts the TLS 1.3 policy
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(partition=st.sampled_from(PARTITIONS), api=st.sampled_from(["v1", "v2"]), policy=st.sampled_from(TLS_POLICIES))
 @example(partition="aws", api="v1", policy="SecurityPolicy_TLS13_1_3_2025_09")
 @example(partition="aws-cn", api="v2", policy="TLS_1_0")
@@ -484,7 +484,7 @@ def create_api(spec: ApiSpec) -> None:
         v2.create_route(**kwargs)
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(spec=apis)
 @example(spec=ApiSpec("aws", (("GET /items", "JWT"), ("OPTIONS /items", "NONE")), ISSUER, (AUDIENCE,)))
 @example(spec=ApiSpec("aws-cn", (("POST /orders", "JWT"), ("$default", "NONE")), ISSUER, (AUDIENCE, "api://other")))

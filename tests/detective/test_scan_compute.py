@@ -17,8 +17,9 @@ from tools import audit
 R, A = cis.REGION, cis.ACCOUNT
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def account():
+    """One account for the module (the tests only read it): moto's EC2 and ELB set-up is the slow part."""
     with moto.mock_aws():
         session = boto3.Session(region_name=R, aws_access_key_id="testing", aws_secret_access_key="testing")
         ecs, ec2, elb = (session.client(s) for s in ("ecs", "ec2", "elbv2"))

@@ -3,14 +3,13 @@
 are read (ListTagsForResource, one per repository) only when a rule needs them."""
 from __future__ import annotations
 
-import urllib.request
-
 import boto3
 import pytest
 
 from detective import scan
 from tests.detective import cis
 from tests.detective.test_audit import endpoint  # noqa: F401  (the moto_server fixture)
+from tests.support import moto_server
 from tools import audit
 
 REPOSITORY = f"arn:aws:ecr:{cis.REGION}:{cis.ACCOUNT}:repository/{{}}"
@@ -18,7 +17,7 @@ REPOSITORY = f"arn:aws:ecr:{cis.REGION}:{cis.ACCOUNT}:repository/{{}}"
 
 @pytest.fixture
 def account(endpoint):  # noqa: F811
-    urllib.request.urlopen(urllib.request.Request(endpoint + "/moto-api/reset", method="POST"))
+    moto_server.reset(endpoint)
     session = boto3.Session(region_name=cis.REGION)
     ecr = session.client("ecr", endpoint_url=endpoint)
     ecr.create_repository(repositoryName="company/base", imageTagMutability="IMMUTABLE",

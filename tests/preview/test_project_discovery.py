@@ -2,14 +2,17 @@
 
 A scratch project of another team, outside this repository, with its own ``Pulumi.yaml`` (``stackConfigDir`` and
 ``main`` set), is previewed from one of its subdirectories: the stack, project and program are that project's, the
-rules are the company pack's, even when the project carries a ``policies/`` pack of its own. Subprocesses, as a
-user runs the command.
+rules are the company pack's, even when the project carries a ``policies/`` pack of its own. The preview runs as a
+user runs it (a subprocess); the set-up errors, which end before any program or pack starts, call the same ``main``
+in this process.
 """
 import json
 import os
 import subprocess
 import sys
 import textwrap
+
+from tools.preview import main
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -61,22 +64,29 @@ def test_the_project_of_the_working_directory_is_previewed_with_the_company_pack
             if (f["status"], f["enforcement"]) == ("violation", "mandatory")] == [("required-tags", queue)]
 
 
-def test_without_a_project_or_with_a_broken_one_the_preview_says_what_to_fix(tmp_path):
+def test_without_a_project_or_with_a_broken_one_the_preview_says_what_to_fix(tmp_path, monkeypatch, capsys):
+    def preview_here(*args, cwd):  # ``main`` as the command calls it, from ``cwd``
+        monkeypatch.chdir(cwd)
+        code = main(list(args))
+        out, err = capsys.readouterr()
+        assert "Traceback" not in out + err
+        return code, out, err
+
     lost = tmp_path / "nowhere"
     lost.mkdir()
-    code, out, err = preview("--all", cwd=lost)
+    code, out, err = preview_here("--all", cwd=lost)
     assert (code, out) == (2, "")
     assert err == (f"error: no Pulumi.yaml in {lost} or any parent directory: run the preview in a Pulumi project, "
                    "or name one with --project DIR\n")
 
     nameless = scratch_project(tmp_path, "runtime: python\n")
-    code, _, err = preview("--all", cwd=nameless)
+    code, _, err = preview_here("--all", cwd=nameless)
     assert (code, err) == (2, f"error: {nameless / 'Pulumi.yaml'}: 'name' must be a non-empty string (found None)\n")
 
-    code, _, err = preview("--all", "--project", str(tmp_path / "missing"), cwd=lost)
+    code, _, err = preview_here("--all", "--project", str(tmp_path / "missing"), cwd=lost)
     assert (code, err) == (2, f"error: --project {str(tmp_path / 'missing')!r}: not a directory\n")
 
     project = scratch_project(tmp_path / "other", "name: team-orders\nruntime: python\nstackConfigDir: config\n")
-    code, _, err = preview("--all", "--project", str(project), "--pack-dir", str(lost), cwd=lost)
+    code, _, err = preview_here("--all", "--project", str(project), "--pack-dir", str(lost), cwd=lost)
     assert (code, err) == (2, f"error: --pack-dir {str(lost)!r}: no PulumiPolicy.yaml there (the policy pack's "
                               "directory)\n")

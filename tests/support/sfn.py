@@ -12,7 +12,9 @@ What moto does and does not do here, in one place:
   :func:`emulated_rest_api` answers it with Lambda proxy handlers and corrects moto's three bugs in that task.
 * moto drops the ``SdkHttpMetadata`` block real Step Functions returns from the DynamoDB, SQS and SNS
   integrations; :func:`sdk_http_metadata` restores it for definitions that read it.
-* Wait states really sleep, ``StartSyncExecution`` is not implemented, executions start by the unqualified state
+* Wait states and Retry back-offs really sleep in moto; the architecture tests make them instant and record them
+  (:func:`instant_waits`, autouse in ``tests/architectures/conftest.py``), so a test asserts the exact seconds the
+  definition asks for instead of spending them. ``StartSyncExecution`` is not implemented, executions start by the unqualified state
   machine ARN only, and ``$$.Execution.Id`` ends in ``:None`` unless the execution is given a name.
 * EventBridge rules and S3 notifications cannot deliver to Lambda or Step Functions: tests start executions
   themselves with the event the rule would deliver.
@@ -36,6 +38,7 @@ from moto.core.models import responses_mock
 from moto.stepfunctions.parser.api import HistoryEventType, TaskFailedEventDetails
 from moto.stepfunctions.parser.asl.component.common.error_name.custom_error_name import CustomErrorName
 from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import FailureEvent
+from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
 from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
     state_task_service_api_gateway as moto_apigw,
 )
@@ -48,6 +51,7 @@ from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state
 from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_sqs import (
     StateTaskServiceSqs,
 )
+from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import WaitFunction
 from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
 from statelint.linter import Linter
 
@@ -128,6 +132,32 @@ def entered_states(sfn: Any, execution_arn: str) -> list[str]:
 
 LOAD_SLACK = 4
 MIN_WAIT_SECONDS = 30.0
+
+
+@dataclass
+class Waits:
+    """The seconds moto's interpreter was asked to wait, in the order asked (executions run in threads: compare
+    sorted lists when several run at once)."""
+    retries: list[float] = field(default_factory=list)  # each Retry back-off (IntervalSeconds x BackoffRate^n)
+    states: list[float] = field(default_factory=list)  # each Wait state's seconds
+
+
+@contextlib.contextmanager
+def instant_waits() -> Iterator[Waits]:
+    """Make moto's Retry back-offs and Wait states take no time, and record what they asked for.
+
+    The waits themselves are moto's (``retrier_decl`` sleeps the computed interval; ``WaitFunction`` waits on the
+    execution's event); what they would wait is computed by moto from the definition before either is called, so
+    the recorded seconds are the definition's, exactly. Real waits cost the suite seconds per retry and prove
+    less: a test can assert the back-off sequence only from the record."""
+    waits = Waits()
+    recorder = type("InstantTime", (), {"sleep": staticmethod(waits.retries.append)})
+
+    def wait_interval(self: WaitFunction, env: Any, wait_seconds: int) -> None:  # noqa: ARG001 (moto's signature)
+        waits.states.append(wait_seconds)
+
+    with patch.object(retrier_decl, "time", recorder), patch.object(WaitFunction, "_wait_interval", wait_interval):
+        yield waits
 
 
 def wait_for_execution(sfn: Any, execution_arn: str, timeout: float = 10.0) -> dict[str, Any]:
