@@ -397,19 +397,22 @@ class RuleRunner:
         return to_evaluation(resource_type, resource_id, verdict, timestamp)
 
     def complete(self, ci: Mapping[str, Any]):
-        """Facts with what the configuration item lacks fetched by API (code signing, managed policies); None
-        when the resource no longer exists."""
+        """Facts with what the configuration item lacks fetched by API (code signing, a container image's URI,
+        managed policies); None when the resource no longer exists."""
         kind = config_item.kind_of(ci["resourceType"])
         try:
             if kind.name == "FUNCTION":
                 name = config_item.lookup(ci["configuration"], "functionName") or ci["resourceName"]
                 try:
                     arn = self.lambda_.get_function_code_signing_config(FunctionName=name).get("CodeSigningConfigArn")
+                    image_uri = None
+                    if config_item.lookup(ci["configuration"], "packageType") == "Image":
+                        image_uri = (self.lambda_.get_function(FunctionName=name).get("Code") or {}).get("ImageUri")
                 except ClientError as error:
                     if _code(error) == "ResourceNotFoundException":
                         return None
                     raise
-                return config_item.facts_from_item(ci, code_signing_config_arn=arn or None)
+                return config_item.facts_from_item(ci, code_signing_config_arn=arn or None, image_uri=image_uri)
             if kind.name == "ROLE":
                 documents = {}
                 for policy_arn in config_item.customer_managed_policy_arns(ci):
