@@ -15,6 +15,7 @@ from ..model import (
     FunctionFacts,
     Inventory,
     Kind,
+    Reference,
     Rule,
     Severity,
     Verdict,
@@ -62,6 +63,10 @@ def evaluate(facts: FunctionFacts, params: Mapping[str, Any], _inventory: Invent
     return compliant(f"{repository}@{parsed['digest']}" if parsed["digest"] else image)
 
 
+def _nearest(reference: Reference) -> Reference:
+    return Reference(f"{reference.source} (nearest, not exact)", reference.id, reference.url)
+
+
 _REPOSITORY = (r"^\d{12}\.dkr\.ecr(-fips)?\.[a-z0-9-]+\.amazonaws\.com(\.cn)?/"
                r"([a-z0-9]+([._-][a-z0-9]+)*/)*([a-z0-9]+([._-][a-z0-9]+)*|\*)$")
 
@@ -76,8 +81,9 @@ RULE = Rule(
               "layers or code signing for them), so an image could escape both. Images must therefore come from "
               "the platform's governed repositories, built FROM its base image, which bakes in the company layer "
               "and the company's Lambda extension; a digest pins the reviewed image, as a tag can be repointed. "
-              "Peers: no AWS Config managed rule, Security Hub Lambda control or Checkov check judges a function's "
-              "image source; the nearest guard the repository side (tag immutability) or the Dockerfile.",
+              "Peers: no AWS Config managed rule, Security Hub Lambda control (Lambda.1-7), Checkov, cdk-nag or "
+              "serverless-rules check judges a function's image source; the nearest guard the repository side (tag "
+              "immutability: ECR_PRIVATE_TAG_IMMUTABILITY_ENABLED, ECR.2) or the Dockerfile's FROM (CKV_DOCKER_7).",
     remediation="Build the image FROM the platform base image, push it to a platform repository and set the "
                 "function's imageUri to <repository URI>@sha256:<digest> (GovernedFunction refuses a tag).",
     parameters={
@@ -94,6 +100,7 @@ RULE = Rule(
                               "description": "Refuse an image given by tag: a tag can be repointed after review."},
         },
     },
-    references=(CONSISTENCY_POST, GOVERNANCE_POST, config("ECR_PRIVATE_TAG_IMMUTABILITY_ENABLED"),
-                security_hub("ECR.2"), checkov("CKV_DOCKER_7")),
+    # No peer judges a function's image source: each of these is the nearest, not an equivalent (see rationale).
+    references=(CONSISTENCY_POST, GOVERNANCE_POST, *(_nearest(ref) for ref in (
+        config("ECR_PRIVATE_TAG_IMMUTABILITY_ENABLED"), security_hub("ECR.2"), checkov("CKV_DOCKER_7")))),
 )
