@@ -70,8 +70,8 @@ def test_the_scoring_function_is_the_digest_pinned_image_with_the_posts_concurre
         "Image", IMAGE, 10000, True, 2048, 900)
     assert "layers" not in function and "codeSigningConfigArn" not in function and "handler" not in function
     alias = one(resources, "aws:lambda/alias:Alias").inputs
-    assert (alias["name"], alias["functionName"]) == ("live", function["name"] if "name" in function else
-                                                      one(resources, "aws:lambda/function:Function").outputs["name"])
+    assert (alias["name"], alias["functionName"]) == (
+        "live", one(resources, "aws:lambda/function:Function").outputs["name"])
 
 
 def test_provisioned_concurrency_is_scheduled_on_the_alias(resources):
