@@ -37,7 +37,7 @@ class AggregatorError(Exception):
 def complete_item(ci: Mapping[str, Any], lambda_client: Any, iam_client: Any,
                   policy_gone: Callable[[str], None] = lambda policy_arn: None) -> Optional[Facts]:
     """Facts of a configuration item with what the item lacks fetched by API: a function's code signing config
-    (GetFunctionCodeSigningConfig) and the documents of a role's customer managed policies (GetPolicy +
+    (GetFunctionCodeSigningConfig) and a container image function's image URI (GetFunction), and the documents of a role's customer managed policies (GetPolicy +
     GetPolicyVersion; ``policy_gone(arn)`` is told of one that no longer exists). None when the resource no
     longer exists. API errors are raised to the caller, which decides what a failed read means (the rule Lambda:
     not evaluated; the audit: unread)."""
@@ -46,11 +46,14 @@ def complete_item(ci: Mapping[str, Any], lambda_client: Any, iam_client: Any,
         name = config_item.lookup(ci["configuration"], "functionName") or ci["resourceName"]
         try:
             arn = lambda_client.get_function_code_signing_config(FunctionName=name).get("CodeSigningConfigArn")
+            image_uri = None
+            if config_item.lookup(ci["configuration"], "packageType") == "Image":  # the item has no image URI
+                image_uri = (lambda_client.get_function(FunctionName=name).get("Code") or {}).get("ImageUri")
         except ClientError as error:
             if error.response.get("Error", {}).get("Code") == "ResourceNotFoundException":
                 return None
             raise
-        return config_item.facts_from_item(ci, code_signing_config_arn=arn or None)
+        return config_item.facts_from_item(ci, code_signing_config_arn=arn or None, image_uri=image_uri)
     if kind == Kind.ROLE:
         documents = {}
         for policy_arn in config_item.customer_managed_policy_arns(ci):

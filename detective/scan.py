@@ -4,8 +4,9 @@ Call pattern (the audit's budget is at most 2 calls per function and 1 per 100 r
 
 * Lambda: ListFunctions pages (50 a page). Code signing configs in bulk with ListCodeSigningConfigs +
   ListFunctionsByCodeSigningConfig where the endpoint has them (moto does not: then one
-  GetFunctionCodeSigningConfig per function, only when a rule needs it). Tags and reserved concurrency only
-  from GetFunction, only for functions a rule could not judge without them (see ``Subject.enrich``).
+  GetFunctionCodeSigningConfig per function, only when a rule needs it). Tags, reserved concurrency and a
+  container image's URI only from GetFunction, only for functions a rule could not judge without them (see
+  ``Subject.enrich``).
 * IAM: GetAccountAuthorizationDetails (roles with boundaries, tags, inline and attached customer policies)
   in pages of 1,000.
 * API Gateway: list APIs, then per API its routes/methods, authorizers and stages (no bulk API exists).
@@ -396,6 +397,7 @@ class AccountScanner:
                     response["Configuration"], tags=response.get("Tags") or {},
                     reserved_concurrency=describe.reserved_concurrency_from_get_function(response),
                     code_signing_config_arn=csc or None,
+                    image_uri=(response.get("Code") or {}).get("ImageUri"),
                 )
             return enrich
 

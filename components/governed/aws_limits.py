@@ -596,3 +596,17 @@ ELB_LOG_DELIVERY_ACCOUNTS = {
     "us-gov-west-1": "048591011584", "us-gov-east-1": "190560391635", "cn-north-1": "638102146993",
     "cn-northwest-1": "037604701340",
 }
+# -- Step Functions Distributed Map, Lambda provisioned concurrency (components/stepfunctions/distributed_map.py) --
+# Map state MaxConcurrency: a Distributed Map runs at most 10,000 child workflow executions in parallel (Step
+# Functions Developer Guide, "Distributed Map state"; 0 means "as many as possible", i.e. that same 10,000).
+SFN_DISTRIBUTED_MAP_CONCURRENCY = Range("Step Functions Distributed Map MaxConcurrency 0-10000", 0, 10000)
+# ToleratedFailurePercentage: a number 0-100 (Amazon States Language, Map state).
+SFN_TOLERATED_FAILURE_PERCENTAGE = Range("Step Functions Map ToleratedFailurePercentage 0-100", 0, 100)
+# Lambda keeps at least 100 of the account's concurrency unreserved (PutFunctionConcurrency); the default
+# account quota is 1,000 concurrent executions, raised through Service Quotas (post 002#20 raised it).
+LAMBDA_UNRESERVED_MINIMUM = 100
+# Provisioned concurrency on an alias or version: at least 1, and at most the function's reserved concurrency
+# (PutProvisionedConcurrencyConfig; Application Auto Scaling MinCapacity/MaxCapacity for
+# lambda:function:ProvisionedConcurrency, where 0 removes it).
+LAMBDA_PROVISIONED_CONCURRENCY = Range("Lambda PutProvisionedConcurrencyConfig ProvisionedConcurrentExecutions >= 1",
+                                       minimum=1)

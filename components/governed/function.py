@@ -20,7 +20,10 @@ directory of the caller's own (``code_dir``), or from a prebuilt local ``.zip`` 
 does not govern (ephemeral storage, SnapStart, an EFS mount, a container's image config) pass through
 ``lambda_options``, checked (``components.governed.lambda_options``), so that a new architecture never forks the block.
 
-Variants: ``image_uri=...`` (container image: no layers, no code signing, as Lambda allows neither) and
+Variants: ``image_uri=...`` (container image: no layers, no code signing, as Lambda allows neither; the image is
+built FROM the platform's base image, which bakes the company layer in, pushed to an allow-listed repository and
+given by digest, ``<account>.dkr.ecr.<region>.amazonaws.com/<repository>@sha256:<digest>``, since a tag can be
+repointed after review: guardrail ``lambda-image-approved-repository``) and
 ``edge=True`` (Lambda@Edge: no layers, environment, VPC or tracing; published; us-east-1 provider). What cannot
 apply to a variant is recorded in ``not_applicable`` with the reason, and in the ``governance:not-applicable``
 tag, for reviews. No rule reads that tag (nothing a program writes switches a rule off): the rules see a container
@@ -60,6 +63,7 @@ from components.governed.aws_limits import (
 from components.governed.lambda_options import LambdaOptions, check_lambda_options
 from components.governed.role import GovernedRole, RoleArgs, statement
 from components.governed.signing import signed_code
+from guardrails.helpers import parse_image_uri
 
 ROOT = Path(__file__).resolve().parents[2]  # the project directory (holds handlers/)
 
@@ -143,7 +147,8 @@ class FunctionArgs:
     # the signing pipeline, with ``handler`` "<module>.<function>" inside it. Default None: the block assembles the
     # zip from ``handlers/`` (or code_dir). Only a local archive: a remote one cannot be content-addressed.
     code_archive: Optional[pulumi.FileArchive] = None
-    # A container image instead of a zip (default None: zip, so that layers and code signing apply).
+    # A container image instead of a zip (default None: zip, so that layers and code signing apply). An ECR image
+    # pinned by digest ("<account>.dkr.ecr.<region>.amazonaws.com/<repository>@sha256:<digest>"); a tag is refused.
     image_uri: Optional[pulumi.Input[str]] = None
     # Default False. True: Lambda@Edge (pass a us-east-1 provider in opts); no layers, environment, VPC or tracing.
     edge: bool = False
@@ -373,6 +378,8 @@ def _validate(component: str, args: FunctionArgs, overrides: Mapping[str, str]) 
         raise GovernanceError(f"{component}: handler is required for a zip function (or pass image_uri)")
     if args.image_uri is not None and args.edge:
         raise GovernanceError(f"{component}: Lambda@Edge does not support container images")
+    if isinstance(args.image_uri, str):
+        _check_image_uri(component, args.image_uri)
     if args.code_archive is not None:
         _check_archive(component, args)
     if args.image_uri is None and args.runtime not in SUPPORTED_RUNTIMES:
@@ -410,6 +417,22 @@ def _validate(component: str, args: FunctionArgs, overrides: Mapping[str, str]) 
         if not re.match(r"^[A-Za-z][A-Za-z0-9_]*$", key) or key.startswith("AWS_"):
             raise GovernanceError(f"{component}: environment variable {key!r} is not allowed")
     return options
+
+
+def _check_image_uri(component: str, image_uri: str) -> None:
+    """A known image URI must be an ECR image pinned by digest (guardrail lambda-image-approved-repository, which
+    also judges the repository and an image URI known only after deployment)."""
+    parsed = parse_image_uri(image_uri)
+    if parsed is None:
+        raise GovernanceError(
+            f"{component}: image_uri {image_uri!r} is not an ECR image URI; expected "
+            f"'<account>.dkr.ecr.<region>.amazonaws.com/<repository>@sha256:<64 hex digits>'"
+        )
+    if parsed["digest"] is None:
+        raise GovernanceError(
+            f"{component}: image_uri {image_uri!r} is pinned by tag {parsed['tag']!r}; pin it by digest "
+            f"('{parsed['repository_uri']}@sha256:<64 hex digits>'): a tag can be repointed to another image"
+        )
 
 
 def _check_archive(component: str, args: FunctionArgs) -> None:

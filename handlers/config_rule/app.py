@@ -397,8 +397,8 @@ class RuleRunner:
         return to_evaluation(resource_type, resource_id, verdict, timestamp)
 
     def complete(self, ci: Mapping[str, Any]):
-        """Facts with what the configuration item lacks fetched by API (code signing, managed policies); None
-        when the resource no longer exists."""
+        """Facts with what the configuration item lacks fetched by API (code signing, a container image's URI,
+        managed policies); None when the resource no longer exists."""
         try:
             return recorded.complete_item(ci, self.lambda_, self.iam, policy_gone=lambda policy_arn: logger.warning(
                 "managed policy of the item no longer exists", policy_arn=policy_arn, resource_id=ci["resourceId"]))

@@ -15,6 +15,14 @@ ARN = re.compile(rf"^arn:(?P<partition>{_PARTITION}):(?P<service>[a-z0-9-]+):(?P
 LAYER_ARN = re.compile(rf"^(?P<base>arn:(?P<partition>{_PARTITION}):lambda:[a-z0-9-]+:\d{{12}}:layer:"
                        r"[A-Za-z0-9_-]+)(?::(?P<version>\d+))?$")
 
+# A container image function's ImageUri as Lambda takes it from ECR (Lambda CreateFunction Code.ImageUri):
+# <account>.dkr.ecr[-fips].<region>.amazonaws.com[.cn]/<repository> then :<tag> or @sha256:<digest> (a tag, then a
+# digest, is accepted by Lambda too: the digest decides). Repository names are ECR's (lower case, '/'-separated).
+IMAGE_URI = re.compile(
+    r"^(?P<repository_uri>(?P<account>\d{12})\.dkr\.ecr(?:-fips)?\.(?P<region>[a-z0-9-]+)\.amazonaws\.com(?:\.cn)?"
+    r"/(?P<repository>(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*))"
+    r"(?::(?P<tag>[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}))?(?:@(?P<digest>sha256:[0-9a-f]{64}))?$")
+
 
 def parse_arn(value: object) -> Optional[dict[str, str]]:
     """``{"partition", "service", "region", "account", "resource"}`` for an ARN string, else None."""
@@ -36,6 +44,17 @@ def parse_layer_arn(value: object) -> Optional[tuple[str, Optional[int]]]:
         return None
     version = match.group("version")
     return match.group("base"), (int(version) if version is not None else None)
+
+
+def parse_image_uri(value: object) -> Optional[dict[str, Optional[str]]]:
+    """``{"repository_uri", "account", "region", "repository", "tag", "digest"}`` for an ECR image URI with a tag
+    or a digest (``digest`` is ``"sha256:<hex>"`` or None), else None."""
+    if not isinstance(value, str):
+        return None
+    match = IMAGE_URI.match(value)
+    if not match or (match.group("tag") is None and match.group("digest") is None):
+        return None
+    return match.groupdict()
 
 
 def arn_service(value: object) -> Optional[str]:

@@ -249,6 +249,7 @@ class FunctionFacts:
     memory_size: Maybe[Optional[int]] = None
     vpc_subnet_ids: Maybe[Sequence[str]] = ()
     arn: Maybe[Optional[str]] = None  # None where the source has no ARN (engine inputs at preview)
+    image_uri: Maybe[Optional[str]] = None  # a container image function's ECR image URI (None for zip functions)
 
 
 @dataclass(frozen=True)

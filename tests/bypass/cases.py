@@ -739,3 +739,47 @@ def _():
         "Tags": [{"Key": k, "Value": v} for k, v in TAGS.items()]}}}}
     _aws().cloudformation.Stack("cfn-redshift", name="cfn-redshift", template_body=json.dumps(template), tags=TAGS)
 
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Container images: lambda-required-layer and lambda-code-signing do not apply to package type Image, so an image
+# from a team's own repository (class 0) or a repointable tag hidden in a template (class 5) would leave the
+# company layer and code signing behind (lambda-image-approved-repository)
+# ---------------------------------------------------------------------------------------------------------------
+IMAGE_REGISTRY = f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com"
+IMAGE_DIGEST = "sha256:" + "5f0c" * 16
+
+
+def image_function(name: str, image_uri: str):
+    aws = _aws()
+    return aws.lambda_.Function(name, name=name, package_type="Image", image_uri=image_uri,
+                                role=role(f"{name}-role").arn, tracing_config={"mode": "Active"}, tags=TAGS)
+
+
+@case("raw-image-function-own-repository", 0, "lambda-image-approved-repository", "violation",
+      subject="raw-own-image")
+def _():
+    image_function("raw-own-image", f"{IMAGE_REGISTRY}/team-a/scoring@{IMAGE_DIGEST}")
+
+
+@case("control-image-function-platform-repository", 0, "lambda-image-approved-repository", "compliant",
+      subject="platform-image")
+def _():
+    image_function("platform-image", f"{IMAGE_REGISTRY}/company/workloads/scoring@{IMAGE_DIGEST}")
+
+
+@case("cfn-image-function-tag", 5, "lambda-image-approved-repository", "violation", subject="cfn-scoring",
+      preview_subject="ScoringFunction",
+      account_skip="moto's CloudFormation drops PackageType and creates a zip function (AWS creates the image "
+                   "function, which the audit judges from GetFunction: tests/detective/test_scan_lambda_images.py)")
+def _():
+    template = {"AWSTemplateFormatVersion": "2010-09-09", "Resources": {
+        "ScoringRole": {"Type": "AWS::IAM::Role", "Properties": {
+            "RoleName": "cfn-scoring-role", "AssumeRolePolicyDocument": json.loads(TRUST),
+            "PermissionsBoundary": BOUNDARY, "Tags": [{"Key": k, "Value": v} for k, v in TAGS.items()]}},
+        "ScoringFunction": {"Type": "AWS::Lambda::Function", "Properties": {
+            "FunctionName": "cfn-scoring", "PackageType": "Image", "Role": {"Fn::GetAtt": ["ScoringRole", "Arn"]},
+            "Code": {"ImageUri": f"{IMAGE_REGISTRY}/company/lambda-python:latest"}, "TracingConfig": {"Mode": "Active"},
+            "Tags": [{"Key": k, "Value": v} for k, v in TAGS.items()]}}}}
+    _aws().cloudformation.Stack("cfn-image", name="cfn-image", template_body=json.dumps(template),
+                                capabilities=["CAPABILITY_NAMED_IAM"], tags=TAGS)

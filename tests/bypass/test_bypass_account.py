@@ -54,7 +54,9 @@ def deploy(resources: list, session) -> None:
         elif r.type == "aws:lambda/function:Function":
             kwargs = {"FunctionName": p["name"], "Runtime": p["runtime"], "Handler": p["handler"],
                       "Role": p["role"], "Code": {"ZipFile": _zip()}, "Layers": p.get("layers") or [],
-                      "Tags": _tags(p), "Publish": bool(p.get("publish"))}
+                      "Tags": _tags(p), "Publish": bool(p.get("publish"))} if p.get("packageType") != "Image" else {
+                "FunctionName": p["name"], "PackageType": "Image", "Code": {"ImageUri": p["imageUri"]},
+                "Role": p["role"], "Tags": _tags(p), "Publish": bool(p.get("publish"))}
             if p.get("codeSigningConfigArn"):
                 kwargs["CodeSigningConfigArn"] = p["codeSigningConfigArn"]
             if p.get("tracingConfig"):

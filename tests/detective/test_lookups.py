@@ -38,6 +38,7 @@ KINDS_FOR = {
     "lambda-async-failure-destination": {Kind.EVENT_INVOKE_CONFIG, Kind.EVENT_TARGET, Kind.FUNCTION, Kind.PERMISSION,
                                          Kind.S3_NOTIFICATION, Kind.SNS_SUBSCRIPTION},
     "lambda-code-signing": {Kind.FUNCTION},
+    "lambda-image-approved-repository": {Kind.FUNCTION},
     "lambda-environment-kms": {Kind.DISTRIBUTION, Kind.FUNCTION},
     "lambda-esm-failure-handling": {Kind.EVENT_SOURCE_MAPPING, Kind.QUEUE},
     "lambda-required-layer": {Kind.DISTRIBUTION, Kind.FUNCTION},

@@ -156,13 +156,29 @@ def test_own_dead_letter_queue_keeps_failures_without_a_destination():
 
 
 def test_container_image_variant_records_what_does_not_apply():
-    resources = build(FunctionArgs(image_uri="111111111111.dkr.ecr.us-east-1.amazonaws.com/fn:01", timeout=3))
+    resources = build(FunctionArgs(image_uri=f"111111111111.dkr.ecr.us-east-1.amazonaws.com/fn@sha256:{'0' * 64}",
+                                   timeout=3))
     fn = one(resources, "aws:lambda/function:Function").raw_inputs
     assert fn["packageType"] == "Image"
     assert "layers" not in fn and "codeSigningConfigArn" not in fn
     assert fn["tags"][NOT_APPLICABLE_TAG] == "lambda-code-signing lambda-required-layer"
     assert fn["tracingConfig"] == {"mode": "Active"}
     assert by_type(resources, "aws:signer/signingJob:SigningJob") == []
+
+
+@pytest.mark.parametrize("image_uri, message", [
+    ("111111111111.dkr.ecr.us-east-1.amazonaws.com/fn:01",
+     "GovernedFunction 'fn': image_uri '111111111111.dkr.ecr.us-east-1.amazonaws.com/fn:01' is pinned by tag '01'; "
+     "pin it by digest ('111111111111.dkr.ecr.us-east-1.amazonaws.com/fn@sha256:<64 hex digits>'): a tag can be "
+     "repointed to another image"),
+    ("docker.io/library/python@sha256:" + "0" * 64,
+     f"GovernedFunction 'fn': image_uri 'docker.io/library/python@sha256:{'0' * 64}' is not an ECR image URI; "
+     "expected '<account>.dkr.ecr.<region>.amazonaws.com/<repository>@sha256:<64 hex digits>'"),
+])
+def test_container_image_must_be_an_ecr_image_pinned_by_digest(image_uri, message):
+    with pytest.raises(GovernanceError) as error:
+        run_program(lambda: GovernedFunction("fn", FunctionArgs(image_uri=image_uri), GOV))
+    assert str(error.value) == message
 
 
 def test_edge_variant_is_published_and_trusted_by_edgelambda():

@@ -65,6 +65,7 @@ EXPECTED_SCOPES = {
     "imagebuilder-imdsv2": ["AWS::ImageBuilder::InfrastructureConfiguration"],
     "lambda-async-failure-destination": [],
     "lambda-code-signing": FUNCTION,
+    "lambda-image-approved-repository": FUNCTION,  # the rule Lambda reads the image URI the item lacks
     # Stack rules since a function is Lambda@Edge only when a distribution runs it (guardrails.edge): one function's
     # item cannot show that, so they are swept (with the region's distributions) rather than change-triggered.
     "lambda-environment-kms": [],
@@ -120,6 +121,9 @@ EXPECTED_PARAMETERS = {
         f"arn:aws:lambda:us-east-1:{ACCOUNT}:code-signing-config:csc-0123456789abcdef0"]},
     "lambda-required-layer": {"allowedLayerArns": [f"arn:aws:lambda:us-east-1:{ACCOUNT}:layer:company-observability"],
                               "minimumLayerVersion": 12},
+    "lambda-image-approved-repository": {"allowedImageRepositories": [
+        f"{ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/company/lambda-python",
+        f"{ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/company/workloads/*"], "requireDigest": True},
     "lambda-reserved-concurrency": {"requireReservedConcurrency": False},
     "required-tags": {"requiredTags": {"cost-center": [], "owner": [], "environment": ["dev", "test", "prod"],
                                        "service-id": []}},

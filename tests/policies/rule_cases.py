@@ -1273,3 +1273,26 @@ def redshift_logging(cluster: Any = "warehouse", to_subject: bool = True, name: 
                                         "logExports": ["connectionlog", "userlog", "useractivitylog"]},
                deps={"clusterIdentifier": ["subject"]} if to_subject else {})
 
+
+
+# --- Container image functions (lambda-image-approved-repository) ------------------------------------------------
+
+IMAGE_REPOSITORY = f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/company/lambda-python"
+IMAGE_DIGEST = "sha256:" + "5f0c" * 16
+IMAGE = f"{IMAGE_REPOSITORY}@{IMAGE_DIGEST}"
+IMAGE_CONFIG = {"allowedImageRepositories": [IMAGE_REPOSITORY,
+                                             f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/company/workloads/*"]}
+
+
+def image_fn(image_uri: Any = IMAGE) -> dict:
+    """Engine props of a container image function (no runtime, layers or code signing: Lambda takes none)."""
+    return fn(packageType="Image", imageUri=image_uri, runtime=None, layers=None, codeSigningConfigArn=None)
+
+
+def image_function(image_uri: Any = IMAGE) -> Describe:
+    """A container image function as the audit builds it: ListFunctions item plus GetFunction's ``Code.ImageUri``
+    (``NOT_FETCHED_MARK``: not asked)."""
+    kwargs = {"code_signing_config_arn": None, "tags": TAGS, "reserved_concurrency": None}
+    if image_uri is not NOT_FETCHED_MARK:
+        kwargs["image_uri"] = image_uri
+    return Describe("function_facts", (fn_config(package_type="Image", layers=()),), kwargs)

@@ -33,6 +33,7 @@ MANDATORY = sorted([
     "iam-permissions-boundary",
     "imagebuilder-imdsv2",
     "lambda-code-signing",
+    "lambda-image-approved-repository",
     "lambda-required-layer",
     "lambda-tracing-active",
     "mq-broker-not-public",

@@ -83,10 +83,10 @@ def test_the_servicer_resolves_settings_once_per_rule_per_configure():
         server.Analyze(request, None)
     first = pack.SETTINGS.computed - before
     # Each resource rule covering one of the 10 resources' kinds resolves its settings once (not once per
-    # resource): 6 rules (the function's 3, the role's boundary, the queue's encryption, tags).
+    # resource): 7 rules (the function's 4, the role's boundary, the queue's encryption, tags).
     kinds = {kind_of(type_) for type_, _name, _props, _deps in resources}
     covering = sorted(r.id for r in catalogue.RULES.values() if r.scope != "stack" and kinds.intersection(r.kinds))
-    assert first == len(covering) == 6, covering
+    assert first == len(covering) == 7, covering
     for request in analyze:
         server.Analyze(request, None)
     assert pack.SETTINGS.computed - before == first

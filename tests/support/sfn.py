@@ -53,7 +53,9 @@ from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state
 )
 from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import WaitFunction
 from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
+from statelint import fields as statelint_fields
 from statelint.linter import Linter
+from statelint.nodes import map_state as statelint_map_state
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"  # moto's default account
@@ -67,6 +69,20 @@ Handler = Callable[[Any, Any], Any]
 
 
 # ---------------------------------------------------------------------------------------------------- ASL
+# statelint 3.1.0 knows only MaxItems(Path) in an ItemReader's ReaderConfig; AWS documents more ("ItemReader (Map)"
+# in the Step Functions Developer Guide): the file's InputType and, for CSV, where the header comes from. Teach it
+# those fields with their allowed values, so a Distributed Map over a CSV file is linted, not refused.
+_READER_CONFIG_FIELDS = (
+    statelint_fields._EnumStrField("InputType", ["CSV", "JSON", "JSONL", "MANIFEST", "PARQUET"]),
+    statelint_fields._EnumStrField("CSVHeaderLocation", ["FIRST_ROW", "GIVEN"]),
+    statelint_fields._ListField("CSVHeaders", statelint_fields._StrField),
+    statelint_fields._EnumStrField("CSVDelimiter", ["COMMA", "PIPE", "SEMICOLON", "SPACE", "TAB"]),
+)
+_reader_config_fields = statelint_map_state.ReaderConfig.optional_fields
+statelint_map_state.ReaderConfig.optional_fields = property(  # type: ignore[assignment,method-assign]
+    lambda node: [*_reader_config_fields.fget(node), *_READER_CONFIG_FIELDS])
+
+
 def lint(definition: str | dict[str, Any]) -> list[str]:
     """statelint's problems with a rendered definition (JSON text or parsed); ``[]`` when it is valid.
 

@@ -193,6 +193,7 @@ def _function(r: m.Resource, p: Mapping[str, Any]) -> m.FunctionFacts:
         kms_key_arn=_or(_str(r, p, "KmsKeyArn"), None), role_arn=_str(r, p, "Role"),
         dead_letter_target_arn=_str(r, p, "DeadLetterConfig.TargetArn"), timeout=_num(r, p, "Timeout"),
         memory_size=_num(r, p, "MemorySize"), vpc_subnet_ids=_strs(r, p, "VpcConfig.SubnetIds"),
+        image_uri=_or(_str(r, p, "Code.ImageUri"), None),
     )
 
 
@@ -210,6 +211,7 @@ def _serverless_function(r: m.Resource, p: Mapping[str, Any]) -> m.FunctionFacts
         kms_key_arn=_or(_str(r, p, "KmsKeyArn"), None), role_arn=_str(r, p, "Role"),
         dead_letter_target_arn=_str(r, p, "DeadLetterQueue.TargetArn"), timeout=_num(r, p, "Timeout"),
         memory_size=_num(r, p, "MemorySize"), vpc_subnet_ids=_strs(r, p, "VpcConfig.SubnetIds"),
+        image_uri=_or(_str(r, p, "ImageUri"), None),
     )
 
 

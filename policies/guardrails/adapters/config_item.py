@@ -144,16 +144,19 @@ def _resource(ci: Mapping[str, Any], kind: Kind, refs: Optional[Mapping[str, lis
     )
 
 
-def function_facts(ci: Mapping[str, Any], *, code_signing_config_arn: Any = NOT_FETCHED) -> FunctionFacts:
-    """A Lambda function CI. Pass ``code_signing_config_arn`` (the ARN, or None for "none") once fetched."""
+def function_facts(ci: Mapping[str, Any], *, code_signing_config_arn: Any = NOT_FETCHED,
+                   image_uri: Any = NOT_FETCHED) -> FunctionFacts:
+    """A Lambda function CI. Pass ``code_signing_config_arn`` (the ARN, or None for "none") and, for a container
+    image function, ``image_uri`` (GetFunction ``Code.ImageUri``) once fetched: the item records neither."""
     config = ci["configuration"]
+    package_type = lookup(config, "packageType") or "Zip"
     concurrency = lookup(ci["supplementaryConfiguration"], "concurrency") or {}
     reserved = lookup(concurrency, "reservedConcurrentExecutions")
     environment = lookup(lookup(config, "environment") or {}, "variables") or {}
     role = lookup(config, "role")
     return FunctionFacts(
         resource=_resource(ci, Kind.FUNCTION, refs={"role": [role]} if role else {}),
-        package_type=lookup(config, "packageType") or "Zip",
+        package_type=package_type,
         runtime=lookup(config, "runtime"),
         layers=tuple(lookup(layer, "arn") for layer in lookup(config, "layers") or ()),
         code_signing_config_arn=(
@@ -172,6 +175,8 @@ def function_facts(ci: Mapping[str, Any], *, code_signing_config_arn: Any = NOT_
         timeout=lookup(config, "timeout"),
         memory_size=lookup(config, "memorySize"),
         vpc_subnet_ids=tuple(lookup(lookup(config, "vpcConfig") or {}, "subnetIds") or ()),
+        image_uri=None if package_type != "Image"
+        else Unknown(f"image URI ({NOT_IN_ITEM})") if image_uri is NOT_FETCHED else image_uri,
     )
 
 
@@ -456,12 +461,13 @@ _BUILDERS: dict[Kind, Callable[[Mapping[str, Any]], Facts]] = {
 
 
 def facts_from_item(item: Mapping[str, Any], *, code_signing_config_arn: Any = NOT_FETCHED,
-                    managed_policy_documents: Optional[Mapping[str, Any]] = None) -> Facts:
+                    managed_policy_documents: Optional[Mapping[str, Any]] = None,
+                    image_uri: Any = NOT_FETCHED) -> Facts:
     """Facts for any CI (either shape). Types no rule models in detail become ``GenericFacts`` (tags only)."""
     ci = normalise_item(item)
     kind = kind_of(ci["resourceType"])
     if kind == Kind.FUNCTION:
-        return function_facts(ci, code_signing_config_arn=code_signing_config_arn)
+        return function_facts(ci, code_signing_config_arn=code_signing_config_arn, image_uri=image_uri)
     if kind == Kind.ROLE:
         return role_facts(ci, managed_policy_documents=managed_policy_documents)
     if kind in _BUILDERS:

@@ -231,19 +231,21 @@ def function_facts(
     tags: Any = NOT_FETCHED,
     reserved_concurrency: Any = NOT_FETCHED,
     code_signing_config_arn: Any = NOT_FETCHED,
+    image_uri: Any = NOT_FETCHED,
 ) -> FunctionFacts:
     """A function from a ListFunctions item (or GetFunction ``Configuration``).
 
-    ``tags`` and ``reserved_concurrency`` come from GetFunction (``Tags``, ``Concurrency``) and
-    ``code_signing_config_arn`` from GetFunctionCodeSigningConfig or ListFunctionsByCodeSigningConfig;
-    ListFunctions has none of them.
+    ``tags``, ``reserved_concurrency`` and ``image_uri`` come from GetFunction (``Tags``, ``Concurrency``,
+    ``Code.ImageUri``) and ``code_signing_config_arn`` from GetFunctionCodeSigningConfig or
+    ListFunctionsByCodeSigningConfig; ListFunctions has none of them. A zip function has no image URI.
     """
+    package_type = configuration.get("PackageType") or "Zip"
     role = configuration.get("Role")
     environment = (configuration.get("Environment") or {}).get("Variables") or {}
     return FunctionFacts(
         resource=_resource(Kind.FUNCTION, configuration["FunctionArn"], configuration["FunctionName"], tags=tags,
                            refs={"role": role}),
-        package_type=configuration.get("PackageType") or "Zip",
+        package_type=package_type,
         runtime=configuration.get("Runtime"),
         layers=tuple(layer["Arn"] for layer in configuration.get("Layers") or ()),
         code_signing_config_arn=_fetched(code_signing_config_arn, "code signing config"),
@@ -257,6 +259,7 @@ def function_facts(
         timeout=configuration.get("Timeout"),
         memory_size=configuration.get("MemorySize"),
         vpc_subnet_ids=tuple((configuration.get("VpcConfig") or {}).get("SubnetIds") or ()),
+        image_uri=None if package_type != "Image" else _fetched(image_uri, "image URI"),
     )
 
 

@@ -153,6 +153,7 @@ def _function(r: m.Resource, p: Props) -> m.FunctionFacts:
         memory_size=_int(p.get("memorySize")),
         vpc_subnet_ids=_or(get(p, "vpcConfig.subnetIds"), []),
         arn=p.get("arn"),
+        image_uri=_or(p.get("imageUri"), None),
     )
 
 
