@@ -37,10 +37,10 @@ class AggregatorError(Exception):
 def complete_item(ci: Mapping[str, Any], lambda_client: Any, iam_client: Any,
                   policy_gone: Callable[[str], None] = lambda policy_arn: None) -> Optional[Facts]:
     """Facts of a configuration item with what the item lacks fetched by API: a function's code signing config
-    (GetFunctionCodeSigningConfig) and a container image function's image URI (GetFunction), and the documents of a role's customer managed policies (GetPolicy +
-    GetPolicyVersion; ``policy_gone(arn)`` is told of one that no longer exists). None when the resource no
-    longer exists. API errors are raised to the caller, which decides what a failed read means (the rule Lambda:
-    not evaluated; the audit: unread)."""
+    (GetFunctionCodeSigningConfig), a container image function's image URI (GetFunction), the documents of a
+    role's customer managed policies (GetPolicy + GetPolicyVersion; ``policy_gone(arn)`` is told of one that no
+    longer exists). None when the resource no longer exists. API errors are raised to the caller, which decides
+    what a failed read means (the rule Lambda: not evaluated; the audit: unread)."""
     kind = config_item.kind_of(ci["resourceType"])
     if kind == Kind.FUNCTION:
         name = config_item.lookup(ci["configuration"], "functionName") or ci["resourceName"]
