@@ -179,7 +179,8 @@ class SlackApp(pulumi.ComponentResource):
                 governance=governance, opts=child)
 
         self.authenticate = function(
-            "AuthenticateSlackRequest", "authenticate", self.signing_secret.read_statements(governance, "SigningSecret"),
+            "AuthenticateSlackRequest", "authenticate",
+            self.signing_secret.read_statements(governance, "SigningSecret"),
             {"SIGNING_SECRET_ARN": self.signing_secret.arn}, "Verifies Slack request signatures")
         self.respond = function(
             "RespondToSlack", "respond", self.bot_token.read_statements(governance, "BotToken"),
