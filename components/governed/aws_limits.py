@@ -596,3 +596,13 @@ ELB_LOG_DELIVERY_ACCOUNTS = {
     "us-gov-west-1": "048591011584", "us-gov-east-1": "190560391635", "cn-north-1": "638102146993",
     "cn-northwest-1": "037604701340",
 }
+# -- Secrets Manager and SSM (components/governed/secrets.py, components/stepfunctions/slack_app.py) -------------
+# DeleteSecret RecoveryWindowInDays: 7-30 days (Secrets Manager API reference).
+VALUE_RANGES["aws:secretsmanager/secret:Secret"] = {
+    "recoveryWindowInDays": Range("Secrets Manager DeleteSecret RecoveryWindowInDays 7-30", 7, 30),
+}
+# PutParameter Name: 1-2048 characters of a-zA-Z0-9_.-/ (a hierarchy at most 15 levels deep; "aws"/"ssm" prefixes
+# are reserved). pulumi-aws names the parameter after the resource when no name is given.
+NAME_RULES["aws:ssm/parameter:Parameter"] = NameRule(
+    "SSM parameter name", "name", 2048, r"[A-Za-z0-9_./-]+", "letters, digits and '_.-/'",
+    source="Systems Manager PutParameter Name 1-2048")

@@ -35,10 +35,10 @@ import pulumi_aws as aws
 from components.governance import Governance
 from components.governed._naming import autonamed
 from components.governed._overrides import GovernanceError
+from components.governed.aws_limits import VALUE_RANGES
 from components.governed.role import key_statement, statement
 
-#: Secrets Manager DeleteSecret RecoveryWindowInDays: 7-30 days.
-RECOVERY_WINDOW_DAYS = (7, 30)
+_RECOVERY_WINDOW = VALUE_RANGES["aws:secretsmanager/secret:Secret"]["recoveryWindowInDays"]
 READ_ACTIONS = ["secretsmanager:GetSecretValue"]
 
 
@@ -67,7 +67,7 @@ class GovernedSecret(pulumi.ComponentResource):
         if not isinstance(args.description, str) or not args.description.strip():
             raise GovernanceError(f"{self._component}: description {args.description!r} must say what the secret "
                                   "holds and who puts its value")
-        low, high = RECOVERY_WINDOW_DAYS
+        low, high = int(_RECOVERY_WINDOW.minimum or 0), int(_RECOVERY_WINDOW.maximum or 0)
         days = args.recovery_window_days
         if isinstance(days, bool) or not isinstance(days, int) or not low <= days <= high:
             raise GovernanceError(f"{self._component}: recovery_window_days {days!r} must be an integer "
