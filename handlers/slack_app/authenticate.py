@@ -32,7 +32,7 @@ from urllib.parse import parse_qs
 
 import boto3
 
-from company_observability import instrumented, logger
+from company_observability import environment, instrumented, logger
 from handlers.slack_app.secrets import CachedSecret
 from handlers.slack_app.signature import SignatureError, verify
 
@@ -88,7 +88,8 @@ def normalize(body: str) -> dict[str, str]:
 
 @instrumented
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    result = authenticate(event, signing_secret.get(os.environ["SIGNING_SECRET_ARN"]), clock())
+    secret_arn = environment.arn(os.environ, "SIGNING_SECRET_ARN", "secretsmanager")
+    result = authenticate(event, signing_secret.get(secret_arn), clock())
     if result["authorized"]:
         logger.info("slack request authenticated", user=result["user"], channel=result["channel"],
                     action=result["action"])

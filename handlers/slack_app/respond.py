@@ -14,7 +14,7 @@ from typing import Any
 
 import boto3
 
-from company_observability import instrumented, logger
+from company_observability import environment, instrumented, logger
 from handlers.slack_app.secrets import CachedSecret
 from handlers.slack_app.slack_client import HttpSlackClient, SlackApiError, SlackClient
 
@@ -49,6 +49,7 @@ def respond(event: dict[str, Any], client: SlackClient, token_of: Any) -> dict[s
 
 @instrumented
 def handler(event: dict[str, Any], context: Any) -> dict[str, str]:
-    result = respond(event, slack, lambda: bot_token.get(os.environ["BOT_TOKEN_SECRET_ARN"]))
+    result = respond(event, slack,
+                     lambda: bot_token.get(environment.arn(os.environ, "BOT_TOKEN_SECRET_ARN", "secretsmanager")))
     logger.info("answered in slack", channel=event.get("channel"), delivered=result["delivered"])
     return result

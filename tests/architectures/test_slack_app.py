@@ -194,6 +194,9 @@ def test_authenticate_reads_the_signing_secret_from_secrets_manager(monkeypatch:
     forged = authenticate.handler(signed(command("sample-lambda hi"), secret="guess"), FakeLambdaContext())
     assert forged == {"authorized": False,
                       "reason": "X-Slack-Signature does not match the body signed with the app's signing secret"}
+    monkeypatch.setenv("SIGNING_SECRET_ARN", "signing-secret")
+    with pytest.raises(ValueError, match="environment SIGNING_SECRET_ARN='signing-secret' must be an arn:"):
+        authenticate.handler(signed(command("sample-lambda hi")), FakeLambdaContext())
 
 
 def test_the_secret_is_read_once_per_ttl() -> None:
