@@ -31,6 +31,8 @@ Call pattern (the audit's budget is at most 2 calls per function and 1 per 100 r
 * ECS: ListTaskDefinitionFamilies pages (ACTIVE) and one DescribeTaskDefinition per family (its latest active
   revision, with tags); ListClusters pages, then DescribeClusters per 100 clusters (settings, tags) and, per
   cluster, ListServices pages and DescribeServices per 10 services (tags).
+* Secrets Manager: ListSecrets pages (100 a page, each secret's KMS key, owning service and tags included): no
+  call per secret.
 * Elastic Load Balancing v2: DescribeLoadBalancers pages, then per load balancer DescribeLoadBalancerAttributes
   when load balancers are wanted and DescribeListeners when listeners are; tags only by DescribeTags for what a
   rule needs them of.
@@ -77,6 +79,7 @@ SCANNED_KINDS = (
     Kind.SCHEDULE, Kind.API_DESTINATION, Kind.EVENT_CONNECTION, Kind.PIPE,
     Kind.ECS_TASK_DEFINITION, Kind.ECS_SERVICE, Kind.ECS_CLUSTER, Kind.LOAD_BALANCER, Kind.LISTENER,
     Kind.REDSHIFT_CLUSTER, Kind.REDSHIFT_LOGGING,
+    Kind.SECRET,
 )
 
 
@@ -361,6 +364,7 @@ class AccountScanner:
             with_load_balancers=Kind.LOAD_BALANCER in kinds, listeners=Kind.LISTENER in kinds))
         gather((Kind.REDSHIFT_CLUSTER, Kind.REDSHIFT_LOGGING),
                lambda: self.redshift_clusters(logging=Kind.REDSHIFT_LOGGING in kinds))
+        gather((Kind.SECRET,), self.secrets)
         return subjects
 
     def _recorded_subject(self, ci: dict) -> Subject:
@@ -814,6 +818,13 @@ class AccountScanner:
 
         return [s for group in self._map("subscriptions", per_subscription, listed, (Kind.SNS_SUBSCRIPTION,),
                                          identify) for s in group]
+
+    def secrets(self) -> list:
+        """Every secret of the region: ListSecrets pages carry each secret's key, owner and tags (never a value)."""
+        return [Subject(describe.secret_facts(secret), config_id=secret["Name"])
+                for page in self.client("secretsmanager").get_paginator("list_secrets").paginate(
+                    PaginationConfig={"PageSize": 100})
+                for secret in page.get("SecretList", [])]
 
     def security_groups(self) -> list:
         """Every security group of the region: DescribeSecurityGroups pages carry the rules and the tags."""

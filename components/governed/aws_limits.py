@@ -610,3 +610,13 @@ LAMBDA_UNRESERVED_MINIMUM = 100
 # lambda:function:ProvisionedConcurrency, where 0 removes it).
 LAMBDA_PROVISIONED_CONCURRENCY = Range("Lambda PutProvisionedConcurrencyConfig ProvisionedConcurrentExecutions >= 1",
                                        minimum=1)
+# -- Secrets Manager and SSM (components/governed/secrets.py, components/stepfunctions/slack_app.py) -------------
+# DeleteSecret RecoveryWindowInDays: 7-30 days (Secrets Manager API reference).
+VALUE_RANGES["aws:secretsmanager/secret:Secret"] = {
+    "recoveryWindowInDays": Range("Secrets Manager DeleteSecret RecoveryWindowInDays 7-30", 7, 30),
+}
+# PutParameter Name: 1-2048 characters of a-zA-Z0-9_.-/ (a hierarchy at most 15 levels deep; "aws"/"ssm" prefixes
+# are reserved). pulumi-aws names the parameter after the resource when no name is given.
+NAME_RULES["aws:ssm/parameter:Parameter"] = NameRule(
+    "SSM parameter name", "name", 2048, r"[A-Za-z0-9_./-]+", "letters, digits and '_.-/'",
+    source="Systems Manager PutParameter Name 1-2048")

@@ -95,6 +95,9 @@ class AwsServiceIntegration:
     # Default {"200": ""}: method status -> response mapping template ("" passes the service's answer through).
     # "200" answers a success; "4xx"/"5xx" statuses answer the service's errors of that class.
     responses: Mapping[str, str] = field(default_factory=lambda: {"200": ""})
+    # Default application/json: the content type request_template maps (others get 415); e.g.
+    # "application/x-www-form-urlencoded" for callers that post forms (Slack, post 002#15).
+    content_type: str = "application/json"
 
 
 @dataclass
@@ -296,7 +299,7 @@ class GovernedRestApi(pulumi.ComponentResource):
             type="AWS",
             uri=uri,
             credentials=role.arn,
-            request_templates={"application/json": service.request_template},
+            request_templates={service.content_type: service.request_template},
             passthrough_behavior="NEVER",  # a body of another content type is refused (415), never passed on raw
             # API Gateway checks it may pass the role when the integration is created: wait for its grants.
             opts=pulumi.ResourceOptions(parent=self, depends_on=role.grants))
@@ -391,6 +394,9 @@ def _validate_service(component: str, key: str, service: AwsServiceIntegration) 
     if not re.fullmatch(r"[a-z0-9-]+", service.service) or not re.fullmatch(r"[A-Za-z0-9]+", service.action):
         raise GovernanceError(f"{component}: {key!r}: service {service.service!r} / action {service.action!r} must "
                               f"be a service name such as 'dynamodb' and an action such as 'PutItem'")
+    if not re.fullmatch(r"[a-z]+/[a-z0-9.+-]+", service.content_type):
+        raise GovernanceError(f"{component}: {key!r}: content_type {service.content_type!r} must be a media type "
+                              f"such as 'application/json'")
     if not service.statements:
         raise GovernanceError(f"{component}: {key!r}: service integration {service.service}:{service.action} needs "
                               f"the statements API Gateway's role must hold (e.g. dynamodb:PutItem on the table)")

@@ -415,6 +415,8 @@ def sweep_statements(arn: Any, apigateway: Any, partition: Any) -> list[dict[str
         # Redshift clusters: DescribeClusters takes no resource type ("*"); each cluster's logging status.
         statement(["redshift:DescribeClusters"], ["*"], sid="ListRedshiftClusters"),
         statement(["redshift:DescribeLoggingStatus"], [arn("redshift", "cluster:*")], sid="ReadRedshiftClusters"),
+        # Secrets Manager: ListSecrets (resource "*") carries each secret's key and owner; never a secret's value.
+        statement(["secretsmanager:ListSecrets"], ["*"], sid="ListSecrets"),
     ]
 
 

@@ -187,6 +187,7 @@ class Kind(str, enum.Enum):
     # A cluster's audit logging: its own resource in Pulumi (aws:redshift/logging:Logging); in an account the
     # cluster's DescribeLoggingStatus, read onto the cluster's facts.
     REDSHIFT_LOGGING = "redshift.logging"
+    SECRET = "secretsmanager.secret"
     OTHER = "other"
 
 
@@ -569,6 +570,16 @@ class RedshiftLoggingFacts:
 
 
 @dataclass(frozen=True)
+class SecretFacts:
+    """A Secrets Manager secret: the KMS key that encrypts its value, and the service that owns it, if any."""
+
+    resource: Resource
+    kms_key_id: Maybe[Optional[str]] = None  # key id, ARN or alias; None = the AWS managed key aws/secretsmanager
+    # A managed secret's owner (e.g. "events" for an EventBridge connection, "rds"): None for a secret of one's own.
+    owning_service: Maybe[Optional[str]] = None
+
+
+@dataclass(frozen=True)
 class GenericFacts:
     """Any resource no rule models in detail (still counted, still tag-checked)."""
 
@@ -731,6 +742,7 @@ Facts = Union[
     ScheduleFacts, ApiDestinationFacts, EventConnectionFacts, PipeFacts,
     TaskDefinitionFacts, EcsServiceFacts, EcsClusterFacts, LoadBalancerFacts, ListenerFacts,
     RedshiftClusterFacts, RedshiftLoggingFacts,
+    SecretFacts,
 ]
 
 

@@ -70,3 +70,7 @@ CONNECTION_ENCRYPTION_DOCS = Reference(
     "AWS docs", "Encrypting EventBridge connection authorization with AWS KMS keys",
     "https://docs.aws.amazon.com/eventbridge/latest/userguide/encryption-connections.html",
 )
+SLACK_APP_POST = Reference(
+    "seed 002#15", "Developing a serverless Slack app using AWS Step Functions and AWS Lambda",
+    "https://aws.amazon.com/blogs/compute/developing-a-serverless-slack-app-using-aws-step-functions-and-aws-lambda/",
+)

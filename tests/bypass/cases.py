@@ -783,3 +783,16 @@ def _():
             "Tags": [{"Key": k, "Value": v} for k, v in TAGS.items()]}}}}
     _aws().cloudformation.Stack("cfn-image", name="cfn-image", template_body=json.dumps(template),
                                 capabilities=["CAPABILITY_NAMED_IAM"], tags=TAGS)
+# Secrets Manager: a secret under the AWS managed key hidden in a CloudFormation stack (class 5)
+# ---------------------------------------------------------------------------------------------------------------
+
+
+@case("cfn-secret-aws-managed-key", 5, "secretsmanager-secret-cmk", "violation", subject="cfn-bot-token",
+      preview_subject="BotToken",
+      account_skip="in an account the stack's secret is a secret like any other: ListSecrets does not say how it was "
+                   "made (the scan of secrets is tests/detective/test_scan_secrets.py)")
+def _():
+    template = {"Resources": {"BotToken": {"Type": "AWS::SecretsManager::Secret", "Properties": {
+        "Name": "cfn-bot-token", "Description": "no KmsKeyId: aws/secretsmanager",
+        "Tags": [{"Key": k, "Value": v} for k, v in TAGS.items()]}}}}
+    _aws().cloudformation.Stack("cfn-secret", name="cfn-secret", template_body=json.dumps(template), tags=TAGS)

@@ -43,6 +43,10 @@ TRANSIENT_ERRORS: dict[str, tuple[str, ...]] = {
     # apigateway:invoke fails with ApiGateway.<HTTP status>: 429 is API Gateway throttling the call.
     "apigateway": ("ApiGateway.429",),
     "aws-sdk:forecast": ("Forecast.ThrottlingException",),
+    # AWS SDK and optimised integrations name errors <ServiceName>.<ErrorCode> (Step Functions developer guide).
+    "aws-sdk:ssm": ("Ssm.ThrottlingException",),
+    "events": ("EventBridge.ThrottlingException",),
+    "states": ("StepFunctions.ThrottlingException",),
 }
 #: Retry/Catch names that match any task error (States.TaskFailed: all but States.Timeout).
 WILDCARDS = ("States.ALL", "States.TaskFailed")

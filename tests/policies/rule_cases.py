@@ -1296,3 +1296,31 @@ def image_function(image_uri: Any = IMAGE) -> Describe:
     if image_uri is not NOT_FETCHED_MARK:
         kwargs["image_uri"] = image_uri
     return Describe("function_facts", (fn_config(package_type="Image", layers=()),), kwargs)
+# --- Secrets Manager secrets (secretsmanager-secret-cmk) ---------------------------------------------------------
+
+SECRET = "aws:secretsmanager/secret:Secret"
+SECRET_KEY = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+
+
+def secret_arn(name: str = "slack-signing-secret") -> str:
+    return f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:{name}-AbCdEf"
+
+
+def secret_item(kms: Optional[str] = SECRET_KEY, name: str = "slack-signing-secret") -> dict:
+    """An ``AWS::SecretsManager::Secret`` CI as AWS Config records it (``KMSKeyId`` absent for aws/secretsmanager)."""
+    configuration: dict = {"ARN": secret_arn(name), "Name": name, "Description": "Slack signing secret",
+                           "RotationEnabled": False, "Deleted": False}
+    if kms is not None:
+        configuration["KMSKeyId"] = kms
+    return cis._item("AWS::SecretsManager::Secret", secret_arn(name), name, secret_arn(name), configuration)
+
+
+def secret_listed(kms: Optional[str] = SECRET_KEY, name: str = "slack-signing-secret",
+                  owner: Optional[str] = None) -> Describe:
+    """One ``SecretList`` entry of ListSecrets (KmsKeyId and OwningService only when set)."""
+    entry: dict = {"ARN": secret_arn(name), "Name": name, "Tags": [{"Key": k, "Value": v} for k, v in TAGS.items()]}
+    if kms is not None:
+        entry["KmsKeyId"] = kms
+    if owner is not None:
+        entry["OwningService"] = owner
+    return Describe("secret_facts", (entry,))

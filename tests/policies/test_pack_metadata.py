@@ -41,6 +41,7 @@ MANDATORY = sorted([
     "redshift-cluster-encrypted",
     "redshift-cluster-not-public",
     "required-tags",
+    "secretsmanager-secret-cmk",
     "sfn-tracing-enabled",
     "sg-no-unrestricted-ingress",
 ])

@@ -446,6 +446,10 @@ def _event_connection(r: m.Resource, p: Mapping[str, Any]) -> m.EventConnectionF
                                   kms_key_identifier=_or(_str(r, p, "KmsKeyIdentifier"), None))
 
 
+def _secret(r: m.Resource, p: Mapping[str, Any]) -> m.SecretFacts:
+    return m.SecretFacts(resource=r, kms_key_id=_or(_str(r, p, "KmsKeyId"), None), owning_service=None)
+
+
 def _pipe(r: m.Resource, p: Mapping[str, Any]) -> m.PipeFacts:
     stream = next((f"SourceParameters.{name}" for name in ("DynamoDBStreamParameters", "KinesisStreamParameters")
                    if _get(p, f"SourceParameters.{name}") is not None), None)
@@ -534,6 +538,7 @@ BUILDERS: dict[str, tuple[Kind, Callable[[m.Resource, Mapping[str, Any]], m.Fact
     "AWS::ElasticLoadBalancingV2::LoadBalancer": (Kind.LOAD_BALANCER, _load_balancer),
     "AWS::ElasticLoadBalancingV2::Listener": (Kind.LISTENER, _listener),
     "AWS::Redshift::Cluster": (Kind.REDSHIFT_CLUSTER, _redshift_cluster),
+    "AWS::SecretsManager::Secret": (Kind.SECRET, _secret),
 }
 #: Declared resources whose own contents the rules cannot see from here.
 _OPAQUE = {"AWS::CloudFormation::Stack": "TemplateURL", "AWS::Serverless::Application": "Location"}

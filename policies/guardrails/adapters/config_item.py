@@ -42,6 +42,7 @@ from ..model import (
     RepositoryFacts,
     Resource,
     RoleFacts,
+    SecretFacts,
     SecurityGroupFacts,
     StageFacts,
     StateMachineFacts,
@@ -58,6 +59,7 @@ from .describe import (
     mq_broker_settings,
     normalise_statements,
     parse_arn,
+    secret_owner,
     tags_to_dict,
     trusted_services,
 )
@@ -77,6 +79,7 @@ CONFIG_RESOURCE_TYPES = {kind: SOURCE_TYPES[kind] for kind in (
     Kind.API_DESTINATION,
     Kind.ECS_TASK_DEFINITION, Kind.ECS_SERVICE, Kind.ECS_CLUSTER, Kind.LOAD_BALANCER, Kind.LISTENER,
     Kind.REDSHIFT_CLUSTER,
+    Kind.SECRET,
 )}
 
 #: Config resource types of kinds a rule may name but whose facts also come from elsewhere. The rule Lambda judges
@@ -434,6 +437,16 @@ def redshift_cluster_facts(ci: Mapping[str, Any]) -> RedshiftClusterFacts:
                                 audit_logging=Unknown(f"the cluster's audit logging status ({NOT_IN_ITEM})"))
 
 
+def secret_facts(ci: Mapping[str, Any]) -> SecretFacts:
+    """An ``AWS::SecretsManager::Secret`` CI (``configuration.KMSKeyId``; absent: aws/secretsmanager). Config
+    records no OwningService: a managed secret is known by its ``<service>!`` name."""
+    config = ci["configuration"]
+    name = lookup(config, "name") or ci.get("resourceName")
+    return SecretFacts(resource=_resource(ci, Kind.SECRET),
+                       kms_key_id=lookup(config, "kMSKeyId") or lookup(config, "kmsKeyId") or None,
+                       owning_service=secret_owner(name))
+
+
 _BUILDERS: dict[Kind, Callable[[Mapping[str, Any]], Facts]] = {
     Kind.ROLE: role_facts,
     Kind.REST_DOMAIN: rest_domain_facts,
@@ -457,6 +470,7 @@ _BUILDERS: dict[Kind, Callable[[Mapping[str, Any]], Facts]] = {
     Kind.LOAD_BALANCER: load_balancer_facts,
     Kind.LISTENER: listener_facts,
     Kind.REDSHIFT_CLUSTER: redshift_cluster_facts,
+    Kind.SECRET: secret_facts,
 }
 
 

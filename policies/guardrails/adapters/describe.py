@@ -52,6 +52,7 @@ from ..model import (
     RouteFacts,
     S3NotificationFacts,
     ScheduleFacts,
+    SecretFacts,
     SecurityGroupFacts,
     StageFacts,
     StateMachineFacts,
@@ -183,6 +184,7 @@ SOURCE_TYPES: dict[Kind, str] = {
     Kind.ECS_CLUSTER: "AWS::ECS::Cluster", Kind.LOAD_BALANCER: "AWS::ElasticLoadBalancingV2::LoadBalancer",
     Kind.LISTENER: "AWS::ElasticLoadBalancingV2::Listener",
     Kind.REDSHIFT_CLUSTER: "AWS::Redshift::Cluster", Kind.REDSHIFT_LOGGING: "AWS::Redshift::Cluster",
+    Kind.SECRET: "AWS::SecretsManager::Secret",
 }
 
 
@@ -1045,4 +1047,20 @@ def redshift_cluster_facts(cluster: Mapping[str, Any], *, region: str, account: 
         kms_key_id=lookup(cluster, "kmsKeyId") or None,
         cluster_identifier=identifier,
         audit_logging=logging if isinstance(logging, Unknown) else bool(lookup(logging, "loggingEnabled")),
+    )
+
+
+def secret_owner(name: Any) -> Optional[str]:
+    """The service that manages a secret, from its name: managed secrets are named ``<service>!...``
+    (``events!connection/...``, ``rds!db-...``), and ``!`` is not allowed in the name of a secret of one's own."""
+    return name.split("!", 1)[0] if isinstance(name, str) and "!" in name else None
+
+
+def secret_facts(secret: Mapping[str, Any]) -> SecretFacts:
+    """A secret from ``secretsmanager.list_secrets()["SecretList"]`` (its key, owner and tags are in the item;
+    ``KmsKeyId`` absent: the AWS managed key aws/secretsmanager)."""
+    return SecretFacts(
+        resource=_resource(Kind.SECRET, secret["ARN"], secret["Name"], tags=secret.get("Tags") or []),
+        kms_key_id=secret.get("KmsKeyId") or None,
+        owning_service=secret.get("OwningService") or secret_owner(secret["Name"]),
     )

@@ -495,6 +495,11 @@ def _event_connection(r: m.Resource, p: Props) -> m.EventConnectionFacts:
                                   kms_key_identifier=_or(p.get("kmsKeyIdentifier"), None))
 
 
+def _secret(r: m.Resource, p: Props) -> m.SecretFacts:
+    # kmsKeyId absent: the AWS managed key aws/secretsmanager. A program creates no managed secret.
+    return m.SecretFacts(resource=r, kms_key_id=_or(p.get("kmsKeyId"), None), owning_service=None)
+
+
 #: The source parameters block of a pipe whose source is a stream (engine input names; CloudFormation's are the same
 #: with a capital first letter).
 PIPE_STREAM_PARAMETERS = ("dynamodbStreamParameters", "kinesisStreamParameters")
@@ -615,6 +620,7 @@ BUILDERS: dict[str, tuple[Kind, Callable[[m.Resource, Props], m.Facts]]] = {
     "aws:alb/listener:Listener": (Kind.LISTENER, _listener),
     "aws:redshift/cluster:Cluster": (Kind.REDSHIFT_CLUSTER, _redshift_cluster),
     "aws:redshift/logging:Logging": (Kind.REDSHIFT_LOGGING, _redshift_logging),
+    "aws:secretsmanager/secret:Secret": (Kind.SECRET, _secret),
 }
 
 
