@@ -18,7 +18,8 @@ Deviations from the post, and why:
   (``ResultPath: null``), so 365 results never approach the 256 KiB payload limit.
 * Masked values are written as Parquet nulls (the post writes NaN); a day without files fails its Map item
   instead of writing an empty file.
-* The ASL retries Lambda's transient errors (2 s, x2, 6 attempts) and catches everything into a Fail state.
+* The ASL retries Lambda's transient errors (2 s, x2, 6 attempts) and catches everything into a Fail state; the
+  Map tolerates no failed day (no ToleratedFailurePercentage, as in the post).
 
 Usage::
 
@@ -66,8 +67,6 @@ class SatelliteTimeseriesArgs:
     # The post's Map "concurrency limit 365" (one child per day at once); the account's Lambda concurrency quota
     # may need an increase, as the post warns.
     max_concurrency: int = 365
-    # Default 0: any failed day fails the run (the post sets none); raise it to accept a few missing days.
-    tolerated_failure_percentage: int = 0
     process_day_memory: int = 2048  # the post's 2048 MB (netCDF4 reading several points)
     process_day_timeout: int = 300  # the post's 5 minutes (a day takes about 1 minute)
     # Default 365: one concurrent instance per Map child (the post's concurrency); must be >= max_concurrency.
@@ -98,9 +97,6 @@ def _validate(args: SatelliteTimeseriesArgs) -> None:
     if not 1 <= args.max_concurrency <= DISTRIBUTED_MAP_MAX_CONCURRENCY:
         raise ValueError(f"SatelliteTimeseriesArgs.max_concurrency: {args.max_concurrency!r} must be "
                          f"1-{DISTRIBUTED_MAP_MAX_CONCURRENCY} (Distributed Map child executions)")
-    if not 0 <= args.tolerated_failure_percentage <= 100:
-        raise ValueError(f"SatelliteTimeseriesArgs.tolerated_failure_percentage: "
-                         f"{args.tolerated_failure_percentage!r} must be 0-100")
     if args.process_day_reserved_concurrency < args.max_concurrency:
         raise ValueError(f"SatelliteTimeseriesArgs.process_day_reserved_concurrency: "
                          f"{args.process_day_reserved_concurrency!r} must be >= max_concurrency "
@@ -147,8 +143,7 @@ class SatelliteTimeseries(pulumi.ComponentResource):
                              "POINT_COUNT": str(args.point_count), "POINT_SEED": str(args.point_seed),
                              "POINT_INDEX_RANGE": args.point_index_range},
                 statements=[
-                    statement(["s3:ListBucket"], [in_arn], sid="ListDayFiles",
-                              condition={"StringLike": {"s3:prefix": [f"{args.input_prefix}*"]}}),
+                    statement(["s3:ListBucket"], [in_arn], sid="ListDayFiles"),
                     statement(["s3:GetObject"], [under(in_arn, args.input_prefix)], sid="ReadDayFiles"),
                     statement(["s3:PutObject"], [under(out_arn, args.intermediate_prefix)], sid="WriteDayFile"),
                     kms_write,
@@ -161,8 +156,7 @@ class SatelliteTimeseries(pulumi.ComponentResource):
                 definition_path=DEFINITION,
                 substitutions={"Partition": partition.partition, "GenerateDatesFunctionArn": generate_dates.arn,
                                "ProcessDayFunctionArn": process_day.arn,
-                               "MaxConcurrency": str(args.max_concurrency),
-                               "ToleratedFailurePercentage": str(args.tolerated_failure_percentage)},
+                               "MaxConcurrency": str(args.max_concurrency)},
                 statements=[statement(["lambda:InvokeFunction"], [generate_dates.arn, process_day.arn],
                                       sid="InvokeTasks")],
                 distributed_map=True),
@@ -177,9 +171,7 @@ class SatelliteTimeseries(pulumi.ComponentResource):
                     "--INPUT_PATH": pulumi.Output.concat("s3://", bucket_name, "/", args.intermediate_prefix),
                     "--OUTPUT_PATH": pulumi.Output.concat("s3://", bucket_name, "/", args.final_prefix)},
                 statements=[
-                    statement(["s3:ListBucket"], [out_arn], sid="ListOutput",
-                              condition={"StringLike": {"s3:prefix": [f"{args.intermediate_prefix}*",
-                                                                      f"{args.final_prefix}*"]}}),
+                    statement(["s3:ListBucket"], [out_arn], sid="ListOutput"),
                     statement(["s3:GetObject"], [under(out_arn, args.intermediate_prefix)], sid="ReadDailyFiles"),
                     # Overwrite mode deletes the previous dataset before writing the new one.
                     statement(["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], [under(out_arn, args.final_prefix)],

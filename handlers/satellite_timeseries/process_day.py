@@ -1,6 +1,6 @@
 """Task "Process Day" (one Distributed Map item): extract the points of one day's netCDF files into one Parquet file.
 
-The Map item is the bare date string ``"YYYYMMDD"`` (the post's ``date = str(event)``). The function lists
+The Map item is the bare date ``"YYYYMMDD"``, a string or a number (the post's ``date = str(event)``). It lists
 ``INPUT_BUCKET`` under ``INPUT_PREFIX + YYYY/MM/DD/``, downloads each file to ``/tmp``, reads the first time step of
 ``DSSF_TOT`` and ``FRACTION_DIFFUSE`` at every point, and writes one row per file and point to
 ``OUTPUT_BUCKET``/``OUTPUT_PREFIX + YYYYMMDD.parquet``. A file the reader cannot read (``OSError``) is skipped
@@ -30,6 +30,9 @@ from handlers.satellite_timeseries.formats import Reader, Writer, read_netcdf, w
 TMP_FILE_NAME = "/tmp/tmp.nc"  # the post's: one file at a time, ~2.5 MB each, well inside Lambda's 512 MB /tmp
 
 s3 = boto3.client("s3")
+# The file formats the handler uses (module attributes, looked up per call, so a test can inject its own).
+READER: Reader = read_netcdf
+WRITER: Writer = write_parquet
 
 
 @dataclass(frozen=True)
@@ -60,7 +63,7 @@ def day_keys(bucket: str, prefix: str) -> list[str]:
     return sorted(keys)
 
 
-def process_day(date: str, config: Settings, read: Reader = read_netcdf, write: Writer = write_parquet,
+def extract_day(date: str, config: Settings, read: Reader = read_netcdf, write: Writer = write_parquet,
                 tmp_path: str = TMP_FILE_NAME) -> dict[str, Any]:
     prefix = extraction.day_prefix(config.input_prefix, date)
     keys = day_keys(config.input_bucket, prefix)
@@ -84,6 +87,10 @@ def process_day(date: str, config: Settings, read: Reader = read_netcdf, write: 
 
 @instrumented
 def handler(event: Any, context: Any) -> dict[str, Any]:
+    # A digits-only string may reach the function as a JSON number (moto's interpreter sends it unquoted); the
+    # post's handler reads the item with str(event) for the same reason.
+    if isinstance(event, int) and not isinstance(event, bool):
+        event = str(event)
     if not isinstance(event, str):
         raise ValueError(f"the Map item must be a date string 'YYYYMMDD'; got {type(event).__name__} {event!r}")
-    return process_day(event, settings())
+    return extract_day(event, settings(), read=READER, write=WRITER, tmp_path=TMP_FILE_NAME)
