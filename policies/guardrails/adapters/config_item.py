@@ -32,6 +32,7 @@ from ..model import (
     Facts,
     FunctionFacts,
     GenericFacts,
+    GlueJobFacts,
     InfrastructureConfigurationFacts,
     Kind,
     ListenerFacts,
@@ -49,7 +50,7 @@ from ..model import (
     TopicFacts,
     Unknown,
 )
-from . import ecs
+from . import ecs, glue
 from .describe import (
     NOT_FETCHED,
     SOURCE_TYPES,
@@ -77,6 +78,8 @@ CONFIG_RESOURCE_TYPES = {kind: SOURCE_TYPES[kind] for kind in (
     Kind.API_DESTINATION,
     Kind.ECS_TASK_DEFINITION, Kind.ECS_SERVICE, Kind.ECS_CLUSTER, Kind.LOAD_BALANCER, Kind.LISTENER,
     Kind.REDSHIFT_CLUSTER,
+    # AWS Config records Glue jobs, not security configurations (the sweep judges those).
+    Kind.GLUE_JOB,
 )}
 
 #: Config resource types of kinds a rule may name but whose facts also come from elsewhere. The rule Lambda judges
@@ -429,6 +432,11 @@ def redshift_cluster_facts(ci: Mapping[str, Any]) -> RedshiftClusterFacts:
                                 audit_logging=Unknown(f"the cluster's audit logging status ({NOT_IN_ITEM})"))
 
 
+def glue_job_facts(ci: Mapping[str, Any]) -> GlueJobFacts:
+    """An ``AWS::Glue::Job`` CI (its ``configuration`` has the CloudFormation shape, PascalCase)."""
+    return glue.job_facts(_resource(ci, Kind.GLUE_JOB), ci["configuration"])
+
+
 _BUILDERS: dict[Kind, Callable[[Mapping[str, Any]], Facts]] = {
     Kind.ROLE: role_facts,
     Kind.REST_DOMAIN: rest_domain_facts,
@@ -452,6 +460,7 @@ _BUILDERS: dict[Kind, Callable[[Mapping[str, Any]], Facts]] = {
     Kind.LOAD_BALANCER: load_balancer_facts,
     Kind.LISTENER: listener_facts,
     Kind.REDSHIFT_CLUSTER: redshift_cluster_facts,
+    Kind.GLUE_JOB: glue_job_facts,
 }
 
 
