@@ -415,6 +415,9 @@ def sweep_statements(arn: Any, apigateway: Any, partition: Any) -> list[dict[str
         # Redshift clusters: DescribeClusters takes no resource type ("*"); each cluster's logging status.
         statement(["redshift:DescribeClusters"], ["*"], sid="ListRedshiftClusters"),
         statement(["redshift:DescribeLoggingStatus"], [arn("redshift", "cluster:*")], sid="ReadRedshiftClusters"),
+        # Glue jobs and security configurations: the two listings carry the settings; tags per job.
+        statement(["glue:GetJobs", "glue:GetSecurityConfigurations"], ["*"], sid="ListGlueJobs"),
+        statement(["glue:GetTags"], [arn("glue", "job/*")], sid="ReadGlueJobTags"),
     ]
 
 
