@@ -48,7 +48,9 @@ def settings(environ: Mapping[str, str] = os.environ) -> Settings:
     for name in ("INPUT_BUCKET", "OUTPUT_BUCKET"):
         if not environ.get(name):
             raise ValueError(f"environment {name} is not set; the component sets it to the bucket's name")
-    low, high = extraction.parse_range(environ.get("POINT_INDEX_RANGE", "1000-2500"))
+    environ = {"POINT_COUNT": str(extraction.POST_POINT_COUNT), "POINT_SEED": str(extraction.POST_SEED),
+               "POINT_INDEX_RANGE": f"{extraction.POST_LOW}-{extraction.POST_HIGH}", **environ}
+    low, high = extraction.parse_range(environ["POINT_INDEX_RANGE"])
     points = extraction.post_points(count=env.integer(environ, "POINT_COUNT", 1, 10_000),
                                     seed=env.integer(environ, "POINT_SEED", 0, 2**31 - 1), low=low, high=high)
     return Settings(environ["INPUT_BUCKET"], environ.get("INPUT_PREFIX", "MSG/MDSSFTD/NETCDF/"),

@@ -131,6 +131,16 @@ def test_post_points_are_the_seeded_draw():
                                                    extraction.Point(2, 4, 0), extraction.Point(3, 1, 3)]
 
 
+def test_settings_default_to_the_posts_points():
+    config = process_day.settings({"INPUT_BUCKET": INPUT, "OUTPUT_BUCKET": OUTPUT})
+    assert (config.input_prefix, config.output_prefix, config.points) == (
+        "MSG/MDSSFTD/NETCDF/", "output/intermediate/", tuple(extraction.post_points()))
+    with pytest.raises(ValueError, match=r"environment OUTPUT_BUCKET is not set"):
+        process_day.settings({"INPUT_BUCKET": INPUT})
+    with pytest.raises(ValueError, match=r"environment POINT_COUNT='0' must be an integer 1-10000"):
+        process_day.settings({"INPUT_BUCKET": INPUT, "OUTPUT_BUCKET": OUTPUT, "POINT_COUNT": "0"})
+
+
 def test_keys_and_grid_bounds():
     assert extraction.day_prefix("MSG/MDSSFTD/NETCDF/", "20181231") == "MSG/MDSSFTD/NETCDF/2018/12/31/"
     assert extraction.output_key("output/intermediate/", "20180101") == "output/intermediate/20180101.parquet"
