@@ -33,6 +33,8 @@ Call pattern (the audit's budget is at most 2 calls per function and 1 per 100 r
   cluster, ListServices pages and DescribeServices per 10 services (tags).
 * Secrets Manager: ListSecrets pages (100 a page, each secret's KMS key, owning service and tags included): no
   call per secret.
+* AWS Glue: GetJobs pages (each job with its settings: no call per job; tags only by GetTags for jobs a rule
+  needs them of); GetSecurityConfigurations pages (no tags exist).
 * Elastic Load Balancing v2: DescribeLoadBalancers pages, then per load balancer DescribeLoadBalancerAttributes
   when load balancers are wanted and DescribeListeners when listeners are; tags only by DescribeTags for what a
   rule needs them of.
@@ -80,6 +82,7 @@ SCANNED_KINDS = (
     Kind.ECS_TASK_DEFINITION, Kind.ECS_SERVICE, Kind.ECS_CLUSTER, Kind.LOAD_BALANCER, Kind.LISTENER,
     Kind.REDSHIFT_CLUSTER, Kind.REDSHIFT_LOGGING,
     Kind.SECRET,
+    Kind.GLUE_JOB, Kind.GLUE_SECURITY_CONFIGURATION,
 )
 
 
@@ -365,6 +368,8 @@ class AccountScanner:
         gather((Kind.REDSHIFT_CLUSTER, Kind.REDSHIFT_LOGGING),
                lambda: self.redshift_clusters(logging=Kind.REDSHIFT_LOGGING in kinds))
         gather((Kind.SECRET,), self.secrets)
+        gather((Kind.GLUE_JOB,), self.glue_jobs)
+        gather((Kind.GLUE_SECURITY_CONFIGURATION,), self.glue_security_configurations)
         return subjects
 
     def _recorded_subject(self, ci: dict) -> Subject:
@@ -1042,3 +1047,24 @@ class AccountScanner:
         kinds = tuple(k for k, wanted in ((Kind.LOAD_BALANCER, with_load_balancers), (Kind.LISTENER, listeners))
                       if wanted)
         return [s for group in self._map("load balancers", per_balancer, listed, kinds, identify) for s in group]
+
+    def glue_jobs(self) -> list:
+        """Every Glue job (GetJobs carries its settings); its tags by GetTags only when a rule needs them."""
+        glue = self.client("glue")
+        where = self._where()
+
+        def enrich_for(job: dict) -> Callable[[], Facts]:
+            def enrich() -> Facts:
+                arn = describe.glue_job_facts(job, **where).resource.ref
+                return describe.glue_job_facts(job, tags=glue.get_tags(ResourceArn=arn).get("Tags", {}), **where)
+            return enrich
+
+        return [Subject(describe.glue_job_facts(job, **where), enrich_for(job), config_id=job["Name"])
+                for page in glue.get_paginator("get_jobs").paginate() for job in page.get("Jobs", [])]
+
+    def glue_security_configurations(self) -> list:
+        glue = self.client("glue")
+        where = self._where()
+        return [Subject(describe.glue_security_configuration_facts(config, **where), config_id=config["Name"])
+                for page in glue.get_paginator("get_security_configurations").paginate()
+                for config in page.get("SecurityConfigurations", [])]

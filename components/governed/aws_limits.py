@@ -620,3 +620,19 @@ VALUE_RANGES["aws:secretsmanager/secret:Secret"] = {
 NAME_RULES["aws:ssm/parameter:Parameter"] = NameRule(
     "SSM parameter name", "name", 2048, r"[A-Za-z0-9_./-]+", "letters, digits and '_.-/'",
     source="Systems Manager PutParameter Name 1-2048")
+# AWS Glue (API reference, CreateJob Name / CreateSecurityConfiguration Name): 1-255 characters of a single-line
+# string. The governed block names both explicitly (stack + logical name).
+_GLUE_NAME = (r"[\x20-\x7e]+", "printable characters on one line")
+NAME_RULES["aws:glue/job:Job"] = NameRule("Glue job name", "name", 255, *_GLUE_NAME, autoname_max=None,
+                                          source="Glue CreateJob Name 1-255")
+NAME_RULES["aws:glue/securityConfiguration:SecurityConfiguration"] = NameRule(
+    "Glue security configuration name", "name", 255, *_GLUE_NAME, autoname_max=None,
+    source="Glue CreateSecurityConfiguration Name 1-255")
+# Glue CreateJob: Timeout in minutes (1-10080 for glueetl batch jobs, 7 days), MaxRetries 0-10 (the console caps
+# it there), worker types of Glue 4.0/5.0 Spark jobs.
+GLUE_TIMEOUT_MINUTES = Range("Glue CreateJob Timeout (minutes) 1-10080", 1, 10080)
+GLUE_MAX_RETRIES = Range("Glue CreateJob MaxRetries 0-10", 0, 10)
+GLUE_WORKER_TYPES = ("G.025X", "G.1X", "G.2X", "G.4X", "G.8X", "G.12X", "G.16X", "R.1X", "R.2X", "R.4X", "R.8X")
+GLUE_VERSIONS = ("4.0", "5.0")
+VALUE_RANGES["aws:glue/job:Job"] = {"timeout": GLUE_TIMEOUT_MINUTES, "maxRetries": GLUE_MAX_RETRIES,
+                                    "numberOfWorkers": Range("Glue CreateJob NumberOfWorkers >= 2 (Spark)", 2)}

@@ -27,7 +27,7 @@ from components.governed._overrides import (
     record,
     require_reason,
 )
-from components.governed.role import GovernedRole, RoleArgs, statement
+from components.governed.role import GovernedRole, RoleArgs, policy_document, statement
 
 # The repository root: relative definition paths resolve against it, whatever the working directory
 # (the Pulumi CLI runs the program from the project directory, which is this same root).
@@ -130,6 +130,10 @@ class StateMachineArgs:
     include_execution_data: bool = True
     # Guardrail id -> written reason for each secure default relaxed (default none).
     overrides: Mapping[str, str] = field(default_factory=dict)
+    # Default False. True when the definition has a Map in DISTRIBUTED mode: its child workflows are executions of
+    # this state machine, so the role may start them (states:StartExecution on its own ARN) and describe and stop
+    # them. Granted in a second policy once the state machine exists (its ARN is not known before).
+    distributed_map: bool = False
 
 
 class GovernedStateMachine(pulumi.ComponentResource):
@@ -208,6 +212,19 @@ class GovernedStateMachine(pulumi.ComponentResource):
         self.arn = self.state_machine.arn
         self.name = self.state_machine.name
         self.overrides = overrides
+        self.child_executions_policy: Optional[aws.iam.RolePolicy] = None
+        if args.distributed_map:
+            executions = self.arn.apply(lambda arn: arn.replace(":stateMachine:", ":execution:", 1) + "/*")
+            self.child_executions_policy = aws.iam.RolePolicy(
+                autonamed("aws:iam/rolePolicy:RolePolicy", f"{name}-distributed-map"),
+                role=self.role.role.id,
+                policy=policy_document([
+                    statement(["states:StartExecution"], [self.arn], sid="StartChildWorkflows"),
+                    statement(["states:DescribeExecution", "states:StopExecution"], [executions],
+                              sid="ManageChildWorkflows"),
+                ]),
+                opts=child,
+            )
         self.register_outputs({
             "arn": self.arn, "name": self.name, "roleArn": self.role.arn, "logGroup": self.log_group.name,
             "overrides": overrides,

@@ -417,6 +417,9 @@ def sweep_statements(arn: Any, apigateway: Any, partition: Any) -> list[dict[str
         statement(["redshift:DescribeLoggingStatus"], [arn("redshift", "cluster:*")], sid="ReadRedshiftClusters"),
         # Secrets Manager: ListSecrets (resource "*") carries each secret's key and owner; never a secret's value.
         statement(["secretsmanager:ListSecrets"], ["*"], sid="ListSecrets"),
+        # Glue jobs and security configurations: the two listings carry the settings; tags per job.
+        statement(["glue:GetJobs", "glue:GetSecurityConfigurations"], ["*"], sid="ListGlueJobs"),
+        statement(["glue:GetTags"], [arn("glue", "job/*")], sid="ReadGlueJobTags"),
     ]
 
 

@@ -83,7 +83,8 @@ GOVERNANCE_READ_ACTIONS = ("ec2:DescribeSecurityGroups", "imagebuilder:ListInfra
                            "scheduler:ListSchedules", "scheduler:GetSchedule", "pipes:ListPipes",
                            "pipes:DescribePipe", "ecs:Describe*", "ecs:List*", "elasticloadbalancing:Describe*",
                            "redshift:DescribeClusters", "redshift:DescribeLoggingStatus",
-                           "secretsmanager:ListSecrets")
+                           "secretsmanager:ListSecrets",
+                           "glue:GetJobs", "glue:GetSecurityConfigurations", "glue:GetTags")
 # Namespaces no boundary ever allows as a whole: their writes are escalation or leaving governance.
 FORBIDDEN_NAMESPACES = ("iam", "organizations", "sts", "signer", "cloudtrail", "account")
 

@@ -188,6 +188,8 @@ class Kind(str, enum.Enum):
     # cluster's DescribeLoggingStatus, read onto the cluster's facts.
     REDSHIFT_LOGGING = "redshift.logging"
     SECRET = "secretsmanager.secret"
+    GLUE_JOB = "glue.job"
+    GLUE_SECURITY_CONFIGURATION = "glue.security_configuration"
     OTHER = "other"
 
 
@@ -580,6 +582,30 @@ class SecretFacts:
 
 
 @dataclass(frozen=True)
+class GlueJobFacts:
+    """An AWS Glue job. ``None`` means the setting is absent."""
+
+    resource: Resource
+    security_configuration: Maybe[Optional[str]] = None  # the name of the job's security configuration
+    # ``--enable-continuous-cloudwatch-log`` among the job's default arguments: True/False, None when absent.
+    continuous_logging: Maybe[Optional[bool]] = None
+    # The command's name: "glueetl" (Spark), "gluestreaming", "pythonshell" or "glueray"; None when absent.
+    job_type: Maybe[Optional[str]] = None
+
+
+@dataclass(frozen=True)
+class GlueSecurityConfigurationFacts:
+    """An AWS Glue security configuration: how it encrypts what its jobs write. A mode is None when absent."""
+
+    resource: Resource
+    name: Maybe[Optional[str]] = None
+    s3_encryption_mode: Maybe[Optional[str]] = None  # "DISABLED" | "SSE-KMS" | "SSE-S3"
+    s3_kms_key_arn: Maybe[Optional[str]] = None
+    cloudwatch_encryption_mode: Maybe[Optional[str]] = None  # "DISABLED" | "SSE-KMS"
+    job_bookmarks_encryption_mode: Maybe[Optional[str]] = None  # "DISABLED" | "CSE-KMS"
+
+
+@dataclass(frozen=True)
 class GenericFacts:
     """Any resource no rule models in detail (still counted, still tag-checked)."""
 
@@ -743,6 +769,7 @@ Facts = Union[
     TaskDefinitionFacts, EcsServiceFacts, EcsClusterFacts, LoadBalancerFacts, ListenerFacts,
     RedshiftClusterFacts, RedshiftLoggingFacts,
     SecretFacts,
+    GlueJobFacts, GlueSecurityConfigurationFacts,
 ]
 
 

@@ -796,3 +796,18 @@ def _():
         "Name": "cfn-bot-token", "Description": "no KmsKeyId: aws/secretsmanager",
         "Tags": [{"Key": k, "Value": v} for k, v in TAGS.items()]}}}}
     _aws().cloudformation.Stack("cfn-secret", name="cfn-secret", template_body=json.dumps(template), tags=TAGS)
+# Glue: a job without a security configuration hidden in a CloudFormation stack (class 5)
+# ---------------------------------------------------------------------------------------------------------------
+
+
+@case("cfn-glue-job-without-security-configuration", 5, "glue-job-security-configuration", "violation",
+      subject="cfn-repartition", preview_subject="Repartition",
+      account_skip="moto's CloudFormation does not create AWS::Glue::Job resources (the scan of jobs is "
+                   "tests/detective/test_scan_glue.py)")
+def _():
+    template = {"Resources": {"Repartition": {"Type": "AWS::Glue::Job", "Properties": {
+        "Name": "cfn-repartition", "Role": f"arn:aws:iam::{ACCOUNT}:role/glue", "GlueVersion": "5.0",
+        "Command": {"Name": "glueetl", "ScriptLocation": "s3://scripts/job.py", "PythonVersion": "3"},
+        "DefaultArguments": {"--enable-continuous-cloudwatch-log": "true"},
+        "Tags": dict(TAGS)}}}}
+    _aws().cloudformation.Stack("cfn-glue", name="cfn-glue", template_body=json.dumps(template), tags=TAGS)

@@ -90,10 +90,13 @@ EXPECTED_SCOPES = {
                       "AWS::ImageBuilder::InfrastructureConfiguration", "AWS::AmazonMQ::Broker",
                       "AWS::ECS::TaskDefinition", "AWS::ECS::Service", "AWS::ECS::Cluster",
                       "AWS::ElasticLoadBalancingV2::LoadBalancer", "AWS::ElasticLoadBalancingV2::Listener",
-                      "AWS::Redshift::Cluster", "AWS::SecretsManager::Secret"],
+                      "AWS::Redshift::Cluster", "AWS::SecretsManager::Secret", "AWS::Glue::Job"],
     "redshift-audit-logging": [],  # stack rule: the sweep reads each cluster's logging status
     "redshift-cluster-encrypted": ["AWS::Redshift::Cluster"],
     "redshift-cluster-not-public": ["AWS::Redshift::Cluster"],
+    "glue-job-security-configuration": ["AWS::Glue::Job"],
+    "glue-job-logging": ["AWS::Glue::Job"],
+    "glue-security-configuration-encrypted": [],  # Config does not record security configurations; the sweep reads them
     "s3-public-access-blocked": [],  # stack rule: a bucket is judged with its public access block
     "secretsmanager-secret-cmk": ["AWS::SecretsManager::Secret"],
     "scheduler-cmk": [],  # Config does not record schedules; the sweep gets them

@@ -1324,3 +1324,70 @@ def secret_listed(kms: Optional[str] = SECRET_KEY, name: str = "slack-signing-se
     if owner is not None:
         entry["OwningService"] = owner
     return Describe("secret_facts", (entry,))
+# --- AWS Glue (glue-job-security-configuration, glue-job-logging, glue-security-configuration-encrypted) -----------
+
+GLUE_JOB = "aws:glue/job:Job"
+GLUE_SECURITY_CONFIGURATION = "aws:glue/securityConfiguration:SecurityConfiguration"
+GLUE_KEY = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+GLUE_JOB_ARN = f"arn:aws:glue:{REGION}:{ACCOUNT}:job/repartition"
+GLUE_CONFIG_ARN = f"arn:aws:glue:{REGION}:{ACCOUNT}:securityConfiguration/encrypted"
+_LOGGING = "--enable-continuous-cloudwatch-log"
+
+
+def glue_job_props(security: Any = "encrypted", logging: Any = "true", command: Any = "glueetl") -> dict:
+    """A job's engine inputs as GovernedGlueJob sends them; None leaves a setting out."""
+    arguments = {"--job-bookmark-option": "job-bookmark-disable"}
+    if logging is not None:
+        arguments[_LOGGING] = logging
+    props = {"name": "repartition", "roleArn": f"arn:aws:iam::{ACCOUNT}:role/glue",
+             "command": {"name": command, "scriptLocation": "s3://scripts/job.py", "pythonVersion": "3"},
+             "defaultArguments": arguments, "securityConfiguration": security, "glueVersion": "5.0",
+             "tags": dict(TAGS)}
+    return {k: v for k, v in props.items() if v is not None}
+
+
+def _glue_job(security: Any, logging: Any, command: Any = "glueetl") -> dict:
+    """GetJobs' job (PascalCase); what is None is left out."""
+    job: dict = {"Name": "repartition", "Role": f"arn:aws:iam::{ACCOUNT}:role/glue",
+                 "Command": {"Name": command, "ScriptLocation": "s3://scripts/job.py"},
+                 "DefaultArguments": {"--job-bookmark-option": "job-bookmark-disable"}, "GlueVersion": "5.0"}
+    if logging is not None:
+        job["DefaultArguments"][_LOGGING] = logging
+    if security is not None:
+        job["SecurityConfiguration"] = security
+    return job
+
+
+def glue_job(security: Any = "encrypted", logging: Any = "true", command: Any = "glueetl",
+             tags: Any = None) -> Describe:
+    """The job as the scanner reads it (GetJobs); ``tags`` from GetTags (None: not fetched)."""
+    kwargs: dict = dict(WHERE)
+    if tags is not None:
+        kwargs["tags"] = tags
+    return Describe("glue_job_facts", (_glue_job(security, logging, command),), kwargs)
+
+
+def glue_job_item(security: Any = "encrypted", logging: Any = "true", command: Any = "glueetl") -> dict:
+    """An ``AWS::Glue::Job`` CI: the CloudFormation shape, DefaultArguments a JSON string as Config may write it."""
+    configuration = _glue_job(security, logging, command)
+    configuration["DefaultArguments"] = json.dumps(configuration["DefaultArguments"])
+    return cis._item("AWS::Glue::Job", "repartition", "repartition", GLUE_JOB_ARN, configuration)
+
+
+def glue_security_configuration_props(s3: Any = "SSE-KMS", cloudwatch: Any = "SSE-KMS",
+                                      bookmarks: Any = "CSE-KMS") -> dict:
+    """A security configuration's engine inputs as GovernedGlueJob sends them."""
+    return {"name": "encrypted", "encryptionConfiguration": {
+        "s3Encryption": {"s3EncryptionMode": s3, "kmsKeyArn": GLUE_KEY},
+        "cloudwatchEncryption": {"cloudwatchEncryptionMode": cloudwatch, "kmsKeyArn": GLUE_KEY},
+        "jobBookmarksEncryption": {"jobBookmarksEncryptionMode": bookmarks, "kmsKeyArn": GLUE_KEY}}}
+
+
+def glue_security_configuration(s3: Any = "SSE-KMS", cloudwatch: Any = "SSE-KMS", bookmarks: Any = "CSE-KMS"
+                                ) -> Describe:
+    """GetSecurityConfigurations' item (``S3Encryption`` a list)."""
+    config = {"Name": "encrypted", "EncryptionConfiguration": {
+        "S3Encryption": [{"S3EncryptionMode": s3, "KmsKeyArn": GLUE_KEY}],
+        "CloudWatchEncryption": {"CloudWatchEncryptionMode": cloudwatch, "KmsKeyArn": GLUE_KEY},
+        "JobBookmarksEncryption": {"JobBookmarksEncryptionMode": bookmarks, "KmsKeyArn": GLUE_KEY}}}
+    return Describe("glue_security_configuration_facts", (config,), dict(WHERE))

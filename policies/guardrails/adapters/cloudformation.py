@@ -32,7 +32,7 @@ from typing import Any, Optional
 
 from .. import model as m
 from ..model import Kind, Maybe, Unknown, is_unknown
-from . import documents, ecs, engine, openapi
+from . import documents, ecs, engine, glue, openapi
 
 SAM_TRANSFORM = "AWS::Serverless-2016-10-31"
 _SUB_VARIABLE = re.compile(r"\$\{([^}!][^}]*)\}")
@@ -539,6 +539,8 @@ BUILDERS: dict[str, tuple[Kind, Callable[[m.Resource, Mapping[str, Any]], m.Fact
     "AWS::ElasticLoadBalancingV2::Listener": (Kind.LISTENER, _listener),
     "AWS::Redshift::Cluster": (Kind.REDSHIFT_CLUSTER, _redshift_cluster),
     "AWS::SecretsManager::Secret": (Kind.SECRET, _secret),
+    "AWS::Glue::Job": (Kind.GLUE_JOB, glue.job_facts),
+    "AWS::Glue::SecurityConfiguration": (Kind.GLUE_SECURITY_CONFIGURATION, glue.security_configuration_facts),
 }
 #: Declared resources whose own contents the rules cannot see from here.
 _OPAQUE = {"AWS::CloudFormation::Stack": "TemplateURL", "AWS::Serverless::Application": "Location"}

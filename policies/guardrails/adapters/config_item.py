@@ -32,6 +32,7 @@ from ..model import (
     Facts,
     FunctionFacts,
     GenericFacts,
+    GlueJobFacts,
     InfrastructureConfigurationFacts,
     Kind,
     ListenerFacts,
@@ -50,7 +51,7 @@ from ..model import (
     TopicFacts,
     Unknown,
 )
-from . import ecs
+from . import ecs, glue
 from .describe import (
     NOT_FETCHED,
     SOURCE_TYPES,
@@ -80,6 +81,8 @@ CONFIG_RESOURCE_TYPES = {kind: SOURCE_TYPES[kind] for kind in (
     Kind.ECS_TASK_DEFINITION, Kind.ECS_SERVICE, Kind.ECS_CLUSTER, Kind.LOAD_BALANCER, Kind.LISTENER,
     Kind.REDSHIFT_CLUSTER,
     Kind.SECRET,
+    # AWS Config records Glue jobs, not security configurations (the sweep judges those).
+    Kind.GLUE_JOB,
 )}
 
 #: Config resource types of kinds a rule may name but whose facts also come from elsewhere. The rule Lambda judges
@@ -447,6 +450,11 @@ def secret_facts(ci: Mapping[str, Any]) -> SecretFacts:
                        owning_service=secret_owner(name))
 
 
+def glue_job_facts(ci: Mapping[str, Any]) -> GlueJobFacts:
+    """An ``AWS::Glue::Job`` CI (its ``configuration`` has the CloudFormation shape, PascalCase)."""
+    return glue.job_facts(_resource(ci, Kind.GLUE_JOB), ci["configuration"])
+
+
 _BUILDERS: dict[Kind, Callable[[Mapping[str, Any]], Facts]] = {
     Kind.ROLE: role_facts,
     Kind.REST_DOMAIN: rest_domain_facts,
@@ -471,6 +479,7 @@ _BUILDERS: dict[Kind, Callable[[Mapping[str, Any]], Facts]] = {
     Kind.LISTENER: listener_facts,
     Kind.REDSHIFT_CLUSTER: redshift_cluster_facts,
     Kind.SECRET: secret_facts,
+    Kind.GLUE_JOB: glue_job_facts,
 }
 
 

@@ -33,6 +33,8 @@ from ..model import (
     EventTargetFacts,
     FunctionFacts,
     FunctionUrlFacts,
+    GlueJobFacts,
+    GlueSecurityConfigurationFacts,
     ImageBuilderComponentFacts,
     InfrastructureConfigurationFacts,
     IngressRule,
@@ -185,6 +187,7 @@ SOURCE_TYPES: dict[Kind, str] = {
     Kind.LISTENER: "AWS::ElasticLoadBalancingV2::Listener",
     Kind.REDSHIFT_CLUSTER: "AWS::Redshift::Cluster", Kind.REDSHIFT_LOGGING: "AWS::Redshift::Cluster",
     Kind.SECRET: "AWS::SecretsManager::Secret",
+    Kind.GLUE_JOB: "AWS::Glue::Job", Kind.GLUE_SECURITY_CONFIGURATION: "AWS::Glue::SecurityConfiguration",
 }
 
 
@@ -1064,3 +1067,21 @@ def secret_facts(secret: Mapping[str, Any]) -> SecretFacts:
         kms_key_id=secret.get("KmsKeyId") or None,
         owning_service=secret.get("OwningService") or secret_owner(secret["Name"]),
     )
+from . import glue  # noqa: E402 - it reads responses with this module's ``lookup``
+
+
+def glue_job_facts(job: Mapping[str, Any], *, region: str, account: str, partition: str = "aws",
+                   tags: Any = NOT_FETCHED) -> GlueJobFacts:
+    """A job from ``glue.get_jobs()["Jobs"]`` (its settings are in the item; its tags come from GetTags)."""
+    name = job["Name"]
+    return glue.job_facts(_resource(Kind.GLUE_JOB, f"arn:{partition}:glue:{region}:{account}:job/{name}", name,
+                                    tags=tags), job)
+
+
+def glue_security_configuration_facts(config: Mapping[str, Any], *, region: str, account: str,
+                                      partition: str = "aws") -> GlueSecurityConfigurationFacts:
+    """A security configuration from ``glue.get_security_configurations()["SecurityConfigurations"]``. Glue gives
+    it no ARN and no tags: its ref is ``arn:<partition>:glue:<region>:<account>:securityConfiguration/<name>``."""
+    name = config["Name"]
+    ref = f"arn:{partition}:glue:{region}:{account}:securityConfiguration/{name}"
+    return glue.security_configuration_facts(_resource(Kind.GLUE_SECURITY_CONFIGURATION, ref, name), config)

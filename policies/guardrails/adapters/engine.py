@@ -19,7 +19,7 @@ from typing import Any, Optional, Union
 
 from .. import model as m
 from ..model import Kind, Unknown, is_unknown
-from . import ecs
+from . import ecs, glue
 
 try:  # present in the policy pack; absent in the Config rule Lambda, which never sees proxies
     from pulumi_policy.proxy import UnknownValueError as _ProxyUnknown
@@ -621,6 +621,9 @@ BUILDERS: dict[str, tuple[Kind, Callable[[m.Resource, Props], m.Facts]]] = {
     "aws:redshift/cluster:Cluster": (Kind.REDSHIFT_CLUSTER, _redshift_cluster),
     "aws:redshift/logging:Logging": (Kind.REDSHIFT_LOGGING, _redshift_logging),
     "aws:secretsmanager/secret:Secret": (Kind.SECRET, _secret),
+    "aws:glue/job:Job": (Kind.GLUE_JOB, glue.job_facts),
+    "aws:glue/securityConfiguration:SecurityConfiguration": (Kind.GLUE_SECURITY_CONFIGURATION,
+                                                             glue.security_configuration_facts),
 }
 
 

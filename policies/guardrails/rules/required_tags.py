@@ -27,6 +27,7 @@ UNTAGGABLE = {
     Kind.S3_NOTIFICATION, Kind.SNS_SUBSCRIPTION,
     Kind.SCHEDULE, Kind.API_DESTINATION, Kind.EVENT_CONNECTION,  # only a schedule's group takes tags
     Kind.REDSHIFT_LOGGING,  # a setting of its cluster (which is tagged), no resource of its own in an account
+    Kind.GLUE_SECURITY_CONFIGURATION,  # Glue takes no tags on security configurations
 }
 # Pulumi AWS types that take no tags, generated from the provider by tools/gen_taggable_types.py (a resource
 # created without tags sends no `tags` input, so the props alone cannot tell "untaggable" from "untagged").
