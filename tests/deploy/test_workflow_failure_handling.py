@@ -43,6 +43,8 @@ TRANSIENT_ERRORS: dict[str, tuple[str, ...]] = {
     # apigateway:invoke fails with ApiGateway.<HTTP status>: 429 is API Gateway throttling the call.
     "apigateway": ("ApiGateway.429",),
     "aws-sdk:forecast": ("Forecast.ThrottlingException",),
+    # ExecuteStatement refuses a statement over the cluster's concurrent-statement quota until one ends.
+    "aws-sdk:redshiftdata": ("RedshiftData.ActiveStatementsExceededException", "RedshiftData.ThrottlingException"),
 }
 #: Retry/Catch names that match any task error (States.TaskFailed: all but States.Timeout).
 WILDCARDS = ("States.ALL", "States.TaskFailed")

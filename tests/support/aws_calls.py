@@ -78,14 +78,9 @@ RESOURCE_PARAMS = ("TableName", "QueueUrl", "TopicArn", "TargetArn", "Subscripti
                    "BrokerId")
 # Calls AWS answers for any authenticated principal: no IAM permission exists for them.
 ALWAYS_ALLOWED = ("sts:GetCallerIdentity",)
-# Request context AWS adds to an action, where grants scope it by condition. A handler reads only the Data API
-# statements it ran itself, so the statement's owner is the caller: the key equals the caller's ${aws:userid}
-# (written as that variable, since the evaluator does not substitute policy variables).
-REQUEST_CONTEXT = {
-    action: (("redshift-data:statement-owner-iam-userid", "${aws:userid}"),)
-    for action in ("redshift-data:DescribeStatement", "redshift-data:GetStatementResult",
-                   "redshift-data:CancelStatement", "redshift-data:ListStatements")
-}
+# Request context AWS adds to an action, where grants scope it by condition: one table for handler calls and
+# workflow integrations (tests/support/deploy.py).
+REQUEST_CONTEXT = deploy.REQUEST_CONTEXT
 
 
 @dataclass(frozen=True)
