@@ -5,7 +5,8 @@ Invoked by the state machine's ``lambda:invoke.waitForTaskToken`` task with ``{"
 message is the S3 event of a file copied under ``accepted/``. The answer (``SendTaskSuccess``) is the post's
 contract::
 
-    {"manifestfilepath": "manifest/files_list_YYYYmmdd-HHMMSS.manifest", "bucketname": "<bucket>"}
+    {"manifestfilepath": "manifest/files_list_YYYYmmdd-HHMMSS.manifest", "bucketname": "<bucket>",
+     "sql": "call blogdemo_proc.elt_rideshare('<bucket>','manifest/files_list_YYYYmmdd-HHMMSS.manifest')"}
     {"manifestfilepath": "none", "bucketname": ""}        # nothing to load: the workflow skips the ELT
 
 and the manifest is Redshift's COPY manifest, ``{"entries": [{"url": "s3://<bucket>/<key>", "mandatory": true}]}``.
@@ -19,6 +20,9 @@ Differences from the post, each a weakness of its code:
 * S3's ``s3:TestEvent`` (sent when the notification is configured) has no ``Records``: it is deleted and skipped,
   where the post raised ``KeyError`` and left the workflow waiting until its timeout;
 * any error answers ``SendTaskFailure`` before it is raised, so the workflow fails at once into its failure notice;
+* the answer also carries the ``CALL`` statement the workflow runs (``sql``), built here with SQL quoting (quotes
+  doubled): the post built it in the workflow with ``States.Format('call ...(\\'{}\\',\\'{}\\')', ...)``, whose
+  escaped quotes moto's intrinsic-function lexer cannot read, so the workflow could not be executed in tests;
 * the queue URL and bucket come from the environment (the post pasted the queue URL into the code);
 * the same object named twice (S3 delivers at least once) is listed once: ``mandatory`` entries must be unique to
   load each file once;
@@ -28,7 +32,8 @@ Differences from the post, each a weakness of its code:
 It reads until the queue answers empty, or until ``MAX_FILES`` objects (a bounded manifest per run: the next run,
 5 minutes later, takes the rest) or the function's time is nearly up.
 
-Handler string: ``handlers.redshift_s3_etl.generate_manifest.handler``; env ``QUEUE_URL``, ``BUCKET_NAME``.
+Handler string: ``handlers.redshift_s3_etl.generate_manifest.handler``; env ``QUEUE_URL``, ``BUCKET_NAME``,
+``ELT_PROCEDURE`` (the post's ``blogdemo_proc.elt_rideshare``).
 """
 from __future__ import annotations
 
@@ -89,6 +94,14 @@ def objects_of(body: str) -> list[tuple[str, str]]:
         raise NotAnS3EventError(f"an S3 event record lacks {error}") from None
 
 
+def call_statement(procedure: str, bucket: str, manifest_key: str) -> str:
+    """``call <procedure>('<bucket>','<manifest key>')`` with SQL string literals (a quote is doubled)."""
+    def literal(value: str) -> str:
+        return "'" + value.replace("'", "''") + "'"
+
+    return f"call {procedure}({literal(bucket)},{literal(manifest_key)})"
+
+
 def manifest(bucket: str, keys: list[str]) -> str:
     """Redshift's COPY manifest naming ``s3://<bucket>/<key>`` for each key, every entry mandatory."""
     return json.dumps({"entries": [{"url": f"s3://{bucket}/{key}", "mandatory": True} for key in keys]},
@@ -143,7 +156,8 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
             path = f"{MANIFEST_PREFIX}{clock().strftime('%Y%m%d-%H%M%S')}.manifest"
             s3.put_object(Bucket=bucket, Key=path, Body=manifest(bucket, keys).encode("utf-8"),
                           ContentType="application/json")
-            output = {"manifestfilepath": path, "bucketname": bucket}
+            output = {"manifestfilepath": path, "bucketname": bucket,
+                      "sql": call_statement(setting("ELT_PROCEDURE"), bucket, path)}
             logger.info("manifest written", extra={"manifest": path, "files": len(keys)})
             metrics.add_metric(name="FilesInManifest", unit=MetricUnit.Count, value=len(keys))
         delete(queue_url, handles)
