@@ -415,6 +415,10 @@ def sweep_statements(arn: Any, apigateway: Any, partition: Any) -> list[dict[str
         # Redshift clusters: DescribeClusters takes no resource type ("*"); each cluster's logging status.
         statement(["redshift:DescribeClusters"], ["*"], sid="ListRedshiftClusters"),
         statement(["redshift:DescribeLoggingStatus"], [arn("redshift", "cluster:*")], sid="ReadRedshiftClusters"),
+        # Parameter groups (redshift-require-ssl): the listing takes no resource type; each group's parameters.
+        statement(["redshift:DescribeClusterParameterGroups"], ["*"], sid="ListRedshiftParameterGroups"),
+        statement(["redshift:DescribeClusterParameters"], [arn("redshift", "parametergroup:*")],
+                  sid="ReadRedshiftParameterGroups"),
     ]
 
 

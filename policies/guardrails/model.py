@@ -187,6 +187,8 @@ class Kind(str, enum.Enum):
     # A cluster's audit logging: its own resource in Pulumi (aws:redshift/logging:Logging); in an account the
     # cluster's DescribeLoggingStatus, read onto the cluster's facts.
     REDSHIFT_LOGGING = "redshift.logging"
+    # A cluster parameter group (require_ssl and the other database settings a cluster names it for).
+    REDSHIFT_PARAMETER_GROUP = "redshift.parameter_group"
     OTHER = "other"
 
 
@@ -555,6 +557,9 @@ class RedshiftClusterFacts:
     # Audit logging on (True) or off (False); None where the source keeps it outside the cluster (Pulumi's
     # aws:redshift/logging:Logging, a RedshiftLoggingFacts of the same stack).
     audit_logging: Maybe[Optional[bool]] = None
+    # The parameter group the cluster names (a RedshiftParameterGroupFacts of the same stack or account); None: not
+    # named, so Redshift gives it the default group of its family.
+    parameter_group_name: Maybe[Optional[str]] = None
 
 
 @dataclass(frozen=True)
@@ -565,6 +570,18 @@ class RedshiftLoggingFacts:
     cluster_identifier: Maybe[Optional[str]] = None
     destination_type: Maybe[Optional[str]] = None  # "s3" or "cloudwatch"
     bucket_name: Maybe[Optional[str]] = None
+
+
+@dataclass(frozen=True)
+class RedshiftParameterGroupFacts:
+    """A Redshift cluster parameter group: the settings its clusters get."""
+
+    resource: Resource
+    name: Maybe[Optional[str]] = None
+    family: Maybe[Optional[str]] = None  # "redshift-1.0"
+    # require_ssl as set in the group: True or False; None when the group does not set it (the family's default,
+    # false for redshift-1.0, applies).
+    require_ssl: Maybe[Optional[bool]] = None
 
 
 @dataclass(frozen=True)
@@ -729,7 +746,7 @@ Facts = Union[
     SecurityGroupFacts, InfrastructureConfigurationFacts, ImageBuilderComponentFacts, MqBrokerFacts,
     ScheduleFacts, ApiDestinationFacts, EventConnectionFacts, PipeFacts,
     TaskDefinitionFacts, EcsServiceFacts, EcsClusterFacts, LoadBalancerFacts, ListenerFacts,
-    RedshiftClusterFacts, RedshiftLoggingFacts,
+    RedshiftClusterFacts, RedshiftLoggingFacts, RedshiftParameterGroupFacts,
 ]
 
 

@@ -93,6 +93,7 @@ EXPECTED_SCOPES = {
     "redshift-audit-logging": [],  # stack rule: the sweep reads each cluster's logging status
     "redshift-cluster-encrypted": ["AWS::Redshift::Cluster"],
     "redshift-cluster-not-public": ["AWS::Redshift::Cluster"],
+    "redshift-require-ssl": [],  # stack rule: the sweep reads each parameter group's parameters
     "s3-public-access-blocked": [],  # stack rule: a bucket is judged with its public access block
     "scheduler-cmk": [],  # Config does not record schedules; the sweep gets them
     "scheduler-target-dlq": [],

@@ -46,6 +46,7 @@ from ..model import (
     PipeFacts,
     QueueFacts,
     RedshiftClusterFacts,
+    RedshiftParameterGroupFacts,
     RepositoryFacts,
     Resource,
     RoleFacts,
@@ -183,6 +184,7 @@ SOURCE_TYPES: dict[Kind, str] = {
     Kind.ECS_CLUSTER: "AWS::ECS::Cluster", Kind.LOAD_BALANCER: "AWS::ElasticLoadBalancingV2::LoadBalancer",
     Kind.LISTENER: "AWS::ElasticLoadBalancingV2::Listener",
     Kind.REDSHIFT_CLUSTER: "AWS::Redshift::Cluster", Kind.REDSHIFT_LOGGING: "AWS::Redshift::Cluster",
+    Kind.REDSHIFT_PARAMETER_GROUP: "AWS::Redshift::ClusterParameterGroup",
 }
 
 
@@ -1025,7 +1027,7 @@ def listener_facts(listener: Mapping[str, Any], tags: Any = NOT_FETCHED) -> List
     )
 
 
-from . import ecs  # noqa: E402 - it reads responses with this module's ``lookup``
+from . import ecs, redshift  # noqa: E402 - they read responses with this module's ``lookup``
 
 
 def redshift_cluster_facts(cluster: Mapping[str, Any], *, region: str, account: str, partition: str = "aws",
@@ -1042,4 +1044,19 @@ def redshift_cluster_facts(cluster: Mapping[str, Any], *, region: str, account: 
         kms_key_id=lookup(cluster, "kmsKeyId") or None,
         cluster_identifier=identifier,
         audit_logging=logging if isinstance(logging, Unknown) else bool(lookup(logging, "loggingEnabled")),
+        parameter_group_name=redshift.parameter_group_name(lookup(cluster, "clusterParameterGroups")),
+    )
+
+
+def redshift_parameter_group_facts(group: Mapping[str, Any], *, region: str, account: str, partition: str = "aws",
+                                   parameters: Any = NOT_FETCHED) -> RedshiftParameterGroupFacts:
+    """A group from ``redshift.describe_cluster_parameter_groups()["ParameterGroups"]`` (its tags are in the item),
+    with its settings from ``redshift.describe_cluster_parameters()["Parameters"]`` (every page) when fetched."""
+    name = lookup(group, "parameterGroupName")
+    arn = f"arn:{partition}:redshift:{region}:{account}:parametergroup:{name}"
+    fetched = _fetched(parameters, "the group's parameters")
+    return RedshiftParameterGroupFacts(
+        resource=_resource(Kind.REDSHIFT_PARAMETER_GROUP, arn, name, tags=lookup(group, "tags") or []),
+        name=name, family=lookup(group, "parameterGroupFamily"),
+        require_ssl=fetched if isinstance(fetched, Unknown) else redshift.require_ssl(fetched, "Parameters"),
     )
