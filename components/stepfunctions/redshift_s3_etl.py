@@ -39,6 +39,9 @@ Differences from the post (written down as the catalogue asks):
   keeps the queue's defaults: a 30 s visibility timeout and a function of the console's default 3 s);
 * the rule is deployed enabled (the post creates it disabled and enables it by hand after the setup).
 
+Deployment prerequisite: the cluster uses enhanced VPC routing (the governed block's default), so its COPY reaches
+S3 through the VPC: the subnets need an S3 gateway endpoint (or a NAT route), as for any such cluster.
+
 Not handled (as in the post): executions overlap if one ELT runs longer than the 5-minute schedule; the second then
 truncates the staging table under the first. Keep the procedure short or lengthen the schedule.
 
