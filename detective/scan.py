@@ -80,7 +80,7 @@ SCANNED_KINDS = (
     Kind.SECURITY_GROUP, Kind.IMAGEBUILDER_INFRASTRUCTURE, Kind.IMAGEBUILDER_COMPONENT, Kind.MQ_BROKER,
     Kind.SCHEDULE, Kind.API_DESTINATION, Kind.EVENT_CONNECTION, Kind.PIPE,
     Kind.ECS_TASK_DEFINITION, Kind.ECS_SERVICE, Kind.ECS_CLUSTER, Kind.LOAD_BALANCER, Kind.LISTENER,
-    Kind.REDSHIFT_CLUSTER, Kind.REDSHIFT_LOGGING,
+    Kind.REDSHIFT_CLUSTER, Kind.REDSHIFT_LOGGING, Kind.REDSHIFT_PARAMETER_GROUP,
     Kind.SECRET,
     Kind.GLUE_JOB, Kind.GLUE_SECURITY_CONFIGURATION,
 )
@@ -370,6 +370,7 @@ class AccountScanner:
         gather((Kind.SECRET,), self.secrets)
         gather((Kind.GLUE_JOB,), self.glue_jobs)
         gather((Kind.GLUE_SECURITY_CONFIGURATION,), self.glue_security_configurations)
+        gather((Kind.REDSHIFT_PARAMETER_GROUP,), self.redshift_parameter_groups)
         return subjects
 
     def _recorded_subject(self, ci: dict) -> Subject:
@@ -638,6 +639,29 @@ class AccountScanner:
 
         return [s for group in self._map("Redshift clusters", per_cluster, clusters,
                                          (Kind.REDSHIFT_CLUSTER, Kind.REDSHIFT_LOGGING), identify) for s in group]
+
+    def redshift_parameter_groups(self) -> list:
+        """Every cluster parameter group of the region (the default groups included: clusters name them too), with
+        its parameters: DescribeClusterParameterGroups pages carry the groups and their tags, then one
+        DescribeClusterParameters per group (a group's parameters fit one page of 100)."""
+        redshift = self.client("redshift")
+        where = self._where()
+        groups = [g for page in redshift.get_paginator("describe_cluster_parameter_groups").paginate()
+                  for g in page.get("ParameterGroups", [])]
+
+        def per_group(group: dict) -> list:
+            parameters = [p for page in redshift.get_paginator("describe_cluster_parameters").paginate(
+                ParameterGroupName=group["ParameterGroupName"]) for p in page.get("Parameters", [])]
+            return [Subject(describe.redshift_parameter_group_facts(group, parameters=parameters, **where),
+                            config_id=group["ParameterGroupName"])]
+
+        def identify(group: dict) -> tuple:
+            name = group["ParameterGroupName"]
+            arn = f"arn:{self.partition}:redshift:{self.region}:{self.account}:parametergroup:{name}"
+            return "AWS::Redshift::ClusterParameterGroup", arn, name
+
+        return [s for group in self._map("Redshift parameter groups", per_group, groups,
+                                         (Kind.REDSHIFT_PARAMETER_GROUP,), identify) for s in group]
 
     def log_groups(self) -> list:
         logs = self.client("logs")

@@ -34,6 +34,8 @@ RESOURCE_STAR_ACTIONS = frozenset({
     # No resource type either: scope them with the condition redshift-data:statement-owner-iam-userid.
     "redshift-data:DescribeStatement", "redshift-data:GetStatementResult", "redshift-data:CancelStatement",
     "redshift-data:ListStatements",
+    # A task token, not a resource, names what a callback answers (post 002#4's waitForTaskToken task).
+    "states:SendTaskSuccess", "states:SendTaskFailure", "states:SendTaskHeartbeat",
 })
 
 _ACTION = re.compile(r"^[a-z0-9-]+:[A-Za-z0-9*]+$")

@@ -420,6 +420,10 @@ def sweep_statements(arn: Any, apigateway: Any, partition: Any) -> list[dict[str
         # Glue jobs and security configurations: the two listings carry the settings; tags per job.
         statement(["glue:GetJobs", "glue:GetSecurityConfigurations"], ["*"], sid="ListGlueJobs"),
         statement(["glue:GetTags"], [arn("glue", "job/*")], sid="ReadGlueJobTags"),
+        # Parameter groups (redshift-require-ssl): the listing takes no resource type; each group's parameters.
+        statement(["redshift:DescribeClusterParameterGroups"], ["*"], sid="ListRedshiftParameterGroups"),
+        statement(["redshift:DescribeClusterParameters"], [arn("redshift", "parametergroup:*")],
+                  sid="ReadRedshiftParameterGroups"),
     ]
 
 

@@ -84,7 +84,8 @@ GOVERNANCE_READ_ACTIONS = ("ec2:DescribeSecurityGroups", "imagebuilder:ListInfra
                            "pipes:DescribePipe", "ecs:Describe*", "ecs:List*", "elasticloadbalancing:Describe*",
                            "redshift:DescribeClusters", "redshift:DescribeLoggingStatus",
                            "secretsmanager:ListSecrets",
-                           "glue:GetJobs", "glue:GetSecurityConfigurations", "glue:GetTags")
+                           "glue:GetJobs", "glue:GetSecurityConfigurations", "glue:GetTags",
+                           "redshift:DescribeClusterParameterGroups", "redshift:DescribeClusterParameters")
 # Namespaces no boundary ever allows as a whole: their writes are escalation or leaving governance.
 FORBIDDEN_NAMESPACES = ("iam", "organizations", "sts", "signer", "cloudtrail", "account")
 

@@ -190,6 +190,8 @@ class Kind(str, enum.Enum):
     SECRET = "secretsmanager.secret"
     GLUE_JOB = "glue.job"
     GLUE_SECURITY_CONFIGURATION = "glue.security_configuration"
+    # A cluster parameter group (require_ssl and the other database settings a cluster names it for).
+    REDSHIFT_PARAMETER_GROUP = "redshift.parameter_group"
     OTHER = "other"
 
 
@@ -559,6 +561,9 @@ class RedshiftClusterFacts:
     # Audit logging on (True) or off (False); None where the source keeps it outside the cluster (Pulumi's
     # aws:redshift/logging:Logging, a RedshiftLoggingFacts of the same stack).
     audit_logging: Maybe[Optional[bool]] = None
+    # The parameter group the cluster names (a RedshiftParameterGroupFacts of the same stack or account); None: not
+    # named, so Redshift gives it the default group of its family.
+    parameter_group_name: Maybe[Optional[str]] = None
 
 
 @dataclass(frozen=True)
@@ -603,6 +608,18 @@ class GlueSecurityConfigurationFacts:
     s3_kms_key_arn: Maybe[Optional[str]] = None
     cloudwatch_encryption_mode: Maybe[Optional[str]] = None  # "DISABLED" | "SSE-KMS"
     job_bookmarks_encryption_mode: Maybe[Optional[str]] = None  # "DISABLED" | "CSE-KMS"
+
+
+@dataclass(frozen=True)
+class RedshiftParameterGroupFacts:
+    """A Redshift cluster parameter group: the settings its clusters get."""
+
+    resource: Resource
+    name: Maybe[Optional[str]] = None
+    family: Maybe[Optional[str]] = None  # "redshift-1.0"
+    # require_ssl as set in the group: True or False; None when the group does not set it (the family's default,
+    # false for redshift-1.0, applies).
+    require_ssl: Maybe[Optional[bool]] = None
 
 
 @dataclass(frozen=True)
@@ -767,7 +784,7 @@ Facts = Union[
     SecurityGroupFacts, InfrastructureConfigurationFacts, ImageBuilderComponentFacts, MqBrokerFacts,
     ScheduleFacts, ApiDestinationFacts, EventConnectionFacts, PipeFacts,
     TaskDefinitionFacts, EcsServiceFacts, EcsClusterFacts, LoadBalancerFacts, ListenerFacts,
-    RedshiftClusterFacts, RedshiftLoggingFacts,
+    RedshiftClusterFacts, RedshiftLoggingFacts, RedshiftParameterGroupFacts,
     SecretFacts,
     GlueJobFacts, GlueSecurityConfigurationFacts,
 ]

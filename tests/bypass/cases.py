@@ -783,6 +783,9 @@ def _():
             "Tags": [{"Key": k, "Value": v} for k, v in TAGS.items()]}}}}
     _aws().cloudformation.Stack("cfn-image", name="cfn-image", template_body=json.dumps(template),
                                 capabilities=["CAPABILITY_NAMED_IAM"], tags=TAGS)
+
+
+# ---------------------------------------------------------------------------------------------------------------
 # Secrets Manager: a secret under the AWS managed key hidden in a CloudFormation stack (class 5)
 # ---------------------------------------------------------------------------------------------------------------
 
@@ -796,6 +799,9 @@ def _():
         "Name": "cfn-bot-token", "Description": "no KmsKeyId: aws/secretsmanager",
         "Tags": [{"Key": k, "Value": v} for k, v in TAGS.items()]}}}}
     _aws().cloudformation.Stack("cfn-secret", name="cfn-secret", template_body=json.dumps(template), tags=TAGS)
+
+
+# ---------------------------------------------------------------------------------------------------------------
 # Glue: a job without a security configuration hidden in a CloudFormation stack (class 5)
 # ---------------------------------------------------------------------------------------------------------------
 
@@ -811,3 +817,30 @@ def _():
         "DefaultArguments": {"--enable-continuous-cloudwatch-log": "true"},
         "Tags": dict(TAGS)}}}}
     _aws().cloudformation.Stack("cfn-glue", name="cfn-glue", template_body=json.dumps(template), tags=TAGS)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Redshift: a cluster without TLS, its parameter group hidden with it in a CloudFormation stack (class 5)
+# ---------------------------------------------------------------------------------------------------------------
+
+
+@case("cfn-redshift-cluster-without-tls", 5, "redshift-require-ssl", "violation", subject="cfn-plaintext-warehouse",
+      preview_subject="Warehouse",
+      account_skip="moto's CloudFormation ignores ClusterIdentifier and names the cluster <stack>-Warehouse-<random>, "
+                   "so the case cannot name it (the sweep of parameter groups is "
+                   "tests/detective/test_audit_redshift.py)")
+def _():
+    # The group is named by Ref, as a template writes it: the rule must follow the reference to the group.
+    template = {"Resources": {
+        "Params": {"Type": "AWS::Redshift::ClusterParameterGroup", "Properties": {
+            "Description": "plaintext allowed", "ParameterGroupFamily": "redshift-1.0",
+            "Parameters": [{"ParameterName": "require_ssl", "ParameterValue": "false"}],
+            "Tags": [{"Key": k, "Value": v} for k, v in TAGS.items()]}},
+        "Warehouse": {"Type": "AWS::Redshift::Cluster", "Properties": {
+            "ClusterIdentifier": "cfn-plaintext-warehouse", "NodeType": "ra3.xlplus", "ClusterType": "single-node",
+            "DBName": "dev", "MasterUsername": "dbadmin", "ManageMasterPassword": True, "PubliclyAccessible": False,
+            "Encrypted": True, "KmsKeyId": f"arn:aws:kms:{REGION}:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+            "ClusterParameterGroupName": {"Ref": "Params"},
+            "Tags": [{"Key": k, "Value": v} for k, v in TAGS.items()]}}}}
+    _aws().cloudformation.Stack("cfn-redshift-tls", name="cfn-redshift-tls", template_body=json.dumps(template),
+                                tags=TAGS)

@@ -47,6 +47,8 @@ TRANSIENT_ERRORS: dict[str, tuple[str, ...]] = {
     "aws-sdk:ssm": ("Ssm.ThrottlingException",),
     "events": ("EventBridge.ThrottlingException",),
     "states": ("StepFunctions.ThrottlingException",),
+    # ExecuteStatement refuses a statement over the cluster's concurrent-statement quota until one ends.
+    "aws-sdk:redshiftdata": ("RedshiftData.ActiveStatementsExceededException", "RedshiftData.ThrottlingException"),
 }
 #: Retry/Catch names that match any task error (States.TaskFailed: all but States.Timeout).
 WILDCARDS = ("States.ALL", "States.TaskFailed")

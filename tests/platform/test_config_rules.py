@@ -97,6 +97,7 @@ EXPECTED_SCOPES = {
     "glue-job-security-configuration": ["AWS::Glue::Job"],
     "glue-job-logging": ["AWS::Glue::Job"],
     "glue-security-configuration-encrypted": [],  # Config does not record security configurations; the sweep reads them
+    "redshift-require-ssl": [],  # stack rule: the sweep reads each parameter group's parameters
     "s3-public-access-blocked": [],  # stack rule: a bucket is judged with its public access block
     "secretsmanager-secret-cmk": ["AWS::SecretsManager::Secret"],
     "scheduler-cmk": [],  # Config does not record schedules; the sweep gets them

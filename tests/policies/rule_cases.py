@@ -1237,9 +1237,10 @@ def redshift_cluster_props(**changes) -> dict:
     return {k: v for k, v in props.items() if v is not None}
 
 
-def _redshift_cluster(public: Any, encrypted: Any, kms: Optional[str]) -> dict:
+def _redshift_cluster(public: Any, encrypted: Any, kms: Optional[str], group: str = "warehouse-params") -> dict:
     """DescribeClusters' cluster (PascalCase); absent keys are left out."""
     cluster = {"ClusterIdentifier": "warehouse", "NodeType": "ra3.xlplus", "ClusterStatus": "available",
+               "ClusterParameterGroups": [{"ParameterGroupName": group, "ParameterApplyStatus": "in-sync"}],
                "Tags": [{"Key": k, "Value": v} for k, v in TAGS.items()]}
     for key, value in (("PubliclyAccessible", public), ("Encrypted", encrypted), ("KmsKeyId", kms)):
         if value is not None:
@@ -1248,17 +1249,19 @@ def _redshift_cluster(public: Any, encrypted: Any, kms: Optional[str]) -> dict:
 
 
 def redshift_cluster(public: Any = False, encrypted: Any = True, kms: Optional[str] = REDSHIFT_KEY,
-                     logging: Optional[bool] = None) -> Describe:
-    """The cluster as the scanner reads it; ``logging``: DescribeLoggingStatus's LoggingEnabled (None: not fetched)."""
+                     logging: Optional[bool] = None, group: str = "warehouse-params") -> Describe:
+    """The cluster as the scanner reads it; ``logging``: DescribeLoggingStatus's LoggingEnabled (None: not fetched);
+    ``group``: the parameter group it names."""
     kwargs: dict = dict(WHERE)
     if logging is not None:
         kwargs["logging_status"] = {"LoggingEnabled": logging}
-    return Describe("redshift_cluster_facts", (_redshift_cluster(public, encrypted, kms),), kwargs)
+    return Describe("redshift_cluster_facts", (_redshift_cluster(public, encrypted, kms, group),), kwargs)
 
 
-def redshift_cluster_item(public: Any = False, encrypted: Any = True, kms: Optional[str] = REDSHIFT_KEY) -> dict:
+def redshift_cluster_item(public: Any = False, encrypted: Any = True, kms: Optional[str] = REDSHIFT_KEY,
+                          group: str = "warehouse-params") -> dict:
     """An ``AWS::Redshift::Cluster`` CI: DescribeClusters' cluster in camelCase, as AWS Config records it."""
-    described = _redshift_cluster(public, encrypted, kms)
+    described = _redshift_cluster(public, encrypted, kms, group)
     configuration = {key[:1].lower() + key[1:]: value for key, value in described.items() if key != "Tags"}
     return cis._item("AWS::Redshift::Cluster", "warehouse", "warehouse", WAREHOUSE_ARN, configuration)
 
@@ -1391,3 +1394,30 @@ def glue_security_configuration(s3: Any = "SSE-KMS", cloudwatch: Any = "SSE-KMS"
         "CloudWatchEncryption": {"CloudWatchEncryptionMode": cloudwatch, "KmsKeyArn": GLUE_KEY},
         "JobBookmarksEncryption": {"JobBookmarksEncryptionMode": bookmarks, "KmsKeyArn": GLUE_KEY}}}
     return Describe("glue_security_configuration_facts", (config,), dict(WHERE))
+# --- Redshift parameter groups (redshift-require-ssl) -------------------------------------------------------------
+REDSHIFT_PARAMETER_GROUP = "aws:redshift/parameterGroup:ParameterGroup"
+
+
+def redshift_parameter_group(require_ssl: Any = "true", name: Any = "warehouse-params",
+                             res_name: str = "params") -> Res:
+    """A parameter group's engine inputs as GovernedRedshiftCluster sends them; ``require_ssl`` None: not set."""
+    parameters: Any = [{"name": "enable_user_activity_logging", "value": "true"}]
+    if require_ssl is not None:
+        parameters.insert(0, {"name": "require_ssl", "value": require_ssl})
+    return Res(REDSHIFT_PARAMETER_GROUP, res_name, {"name": name, "family": "redshift-1.0",
+                                                    "parameters": parameters, "tags": dict(TAGS)})
+
+
+def redshift_parameter_group_described(require_ssl: Optional[str] = "true", name: str = "warehouse-params",
+                                       fetched: bool = True) -> Describe:
+    """DescribeClusterParameterGroups' group and, when ``fetched``, DescribeClusterParameters' parameters (every
+    parameter is listed: an unmodified one with its engine default)."""
+    group = {"ParameterGroupName": name, "ParameterGroupFamily": "redshift-1.0", "Description": "warehouse",
+             "Tags": [{"Key": k, "Value": v} for k, v in TAGS.items()]}
+    kwargs: dict = dict(WHERE)
+    if fetched:
+        kwargs["parameters"] = [
+            {"ParameterName": "auto_analyze", "ParameterValue": "true", "Source": "engine-default"},
+            {"ParameterName": "require_ssl", "ParameterValue": require_ssl,
+             "Source": "user" if require_ssl == "true" else "engine-default"}]
+    return Describe("redshift_parameter_group_facts", (group,), kwargs)

@@ -42,6 +42,7 @@ MANDATORY = sorted([
     "pipe-source-failure-handling",
     "redshift-cluster-encrypted",
     "redshift-cluster-not-public",
+    "redshift-require-ssl",
     "required-tags",
     "secretsmanager-secret-cmk",
     "sfn-tracing-enabled",
@@ -85,7 +86,8 @@ ADVISORY = sorted([
 STACK = ["api-authorizer-required", "elb-listener-tls", "eventbridge-connection-cmk", "eventbridge-target-dlq",
          "iam-no-wildcard-action", "lambda-async-failure-destination", "lambda-environment-kms", "lambda-esm-failure-handling",
          "lambda-required-layer", "lambda-tracing-active", "no-recursive-trigger-loop", "no-sync-lambda-invoke",
-         "pipe-logging", "pipe-source-failure-handling", "redshift-audit-logging", "s3-public-access-blocked", "scheduler-cmk",
+         "pipe-logging", "pipe-source-failure-handling", "redshift-audit-logging", "redshift-require-ssl",
+         "s3-public-access-blocked", "scheduler-cmk",
          "scheduler-target-dlq", "sqs-redrive-policy"]
 
 

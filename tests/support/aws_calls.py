@@ -75,17 +75,12 @@ TRANSACT_ITEMS = {"Put": "dynamodb:PutItem", "Update": "dynamodb:UpdateItem", "D
 RESOURCE_PARAMS = ("TableName", "QueueUrl", "TopicArn", "TargetArn", "SubscriptionArn", "Bucket",
                    "stateMachineAliasArn", "stateMachineArn", "executionArn", "FunctionName", "Rule", "EventBusName",
                    "ResourceArn", "resourceArn", "PolicyArn", "CodeSigningConfigArn", "UUID", "SecretId", "RoleArn",
-                   "BrokerId")
+                   "BrokerId", "ParameterGroupName")
 # Calls AWS answers for any authenticated principal: no IAM permission exists for them.
 ALWAYS_ALLOWED = ("sts:GetCallerIdentity",)
-# Request context AWS adds to an action, where grants scope it by condition. A handler reads only the Data API
-# statements it ran itself, so the statement's owner is the caller: the key equals the caller's ${aws:userid}
-# (written as that variable, since the evaluator does not substitute policy variables).
-REQUEST_CONTEXT = {
-    action: (("redshift-data:statement-owner-iam-userid", "${aws:userid}"),)
-    for action in ("redshift-data:DescribeStatement", "redshift-data:GetStatementResult",
-                   "redshift-data:CancelStatement", "redshift-data:ListStatements")
-}
+# Request context AWS adds to an action, where grants scope it by condition: one table for handler calls and
+# workflow integrations (tests/support/deploy.py).
+REQUEST_CONTEXT = deploy.REQUEST_CONTEXT
 
 
 @dataclass(frozen=True)
@@ -241,6 +236,8 @@ def resource_arn(param: str, value: str, account: str, region: str) -> str:
         return f"arn:aws:lambda:{region}:{account}:event-source-mapping:{value}"
     if param == "BrokerId":  # an Amazon MQ broker: broker:<name>:<id>, and the call names no name
         return f"arn:aws:mq:{region}:{account}:broker:*:{value}"
+    if param == "ParameterGroupName":  # a Redshift cluster parameter group
+        return f"arn:aws:redshift:{region}:{account}:parametergroup:{value}"
     raise AssertionError(f"no ARN format for {param}={value!r}; add it to tests.support.aws_calls._arn")
 
 

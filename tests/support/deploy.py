@@ -250,9 +250,17 @@ _OPTIMISED = re.compile(r"^arn:[^:]+:states:::(?P<service>[a-z0-9-]+):(?P<action
 _SDK = re.compile(r"^arn:[^:]+:states:::aws-sdk:(?P<service>[a-z0-9]+):(?P<action>[A-Za-z0-9]+)"
                   r"(?P<mode>\.waitForTaskToken)?$")
 _LAMBDA_ARN = re.compile(r"^arn:[^:]+:lambda:[^:]+:\d{12}:function:[^:]+(:[^:]+)?$")
+# Request context AWS adds to an action, where grants scope it by condition. A handler or workflow reads only the
+# Data API statements it ran itself, so the statement's owner is the caller: the key equals the caller's ${aws:userid}
+# (written as that variable, since the evaluator does not substitute policy variables).
+REQUEST_CONTEXT = {
+    action: (("redshift-data:statement-owner-iam-userid", "${aws:userid}"),)
+    for action in ("redshift-data:DescribeStatement", "redshift-data:GetStatementResult",
+                   "redshift-data:CancelStatement", "redshift-data:ListStatements")
+}
 # aws-sdk service names whose IAM prefix differs (AWS documents the exceptions: "Call other AWS services").
 SDK_PREFIXES = {"sfn": "states", "cloudwatch": "cloudwatch", "cloudwatchlogs": "logs", "sesv2": "ses",
-                "eventbridge": "events"}
+                "eventbridge": "events", "redshiftdata": "redshift-data"}
 
 
 def _tasks(states: dict) -> Iterable[tuple[str, dict]]:
@@ -313,7 +321,8 @@ def integration_requirements(definition: str, account: str, region: str,
         if sdk:
             prefix = SDK_PREFIXES.get(sdk["service"], sdk["service"])
             action = sdk["action"][0].upper() + sdk["action"][1:]
-            requirements.append(Requirement(f"{prefix}:{action}", None, why))
+            requirements.append(Requirement(f"{prefix}:{action}", None, why,
+                                            REQUEST_CONTEXT.get(f"{prefix}:{action}", ())))
             continue
         optimised = _OPTIMISED.match(resource)
         if not optimised:

@@ -18,6 +18,8 @@ What moto does and does not do here, in one place:
   machine ARN only, and ``$$.Execution.Id`` ends in ``:None`` unless the execution is given a name.
 * EventBridge rules and S3 notifications cannot deliver to Lambda or Step Functions: tests start executions
   themselves with the event the rule would deliver.
+* ``aws-sdk:<service>`` tasks reach moto through the boto3 client named ``<service>``; where boto3's name differs
+  (``redshiftdata`` / ``redshift-data``), :func:`aws_sdk_service_names` supplies it.
 """
 from __future__ import annotations
 
@@ -41,6 +43,9 @@ from moto.stepfunctions.parser.asl.component.common.error_name.failure_event imp
 from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
 from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
     state_task_service_api_gateway as moto_apigw,
+)
+from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_aws_sdk import (
+    StateTaskServiceAwsSdk,
 )
 from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_dynamodb import (
     StateTaskServiceDynamoDB,
@@ -404,3 +409,19 @@ def emulated_rest_api(api_id: str, routes: dict[tuple[str, str], Handler],
         finally:
             for method in ("GET", "POST", "PUT", "PATCH", "DELETE"):
                 responses_mock.remove(method, url)
+
+
+# ------------------------------------------------------------------------------------------ aws-sdk tasks
+#: ``aws-sdk:<service>`` names whose boto3 client name differs, which moto 5.2.5 does not map (it knows only
+#: ``sfn``): ``aws-sdk:redshiftdata`` is boto3's ``redshift-data``.
+AWS_SDK_BOTO_NAMES = {"redshiftdata": "redshift-data"}
+
+
+@contextlib.contextmanager
+def aws_sdk_service_names() -> Iterator[None]:
+    """Let moto's ``aws-sdk:<service>`` tasks reach services whose boto3 name differs (:data:`AWS_SDK_BOTO_NAMES`);
+    without it moto fails them with ``States.Runtime`` "Unknown service". The call itself is moto's, unchanged."""
+    task = StateTaskServiceAwsSdk
+    with patch.object(task, "_SERVICE_NAME_SFN_TO_BOTO_OVERRIDES",
+                      {**task._SERVICE_NAME_SFN_TO_BOTO_OVERRIDES, **AWS_SDK_BOTO_NAMES}):
+        yield

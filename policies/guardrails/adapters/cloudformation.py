@@ -32,7 +32,7 @@ from typing import Any, Optional
 
 from .. import model as m
 from ..model import Kind, Maybe, Unknown, is_unknown
-from . import documents, ecs, engine, glue, openapi
+from . import documents, ecs, engine, glue, openapi, redshift
 
 SAM_TRANSFORM = "AWS::Serverless-2016-10-31"
 _SUB_VARIABLE = re.compile(r"\$\{([^}!][^}]*)\}")
@@ -357,7 +357,15 @@ def _redshift_cluster(r: m.Resource, p: Mapping[str, Any]) -> m.RedshiftClusterF
         audit_logging = missing if missing is not None else (destination == "cloudwatch" or bool(bucket))
     return m.RedshiftClusterFacts(resource=r, publicly_accessible=_bool(r, p, "PubliclyAccessible"),
                                   encrypted=_bool(r, p, "Encrypted"), kms_key_id=_or(_str(r, p, "KmsKeyId"), None),
-                                  cluster_identifier=_str(r, p, "ClusterIdentifier"), audit_logging=audit_logging)
+                                  cluster_identifier=_str(r, p, "ClusterIdentifier"), audit_logging=audit_logging,
+                                  parameter_group_name=_or(_str(r, p, "ClusterParameterGroupName"), None))
+
+
+def _redshift_parameter_group(r: m.Resource, p: Mapping[str, Any]) -> m.RedshiftParameterGroupFacts:
+    # ParameterGroupName is optional: CloudFormation names the group itself, and a cluster then names it by Ref.
+    return m.RedshiftParameterGroupFacts(resource=r, name=_str(r, p, "ParameterGroupName"),
+                                         family=_str(r, p, "ParameterGroupFamily"),
+                                         require_ssl=redshift.require_ssl(_get(p, "Parameters"), "Parameters"))
 
 
 def _state_machine(r: m.Resource, p: Mapping[str, Any]) -> m.StateMachineFacts:
@@ -541,6 +549,7 @@ BUILDERS: dict[str, tuple[Kind, Callable[[m.Resource, Mapping[str, Any]], m.Fact
     "AWS::SecretsManager::Secret": (Kind.SECRET, _secret),
     "AWS::Glue::Job": (Kind.GLUE_JOB, glue.job_facts),
     "AWS::Glue::SecurityConfiguration": (Kind.GLUE_SECURITY_CONFIGURATION, glue.security_configuration_facts),
+    "AWS::Redshift::ClusterParameterGroup": (Kind.REDSHIFT_PARAMETER_GROUP, _redshift_parameter_group),
 }
 #: Declared resources whose own contents the rules cannot see from here.
 _OPAQUE = {"AWS::CloudFormation::Stack": "TemplateURL", "AWS::Serverless::Application": "Location"}

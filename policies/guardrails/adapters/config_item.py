@@ -51,7 +51,7 @@ from ..model import (
     TopicFacts,
     Unknown,
 )
-from . import ecs, glue
+from . import ecs, glue, redshift
 from .describe import (
     NOT_FETCHED,
     SOURCE_TYPES,
@@ -437,7 +437,9 @@ def redshift_cluster_facts(ci: Mapping[str, Any]) -> RedshiftClusterFacts:
                                 encrypted=lookup(config, "encrypted"), kms_key_id=lookup(config, "kmsKeyId") or None,
                                 cluster_identifier=lookup(config, "clusterIdentifier"),
                                 # The sweep reads it (DescribeLoggingStatus): redshift-audit-logging is periodic.
-                                audit_logging=Unknown(f"the cluster's audit logging status ({NOT_IN_ITEM})"))
+                                audit_logging=Unknown(f"the cluster's audit logging status ({NOT_IN_ITEM})"),
+                                parameter_group_name=redshift.parameter_group_name(
+                                    lookup(config, "clusterParameterGroups")))
 
 
 def secret_facts(ci: Mapping[str, Any]) -> SecretFacts:

@@ -48,6 +48,7 @@ from ..model import (
     PipeFacts,
     QueueFacts,
     RedshiftClusterFacts,
+    RedshiftParameterGroupFacts,
     RepositoryFacts,
     Resource,
     RoleFacts,
@@ -188,6 +189,7 @@ SOURCE_TYPES: dict[Kind, str] = {
     Kind.REDSHIFT_CLUSTER: "AWS::Redshift::Cluster", Kind.REDSHIFT_LOGGING: "AWS::Redshift::Cluster",
     Kind.SECRET: "AWS::SecretsManager::Secret",
     Kind.GLUE_JOB: "AWS::Glue::Job", Kind.GLUE_SECURITY_CONFIGURATION: "AWS::Glue::SecurityConfiguration",
+    Kind.REDSHIFT_PARAMETER_GROUP: "AWS::Redshift::ClusterParameterGroup",
 }
 
 
@@ -1033,7 +1035,7 @@ def listener_facts(listener: Mapping[str, Any], tags: Any = NOT_FETCHED) -> List
     )
 
 
-from . import ecs  # noqa: E402 - it reads responses with this module's ``lookup``
+from . import ecs, redshift  # noqa: E402 - they read responses with this module's ``lookup``
 
 
 def redshift_cluster_facts(cluster: Mapping[str, Any], *, region: str, account: str, partition: str = "aws",
@@ -1050,6 +1052,21 @@ def redshift_cluster_facts(cluster: Mapping[str, Any], *, region: str, account: 
         kms_key_id=lookup(cluster, "kmsKeyId") or None,
         cluster_identifier=identifier,
         audit_logging=logging if isinstance(logging, Unknown) else bool(lookup(logging, "loggingEnabled")),
+        parameter_group_name=redshift.parameter_group_name(lookup(cluster, "clusterParameterGroups")),
+    )
+
+
+def redshift_parameter_group_facts(group: Mapping[str, Any], *, region: str, account: str, partition: str = "aws",
+                                   parameters: Any = NOT_FETCHED) -> RedshiftParameterGroupFacts:
+    """A group from ``redshift.describe_cluster_parameter_groups()["ParameterGroups"]`` (its tags are in the item),
+    with its settings from ``redshift.describe_cluster_parameters()["Parameters"]`` (every page) when fetched."""
+    name = lookup(group, "parameterGroupName")
+    arn = f"arn:{partition}:redshift:{region}:{account}:parametergroup:{name}"
+    fetched = _fetched(parameters, "the group's parameters")
+    return RedshiftParameterGroupFacts(
+        resource=_resource(Kind.REDSHIFT_PARAMETER_GROUP, arn, name, tags=lookup(group, "tags") or []),
+        name=name, family=lookup(group, "parameterGroupFamily"),
+        require_ssl=fetched if isinstance(fetched, Unknown) else redshift.require_ssl(fetched, "Parameters"),
     )
 
 

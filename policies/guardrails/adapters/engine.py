@@ -19,7 +19,7 @@ from typing import Any, Optional, Union
 
 from .. import model as m
 from ..model import Kind, Unknown, is_unknown
-from . import ecs, glue
+from . import ecs, glue, redshift
 
 try:  # present in the policy pack; absent in the Config rule Lambda, which never sees proxies
     from pulumi_policy.proxy import UnknownValueError as _ProxyUnknown
@@ -327,7 +327,13 @@ def _redshift_cluster(r: m.Resource, p: Props) -> m.RedshiftClusterFacts:
         encrypted = encrypted.lower() == "true"
     return m.RedshiftClusterFacts(resource=r, publicly_accessible=p.get("publiclyAccessible"), encrypted=encrypted,
                                   kms_key_id=_or(p.get("kmsKeyId"), None),
-                                  cluster_identifier=p.get("clusterIdentifier"), audit_logging=None)
+                                  cluster_identifier=p.get("clusterIdentifier"), audit_logging=None,
+                                  parameter_group_name=_or(p.get("clusterParameterGroupName"), None))
+
+
+def _redshift_parameter_group(r: m.Resource, p: Props) -> m.RedshiftParameterGroupFacts:
+    return m.RedshiftParameterGroupFacts(resource=r, name=p.get("name"), family=p.get("family"),
+                                         require_ssl=redshift.require_ssl(p.get("parameters"), "parameters"))
 
 
 def _redshift_logging(r: m.Resource, p: Props) -> m.RedshiftLoggingFacts:
@@ -624,6 +630,7 @@ BUILDERS: dict[str, tuple[Kind, Callable[[m.Resource, Props], m.Facts]]] = {
     "aws:glue/job:Job": (Kind.GLUE_JOB, glue.job_facts),
     "aws:glue/securityConfiguration:SecurityConfiguration": (Kind.GLUE_SECURITY_CONFIGURATION,
                                                              glue.security_configuration_facts),
+    "aws:redshift/parameterGroup:ParameterGroup": (Kind.REDSHIFT_PARAMETER_GROUP, _redshift_parameter_group),
 }
 
 
