@@ -13,8 +13,9 @@
     Batch registers);
   - the ``awslogs`` driver to the job definition's own log group (platform retention and KMS key)
     (``batch-job-logging``);
-  - an execution role (ECR pull of the image, its log group, the job's secrets) and a job role (the caller's
-    statements only), both GovernedRoles with the permissions boundary, assumed by ``ecs-tasks.amazonaws.com``;
+  - an execution role (ECR pull of the image, its log group, the job's secrets) and, when the job calls AWS, a job
+    role (the caller's statements only), both GovernedRoles with the permissions boundary, assumed by
+    ``ecs-tasks.amazonaws.com``;
   - secrets only as ``secrets`` (Secrets Manager or SSM Parameter Store ARNs, fetched by the execution role at
     start); an environment variable whose name looks secret is refused (the pattern of
     ``ecs-task-no-plaintext-secrets``);
@@ -198,7 +199,7 @@ class JobDefinitionArgs:
     # Name -> Secrets Manager secret ARN or SSM parameter ARN (default none), injected at start by the execution
     # role, never stored in the job definition.
     secrets: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
-    # The job role's grants (default none: least privilege starts from nothing).
+    # The job role's grants (default none: no job role, the job gets no AWS credentials).
     job_statements: Sequence[Mapping[str, Any]] = ()
     # Default True: the root file system is read-only (guardrail ecs-task-readonly-root); False only with
     # overrides={"ecs-task-readonly-root": "<reason>"}.
@@ -214,7 +215,8 @@ class JobDefinitionArgs:
 
 class GovernedJobDefinition(pulumi.ComponentResource):
     """A Fargate job definition with its log group and roles (see the module docstring). Exposes
-    ``.job_definition``, ``.log_group``, ``.execution_role``, ``.job_role``, ``.arn`` (with the revision),
+    ``.job_definition``, ``.log_group``, ``.execution_role``, ``.job_role`` (None without job_statements),
+    ``.arn`` (with the revision),
     ``.name``."""
 
     def __init__(self, name: str, args: JobDefinitionArgs, governance: Governance,
@@ -245,15 +247,19 @@ class GovernedJobDefinition(pulumi.ComponentResource):
                      statements=_execution_statements([container], self.log_group, governance),
                      description=f"Batch execution role of {name}: image pull, logs, secrets"),
             governance=governance, opts=child)
-        self.job_role = GovernedRole(
-            f"{name}-job",
-            RoleArgs(service_principals=[ECS_TASKS_PRINCIPAL], statements=list(args.job_statements),
-                     description=f"Batch job role of {name}"),
-            governance=governance, opts=child)
+        # No job role without grants: a job that calls no AWS API gets no credentials at all.
+        self.job_role: Optional[GovernedRole] = None
+        if args.job_statements:
+            self.job_role = GovernedRole(
+                f"{name}-job",
+                RoleArgs(service_principals=[ECS_TASKS_PRINCIPAL], statements=list(args.job_statements),
+                         description=f"Batch job role of {name}"),
+                governance=governance, opts=child)
 
         # The region from the provider and the group's own name: plain strings the rules read at preview.
         region = aws.get_region(opts=pulumi.InvokeOptions(parent=self)).region
-        properties = pulumi.Output.all(self.execution_role.arn, self.job_role.arn).apply(
+        job_role = self.job_role.arn if self.job_role is not None else None
+        properties = pulumi.Output.all(self.execution_role.arn, job_role).apply(
             lambda arns: _container_properties(args, log_group_name, region, execution_role=arns[0],
                                                job_role=arns[1]))
         definition: dict[str, Any] = dict(
@@ -276,11 +282,11 @@ class GovernedJobDefinition(pulumi.ComponentResource):
         self.name = self.job_definition.name
         self.overrides = overrides
         self.register_outputs({"arn": self.arn, "name": self.name, "logGroup": self.log_group.name,
-                               "jobRoleArn": self.job_role.arn, "overrides": overrides})
+                               "jobRoleArn": job_role, "overrides": overrides})
 
 
 def _container_properties(args: JobDefinitionArgs, log_group: str, region: str, *, execution_role: str,
-                          job_role: str) -> dict:
+                          job_role: Optional[str]) -> dict:
     """``containerProperties`` of a Fargate job, in the API's shape (the job definition holds it as JSON).
     No ``privileged``: Fargate jobs may not set it, and it is never true here."""
     properties: dict[str, Any] = {
@@ -288,7 +294,6 @@ def _container_properties(args: JobDefinitionArgs, log_group: str, region: str, 
         "resourceRequirements": [{"type": "VCPU", "value": _vcpu_text(args.vcpus)},
                                  {"type": "MEMORY", "value": str(args.memory)}],
         "executionRoleArn": execution_role,
-        "jobRoleArn": job_role,
         "readonlyRootFilesystem": args.readonly_root_filesystem,
         "environment": [{"name": k, "value": v} for k, v in sorted(args.environment.items())],
         "secrets": [{"name": k, "valueFrom": v} for k, v in sorted(args.secrets.items())],
@@ -298,6 +303,8 @@ def _container_properties(args: JobDefinitionArgs, log_group: str, region: str, 
         "fargatePlatformConfiguration": {"platformVersion": "LATEST"},
         "runtimePlatform": {"operatingSystemFamily": "LINUX", "cpuArchitecture": args.cpu_architecture},
     }
+    if job_role is not None:
+        properties["jobRoleArn"] = job_role
     if args.command:
         properties["command"] = list(args.command)
     return properties

@@ -34,6 +34,7 @@ RESOURCE_STAR_ACTIONS = frozenset({
     # No resource type either: scope them with the condition redshift-data:statement-owner-iam-userid.
     "redshift-data:DescribeStatement", "redshift-data:GetStatementResult", "redshift-data:CancelStatement",
     "redshift-data:ListStatements",
+    "batch:DescribeJobs",  # no resource type: Step Functions' batch:submitJob.sync polls the job with it
 })
 
 _ACTION = re.compile(r"^[a-z0-9-]+:[A-Za-z0-9*]+$")

@@ -43,6 +43,9 @@ TRANSIENT_ERRORS: dict[str, tuple[str, ...]] = {
     # apigateway:invoke fails with ApiGateway.<HTTP status>: 429 is API Gateway throttling the call.
     "apigateway": ("ApiGateway.429",),
     "aws-sdk:forecast": ("Forecast.ThrottlingException",),
+    # AWS Batch's API errors (botocore: ClientException, ServerException) as Step Functions names them, and the
+    # SDK's exception for a throttled call ("Too Many Requests").
+    "batch": ("Batch.AWSBatchException", "Batch.ServerException"),
 }
 #: Retry/Catch names that match any task error (States.TaskFailed: all but States.Timeout).
 WILDCARDS = ("States.ALL", "States.TaskFailed")

@@ -40,7 +40,9 @@ def build(environment: dict | None = None, queue: dict | None = None, job: dict 
 @pytest.fixture(scope="module")
 def resources():
     return build(job={"command": ["python", "-m", "report"], "environment": {"STAGE": "dev"},
-                      "secrets": {"DB_PASSWORD": SECRET}, "vcpus": 2, "memory": 4096})
+                      "secrets": {"DB_PASSWORD": SECRET}, "vcpus": 2, "memory": 4096,
+                      "job_statements": [{"Effect": "Allow", "Action": ["s3:GetObject"],
+                                          "Resource": ["arn:aws:s3:::reports/*"]}]})
 
 
 def properties(resources) -> dict:
@@ -109,7 +111,14 @@ def test_execution_and_job_roles_carry_the_boundary_and_only_their_grants(resour
     assert grants["EcrPull"] == (["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
                                  ["arn:aws:ecr:us-east-1:123456789012:repository/jobs/report"])
     assert grants["InjectSecrets"] == (["secretsmanager:GetSecretValue"], [SECRET])
-    assert "report-job-policy" not in policies  # no job statements: no grants at all
+    assert policies["report-job-policy"]["Statement"] == [
+        {"Effect": "Allow", "Action": ["s3:GetObject"], "Resource": ["arn:aws:s3:::reports/*"]}]
+
+
+def test_a_job_that_calls_no_aws_api_gets_no_job_role():
+    resources = build()
+    assert "jobRoleArn" not in properties(resources)
+    assert [r.name for r in by_type(resources, "aws:iam/role:Role")] == ["report-execution"]
 
 
 def test_a_writable_root_needs_a_written_reason():
