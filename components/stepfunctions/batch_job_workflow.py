@@ -193,7 +193,10 @@ class BatchJobWorkflow(pulumi.ComponentResource):
                 },
                 statements=[
                     statement(["lambda:InvokeFunction"], [self.generator.arn], sid="GenerateBatchJobInput"),
-                    statement(["batch:SubmitJob"], [self.job_definition.arn, self.job_queue.arn], sid="SubmitJob"),
+                    # The job ARN too: SubmitJob authorises the new job (its tags) besides the queue and the
+                    # definition; its id is unknown until submitted.
+                    statement(["batch:SubmitJob"], [self.job_definition.arn, self.job_queue.arn, f"{batch}:job/*"],
+                              sid="SubmitJob"),
                     # DescribeJobs has no resource type: "*" is its only resource (role.RESOURCE_STAR_ACTIONS).
                     statement(["batch:DescribeJobs"], ["*"], sid="WatchJobs"),
                     statement(["batch:TerminateJob"], [f"{batch}:job/*"], sid="StopJobsOfStoppedRuns"),
