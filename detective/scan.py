@@ -76,6 +76,7 @@ SCANNED_KINDS = (
     Kind.SCHEDULE, Kind.API_DESTINATION, Kind.EVENT_CONNECTION, Kind.PIPE,
     Kind.ECS_TASK_DEFINITION, Kind.ECS_SERVICE, Kind.ECS_CLUSTER, Kind.LOAD_BALANCER, Kind.LISTENER,
     Kind.REDSHIFT_CLUSTER, Kind.REDSHIFT_LOGGING,
+    Kind.BATCH_COMPUTE_ENVIRONMENT, Kind.BATCH_JOB_DEFINITION,
 )
 
 
@@ -349,6 +350,8 @@ class AccountScanner:
             with_load_balancers=Kind.LOAD_BALANCER in kinds, listeners=Kind.LISTENER in kinds))
         gather((Kind.REDSHIFT_CLUSTER, Kind.REDSHIFT_LOGGING),
                lambda: self.redshift_clusters(logging=Kind.REDSHIFT_LOGGING in kinds))
+        gather((Kind.BATCH_COMPUTE_ENVIRONMENT,), self.batch_compute_environments)
+        gather((Kind.BATCH_JOB_DEFINITION,), self.batch_job_definitions)
         return subjects
 
     def _function_configs(self) -> list:
@@ -582,6 +585,24 @@ class AccountScanner:
 
         return [Subject(describe.repository_facts(r), enrich_for(r), config_id=r["repositoryName"])
                 for r in repositories]
+    def batch_compute_environments(self) -> list:
+        """Every AWS Batch compute environment: DescribeComputeEnvironments pages (100 each) carry each one's type
+        and tags, so an environment costs no call of its own (AWS Config names it by its ARN)."""
+        batch = self.client("batch")
+        return [Subject(describe.batch_compute_environment_facts(e), config_id=e["computeEnvironmentArn"])
+                for page in batch.get_paginator("describe_compute_environments").paginate(
+                    PaginationConfig={"PageSize": 100})
+                for e in page.get("computeEnvironments", [])]
+
+    def batch_job_definitions(self) -> list:
+        """Every ACTIVE AWS Batch job definition revision (each can be submitted): DescribeJobDefinitions pages (100
+        each) carry the containers and tags, so a revision costs no call of its own."""
+        batch = self.client("batch")
+        return [Subject(describe.batch_job_definition_facts(d))
+                for page in batch.get_paginator("describe_job_definitions").paginate(
+                    status="ACTIVE", PaginationConfig={"PageSize": 100})
+                for d in page.get("jobDefinitions", [])]
+
     def redshift_clusters(self, logging: bool = False) -> list:
         """Every provisioned cluster of the region: DescribeClusters pages carry each cluster's settings and tags,
         so a cluster costs no call of its own; with ``logging`` (the kind REDSHIFT_LOGGING, looked up by

@@ -35,6 +35,7 @@ RESOURCE_STAR_ACTIONS = frozenset({
     "redshift-data:DescribeStatement", "redshift-data:GetStatementResult", "redshift-data:CancelStatement",
     "redshift-data:ListStatements",
     "batch:DescribeJobs",  # no resource type: Step Functions' batch:submitJob.sync polls the job with it
+    "batch:DescribeComputeEnvironments", "batch:DescribeJobDefinitions",  # likewise (the Config rule sweep)
 })
 
 _ACTION = re.compile(r"^[a-z0-9-]+:[A-Za-z0-9*]+$")

@@ -415,6 +415,9 @@ def sweep_statements(arn: Any, apigateway: Any, partition: Any) -> list[dict[str
         # Redshift clusters: DescribeClusters takes no resource type ("*"); each cluster's logging status.
         statement(["redshift:DescribeClusters"], ["*"], sid="ListRedshiftClusters"),
         statement(["redshift:DescribeLoggingStatus"], [arn("redshift", "cluster:*")], sid="ReadRedshiftClusters"),
+        # AWS Batch compute environments and job definitions: both Describe calls take no resource type ("*").
+        statement(["batch:DescribeComputeEnvironments", "batch:DescribeJobDefinitions"], ["*"],
+                  sid="ListBatchResources"),
     ]
 
 

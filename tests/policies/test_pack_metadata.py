@@ -42,6 +42,8 @@ MANDATORY = sorted([
     "required-tags",
     "sfn-tracing-enabled",
     "sg-no-unrestricted-ingress",
+    "batch-job-not-privileged",
+    "batch-job-logging",
 ])
 ADVISORY = sorted([
     "ecs-cluster-container-insights",
@@ -74,6 +76,7 @@ ADVISORY = sorted([
     "sns-encryption",
     "sqs-encryption",
     "sqs-redrive-policy",
+    "batch-compute-environment-managed",
 ])
 # The layer, tracing and environment rules are stack rules: whether a function is Lambda@Edge is a fact about the
 # distributions that run it (guardrails.edge), not about the function alone.

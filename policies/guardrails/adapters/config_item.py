@@ -24,6 +24,7 @@ from typing import Any, Optional
 
 from ..model import (
     ApiDestinationFacts,
+    BatchComputeEnvironmentFacts,
     BucketFacts,
     DistributionFacts,
     DomainFacts,
@@ -77,6 +78,8 @@ CONFIG_RESOURCE_TYPES = {kind: SOURCE_TYPES[kind] for kind in (
     Kind.API_DESTINATION,
     Kind.ECS_TASK_DEFINITION, Kind.ECS_SERVICE, Kind.ECS_CLUSTER, Kind.LOAD_BALANCER, Kind.LISTENER,
     Kind.REDSHIFT_CLUSTER,
+    # AWS Config records compute environments (and job queues), not job definitions (the sweep judges those).
+    Kind.BATCH_COMPUTE_ENVIRONMENT,
 )}
 
 #: Config resource types of kinds a rule may name but whose facts also come from elsewhere. The rule Lambda judges
@@ -429,6 +432,14 @@ def redshift_cluster_facts(ci: Mapping[str, Any]) -> RedshiftClusterFacts:
                                 audit_logging=Unknown(f"the cluster's audit logging status ({NOT_IN_ITEM})"))
 
 
+def batch_compute_environment_facts(ci: Mapping[str, Any]) -> BatchComputeEnvironmentFacts:
+    """An ``AWS::Batch::ComputeEnvironment`` CI (CloudFormation property names: ``Type``, ``ComputeResources``)."""
+    config = ci["configuration"]
+    return BatchComputeEnvironmentFacts(resource=_resource(ci, Kind.BATCH_COMPUTE_ENVIRONMENT),
+                                        type=lookup(config, "type"),
+                                        compute_type=lookup(lookup(config, "computeResources") or {}, "type"))
+
+
 _BUILDERS: dict[Kind, Callable[[Mapping[str, Any]], Facts]] = {
     Kind.ROLE: role_facts,
     Kind.REST_DOMAIN: rest_domain_facts,
@@ -452,6 +463,7 @@ _BUILDERS: dict[Kind, Callable[[Mapping[str, Any]], Facts]] = {
     Kind.LOAD_BALANCER: load_balancer_facts,
     Kind.LISTENER: listener_facts,
     Kind.REDSHIFT_CLUSTER: redshift_cluster_facts,
+    Kind.BATCH_COMPUTE_ENVIRONMENT: batch_compute_environment_facts,
 }
 
 

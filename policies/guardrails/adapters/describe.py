@@ -21,6 +21,8 @@ from ..model import (
     ApiDestinationFacts,
     ApiFacts,
     AuthorizerFacts,
+    BatchComputeEnvironmentFacts,
+    BatchJobDefinitionFacts,
     BucketFacts,
     CodeSigningConfigFacts,
     DistributionFacts,
@@ -183,6 +185,8 @@ SOURCE_TYPES: dict[Kind, str] = {
     Kind.ECS_CLUSTER: "AWS::ECS::Cluster", Kind.LOAD_BALANCER: "AWS::ElasticLoadBalancingV2::LoadBalancer",
     Kind.LISTENER: "AWS::ElasticLoadBalancingV2::Listener",
     Kind.REDSHIFT_CLUSTER: "AWS::Redshift::Cluster", Kind.REDSHIFT_LOGGING: "AWS::Redshift::Cluster",
+    Kind.BATCH_COMPUTE_ENVIRONMENT: "AWS::Batch::ComputeEnvironment",
+    Kind.BATCH_JOB_DEFINITION: "AWS::Batch::JobDefinition",
 }
 
 
@@ -1043,3 +1047,32 @@ def redshift_cluster_facts(cluster: Mapping[str, Any], *, region: str, account: 
         cluster_identifier=identifier,
         audit_logging=logging if isinstance(logging, Unknown) else bool(lookup(logging, "loggingEnabled")),
     )
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# AWS Batch (its containers read like ECS's: ``adapters.ecs``)
+# ---------------------------------------------------------------------------------------------------------------
+def batch_compute_environment_facts(environment: Mapping[str, Any]) -> BatchComputeEnvironmentFacts:
+    """A compute environment from ``batch.describe_compute_environments()["computeEnvironments"]`` (its tags
+    included)."""
+    return BatchComputeEnvironmentFacts(
+        resource=_resource(Kind.BATCH_COMPUTE_ENVIRONMENT, environment["computeEnvironmentArn"],
+                           environment["computeEnvironmentName"], tags=environment.get("tags") or {}),
+        type=environment.get("type"),
+        compute_type=(environment.get("computeResources") or {}).get("type"),
+    )
+
+
+def batch_job_definition_facts(definition: Mapping[str, Any]) -> BatchJobDefinitionFacts:
+    """A job definition revision from ``batch.describe_job_definitions(status="ACTIVE")["jobDefinitions"]`` (its
+    tags included)."""
+    name = f"{definition['jobDefinitionName']}:{definition.get('revision')}"
+    eks = definition.get("eksProperties")
+    return BatchJobDefinitionFacts(
+        resource=_resource(Kind.BATCH_JOB_DEFINITION, definition["jobDefinitionArn"], name,
+                           tags=definition.get("tags") or {}),
+        eks=eks is not None,
+        containers=ecs.job_containers(definition.get("containerProperties"), definition.get("nodeProperties"),
+                                      definition.get("ecsProperties"), eks, ""),
+    )
+
