@@ -739,3 +739,18 @@ def _():
         "Tags": [{"Key": k, "Value": v} for k, v in TAGS.items()]}}}}
     _aws().cloudformation.Stack("cfn-redshift", name="cfn-redshift", template_body=json.dumps(template), tags=TAGS)
 
+# AWS Batch: a privileged job definition hidden in a CloudFormation stack (class 5)
+# ---------------------------------------------------------------------------------------------------------------
+
+
+@case("cfn-batch-privileged-job", 5, "batch-job-not-privileged", "violation", subject="cfn-root-job:1",
+      preview_subject="RootJob")
+def _():
+    # A job whose container is root on its host, written as a template so that no aws.batch.JobDefinition appears
+    # in the program.
+    template = {"Resources": {"RootJob": {"Type": "AWS::Batch::JobDefinition", "Properties": {
+        "JobDefinitionName": "cfn-root-job", "Type": "container", "ContainerProperties": {
+            "Image": "public.ecr.aws/amazonlinux/amazonlinux:2023", "Vcpus": 1, "Memory": 512, "Privileged": True,
+            "LogConfiguration": {"LogDriver": "awslogs"}},
+        "RetryStrategy": {"Attempts": 1}, "Tags": dict(TAGS)}}}}
+    _aws().cloudformation.Stack("cfn-batch", name="cfn-batch", template_body=json.dumps(template), tags=TAGS)
