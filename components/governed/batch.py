@@ -15,7 +15,8 @@
     (``batch-job-logging``);
   - an execution role (ECR pull of the image, its log group, the job's secrets) and, when the job calls AWS, a job
     role (the caller's statements only), both GovernedRoles with the permissions boundary, assumed by
-    ``ecs-tasks.amazonaws.com``;
+    ``ecs-tasks.amazonaws.com``, with fixed names (stack, region, block) so that their ARNs, which live inside
+    ``containerProperties``, are known at preview and the rules judge the job definition then;
   - secrets only as ``secrets`` (Secrets Manager or SSM Parameter Store ARNs, fetched by the execution role at
     start); an environment variable whose name looks secret is refused (the pattern of
     ``ecs-task-no-plaintext-secrets``);
@@ -39,7 +40,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.governance import Governance
-from components.governed._naming import autonamed
+from components.governed._naming import autonamed, explicit
 from components.governed._overrides import (
     GovernanceError,
     check_overrides,
@@ -239,29 +240,43 @@ class GovernedJobDefinition(pulumi.ComponentResource):
             kms_key_id=governance.kms_key_arn,
             opts=child,
         )
+        # The roles' ARNs go inside containerProperties, one JSON string: an autonamed role's ARN is unknown until
+        # it exists, which would leave the whole string (privileged, logConfiguration) unknown to the rules at
+        # preview. So the roles get fixed names (stack, region and block, shortened to IAM's 64 characters: IAM
+        # names are global, the same stack may run in two regions) and ARNs known from the start.
+        invoke = pulumi.InvokeOptions(parent=self)
+        region = aws.get_region(opts=invoke).region
+        account = aws.get_caller_identity(opts=invoke).account_id
+        partition = aws.get_partition(opts=invoke).partition
+
+        def role_name(purpose: str) -> str:
+            return explicit("aws:iam/role:Role", f"{stack}-{region}-{name}-{purpose}")
+
         # The ECS execution statements, from the one place that writes them (ECR pull, log group, secrets).
         container = Container(name, args.image, secrets=args.secrets)
         self.execution_role = GovernedRole(
             f"{name}-execution",
-            RoleArgs(service_principals=[ECS_TASKS_PRINCIPAL],
+            RoleArgs(service_principals=[ECS_TASKS_PRINCIPAL], role_name=role_name("execution"),
                      statements=_execution_statements([container], self.log_group, governance),
                      description=f"Batch execution role of {name}: image pull, logs, secrets"),
             governance=governance, opts=child)
+        roles: list[pulumi.Resource] = [self.execution_role.role, *self.execution_role.grants]
         # No job role without grants: a job that calls no AWS API gets no credentials at all.
         self.job_role: Optional[GovernedRole] = None
+        job_role_arn: Optional[str] = None
         if args.job_statements:
             self.job_role = GovernedRole(
                 f"{name}-job",
-                RoleArgs(service_principals=[ECS_TASKS_PRINCIPAL], statements=list(args.job_statements),
-                         description=f"Batch job role of {name}"),
+                RoleArgs(service_principals=[ECS_TASKS_PRINCIPAL], role_name=role_name("job"),
+                         statements=list(args.job_statements), description=f"Batch job role of {name}"),
                 governance=governance, opts=child)
+            roles += [self.job_role.role, *self.job_role.grants]
+            job_role_arn = f"arn:{partition}:iam::{account}:role/{role_name('job')}"
 
-        # The region from the provider and the group's own name: plain strings the rules read at preview.
-        region = aws.get_region(opts=pulumi.InvokeOptions(parent=self)).region
-        job_role = self.job_role.arn if self.job_role is not None else None
-        properties = pulumi.Output.all(self.execution_role.arn, job_role).apply(
-            lambda arns: _container_properties(args, log_group_name, region, execution_role=arns[0],
-                                               job_role=arns[1]))
+        # The region from the provider, the group's own name and the roles' fixed ARNs: plain strings.
+        properties = _container_properties(args, log_group_name, region, job_role=job_role_arn,
+                                           execution_role=f"arn:{partition}:iam::{account}:role/"
+                                                          f"{role_name('execution')}")
         definition: dict[str, Any] = dict(
             type="container",
             platform_capabilities=["FARGATE"],
@@ -275,14 +290,15 @@ class GovernedJobDefinition(pulumi.ComponentResource):
             autonamed("aws:batch/jobDefinition:JobDefinition", name),
             **definition,
             tags=overrides_tag(overrides),
-            # A job may start as soon as the definition exists: its roles' grants and its log group first.
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[*self.execution_role.grants, self.log_group]),
+            # A job may start as soon as the definition exists: its roles, their grants and its log group first
+            # (the ARNs in containerProperties are plain strings, which carry no dependency).
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[*roles, self.log_group]),
         )
         self.arn = self.job_definition.arn
         self.name = self.job_definition.name
         self.overrides = overrides
         self.register_outputs({"arn": self.arn, "name": self.name, "logGroup": self.log_group.name,
-                               "jobRoleArn": job_role, "overrides": overrides})
+                               "jobRoleArn": job_role_arn, "overrides": overrides})
 
 
 def _container_properties(args: JobDefinitionArgs, log_group: str, region: str, *, execution_role: str,

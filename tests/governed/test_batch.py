@@ -121,6 +121,19 @@ def test_a_job_that_calls_no_aws_api_gets_no_job_role():
     assert [r.name for r in by_type(resources, "aws:iam/role:Role")] == ["report-execution"]
 
 
+def test_the_rules_can_read_the_container_properties_at_preview():
+    """The roles have fixed names, so their ARNs (inside containerProperties) are known before they exist: the
+    privileged and logging rules judge the job definition at preview instead of reporting it unknown."""
+    def program() -> None:
+        GovernedJobDefinition("report", JobDefinitionArgs(image=IMAGE, job_statements=[
+            {"Effect": "Allow", "Action": ["s3:GetObject"], "Resource": ["arn:aws:s3:::reports/*"]}]), GOV)
+    job = one(run_program(program, preview=True), "aws:batch/jobDefinition:JobDefinition").inputs
+    container = json.loads(job["containerProperties"])
+    assert (container["executionRoleArn"], container["jobRoleArn"]) == (
+        "arn:aws:iam::123456789012:role/test-us-east-1-report-execution",
+        "arn:aws:iam::123456789012:role/test-us-east-1-report-job")
+
+
 def test_a_writable_root_needs_a_written_reason():
     reason = "the report tool writes its scratch files under /var/tmp"
     resources = build(job={"readonly_root_filesystem": False, "overrides": {"ecs-task-readonly-root": reason}})
