@@ -83,6 +83,7 @@ SCANNED_KINDS = (
     Kind.REDSHIFT_CLUSTER, Kind.REDSHIFT_LOGGING, Kind.REDSHIFT_PARAMETER_GROUP,
     Kind.SECRET,
     Kind.GLUE_JOB, Kind.GLUE_SECURITY_CONFIGURATION,
+    Kind.BATCH_COMPUTE_ENVIRONMENT, Kind.BATCH_JOB_DEFINITION,
 )
 
 
@@ -371,6 +372,8 @@ class AccountScanner:
         gather((Kind.GLUE_JOB,), self.glue_jobs)
         gather((Kind.GLUE_SECURITY_CONFIGURATION,), self.glue_security_configurations)
         gather((Kind.REDSHIFT_PARAMETER_GROUP,), self.redshift_parameter_groups)
+        gather((Kind.BATCH_COMPUTE_ENVIRONMENT,), self.batch_compute_environments)
+        gather((Kind.BATCH_JOB_DEFINITION,), self.batch_job_definitions)
         return subjects
 
     def _recorded_subject(self, ci: dict) -> Subject:
@@ -615,6 +618,24 @@ class AccountScanner:
 
         return [Subject(describe.repository_facts(r), enrich_for(r), config_id=r["repositoryName"])
                 for r in repositories]
+    def batch_compute_environments(self) -> list:
+        """Every AWS Batch compute environment: DescribeComputeEnvironments pages (100 each) carry each one's type
+        and tags, so an environment costs no call of its own (AWS Config names it by its ARN)."""
+        batch = self.client("batch")
+        return [Subject(describe.batch_compute_environment_facts(e), config_id=e["computeEnvironmentArn"])
+                for page in batch.get_paginator("describe_compute_environments").paginate(
+                    PaginationConfig={"PageSize": 100})
+                for e in page.get("computeEnvironments", [])]
+
+    def batch_job_definitions(self) -> list:
+        """Every ACTIVE AWS Batch job definition revision (each can be submitted): DescribeJobDefinitions pages (100
+        each) carry the containers and tags, so a revision costs no call of its own."""
+        batch = self.client("batch")
+        return [Subject(describe.batch_job_definition_facts(d))
+                for page in batch.get_paginator("describe_job_definitions").paginate(
+                    status="ACTIVE", PaginationConfig={"PageSize": 100})
+                for d in page.get("jobDefinitions", [])]
+
     def redshift_clusters(self, logging: bool = False) -> list:
         """Every provisioned cluster of the region: DescribeClusters pages carry each cluster's settings and tags,
         so a cluster costs no call of its own; with ``logging`` (the kind REDSHIFT_LOGGING, looked up by

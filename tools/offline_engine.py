@@ -174,6 +174,10 @@ class GovernanceMocks(pulumi.runtime.Mocks):
                 f"arn:aws:secretsmanager:{r}:{a}:secret:{name}-{_digest(name, length=6)}",
             # An alias ARN is its state machine's ARN qualified with the alias name (from the version it routes to).
             "aws:sfn/alias:Alias": _alias_arn(inputs, name, r, a),
+            # Batch: a job definition's ARN carries its revision (the first registration is revision 1).
+            "aws:batch/computeEnvironment:ComputeEnvironment": f"arn:aws:batch:{r}:{a}:compute-environment/{name}",
+            "aws:batch/jobQueue:JobQueue": f"arn:aws:batch:{r}:{a}:job-queue/{name}",
+            "aws:batch/jobDefinition:JobDefinition": f"arn:aws:batch:{r}:{a}:job-definition/{name}:1",
         }
         if kind in table:
             return table[kind]

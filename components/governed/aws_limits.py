@@ -636,3 +636,27 @@ GLUE_WORKER_TYPES = ("G.025X", "G.1X", "G.2X", "G.4X", "G.8X", "G.12X", "G.16X",
 GLUE_VERSIONS = ("4.0", "5.0")
 VALUE_RANGES["aws:glue/job:Job"] = {"timeout": GLUE_TIMEOUT_MINUTES, "maxRetries": GLUE_MAX_RETRIES,
                                     "numberOfWorkers": Range("Glue CreateJob NumberOfWorkers >= 2 (Spark)", 2)}
+
+# -- AWS Batch (components/governed/batch.py) ------------------------------------------------------------------
+# CreateComputeEnvironment computeEnvironmentName, CreateJobQueue jobQueueName, RegisterJobDefinition
+# jobDefinitionName: up to 128 letters, digits, '-' and '_' (Batch API reference); pulumi-aws autonames all three
+# with the bridge default.
+NAME_RULES["aws:batch/computeEnvironment:ComputeEnvironment"] = NameRule(
+    "Batch compute environment name", "name", 128, *_ALNUM_DASH_UNDERSCORE, prefix_property="namePrefix",
+    source="Batch CreateComputeEnvironment computeEnvironmentName 1-128")
+NAME_RULES["aws:batch/jobQueue:JobQueue"] = NameRule(
+    "Batch job queue name", "name", 128, *_ALNUM_DASH_UNDERSCORE, source="Batch CreateJobQueue jobQueueName 1-128")
+NAME_RULES["aws:batch/jobDefinition:JobDefinition"] = NameRule(
+    "Batch job definition name", "name", 128, *_ALNUM_DASH_UNDERSCORE,
+    source="Batch RegisterJobDefinition jobDefinitionName 1-128")
+# ComputeResource maxvCpus (a managed Fargate environment needs at least 1); JobQueue priority 0-1000;
+# RetryStrategy attempts 1-10; JobTimeout attemptDurationSeconds at least 60 (Batch API reference).
+BATCH_MAX_VCPUS = Range("Batch ComputeResource maxvCpus >= 1", minimum=1)
+BATCH_QUEUE_PRIORITY = Range("Batch CreateJobQueue priority 0-1000", 0, 1000)
+BATCH_RETRY_ATTEMPTS = Range("Batch RetryStrategy attempts 1-10", 1, 10)
+BATCH_TIMEOUT_SECONDS = Range("Batch JobTimeout attemptDurationSeconds >= 60", minimum=60)
+VALUE_RANGES["aws:batch/computeEnvironment:ComputeEnvironment"] = {"computeResources.maxVcpus": BATCH_MAX_VCPUS}
+VALUE_RANGES["aws:batch/jobQueue:JobQueue"] = {"priority": BATCH_QUEUE_PRIORITY}
+VALUE_RANGES["aws:batch/jobDefinition:JobDefinition"] = {
+    "retryStrategy.attempts": BATCH_RETRY_ATTEMPTS, "timeout.attemptDurationSeconds": BATCH_TIMEOUT_SECONDS,
+}

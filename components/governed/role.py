@@ -36,6 +36,8 @@ RESOURCE_STAR_ACTIONS = frozenset({
     "redshift-data:ListStatements",
     # A task token, not a resource, names what a callback answers (post 002#4's waitForTaskToken task).
     "states:SendTaskSuccess", "states:SendTaskFailure", "states:SendTaskHeartbeat",
+    "batch:DescribeJobs",  # no resource type: Step Functions' batch:submitJob.sync polls the job with it
+    "batch:DescribeComputeEnvironments", "batch:DescribeJobDefinitions",  # likewise (the Config rule sweep)
 })
 
 _ACTION = re.compile(r"^[a-z0-9-]+:[A-Za-z0-9*]+$")

@@ -424,6 +424,9 @@ def sweep_statements(arn: Any, apigateway: Any, partition: Any) -> list[dict[str
         statement(["redshift:DescribeClusterParameterGroups"], ["*"], sid="ListRedshiftParameterGroups"),
         statement(["redshift:DescribeClusterParameters"], [arn("redshift", "parametergroup:*")],
                   sid="ReadRedshiftParameterGroups"),
+        # AWS Batch compute environments and job definitions: both Describe calls take no resource type ("*").
+        statement(["batch:DescribeComputeEnvironments", "batch:DescribeJobDefinitions"], ["*"],
+                  sid="ListBatchResources"),
     ]
 
 

@@ -30,6 +30,7 @@ from typing import Any
 # `ecr`: ECS execution roles pull the task's images (GovernedFargateService grants only the pull actions, on the
 # images' repositories, plus ecr:GetAuthorizationToken, which takes no resource).
 DEFAULT_WORKLOAD_NAMESPACES = (
+    "batch",  # AWS Batch jobs submitted by Step Functions (post 000#10)
     "cloudwatch", "comprehend", "dynamodb", "ec2", "ecr", "events", "execute-api", "firehose", "forecast", "kinesis",
     "kms", "lambda", "logs",
     "redshift", "redshift-data",  # Redshift Data API workloads (post 001#20); redshift for GetClusterCredentials
@@ -85,7 +86,8 @@ GOVERNANCE_READ_ACTIONS = ("ec2:DescribeSecurityGroups", "imagebuilder:ListInfra
                            "redshift:DescribeClusters", "redshift:DescribeLoggingStatus",
                            "secretsmanager:ListSecrets",
                            "glue:GetJobs", "glue:GetSecurityConfigurations", "glue:GetTags",
-                           "redshift:DescribeClusterParameterGroups", "redshift:DescribeClusterParameters")
+                           "redshift:DescribeClusterParameterGroups", "redshift:DescribeClusterParameters",
+                           "batch:DescribeComputeEnvironments", "batch:DescribeJobDefinitions")
 # Namespaces no boundary ever allows as a whole: their writes are escalation or leaving governance.
 FORBIDDEN_NAMESPACES = ("iam", "organizations", "sts", "signer", "cloudtrail", "account")
 

@@ -192,6 +192,8 @@ class Kind(str, enum.Enum):
     GLUE_SECURITY_CONFIGURATION = "glue.security_configuration"
     # A cluster parameter group (require_ssl and the other database settings a cluster names it for).
     REDSHIFT_PARAMETER_GROUP = "redshift.parameter_group"
+    BATCH_COMPUTE_ENVIRONMENT = "batch.compute_environment"
+    BATCH_JOB_DEFINITION = "batch.job_definition"
     OTHER = "other"
 
 
@@ -775,6 +777,26 @@ class ListenerFacts:
     default_actions: Maybe[Sequence[Maybe[ListenerAction]]] = ()
 
 
+@dataclass(frozen=True)
+class BatchComputeEnvironmentFacts:
+    """An AWS Batch compute environment."""
+
+    resource: Resource
+    type: Maybe[Optional[str]] = None  # "MANAGED" | "UNMANAGED", in the source's letter case
+    compute_type: Maybe[Optional[str]] = None  # computeResources.type: EC2 | SPOT | FARGATE | FARGATE_SPOT
+
+
+@dataclass(frozen=True)
+class BatchJobDefinitionFacts:
+    """An AWS Batch job definition (one revision) and its containers, whichever way it declares them: a
+    ``container`` job's ``containerProperties``, a ``multinode`` job's node ranges, ``ecsProperties`` task
+    containers, or (``eks`` True) an Amazon EKS pod's containers, which log through the cluster, not a driver."""
+
+    resource: Resource
+    containers: Maybe[Sequence[Maybe[ContainerDefinition]]] = ()
+    eks: Maybe[bool] = False
+
+
 Facts = Union[
     FunctionFacts, CodeSigningConfigFacts, EventInvokeConfigFacts, EventSourceMappingFacts, FunctionUrlFacts,
     RoleFacts, RolePolicyFacts, DomainFacts, AuthorizerFacts, RouteFacts, StageFacts, StateMachineFacts,
@@ -787,6 +809,8 @@ Facts = Union[
     RedshiftClusterFacts, RedshiftLoggingFacts, RedshiftParameterGroupFacts,
     SecretFacts,
     GlueJobFacts, GlueSecurityConfigurationFacts,
+    RedshiftClusterFacts, RedshiftLoggingFacts,
+    BatchComputeEnvironmentFacts, BatchJobDefinitionFacts,
 ]
 
 

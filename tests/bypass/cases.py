@@ -722,6 +722,9 @@ def _():
                 {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "CidrIp": "0.0.0.0/0"}],
             "Tags": [{"Key": k, "Value": v} for k, v in TAGS.items()]}}}}
     _aws().cloudformation.Stack("cfn-open-sg", name="cfn-open-sg", template_body=json.dumps(template), tags=TAGS)
+
+
+# ---------------------------------------------------------------------------------------------------------------
 # Redshift: a public cluster hidden in a CloudFormation stack (class 5)
 # ---------------------------------------------------------------------------------------------------------------
 
@@ -844,3 +847,24 @@ def _():
             "Tags": [{"Key": k, "Value": v} for k, v in TAGS.items()]}}}}
     _aws().cloudformation.Stack("cfn-redshift-tls", name="cfn-redshift-tls", template_body=json.dumps(template),
                                 tags=TAGS)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# AWS Batch: a privileged job definition hidden in a CloudFormation stack (class 5)
+# ---------------------------------------------------------------------------------------------------------------
+
+
+@case("cfn-batch-privileged-job", 5, "batch-job-not-privileged", "violation", subject="cfn-root-job:1",
+      preview_subject="RootJob",
+      account_skip="moto holds it (its CloudFormation registers the job definition; the audit and the sweep both "
+                   "judge cfn-root-job:1 NON_COMPLIANT), but the account run costs ~3.5 s of the suite's budget; the "
+                   "scan and audit of job definitions are tests/detective/test_scan_batch.py")
+def _():
+    # A job whose container is root on its host, written as a template so that no aws.batch.JobDefinition appears
+    # in the program.
+    template = {"Resources": {"RootJob": {"Type": "AWS::Batch::JobDefinition", "Properties": {
+        "JobDefinitionName": "cfn-root-job", "Type": "container", "ContainerProperties": {
+            "Image": "public.ecr.aws/amazonlinux/amazonlinux:2023", "Vcpus": 1, "Memory": 512, "Privileged": True,
+            "LogConfiguration": {"LogDriver": "awslogs"}},
+        "RetryStrategy": {"Attempts": 1}, "Tags": dict(TAGS)}}}}
+    _aws().cloudformation.Stack("cfn-batch", name="cfn-batch", template_body=json.dumps(template), tags=TAGS)

@@ -130,8 +130,9 @@ def identities(session, name: str) -> set:
     # A security group by its GroupId.
     groups = session.client("ec2").describe_security_groups(Filters=[{"Name": "group-name", "Values": [name]}])
     ids.update(g["GroupId"] for g in groups["SecurityGroups"])
-    if ":" in name:  # an ECS task definition is named "family:revision" and filed under its ARN
+    if ":" in name:  # an ECS task definition or a Batch job definition: "name:revision", filed under its ARN
         ids.add(f"arn:aws:ecs:{REGION}:{ACCOUNT}:task-definition/{name}")
+        ids.add(f"arn:aws:batch:{REGION}:{ACCOUNT}:job-definition/{name}")
     return ids
 
 

@@ -19,11 +19,13 @@ moto answers ``PutEvaluations`` only in TestMode, so the runner reports in TestM
 moto lacks GetComplianceDetailsByConfigRule (the sweep's read of its rule's last verdicts) and refuses an empty
 PutEvaluations (a sweep that found nothing), so ``RecordingConfig`` answers those two, and the evaluator half checks
 their permission: GetComplianceDetailsByConfigRule on a Config rule's ARN.
-Two moto 5 bugs are corrected, not worked around: its signature check rejects correctly signed API Gateway v2
+These moto 5 bugs are corrected, not worked around: its signature check rejects correctly signed API Gateway v2
 requests (it recomputes the signature over another path), so the signature check is off; and it names API Gateway
 actions after the operation (``apigateway:GetApis``) where IAM names them after the HTTP method
-(``apigateway:GET``), and misses S3's ``publicAccessBlock`` query (``MOTO_S3_QUERY_ACTIONS``), so ``moto_authorization``
-renames them before moto's own authorization check runs.
+(``apigateway:GET``), misses S3's ``publicAccessBlock`` query (``MOTO_S3_QUERY_ACTIONS``), and names AWS Batch actions
+after the lower-cased URL path (``batch:describecomputeenvironments``), which its case-sensitive policy match then
+refuses (IAM matches action names case-insensitively), so ``moto_authorization`` renames them before moto's own
+authorization check runs.
 """
 from __future__ import annotations
 
@@ -33,6 +35,7 @@ from dataclasses import replace
 from unittest.mock import patch
 
 import boto3
+import botocore.session
 import pytest
 from botocore.client import BaseClient
 from moto import mock_aws
@@ -166,6 +169,9 @@ def sweep_all(session: boto3.Session, parameter: str) -> tuple[dict, list]:
 # S3 requests moto names wrongly (it misses the ``publicAccessBlock`` query and names the bucket GET ListBucket),
 # by their query string, with IAM's name (Service Authorization Reference).
 MOTO_S3_QUERY_ACTIONS = {"publicAccessBlock": "s3:GetBucketPublicAccessBlock"}
+# AWS Batch's operations by moto's lower-cased name (``describejobdefinitions`` -> ``DescribeJobDefinitions``).
+BATCH_OPERATIONS = {name.lower(): name
+                    for name in botocore.session.get_session().get_service_model("batch").operation_names}
 
 
 @contextlib.contextmanager
@@ -176,6 +182,8 @@ def moto_authorization():
     def check_action_permitted(self, resource):  # noqa: ANN001, ANN202 (moto's signature)
         if self._service == "apigateway":
             self._action = f"apigateway:{self._method}"
+        if self._service == "batch":
+            self._action = f"batch:{BATCH_OPERATIONS.get(self._action.partition(':')[2], self._action)}"
         if self._service == "s3" and self._method == "GET":
             query = self._path.partition("?")[2]
             for key, action in MOTO_S3_QUERY_ACTIONS.items():

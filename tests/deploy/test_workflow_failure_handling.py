@@ -49,6 +49,9 @@ TRANSIENT_ERRORS: dict[str, tuple[str, ...]] = {
     "states": ("StepFunctions.ThrottlingException",),
     # ExecuteStatement refuses a statement over the cluster's concurrent-statement quota until one ends.
     "aws-sdk:redshiftdata": ("RedshiftData.ActiveStatementsExceededException", "RedshiftData.ThrottlingException"),
+    # AWS Batch's API errors (botocore: ClientException, ServerException) as Step Functions names them, and the
+    # SDK's exception for a throttled call ("Too Many Requests").
+    "batch": ("Batch.AWSBatchException", "Batch.ServerException"),
 }
 #: Retry/Catch names that match any task error (States.TaskFailed: all but States.Timeout).
 WILDCARDS = ("States.ALL", "States.TaskFailed")

@@ -90,7 +90,8 @@ EXPECTED_SCOPES = {
                       "AWS::ImageBuilder::InfrastructureConfiguration", "AWS::AmazonMQ::Broker",
                       "AWS::ECS::TaskDefinition", "AWS::ECS::Service", "AWS::ECS::Cluster",
                       "AWS::ElasticLoadBalancingV2::LoadBalancer", "AWS::ElasticLoadBalancingV2::Listener",
-                      "AWS::Redshift::Cluster", "AWS::SecretsManager::Secret", "AWS::Glue::Job"],
+                      "AWS::Redshift::Cluster", "AWS::SecretsManager::Secret", "AWS::Glue::Job",
+                      "AWS::Batch::ComputeEnvironment"],
     "redshift-audit-logging": [],  # stack rule: the sweep reads each cluster's logging status
     "redshift-cluster-encrypted": ["AWS::Redshift::Cluster"],
     "redshift-cluster-not-public": ["AWS::Redshift::Cluster"],
@@ -104,6 +105,9 @@ EXPECTED_SCOPES = {
     "scheduler-target-dlq": [],
     "sfn-logging-enabled": ["AWS::StepFunctions::StateMachine"],
     "sfn-tracing-enabled": ["AWS::StepFunctions::StateMachine"],
+    "batch-compute-environment-managed": ["AWS::Batch::ComputeEnvironment"],
+    "batch-job-logging": [],  # Config does not record job definitions; the sweep describes them
+    "batch-job-not-privileged": [],
     "sg-no-unrestricted-ingress": ["AWS::EC2::SecurityGroup"],
     "sns-encryption": ["AWS::SNS::Topic"],
     "sqs-encryption": ["AWS::SQS::Queue"],

@@ -1421,3 +1421,72 @@ def redshift_parameter_group_described(require_ssl: Optional[str] = "true", name
             {"ParameterName": "require_ssl", "ParameterValue": require_ssl,
              "Source": "user" if require_ssl == "true" else "engine-default"}]
     return Describe("redshift_parameter_group_facts", (group,), kwargs)
+# --- AWS Batch (rules batch-*) ---------------------------------------------------------------------------------------
+
+BATCH_JOB_DEF = "aws:batch/jobDefinition:JobDefinition"
+BATCH_ENVIRONMENT = "aws:batch/computeEnvironment:ComputeEnvironment"
+BATCH_JOB_DEF_ARN = f"arn:aws:batch:{REGION}:{ACCOUNT}:job-definition/report:2"
+BATCH_ENVIRONMENT_ARN = f"arn:aws:batch:{REGION}:{ACCOUNT}:compute-environment/jobs"
+BATCH_LOGGING = {"logDriver": "awslogs", "options": {"awslogs-group": "/aws/batch/dev/report",
+                                                     "awslogs-region": REGION, "awslogs-stream-prefix": "batch"}}
+
+
+def job_container(**settings) -> dict:
+    """A Fargate job's ``containerProperties`` as the Batch API and the engine's JSON spell it; None removes a key."""
+    base = {"image": "public.ecr.aws/amazonlinux/amazonlinux:2023", "command": ["echo", "Hello world"],
+            "resourceRequirements": [{"type": "VCPU", "value": "1"}, {"type": "MEMORY", "value": "2048"}],
+            "logConfiguration": BATCH_LOGGING, "readonlyRootFilesystem": True,
+            "networkConfiguration": {"assignPublicIp": "DISABLED"}}
+    base.update(settings)
+    return {k: v for k, v in base.items() if v is not None}
+
+
+def job_def(container: Any = None, **props) -> dict:
+    """Engine props of a container job definition (``containerProperties`` is a JSON string input; a string given
+    is used as it is)."""
+    body = container if isinstance(container, str) or container is UNKNOWN else json.dumps(container or job_container())
+    return {"type": "container", "platformCapabilities": ["FARGATE"], "containerProperties": body,
+            "tags": dict(TAGS), **props}
+
+
+def eks_job_def(privileged: Any = False) -> dict:
+    """Engine props of an Amazon EKS job definition (its pod's containers, no containerProperties)."""
+    return {"type": "container", "platformCapabilities": ["EC2"], "tags": dict(TAGS), "eksProperties": {
+        "podProperties": {"containers": [{"name": "report", "image": "report:1",
+                                          "securityContext": {"privileged": privileged}}]}}}
+
+
+def job_definition_described(container: Optional[dict] = None, **blocks) -> Describe:
+    """``batch.describe_job_definitions(status="ACTIVE")``: one revision, its tags included."""
+    described: dict = {"jobDefinitionName": "report", "jobDefinitionArn": BATCH_JOB_DEF_ARN, "revision": 2,
+                       "status": "ACTIVE", "type": "container", "platformCapabilities": ["FARGATE"],
+                       "tags": dict(TAGS), **blocks}
+    if container is not None or not blocks:
+        described["containerProperties"] = container or job_container()
+    return Describe("batch_job_definition_facts", (described,))
+
+
+def compute_environment(type_: Optional[str] = "MANAGED", compute: str = "FARGATE") -> dict:
+    """Engine props of a compute environment (``type_`` None leaves the type out)."""
+    props = {"type": type_, "state": "ENABLED", "tags": dict(TAGS), "computeResources": {
+        "type": compute, "maxVcpus": 64, "subnets": ["subnet-0a1b2c3d4e5f60718"], "securityGroupIds": ["sg-0jobs"]}}
+    return {k: v for k, v in props.items() if v is not None}
+
+
+def _compute_environment(type_: str, compute: str) -> dict:
+    return {"computeEnvironmentName": "jobs", "computeEnvironmentArn": BATCH_ENVIRONMENT_ARN, "type": type_,
+            "state": "ENABLED", "status": "VALID", "tags": dict(TAGS),
+            "computeResources": {"type": compute, "maxvCpus": 64, "subnets": ["subnet-0a1b2c3d4e5f60718"]}}
+
+
+def compute_environment_described(type_: str = "MANAGED", compute: str = "FARGATE") -> Describe:
+    """``batch.describe_compute_environments()``: one environment, its tags included."""
+    return Describe("batch_compute_environment_facts", (_compute_environment(type_, compute),))
+
+
+def compute_environment_item(type_: str = "MANAGED", compute: str = "FARGATE") -> dict:
+    """An ``AWS::Batch::ComputeEnvironment`` CI (CloudFormation property names, as AWS Config records it)."""
+    configuration = {"ComputeEnvironmentName": "jobs", "ComputeEnvironmentArn": BATCH_ENVIRONMENT_ARN,
+                     "Type": type_, "State": "ENABLED", "ComputeResources": {"Type": compute, "MaxvCpus": 64}}
+    return cis._item("AWS::Batch::ComputeEnvironment", BATCH_ENVIRONMENT_ARN, "jobs", BATCH_ENVIRONMENT_ARN,
+                     configuration)

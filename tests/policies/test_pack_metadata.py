@@ -47,6 +47,8 @@ MANDATORY = sorted([
     "secretsmanager-secret-cmk",
     "sfn-tracing-enabled",
     "sg-no-unrestricted-ingress",
+    "batch-job-not-privileged",
+    "batch-job-logging",
 ])
 ADVISORY = sorted([
     "ecs-cluster-container-insights",
@@ -80,6 +82,7 @@ ADVISORY = sorted([
     "sns-encryption",
     "sqs-encryption",
     "sqs-redrive-policy",
+    "batch-compute-environment-managed",
 ])
 # The layer, tracing and environment rules are stack rules: whether a function is Lambda@Edge is a fact about the
 # distributions that run it (guardrails.edge), not about the function alone.

@@ -358,6 +358,17 @@ def _optimised(service: str, action: str, mode: str, state: dict, why: str, acco
                       Requirement("states:StopExecution", executions, why)]
             found += [Requirement(f"events:{a}", rule, why) for a in ("PutTargets", "PutRule", "DescribeRule")]
         return found
+    if service == "batch" and action == "submitJob":
+        definition = arn(_param(state, "JobDefinition"),
+                         lambda name: f"arn:aws:batch:{region}:{account}:job-definition/{name}")
+        queue = arn(_param(state, "JobQueue"), lambda name: f"arn:aws:batch:{region}:{account}:job-queue/{name}")
+        found = [Requirement("batch:SubmitJob", definition, why), Requirement("batch:SubmitJob", queue, why)]
+        if mode == ".sync":
+            rule = f"arn:aws:events:{region}:{account}:rule/StepFunctionsGetEventsForBatchJobsRule"
+            found += [Requirement("batch:DescribeJobs", None, why),
+                      Requirement("batch:TerminateJob", f"arn:aws:batch:{region}:{account}:job/*", why)]
+            found += [Requirement(f"events:{a}", rule, why) for a in ("PutTargets", "PutRule", "DescribeRule")]
+        return found
     if service == "apigateway" and action == "invoke":
         if _param(state, "AuthType") != "IAM_ROLE":
             return []  # no IAM: the API's own authorizer decides

@@ -51,20 +51,23 @@ def known_false_positive(finding: Finding) -> bool:
 
     ``RESOURCE_MISMATCH`` for the DynamoDB stream actions: a stream ARN ends in its label, a timestamp with colons
     (``table/Order/stream/2015-05-11T21:21:33.291``), and parliament splits the whole ARN on ``:``, so no real
-    stream ARN matches its ``table/*/stream/*``.
+    stream ARN matches its ``table/*/stream/*``. Likewise for ``batch:SubmitJob`` on a job definition: its ARN ends
+    in ``<name>:<revision>`` (``job-definition/${JobDefinitionName}:${Revision}``), which parliament splits too.
     """
     issue, _, detail = finding
     if issue == "UNKNOWN_CONDITION_FOR_ACTION" and isinstance(detail, str):
         match = _UNKNOWN_CONDITION.match(detail)
         return bool(match) and match.group(1).lower() in _resource_type_condition_keys().get(match.group(2), set())
     if issue == "RESOURCE_MISMATCH" and isinstance(detail, list) and detail and all(
-            isinstance(d, dict) and d.get("required_format") == STREAM_FORMAT for d in detail):
+            isinstance(d, dict) and d.get("required_format") in (STREAM_FORMAT, BATCH_JOB_DEFINITION_FORMAT)
+            for d in detail):
         return True
     return issue == "RESOURCE_MISMATCH" and detail == [
         {"action": "states:DescribeExecution", "required_format": "arn:*:states:*:*:express:*:*:*"}]
 
 
 STREAM_FORMAT = "arn:*:dynamodb:*:*:table/*/stream/*"  # parliament's format for the DynamoDB stream actions
+BATCH_JOB_DEFINITION_FORMAT = "arn:*:batch:*:*:job-definition/*"  # parliament's format for a job definition
 
 
 def serious_findings(document: str) -> list[Finding]:

@@ -507,6 +507,19 @@ def _listener(r: m.Resource, p: Mapping[str, Any]) -> m.ListenerFacts:
                                                                 f"{r.logical_name}.DefaultActions"))
 
 
+def _batch_compute_environment(r: m.Resource, p: Mapping[str, Any]) -> m.BatchComputeEnvironmentFacts:
+    return m.BatchComputeEnvironmentFacts(resource=r, type=_str(r, p, "Type"),
+                                          compute_type=_str(r, p, "ComputeResources.Type"))
+
+
+def _batch_job_definition(r: m.Resource, p: Mapping[str, Any]) -> m.BatchJobDefinitionFacts:
+    eks = p.get("EksProperties")
+    return m.BatchJobDefinitionFacts(
+        resource=r, eks=eks if is_unknown(eks) else eks is not None,
+        containers=ecs.job_containers(p.get("ContainerProperties"), p.get("NodeProperties"), p.get("EcsProperties"),
+                                      eks, f"{r.logical_name}."))
+
+
 BUILDERS: dict[str, tuple[Kind, Callable[[m.Resource, Mapping[str, Any]], m.Facts]]] = {
     "AWS::Lambda::Function": (Kind.FUNCTION, _function),
     "AWS::Serverless::Function": (Kind.FUNCTION, _serverless_function),  # only under the SAM transform
@@ -550,6 +563,8 @@ BUILDERS: dict[str, tuple[Kind, Callable[[m.Resource, Mapping[str, Any]], m.Fact
     "AWS::Glue::Job": (Kind.GLUE_JOB, glue.job_facts),
     "AWS::Glue::SecurityConfiguration": (Kind.GLUE_SECURITY_CONFIGURATION, glue.security_configuration_facts),
     "AWS::Redshift::ClusterParameterGroup": (Kind.REDSHIFT_PARAMETER_GROUP, _redshift_parameter_group),
+    "AWS::Batch::ComputeEnvironment": (Kind.BATCH_COMPUTE_ENVIRONMENT, _batch_compute_environment),
+    "AWS::Batch::JobDefinition": (Kind.BATCH_JOB_DEFINITION, _batch_job_definition),
 }
 #: Declared resources whose own contents the rules cannot see from here.
 _OPAQUE = {"AWS::CloudFormation::Stack": "TemplateURL", "AWS::Serverless::Application": "Location"}

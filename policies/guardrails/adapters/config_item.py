@@ -24,6 +24,7 @@ from typing import Any, Optional
 
 from ..model import (
     ApiDestinationFacts,
+    BatchComputeEnvironmentFacts,
     BucketFacts,
     DistributionFacts,
     DomainFacts,
@@ -83,6 +84,8 @@ CONFIG_RESOURCE_TYPES = {kind: SOURCE_TYPES[kind] for kind in (
     Kind.SECRET,
     # AWS Config records Glue jobs, not security configurations (the sweep judges those).
     Kind.GLUE_JOB,
+    # AWS Config records compute environments (and job queues), not job definitions (the sweep judges those).
+    Kind.BATCH_COMPUTE_ENVIRONMENT,
 )}
 
 #: Config resource types of kinds a rule may name but whose facts also come from elsewhere. The rule Lambda judges
@@ -457,6 +460,14 @@ def glue_job_facts(ci: Mapping[str, Any]) -> GlueJobFacts:
     return glue.job_facts(_resource(ci, Kind.GLUE_JOB), ci["configuration"])
 
 
+def batch_compute_environment_facts(ci: Mapping[str, Any]) -> BatchComputeEnvironmentFacts:
+    """An ``AWS::Batch::ComputeEnvironment`` CI (CloudFormation property names: ``Type``, ``ComputeResources``)."""
+    config = ci["configuration"]
+    return BatchComputeEnvironmentFacts(resource=_resource(ci, Kind.BATCH_COMPUTE_ENVIRONMENT),
+                                        type=lookup(config, "type"),
+                                        compute_type=lookup(lookup(config, "computeResources") or {}, "type"))
+
+
 _BUILDERS: dict[Kind, Callable[[Mapping[str, Any]], Facts]] = {
     Kind.ROLE: role_facts,
     Kind.REST_DOMAIN: rest_domain_facts,
@@ -482,6 +493,7 @@ _BUILDERS: dict[Kind, Callable[[Mapping[str, Any]], Facts]] = {
     Kind.REDSHIFT_CLUSTER: redshift_cluster_facts,
     Kind.SECRET: secret_facts,
     Kind.GLUE_JOB: glue_job_facts,
+    Kind.BATCH_COMPUTE_ENVIRONMENT: batch_compute_environment_facts,
 }
 
 

@@ -21,6 +21,8 @@ from ..model import (
     ApiDestinationFacts,
     ApiFacts,
     AuthorizerFacts,
+    BatchComputeEnvironmentFacts,
+    BatchJobDefinitionFacts,
     BucketFacts,
     CodeSigningConfigFacts,
     DistributionFacts,
@@ -190,6 +192,8 @@ SOURCE_TYPES: dict[Kind, str] = {
     Kind.SECRET: "AWS::SecretsManager::Secret",
     Kind.GLUE_JOB: "AWS::Glue::Job", Kind.GLUE_SECURITY_CONFIGURATION: "AWS::Glue::SecurityConfiguration",
     Kind.REDSHIFT_PARAMETER_GROUP: "AWS::Redshift::ClusterParameterGroup",
+    Kind.BATCH_COMPUTE_ENVIRONMENT: "AWS::Batch::ComputeEnvironment",
+    Kind.BATCH_JOB_DEFINITION: "AWS::Batch::JobDefinition",
 }
 
 
@@ -1084,6 +1088,8 @@ def secret_facts(secret: Mapping[str, Any]) -> SecretFacts:
         kms_key_id=secret.get("KmsKeyId") or None,
         owning_service=secret.get("OwningService") or secret_owner(secret["Name"]),
     )
+
+
 from . import glue  # noqa: E402 - it reads responses with this module's ``lookup``
 
 
@@ -1102,3 +1108,33 @@ def glue_security_configuration_facts(config: Mapping[str, Any], *, region: str,
     name = config["Name"]
     ref = f"arn:{partition}:glue:{region}:{account}:securityConfiguration/{name}"
     return glue.security_configuration_facts(_resource(Kind.GLUE_SECURITY_CONFIGURATION, ref, name), config)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# AWS Batch (its containers read like ECS's: ``adapters.ecs``)
+# ---------------------------------------------------------------------------------------------------------------
+
+def batch_compute_environment_facts(environment: Mapping[str, Any]) -> BatchComputeEnvironmentFacts:
+    """A compute environment from ``batch.describe_compute_environments()["computeEnvironments"]`` (its tags
+    included)."""
+    return BatchComputeEnvironmentFacts(
+        resource=_resource(Kind.BATCH_COMPUTE_ENVIRONMENT, environment["computeEnvironmentArn"],
+                           environment["computeEnvironmentName"], tags=environment.get("tags") or {}),
+        type=environment.get("type"),
+        compute_type=(environment.get("computeResources") or {}).get("type"),
+    )
+
+
+def batch_job_definition_facts(definition: Mapping[str, Any]) -> BatchJobDefinitionFacts:
+    """A job definition revision from ``batch.describe_job_definitions(status="ACTIVE")["jobDefinitions"]`` (its
+    tags included)."""
+    name = f"{definition['jobDefinitionName']}:{definition.get('revision')}"
+    eks = definition.get("eksProperties")
+    return BatchJobDefinitionFacts(
+        resource=_resource(Kind.BATCH_JOB_DEFINITION, definition["jobDefinitionArn"], name,
+                           tags=definition.get("tags") or {}),
+        eks=eks is not None,
+        containers=ecs.job_containers(definition.get("containerProperties"), definition.get("nodeProperties"),
+                                      definition.get("ecsProperties"), eks, ""),
+    )
+

@@ -14,6 +14,7 @@ an ``Unknown`` that says so, so a rule never passes what it cannot read.
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Mapping
 from typing import Any, Optional
@@ -180,3 +181,65 @@ def enabled(value: Any, where: str) -> Any:
     if isinstance(value, str) and value.upper() in ("ENABLED", "DISABLED"):
         return value.upper() == "ENABLED"
     return _wrong(where, value, "ENABLED or DISABLED")
+
+
+def _labelled(container: Any, label: str) -> Any:
+    """A container definition named ``label`` when it has no name of its own (Batch containers often have none)."""
+    if is_unknown(container) or isinstance(container.name, str) and container.name:
+        return container
+    return dataclasses.replace(container, name=label)
+
+
+def job_containers(container: Any, nodes: Any, tasks: Any, pod: Any, where: str) -> Any:
+    """Every container of an AWS Batch job definition (any letter case): ``containerProperties``, each node range's
+    ``container`` (``nodeProperties``), each task's ``containers`` (``ecsProperties``) and each EKS pod container
+    (``eksProperties.podProperties``: ``privileged`` from its ``securityContext``, no log driver). A list, or an
+    Unknown when a block is unknown or of the wrong shape. ``where`` names the job definition's blocks' prefix."""
+    found: list[Any] = []
+    container = _single(container)
+    if is_unknown(container):
+        return container
+    if container is not None:
+        found.append(_labelled(container_definition(container, f"{where}containerProperties"),
+                               "containerProperties"))
+    ranges = _items(lookup(nodes, "nodeRangeProperties") if isinstance(nodes, Mapping) else nodes,
+                    f"{where}nodeProperties.nodeRangeProperties")
+    if is_unknown(ranges):
+        return ranges
+    for index, item in enumerate(ranges or []):
+        at = f"{where}nodeProperties.nodeRangeProperties[{index}]"
+        if is_unknown(item) or not isinstance(item, Mapping):
+            return item if is_unknown(item) else _wrong(at, item, "an object")
+        node = lookup(item, "container")
+        if node is not None:
+            targets = lookup(item, "targetNodes")
+            found.append(_labelled(container_definition(node, f"{at}.container"), f"node range {targets}"))
+    task_list = _items(lookup(tasks, "taskProperties") if isinstance(tasks, Mapping) else tasks,
+                       f"{where}ecsProperties.taskProperties")
+    if is_unknown(task_list):
+        return task_list
+    for index, task in enumerate(task_list or []):
+        at = f"{where}ecsProperties.taskProperties[{index}]"
+        if is_unknown(task) or not isinstance(task, Mapping):
+            return task if is_unknown(task) else _wrong(at, task, "an object")
+        listed = container_definitions(lookup(task, "containers"), f"{at}.containers")
+        if is_unknown(listed):
+            return listed
+        found.extend(listed)
+    pod_properties = _single(lookup(_single(pod), "podProperties")) if isinstance(_single(pod), Mapping) else pod
+    if is_unknown(pod_properties):
+        return pod_properties
+    pod_containers = _items(lookup(pod_properties, "containers") if isinstance(pod_properties, Mapping) else None,
+                            f"{where}eksProperties.podProperties.containers")
+    if is_unknown(pod_containers):
+        return pod_containers
+    for index, item in enumerate(pod_containers or []):
+        at = f"{where}eksProperties.podProperties.containers[{index}]"
+        if is_unknown(item) or not isinstance(item, Mapping):
+            return item if is_unknown(item) else _wrong(at, item, "an object")
+        context = _single(lookup(item, "securityContext"))
+        privileged = lookup(context, "privileged") if isinstance(context, Mapping) else context
+        found.append(ContainerDefinition(name=text(lookup(item, "name"), f"{at}.name"),
+                                         privileged=flag(privileged, f"{at}.securityContext.privileged")))
+    return found
+

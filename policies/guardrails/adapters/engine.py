@@ -571,6 +571,20 @@ def _listener(r: m.Resource, p: Props) -> m.ListenerFacts:
                            default_actions=ecs.listener_actions(p.get("defaultActions"), "defaultActions"))
 
 
+def _batch_compute_environment(r: m.Resource, p: Props) -> m.BatchComputeEnvironmentFacts:
+    return m.BatchComputeEnvironmentFacts(resource=r, type=p.get("type"), compute_type=get(p, "computeResources.type"))
+
+
+def _batch_job_definition(r: m.Resource, p: Props) -> m.BatchJobDefinitionFacts:
+    # containerProperties, nodeProperties and ecsProperties are JSON-string inputs; eksProperties an object.
+    eks = p.get("eksProperties")
+    return m.BatchJobDefinitionFacts(
+        resource=r, eks=eks if is_unknown(eks) else eks is not None,
+        containers=ecs.job_containers(_json(p.get("containerProperties"), "containerProperties"),
+                                      _json(p.get("nodeProperties"), "nodeProperties"),
+                                      _json(p.get("ecsProperties"), "ecsProperties"), eks, ""))
+
+
 BUILDERS: dict[str, tuple[Kind, Callable[[m.Resource, Props], m.Facts]]] = {
     "aws:lambda/function:Function": (Kind.FUNCTION, _function),
     "aws:lambda/codeSigningConfig:CodeSigningConfig": (Kind.CODE_SIGNING_CONFIG, _code_signing_config),
@@ -631,6 +645,8 @@ BUILDERS: dict[str, tuple[Kind, Callable[[m.Resource, Props], m.Facts]]] = {
     "aws:glue/securityConfiguration:SecurityConfiguration": (Kind.GLUE_SECURITY_CONFIGURATION,
                                                              glue.security_configuration_facts),
     "aws:redshift/parameterGroup:ParameterGroup": (Kind.REDSHIFT_PARAMETER_GROUP, _redshift_parameter_group),
+    "aws:batch/computeEnvironment:ComputeEnvironment": (Kind.BATCH_COMPUTE_ENVIRONMENT, _batch_compute_environment),
+    "aws:batch/jobDefinition:JobDefinition": (Kind.BATCH_JOB_DEFINITION, _batch_job_definition),
 }
 
 
