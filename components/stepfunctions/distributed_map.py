@@ -46,7 +46,6 @@ import pulumi
 import pulumi_aws as aws
 
 from components.governance import Governance
-from components.governed._naming import autonamed
 from components.governed.aws_limits import (
     LAMBDA_PROVISIONED_CONCURRENCY,
     SFN_DISTRIBUTED_MAP_CONCURRENCY,
@@ -145,8 +144,6 @@ class DistributedMap(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         invoke = pulumi.InvokeOutputOptions(parent=self)
         partition = aws.get_partition_output(opts=invoke).partition
-        region = aws.get_region_output(opts=invoke).region
-        account = aws.get_caller_identity_output(opts=invoke).account_id
         results_prefix = args.results_prefix.strip("/")
 
         self.input_bucket = GovernedBucket(f"{name}-input", BucketArgs(event_bridge=True), governance=governance,
@@ -192,13 +189,6 @@ class DistributedMap(pulumi.ComponentResource):
             for action, schedule, capacity in (("warm-up", args.warm_up_schedule, args.provisioned_concurrency),
                                                ("cool-down", args.cool_down_schedule, 0))]
 
-        # The Distributed Map starts its child workflows as executions of this same state machine; its name is
-        # only known once created (autonamed: "<logical>-<7 random characters>"), so the grant names its prefix.
-        machine_logical = autonamed("aws:sfn/stateMachine:StateMachine", f"{name}-score-companies")
-        own_machine = pulumi.Output.concat("arn:", partition, ":states:", region, ":", account, ":stateMachine:",
-                                           machine_logical, "-*")
-        own_executions = pulumi.Output.concat("arn:", partition, ":states:", region, ":", account, ":execution:",
-                                              machine_logical, "-*:*")
         input_objects = self.input_bucket.arn.apply(lambda arn: f"{arn}/{args.input_prefix}*")
         result_objects = self.results_bucket.arn.apply(lambda arn: f"{arn}/{results_prefix}/*")
         self.state_machine = GovernedStateMachine(
@@ -220,12 +210,12 @@ class DistributedMap(pulumi.ComponentResource):
                     statement(["s3:PutObject", "s3:GetObject", "s3:ListMultipartUploadParts",
                                "s3:AbortMultipartUpload"], [result_objects], sid="WriteResults"),  # ResultWriter
                     key_statement(governance.kms_key_arn, "write", sid="PlatformKey"),  # both buckets, the topic
-                    statement(["states:StartExecution"], [own_machine], sid="StartChildWorkflows"),
-                    statement(["states:DescribeExecution", "states:StopExecution"], [own_executions],
-                              sid="ManageChildWorkflows"),
                     statement(["lambda:InvokeFunction"], [self.worker.arn, self.alias.arn], sid="ScoreCompany"),
                     statement(["sns:Publish"], [self.results_topic.arn], sid="PublishResults"),
-                ]),
+                ],
+                # The Map's child workflows are executions of this state machine: the block grants starting,
+                # describing and stopping them on its own ARN once it exists.
+                distributed_map=True),
             governance=governance, opts=child)
 
         self.upload_rule = GovernedEventRule(

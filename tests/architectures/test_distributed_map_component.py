@@ -127,11 +127,14 @@ def test_the_workflow_may_read_the_input_write_results_run_its_children_and_publ
         "WriteResults": (["s3:PutObject", "s3:GetObject", "s3:ListMultipartUploadParts", "s3:AbortMultipartUpload"],
                          [f"{results_bucket}/results/*"]),
         "PlatformKey": (["kms:Decrypt", "kms:GenerateDataKey"], [GOV.kms_key_arn]),
-        "StartChildWorkflows": (["states:StartExecution"], [ARN.format("states", "stateMachine:x-score-companies-*")]),
-        "ManageChildWorkflows": (["states:DescribeExecution", "states:StopExecution"],
-                                 [ARN.format("states", "execution:x-score-companies-*:*")]),
         "ScoreCompany": (["lambda:InvokeFunction"], [function, alias]),
         "PublishResults": (["sns:Publish"], [one(resources, "aws:sns/topic:Topic").outputs["arn"]]),
+    }
+    machine = one(resources, "aws:sfn/stateMachine:StateMachine").outputs["arn"]
+    assert _grants(resources, "x-score-companies-distributed-map") == {
+        "StartChildWorkflows": (["states:StartExecution"], [machine]),
+        "ManageChildWorkflows": (["states:DescribeExecution", "states:StopExecution"],
+                                 [machine.replace(":stateMachine:", ":execution:") + "/*"]),
     }
 
 
@@ -149,7 +152,7 @@ def test_an_upload_under_input_starts_the_workflow(resources):
 
 def test_every_policy_passes_parliament(resources):
     policies = by_type(resources, "aws:iam/rolePolicy:RolePolicy")
-    assert len(policies) == 3
+    assert len(policies) == 4  # worker, workflow, the workflow's child executions, the event rule's target
     assert serious_findings_by_policy(policies) == {}
 
 
@@ -159,10 +162,9 @@ def test_under_the_boundary_the_workflow_can_do_what_a_distributed_map_needs():
     are the Map's own, so they are checked here on the example stack's ARNs."""
     facts = deploy.stack_facts(STACK)
     role = next(r for r in facts.roles.values() if r.name == "distributed-map-score-companies-role")
-    # The ARN AWS gives the autonamed machine (the mocks' "arn" output leaves the random suffix out).
-    machine = ARN.format("states", "stateMachine:" + one(facts.resources, "aws:sfn/stateMachine:StateMachine")
-                         .outputs["name"])
-    execution = machine.replace(":stateMachine:", ":execution:") + ":0f6c-child"
+    machine = one(facts.resources, "aws:sfn/stateMachine:StateMachine").outputs["arn"]
+    # A Distributed Map's child execution: execution:<state machine>/<map run>:<execution>.
+    execution = machine.replace(":stateMachine:", ":execution:") + "/0f6c-run:0f6c-child"
     buckets = {r.name: r.outputs["arn"] for r in by_type(facts.resources, "aws:s3/bucket:Bucket")}
     key = one(facts.resources, "aws:lambda/function:Function").inputs["kmsKeyArn"]
     assert deploy.missing(role, [
