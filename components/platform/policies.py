@@ -16,7 +16,7 @@
 * ``key_policy``: the platform KMS key: the account administers it through IAM (so a role's own policy must
   carry its ``kms:`` grants); CloudWatch Logs may use it for log groups of this account; AWS services that
   deliver into encrypted queues and topics of this account (SNS, EventBridge, CloudWatch alarms, S3
-  notifications) may generate data keys.
+  notifications) may generate data keys; CloudTrail may encrypt this account's trails.
 """
 from __future__ import annotations
 
@@ -271,6 +271,17 @@ def key_policy(partition: str, account: str, region: str) -> dict[str, Any]:
                 "Effect": "Allow",
                 "Principal": {"Service": list(DELIVERY_SERVICES)},
                 "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+                "Resource": "*",
+                "Condition": {"StringEquals": {"aws:SourceAccount": account}},
+            },
+            {
+                # CloudTrail encrypts the log files of this account's trails (governed/cloudtrail.py) with the key;
+                # CreateTrail checks this statement exists (CloudTrail User Guide, "Configure AWS KMS key policies
+                # for CloudTrail").
+                "Sid": "CloudTrailEncryptsTrailsOfThisAccount",
+                "Effect": "Allow",
+                "Principal": {"Service": "cloudtrail.amazonaws.com"},
+                "Action": ["kms:GenerateDataKey*", "kms:DescribeKey"],
                 "Resource": "*",
                 "Condition": {"StringEquals": {"aws:SourceAccount": account}},
             },
