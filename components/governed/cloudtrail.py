@@ -87,10 +87,11 @@ class GovernedDataTrail(pulumi.ComponentResource):
             ),
             governance=governance, opts=pulumi.ResourceOptions(parent=self))
 
+        objects = pulumi.Output.concat(args.bucket_arn, "/", args.object_prefix)
         selectors = [
             {"field": "eventCategory", "equals": ["Data"]},
             {"field": "resources.type", "equals": ["AWS::S3::Object"]},
-            {"field": "resources.ARN", "starts_withs": [pulumi.Output.concat(args.bucket_arn, "/", args.object_prefix)]},
+            {"field": "resources.ARN", "starts_withs": [objects]},
         ]
         if not args.include_reads:
             selectors.append({"field": "readOnly", "equals": ["false"]})

@@ -35,7 +35,6 @@ import pulumi
 import pulumi_aws as aws
 
 from components.governance import Governance
-from components.governed._naming import autonamed
 from components.governed._overrides import GovernanceError
 from components.governed.aws_limits import (
     TRANSFER_SECURITY_POLICIES,
@@ -60,7 +59,8 @@ class SftpUser:
     home_prefix: str  # no default: the partner's prefix in the bucket, e.g. "partners/acme/" (ends with "/")
     # Default none: keys can be imported later (ImportSshPublicKey); each is "<type> <base64> [comment]".
     ssh_public_keys: Sequence[pulumi.Input[str]] = ()
-    # Default True: the partner may read back (and list) what it uploaded; False makes the prefix a drop box.
+    # Default True: the partner may read back (and list) what it uploaded, the post's PutObject, GetObject and
+    # ListBucket; False makes the prefix a drop box (PutObject only). Nobody may delete: uploads are evidence.
     allow_read: bool = True
 
 
@@ -137,7 +137,7 @@ class GovernedSftpServer(pulumi.ComponentResource):
         self.user_roles: dict[str, GovernedRole] = {}
         for user in args.users:
             objects = pulumi.Output.concat(args.bucket_arn, "/", user.home_prefix, "*")
-            actions = ["s3:PutObject", "s3:GetObject", "s3:DeleteObject"] if user.allow_read else ["s3:PutObject"]
+            actions = ["s3:PutObject", "s3:GetObject"] if user.allow_read else ["s3:PutObject"]
             statements = [
                 statement(actions, [objects], sid="PartnerObjects"),
                 key_statement(governance.kms_key_arn, "write", sid="BucketKey"),  # SSE-KMS uploads and reads
