@@ -597,20 +597,7 @@ ELB_LOG_DELIVERY_ACCOUNTS = {
     "cn-northwest-1": "037604701340",
 }
 
-# -- AWS Transfer Family (components/governed/transfer.py, guardrail transfer-server-security-policy) ----------
-# The current, non-legacy security policies for SFTP servers (Transfer User Guide, "Security policies for AWS
-# Transfer Family servers"; the names pulumi-aws 7 accepts). Left out: 2018-11 (Transfer's default, SHA-1 MACs),
-# 2020-06, 2022-03 and 2023-05, the Restricted-2018-11/2020-06 and the FIPS-2020-06/2023-05 generations (all
-# superseded), the PQ-SSH *Experimental* policies and AS2Restricted (not an SFTP policy).
-TRANSFER_SECURITY_POLICIES = (
-    "TransferSecurityPolicy-2025-03",
-    "TransferSecurityPolicy-FIPS-2025-03",
-    "TransferSecurityPolicy-2024-01",
-    "TransferSecurityPolicy-FIPS-2024-01",
-    "TransferSecurityPolicy-FIPS-2024-05",
-    "TransferSecurityPolicy-Restricted-2024-06",
-    "TransferSecurityPolicy-SshAuditCompliant-2025-02",
-)
+# -- AWS Transfer Family and CloudTrail (components/governed/transfer.py, cloudtrail.py) ------------------------
 # CreateUser UserName: 3-100 characters, pattern ^[\w][\w@.-]{2,99}$ (Transfer API reference).
 TRANSFER_USER_NAME = r"[\w][\w@.-]{2,99}"
 # CreateTrail Name: 3-128 characters; letters, digits, '.', '_' and '-'; starts and ends with a letter or digit

@@ -5,8 +5,9 @@ Compliant by construction with the Transfer rules of the catalogue:
 
 * ``transfer-server-no-ftp``: the only protocol is SFTP (FTP sends passwords in clear text; FTPS and AS2 are not
   offered here either, they need certificates and listeners the catalogue does not govern);
-* ``transfer-server-security-policy``: the security policy is one of ``aws_limits.TRANSFER_SECURITY_POLICIES``
-  (current, non-legacy); Transfer's own default, ``TransferSecurityPolicy-2018-11``, still allows SHA-1 MACs;
+* ``transfer-server-security-policy``: the security policy is one of the rule's ``CURRENT_POLICIES`` (current,
+  non-legacy: the rule's default allow-list); Transfer's own default, ``TransferSecurityPolicy-2018-11``, still
+  allows SHA-1 MACs;
 * ``transfer-server-logging``: a logging role (trusted by transfer.amazonaws.com for this account only, writing
   to the server's log group only) and structured JSON logs into a KMS-encrypted log group with the platform's
   retention.
@@ -36,11 +37,9 @@ import pulumi_aws as aws
 
 from components.governance import Governance
 from components.governed._overrides import GovernanceError
-from components.governed.aws_limits import (
-    TRANSFER_SECURITY_POLICIES,
-    TRANSFER_USER_NAME,
-)
+from components.governed.aws_limits import TRANSFER_USER_NAME
 from components.governed.role import GovernedRole, RoleArgs, key_statement, statement
+from guardrails.rules.transfer_server_security_policy import CURRENT_POLICIES
 
 TRANSFER_PRINCIPAL = "transfer.amazonaws.com"
 DEFAULT_SECURITY_POLICY = "TransferSecurityPolicy-2025-03"  # the newest non-FIPS policy pulumi-aws 7 knows
@@ -71,7 +70,7 @@ class SftpServerArgs:
     bucket_name: pulumi.Input[str]  # no default: the governed bucket partners upload into
     bucket_arn: pulumi.Input[str]  # no default: that bucket's ARN (the users' roles are scoped to it)
     users: Sequence[SftpUser] = ()  # default none: users can be added later; each gets a role and a chroot
-    # Default TransferSecurityPolicy-2025-03; any of aws_limits.TRANSFER_SECURITY_POLICIES (guardrail
+    # Default TransferSecurityPolicy-2025-03; any of the rule's CURRENT_POLICIES (guardrail
     # transfer-server-security-policy), e.g. a FIPS policy.
     security_policy_name: str = DEFAULT_SECURITY_POLICY
     # Default "PUBLIC": partners connect from the internet, as in the post. "VPC" needs endpoint settings the
@@ -179,10 +178,10 @@ class GovernedSftpServer(pulumi.ComponentResource):
 
 
 def _validate(component: str, args: SftpServerArgs) -> None:
-    if args.security_policy_name not in TRANSFER_SECURITY_POLICIES:
+    if args.security_policy_name not in CURRENT_POLICIES:
         raise GovernanceError(
             f"{component}: security_policy_name {args.security_policy_name!r} is not allowed (guardrail "
-            f"transfer-server-security-policy); allowed: {', '.join(TRANSFER_SECURITY_POLICIES)}")
+            f"transfer-server-security-policy); allowed: {', '.join(CURRENT_POLICIES)}")
     if args.endpoint_type != "PUBLIC":
         raise GovernanceError(f"{component}: endpoint_type {args.endpoint_type!r}; allowed: PUBLIC (a VPC endpoint "
                               f"needs endpoint settings this block does not govern yet)")

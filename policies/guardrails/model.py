@@ -187,6 +187,7 @@ class Kind(str, enum.Enum):
     # A cluster's audit logging: its own resource in Pulumi (aws:redshift/logging:Logging); in an account the
     # cluster's DescribeLoggingStatus, read onto the cluster's facts.
     REDSHIFT_LOGGING = "redshift.logging"
+    TRANSFER_SERVER = "transfer.server"  # an AWS Transfer Family server (SFTP, FTPS, FTP, AS2)
     OTHER = "other"
 
 
@@ -568,6 +569,17 @@ class RedshiftLoggingFacts:
 
 
 @dataclass(frozen=True)
+class TransferServerFacts:
+    """An AWS Transfer Family server. ``None`` means the setting is absent (the service's default applies)."""
+
+    resource: Resource
+    protocols: Maybe[Optional[Sequence[Maybe[str]]]] = None  # None: Transfer's default, ["SFTP"]
+    security_policy_name: Maybe[Optional[str]] = None  # None: Transfer's default, TransferSecurityPolicy-2018-11
+    logging_role: Maybe[Optional[str]] = None  # the role Transfer writes CloudWatch logs with
+    structured_log_destinations: Maybe[Sequence[Maybe[str]]] = ()  # log group ARNs of the JSON structured logs
+
+
+@dataclass(frozen=True)
 class GenericFacts:
     """Any resource no rule models in detail (still counted, still tag-checked)."""
 
@@ -730,6 +742,7 @@ Facts = Union[
     ScheduleFacts, ApiDestinationFacts, EventConnectionFacts, PipeFacts,
     TaskDefinitionFacts, EcsServiceFacts, EcsClusterFacts, LoadBalancerFacts, ListenerFacts,
     RedshiftClusterFacts, RedshiftLoggingFacts,
+    TransferServerFacts,
 ]
 
 

@@ -58,6 +58,7 @@ from ..model import (
     SubscriptionFacts,
     TaskDefinitionFacts,
     TopicFacts,
+    TransferServerFacts,
     Unknown,
     ip_protocol,
 )
@@ -183,6 +184,7 @@ SOURCE_TYPES: dict[Kind, str] = {
     Kind.ECS_CLUSTER: "AWS::ECS::Cluster", Kind.LOAD_BALANCER: "AWS::ElasticLoadBalancingV2::LoadBalancer",
     Kind.LISTENER: "AWS::ElasticLoadBalancingV2::Listener",
     Kind.REDSHIFT_CLUSTER: "AWS::Redshift::Cluster", Kind.REDSHIFT_LOGGING: "AWS::Redshift::Cluster",
+    Kind.TRANSFER_SERVER: "AWS::Transfer::Server",
 }
 
 
@@ -1042,4 +1044,17 @@ def redshift_cluster_facts(cluster: Mapping[str, Any], *, region: str, account: 
         kms_key_id=lookup(cluster, "kmsKeyId") or None,
         cluster_identifier=identifier,
         audit_logging=logging if isinstance(logging, Unknown) else bool(lookup(logging, "loggingEnabled")),
+    )
+
+
+def transfer_server_facts(server: Mapping[str, Any]) -> TransferServerFacts:
+    """A server from ``transfer.describe_server()["Server"]`` (the listing lacks its protocols, security policy
+    and structured logs; the description carries its tags)."""
+    return TransferServerFacts(
+        resource=_resource(Kind.TRANSFER_SERVER, server["Arn"], server.get("ServerId") or server["Arn"],
+                           tags=server.get("Tags") or []),
+        protocols=server.get("Protocols") or None,
+        security_policy_name=server.get("SecurityPolicyName") or None,
+        logging_role=server.get("LoggingRole") or None,
+        structured_log_destinations=list(server.get("StructuredLogDestinations") or []),
     )

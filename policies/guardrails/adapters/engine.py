@@ -559,6 +559,13 @@ def _listener(r: m.Resource, p: Props) -> m.ListenerFacts:
                            default_actions=ecs.listener_actions(p.get("defaultActions"), "defaultActions"))
 
 
+def _transfer_server(r: m.Resource, p: Props) -> m.TransferServerFacts:
+    return m.TransferServerFacts(
+        resource=r, protocols=_or(p.get("protocols"), None),
+        security_policy_name=_or(p.get("securityPolicyName"), None), logging_role=_or(p.get("loggingRole"), None),
+        structured_log_destinations=_or(p.get("structuredLogDestinations"), []))
+
+
 BUILDERS: dict[str, tuple[Kind, Callable[[m.Resource, Props], m.Facts]]] = {
     "aws:lambda/function:Function": (Kind.FUNCTION, _function),
     "aws:lambda/codeSigningConfig:CodeSigningConfig": (Kind.CODE_SIGNING_CONFIG, _code_signing_config),
@@ -614,6 +621,7 @@ BUILDERS: dict[str, tuple[Kind, Callable[[m.Resource, Props], m.Facts]]] = {
     "aws:alb/listener:Listener": (Kind.LISTENER, _listener),
     "aws:redshift/cluster:Cluster": (Kind.REDSHIFT_CLUSTER, _redshift_cluster),
     "aws:redshift/logging:Logging": (Kind.REDSHIFT_LOGGING, _redshift_logging),
+    "aws:transfer/server:Server": (Kind.TRANSFER_SERVER, _transfer_server),
 }
 
 
