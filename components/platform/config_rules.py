@@ -415,6 +415,9 @@ def sweep_statements(arn: Any, apigateway: Any, partition: Any) -> list[dict[str
         # Redshift clusters: DescribeClusters takes no resource type ("*"); each cluster's logging status.
         statement(["redshift:DescribeClusters"], ["*"], sid="ListRedshiftClusters"),
         statement(["redshift:DescribeLoggingStatus"], [arn("redshift", "cluster:*")], sid="ReadRedshiftClusters"),
+        # AWS Transfer Family servers: ListServers takes no resource type ("*"); one DescribeServer per server.
+        statement(["transfer:ListServers"], ["*"], sid="ListTransferServers"),
+        statement(["transfer:DescribeServer"], [arn("transfer", "server/*")], sid="ReadTransferServers"),
     ]
 
 

@@ -73,15 +73,17 @@ GOVERNANCE_SSM_ACTIONS = ("ssm:GetParameter",)
 # Organisation Config rules: the rule Lambda assumes the member accounts' role (its own policy names only
 # role/<member role name>), and the aggregator's role reads the organisation's accounts. Nothing writes.
 GOVERNANCE_ORGANISATION_ACTIONS = ("sts:AssumeRole", "organizations:Describe*", "organizations:List*")
-# What the sweep reads of security groups, Image Builder, Amazon MQ, schedules and pipes: these reads only, not the
-# namespaces (EC2's writes reach every network; Image Builder's run instances; Scheduler and Pipes create what runs
-# code and moves data; ECS's and ELB's run tasks and delete load balancers).
+# What the sweep reads of security groups, Image Builder, Amazon MQ, schedules, pipes and Transfer servers: these
+# reads only, not the namespaces (EC2's writes reach every network; Image Builder's run instances; Scheduler and
+# Pipes create what runs code and moves data; ECS's and ELB's run tasks and delete load balancers; Transfer's
+# create servers that accept logins).
 GOVERNANCE_READ_ACTIONS = ("ec2:DescribeSecurityGroups", "imagebuilder:ListInfrastructureConfigurations",
                            "imagebuilder:GetInfrastructureConfiguration", "imagebuilder:ListComponents",
                            "imagebuilder:GetComponent", "mq:ListBrokers", "mq:DescribeBroker",
                            "scheduler:ListSchedules", "scheduler:GetSchedule", "pipes:ListPipes",
                            "pipes:DescribePipe", "ecs:Describe*", "ecs:List*", "elasticloadbalancing:Describe*",
-                           "redshift:DescribeClusters", "redshift:DescribeLoggingStatus")
+                           "redshift:DescribeClusters", "redshift:DescribeLoggingStatus",
+                           "transfer:ListServers", "transfer:DescribeServer")
 # Namespaces no boundary ever allows as a whole: their writes are escalation or leaving governance.
 FORBIDDEN_NAMESPACES = ("iam", "organizations", "sts", "signer", "cloudtrail", "account")
 

@@ -70,3 +70,7 @@ CONNECTION_ENCRYPTION_DOCS = Reference(
     "AWS docs", "Encrypting EventBridge connection authorization with AWS KMS keys",
     "https://docs.aws.amazon.com/eventbridge/latest/userguide/encryption-connections.html",
 )
+TRANSFER_LOGGING_DOCS = Reference(
+    "AWS docs", "Amazon CloudWatch logging for AWS Transfer Family servers",
+    "https://docs.aws.amazon.com/transfer/latest/userguide/structured-logging.html",
+)

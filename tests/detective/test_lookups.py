@@ -60,7 +60,7 @@ KINDS_FOR = {
                       Kind.REST_DOMAIN, Kind.REST_STAGE, Kind.ROLE, Kind.STATE_MACHINE, Kind.TOPIC,
                       Kind.SECURITY_GROUP, Kind.IMAGEBUILDER_INFRASTRUCTURE, Kind.IMAGEBUILDER_COMPONENT,
                       Kind.MQ_BROKER, Kind.PIPE, Kind.ECS_TASK_DEFINITION, Kind.ECS_SERVICE, Kind.ECS_CLUSTER,
-                      Kind.LOAD_BALANCER, Kind.LISTENER, Kind.REDSHIFT_CLUSTER},
+                      Kind.LOAD_BALANCER, Kind.LISTENER, Kind.REDSHIFT_CLUSTER, Kind.TRANSFER_SERVER},
     "redshift-audit-logging": {Kind.REDSHIFT_CLUSTER, Kind.REDSHIFT_LOGGING},
     "redshift-cluster-encrypted": {Kind.REDSHIFT_CLUSTER},
     "redshift-cluster-not-public": {Kind.REDSHIFT_CLUSTER},
@@ -78,6 +78,9 @@ KINDS_FOR = {
     "pipe-source-failure-handling": {Kind.PIPE},
     "pipe-logging": {Kind.PIPE},
     "eventbridge-connection-cmk": {Kind.EVENT_CONNECTION},
+    "transfer-server-no-ftp": {Kind.TRANSFER_SERVER},
+    "transfer-server-security-policy": {Kind.TRANSFER_SERVER},
+    "transfer-server-logging": {Kind.TRANSFER_SERVER},
 }
 
 

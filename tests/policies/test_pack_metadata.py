@@ -42,6 +42,9 @@ MANDATORY = sorted([
     "required-tags",
     "sfn-tracing-enabled",
     "sg-no-unrestricted-ingress",
+    "transfer-server-logging",
+    "transfer-server-no-ftp",
+    "transfer-server-security-policy",
 ])
 ADVISORY = sorted([
     "ecs-cluster-container-insights",

@@ -16,7 +16,7 @@ from ..model import (
     non_compliant,
     unknown,
 )
-from ..references import GOVERNANCE_POST
+from ..references import GOVERNANCE_POST, TRANSFER_LOGGING_DOCS
 
 
 def evaluate(server: TransferServerFacts, _params: Mapping[str, Any], _inventory: Inventory) -> Verdict:
@@ -43,5 +43,5 @@ RULE = Rule(
               "without them an incident or a disputed delivery cannot be reconstructed.",
     remediation="Give the server a logging role (trusted by transfer.amazonaws.com, allowed to write its log group) "
                 "or structured log destinations (components/governed/transfer.py sets both).",
-    references=(GOVERNANCE_POST,),
+    references=(TRANSFER_LOGGING_DOCS, GOVERNANCE_POST),
 )
