@@ -88,13 +88,14 @@ class GovernedDataTrail(pulumi.ComponentResource):
             governance=governance, opts=pulumi.ResourceOptions(parent=self))
 
         objects = pulumi.Output.concat(args.bucket_arn, "/", args.object_prefix)
+        selector = aws.cloudtrail.TrailAdvancedEventSelectorFieldSelectorArgs
         selectors = [
-            {"field": "eventCategory", "equals": ["Data"]},
-            {"field": "resources.type", "equals": ["AWS::S3::Object"]},
-            {"field": "resources.ARN", "starts_withs": [objects]},
+            selector(field="eventCategory", equals=["Data"]),
+            selector(field="resources.type", equals=["AWS::S3::Object"]),
+            selector(field="resources.ARN", starts_withs=[objects]),
         ]
         if not args.include_reads:
-            selectors.append({"field": "readOnly", "equals": ["false"]})
+            selectors.append(selector(field="readOnly", equals=["false"]))
         self.trail = aws.cloudtrail.Trail(
             f"{name}-trail",
             name=trail_name,
@@ -104,7 +105,8 @@ class GovernedDataTrail(pulumi.ComponentResource):
             enable_logging=True,
             include_global_service_events=False,  # data events of one regional bucket only
             is_multi_region_trail=False,
-            advanced_event_selectors=[{"name": "Object writes under the prefix", "field_selectors": selectors}],
+            advanced_event_selectors=[aws.cloudtrail.TrailAdvancedEventSelectorArgs(
+                name="Object writes under the prefix", field_selectors=selectors)],
             # CloudTrail checks the bucket policy when the trail is created.
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.log_bucket.policy]),
         )
