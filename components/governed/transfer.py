@@ -73,8 +73,9 @@ class SftpServerArgs:
     # Default TransferSecurityPolicy-2025-03; any of the rule's CURRENT_POLICIES (guardrail
     # transfer-server-security-policy), e.g. a FIPS policy.
     security_policy_name: str = DEFAULT_SECURITY_POLICY
-    # Default "PUBLIC": partners connect from the internet, as in the post. "VPC" needs endpoint settings the
-    # catalogue does not govern yet.
+    # Default "PUBLIC": partners connect from the internet, as in the post (Checkov's CKV_AWS_164 flags public
+    # servers; here the exposure is the point, and only SSH keys of known partners log in). "VPC" needs endpoint
+    # settings the catalogue does not govern yet.
     endpoint_type: str = "PUBLIC"
     # Default None: no banner. Shown to users before they authenticate (e.g. a legal notice).
     pre_authentication_login_banner: Optional[str] = None
