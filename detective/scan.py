@@ -24,6 +24,8 @@ Call pattern (the audit's budget is at most 2 calls per function and 1 per 100 r
   GetInfrastructureConfiguration / GetComponent per configuration / component version (the listings lack the
   instance metadata options and the KMS key).
 * Amazon MQ: ListBrokers pages, then one DescribeBroker per broker (logs, encryption and tags are not listed).
+* AWS Transfer Family: ListServers pages, then one DescribeServer per server (protocols, security policy, logging
+  and tags are not listed).
 * EventBridge Scheduler: ListSchedules pages, GetSchedule per schedule (the listing has only the target's ARN).
 * EventBridge API destinations: ListApiDestinations pages (they carry the endpoint: no call per destination);
   connections: ListConnections pages, DescribeConnection per connection (its KMS key).
@@ -84,6 +86,7 @@ SCANNED_KINDS = (
     Kind.SECRET,
     Kind.GLUE_JOB, Kind.GLUE_SECURITY_CONFIGURATION,
     Kind.BATCH_COMPUTE_ENVIRONMENT, Kind.BATCH_JOB_DEFINITION,
+    Kind.TRANSFER_SERVER,
 )
 
 
@@ -374,6 +377,7 @@ class AccountScanner:
         gather((Kind.REDSHIFT_PARAMETER_GROUP,), self.redshift_parameter_groups)
         gather((Kind.BATCH_COMPUTE_ENVIRONMENT,), self.batch_compute_environments)
         gather((Kind.BATCH_JOB_DEFINITION,), self.batch_job_definitions)
+        gather((Kind.TRANSFER_SERVER,), self.transfer_servers)
         return subjects
 
     def _recorded_subject(self, ci: dict) -> Subject:
@@ -931,6 +935,23 @@ class AccountScanner:
 
         return [s for group in self._map("components", per_component, listed, (Kind.IMAGEBUILDER_COMPONENT,),
                                          identify) for s in group]
+
+    def transfer_servers(self) -> list:
+        """Every AWS Transfer Family server: ListServers pages (up to 1,000 servers a page), then one DescribeServer
+        each (the listing lacks protocols, security policy, structured logs and tags)."""
+        transfer = self.client("transfer")
+        listed = [s for page in transfer.get_paginator("list_servers").paginate(PaginationConfig={"PageSize": 1000})
+                  for s in page.get("Servers", [])]
+
+        def per_server(summary: dict) -> list:
+            found = transfer.describe_server(ServerId=summary["ServerId"])["Server"]
+            return [Subject(describe.transfer_server_facts(found), config_id=summary["ServerId"])]
+
+        def identify(summary: dict) -> tuple:
+            return "AWS::Transfer::Server", summary.get("Arn") or summary["ServerId"], summary["ServerId"]
+
+        return [s for group in self._map("transfer servers", per_server, listed, (Kind.TRANSFER_SERVER,), identify)
+                for s in group]
 
     def mq_brokers(self) -> list:
         """Every Amazon MQ broker: one DescribeBroker each."""

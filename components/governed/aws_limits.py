@@ -660,3 +660,16 @@ VALUE_RANGES["aws:batch/jobQueue:JobQueue"] = {"priority": BATCH_QUEUE_PRIORITY}
 VALUE_RANGES["aws:batch/jobDefinition:JobDefinition"] = {
     "retryStrategy.attempts": BATCH_RETRY_ATTEMPTS, "timeout.attemptDurationSeconds": BATCH_TIMEOUT_SECONDS,
 }
+
+# -- AWS Transfer Family and CloudTrail (components/governed/transfer.py, cloudtrail.py) ------------------------
+# CreateUser UserName: 3-100 characters, pattern ^[\w][\w@.-]{2,99}$ (Transfer API reference).
+TRANSFER_USER_NAME = r"[\w][\w@.-]{2,99}"
+# CreateTrail Name: 3-128 characters; letters, digits, '.', '_' and '-'; starts and ends with a letter or digit
+# (CloudTrail API reference). pulumi-aws requires the name.
+NAME_RULES["aws:cloudtrail/trail:Trail"] = NameRule(
+    "CloudTrail trail name", "name", 128, r"[A-Za-z0-9][A-Za-z0-9._-]*[A-Za-z0-9]",
+    "letters, digits and '._-', starting and ending with a letter or digit",
+    source="CloudTrail CreateTrail Name 3-128", min_length=3, autoname_max=None)
+NAME_RULES["aws:transfer/user:User"] = NameRule(
+    "Transfer user name", "userName", 100, TRANSFER_USER_NAME, "letters, digits and '_@.-', not starting with '@.-'",
+    source="Transfer CreateUser UserName 3-100", min_length=3, autoname_max=None)

@@ -65,6 +65,9 @@ class BucketArgs:
     # Extra bucket-policy statements, e.g. CloudFront OAC (default none: only the block's TLS-only deny); a
     # statement without "Resource" applies to the bucket's objects ("<bucket ARN>/*"), as the name is not known yet.
     policy_statements: Sequence[Mapping[str, Any]] = ()
+    # Bucket-policy statements on the bucket itself (default none), e.g. CloudTrail's s3:GetBucketAcl check: the
+    # block sets their "Resource" to the bucket's ARN, which callers cannot know before the bucket exists.
+    bucket_policy_statements: Sequence[Mapping[str, Any]] = ()
     # Guardrail id -> written reason for each secure default relaxed (default none).
     overrides: Mapping[str, str] = field(default_factory=dict)
 
@@ -131,6 +134,7 @@ class GovernedBucket(pulumi.ComponentResource):
                         "Condition": {"Bool": {"aws:SecureTransport": "false"}},
                     },
                     *({**st, "Resource": st.get("Resource", objects)} for st in args.policy_statements),
+                    *({**st, "Resource": self.bucket.arn} for st in args.bucket_policy_statements),
                 ],
             }),
             # S3 refuses concurrent changes to a bucket's policy and its public access block.

@@ -427,6 +427,9 @@ def sweep_statements(arn: Any, apigateway: Any, partition: Any) -> list[dict[str
         # AWS Batch compute environments and job definitions: both Describe calls take no resource type ("*").
         statement(["batch:DescribeComputeEnvironments", "batch:DescribeJobDefinitions"], ["*"],
                   sid="ListBatchResources"),
+        # AWS Transfer Family servers: ListServers takes no resource type ("*"); one DescribeServer per server.
+        statement(["transfer:ListServers"], ["*"], sid="ListTransferServers"),
+        statement(["transfer:DescribeServer"], [arn("transfer", "server/*")], sid="ReadTransferServers"),
     ]
 
 

@@ -16,7 +16,7 @@
 * ``key_policy``: the platform KMS key: the account administers it through IAM (so a role's own policy must
   carry its ``kms:`` grants); CloudWatch Logs may use it for log groups of this account; AWS services that
   deliver into encrypted queues and topics of this account (SNS, EventBridge, CloudWatch alarms, S3
-  notifications) may generate data keys.
+  notifications) may generate data keys; CloudTrail may encrypt this account's trails.
 """
 from __future__ import annotations
 
@@ -74,10 +74,10 @@ GOVERNANCE_SSM_ACTIONS = ("ssm:GetParameter",)
 # Organisation Config rules: the rule Lambda assumes the member accounts' role (its own policy names only
 # role/<member role name>), and the aggregator's role reads the organisation's accounts. Nothing writes.
 GOVERNANCE_ORGANISATION_ACTIONS = ("sts:AssumeRole", "organizations:Describe*", "organizations:List*")
-# What the sweep reads of security groups, Image Builder, Amazon MQ, schedules, pipes and secrets (ListSecrets, never
-# GetSecretValue): these reads only, not the namespaces (EC2's writes reach every network; Image Builder's run
-# instances; Scheduler and Pipes create what runs code and moves data; ECS's and ELB's run tasks and delete load
-# balancers).
+# What the sweep reads of security groups, Image Builder, Amazon MQ, schedules, pipes, secrets (ListSecrets, never
+# GetSecretValue) and Transfer servers: these reads only, not the namespaces (EC2's writes reach every network; Image
+# Builder's run instances; Scheduler and Pipes create what runs code and moves data; ECS's and ELB's run tasks and
+# delete load balancers; Transfer's create servers that accept logins).
 GOVERNANCE_READ_ACTIONS = ("ec2:DescribeSecurityGroups", "imagebuilder:ListInfrastructureConfigurations",
                            "imagebuilder:GetInfrastructureConfiguration", "imagebuilder:ListComponents",
                            "imagebuilder:GetComponent", "mq:ListBrokers", "mq:DescribeBroker",
@@ -87,7 +87,8 @@ GOVERNANCE_READ_ACTIONS = ("ec2:DescribeSecurityGroups", "imagebuilder:ListInfra
                            "secretsmanager:ListSecrets",
                            "glue:GetJobs", "glue:GetSecurityConfigurations", "glue:GetTags",
                            "redshift:DescribeClusterParameterGroups", "redshift:DescribeClusterParameters",
-                           "batch:DescribeComputeEnvironments", "batch:DescribeJobDefinitions")
+                           "batch:DescribeComputeEnvironments", "batch:DescribeJobDefinitions",
+                           "transfer:ListServers", "transfer:DescribeServer")
 # Namespaces no boundary ever allows as a whole: their writes are escalation or leaving governance.
 FORBIDDEN_NAMESPACES = ("iam", "organizations", "sts", "signer", "cloudtrail", "account")
 
@@ -277,6 +278,17 @@ def key_policy(partition: str, account: str, region: str) -> dict[str, Any]:
                 "Effect": "Allow",
                 "Principal": {"Service": list(DELIVERY_SERVICES)},
                 "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+                "Resource": "*",
+                "Condition": {"StringEquals": {"aws:SourceAccount": account}},
+            },
+            {
+                # CloudTrail encrypts the log files of this account's trails (governed/cloudtrail.py) with the key;
+                # CreateTrail checks this statement exists (CloudTrail User Guide, "Configure AWS KMS key policies
+                # for CloudTrail").
+                "Sid": "CloudTrailEncryptsTrailsOfThisAccount",
+                "Effect": "Allow",
+                "Principal": {"Service": "cloudtrail.amazonaws.com"},
+                "Action": ["kms:GenerateDataKey*", "kms:DescribeKey"],
                 "Resource": "*",
                 "Condition": {"StringEquals": {"aws:SourceAccount": account}},
             },

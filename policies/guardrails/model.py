@@ -194,6 +194,7 @@ class Kind(str, enum.Enum):
     REDSHIFT_PARAMETER_GROUP = "redshift.parameter_group"
     BATCH_COMPUTE_ENVIRONMENT = "batch.compute_environment"
     BATCH_JOB_DEFINITION = "batch.job_definition"
+    TRANSFER_SERVER = "transfer.server"  # an AWS Transfer Family server (SFTP, FTPS, FTP, AS2)
     OTHER = "other"
 
 
@@ -625,6 +626,17 @@ class RedshiftParameterGroupFacts:
 
 
 @dataclass(frozen=True)
+class TransferServerFacts:
+    """An AWS Transfer Family server. ``None`` means the setting is absent (the service's default applies)."""
+
+    resource: Resource
+    protocols: Maybe[Optional[Sequence[Maybe[str]]]] = None  # None: Transfer's default, ["SFTP"]
+    security_policy_name: Maybe[Optional[str]] = None  # None: Transfer's default, TransferSecurityPolicy-2018-11
+    logging_role: Maybe[Optional[str]] = None  # the role Transfer writes CloudWatch logs with
+    structured_log_destinations: Maybe[Sequence[Maybe[str]]] = ()  # log group ARNs of the JSON structured logs
+
+
+@dataclass(frozen=True)
 class GenericFacts:
     """Any resource no rule models in detail (still counted, still tag-checked)."""
 
@@ -811,6 +823,7 @@ Facts = Union[
     GlueJobFacts, GlueSecurityConfigurationFacts,
     RedshiftClusterFacts, RedshiftLoggingFacts,
     BatchComputeEnvironmentFacts, BatchJobDefinitionFacts,
+    TransferServerFacts,
 ]
 
 

@@ -74,3 +74,7 @@ SLACK_APP_POST = Reference(
     "seed 002#15", "Developing a serverless Slack app using AWS Step Functions and AWS Lambda",
     "https://aws.amazon.com/blogs/compute/developing-a-serverless-slack-app-using-aws-step-functions-and-aws-lambda/",
 )
+TRANSFER_LOGGING_DOCS = Reference(
+    "AWS docs", "Amazon CloudWatch logging for AWS Transfer Family servers",
+    "https://docs.aws.amazon.com/transfer/latest/userguide/structured-logging.html",
+)

@@ -868,3 +868,19 @@ def _():
             "LogConfiguration": {"LogDriver": "awslogs"}},
         "RetryStrategy": {"Attempts": 1}, "Tags": dict(TAGS)}}}}
     _aws().cloudformation.Stack("cfn-batch", name="cfn-batch", template_body=json.dumps(template), tags=TAGS)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# AWS Transfer Family: a plain-FTP server hidden in a CloudFormation stack (class 5)
+# ---------------------------------------------------------------------------------------------------------------
+
+
+@case("cfn-transfer-ftp-server", 5, "transfer-server-no-ftp", "violation", subject="PartnerFtp",
+      account_skip="moto's CloudFormation does not create AWS::Transfer::Server (no model for the type); the scan "
+                   "of servers is tests/detective/test_audit_transfer.py")
+def _():
+    template = {"Resources": {"PartnerFtp": {"Type": "AWS::Transfer::Server", "Properties": {
+        "Protocols": ["FTP"], "EndpointType": "VPC", "IdentityProviderType": "API_GATEWAY",
+        "SecurityPolicyName": "TransferSecurityPolicy-2025-03",
+        "Tags": [{"Key": k, "Value": v} for k, v in TAGS.items()]}}}}
+    _aws().cloudformation.Stack("cfn-transfer", name="cfn-transfer", template_body=json.dumps(template), tags=TAGS)

@@ -62,7 +62,8 @@ KINDS_FOR = {
                       Kind.SECURITY_GROUP, Kind.IMAGEBUILDER_INFRASTRUCTURE, Kind.IMAGEBUILDER_COMPONENT,
                       Kind.MQ_BROKER, Kind.PIPE, Kind.ECS_TASK_DEFINITION, Kind.ECS_SERVICE, Kind.ECS_CLUSTER,
                       Kind.LOAD_BALANCER, Kind.LISTENER, Kind.REDSHIFT_CLUSTER, Kind.REDSHIFT_PARAMETER_GROUP,
-                      Kind.SECRET, Kind.GLUE_JOB, Kind.BATCH_COMPUTE_ENVIRONMENT, Kind.BATCH_JOB_DEFINITION},
+                      Kind.SECRET, Kind.GLUE_JOB, Kind.BATCH_COMPUTE_ENVIRONMENT, Kind.BATCH_JOB_DEFINITION,
+                      Kind.TRANSFER_SERVER},
     "redshift-audit-logging": {Kind.REDSHIFT_CLUSTER, Kind.REDSHIFT_LOGGING},
     "redshift-cluster-encrypted": {Kind.REDSHIFT_CLUSTER},
     "redshift-cluster-not-public": {Kind.REDSHIFT_CLUSTER},
@@ -88,6 +89,9 @@ KINDS_FOR = {
     "batch-job-not-privileged": {Kind.BATCH_JOB_DEFINITION},
     "batch-job-logging": {Kind.BATCH_JOB_DEFINITION},
     "batch-compute-environment-managed": {Kind.BATCH_COMPUTE_ENVIRONMENT},
+    "transfer-server-no-ftp": {Kind.TRANSFER_SERVER},
+    "transfer-server-security-policy": {Kind.TRANSFER_SERVER},
+    "transfer-server-logging": {Kind.TRANSFER_SERVER},
 }
 
 

@@ -1490,3 +1490,36 @@ def compute_environment_item(type_: str = "MANAGED", compute: str = "FARGATE") -
                      "Type": type_, "State": "ENABLED", "ComputeResources": {"Type": compute, "MaxvCpus": 64}}
     return cis._item("AWS::Batch::ComputeEnvironment", BATCH_ENVIRONMENT_ARN, "jobs", BATCH_ENVIRONMENT_ARN,
                      configuration)
+# --- AWS Transfer Family (transfer-server-no-ftp, transfer-server-security-policy, transfer-server-logging) --------
+
+TRANSFER_SERVER = "aws:transfer/server:Server"
+TRANSFER_SERVER_ID = "s-01234567890abcdef"
+TRANSFER_SERVER_ARN = f"arn:aws:transfer:{REGION}:{ACCOUNT}:server/{TRANSFER_SERVER_ID}"
+TRANSFER_LOGGING_ROLE = f"arn:aws:iam::{ACCOUNT}:role/partners-sftp-logging"
+TRANSFER_LOG_GROUP = f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/aws/transfer/partners:*"
+
+
+def transfer_server(protocols: Any = ("SFTP",), policy: Any = "TransferSecurityPolicy-2025-03",
+                    role: Any = TRANSFER_LOGGING_ROLE, destinations: Any = (TRANSFER_LOG_GROUP,)) -> dict:
+    """Engine inputs of a compliant ``aws.transfer.Server``; None leaves a setting out, UNKNOWN makes it unknown."""
+    props: dict = {"domain": "S3", "identityProviderType": "SERVICE_MANAGED", "endpointType": "PUBLIC",
+                   "tags": dict(TAGS)}
+    for key, value in (("protocols", protocols), ("securityPolicyName", policy), ("loggingRole", role),
+                       ("structuredLogDestinations", destinations)):
+        if value is not None:
+            props[key] = list(value) if isinstance(value, tuple) else value
+    return props
+
+
+def transfer_server_described(protocols: Optional[list] = None, policy: Optional[str] = "TransferSecurityPolicy-2025-03",
+                              role: Optional[str] = TRANSFER_LOGGING_ROLE,
+                              destinations: Optional[list] = None) -> Describe:
+    """A ``transfer.describe_server()["Server"]`` (AWS always returns Protocols; absent keys are left out)."""
+    server: dict = {"Arn": TRANSFER_SERVER_ARN, "ServerId": TRANSFER_SERVER_ID, "Domain": "S3",
+                    "IdentityProviderType": "SERVICE_MANAGED", "EndpointType": "PUBLIC", "State": "ONLINE",
+                    "Protocols": protocols or ["SFTP"], "Tags": [{"Key": k, "Value": v} for k, v in TAGS.items()]}
+    for key, value in (("SecurityPolicyName", policy), ("LoggingRole", role),
+                       ("StructuredLogDestinations", destinations)):
+        if value is not None:
+            server[key] = value
+    return Describe("transfer_server_facts", (server,))

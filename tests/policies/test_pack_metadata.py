@@ -49,6 +49,9 @@ MANDATORY = sorted([
     "sg-no-unrestricted-ingress",
     "batch-job-not-privileged",
     "batch-job-logging",
+    "transfer-server-logging",
+    "transfer-server-no-ftp",
+    "transfer-server-security-policy",
 ])
 ADVISORY = sorted([
     "ecs-cluster-container-insights",

@@ -500,6 +500,14 @@ def _load_balancer(r: m.Resource, p: Mapping[str, Any]) -> m.LoadBalancerFacts:
                                scheme=_or(_str(r, p, "Scheme"), "internet-facing"), **flags)
 
 
+def _transfer_server(r: m.Resource, p: Mapping[str, Any]) -> m.TransferServerFacts:
+    return m.TransferServerFacts(
+        resource=r, protocols=_or(_strs(r, p, "Protocols"), None),
+        security_policy_name=_or(_str(r, p, "SecurityPolicyName"), None),
+        logging_role=_or(_str(r, p, "LoggingRole"), None),
+        structured_log_destinations=_strs(r, p, "StructuredLogDestinations"))
+
+
 def _listener(r: m.Resource, p: Mapping[str, Any]) -> m.ListenerFacts:
     return m.ListenerFacts(resource=r, load_balancer_arn=_str(r, p, "LoadBalancerArn"), protocol=_str(r, p, "Protocol"),
                            port=_num(r, p, "Port"), ssl_policy=_str(r, p, "SslPolicy"),
@@ -565,6 +573,7 @@ BUILDERS: dict[str, tuple[Kind, Callable[[m.Resource, Mapping[str, Any]], m.Fact
     "AWS::Redshift::ClusterParameterGroup": (Kind.REDSHIFT_PARAMETER_GROUP, _redshift_parameter_group),
     "AWS::Batch::ComputeEnvironment": (Kind.BATCH_COMPUTE_ENVIRONMENT, _batch_compute_environment),
     "AWS::Batch::JobDefinition": (Kind.BATCH_JOB_DEFINITION, _batch_job_definition),
+    "AWS::Transfer::Server": (Kind.TRANSFER_SERVER, _transfer_server),
 }
 #: Declared resources whose own contents the rules cannot see from here.
 _OPAQUE = {"AWS::CloudFormation::Stack": "TemplateURL", "AWS::Serverless::Application": "Location"}

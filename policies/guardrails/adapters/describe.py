@@ -64,6 +64,7 @@ from ..model import (
     SubscriptionFacts,
     TaskDefinitionFacts,
     TopicFacts,
+    TransferServerFacts,
     Unknown,
     ip_protocol,
 )
@@ -194,6 +195,7 @@ SOURCE_TYPES: dict[Kind, str] = {
     Kind.REDSHIFT_PARAMETER_GROUP: "AWS::Redshift::ClusterParameterGroup",
     Kind.BATCH_COMPUTE_ENVIRONMENT: "AWS::Batch::ComputeEnvironment",
     Kind.BATCH_JOB_DEFINITION: "AWS::Batch::JobDefinition",
+    Kind.TRANSFER_SERVER: "AWS::Transfer::Server",
 }
 
 
@@ -1138,3 +1140,14 @@ def batch_job_definition_facts(definition: Mapping[str, Any]) -> BatchJobDefinit
                                       definition.get("ecsProperties"), eks, ""),
     )
 
+def transfer_server_facts(server: Mapping[str, Any]) -> TransferServerFacts:
+    """A server from ``transfer.describe_server()["Server"]`` (the listing lacks its protocols, security policy
+    and structured logs; the description carries its tags)."""
+    return TransferServerFacts(
+        resource=_resource(Kind.TRANSFER_SERVER, server["Arn"], server.get("ServerId") or server["Arn"],
+                           tags=server.get("Tags") or []),
+        protocols=server.get("Protocols") or None,
+        security_policy_name=server.get("SecurityPolicyName") or None,
+        logging_role=server.get("LoggingRole") or None,
+        structured_log_destinations=list(server.get("StructuredLogDestinations") or []),
+    )

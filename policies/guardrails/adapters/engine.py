@@ -583,6 +583,11 @@ def _batch_job_definition(r: m.Resource, p: Props) -> m.BatchJobDefinitionFacts:
         containers=ecs.job_containers(_json(p.get("containerProperties"), "containerProperties"),
                                       _json(p.get("nodeProperties"), "nodeProperties"),
                                       _json(p.get("ecsProperties"), "ecsProperties"), eks, ""))
+def _transfer_server(r: m.Resource, p: Props) -> m.TransferServerFacts:
+    return m.TransferServerFacts(
+        resource=r, protocols=_or(p.get("protocols"), None),
+        security_policy_name=_or(p.get("securityPolicyName"), None), logging_role=_or(p.get("loggingRole"), None),
+        structured_log_destinations=_or(p.get("structuredLogDestinations"), []))
 
 
 BUILDERS: dict[str, tuple[Kind, Callable[[m.Resource, Props], m.Facts]]] = {
@@ -647,6 +652,7 @@ BUILDERS: dict[str, tuple[Kind, Callable[[m.Resource, Props], m.Facts]]] = {
     "aws:redshift/parameterGroup:ParameterGroup": (Kind.REDSHIFT_PARAMETER_GROUP, _redshift_parameter_group),
     "aws:batch/computeEnvironment:ComputeEnvironment": (Kind.BATCH_COMPUTE_ENVIRONMENT, _batch_compute_environment),
     "aws:batch/jobDefinition:JobDefinition": (Kind.BATCH_JOB_DEFINITION, _batch_job_definition),
+    "aws:transfer/server:Server": (Kind.TRANSFER_SERVER, _transfer_server),
 }
 
 
