@@ -31,9 +31,12 @@ RESOURCE_STAR_ACTIONS = frozenset({
     "dynamodb:ListStreams",  # likewise: a stream reader (Lambda, EventBridge Pipes) lists the account's streams
     "iam:GetAccountPasswordPolicy", "iam:UpdateAccountPasswordPolicy",  # the account's one password policy
     "ec2:DescribeSecurityGroups",  # a list action: no resource type
+    "ec2:DescribeSubnets", "ec2:DescribeVpcs",  # list actions too (MWAA CreateEnvironment checks the network)
     # No resource type either: scope them with the condition redshift-data:statement-owner-iam-userid.
     "redshift-data:DescribeStatement", "redshift-data:GetStatementResult", "redshift-data:CancelStatement",
     "redshift-data:ListStatements",
+    # Task-token callbacks (an MWAA DAG resuming a workflow): no resource type; the token names the execution.
+    "states:SendTaskSuccess", "states:SendTaskFailure", "states:SendTaskHeartbeat",
 })
 
 _ACTION = re.compile(r"^[a-z0-9-]+:[A-Za-z0-9*]+$")

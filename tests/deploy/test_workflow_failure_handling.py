@@ -43,6 +43,11 @@ TRANSIENT_ERRORS: dict[str, tuple[str, ...]] = {
     # apigateway:invoke fails with ApiGateway.<HTTP status>: 429 is API Gateway throttling the call.
     "apigateway": ("ApiGateway.429",),
     "aws-sdk:forecast": ("Forecast.ThrottlingException",),
+    # MWAA's model lists InternalServerException for every operation; S3 throttles with SlowDown; a Step Functions
+    # child execution is refused past the account's open-execution limit.
+    "aws-sdk:mwaa": ("Mwaa.ThrottlingException", "Mwaa.InternalServerException"),
+    "aws-sdk:s3": ("S3.SlowDown",),
+    "states": ("StepFunctions.ExecutionLimitExceeded", "StepFunctions.ThrottlingException"),
 }
 #: Retry/Catch names that match any task error (States.TaskFailed: all but States.Timeout).
 WILDCARDS = ("States.ALL", "States.TaskFailed")

@@ -252,7 +252,7 @@ _SDK = re.compile(r"^arn:[^:]+:states:::aws-sdk:(?P<service>[a-z0-9]+):(?P<actio
 _LAMBDA_ARN = re.compile(r"^arn:[^:]+:lambda:[^:]+:\d{12}:function:[^:]+(:[^:]+)?$")
 # aws-sdk service names whose IAM prefix differs (AWS documents the exceptions: "Call other AWS services").
 SDK_PREFIXES = {"sfn": "states", "cloudwatch": "cloudwatch", "cloudwatchlogs": "logs", "sesv2": "ses",
-                "eventbridge": "events"}
+                "eventbridge": "events", "mwaa": "airflow"}
 
 
 def _tasks(states: dict) -> Iterable[tuple[str, dict]]:
