@@ -175,8 +175,8 @@ class MwaaStopStart(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: MwaaStopStartArgs, governance: Governance,
                  opts: Optional[pulumi.ResourceOptions] = None) -> None:
+        _validate(args)  # before registering anything: a bad argument leaves no half-built component
         super().__init__("serverless-governance:stepfunctions:MwaaStopStart", name, None, opts)
-        _validate(args)
         child = pulumi.ResourceOptions(parent=self)
         invoke = pulumi.InvokeOutputOptions(parent=self)
         account = aws.get_caller_identity_output(opts=invoke).account_id
