@@ -72,8 +72,9 @@ class MwaaEnvironmentArgs:
     airflow_version: str = "2.10.3"
     # Default "mw1.small": MWAA's default class (the post's "small environment").
     environment_class: str = "mw1.small"
-    # Default 1 and 1: the post's example (minimum one worker, maximum one worker).
+    # Default 1: the post's example ("a minimum of one worker").
     min_workers: int = 1
+    # Default 1: the post's example ("a maximum of one worker"); raise it to let MWAA scale out under load.
     max_workers: int = 1
     # Default 2: MWAA's default for Airflow 2 (a second scheduler keeps DAGs scheduled while one restarts).
     schedulers: int = 2
@@ -169,10 +170,10 @@ class GovernedMwaaEnvironment(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: MwaaEnvironmentArgs, governance: Governance,
                  opts: Optional[pulumi.ResourceOptions] = None) -> None:
-        super().__init__("serverless-governance:governed:MwaaEnvironment", name, None, opts)
         component = f"GovernedMwaaEnvironment {name!r}"
         overrides = check_overrides(component, args.overrides, ALLOWED_OVERRIDES)
-        validate(component, args, overrides)
+        validate(component, args, overrides)  # before registering anything: no half-built component
+        super().__init__("serverless-governance:governed:MwaaEnvironment", name, None, opts)
         record(component, overrides)
         child = pulumi.ResourceOptions(parent=self)
         invoke = pulumi.InvokeOutputOptions(parent=self)
