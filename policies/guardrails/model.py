@@ -187,6 +187,7 @@ class Kind(str, enum.Enum):
     # A cluster's audit logging: its own resource in Pulumi (aws:redshift/logging:Logging); in an account the
     # cluster's DescribeLoggingStatus, read onto the cluster's facts.
     REDSHIFT_LOGGING = "redshift.logging"
+    MWAA_ENVIRONMENT = "mwaa.environment"  # an Amazon MWAA (Managed Workflows for Apache Airflow) environment
     OTHER = "other"
 
 
@@ -567,6 +568,29 @@ class RedshiftLoggingFacts:
     bucket_name: Maybe[Optional[str]] = None
 
 
+#: The Airflow log types an MWAA environment can send to CloudWatch Logs (CloudFormation/API names).
+MWAA_LOG_TYPES = ("DagProcessingLogs", "SchedulerLogs", "TaskLogs", "WebserverLogs", "WorkerLogs")
+
+
+@dataclass(frozen=True)
+class MwaaLogSetting:
+    """One Airflow log type of an MWAA environment."""
+
+    enabled: Maybe[Optional[bool]] = None  # None: not set (off)
+    log_level: Maybe[Optional[str]] = None  # "CRITICAL" | "ERROR" | "WARNING" | "INFO" | "DEBUG"; None: not set
+
+
+@dataclass(frozen=True)
+class MwaaEnvironmentFacts:
+    """An Amazon MWAA environment."""
+
+    resource: Resource
+    webserver_access_mode: Maybe[Optional[str]] = None  # "PRIVATE_ONLY" | "PUBLIC_ONLY"; None: not set (private)
+    kms_key: Maybe[Optional[str]] = None  # the customer managed key; None: an AWS owned key
+    # Per log type of MWAA_LOG_TYPES; a type absent from the mapping is not configured (off).
+    logging: Maybe[Mapping[str, Maybe[MwaaLogSetting]]] = field(default_factory=dict)
+
+
 @dataclass(frozen=True)
 class GenericFacts:
     """Any resource no rule models in detail (still counted, still tag-checked)."""
@@ -730,6 +754,7 @@ Facts = Union[
     ScheduleFacts, ApiDestinationFacts, EventConnectionFacts, PipeFacts,
     TaskDefinitionFacts, EcsServiceFacts, EcsClusterFacts, LoadBalancerFacts, ListenerFacts,
     RedshiftClusterFacts, RedshiftLoggingFacts,
+    MwaaEnvironmentFacts,
 ]
 
 

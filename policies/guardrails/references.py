@@ -70,3 +70,9 @@ CONNECTION_ENCRYPTION_DOCS = Reference(
     "AWS docs", "Encrypting EventBridge connection authorization with AWS KMS keys",
     "https://docs.aws.amazon.com/eventbridge/latest/userguide/encryption-connections.html",
 )
+MWAA_ACCESS_MODES_DOCS = Reference(
+    "AWS docs", "Apache Airflow access modes (Amazon MWAA)",
+    "https://docs.aws.amazon.com/mwaa/latest/userguide/configuring-networking.html")
+MWAA_CMK_DOCS = Reference(
+    "AWS docs", "Using customer managed keys for encryption (Amazon MWAA)",
+    "https://docs.aws.amazon.com/mwaa/latest/userguide/custom-keys-certs.html")

@@ -739,3 +739,24 @@ def _():
         "Tags": [{"Key": k, "Value": v} for k, v in TAGS.items()]}}}}
     _aws().cloudformation.Stack("cfn-redshift", name="cfn-redshift", template_body=json.dumps(template), tags=TAGS)
 
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Amazon MWAA: a public web server hidden in a CloudFormation stack (class 5)
+# ---------------------------------------------------------------------------------------------------------------
+
+
+@case("cfn-mwaa-public-webserver", 5, "mwaa-private-webserver", "violation", subject="cfn-airflow",
+      preview_subject="Airflow",
+      account_skip="moto has no MWAA backend: its CloudFormation cannot create AWS::MWAA::Environment, and the account "
+                   "scan does not collect MWAA environments (detective/scan.py has no MWAA calls)")
+def _():
+    template = {"Resources": {"Airflow": {"Type": "AWS::MWAA::Environment", "Properties": {
+        "Name": "cfn-airflow", "SourceBucketArn": "arn:aws:s3:::airflow-cfn", "DagS3Path": "dags",
+        "ExecutionRoleArn": f"arn:aws:iam::{ACCOUNT}:role/governed-mwaa/cfn-airflow",
+        "NetworkConfiguration": {"SubnetIds": ["subnet-0123456789abcdef0", "subnet-0fedcba9876543210"],
+                                 "SecurityGroupIds": ["sg-0123456789abcdef0"]},
+        "WebserverAccessMode": "PUBLIC_ONLY",
+        "KmsKey": f"arn:aws:kms:{REGION}:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+        "Tags": dict(TAGS)}}}}
+    _aws().cloudformation.Stack("cfn-mwaa", name="cfn-mwaa", template_body=json.dumps(template), tags=TAGS)

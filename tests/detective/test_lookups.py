@@ -78,6 +78,10 @@ KINDS_FOR = {
     "pipe-source-failure-handling": {Kind.PIPE},
     "pipe-logging": {Kind.PIPE},
     "eventbridge-connection-cmk": {Kind.EVENT_CONNECTION},
+    # Not collected by the account scan (detective/scan.py has no MWAA calls yet): nothing to fetch for them.
+    "mwaa-private-webserver": set(),
+    "mwaa-cmk": set(),
+    "mwaa-logging": set(),
 }
 
 

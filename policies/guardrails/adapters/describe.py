@@ -18,6 +18,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any, Optional
 
 from ..model import (
+    MWAA_LOG_TYPES,
     ApiDestinationFacts,
     ApiFacts,
     AuthorizerFacts,
@@ -42,6 +43,8 @@ from ..model import (
     LogGroupFacts,
     Maybe,
     MqBrokerFacts,
+    MwaaEnvironmentFacts,
+    MwaaLogSetting,
     PermissionFacts,
     PipeFacts,
     QueueFacts,
@@ -183,6 +186,7 @@ SOURCE_TYPES: dict[Kind, str] = {
     Kind.ECS_CLUSTER: "AWS::ECS::Cluster", Kind.LOAD_BALANCER: "AWS::ElasticLoadBalancingV2::LoadBalancer",
     Kind.LISTENER: "AWS::ElasticLoadBalancingV2::Listener",
     Kind.REDSHIFT_CLUSTER: "AWS::Redshift::Cluster", Kind.REDSHIFT_LOGGING: "AWS::Redshift::Cluster",
+    Kind.MWAA_ENVIRONMENT: "AWS::MWAA::Environment",
 }
 
 
@@ -1042,4 +1046,24 @@ def redshift_cluster_facts(cluster: Mapping[str, Any], *, region: str, account: 
         kms_key_id=lookup(cluster, "kmsKeyId") or None,
         cluster_identifier=identifier,
         audit_logging=logging if isinstance(logging, Unknown) else bool(lookup(logging, "loggingEnabled")),
+    )
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Amazon MWAA
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def mwaa_environment_facts(environment: Mapping[str, Any]) -> MwaaEnvironmentFacts:
+    """An environment from ``mwaa.get_environment(Name=...)["Environment"]`` (its tags are in it)."""
+    arn = environment["Arn"]
+    configuration = lookup(environment, "loggingConfiguration") or {}
+    logging = {log_type: MwaaLogSetting(enabled=lookup(block, "enabled"), log_level=lookup(block, "logLevel"))
+               for log_type in MWAA_LOG_TYPES if isinstance(block := lookup(configuration, log_type), Mapping)}
+    return MwaaEnvironmentFacts(
+        resource=_resource(Kind.MWAA_ENVIRONMENT, arn, environment.get("Name") or arn,
+                           tags=environment.get("Tags") or {}),
+        webserver_access_mode=lookup(environment, "webserverAccessMode"),
+        kms_key=lookup(environment, "kmsKey") or None,
+        logging=logging,
     )

@@ -559,6 +559,24 @@ def _listener(r: m.Resource, p: Props) -> m.ListenerFacts:
                            default_actions=ecs.listener_actions(p.get("defaultActions"), "defaultActions"))
 
 
+def _mwaa_environment(r: m.Resource, p: Props) -> m.MwaaEnvironmentFacts:
+    """pulumi-aws names the log types in camelCase (``dagProcessingLogs``); the facts use MWAA's names."""
+    logging_configuration = p.get("loggingConfiguration")
+    logging: Any
+    if is_unknown(logging_configuration):
+        logging = logging_configuration
+    else:
+        logging = {}
+        for log_type in m.MWAA_LOG_TYPES:
+            block = get(logging_configuration, log_type[0].lower() + log_type[1:])
+            if is_unknown(block):
+                logging[log_type] = block
+            elif block is not None:
+                logging[log_type] = m.MwaaLogSetting(enabled=get(block, "enabled"), log_level=get(block, "logLevel"))
+    return m.MwaaEnvironmentFacts(resource=r, webserver_access_mode=_or(p.get("webserverAccessMode"), None),
+                                  kms_key=_or(p.get("kmsKey"), None), logging=logging)
+
+
 BUILDERS: dict[str, tuple[Kind, Callable[[m.Resource, Props], m.Facts]]] = {
     "aws:lambda/function:Function": (Kind.FUNCTION, _function),
     "aws:lambda/codeSigningConfig:CodeSigningConfig": (Kind.CODE_SIGNING_CONFIG, _code_signing_config),
@@ -614,6 +632,7 @@ BUILDERS: dict[str, tuple[Kind, Callable[[m.Resource, Props], m.Facts]]] = {
     "aws:alb/listener:Listener": (Kind.LISTENER, _listener),
     "aws:redshift/cluster:Cluster": (Kind.REDSHIFT_CLUSTER, _redshift_cluster),
     "aws:redshift/logging:Logging": (Kind.REDSHIFT_LOGGING, _redshift_logging),
+    "aws:mwaa/environment:Environment": (Kind.MWAA_ENVIRONMENT, _mwaa_environment),
 }
 
 
