@@ -24,9 +24,23 @@ NETWORK = {"environment_name": "analytics-dev", "vpc_id": "vpc-0123456789abcdef0
 LOG_KINDS = ("dagProcessingLogs", "schedulerLogs", "taskLogs", "webserverLogs", "workerLogs")
 
 
+PUBLIC = MwaaEnvironmentArgs(**{**NETWORK, "environment_name": "vendor-dev"}, webserver_access_mode="PUBLIC_ONLY",
+                             overrides={"mwaa-private-webserver": "the vendor's SSO cannot reach the VPC"})
+
+
 @pytest.fixture(scope="module")
-def resources():
-    return run_program(lambda: GovernedMwaaEnvironment("airflow", MwaaEnvironmentArgs(**NETWORK), governance=GOV))
+def both():
+    """One program run: the secure default ("airflow") and a public web server with a written reason ("vendor")."""
+    def program():
+        GovernedMwaaEnvironment("airflow", MwaaEnvironmentArgs(**NETWORK), governance=GOV)
+        GovernedMwaaEnvironment("vendor", PUBLIC, governance=GOV)
+    return run_program(program)
+
+
+@pytest.fixture(scope="module")
+def resources(both):
+    """The default environment's resources (not the vendor's: vendor*, and its bucket airflow-vendor)."""
+    return [r for r in both if not r.name.startswith(("vendor", "airflow-vendor"))]
 
 
 def test_the_environment_is_private_encrypted_and_logs_everything(resources):
@@ -91,11 +105,8 @@ def test_what_the_guardrails_or_mwaa_would_refuse_is_refused(changes, message):
         GovernedMwaaEnvironment("airflow", MwaaEnvironmentArgs(**{**NETWORK, **changes}), governance=GOV)
 
 
-def test_a_public_web_server_needs_a_written_reason():
-    args = MwaaEnvironmentArgs(**NETWORK, webserver_access_mode="PUBLIC_ONLY",
-                               overrides={"mwaa-private-webserver": "the vendor's SSO cannot reach the VPC"})
-    resources = run_program(lambda: GovernedMwaaEnvironment("airflow", args, governance=GOV))
-    env = one(resources, "aws:mwaa/environment:Environment").inputs
+def test_a_public_web_server_needs_a_written_reason(both):
+    env = one(both, "aws:mwaa/environment:Environment", "vendor").inputs
     assert env["webserverAccessMode"] == "PUBLIC_ONLY"
     assert "mwaa-private-webserver" in json.dumps(env["tags"])
 
