@@ -673,3 +673,20 @@ NAME_RULES["aws:cloudtrail/trail:Trail"] = NameRule(
 NAME_RULES["aws:transfer/user:User"] = NameRule(
     "Transfer user name", "userName", 100, TRANSFER_USER_NAME, "letters, digits and '_@.-', not starting with '@.-'",
     source="Transfer CreateUser UserName 3-100", min_length=3, autoname_max=None)
+
+# -- Amazon MWAA (components/governed/mwaa.py) ------------------------------------------------------------------
+# CreateEnvironment (MWAA API reference): Name 1-80 characters, ^[a-zA-Z][0-9a-zA-Z-_]*$; MinWorkers/MaxWorkers
+# 1-25; Schedulers 2-5 for Airflow 2 (the API accepts 1-5; 1 is for Airflow 1.10 only); EnvironmentClass one of
+# the mw1 classes. pulumi-aws does not autoname an environment the block names.
+MWAA_ENVIRONMENT_NAME = r"[a-zA-Z][0-9a-zA-Z_-]{0,79}"
+MWAA_ENVIRONMENT_CLASSES = ("mw1.micro", "mw1.small", "mw1.medium", "mw1.large", "mw1.xlarge", "mw1.2xlarge")
+MWAA_WORKERS_RANGE = (1, 25)
+MWAA_SCHEDULERS_RANGE = (2, 5)
+NAME_RULES["aws:mwaa/environment:Environment"] = NameRule(
+    "MWAA environment name", "name", 80, r"[a-zA-Z][0-9a-zA-Z_-]*",
+    "a letter, then letters, digits, '-' and '_'", source="MWAA CreateEnvironment Name 1-80")
+VALUE_RANGES["aws:mwaa/environment:Environment"] = {
+    "minWorkers": Range("MWAA CreateEnvironment MinWorkers 1-25", 1, 25),
+    "maxWorkers": Range("MWAA CreateEnvironment MaxWorkers 1-25", 1, 25),
+    "schedulers": Range("MWAA CreateEnvironment Schedulers 2-5 (Airflow 2)", 2, 5),
+}

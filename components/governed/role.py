@@ -31,6 +31,7 @@ RESOURCE_STAR_ACTIONS = frozenset({
     "dynamodb:ListStreams",  # likewise: a stream reader (Lambda, EventBridge Pipes) lists the account's streams
     "iam:GetAccountPasswordPolicy", "iam:UpdateAccountPasswordPolicy",  # the account's one password policy
     "ec2:DescribeSecurityGroups",  # a list action: no resource type
+    "ec2:DescribeSubnets", "ec2:DescribeVpcs",  # list actions too (MWAA CreateEnvironment checks the network)
     # No resource type either: scope them with the condition redshift-data:statement-owner-iam-userid.
     "redshift-data:DescribeStatement", "redshift-data:GetStatementResult", "redshift-data:CancelStatement",
     "redshift-data:ListStatements",

@@ -31,6 +31,7 @@ from typing import Any
 # images' repositories, plus ecr:GetAuthorizationToken, which takes no resource).
 DEFAULT_WORKLOAD_NAMESPACES = (
     "batch",  # AWS Batch jobs submitted by Step Functions (post 000#10)
+    "airflow",  # Amazon MWAA: environments are created and deleted by workflows (post 002#17)
     "cloudwatch", "comprehend", "dynamodb", "ec2", "ecr", "events", "execute-api", "firehose", "forecast", "kinesis",
     "kms", "lambda", "logs",
     "redshift", "redshift-data",  # Redshift Data API workloads (post 001#20); redshift for GetClusterCredentials
@@ -52,6 +53,11 @@ ESCALATING_PASS_ROLE_SERVICES = (
 # under this IAM path with the workload boundary; workload roles cannot create or tag roles themselves (no `iam`).
 SCHEDULER_ROLE_PATH = "/governed-scheduler/"
 SCHEDULER_PRINCIPAL = "scheduler.amazonaws.com"
+# Amazon MWAA runs DAG code as the environment's execution role, so passing it just any role would escalate too.
+# Workloads may pass MWAA only the execution roles governed MWAA environments create under this IAM path
+# (components/governed/mwaa.py), with the workload boundary; workload roles cannot create or tag roles.
+MWAA_ROLE_PATH = "/governed-mwaa/"
+MWAA_PRINCIPAL = "airflow.amazonaws.com"
 # Security Hub remediation (components/messaging/securityhub_remediation.py, post 001#17): a playbook function
 # assumes a remediation role in the finding's account, which fixes the finding (the CIS password policy), and then
 # marks the finding RESOLVED. `iam`, `sts` and `securityhub` stay out of the approved namespaces (their other
@@ -179,6 +185,10 @@ def boundary_document(resources: GovernedResources, namespaces: Sequence[str] = 
         "Sid": "PassScheduleRolesToScheduler", "Effect": "Allow", "Action": "iam:PassRole",
         "Resource": f"arn:{resources.partition}:iam::{resources.account}:role{SCHEDULER_ROLE_PATH}*",
         "Condition": {"StringEquals": {"iam:PassedToService": SCHEDULER_PRINCIPAL}}})
+    document["Statement"].insert(3 if services else 2, {
+        "Sid": "PassMwaaExecutionRolesToMwaa", "Effect": "Allow", "Action": "iam:PassRole",
+        "Resource": f"arn:{resources.partition}:iam::{resources.account}:role{MWAA_ROLE_PATH}*",
+        "Condition": {"StringEquals": {"iam:PassedToService": MWAA_PRINCIPAL}}})
     document["Statement"] += remediation_statements(resources)
     return document
 

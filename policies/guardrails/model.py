@@ -75,8 +75,12 @@ def first_unknown(*values: Any) -> Optional[Unknown]:
 
 @overload
 def all_known(a: Maybe[A], b: Maybe[B], /) -> Union[tuple[A, B], Unknown]: ...
+
+
 @overload
 def all_known(a: Maybe[A], b: Maybe[B], c: Maybe[C], /) -> Union[tuple[A, B, C], Unknown]: ...
+
+
 def all_known(*values: Any) -> Union[tuple[Any, ...], Unknown]:
     """``first_unknown(*values)`` if there is one, else ``values``, typed as known: after
     ``if is_unknown(known): return unknown(known)`` the values unpack without ``Unknown`` in their types."""
@@ -195,6 +199,7 @@ class Kind(str, enum.Enum):
     BATCH_COMPUTE_ENVIRONMENT = "batch.compute_environment"
     BATCH_JOB_DEFINITION = "batch.job_definition"
     TRANSFER_SERVER = "transfer.server"  # an AWS Transfer Family server (SFTP, FTPS, FTP, AS2)
+    MWAA_ENVIRONMENT = "mwaa.environment"  # an Amazon MWAA (Managed Workflows for Apache Airflow) environment
     OTHER = "other"
 
 
@@ -579,6 +584,29 @@ class RedshiftLoggingFacts:
     bucket_name: Maybe[Optional[str]] = None
 
 
+#: The Airflow log types an MWAA environment can send to CloudWatch Logs (CloudFormation/API names).
+MWAA_LOG_TYPES = ("DagProcessingLogs", "SchedulerLogs", "TaskLogs", "WebserverLogs", "WorkerLogs")
+
+
+@dataclass(frozen=True)
+class MwaaLogSetting:
+    """One Airflow log type of an MWAA environment."""
+
+    enabled: Maybe[Optional[bool]] = None  # None: not set (off)
+    log_level: Maybe[Optional[str]] = None  # "CRITICAL" | "ERROR" | "WARNING" | "INFO" | "DEBUG"; None: not set
+
+
+@dataclass(frozen=True)
+class MwaaEnvironmentFacts:
+    """An Amazon MWAA environment."""
+
+    resource: Resource
+    webserver_access_mode: Maybe[Optional[str]] = None  # "PRIVATE_ONLY" | "PUBLIC_ONLY"; None: not set (private)
+    kms_key: Maybe[Optional[str]] = None  # the customer managed key; None: an AWS owned key
+    # Per log type of MWAA_LOG_TYPES; a type absent from the mapping is not configured (off).
+    logging: Maybe[Mapping[str, Maybe[MwaaLogSetting]]] = field(default_factory=dict)
+
+
 @dataclass(frozen=True)
 class SecretFacts:
     """A Secrets Manager secret: the KMS key that encrypts its value, and the service that owns it, if any."""
@@ -824,6 +852,7 @@ Facts = Union[
     RedshiftClusterFacts, RedshiftLoggingFacts,
     BatchComputeEnvironmentFacts, BatchJobDefinitionFacts,
     TransferServerFacts,
+    MwaaEnvironmentFacts,
 ]
 
 

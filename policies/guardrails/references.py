@@ -78,3 +78,9 @@ TRANSFER_LOGGING_DOCS = Reference(
     "AWS docs", "Amazon CloudWatch logging for AWS Transfer Family servers",
     "https://docs.aws.amazon.com/transfer/latest/userguide/structured-logging.html",
 )
+MWAA_ACCESS_MODES_DOCS = Reference(
+    "AWS docs", "Apache Airflow access modes (Amazon MWAA)",
+    "https://docs.aws.amazon.com/mwaa/latest/userguide/configuring-networking.html")
+MWAA_CMK_DOCS = Reference(
+    "AWS docs", "Using customer managed keys for encryption (Amazon MWAA)",
+    "https://docs.aws.amazon.com/mwaa/latest/userguide/custom-keys-certs.html")

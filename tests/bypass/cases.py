@@ -183,6 +183,8 @@ def _():
 
 @case("raw-function-foreign-layer", 0, "lambda-required-layer", "violation", subject="raw-foreign-layer",
       account_skip="moto only attaches layer versions that exist in the account")
+
+
 def _():
     function("raw-foreign-layer", layers=(f"arn:aws:lambda:{REGION}:999999999999:layer:company-observability:99",))
 
@@ -209,6 +211,8 @@ def _():
 
 @case("raw-http-route-no-auth", 0, "api-authorizer-required", "violation", subject="GET /orders",
       account_skip="moto answers apigatewayv2 GetAuthorizers with HTTP 500: routes are judged at preview")
+
+
 def _():
     aws = _aws()
     api = http_api("raw-routes")
@@ -217,6 +221,8 @@ def _():
 
 @case("raw-function-url-public", 0, "lambda-url-auth", "violation", subject="public-url",
       account_skip="function URLs are compared by tests/detective/test_audit_kinds.py")
+
+
 def _():
     target = function("public-url")
     _aws().lambda_.FunctionUrl("public-url", function_name=target.name, authorization_type="NONE")
@@ -224,6 +230,8 @@ def _():
 
 @case("raw-rest-team-authorizer", 0, "api-authorizer-required", "violation", subject="GET",
       account_skip=_ROUTES_IN_ACCOUNT)
+
+
 def _():
     # A CUSTOM authorizer, but the team's own function (one that allows everyone), not the company's.
     aws = _aws()
@@ -240,6 +248,8 @@ def _():
 
 @case("raw-http-route-iam-auth", 0, "api-authorizer-required", "violation", subject="GET /orders",
       account_skip=_ROUTES_IN_ACCOUNT)
+
+
 def _():
     # AWS_IAM is not the company authorizer: only the platform's pack config may exempt a SigV4-only API.
     aws = _aws()
@@ -249,6 +259,8 @@ def _():
 
 @case("raw-state-machine-no-tracing", 0, "sfn-tracing-enabled", "violation", subject="untraced",
       account_skip="state machines are compared by tests/detective/test_audit_kinds.py")
+
+
 def _():
     aws = _aws()
     sfn_role = aws.iam.Role("untraced-role", name="untraced-role", permissions_boundary=BOUNDARY, tags=TAGS,
@@ -274,6 +286,8 @@ def _():
 
 @case("control-http-route-company-jwt", 0, "api-authorizer-required", "compliant", subject="GET /orders",
       account_skip="moto answers apigatewayv2 GetAuthorizers with HTTP 500: routes are judged at preview")
+
+
 def _():
     aws = _aws()
     api = http_api("control-routes")
@@ -338,6 +352,8 @@ def _():
 
 @case("control-rest-body-company-authorizer", 1, "api-authorizer-required", "compliant",
       account_skip=_ROUTES_IN_ACCOUNT)
+
+
 def _():
     _aws().apigateway.RestApi("rest-secured", name="rest-secured", tags=TAGS,
                               body=json.dumps(swagger_rest(AUTHORIZER_URI)))
@@ -373,6 +389,8 @@ def _():
 
 @case("control-websocket-connect-company", 2, "api-authorizer-required", "compliant",
       account_skip=_ROUTES_IN_ACCOUNT)
+
+
 def _():
     aws = _aws()
     api = aws.apigatewayv2.Api("ws-secured", name="ws-secured", protocol_type="WEBSOCKET",
@@ -407,6 +425,8 @@ def _():
 
 @case("control-edge-associated", 3, "lambda-required-layer", "compliant",
       account_skip="moto's CloudFront does not keep Lambda@Edge associations")
+
+
 def _():
     import pulumi
     aws = _aws()
@@ -443,12 +463,16 @@ def _open_rest_method(prefix: str) -> None:
 
 @case("exemption-borrowed-stock-trader", 4, "api-authorizer-required", "violation",
       account_skip="REST methods are judged in the account by ARN; the name glob is the preview-side bypass")
+
+
 def _():
     _open_rest_method("apigw-sfn-stock-trader")
 
 
 @case("exemption-borrowed-batch", 4, "api-authorizer-required", "violation",
       account_skip="REST methods are judged in the account by ARN; the name glob is the preview-side bypass")
+
+
 def _():
     _open_rest_method("s3-batch-processing-financial")
 
@@ -460,6 +484,8 @@ def _():
 
 @case("cfn-function-no-layer", 5, "lambda-required-layer", "violation", subject="cfn-orders",
       preview_subject="OrdersFunction")
+
+
 def _():
     _aws().cloudformation.Stack("cfn-no-layer", name="cfn-no-layer", template_body=json.dumps(cfn_function(layers=())),
                                 capabilities=["CAPABILITY_NAMED_IAM"], tags=TAGS)
@@ -467,6 +493,8 @@ def _():
 
 @case("cfn-role-no-boundary-yaml", 5, "iam-permissions-boundary", "violation", subject="cfn-orders-role",
       preview_subject="OrdersRole")
+
+
 def _():
     # YAML with short-form intrinsics, as templates are usually written.
     template = """
@@ -496,6 +524,8 @@ Outputs:
 @case("sam-function-no-layer", 5, "lambda-required-layer", "violation", subject="sam-orders",
       preview_subject="Orders",
       account_skip="moto's CloudFormation does not run the SAM transform")
+
+
 def _():
     template = {"AWSTemplateFormatVersion": "2010-09-09", "Transform": "AWS::Serverless-2016-10-31",
                 "Resources": {"Orders": {"Type": "AWS::Serverless::Function", "Properties": {
@@ -508,6 +538,8 @@ def _():
 
 @case("cfn-function-no-signing", 5, "lambda-code-signing", "violation", subject="cfn-orders",
       preview_subject="OrdersFunction")
+
+
 def _():
     _aws().cloudformation.Stack("cfn-no-signing", name="cfn-no-signing",
                                 template_body=json.dumps(cfn_function(signing=None)),
@@ -517,6 +549,8 @@ def _():
 @case("control-cfn-function", 5, "lambda-required-layer", "compliant", subject="cfn-orders",
       account_skip="moto's CloudFormation drops a function's Layers, TracingConfig and CodeSigningConfigArn "
                    "(moto/awslambda/models.py create_from_cloudformation_json): only violations are representable")
+
+
 def _():
     _aws().cloudformation.Stack("cfn-compliant", name="cfn-compliant", template_body=json.dumps(cfn_function()),
                                 capabilities=["CAPABILITY_NAMED_IAM"], tags=TAGS)
@@ -526,6 +560,8 @@ def _():
       enforcement="advisory",
       account_skip="moto's CloudFormation cannot create AWS::Scheduler::Schedule (moto's scheduler has no "
                    "CloudFormation model); a schedule in an account is judged by describe like any other")
+
+
 def _():
     template = {"AWSTemplateFormatVersion": "2010-09-09", "Resources": {"ReminderSchedule": {
         "Type": "AWS::Scheduler::Schedule", "Properties": {
@@ -537,6 +573,8 @@ def _():
 
 @case("cloudcontrol-function-no-signing", 5, "lambda-code-signing", "violation",
       account_skip="moto has no Cloud Control API")
+
+
 def _():
     state = {"FunctionName": "cc-orders", "Runtime": "python3.12", "Handler": "index.handler",
              "Role": f"arn:aws:iam::{ACCOUNT}:role/cc-orders-role", "Layers": [LAYER],
@@ -560,6 +598,8 @@ def cfn_task_definition(**container) -> dict:
 
 @case("cfn-task-plaintext-secret", 5, "ecs-task-no-plaintext-secrets", "violation", subject="cfn-orders:1",
       preview_subject="OrdersTask")
+
+
 def _():
     template = cfn_task_definition(Environment=[{"Name": "DB_PASSWORD", "Value": "hunter2"}])
     _aws().cloudformation.Stack("cfn-task-secret", name="cfn-task-secret", template_body=json.dumps(template), tags=TAGS)
@@ -567,6 +607,8 @@ def _():
 
 @case("cloudcontrol-role-no-boundary", 5, "iam-permissions-boundary", "violation",
       account_skip="moto has no Cloud Control API")
+
+
 def _():
     state = {"RoleName": "cc-orders-role", "AssumeRolePolicyDocument": json.loads(TRUST),
              "Tags": [{"Key": k, "Value": v} for k, v in TAGS.items()]}
@@ -575,6 +617,8 @@ def _():
 
 @case("dynamic-provider", 5, "opaque-resources", "violation", subject="made-by-hand",
       account_skip="what a dynamic provider creates is whatever its code calls: the account sees only that")
+
+
 def _():
     from pulumi.dynamic import CreateResult, Resource, ResourceProvider
 
@@ -591,6 +635,8 @@ def _():
 
 @case("serverless-application-repository", 5, "opaque-resources", "violation", subject="sar-app",
       account_skip="the account sees the application's CloudFormation stack: class 5's cfn cases")
+
+
 def _():
     _aws().serverlessrepository.CloudFormationStack(
         "sar-app", name="sar-app", capabilities=["CAPABILITY_IAM"],
@@ -599,6 +645,8 @@ def _():
 
 @case("stack-set", 5, "opaque-resources", "violation", subject="org-wide",
       account_skip="a StackSet deploys into other accounts: each is audited on its own")
+
+
 def _():
     _aws().cloudformation.StackSet("org-wide", name="org-wide", template_body=json.dumps(cfn_function(layers=())),
                                    capabilities=["CAPABILITY_NAMED_IAM"], tags=TAGS)
@@ -616,6 +664,8 @@ def _():
 
 @case("function-role-governance-boundary", 6, "iam-permissions-boundary", "violation",
       subject="governance-fn-role")
+
+
 def _():
     function("governance-fn", boundary=GOVERNANCE_BOUNDARY)
 
@@ -627,12 +677,16 @@ def _():
 
 @case("company-layer-version-1", 7, "lambda-required-layer", "violation", subject="old-layer",
       account_skip="moto only attaches layer versions that exist in the account")
+
+
 def _():
     function("old-layer", layers=(f"{LAYER_BASE}:1",))
 
 
 @case("company-layer-one-below", 7, "lambda-required-layer", "violation", subject="one-below",
       account_skip="moto only attaches layer versions that exist in the account")
+
+
 def _():
     function("one-below", layers=(f"{LAYER_BASE}:{int(LAYER.rsplit(':', 1)[1]) - 1}",))
 
@@ -685,6 +739,8 @@ def _():
 
 @case("autoscaling-list-tags", 9, "lambda-required-layer", "violation", subject="beside-asg",
       account_skip="the account side has no Auto Scaling shape problem; the function alone is case raw-function-no-layer")
+
+
 def _():
     aws = _aws()
     aws.autoscaling.Group("workers", max_size=2, min_size=1, availability_zones=["us-east-1a"],
@@ -695,6 +751,8 @@ def _():
 
 @case("function-list-shaped-tags", 9, "required-tags", "violation", subject="odd-tags",
       account_skip="AWS itself refuses list-shaped tags on a function")
+
+
 def _():
     # Written past the typed SDK (a raw CustomResource): tags as a list, which no rule expects. The resource must
     # still get a verdict, never a crash that stops the stack's other resources from being judged.
@@ -714,6 +772,8 @@ def _():
 
 @case("cfn-security-group-open-to-the-world", 5, "sg-no-unrestricted-ingress", "violation",
       subject="cfn-open-to-the-world", preview_subject="OpenToTheWorld")
+
+
 def _():
     # SSH from anywhere, written as a template so that no aws.ec2.SecurityGroup appears in the program.
     template = {"AWSTemplateFormatVersion": "2010-09-09", "Resources": {"OpenToTheWorld": {
@@ -734,6 +794,8 @@ def _():
       account_skip="moto's CloudFormation ignores ClusterIdentifier and names the cluster <stack>-Warehouse-<random>, "
                    "so the case cannot name it (the audit of that stack judges it NON_COMPLIANT; the scan of "
                    "clusters is tests/detective/test_audit_redshift.py)")
+
+
 def _():
     template = {"Resources": {"Warehouse": {"Type": "AWS::Redshift::Cluster", "Properties": {
         "ClusterIdentifier": "cfn-warehouse", "NodeType": "ra3.xlplus", "ClusterType": "single-node",
@@ -761,12 +823,16 @@ def image_function(name: str, image_uri: str):
 
 @case("raw-image-function-own-repository", 0, "lambda-image-approved-repository", "violation",
       subject="raw-own-image")
+
+
 def _():
     image_function("raw-own-image", f"{IMAGE_REGISTRY}/team-a/scoring@{IMAGE_DIGEST}")
 
 
 @case("control-image-function-platform-repository", 0, "lambda-image-approved-repository", "compliant",
       subject="platform-image")
+
+
 def _():
     image_function("platform-image", f"{IMAGE_REGISTRY}/company/workloads/scoring@{IMAGE_DIGEST}")
 
@@ -775,6 +841,8 @@ def _():
       preview_subject="ScoringFunction",
       account_skip="moto's CloudFormation drops PackageType and creates a zip function (AWS creates the image "
                    "function, which the audit judges from GetFunction: tests/detective/test_scan_lambda_images.py)")
+
+
 def _():
     template = {"AWSTemplateFormatVersion": "2010-09-09", "Resources": {
         "ScoringRole": {"Type": "AWS::IAM::Role", "Properties": {
@@ -797,6 +865,8 @@ def _():
       preview_subject="BotToken",
       account_skip="in an account the stack's secret is a secret like any other: ListSecrets does not say how it was "
                    "made (the scan of secrets is tests/detective/test_scan_secrets.py)")
+
+
 def _():
     template = {"Resources": {"BotToken": {"Type": "AWS::SecretsManager::Secret", "Properties": {
         "Name": "cfn-bot-token", "Description": "no KmsKeyId: aws/secretsmanager",
@@ -813,6 +883,8 @@ def _():
       subject="cfn-repartition", preview_subject="Repartition",
       account_skip="moto's CloudFormation does not create AWS::Glue::Job resources (the scan of jobs is "
                    "tests/detective/test_scan_glue.py)")
+
+
 def _():
     template = {"Resources": {"Repartition": {"Type": "AWS::Glue::Job", "Properties": {
         "Name": "cfn-repartition", "Role": f"arn:aws:iam::{ACCOUNT}:role/glue", "GlueVersion": "5.0",
@@ -832,6 +904,8 @@ def _():
       account_skip="moto's CloudFormation ignores ClusterIdentifier and names the cluster <stack>-Warehouse-<random>, "
                    "so the case cannot name it (the sweep of parameter groups is "
                    "tests/detective/test_audit_redshift.py)")
+
+
 def _():
     # The group is named by Ref, as a template writes it: the rule must follow the reference to the group.
     template = {"Resources": {
@@ -859,6 +933,8 @@ def _():
       account_skip="moto holds it (its CloudFormation registers the job definition; the audit and the sweep both "
                    "judge cfn-root-job:1 NON_COMPLIANT), but the account run costs ~3.5 s of the suite's budget; the "
                    "scan and audit of job definitions are tests/detective/test_scan_batch.py")
+
+
 def _():
     # A job whose container is root on its host, written as a template so that no aws.batch.JobDefinition appears
     # in the program.
@@ -878,9 +954,31 @@ def _():
 @case("cfn-transfer-ftp-server", 5, "transfer-server-no-ftp", "violation", subject="PartnerFtp",
       account_skip="moto's CloudFormation does not create AWS::Transfer::Server (no model for the type); the scan "
                    "of servers is tests/detective/test_audit_transfer.py")
+
+
 def _():
     template = {"Resources": {"PartnerFtp": {"Type": "AWS::Transfer::Server", "Properties": {
         "Protocols": ["FTP"], "EndpointType": "VPC", "IdentityProviderType": "API_GATEWAY",
         "SecurityPolicyName": "TransferSecurityPolicy-2025-03",
         "Tags": [{"Key": k, "Value": v} for k, v in TAGS.items()]}}}}
     _aws().cloudformation.Stack("cfn-transfer", name="cfn-transfer", template_body=json.dumps(template), tags=TAGS)
+# Amazon MWAA: a public web server hidden in a CloudFormation stack (class 5)
+# ---------------------------------------------------------------------------------------------------------------
+
+
+@case("cfn-mwaa-public-webserver", 5, "mwaa-private-webserver", "violation", subject="cfn-airflow",
+      preview_subject="Airflow",
+      account_skip="moto has no MWAA backend: its CloudFormation cannot create AWS::MWAA::Environment, and the account "
+                   "scan does not collect MWAA environments (detective/scan.py has no MWAA calls)")
+
+
+def _():
+    template = {"Resources": {"Airflow": {"Type": "AWS::MWAA::Environment", "Properties": {
+        "Name": "cfn-airflow", "SourceBucketArn": "arn:aws:s3:::airflow-cfn", "DagS3Path": "dags",
+        "ExecutionRoleArn": f"arn:aws:iam::{ACCOUNT}:role/governed-mwaa/cfn-airflow",
+        "NetworkConfiguration": {"SubnetIds": ["subnet-0123456789abcdef0", "subnet-0fedcba9876543210"],
+                                 "SecurityGroupIds": ["sg-0123456789abcdef0"]},
+        "WebserverAccessMode": "PUBLIC_ONLY",
+        "KmsKey": f"arn:aws:kms:{REGION}:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+        "Tags": dict(TAGS)}}}}
+    _aws().cloudformation.Stack("cfn-mwaa", name="cfn-mwaa", template_body=json.dumps(template), tags=TAGS)

@@ -46,12 +46,16 @@ TRANSIENT_ERRORS: dict[str, tuple[str, ...]] = {
     # AWS SDK and optimised integrations name errors <ServiceName>.<ErrorCode> (Step Functions developer guide).
     "aws-sdk:ssm": ("Ssm.ThrottlingException",),
     "events": ("EventBridge.ThrottlingException",),
-    "states": ("StepFunctions.ThrottlingException",),
     # ExecuteStatement refuses a statement over the cluster's concurrent-statement quota until one ends.
     "aws-sdk:redshiftdata": ("RedshiftData.ActiveStatementsExceededException", "RedshiftData.ThrottlingException"),
     # AWS Batch's API errors (botocore: ClientException, ServerException) as Step Functions names them, and the
     # SDK's exception for a throttled call ("Too Many Requests").
     "batch": ("Batch.AWSBatchException", "Batch.ServerException"),
+    # MWAA's model lists InternalServerException for every operation; S3 throttles with SlowDown; a Step Functions
+    # child execution is refused past the account's open-execution limit.
+    "aws-sdk:mwaa": ("Mwaa.ThrottlingException", "Mwaa.InternalServerException"),
+    "aws-sdk:s3": ("S3.SlowDown",),
+    "states": ("StepFunctions.ExecutionLimitExceeded", "StepFunctions.ThrottlingException"),
 }
 #: Retry/Catch names that match any task error (States.TaskFailed: all but States.Timeout).
 WILDCARDS = ("States.ALL", "States.TaskFailed")

@@ -120,7 +120,8 @@ def test_boundaries_govern_the_approved_services_and_deny_escalation(deployed):
     assert document == boundary_document(protected)
     assert document["Statement"][0]["Action"] == [f"{namespace}:*" for namespace in DEFAULT_WORKLOAD_NAMESPACES]
     assert [s["Sid"] for s in document["Statement"][1:]] == [
-        "PassRolesToApprovedServices", "PassScheduleRolesToScheduler", "DenyPrincipalsWithoutThisBoundary",
+        "PassRolesToApprovedServices", "PassScheduleRolesToScheduler", "PassMwaaExecutionRolesToMwaa",
+        "DenyPrincipalsWithoutThisBoundary",
         "DenyBoundaryRemoval",
         "DenyBoundaryChange", "DenyCompanyLayerChange", "DenyCodeSigningChange", "DenyPlatformKeyAdministration",
         "DenyLeavingOrganisationControls", "AssumeRemediationRoles", "UpdateSecurityHubFindings",
@@ -138,9 +139,13 @@ def test_boundaries_govern_the_approved_services_and_deny_escalation(deployed):
         "Sid": "PassScheduleRolesToScheduler", "Effect": "Allow", "Action": "iam:PassRole",
         "Resource": f"arn:aws:iam::{ACCOUNT}:role/governed-scheduler/*",
         "Condition": {"StringEquals": {"iam:PassedToService": "scheduler.amazonaws.com"}}}
-    assert document["Statement"][3]["Condition"] == {"StringNotEquals": {"iam:PermissionsBoundary": BOUNDARY_ARN}}
-    assert document["Statement"][5]["Resource"] == [BOUNDARY_ARN, GOVERNANCE_BOUNDARY_ARN]
-    assert document["Statement"][8]["Resource"] == key_arn
+    assert document["Statement"][3] == {
+        "Sid": "PassMwaaExecutionRolesToMwaa", "Effect": "Allow", "Action": "iam:PassRole",
+        "Resource": f"arn:aws:iam::{ACCOUNT}:role/governed-mwaa/*",
+        "Condition": {"StringEquals": {"iam:PassedToService": "airflow.amazonaws.com"}}}
+    assert document["Statement"][4]["Condition"] == {"StringNotEquals": {"iam:PermissionsBoundary": BOUNDARY_ARN}}
+    assert document["Statement"][6]["Resource"] == [BOUNDARY_ARN, GOVERNANCE_BOUNDARY_ARN]
+    assert document["Statement"][9]["Resource"] == key_arn
     governance = json.loads(inputs(resources, "aws:iam/policy:Policy", "platform-governance-boundary")["policy"])
     assert governance == governance_boundary_document(protected)
     assert governance["Statement"][1]["Condition"] == {

@@ -1523,3 +1523,42 @@ def transfer_server_described(protocols: Optional[list] = None, policy: Optional
         if value is not None:
             server[key] = value
     return Describe("transfer_server_facts", (server,))
+# --- Amazon MWAA (mwaa-private-webserver, mwaa-cmk, mwaa-logging) ----------------------------------------------------
+
+MWAA_ENVIRONMENT = "aws:mwaa/environment:Environment"
+MWAA_ARN = f"arn:aws:airflow:{REGION}:{ACCOUNT}:environment/analytics-dev"
+MWAA_KEY = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+MWAA_LOG_KINDS = ("DagProcessingLogs", "SchedulerLogs", "TaskLogs", "WebserverLogs", "WorkerLogs")
+AIRFLOW_LOGS_INFO = {kind: {"enabled": True, "level": "INFO"} for kind in MWAA_LOG_KINDS}
+
+
+def mwaa_environment(mode: Any = "PRIVATE_ONLY", kms: Any = MWAA_KEY, logs: Any = None) -> dict:
+    """Engine inputs of a compliant ``aws.mwaa.Environment``; ``logs``: log type (MWAA's name) -> {"enabled",
+    "level"} (None: all five at INFO; a type left out is not configured); None leaves a setting out."""
+    logs = AIRFLOW_LOGS_INFO if logs is None else logs
+    logging = logs if not isinstance(logs, dict) else {
+        kind[0].lower() + kind[1:]: {k: v for k, v in (("enabled", s.get("enabled")), ("logLevel", s.get("level")))
+                                     if v is not None} if isinstance(s, dict) else s
+        for kind, s in logs.items()}
+    props: dict = {"name": "analytics-dev", "dagS3Path": "dags", "executionRoleArn": f"arn:aws:iam::{ACCOUNT}:role/x",
+                   "sourceBucketArn": "arn:aws:s3:::airflow-analytics", "tags": dict(TAGS),
+                   "networkConfiguration": {"subnetIds": ["subnet-1", "subnet-2"], "securityGroupIds": ["sg-1"]},
+                   "webserverAccessMode": mode, "kmsKey": kms, "loggingConfiguration": logging}
+    return {k: v for k, v in props.items() if v is not None}
+
+
+def mwaa_described(mode: Optional[str] = "PRIVATE_ONLY", kms: Optional[str] = MWAA_KEY,
+                   logs: Optional[dict] = None) -> Describe:
+    """A GetEnvironment response's ``Environment`` (MWAA returns each log type with its log group ARN)."""
+    logs = AIRFLOW_LOGS_INFO if logs is None else logs
+    environment: dict = {
+        "Name": "analytics-dev", "Arn": MWAA_ARN, "Status": "AVAILABLE", "Tags": dict(TAGS),
+        "LoggingConfiguration": {kind: {"Enabled": s["enabled"], "LogLevel": s["level"],
+                                        "CloudWatchLogGroupArn": f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:"
+                                                                 f"airflow-analytics-dev-{kind}"}
+                                 for kind, s in logs.items()}}
+    if mode is not None:
+        environment["WebserverAccessMode"] = mode
+    if kms is not None:
+        environment["KmsKey"] = kms
+    return Describe("mwaa_environment_facts", (environment,))

@@ -260,7 +260,7 @@ REQUEST_CONTEXT = {
 }
 # aws-sdk service names whose IAM prefix differs (AWS documents the exceptions: "Call other AWS services").
 SDK_PREFIXES = {"sfn": "states", "cloudwatch": "cloudwatch", "cloudwatchlogs": "logs", "sesv2": "ses",
-                "eventbridge": "events", "redshiftdata": "redshift-data"}
+                "eventbridge": "events", "redshiftdata": "redshift-data", "mwaa": "airflow"}
 
 
 def _tasks(states: dict) -> Iterable[tuple[str, dict]]:

@@ -28,6 +28,7 @@ import json
 import re
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -424,4 +425,36 @@ def aws_sdk_service_names() -> Iterator[None]:
     task = StateTaskServiceAwsSdk
     with patch.object(task, "_SERVICE_NAME_SFN_TO_BOTO_OVERRIDES",
                       {**task._SERVICE_NAME_SFN_TO_BOTO_OVERRIDES, **AWS_SDK_BOTO_NAMES}):
+        yield
+
+
+@contextlib.contextmanager
+def start_execution_fix() -> Iterator[None]:
+    """Correct moto 5.2.5's ``states:startExecution`` task (``.sync``, ``.sync:2`` or plain): it passes the ASL's
+    ``StateMachineArn``/``Input``/``Name`` to boto3 unchanged, which wants ``stateMachineArn``/``input``/``name``,
+    so every such task ends in ``States.Runtime`` (cause ``'StateMachineArn'``); and it keeps boto3's
+    ``executionArn``/``startDate`` in the result, which its own ``.sync`` resolvers read as ``ExecutionArn``; and
+    an execution started without a name is named ``None`` (the second one collides), where AWS makes up a UUID.
+    Step Functions uses the capitalised names both ways (the "Start a new AWS Step Functions state machine"
+    integration page)."""
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_sfn import (
+        StateTaskServiceSfn,
+    )
+    original = StateTaskServiceSfn._normalise_parameters
+    original_eval = StateTaskServiceSfn._eval_service_task
+
+    def normalise(self, parameters, boto_service_name=None, service_action_name=None):  # noqa: ANN001, ANN202
+        original(self, parameters, boto_service_name, service_action_name)
+        if service_action_name is None and self._get_boto_service_action() == "start_execution":
+            for key in [k for k in parameters if k[:1].isupper()]:
+                parameters[key[0].lower() + key[1:]] = parameters.pop(key)
+            parameters.setdefault("name", str(uuid.uuid4()))
+
+    def eval_service_task(self, env, **kwargs):  # noqa: ANN001, ANN003, ANN202 (moto's signature)
+        original_eval(self, env=env, **kwargs)
+        if self._get_boto_service_action() == "start_execution":
+            env.stack.append({key[0].upper() + key[1:]: value for key, value in env.stack.pop().items()})
+
+    with patch.object(StateTaskServiceSfn, "_normalise_parameters", normalise), \
+            patch.object(StateTaskServiceSfn, "_eval_service_task", eval_service_task):
         yield

@@ -528,6 +528,24 @@ def _batch_job_definition(r: m.Resource, p: Mapping[str, Any]) -> m.BatchJobDefi
                                       eks, f"{r.logical_name}."))
 
 
+def _mwaa_environment(r: m.Resource, p: Mapping[str, Any]) -> m.MwaaEnvironmentFacts:
+    logging_configuration = _get(p, "LoggingConfiguration")
+    logging: Any
+    if is_unknown(logging_configuration):
+        logging = logging_configuration
+    else:
+        logging = {}
+        for log_type in m.MWAA_LOG_TYPES:
+            block = _get(logging_configuration, log_type)
+            if is_unknown(block):
+                logging[log_type] = block
+            elif block is not None:
+                logging[log_type] = m.MwaaLogSetting(enabled=_bool(r, block, "Enabled"),
+                                                     log_level=_str(r, block, "LogLevel"))
+    return m.MwaaEnvironmentFacts(resource=r, webserver_access_mode=_or(_str(r, p, "WebserverAccessMode"), None),
+                                  kms_key=_or(_str(r, p, "KmsKey"), None), logging=logging)
+
+
 BUILDERS: dict[str, tuple[Kind, Callable[[m.Resource, Mapping[str, Any]], m.Facts]]] = {
     "AWS::Lambda::Function": (Kind.FUNCTION, _function),
     "AWS::Serverless::Function": (Kind.FUNCTION, _serverless_function),  # only under the SAM transform
@@ -574,6 +592,7 @@ BUILDERS: dict[str, tuple[Kind, Callable[[m.Resource, Mapping[str, Any]], m.Fact
     "AWS::Batch::ComputeEnvironment": (Kind.BATCH_COMPUTE_ENVIRONMENT, _batch_compute_environment),
     "AWS::Batch::JobDefinition": (Kind.BATCH_JOB_DEFINITION, _batch_job_definition),
     "AWS::Transfer::Server": (Kind.TRANSFER_SERVER, _transfer_server),
+    "AWS::MWAA::Environment": (Kind.MWAA_ENVIRONMENT, _mwaa_environment),
 }
 #: Declared resources whose own contents the rules cannot see from here.
 _OPAQUE = {"AWS::CloudFormation::Stack": "TemplateURL", "AWS::Serverless::Application": "Location"}

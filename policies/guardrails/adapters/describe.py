@@ -18,6 +18,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any, Optional
 
 from ..model import (
+    MWAA_LOG_TYPES,
     ApiDestinationFacts,
     ApiFacts,
     AuthorizerFacts,
@@ -46,6 +47,8 @@ from ..model import (
     LogGroupFacts,
     Maybe,
     MqBrokerFacts,
+    MwaaEnvironmentFacts,
+    MwaaLogSetting,
     PermissionFacts,
     PipeFacts,
     QueueFacts,
@@ -196,6 +199,7 @@ SOURCE_TYPES: dict[Kind, str] = {
     Kind.BATCH_COMPUTE_ENVIRONMENT: "AWS::Batch::ComputeEnvironment",
     Kind.BATCH_JOB_DEFINITION: "AWS::Batch::JobDefinition",
     Kind.TRANSFER_SERVER: "AWS::Transfer::Server",
+    Kind.MWAA_ENVIRONMENT: "AWS::MWAA::Environment",
 }
 
 
@@ -1150,4 +1154,24 @@ def transfer_server_facts(server: Mapping[str, Any]) -> TransferServerFacts:
         security_policy_name=server.get("SecurityPolicyName") or None,
         logging_role=server.get("LoggingRole") or None,
         structured_log_destinations=list(server.get("StructuredLogDestinations") or []),
+    )
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Amazon MWAA
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def mwaa_environment_facts(environment: Mapping[str, Any]) -> MwaaEnvironmentFacts:
+    """An environment from ``mwaa.get_environment(Name=...)["Environment"]`` (its tags are in it)."""
+    arn = environment["Arn"]
+    configuration = lookup(environment, "loggingConfiguration") or {}
+    logging = {log_type: MwaaLogSetting(enabled=lookup(block, "enabled"), log_level=lookup(block, "logLevel"))
+               for log_type in MWAA_LOG_TYPES if isinstance(block := lookup(configuration, log_type), Mapping)}
+    return MwaaEnvironmentFacts(
+        resource=_resource(Kind.MWAA_ENVIRONMENT, arn, environment.get("Name") or arn,
+                           tags=environment.get("Tags") or {}),
+        webserver_access_mode=lookup(environment, "webserverAccessMode"),
+        kms_key=lookup(environment, "kmsKey") or None,
+        logging=logging,
     )

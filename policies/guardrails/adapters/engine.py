@@ -583,11 +583,31 @@ def _batch_job_definition(r: m.Resource, p: Props) -> m.BatchJobDefinitionFacts:
         containers=ecs.job_containers(_json(p.get("containerProperties"), "containerProperties"),
                                       _json(p.get("nodeProperties"), "nodeProperties"),
                                       _json(p.get("ecsProperties"), "ecsProperties"), eks, ""))
+
+
 def _transfer_server(r: m.Resource, p: Props) -> m.TransferServerFacts:
     return m.TransferServerFacts(
         resource=r, protocols=_or(p.get("protocols"), None),
         security_policy_name=_or(p.get("securityPolicyName"), None), logging_role=_or(p.get("loggingRole"), None),
         structured_log_destinations=_or(p.get("structuredLogDestinations"), []))
+
+
+def _mwaa_environment(r: m.Resource, p: Props) -> m.MwaaEnvironmentFacts:
+    """pulumi-aws names the log types in camelCase (``dagProcessingLogs``); the facts use MWAA's names."""
+    logging_configuration = p.get("loggingConfiguration")
+    logging: Any
+    if is_unknown(logging_configuration):
+        logging = logging_configuration
+    else:
+        logging = {}
+        for log_type in m.MWAA_LOG_TYPES:
+            block = get(logging_configuration, log_type[0].lower() + log_type[1:])
+            if is_unknown(block):
+                logging[log_type] = block
+            elif block is not None:
+                logging[log_type] = m.MwaaLogSetting(enabled=get(block, "enabled"), log_level=get(block, "logLevel"))
+    return m.MwaaEnvironmentFacts(resource=r, webserver_access_mode=_or(p.get("webserverAccessMode"), None),
+                                  kms_key=_or(p.get("kmsKey"), None), logging=logging)
 
 
 BUILDERS: dict[str, tuple[Kind, Callable[[m.Resource, Props], m.Facts]]] = {
@@ -653,6 +673,7 @@ BUILDERS: dict[str, tuple[Kind, Callable[[m.Resource, Props], m.Facts]]] = {
     "aws:batch/computeEnvironment:ComputeEnvironment": (Kind.BATCH_COMPUTE_ENVIRONMENT, _batch_compute_environment),
     "aws:batch/jobDefinition:JobDefinition": (Kind.BATCH_JOB_DEFINITION, _batch_job_definition),
     "aws:transfer/server:Server": (Kind.TRANSFER_SERVER, _transfer_server),
+    "aws:mwaa/environment:Environment": (Kind.MWAA_ENVIRONMENT, _mwaa_environment),
 }
 
 
