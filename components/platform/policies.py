@@ -30,8 +30,8 @@ from typing import Any
 # `ecr`: ECS execution roles pull the task's images (GovernedFargateService grants only the pull actions, on the
 # images' repositories, plus ecr:GetAuthorizationToken, which takes no resource).
 DEFAULT_WORKLOAD_NAMESPACES = (
-    "batch",  # AWS Batch jobs submitted by Step Functions (post 000#10)
     "airflow",  # Amazon MWAA: environments are created and deleted by workflows (post 002#17)
+    "batch",  # AWS Batch jobs submitted by Step Functions (post 000#10)
     "cloudwatch", "comprehend", "dynamodb", "ec2", "ecr", "events", "execute-api", "firehose", "forecast", "kinesis",
     "kms", "lambda", "logs",
     "redshift", "redshift-data",  # Redshift Data API workloads (post 001#20); redshift for GetClusterCredentials
