@@ -15,8 +15,7 @@ What is emulated, and why (moto 5.2.5):
   task token the handler passed in the run's conf, through the DAG's own ``resume_workflow``.
 * moto's ``startExecution`` task passes the ASL's parameter names to boto3 unchanged (it fails every time):
   :func:`tests.support.sfn.start_execution_fix` corrects that.
-* moto parses a definition again for every execution (a few tenths of a second each here): the parsed program
-  of each definition is kept for the module (its components hold no execution state).
+* moto parses a definition again for every execution: ``tests.support.sfn.parsed_once`` keeps each parsed program.
 * moto's sync/callback tasks poll every 0.5 s and its retriers sleep for real: both are shortened here (the
   values themselves are asserted in the component test).
 
@@ -55,7 +54,6 @@ from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state
     StateTaskServiceAwsSdk,
 )
 from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
-from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
 
 from components.governed.state_machine import render_definition, resolve_definition_path
 from components.stepfunctions.mwaa_stop_start import POLL_DEFINITION, START_DEFINITION, STOP_DEFINITION
@@ -288,29 +286,13 @@ def render(path: str, **changes: str) -> str:
     return render_definition(path, {k: v for k, v in values.items() if "${" + k + "}" in used})
 
 
-@contextlib.contextmanager
-def parsed_once() -> Iterator[None]:
-    """Parse each definition once (see the module docstring)."""
-    programs: dict[str, Any] = {}
-    original = ExecutionWorker._get_evaluation_entrypoint
-
-    def entrypoint(self):  # noqa: ANN001, ANN202 (moto's signature)
-        definition = self._evaluation_details.state_machine_details.definition
-        if definition not in programs:
-            programs[definition] = original(self)
-        return programs[definition]
-
-    with patch.object(ExecutionWorker, "_get_evaluation_entrypoint", entrypoint):
-        yield
-
-
 @pytest.fixture(scope="module")
 def account():
     """moto, the emulations and the fake CLI for the whole module; the three machines created once."""
     cli = FakeAirflowCli()
     fast_sleep = SimpleNamespace(sleep=lambda seconds: None)  # the retriers' real sleeps, skipped
     with mock_aws(config=MOTO_CONFIG), mwaa_emulation() as current, serving(cli) as url, \
-            start_execution_fix(), parsed_once(), patch.dict(os.environ, SETTINGS), lambda_router({FUNCTION: trigger_dag.handler}) as invokes, \
+            start_execution_fix(), patch.dict(os.environ, SETTINGS), lambda_router({FUNCTION: trigger_dag.handler}) as invokes, \
             patch.object(trigger_dag, "cli", trigger_dag.AirflowCli(base_url=url, timeout=5.0)), \
             patch.object(retrier_decl, "time", fast_sleep), \
             patch.object(state_task_service_callback, "_DELAY_SECONDS_SYNC_CONDITION_CHECK", 0.01):
