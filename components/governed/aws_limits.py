@@ -596,3 +596,16 @@ ELB_LOG_DELIVERY_ACCOUNTS = {
     "us-gov-west-1": "048591011584", "us-gov-east-1": "190560391635", "cn-north-1": "638102146993",
     "cn-northwest-1": "037604701340",
 }
+# -- Athena and its Glue catalog (components/governed/athena.py) -----------------------------------------------
+# CreateWorkGroup Name: 1-128 characters, pattern [a-zA-Z0-9._-]{1,128} (Athena API reference). Glue
+# CreateDatabase/CreateTable Name: 1-255 characters; Athena (Hive) reads unquoted only lower-case letters, digits
+# and '_' (Athena User Guide, "Names for tables, databases, and columns"). All three are named explicitly.
+NAME_RULES["aws:athena/workgroup:Workgroup"] = NameRule(
+    "Athena workgroup name", "name", 128, r"[a-zA-Z0-9._-]+", "letters, digits, '.', '-' and '_'",
+    source="Athena CreateWorkGroup Name 1-128", autoname_max=None)
+NAME_RULES["aws:glue/catalogDatabase:CatalogDatabase"] = NameRule(
+    "Glue database name", "name", 255, r"[a-z0-9_]+", "lower-case letters, digits and '_'",
+    source="Glue CreateDatabase Name 1-255; Athena names", autoname_max=None)
+NAME_RULES["aws:glue/catalogTable:CatalogTable"] = NameRule(
+    "Glue table name", "name", 255, r"[a-z0-9_]+", "lower-case letters, digits and '_'",
+    source="Glue CreateTable Name 1-255; Athena names", autoname_max=None)
