@@ -76,6 +76,7 @@ SCANNED_KINDS = (
     Kind.SCHEDULE, Kind.API_DESTINATION, Kind.EVENT_CONNECTION, Kind.PIPE,
     Kind.ECS_TASK_DEFINITION, Kind.ECS_SERVICE, Kind.ECS_CLUSTER, Kind.LOAD_BALANCER, Kind.LISTENER,
     Kind.REDSHIFT_CLUSTER, Kind.REDSHIFT_LOGGING,
+    Kind.ATHENA_WORKGROUP,
 )
 
 
@@ -349,6 +350,7 @@ class AccountScanner:
             with_load_balancers=Kind.LOAD_BALANCER in kinds, listeners=Kind.LISTENER in kinds))
         gather((Kind.REDSHIFT_CLUSTER, Kind.REDSHIFT_LOGGING),
                lambda: self.redshift_clusters(logging=Kind.REDSHIFT_LOGGING in kinds))
+        gather((Kind.ATHENA_WORKGROUP,), self.athena_workgroups)
         return subjects
 
     def _function_configs(self) -> list:
@@ -606,6 +608,36 @@ class AccountScanner:
 
         return [s for group in self._map("Redshift clusters", per_cluster, clusters,
                                          (Kind.REDSHIFT_CLUSTER, Kind.REDSHIFT_LOGGING), identify) for s in group]
+
+    def athena_workgroups(self) -> list:
+        """Every Athena workgroup: ListWorkGroups (50 a page; it names them only), then one GetWorkGroup each for
+        its configuration; its tags (ListTagsForResource) only when a rule reads them."""
+        athena = self.client("athena")
+        where = self._where()
+        names: list = []
+        token: dict = {}
+        while True:  # botocore has no paginator for ListWorkGroups
+            page = athena.list_work_groups(MaxResults=50, **token)
+            names += [w["Name"] for w in page.get("WorkGroups", [])]
+            if not page.get("NextToken"):
+                break
+            token = {"NextToken": page["NextToken"]}
+
+        def per_workgroup(name: str) -> list:
+            workgroup = athena.get_work_group(WorkGroup=name)["WorkGroup"]
+
+            def enrich() -> Facts:
+                arn = describe.athena_workgroup_arn(name, **where)
+                tags = [t for tag_page in athena.get_paginator("list_tags_for_resource").paginate(ResourceARN=arn)
+                        for t in tag_page.get("Tags", [])]
+                return describe.athena_workgroup_facts(workgroup, tags=tags, **where)
+            return [Subject(describe.athena_workgroup_facts(workgroup, **where), enrich, config_id=name)]
+
+        def identify(name: str) -> tuple:
+            return "AWS::Athena::WorkGroup", describe.athena_workgroup_arn(name, **where), name
+
+        return [s for group in self._map("Athena workgroups", per_workgroup, names, (Kind.ATHENA_WORKGROUP,),
+                                         identify) for s in group]
 
     def log_groups(self) -> list:
         logs = self.client("logs")

@@ -415,6 +415,10 @@ def sweep_statements(arn: Any, apigateway: Any, partition: Any) -> list[dict[str
         # Redshift clusters: DescribeClusters takes no resource type ("*"); each cluster's logging status.
         statement(["redshift:DescribeClusters"], ["*"], sid="ListRedshiftClusters"),
         statement(["redshift:DescribeLoggingStatus"], [arn("redshift", "cluster:*")], sid="ReadRedshiftClusters"),
+        # Athena workgroups: ListWorkGroups takes no resource; each workgroup's configuration and tags.
+        statement(["athena:ListWorkGroups"], ["*"], sid="ListAthenaWorkgroups"),
+        statement(["athena:GetWorkGroup", "athena:ListTagsForResource"], [arn("athena", "workgroup/*")],
+                  sid="ReadAthenaWorkgroups"),
     ]
 
 

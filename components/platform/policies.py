@@ -81,7 +81,8 @@ GOVERNANCE_READ_ACTIONS = ("ec2:DescribeSecurityGroups", "imagebuilder:ListInfra
                            "imagebuilder:GetComponent", "mq:ListBrokers", "mq:DescribeBroker",
                            "scheduler:ListSchedules", "scheduler:GetSchedule", "pipes:ListPipes",
                            "pipes:DescribePipe", "ecs:Describe*", "ecs:List*", "elasticloadbalancing:Describe*",
-                           "redshift:DescribeClusters", "redshift:DescribeLoggingStatus")
+                           "redshift:DescribeClusters", "redshift:DescribeLoggingStatus",
+                           "athena:ListWorkGroups", "athena:GetWorkGroup", "athena:ListTagsForResource")
 # Namespaces no boundary ever allows as a whole: their writes are escalation or leaving governance.
 FORBIDDEN_NAMESPACES = ("iam", "organizations", "sts", "signer", "cloudtrail", "account")
 

@@ -187,6 +187,7 @@ class Kind(str, enum.Enum):
     # A cluster's audit logging: its own resource in Pulumi (aws:redshift/logging:Logging); in an account the
     # cluster's DescribeLoggingStatus, read onto the cluster's facts.
     REDSHIFT_LOGGING = "redshift.logging"
+    ATHENA_WORKGROUP = "athena.workgroup"
     OTHER = "other"
 
 
@@ -720,6 +721,17 @@ class ListenerFacts:
     default_actions: Maybe[Sequence[Maybe[ListenerAction]]] = ()
 
 
+@dataclass(frozen=True)
+class AthenaWorkgroupFacts:
+    """An Athena workgroup. ``None`` means the setting is absent (no configuration block, or no result
+    encryption: query results are then written unencrypted unless the client asks)."""
+
+    resource: Resource
+    enforce_configuration: Maybe[Optional[bool]] = None  # EnforceWorkGroupConfiguration
+    encryption_option: Maybe[Optional[str]] = None  # SSE_S3 | SSE_KMS | CSE_KMS (result configuration)
+    kms_key: Maybe[Optional[str]] = None  # the key of SSE_KMS / CSE_KMS
+
+
 Facts = Union[
     FunctionFacts, CodeSigningConfigFacts, EventInvokeConfigFacts, EventSourceMappingFacts, FunctionUrlFacts,
     RoleFacts, RolePolicyFacts, DomainFacts, AuthorizerFacts, RouteFacts, StageFacts, StateMachineFacts,
@@ -730,6 +742,7 @@ Facts = Union[
     ScheduleFacts, ApiDestinationFacts, EventConnectionFacts, PipeFacts,
     TaskDefinitionFacts, EcsServiceFacts, EcsClusterFacts, LoadBalancerFacts, ListenerFacts,
     RedshiftClusterFacts, RedshiftLoggingFacts,
+    AthenaWorkgroupFacts,
 ]
 
 

@@ -70,3 +70,11 @@ CONNECTION_ENCRYPTION_DOCS = Reference(
     "AWS docs", "Encrypting EventBridge connection authorization with AWS KMS keys",
     "https://docs.aws.amazon.com/eventbridge/latest/userguide/encryption-connections.html",
 )
+FILE_SHARING_POST = Reference(
+    "seed 002#6", "Enhancing file sharing using Amazon S3 and AWS Step Functions",
+    "https://aws.amazon.com/blogs/compute/enhancing-file-sharing-using-amazon-s3-and-aws-step-functions/",
+)
+
+
+def control_tower(control: str) -> Reference:
+    return Reference("Control Tower", control)

@@ -52,6 +52,9 @@ def known_false_positive(finding: Finding) -> bool:
     ``RESOURCE_MISMATCH`` for the DynamoDB stream actions: a stream ARN ends in its label, a timestamp with colons
     (``table/Order/stream/2015-05-11T21:21:33.291``), and parliament splits the whole ARN on ``:``, so no real
     stream ARN matches its ``table/*/stream/*``.
+
+    ``RESOURCE_MISMATCH`` for ``athena:ListTagsForResource`` granted on workgroups only: the action takes a
+    workgroup, data catalog or capacity reservation ARN (any one), and parliament reports the two not granted.
     """
     issue, _, detail = finding
     if issue == "UNKNOWN_CONDITION_FOR_ACTION" and isinstance(detail, str):
@@ -60,11 +63,16 @@ def known_false_positive(finding: Finding) -> bool:
     if issue == "RESOURCE_MISMATCH" and isinstance(detail, list) and detail and all(
             isinstance(d, dict) and d.get("required_format") == STREAM_FORMAT for d in detail):
         return True
+    if issue == "RESOURCE_MISMATCH" and detail == ATHENA_TAG_FORMATS_NOT_GRANTED:
+        return True
     return issue == "RESOURCE_MISMATCH" and detail == [
         {"action": "states:DescribeExecution", "required_format": "arn:*:states:*:*:express:*:*:*"}]
 
 
 STREAM_FORMAT = "arn:*:dynamodb:*:*:table/*/stream/*"  # parliament's format for the DynamoDB stream actions
+ATHENA_TAG_FORMATS_NOT_GRANTED = [  # what parliament reports for athena:ListTagsForResource on workgroups only
+    {"action": "athena:ListTagsForResource", "required_format": "arn:*:athena:*:*:capacity-reservation/*"},
+    {"action": "athena:ListTagsForResource", "required_format": "arn:*:athena:*:*:datacatalog/*"}]
 
 
 def serious_findings(document: str) -> list[Finding]:

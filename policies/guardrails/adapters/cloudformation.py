@@ -358,6 +358,18 @@ def _redshift_cluster(r: m.Resource, p: Mapping[str, Any]) -> m.RedshiftClusterF
                                   cluster_identifier=_str(r, p, "ClusterIdentifier"), audit_logging=audit_logging)
 
 
+def _athena_workgroup(r: m.Resource, p: Mapping[str, Any]) -> m.AthenaWorkgroupFacts:
+    configuration = _get(p, "WorkGroupConfiguration")
+    enforce: Any = configuration if is_unknown(configuration) else None  # no configuration: nothing enforced
+    if isinstance(configuration, Mapping):
+        # AWS::Athena::WorkGroup: EnforceWorkGroupConfiguration omitted inside the configuration means true.
+        enforce = _or(_bool(r, p, "WorkGroupConfiguration.EnforceWorkGroupConfiguration"), True)
+    encryption = "WorkGroupConfiguration.ResultConfiguration.EncryptionConfiguration"
+    return m.AthenaWorkgroupFacts(resource=r, enforce_configuration=enforce,
+                                  encryption_option=_or(_str(r, p, f"{encryption}.EncryptionOption"), None),
+                                  kms_key=_or(_str(r, p, f"{encryption}.KmsKey"), None))
+
+
 def _state_machine(r: m.Resource, p: Mapping[str, Any]) -> m.StateMachineFacts:
     return m.StateMachineFacts(
         resource=r, type=_or(_str(r, p, "StateMachineType"), "STANDARD"),
@@ -532,6 +544,7 @@ BUILDERS: dict[str, tuple[Kind, Callable[[m.Resource, Mapping[str, Any]], m.Fact
     "AWS::ElasticLoadBalancingV2::LoadBalancer": (Kind.LOAD_BALANCER, _load_balancer),
     "AWS::ElasticLoadBalancingV2::Listener": (Kind.LISTENER, _listener),
     "AWS::Redshift::Cluster": (Kind.REDSHIFT_CLUSTER, _redshift_cluster),
+    "AWS::Athena::WorkGroup": (Kind.ATHENA_WORKGROUP, _athena_workgroup),
 }
 #: Declared resources whose own contents the rules cannot see from here.
 _OPAQUE = {"AWS::CloudFormation::Stack": "TemplateURL", "AWS::Serverless::Application": "Location"}

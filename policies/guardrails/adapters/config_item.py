@@ -53,6 +53,7 @@ from . import ecs
 from .describe import (
     NOT_FETCHED,
     SOURCE_TYPES,
+    athena_configuration_facts,
     ingress_rules,
     lambda_associations,
     mq_broker_settings,
@@ -77,6 +78,8 @@ CONFIG_RESOURCE_TYPES = {kind: SOURCE_TYPES[kind] for kind in (
     Kind.API_DESTINATION,
     Kind.ECS_TASK_DEFINITION, Kind.ECS_SERVICE, Kind.ECS_CLUSTER, Kind.LOAD_BALANCER, Kind.LISTENER,
     Kind.REDSHIFT_CLUSTER,
+    # Recorded by AWS Config (the managed rule ATHENA_WORKGROUP_ENCRYPTED_AT_REST is change-triggered on it).
+    Kind.ATHENA_WORKGROUP,
 )}
 
 #: Config resource types of kinds a rule may name but whose facts also come from elsewhere. The rule Lambda judges
@@ -429,6 +432,14 @@ def redshift_cluster_facts(ci: Mapping[str, Any]) -> RedshiftClusterFacts:
                                 audit_logging=Unknown(f"the cluster's audit logging status ({NOT_IN_ITEM})"))
 
 
+def athena_workgroup_facts(ci: Mapping[str, Any]) -> Facts:
+    """An ``AWS::Athena::WorkGroup`` CI: recorded with CloudFormation's property names (``WorkGroupConfiguration``);
+    an item carrying GetWorkGroup's ``Configuration`` is read the same way (the keys inside are the same)."""
+    config = ci["configuration"]
+    configuration = lookup(config, "workGroupConfiguration", lookup(config, "configuration"))
+    return athena_configuration_facts(_resource(ci, Kind.ATHENA_WORKGROUP), configuration)
+
+
 _BUILDERS: dict[Kind, Callable[[Mapping[str, Any]], Facts]] = {
     Kind.ROLE: role_facts,
     Kind.REST_DOMAIN: rest_domain_facts,
@@ -452,6 +463,7 @@ _BUILDERS: dict[Kind, Callable[[Mapping[str, Any]], Facts]] = {
     Kind.LOAD_BALANCER: load_balancer_facts,
     Kind.LISTENER: listener_facts,
     Kind.REDSHIFT_CLUSTER: redshift_cluster_facts,
+    Kind.ATHENA_WORKGROUP: athena_workgroup_facts,
 }
 
 

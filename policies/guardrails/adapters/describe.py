@@ -20,6 +20,7 @@ from typing import Any, Optional
 from ..model import (
     ApiDestinationFacts,
     ApiFacts,
+    AthenaWorkgroupFacts,
     AuthorizerFacts,
     BucketFacts,
     CodeSigningConfigFacts,
@@ -183,6 +184,7 @@ SOURCE_TYPES: dict[Kind, str] = {
     Kind.ECS_CLUSTER: "AWS::ECS::Cluster", Kind.LOAD_BALANCER: "AWS::ElasticLoadBalancingV2::LoadBalancer",
     Kind.LISTENER: "AWS::ElasticLoadBalancingV2::Listener",
     Kind.REDSHIFT_CLUSTER: "AWS::Redshift::Cluster", Kind.REDSHIFT_LOGGING: "AWS::Redshift::Cluster",
+    Kind.ATHENA_WORKGROUP: "AWS::Athena::WorkGroup",
 }
 
 
@@ -1043,3 +1045,26 @@ def redshift_cluster_facts(cluster: Mapping[str, Any], *, region: str, account: 
         cluster_identifier=identifier,
         audit_logging=logging if isinstance(logging, Unknown) else bool(lookup(logging, "loggingEnabled")),
     )
+
+
+def athena_workgroup_arn(name: str, *, region: str, account: str, partition: str = "aws") -> str:
+    return f"arn:{partition}:athena:{region}:{account}:workgroup/{name}"
+
+
+def athena_configuration_facts(resource: Resource, configuration: Any) -> AthenaWorkgroupFacts:
+    """A workgroup's facts from its configuration, in the API's (and CloudFormation's) property names, which
+    ``get_work_group`` and the Config item share. AWS's default for EnforceWorkGroupConfiguration is true."""
+    encryption = lookup(lookup(configuration, "resultConfiguration"), "encryptionConfiguration")
+    enforce = lookup(configuration, "enforceWorkGroupConfiguration")
+    return AthenaWorkgroupFacts(resource=resource, enforce_configuration=True if enforce is None else enforce,
+                                encryption_option=lookup(encryption, "encryptionOption") or None,
+                                kms_key=lookup(encryption, "kmsKey") or None)
+
+
+def athena_workgroup_facts(workgroup: Mapping[str, Any], *, region: str, account: str, partition: str = "aws",
+                           tags: Any = NOT_FETCHED) -> AthenaWorkgroupFacts:
+    """A workgroup from ``athena.get_work_group()["WorkGroup"]``; its tags from ``list_tags_for_resource``."""
+    name = workgroup["Name"]
+    arn = athena_workgroup_arn(name, region=region, account=account, partition=partition)
+    return athena_configuration_facts(_resource(Kind.ATHENA_WORKGROUP, arn, name, tags=tags),
+                                      workgroup.get("Configuration"))
