@@ -739,3 +739,21 @@ def _():
         "Tags": [{"Key": k, "Value": v} for k, v in TAGS.items()]}}}}
     _aws().cloudformation.Stack("cfn-redshift", name="cfn-redshift", template_body=json.dumps(template), tags=TAGS)
 
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Athena: a workgroup writing unencrypted results, hidden in a CloudFormation stack (class 5)
+# ---------------------------------------------------------------------------------------------------------------
+
+
+@case("cfn-athena-unencrypted-workgroup", 5, "athena-workgroup-encrypted", "violation", subject="cfn-adhoc",
+      preview_subject="Adhoc",
+      account_skip="moto's CloudFormation does not create AWS::Athena::WorkGroup (the scan of workgroups is "
+                   "tests/detective/test_scan_athena.py)")
+def _():
+    template = {"Resources": {"Adhoc": {"Type": "AWS::Athena::WorkGroup", "Properties": {
+        "Name": "cfn-adhoc", "WorkGroupConfiguration": {
+            "EnforceWorkGroupConfiguration": True,
+            "ResultConfiguration": {"OutputLocation": "s3://adhoc-results/"}},
+        "Tags": [{"Key": k, "Value": v} for k, v in TAGS.items()]}}}}
+    _aws().cloudformation.Stack("cfn-athena", name="cfn-athena", template_body=json.dumps(template), tags=TAGS)
