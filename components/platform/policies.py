@@ -30,6 +30,7 @@ from typing import Any
 # `ecr`: ECS execution roles pull the task's images (GovernedFargateService grants only the pull actions, on the
 # images' repositories, plus ecr:GetAuthorizationToken, which takes no resource).
 DEFAULT_WORKLOAD_NAMESPACES = (
+    "athena", "glue",  # Athena queries and the Glue catalog they read (post 002#6); passing roles to Glue stays denied
     "cloudwatch", "comprehend", "dynamodb", "ec2", "ecr", "events", "execute-api", "firehose", "forecast", "kinesis",
     "kms", "lambda", "logs",
     "redshift", "redshift-data",  # Redshift Data API workloads (post 001#20); redshift for GetClusterCredentials

@@ -200,8 +200,8 @@ class FileSharing(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: FileSharingArgs, governance: Governance,
                  opts: Optional[pulumi.ResourceOptions] = None) -> None:
+        _validate(args)  # before anything is registered
         super().__init__("serverless-governance:stepfunctions:FileSharing", name, None, opts)
-        _validate(args)
         child = pulumi.ResourceOptions(parent=self)
         key = governance.kms_key_arn
 
