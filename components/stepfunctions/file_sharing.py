@@ -17,7 +17,7 @@ API Gateway starts each workflow itself with the post's mapping templates (``Sta
 name = request id) and maps the result: the workflow's output on success, and on failure the error and cause
 with 400 (``ValidationError``), 403 (``Forbidden``, ``DownloadNotAllowed``), 504 (timed out) or 500. The
 permission store is one DynamoDB table (``fileId`` + ``entry``: ``FILE`` for the ownership record, ``SHARE#<email>``
-per grant; index ``byOwner``); the audit trail another (``fileId`` + ``at`` = start time and request id). The file
+per grant; index ``byOwner``); the audit trail another (``fileId`` + ``at`` = the time and the request id). The file
 bucket (one folder per user, ``<owner>/<fileId>``) sends its S3 server access logs to a log bucket, catalogued in
 Glue in the access-log format and queried by the governed Athena workgroup (KMS-encrypted results, enforced), with
 the download report saved as a named query.
@@ -85,18 +85,30 @@ LOG_BUCKET_SSE_REASON = ("S3 server access log delivery writes its log objects w
                          "SSE-KMS default encryption receives no logs")
 ARN_PLACEHOLDER = "<state-machine-arn>"
 
-# The post's request template, with the company authorizer's principal as the user and the body as one value.
+# A request value inside the execution input, which is a JSON string inside the request's JSON: escaped twice (once
+# per JSON level; the post escapes once, so a path parameter holding '","userId":"<someone>' would set the user).
+# escapeJavaScript also escapes "'", which JSON refuses: each level undoes that.
+UNDO_QUOTE = '.replaceAll("\\\\\'","\'")'
+
+
+def nested_string(expression: str) -> str:
+    """VTL for ``expression``'s value as a string inside the execution input (see above)."""
+    return f"$util.escapeJavaScript($util.escapeJavaScript({expression}){UNDO_QUOTE}){UNDO_QUOTE}"
+
+
+# The post's request template: the user is the company authorizer's principal (the token's sub); the body is
+# passed as one JSON value ($input.json gives JSON, escaped once for the one string level it sits in).
 SHARE_REQUEST_TEMPLATE = (
     '{"name": "$context.requestId", '
-    '"input": "{\\"userId\\":\\"$util.escapeJavaScript($context.authorizer.principalId)\\",'
-    '\\"fileId\\":\\"$util.escapeJavaScript($input.params(\'fileId\'))\\",'
-    '\\"body\\":$util.escapeJavaScript($input.json(\'$\')).replaceAll("\\\\\'","\'")}", '
+    '"input": "{\\"userId\\":\\"' + nested_string("$context.authorizer.principalId") + '\\",'
+    '\\"fileId\\":\\"' + nested_string("$input.params('fileId')") + '\\",'
+    '\\"body\\":$util.escapeJavaScript($input.json(\'$\'))' + UNDO_QUOTE + '}", '
     '"stateMachineArn": "<state-machine-arn>"}'
 )
 DOWNLOAD_REQUEST_TEMPLATE = (
     '{"name": "$context.requestId", '
-    '"input": "{\\"userId\\":\\"$util.escapeJavaScript($context.authorizer.principalId)\\",'
-    '\\"fileId\\":\\"$util.escapeJavaScript($input.params(\'fileId\'))\\"}", '
+    '"input": "{\\"userId\\":\\"' + nested_string("$context.authorizer.principalId") + '\\",'
+    '\\"fileId\\":\\"' + nested_string("$input.params('fileId')") + '\\"}", '
     '"stateMachineArn": "<state-machine-arn>"}'
 )
 # The post's response template (CORS headers; the workflow's output), with each failure mapped to its status.

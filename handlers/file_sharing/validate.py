@@ -8,7 +8,7 @@ Input (the workflow's task payload)::
 
 (``body`` is the API request's JSON body, as API Gateway's mapping template passes it.) Output: the fields,
 flat, and only those; recipients lower-cased, without duplicates, in the order given;
-``expiresAt`` as UTC ``YYYY-MM-DDTHH:MM:SS.000Z`` (the format of ``$$.Execution.StartTime``, so the download
+``expiresAt`` as UTC ``YYYY-MM-DDTHH:MM:SS.000Z`` (the format of ``$$.State.EnteredTime``, so the download
 workflow's condition compares them as strings). A bad request raises ``ValidationError`` naming the field, its
 value and what is allowed: the workflow fails with that error and API Gateway answers 400.
 
