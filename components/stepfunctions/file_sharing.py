@@ -35,9 +35,12 @@ Differences from the post (written down as the catalogue asks):
   company identity provider's job. "Get User Info" reads a user directory table (name, e-mail) that
   ``PUT /profile`` fills for the caller, where the post calls Cognito's AdminGetUser; the e-mail it gives is the
   address the download workflow matches against a share's recipients.
-* The post's template has a typo (``$util.escap eJavaScript``) and maps only FAILED to 500: here a bad request is
-  400, a refusal 403, a TIMED_OUT execution 504 (the post's template returned an empty body), and the body is
-  passed as one escaped JSON value (``escapeJavaScript`` also escapes ``'``, which JSON refuses: undone).
+* The post's request template escapes a path parameter once, but the value sits in a JSON string inside a JSON
+  string: a file id such as ``x","userId":"<someone>`` would set the user the workflow acts for. Here each string
+  value is escaped once per level (``nested_string``), and the body is passed as one JSON value
+  (``escapeJavaScript`` also escapes ``'``, which JSON refuses: undone). The post's response template has a typo
+  (``$util.escap eJavaScript``) and maps only FAILED to 500: here a bad request is 400, a refusal 403, a TIMED_OUT
+  execution 504 (the post's template returned an empty body).
 * Refused attempts are audited too ("record the share/download attempt"), with their reason; the post audits after
   Authorize only. An unknown file and another user's file get the same refusal.
 * "Limit downloads" and "Expire date" are enforced by one conditional DynamoDB update per download (limit not
@@ -57,6 +60,7 @@ Differences from the post (written down as the catalogue asks):
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Optional
 
@@ -218,7 +222,10 @@ class FileSharing(pulumi.ComponentResource):
         key = governance.kms_key_arn
 
         # ---- storage: files (one folder per user) and their S3 server access logs
-        files_arn, resolve_files_arn = pulumi.deferred_output()  # the log bucket admits the file bucket's logs
+        # The log bucket admits the file bucket's logs, and the file bucket names the log bucket: the ARN is given
+        # to the first once the second exists.
+        deferred: tuple[pulumi.Output[str], Callable[[pulumi.Output[str]], None]] = pulumi.deferred_output()
+        files_arn, resolve_files_arn = deferred
         self.log_bucket = GovernedBucket(
             f"{name}-access-logs",
             BucketArgs(sse_algorithm="AES256", overrides={"s3-bucket-kms-encryption": LOG_BUCKET_SSE_REASON},

@@ -11,7 +11,7 @@ from ..model import (
     Severity,
     Verdict,
     compliant,
-    first_unknown,
+    is_unknown,
     non_compliant,
     unknown,
 )
@@ -23,9 +23,8 @@ KMS_OPTIONS = ("SSE_KMS", "CSE_KMS")
 
 def evaluate(workgroup: AthenaWorkgroupFacts, params: Mapping[str, Any], _inventory: Inventory) -> Verdict:
     option = workgroup.encryption_option
-    missing = first_unknown(option)
-    if missing is not None:
-        return unknown(missing)
+    if is_unknown(option):
+        return unknown(option)
     allowed = list(params["allowedEncryptionOptions"])
     if option is None:
         return non_compliant(f"no result encryption: query results (copies of the data queried) are written "
@@ -34,11 +33,12 @@ def evaluate(workgroup: AthenaWorkgroupFacts, params: Mapping[str, Any], _invent
     if option not in allowed:
         return non_compliant(f"result encryption {option} is not allowed; use one of {', '.join(allowed)}")
     if option in KMS_OPTIONS:
-        if first_unknown(workgroup.kms_key) is not None:
-            return unknown(workgroup.kms_key)
-        if not workgroup.kms_key:
+        key = workgroup.kms_key
+        if is_unknown(key):
+            return unknown(key)
+        if not key:
             return non_compliant(f"{option} without a KMS key: set encryptionConfiguration.kmsKeyArn")
-        return compliant(f"{option} with {workgroup.kms_key}")
+        return compliant(f"{option} with {key}")
     return compliant(option)
 
 
