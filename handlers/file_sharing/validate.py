@@ -47,7 +47,7 @@ def _id(request: dict[str, Any], field: str) -> str:
     return value
 
 
-def _recipients(value: Any, sharer_limit: int) -> list[str]:
+def _recipients(value: Any, limit: int) -> list[str]:
     if not isinstance(value, list) or not value:
         raise ValidationError(f"recipients {value!r} must be a list of at least one e-mail address")
     recipients: list[str] = []
@@ -57,8 +57,8 @@ def _recipients(value: Any, sharer_limit: int) -> list[str]:
         normalised = address.strip().lower()
         if normalised not in recipients:
             recipients.append(normalised)
-    if len(recipients) > sharer_limit:
-        raise ValidationError(f"recipients: {len(recipients)} addresses; at most {sharer_limit} per share")
+    if len(recipients) > limit:
+        raise ValidationError(f"recipients: {len(recipients)} addresses; at most {limit} per share")
     return recipients
 
 
