@@ -87,6 +87,7 @@ SCANNED_KINDS = (
     Kind.GLUE_JOB, Kind.GLUE_SECURITY_CONFIGURATION,
     Kind.BATCH_COMPUTE_ENVIRONMENT, Kind.BATCH_JOB_DEFINITION,
     Kind.TRANSFER_SERVER,
+    Kind.ATHENA_WORKGROUP,
 )
 
 
@@ -378,6 +379,7 @@ class AccountScanner:
         gather((Kind.BATCH_COMPUTE_ENVIRONMENT,), self.batch_compute_environments)
         gather((Kind.BATCH_JOB_DEFINITION,), self.batch_job_definitions)
         gather((Kind.TRANSFER_SERVER,), self.transfer_servers)
+        gather((Kind.ATHENA_WORKGROUP,), self.athena_workgroups)
         return subjects
 
     def _recorded_subject(self, ci: dict) -> Subject:
@@ -687,6 +689,36 @@ class AccountScanner:
 
         return [s for group in self._map("Redshift parameter groups", per_group, groups,
                                          (Kind.REDSHIFT_PARAMETER_GROUP,), identify) for s in group]
+
+    def athena_workgroups(self) -> list:
+        """Every Athena workgroup: ListWorkGroups (50 a page; it names them only), then one GetWorkGroup each for
+        its configuration; its tags (ListTagsForResource) only when a rule reads them."""
+        athena = self.client("athena")
+        where = self._where()
+        names: list = []
+        token: dict = {}
+        while True:  # botocore has no paginator for ListWorkGroups
+            page = athena.list_work_groups(MaxResults=50, **token)
+            names += [w["Name"] for w in page.get("WorkGroups", [])]
+            if not page.get("NextToken"):
+                break
+            token = {"NextToken": page["NextToken"]}
+
+        def per_workgroup(name: str) -> list:
+            workgroup = athena.get_work_group(WorkGroup=name)["WorkGroup"]
+
+            def enrich() -> Facts:
+                arn = describe.athena_workgroup_arn(name, **where)
+                tags = [t for tag_page in athena.get_paginator("list_tags_for_resource").paginate(ResourceARN=arn)
+                        for t in tag_page.get("Tags", [])]
+                return describe.athena_workgroup_facts(workgroup, tags=tags, **where)
+            return [Subject(describe.athena_workgroup_facts(workgroup, **where), enrich, config_id=name)]
+
+        def identify(name: str) -> tuple:
+            return "AWS::Athena::WorkGroup", describe.athena_workgroup_arn(name, **where), name
+
+        return [s for group in self._map("Athena workgroups", per_workgroup, names, (Kind.ATHENA_WORKGROUP,),
+                                         identify) for s in group]
 
     def log_groups(self) -> list:
         logs = self.client("logs")

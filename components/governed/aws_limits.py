@@ -690,3 +690,16 @@ VALUE_RANGES["aws:mwaa/environment:Environment"] = {
     "maxWorkers": Range("MWAA CreateEnvironment MaxWorkers 1-25", 1, 25),
     "schedulers": Range("MWAA CreateEnvironment Schedulers 2-5 (Airflow 2)", 2, 5),
 }
+# -- Athena and its Glue catalog (components/governed/athena.py) -----------------------------------------------
+# CreateWorkGroup Name: 1-128 characters, pattern [a-zA-Z0-9._-]{1,128} (Athena API reference). Glue
+# CreateDatabase/CreateTable Name: 1-255 characters; Athena (Hive) reads unquoted only lower-case letters, digits
+# and '_' (Athena User Guide, "Names for tables, databases, and columns"). All three are named explicitly.
+NAME_RULES["aws:athena/workgroup:Workgroup"] = NameRule(
+    "Athena workgroup name", "name", 128, r"[a-zA-Z0-9._-]+", "letters, digits, '.', '-' and '_'",
+    source="Athena CreateWorkGroup Name 1-128", autoname_max=None)
+NAME_RULES["aws:glue/catalogDatabase:CatalogDatabase"] = NameRule(
+    "Glue database name", "name", 255, r"[a-z0-9_]+", "lower-case letters, digits and '_'",
+    source="Glue CreateDatabase Name 1-255; Athena names", autoname_max=None)
+NAME_RULES["aws:glue/catalogTable:CatalogTable"] = NameRule(
+    "Glue table name", "name", 255, r"[a-z0-9_]+", "lower-case letters, digits and '_'",
+    source="Glue CreateTable Name 1-255; Athena names", autoname_max=None)

@@ -70,6 +70,14 @@ class BucketArgs:
     bucket_policy_statements: Sequence[Mapping[str, Any]] = ()
     # Guardrail id -> written reason for each secure default relaxed (default none).
     overrides: Mapping[str, str] = field(default_factory=dict)
+    # Default None: no server access logs. The name of the bucket that receives this bucket's S3 server access
+    # logs (that bucket lists this one's ARN in its access_log_sources).
+    access_log_bucket: Optional[pulumi.Input[str]] = None
+    # Default "": log objects at the top of access_log_bucket; e.g. "files/" keeps one source's logs apart.
+    access_log_prefix: str = ""
+    # Default none: receives no server access logs. ARNs of the buckets whose S3 server access logs this bucket
+    # receives: its policy then lets S3's log delivery (logging.s3.amazonaws.com) put objects for those sources only.
+    access_log_sources: Sequence[pulumi.Input[str]] = ()
 
 
 class GovernedBucket(pulumi.ComponentResource):
@@ -135,6 +143,12 @@ class GovernedBucket(pulumi.ComponentResource):
                     },
                     *({**st, "Resource": st.get("Resource", objects)} for st in args.policy_statements),
                     *({**st, "Resource": self.bucket.arn} for st in args.bucket_policy_statements),
+                    # S3's documented policy for server access log delivery, scoped to the source buckets.
+                    *([{"Sid": "S3ServerAccessLogs", "Effect": "Allow",
+                        "Principal": {"Service": "logging.s3.amazonaws.com"}, "Action": "s3:PutObject",
+                        "Resource": objects,
+                        "Condition": {"ArnLike": {"aws:SourceArn": list(args.access_log_sources)}}}]
+                      if args.access_log_sources else []),
                 ],
             }),
             # S3 refuses concurrent changes to a bucket's policy and its public access block.
@@ -152,6 +166,13 @@ class GovernedBucket(pulumi.ComponentResource):
         if args.event_bridge:
             self.notification = aws.s3.BucketNotification(
                 f"{name}-notifications", bucket=self.bucket.id, eventbridge=True, opts=child,
+            )
+
+        self.logging = None
+        if args.access_log_bucket is not None:
+            self.logging = aws.s3.BucketLogging(
+                f"{name}-access-logs", bucket=self.bucket.id, target_bucket=args.access_log_bucket,
+                target_prefix=args.access_log_prefix, opts=child,
             )
 
         self.arn = self.bucket.arn

@@ -430,6 +430,10 @@ def sweep_statements(arn: Any, apigateway: Any, partition: Any) -> list[dict[str
         # AWS Transfer Family servers: ListServers takes no resource type ("*"); one DescribeServer per server.
         statement(["transfer:ListServers"], ["*"], sid="ListTransferServers"),
         statement(["transfer:DescribeServer"], [arn("transfer", "server/*")], sid="ReadTransferServers"),
+        # Athena workgroups: ListWorkGroups takes no resource; each workgroup's configuration and tags.
+        statement(["athena:ListWorkGroups"], ["*"], sid="ListAthenaWorkgroups"),
+        statement(["athena:GetWorkGroup", "athena:ListTagsForResource"], [arn("athena", "workgroup/*")],
+                  sid="ReadAthenaWorkgroups"),
     ]
 
 

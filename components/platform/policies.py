@@ -31,9 +31,11 @@ from typing import Any
 # images' repositories, plus ecr:GetAuthorizationToken, which takes no resource).
 DEFAULT_WORKLOAD_NAMESPACES = (
     "airflow",  # Amazon MWAA: environments are created and deleted by workflows (post 002#17)
+    "athena",  # Athena queries over the S3 access logs (post 002#6)
     "batch",  # AWS Batch jobs submitted by Step Functions (post 000#10)
-    "cloudwatch", "comprehend", "dynamodb", "ec2", "ecr", "events", "execute-api", "firehose", "forecast", "kinesis",
-    "kms", "lambda", "logs",
+    "cloudwatch", "comprehend", "dynamodb", "ec2", "ecr", "events", "execute-api", "firehose", "forecast",
+    "glue",  # the Glue catalog Athena reads (post 002#6); passing roles to Glue stays denied
+    "kinesis", "kms", "lambda", "logs",
     "redshift", "redshift-data",  # Redshift Data API workloads (post 001#20); redshift for GetClusterCredentials
     "s3", "scheduler", "secretsmanager", "ses", "sns", "sqs", "ssm", "states", "translate",
     "xray",
@@ -94,7 +96,8 @@ GOVERNANCE_READ_ACTIONS = ("ec2:DescribeSecurityGroups", "imagebuilder:ListInfra
                            "glue:GetJobs", "glue:GetSecurityConfigurations", "glue:GetTags",
                            "redshift:DescribeClusterParameterGroups", "redshift:DescribeClusterParameters",
                            "batch:DescribeComputeEnvironments", "batch:DescribeJobDefinitions",
-                           "transfer:ListServers", "transfer:DescribeServer")
+                           "transfer:ListServers", "transfer:DescribeServer",
+                           "athena:ListWorkGroups", "athena:GetWorkGroup", "athena:ListTagsForResource")
 # Namespaces no boundary ever allows as a whole: their writes are escalation or leaving governance.
 FORBIDDEN_NAMESPACES = ("iam", "organizations", "sts", "signer", "cloudtrail", "account")
 

@@ -200,6 +200,7 @@ class Kind(str, enum.Enum):
     BATCH_JOB_DEFINITION = "batch.job_definition"
     TRANSFER_SERVER = "transfer.server"  # an AWS Transfer Family server (SFTP, FTPS, FTP, AS2)
     MWAA_ENVIRONMENT = "mwaa.environment"  # an Amazon MWAA (Managed Workflows for Apache Airflow) environment
+    ATHENA_WORKGROUP = "athena.workgroup"
     OTHER = "other"
 
 
@@ -837,6 +838,17 @@ class BatchJobDefinitionFacts:
     eks: Maybe[bool] = False
 
 
+@dataclass(frozen=True)
+class AthenaWorkgroupFacts:
+    """An Athena workgroup. ``None`` means the setting is absent (no configuration block, or no result
+    encryption: query results are then written unencrypted unless the client asks)."""
+
+    resource: Resource
+    enforce_configuration: Maybe[Optional[bool]] = None  # EnforceWorkGroupConfiguration
+    encryption_option: Maybe[Optional[str]] = None  # SSE_S3 | SSE_KMS | CSE_KMS (result configuration)
+    kms_key: Maybe[Optional[str]] = None  # the key of SSE_KMS / CSE_KMS
+
+
 Facts = Union[
     FunctionFacts, CodeSigningConfigFacts, EventInvokeConfigFacts, EventSourceMappingFacts, FunctionUrlFacts,
     RoleFacts, RolePolicyFacts, DomainFacts, AuthorizerFacts, RouteFacts, StageFacts, StateMachineFacts,
@@ -853,6 +865,7 @@ Facts = Union[
     BatchComputeEnvironmentFacts, BatchJobDefinitionFacts,
     TransferServerFacts,
     MwaaEnvironmentFacts,
+    AthenaWorkgroupFacts,
 ]
 
 

@@ -84,3 +84,11 @@ MWAA_ACCESS_MODES_DOCS = Reference(
 MWAA_CMK_DOCS = Reference(
     "AWS docs", "Using customer managed keys for encryption (Amazon MWAA)",
     "https://docs.aws.amazon.com/mwaa/latest/userguide/custom-keys-certs.html")
+FILE_SHARING_POST = Reference(
+    "seed 002#6", "Enhancing file sharing using Amazon S3 and AWS Step Functions",
+    "https://aws.amazon.com/blogs/compute/enhancing-file-sharing-using-amazon-s3-and-aws-step-functions/",
+)
+
+
+def control_tower(control: str) -> Reference:
+    return Reference("Control Tower", control)

@@ -962,6 +962,9 @@ def _():
         "SecurityPolicyName": "TransferSecurityPolicy-2025-03",
         "Tags": [{"Key": k, "Value": v} for k, v in TAGS.items()]}}}}
     _aws().cloudformation.Stack("cfn-transfer", name="cfn-transfer", template_body=json.dumps(template), tags=TAGS)
+
+
+# ---------------------------------------------------------------------------------------------------------------
 # Amazon MWAA: a public web server hidden in a CloudFormation stack (class 5)
 # ---------------------------------------------------------------------------------------------------------------
 
@@ -982,3 +985,23 @@ def _():
         "KmsKey": f"arn:aws:kms:{REGION}:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab",
         "Tags": dict(TAGS)}}}}
     _aws().cloudformation.Stack("cfn-mwaa", name="cfn-mwaa", template_body=json.dumps(template), tags=TAGS)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Athena: a workgroup writing unencrypted results, hidden in a CloudFormation stack (class 5)
+# ---------------------------------------------------------------------------------------------------------------
+
+
+@case("cfn-athena-unencrypted-workgroup", 5, "athena-workgroup-encrypted", "violation", subject="cfn-adhoc",
+      preview_subject="Adhoc",
+      account_skip="moto's CloudFormation does not create AWS::Athena::WorkGroup (the scan of workgroups is "
+                   "tests/detective/test_scan_athena.py)")
+
+
+def _():
+    template = {"Resources": {"Adhoc": {"Type": "AWS::Athena::WorkGroup", "Properties": {
+        "Name": "cfn-adhoc", "WorkGroupConfiguration": {
+            "EnforceWorkGroupConfiguration": True,
+            "ResultConfiguration": {"OutputLocation": "s3://adhoc-results/"}},
+        "Tags": [{"Key": k, "Value": v} for k, v in TAGS.items()]}}}}
+    _aws().cloudformation.Stack("cfn-athena", name="cfn-athena", template_body=json.dumps(template), tags=TAGS)

@@ -74,11 +74,12 @@ def test_audit_under_throttling_and_server_errors_finds_exactly_what_a_fault_fre
     for rule_id, status, _urn, _message in _findings(clean):
         by_rule[(rule_id, status)] = by_rule.get((rule_id, status), 0) + 1
     assert by_rule == {("lambda-code-signing", "violation"): 500, ("lambda-required-layer", "violation"): 334,
-                       ("lambda-tracing-active", "violation"): 250, ("required-tags", "violation"): 200 + 39 + 1 + 1,
+                       ("lambda-tracing-active", "violation"): 250, ("required-tags", "violation"): 200 + 39 + 1 + 1 + 1,
                        ("iam-permissions-boundary", "violation"): 20}
-    # + 1 + 1: required-tags also judges the default VPC's default security group and the default Redshift parameter
-    # group (default.redshift-1.0), which moto creates untagged, as AWS does.
-    assert len(clean.stacks[0].evaluations) == 4 * FUNCTIONS + 2 * ROLES + 1 + 1
+    # + 1 + 1 + 1: required-tags also judges the default VPC's default security group, the default Redshift parameter
+    # group (default.redshift-1.0) and the region's `primary` Athena workgroup, which moto creates untagged, as AWS
+    # does.
+    assert len(clean.stacks[0].evaluations) == 4 * FUNCTIONS + 2 * ROLES + 1 + 1 + 1
     # The faults really happened, at the rates asked for, and were retried (backoff computed, never slept).
     assert faults.throttled > 0.25 * faults.seen and faults.failed > 0.07 * faults.seen
     # Each injected fault was retried: after a backoff, or (at the attempt cap) by reading the unit again.

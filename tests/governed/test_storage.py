@@ -117,3 +117,23 @@ def test_table_without_pitr_needs_a_reason():
 def test_table_bad_input_is_a_clear_error(args, message):
     with pytest.raises(GovernanceError, match=message):
         run_program(lambda: GovernedTable("bad", args, governance=GOV))
+
+
+def test_a_bucket_sends_server_access_logs_to_a_log_bucket_that_admits_only_its_sources():
+    source = "arn:aws:s3:::files-bucket"
+
+    def program() -> None:
+        GovernedBucket("logs", BucketArgs(access_log_sources=[source]), governance=GOV)
+        GovernedBucket("files", BucketArgs(access_log_bucket="logs-bucket", access_log_prefix="files/"),
+                       governance=GOV)
+    resources = run_program(program)
+    logging = one(resources, "aws:s3/bucketLogging:BucketLogging", "files-access-logs").inputs
+    assert (logging["bucket"].startswith("files-"), logging["targetBucket"], logging["targetPrefix"]) == (
+        True, "logs-bucket", "files/")
+    policy = json.loads(one(resources, "aws:s3/bucketPolicy:BucketPolicy", "logs-policy").inputs["policy"])
+    bucket_id = one(resources, "aws:s3/bucket:Bucket", "logs").outputs["bucket"]
+    assert policy["Statement"][1] == {
+        "Sid": "S3ServerAccessLogs", "Effect": "Allow", "Principal": {"Service": "logging.s3.amazonaws.com"},
+        "Action": "s3:PutObject", "Resource": f"arn:aws:s3:::{bucket_id}/*",
+        "Condition": {"ArnLike": {"aws:SourceArn": [source]}}}
+    assert len(by_type(resources, "aws:s3/bucketLogging:BucketLogging")) == 1  # the log bucket logs nowhere

@@ -44,6 +44,8 @@ EXPECTED_SCOPES = {
     "api-custom-domain-tls": ["AWS::ApiGateway::DomainName"],
     "api-destination-https": ["AWS::Events::ApiDestination"],
     "apigateway-stage-tracing": ["AWS::ApiGateway::Stage"],
+    "athena-workgroup-encrypted": ["AWS::Athena::WorkGroup"],
+    "athena-workgroup-enforce-configuration": ["AWS::Athena::WorkGroup"],
     "code-signing-config-enforce": [],  # Config does not record code signing configs
     "ecr-scan-on-push": ["AWS::ECR::Repository"],
     "ecr-tag-immutability": ["AWS::ECR::Repository"],
@@ -91,7 +93,7 @@ EXPECTED_SCOPES = {
                       "AWS::ECS::TaskDefinition", "AWS::ECS::Service", "AWS::ECS::Cluster",
                       "AWS::ElasticLoadBalancingV2::LoadBalancer", "AWS::ElasticLoadBalancingV2::Listener",
                       "AWS::Redshift::Cluster", "AWS::SecretsManager::Secret", "AWS::Glue::Job",
-                      "AWS::Batch::ComputeEnvironment"],
+                      "AWS::Batch::ComputeEnvironment", "AWS::Athena::WorkGroup"],
     "redshift-audit-logging": [],  # stack rule: the sweep reads each cluster's logging status
     "redshift-cluster-encrypted": ["AWS::Redshift::Cluster"],
     "redshift-cluster-not-public": ["AWS::Redshift::Cluster"],

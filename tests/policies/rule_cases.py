@@ -1562,3 +1562,52 @@ def mwaa_described(mode: Optional[str] = "PRIVATE_ONLY", kms: Optional[str] = MW
     if kms is not None:
         environment["KmsKey"] = kms
     return Describe("mwaa_environment_facts", (environment,))
+# --- Athena workgroups (engine, Config item and describe) ---------------------------------------------------------
+
+ATHENA_WORKGROUP = "aws:athena/workgroup:Workgroup"
+ATHENA_KEY = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+REPORTS_ARN = f"arn:aws:athena:{REGION}:{ACCOUNT}:workgroup/reports"
+
+
+def athena_workgroup_props(enforce: Any = True, option: Any = "SSE_KMS", kms: Any = ATHENA_KEY,
+                           configuration: bool = True) -> dict:
+    """A workgroup's engine inputs as GovernedAthenaWorkgroup sends them; None leaves a key out."""
+    props: dict = {"name": "reports", "state": "ENABLED", "tags": dict(TAGS)}
+    if not configuration:
+        return props
+    encryption = {k: v for k, v in (("encryptionOption", option), ("kmsKeyArn", kms)) if v is not None}
+    config: dict = {"resultConfiguration": {"outputLocation": "s3://reports-results/results/"}}
+    if encryption:
+        config["resultConfiguration"]["encryptionConfiguration"] = encryption
+    if enforce is not None:
+        config["enforceWorkgroupConfiguration"] = enforce
+    props["configuration"] = config
+    return props
+
+
+def _athena_configuration(enforce: Any, option: Optional[str], kms: Optional[str]) -> dict:
+    """GetWorkGroup's ``Configuration`` (the API's, and CloudFormation's, property names)."""
+    encryption = {k: v for k, v in (("EncryptionOption", option), ("KmsKey", kms)) if v is not None}
+    result: dict = {"OutputLocation": "s3://reports-results/results/"}
+    if encryption:
+        result["EncryptionConfiguration"] = encryption
+    configuration: dict = {"ResultConfiguration": result, "PublishCloudWatchMetricsEnabled": True}
+    if enforce is not None:
+        configuration["EnforceWorkGroupConfiguration"] = enforce
+    return configuration
+
+
+def athena_workgroup(enforce: Any = True, option: Optional[str] = "SSE_KMS", kms: Optional[str] = ATHENA_KEY
+                     ) -> Describe:
+    """The workgroup as ``athena.get_work_group`` returns it, with its tags."""
+    workgroup = {"Name": "reports", "State": "ENABLED", "Configuration": _athena_configuration(enforce, option, kms)}
+    return Describe("athena_workgroup_facts", (workgroup,),
+                    {**WHERE, "tags": [{"Key": k, "Value": v} for k, v in TAGS.items()]})
+
+
+def athena_workgroup_item(enforce: Any = True, option: Optional[str] = "SSE_KMS", kms: Optional[str] = ATHENA_KEY
+                          ) -> dict:
+    """An ``AWS::Athena::WorkGroup`` CI as AWS Config records it (CloudFormation property names)."""
+    configuration = {"Name": "reports", "State": "ENABLED",
+                     "WorkGroupConfiguration": _athena_configuration(enforce, option, kms)}
+    return cis._item("AWS::Athena::WorkGroup", "reports", "reports", REPORTS_ARN, configuration)

@@ -20,6 +20,8 @@ MANDATORY = sorted([
     "api-custom-domain-tls",
     "api-destination-https",
     "apigateway-stage-tracing",
+    "athena-workgroup-encrypted",
+    "athena-workgroup-enforce-configuration",
     "code-signing-config-enforce",
     "declared-resources-visible",
     "ecs-service-no-public-ip",

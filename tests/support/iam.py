@@ -53,6 +53,9 @@ def known_false_positive(finding: Finding) -> bool:
     (``table/Order/stream/2015-05-11T21:21:33.291``), and parliament splits the whole ARN on ``:``, so no real
     stream ARN matches its ``table/*/stream/*``. Likewise for ``batch:SubmitJob`` on a job definition: its ARN ends
     in ``<name>:<revision>`` (``job-definition/${JobDefinitionName}:${Revision}``), which parliament splits too.
+
+    ``RESOURCE_MISMATCH`` for ``athena:ListTagsForResource`` granted on workgroups only: the action takes a
+    workgroup, data catalog or capacity reservation ARN (any one), and parliament reports the two not granted.
     """
     issue, _, detail = finding
     if issue == "UNKNOWN_CONDITION_FOR_ACTION" and isinstance(detail, str):
@@ -62,12 +65,17 @@ def known_false_positive(finding: Finding) -> bool:
             isinstance(d, dict) and d.get("required_format") in (STREAM_FORMAT, BATCH_JOB_DEFINITION_FORMAT)
             for d in detail):
         return True
+    if issue == "RESOURCE_MISMATCH" and detail == ATHENA_TAG_FORMATS_NOT_GRANTED:
+        return True
     return issue == "RESOURCE_MISMATCH" and detail == [
         {"action": "states:DescribeExecution", "required_format": "arn:*:states:*:*:express:*:*:*"}]
 
 
 STREAM_FORMAT = "arn:*:dynamodb:*:*:table/*/stream/*"  # parliament's format for the DynamoDB stream actions
 BATCH_JOB_DEFINITION_FORMAT = "arn:*:batch:*:*:job-definition/*"  # parliament's format for a job definition
+ATHENA_TAG_FORMATS_NOT_GRANTED = [  # what parliament reports for athena:ListTagsForResource on workgroups only
+    {"action": "athena:ListTagsForResource", "required_format": "arn:*:athena:*:*:capacity-reservation/*"},
+    {"action": "athena:ListTagsForResource", "required_format": "arn:*:athena:*:*:datacatalog/*"}]
 
 
 def serious_findings(document: str) -> list[Finding]:

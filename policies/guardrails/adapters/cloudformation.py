@@ -368,6 +368,18 @@ def _redshift_parameter_group(r: m.Resource, p: Mapping[str, Any]) -> m.Redshift
                                          require_ssl=redshift.require_ssl(_get(p, "Parameters"), "Parameters"))
 
 
+def _athena_workgroup(r: m.Resource, p: Mapping[str, Any]) -> m.AthenaWorkgroupFacts:
+    configuration = _get(p, "WorkGroupConfiguration")
+    enforce: Any = configuration if is_unknown(configuration) else None  # no configuration: nothing enforced
+    if isinstance(configuration, Mapping):
+        # AWS::Athena::WorkGroup: EnforceWorkGroupConfiguration omitted inside the configuration means true.
+        enforce = _or(_bool(r, p, "WorkGroupConfiguration.EnforceWorkGroupConfiguration"), True)
+    encryption = "WorkGroupConfiguration.ResultConfiguration.EncryptionConfiguration"
+    return m.AthenaWorkgroupFacts(resource=r, enforce_configuration=enforce,
+                                  encryption_option=_or(_str(r, p, f"{encryption}.EncryptionOption"), None),
+                                  kms_key=_or(_str(r, p, f"{encryption}.KmsKey"), None))
+
+
 def _state_machine(r: m.Resource, p: Mapping[str, Any]) -> m.StateMachineFacts:
     return m.StateMachineFacts(
         resource=r, type=_or(_str(r, p, "StateMachineType"), "STANDARD"),
@@ -593,6 +605,7 @@ BUILDERS: dict[str, tuple[Kind, Callable[[m.Resource, Mapping[str, Any]], m.Fact
     "AWS::Batch::JobDefinition": (Kind.BATCH_JOB_DEFINITION, _batch_job_definition),
     "AWS::Transfer::Server": (Kind.TRANSFER_SERVER, _transfer_server),
     "AWS::MWAA::Environment": (Kind.MWAA_ENVIRONMENT, _mwaa_environment),
+    "AWS::Athena::WorkGroup": (Kind.ATHENA_WORKGROUP, _athena_workgroup),
 }
 #: Declared resources whose own contents the rules cannot see from here.
 _OPAQUE = {"AWS::CloudFormation::Stack": "TemplateURL", "AWS::Serverless::Application": "Location"}

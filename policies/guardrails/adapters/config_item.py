@@ -56,6 +56,7 @@ from . import ecs, glue, redshift
 from .describe import (
     NOT_FETCHED,
     SOURCE_TYPES,
+    athena_configuration_facts,
     ingress_rules,
     lambda_associations,
     mq_broker_settings,
@@ -86,6 +87,8 @@ CONFIG_RESOURCE_TYPES = {kind: SOURCE_TYPES[kind] for kind in (
     Kind.GLUE_JOB,
     # AWS Config records compute environments (and job queues), not job definitions (the sweep judges those).
     Kind.BATCH_COMPUTE_ENVIRONMENT,
+    # Recorded by AWS Config (the managed rule ATHENA_WORKGROUP_ENCRYPTED_AT_REST is change-triggered on it).
+    Kind.ATHENA_WORKGROUP,
 )}
 
 #: Config resource types of kinds a rule may name but whose facts also come from elsewhere. The rule Lambda judges
@@ -468,6 +471,14 @@ def batch_compute_environment_facts(ci: Mapping[str, Any]) -> BatchComputeEnviro
                                         compute_type=lookup(lookup(config, "computeResources") or {}, "type"))
 
 
+def athena_workgroup_facts(ci: Mapping[str, Any]) -> Facts:
+    """An ``AWS::Athena::WorkGroup`` CI: recorded with CloudFormation's property names (``WorkGroupConfiguration``);
+    an item carrying GetWorkGroup's ``Configuration`` is read the same way (the keys inside are the same)."""
+    config = ci["configuration"]
+    configuration = lookup(config, "workGroupConfiguration", lookup(config, "configuration"))
+    return athena_configuration_facts(_resource(ci, Kind.ATHENA_WORKGROUP), configuration)
+
+
 _BUILDERS: dict[Kind, Callable[[Mapping[str, Any]], Facts]] = {
     Kind.ROLE: role_facts,
     Kind.REST_DOMAIN: rest_domain_facts,
@@ -494,6 +505,7 @@ _BUILDERS: dict[Kind, Callable[[Mapping[str, Any]], Facts]] = {
     Kind.SECRET: secret_facts,
     Kind.GLUE_JOB: glue_job_facts,
     Kind.BATCH_COMPUTE_ENVIRONMENT: batch_compute_environment_facts,
+    Kind.ATHENA_WORKGROUP: athena_workgroup_facts,
 }
 
 

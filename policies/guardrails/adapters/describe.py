@@ -21,6 +21,7 @@ from ..model import (
     MWAA_LOG_TYPES,
     ApiDestinationFacts,
     ApiFacts,
+    AthenaWorkgroupFacts,
     AuthorizerFacts,
     BatchComputeEnvironmentFacts,
     BatchJobDefinitionFacts,
@@ -200,6 +201,7 @@ SOURCE_TYPES: dict[Kind, str] = {
     Kind.BATCH_JOB_DEFINITION: "AWS::Batch::JobDefinition",
     Kind.TRANSFER_SERVER: "AWS::Transfer::Server",
     Kind.MWAA_ENVIRONMENT: "AWS::MWAA::Environment",
+    Kind.ATHENA_WORKGROUP: "AWS::Athena::WorkGroup",
 }
 
 
@@ -1175,3 +1177,26 @@ def mwaa_environment_facts(environment: Mapping[str, Any]) -> MwaaEnvironmentFac
         kms_key=lookup(environment, "kmsKey") or None,
         logging=logging,
     )
+
+
+def athena_workgroup_arn(name: str, *, region: str, account: str, partition: str = "aws") -> str:
+    return f"arn:{partition}:athena:{region}:{account}:workgroup/{name}"
+
+
+def athena_configuration_facts(resource: Resource, configuration: Any) -> AthenaWorkgroupFacts:
+    """A workgroup's facts from its configuration, in the API's (and CloudFormation's) property names, which
+    ``get_work_group`` and the Config item share. AWS's default for EnforceWorkGroupConfiguration is true."""
+    encryption = lookup(lookup(configuration, "resultConfiguration"), "encryptionConfiguration")
+    enforce = lookup(configuration, "enforceWorkGroupConfiguration")
+    return AthenaWorkgroupFacts(resource=resource, enforce_configuration=True if enforce is None else enforce,
+                                encryption_option=lookup(encryption, "encryptionOption") or None,
+                                kms_key=lookup(encryption, "kmsKey") or None)
+
+
+def athena_workgroup_facts(workgroup: Mapping[str, Any], *, region: str, account: str, partition: str = "aws",
+                           tags: Any = NOT_FETCHED) -> AthenaWorkgroupFacts:
+    """A workgroup from ``athena.get_work_group()["WorkGroup"]``; its tags from ``list_tags_for_resource``."""
+    name = workgroup["Name"]
+    arn = athena_workgroup_arn(name, region=region, account=account, partition=partition)
+    return athena_configuration_facts(_resource(Kind.ATHENA_WORKGROUP, arn, name, tags=tags),
+                                      workgroup.get("Configuration"))

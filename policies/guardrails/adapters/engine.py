@@ -341,6 +341,21 @@ def _redshift_logging(r: m.Resource, p: Props) -> m.RedshiftLoggingFacts:
                                   destination_type=p.get("logDestinationType"), bucket_name=p.get("bucketName"))
 
 
+def _athena_workgroup(r: m.Resource, p: Props) -> m.AthenaWorkgroupFacts:
+    configuration = p.get("configuration")
+    enforce: Any = None  # no configuration block: nothing is sent, nothing enforced
+    if is_unknown(configuration):
+        enforce = configuration
+    elif isinstance(configuration, Mapping):
+        # pulumi-aws (the Terraform schema) defaults enforce_workgroup_configuration to true inside the block.
+        enforce = _or(get(configuration, "enforceWorkgroupConfiguration"), True)
+    encryption = "resultConfiguration.encryptionConfiguration"
+    return m.AthenaWorkgroupFacts(
+        resource=r, enforce_configuration=enforce,
+        encryption_option=_or(get(configuration, f"{encryption}.encryptionOption"), None),
+        kms_key=_or(get(configuration, f"{encryption}.kmsKeyArn"), None))
+
+
 def _bucket(r: m.Resource, p: Props) -> m.BucketFacts:
     return m.BucketFacts(resource=r, bucket=_or(p.get("bucket"), ""), acl=p.get("acl"))
 
@@ -674,6 +689,7 @@ BUILDERS: dict[str, tuple[Kind, Callable[[m.Resource, Props], m.Facts]]] = {
     "aws:batch/jobDefinition:JobDefinition": (Kind.BATCH_JOB_DEFINITION, _batch_job_definition),
     "aws:transfer/server:Server": (Kind.TRANSFER_SERVER, _transfer_server),
     "aws:mwaa/environment:Environment": (Kind.MWAA_ENVIRONMENT, _mwaa_environment),
+    "aws:athena/workgroup:Workgroup": (Kind.ATHENA_WORKGROUP, _athena_workgroup),
 }
 
 
