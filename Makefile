@@ -35,9 +35,10 @@ preview: $(STAMP)
 	$(VENV)/bin/python -m components.platform.layers
 	$(VENV)/bin/sg-preview --all --exclude noncompliant-demo --format summary,json,sarif,junit --out out/preview
 
-## Tests: the whole suite.
+## Tests: the whole suite, on two workers. A test file runs on one worker (--dist loadfile): its module fixtures
+## (a program run under mocks, a seeded moto account, a stack's deploy facts) are built once, not once per worker.
 test: $(STAMP)
-	$(VENV)/bin/python -m pytest -q -n 2 -p no:cacheprovider
+	$(VENV)/bin/python -m pytest -q -n 2 --dist loadfile -p no:cacheprovider
 
 ## Benchmarks (not tests): offline preview throughput and audit API-call budget.
 bench: $(STAMP)

@@ -75,7 +75,7 @@ TRANSACT_ITEMS = {"Put": "dynamodb:PutItem", "Update": "dynamodb:UpdateItem", "D
 RESOURCE_PARAMS = ("TableName", "QueueUrl", "TopicArn", "TargetArn", "SubscriptionArn", "Bucket",
                    "stateMachineAliasArn", "stateMachineArn", "executionArn", "FunctionName", "Rule", "EventBusName",
                    "ResourceArn", "resourceArn", "PolicyArn", "CodeSigningConfigArn", "UUID", "SecretId", "RoleArn",
-                   "BrokerId", "ParameterGroupName")
+                   "BrokerId", "ParameterGroupName", "WorkGroup", "ResourceARN")
 # Calls AWS answers for any authenticated principal: no IAM permission exists for them.
 ALWAYS_ALLOWED = ("sts:GetCallerIdentity",)
 # Request context AWS adds to an action, where grants scope it by condition: one table for handler calls and
@@ -238,6 +238,8 @@ def resource_arn(param: str, value: str, account: str, region: str) -> str:
         return f"arn:aws:mq:{region}:{account}:broker:*:{value}"
     if param == "ParameterGroupName":  # a Redshift cluster parameter group
         return f"arn:aws:redshift:{region}:{account}:parametergroup:{value}"
+    if param == "WorkGroup":  # an Athena workgroup
+        return f"arn:aws:athena:{region}:{account}:workgroup/{value}"
     raise AssertionError(f"no ARN format for {param}={value!r}; add it to tests.support.aws_calls._arn")
 
 
