@@ -88,6 +88,7 @@ SCANNED_KINDS = (
     Kind.BATCH_COMPUTE_ENVIRONMENT, Kind.BATCH_JOB_DEFINITION,
     Kind.TRANSFER_SERVER,
     Kind.ATHENA_WORKGROUP,
+    Kind.CLOUDTRAIL_TRAIL,
 )
 
 
@@ -380,6 +381,7 @@ class AccountScanner:
         gather((Kind.BATCH_JOB_DEFINITION,), self.batch_job_definitions)
         gather((Kind.TRANSFER_SERVER,), self.transfer_servers)
         gather((Kind.ATHENA_WORKGROUP,), self.athena_workgroups)
+        gather((Kind.CLOUDTRAIL_TRAIL,), self.cloudtrail_trails)
         return subjects
 
     def _recorded_subject(self, ci: dict) -> Subject:
@@ -719,6 +721,22 @@ class AccountScanner:
 
         return [s for group in self._map("Athena workgroups", per_workgroup, names, (Kind.ATHENA_WORKGROUP,),
                                          identify) for s in group]
+
+    def cloudtrail_trails(self) -> list:
+        """This region's trails: one DescribeTrails (not paginated; includeShadowTrails=False leaves out the
+        multi-region trails of other home regions, judged there), whose items carry KmsKeyId and
+        LogFileValidationEnabled; tags (ListTags) only when a rule reads them."""
+        cloudtrail = self.client("cloudtrail")
+        where = self._where()
+
+        def subject(trail: dict) -> Subject:
+            def enrich() -> Facts:
+                tags = [t for page in cloudtrail.get_paginator("list_tags").paginate(ResourceIdList=[trail["TrailARN"]])
+                        for listed in page.get("ResourceTagList", []) for t in listed.get("TagsList", [])]
+                return describe.cloudtrail_trail_facts(trail, tags=tags, **where)
+            return Subject(describe.cloudtrail_trail_facts(trail, **where), enrich)
+
+        return [subject(trail) for trail in cloudtrail.describe_trails(includeShadowTrails=False).get("trailList", [])]
 
     def log_groups(self) -> list:
         logs = self.client("logs")

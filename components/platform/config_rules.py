@@ -434,6 +434,9 @@ def sweep_statements(arn: Any, apigateway: Any, partition: Any) -> list[dict[str
         statement(["athena:ListWorkGroups"], ["*"], sid="ListAthenaWorkgroups"),
         statement(["athena:GetWorkGroup", "athena:ListTagsForResource"], [arn("athena", "workgroup/*")],
                   sid="ReadAthenaWorkgroups"),
+        # CloudTrail trails: DescribeTrails takes no resource type ("*"); a trail's tags only for a tag rule.
+        statement(["cloudtrail:DescribeTrails"], ["*"], sid="ListCloudTrailTrails"),
+        statement(["cloudtrail:ListTags"], [arn("cloudtrail", "trail/*")], sid="ReadCloudTrailTrailTags"),
     ]
 
 

@@ -201,6 +201,7 @@ class Kind(str, enum.Enum):
     TRANSFER_SERVER = "transfer.server"  # an AWS Transfer Family server (SFTP, FTPS, FTP, AS2)
     MWAA_ENVIRONMENT = "mwaa.environment"  # an Amazon MWAA (Managed Workflows for Apache Airflow) environment
     ATHENA_WORKGROUP = "athena.workgroup"
+    CLOUDTRAIL_TRAIL = "cloudtrail.trail"
     OTHER = "other"
 
 
@@ -849,6 +850,16 @@ class AthenaWorkgroupFacts:
     kms_key: Maybe[Optional[str]] = None  # the key of SSE_KMS / CSE_KMS
 
 
+@dataclass(frozen=True)
+class CloudTrailTrailFacts:
+    """A CloudTrail trail. ``kms_key_id`` None: logs are encrypted with S3's own keys only (SSE-S3);
+    ``log_file_validation`` False when absent (AWS's default: no digest files)."""
+
+    resource: Resource
+    kms_key_id: Maybe[Optional[str]] = None  # KmsKeyId
+    log_file_validation: Maybe[bool] = False  # EnableLogFileValidation / LogFileValidationEnabled
+
+
 Facts = Union[
     FunctionFacts, CodeSigningConfigFacts, EventInvokeConfigFacts, EventSourceMappingFacts, FunctionUrlFacts,
     RoleFacts, RolePolicyFacts, DomainFacts, AuthorizerFacts, RouteFacts, StageFacts, StateMachineFacts,
@@ -866,6 +877,7 @@ Facts = Union[
     TransferServerFacts,
     MwaaEnvironmentFacts,
     AthenaWorkgroupFacts,
+    CloudTrailTrailFacts,
 ]
 
 

@@ -46,6 +46,8 @@ EXPECTED_SCOPES = {
     "apigateway-stage-tracing": ["AWS::ApiGateway::Stage"],
     "athena-workgroup-encrypted": ["AWS::Athena::WorkGroup"],
     "athena-workgroup-enforce-configuration": ["AWS::Athena::WorkGroup"],
+    "cloudtrail-encrypted": ["AWS::CloudTrail::Trail"],
+    "cloudtrail-log-file-validation": ["AWS::CloudTrail::Trail"],
     "code-signing-config-enforce": [],  # Config does not record code signing configs
     "ecr-scan-on-push": ["AWS::ECR::Repository"],
     "ecr-tag-immutability": ["AWS::ECR::Repository"],
@@ -93,7 +95,7 @@ EXPECTED_SCOPES = {
                       "AWS::ECS::TaskDefinition", "AWS::ECS::Service", "AWS::ECS::Cluster",
                       "AWS::ElasticLoadBalancingV2::LoadBalancer", "AWS::ElasticLoadBalancingV2::Listener",
                       "AWS::Redshift::Cluster", "AWS::SecretsManager::Secret", "AWS::Glue::Job",
-                      "AWS::Batch::ComputeEnvironment", "AWS::Athena::WorkGroup"],
+                      "AWS::Batch::ComputeEnvironment", "AWS::Athena::WorkGroup", "AWS::CloudTrail::Trail"],
     "redshift-audit-logging": [],  # stack rule: the sweep reads each cluster's logging status
     "redshift-cluster-encrypted": ["AWS::Redshift::Cluster"],
     "redshift-cluster-not-public": ["AWS::Redshift::Cluster"],

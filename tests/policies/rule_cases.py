@@ -1611,3 +1611,41 @@ def athena_workgroup_item(enforce: Any = True, option: Optional[str] = "SSE_KMS"
     configuration = {"Name": "reports", "State": "ENABLED",
                      "WorkGroupConfiguration": _athena_configuration(enforce, option, kms)}
     return cis._item("AWS::Athena::WorkGroup", "reports", "reports", REPORTS_ARN, configuration)
+
+
+# --- CloudTrail trails (engine, CloudFormation, Config item and describe) -------------------------------------------
+
+CLOUDTRAIL_TRAIL = "aws:cloudtrail/trail:Trail"
+TRAIL_KEY = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+TRAIL_ARN = f"arn:aws:cloudtrail:{REGION}:{ACCOUNT}:trail/uploads"
+
+
+def cloudtrail_trail_props(**changes) -> dict:
+    """A trail's engine inputs as GovernedDataTrail sends them; a change to None leaves the input out."""
+    props = {"name": "uploads", "s3BucketName": "uploads-trail-logs", "kmsKeyId": TRAIL_KEY,
+             "enableLogFileValidation": True, "isMultiRegionTrail": False, "tags": dict(TAGS)}
+    props.update(changes)
+    return {k: v for k, v in props.items() if v is not None}
+
+
+def _cloudtrail_trail(kms: Optional[str], validation: bool) -> dict:
+    """DescribeTrails' trail (PascalCase); KmsKeyId is left out when the trail has no key, as AWS does."""
+    trail = {"Name": "uploads", "S3BucketName": "uploads-trail-logs", "TrailARN": TRAIL_ARN,
+             "HomeRegion": REGION, "IsMultiRegionTrail": False, "IncludeGlobalServiceEvents": True,
+             "LogFileValidationEnabled": validation, "HasCustomEventSelectors": False}
+    if kms is not None:
+        trail["KmsKeyId"] = kms
+    return trail
+
+
+def cloudtrail_trail(kms: Optional[str] = TRAIL_KEY, validation: bool = True) -> Describe:
+    """The trail as ``cloudtrail.describe_trails()["trailList"]`` gives it, with its tags (ListTags)."""
+    return Describe("cloudtrail_trail_facts", (_cloudtrail_trail(kms, validation),),
+                    {**WHERE, "tags": [{"Key": k, "Value": v} for k, v in TAGS.items()]})
+
+
+def cloudtrail_trail_item(kms: Optional[str] = TRAIL_KEY, validation: bool = True) -> dict:
+    """An ``AWS::CloudTrail::Trail`` CI: DescribeTrails' trail in camelCase, as AWS Config records it."""
+    described = _cloudtrail_trail(kms, validation)
+    configuration = {key[:1].lower() + key[1:]: value for key, value in described.items()}
+    return cis._item("AWS::CloudTrail::Trail", "uploads", "uploads", TRAIL_ARN, configuration)

@@ -22,6 +22,8 @@ MANDATORY = sorted([
     "apigateway-stage-tracing",
     "athena-workgroup-encrypted",
     "athena-workgroup-enforce-configuration",
+    "cloudtrail-encrypted",
+    "cloudtrail-log-file-validation",
     "code-signing-config-enforce",
     "declared-resources-visible",
     "ecs-service-no-public-ip",

@@ -380,6 +380,12 @@ def _athena_workgroup(r: m.Resource, p: Mapping[str, Any]) -> m.AthenaWorkgroupF
                                   kms_key=_or(_str(r, p, f"{encryption}.KmsKey"), None))
 
 
+def _cloudtrail_trail(r: m.Resource, p: Mapping[str, Any]) -> m.CloudTrailTrailFacts:
+    # AWS::CloudTrail::Trail: EnableLogFileValidation left out means false.
+    return m.CloudTrailTrailFacts(resource=r, kms_key_id=_or(_str(r, p, "KMSKeyId"), None),
+                                  log_file_validation=_or(_bool(r, p, "EnableLogFileValidation"), False))
+
+
 def _state_machine(r: m.Resource, p: Mapping[str, Any]) -> m.StateMachineFacts:
     return m.StateMachineFacts(
         resource=r, type=_or(_str(r, p, "StateMachineType"), "STANDARD"),
@@ -606,6 +612,7 @@ BUILDERS: dict[str, tuple[Kind, Callable[[m.Resource, Mapping[str, Any]], m.Fact
     "AWS::Transfer::Server": (Kind.TRANSFER_SERVER, _transfer_server),
     "AWS::MWAA::Environment": (Kind.MWAA_ENVIRONMENT, _mwaa_environment),
     "AWS::Athena::WorkGroup": (Kind.ATHENA_WORKGROUP, _athena_workgroup),
+    "AWS::CloudTrail::Trail": (Kind.CLOUDTRAIL_TRAIL, _cloudtrail_trail),
 }
 #: Declared resources whose own contents the rules cannot see from here.
 _OPAQUE = {"AWS::CloudFormation::Stack": "TemplateURL", "AWS::Serverless::Application": "Location"}

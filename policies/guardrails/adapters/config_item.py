@@ -26,6 +26,7 @@ from ..model import (
     ApiDestinationFacts,
     BatchComputeEnvironmentFacts,
     BucketFacts,
+    CloudTrailTrailFacts,
     DistributionFacts,
     DomainFacts,
     EcsClusterFacts,
@@ -89,6 +90,8 @@ CONFIG_RESOURCE_TYPES = {kind: SOURCE_TYPES[kind] for kind in (
     Kind.BATCH_COMPUTE_ENVIRONMENT,
     # Recorded by AWS Config (the managed rule ATHENA_WORKGROUP_ENCRYPTED_AT_REST is change-triggered on it).
     Kind.ATHENA_WORKGROUP,
+    # Recorded by AWS Config (CLOUD_TRAIL_ENCRYPTION_ENABLED and CLOUD_TRAIL_LOG_FILE_VALIDATION_ENABLED read it).
+    Kind.CLOUDTRAIL_TRAIL,
 )}
 
 #: Config resource types of kinds a rule may name but whose facts also come from elsewhere. The rule Lambda judges
@@ -479,6 +482,15 @@ def athena_workgroup_facts(ci: Mapping[str, Any]) -> Facts:
     return athena_configuration_facts(_resource(ci, Kind.ATHENA_WORKGROUP), configuration)
 
 
+def cloudtrail_trail_facts(ci: Mapping[str, Any]) -> CloudTrailTrailFacts:
+    """An ``AWS::CloudTrail::Trail`` CI: its ``configuration`` is DescribeTrails' trail (``kmsKeyId``,
+    ``logFileValidationEnabled``; ``lookup`` reads either casing)."""
+    config = ci["configuration"]
+    return CloudTrailTrailFacts(resource=_resource(ci, Kind.CLOUDTRAIL_TRAIL),
+                                kms_key_id=lookup(config, "kmsKeyId") or None,
+                                log_file_validation=bool(lookup(config, "logFileValidationEnabled")))
+
+
 _BUILDERS: dict[Kind, Callable[[Mapping[str, Any]], Facts]] = {
     Kind.ROLE: role_facts,
     Kind.REST_DOMAIN: rest_domain_facts,
@@ -506,6 +518,7 @@ _BUILDERS: dict[Kind, Callable[[Mapping[str, Any]], Facts]] = {
     Kind.GLUE_JOB: glue_job_facts,
     Kind.BATCH_COMPUTE_ENVIRONMENT: batch_compute_environment_facts,
     Kind.ATHENA_WORKGROUP: athena_workgroup_facts,
+    Kind.CLOUDTRAIL_TRAIL: cloudtrail_trail_facts,
 }
 
 

@@ -26,6 +26,7 @@ from ..model import (
     BatchComputeEnvironmentFacts,
     BatchJobDefinitionFacts,
     BucketFacts,
+    CloudTrailTrailFacts,
     CodeSigningConfigFacts,
     DistributionFacts,
     DomainFacts,
@@ -202,6 +203,7 @@ SOURCE_TYPES: dict[Kind, str] = {
     Kind.TRANSFER_SERVER: "AWS::Transfer::Server",
     Kind.MWAA_ENVIRONMENT: "AWS::MWAA::Environment",
     Kind.ATHENA_WORKGROUP: "AWS::Athena::WorkGroup",
+    Kind.CLOUDTRAIL_TRAIL: "AWS::CloudTrail::Trail",
 }
 
 
@@ -1200,3 +1202,14 @@ def athena_workgroup_facts(workgroup: Mapping[str, Any], *, region: str, account
     arn = athena_workgroup_arn(name, region=region, account=account, partition=partition)
     return athena_configuration_facts(_resource(Kind.ATHENA_WORKGROUP, arn, name, tags=tags),
                                       workgroup.get("Configuration"))
+
+
+def cloudtrail_trail_facts(trail: Mapping[str, Any], *, region: str, account: str, partition: str = "aws",
+                           tags: Any = NOT_FETCHED) -> CloudTrailTrailFacts:
+    """A trail from ``cloudtrail.describe_trails()["trailList"]`` (``LogFileValidationEnabled`` and ``KmsKeyId``
+    are in the item); its tags from ``cloudtrail.list_tags()`` when fetched."""
+    name = lookup(trail, "name")
+    arn = lookup(trail, "trailARN") or f"arn:{partition}:cloudtrail:{region}:{account}:trail/{name}"
+    return CloudTrailTrailFacts(resource=_resource(Kind.CLOUDTRAIL_TRAIL, arn, name, tags=tags),
+                                kms_key_id=lookup(trail, "kmsKeyId") or None,
+                                log_file_validation=bool(lookup(trail, "logFileValidationEnabled")))

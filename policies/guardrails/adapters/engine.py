@@ -356,6 +356,12 @@ def _athena_workgroup(r: m.Resource, p: Props) -> m.AthenaWorkgroupFacts:
         kms_key=_or(get(configuration, f"{encryption}.kmsKeyArn"), None))
 
 
+def _cloudtrail_trail(r: m.Resource, p: Props) -> m.CloudTrailTrailFacts:
+    # enableLogFileValidation left out: AWS's default, no digest files.
+    return m.CloudTrailTrailFacts(resource=r, kms_key_id=_or(p.get("kmsKeyId"), None),
+                                  log_file_validation=_or(p.get("enableLogFileValidation"), False))
+
+
 def _bucket(r: m.Resource, p: Props) -> m.BucketFacts:
     return m.BucketFacts(resource=r, bucket=_or(p.get("bucket"), ""), acl=p.get("acl"))
 
@@ -690,6 +696,7 @@ BUILDERS: dict[str, tuple[Kind, Callable[[m.Resource, Props], m.Facts]]] = {
     "aws:transfer/server:Server": (Kind.TRANSFER_SERVER, _transfer_server),
     "aws:mwaa/environment:Environment": (Kind.MWAA_ENVIRONMENT, _mwaa_environment),
     "aws:athena/workgroup:Workgroup": (Kind.ATHENA_WORKGROUP, _athena_workgroup),
+    "aws:cloudtrail/trail:Trail": (Kind.CLOUDTRAIL_TRAIL, _cloudtrail_trail),
 }
 
 
