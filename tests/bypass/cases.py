@@ -1005,3 +1005,22 @@ def _():
             "ResultConfiguration": {"OutputLocation": "s3://adhoc-results/"}},
         "Tags": [{"Key": k, "Value": v} for k, v in TAGS.items()]}}}}
     _aws().cloudformation.Stack("cfn-athena", name="cfn-athena", template_body=json.dumps(template), tags=TAGS)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# CloudTrail: a trail without a KMS key, hidden in a CloudFormation stack (class 5)
+# ---------------------------------------------------------------------------------------------------------------
+
+
+@case("cfn-cloudtrail-unencrypted-trail", 5, "cloudtrail-encrypted", "violation", subject="cfn-legacy",
+      preview_subject="Legacy",
+      account_skip="moto's CloudFormation does not create AWS::CloudTrail::Trail (the scan of trails is "
+                   "tests/detective/test_scan_cloudtrail.py)")
+
+
+def _():
+    template = {"Resources": {"Legacy": {"Type": "AWS::CloudTrail::Trail", "Properties": {
+        "TrailName": "cfn-legacy", "S3BucketName": "legacy-trail-logs", "IsLogging": True,
+        "EnableLogFileValidation": True, "Tags": [{"Key": k, "Value": v} for k, v in TAGS.items()]}}}}
+    _aws().cloudformation.Stack("cfn-cloudtrail", name="cfn-cloudtrail", template_body=json.dumps(template),
+                                tags=TAGS)
