@@ -434,6 +434,10 @@ def sweep_statements(arn: Any, apigateway: Any, partition: Any) -> list[dict[str
         statement(["athena:ListWorkGroups"], ["*"], sid="ListAthenaWorkgroups"),
         statement(["athena:GetWorkGroup", "athena:ListTagsForResource"], [arn("athena", "workgroup/*")],
                   sid="ReadAthenaWorkgroups"),
+        # Amazon MWAA environments (IAM prefix airflow): ListEnvironments takes no resource; one GetEnvironment per
+        # environment (its tags are in the response).
+        statement(["airflow:ListEnvironments"], ["*"], sid="ListMwaaEnvironments"),
+        statement(["airflow:GetEnvironment"], [arn("airflow", "environment/*")], sid="ReadMwaaEnvironments"),
     ]
 
 

@@ -97,7 +97,8 @@ GOVERNANCE_READ_ACTIONS = ("ec2:DescribeSecurityGroups", "imagebuilder:ListInfra
                            "redshift:DescribeClusterParameterGroups", "redshift:DescribeClusterParameters",
                            "batch:DescribeComputeEnvironments", "batch:DescribeJobDefinitions",
                            "transfer:ListServers", "transfer:DescribeServer",
-                           "athena:ListWorkGroups", "athena:GetWorkGroup", "athena:ListTagsForResource")
+                           "athena:ListWorkGroups", "athena:GetWorkGroup", "athena:ListTagsForResource",
+                           "airflow:ListEnvironments", "airflow:GetEnvironment")
 # Namespaces no boundary ever allows as a whole: their writes are escalation or leaving governance.
 FORBIDDEN_NAMESPACES = ("iam", "organizations", "sts", "signer", "cloudtrail", "account")
 
