@@ -40,6 +40,8 @@ Call pattern (the audit's budget is at most 2 calls per function and 1 per 100 r
 * Elastic Load Balancing v2: DescribeLoadBalancers pages, then per load balancer DescribeLoadBalancerAttributes
   when load balancers are wanted and DescribeListeners when listeners are; tags only by DescribeTags for what a
   rule needs them of.
+* Amazon MWAA: ListEnvironments pages (they name the environments only), then one GetEnvironment per environment
+  (webserver access mode, KMS key, logging; its tags are in GetEnvironment's response: no tag call).
 
 What is wanted comes from the selected rules (``kinds_for``): a rule's own kinds and, for a stack rule, the kinds
 it looks up (its ``Rule.lookups``), so selecting only function and role rules never costs the per-function trigger
@@ -89,6 +91,7 @@ SCANNED_KINDS = (
     Kind.TRANSFER_SERVER,
     Kind.ATHENA_WORKGROUP,
     Kind.CLOUDTRAIL_TRAIL,
+    Kind.MWAA_ENVIRONMENT,
 )
 
 
@@ -382,6 +385,7 @@ class AccountScanner:
         gather((Kind.TRANSFER_SERVER,), self.transfer_servers)
         gather((Kind.ATHENA_WORKGROUP,), self.athena_workgroups)
         gather((Kind.CLOUDTRAIL_TRAIL,), self.cloudtrail_trails)
+        gather((Kind.MWAA_ENVIRONMENT,), self.mwaa_environments)
         return subjects
 
     def _recorded_subject(self, ci: dict) -> Subject:
@@ -737,6 +741,24 @@ class AccountScanner:
             return Subject(describe.cloudtrail_trail_facts(trail, **where), enrich)
 
         return [subject(trail) for trail in cloudtrail.describe_trails(includeShadowTrails=False).get("trailList", [])]
+
+    def mwaa_environments(self) -> list:
+        """Every Amazon MWAA environment: ListEnvironments pages (names only), then one GetEnvironment each (its
+        access mode, KMS key, logging configuration and tags)."""
+        mwaa = self.client("mwaa")
+        names = [name for page in mwaa.get_paginator("list_environments").paginate()
+                 for name in page.get("Environments", [])]
+
+        def per_environment(name: str) -> list:
+            environment = mwaa.get_environment(Name=name)["Environment"]
+            return [Subject(describe.mwaa_environment_facts(environment), config_id=name)]
+
+        def identify(name: str) -> tuple:
+            arn = f"arn:{self.partition}:airflow:{self.region}:{self.account}:environment/{name}"
+            return "AWS::MWAA::Environment", arn, name
+
+        return [s for group in self._map("MWAA environments", per_environment, names, (Kind.MWAA_ENVIRONMENT,),
+                                         identify) for s in group]
 
     def log_groups(self) -> list:
         logs = self.client("logs")

@@ -2,6 +2,8 @@
 ``guardrails``, ``company_observability``) and, for ``tests.*`` helpers, the root (``pythonpath`` in pytest.ini)."""
 import os
 from collections.abc import Iterator
+from unittest.mock import patch
+from urllib.parse import urlsplit
 
 import pytest
 from hypothesis import settings
@@ -21,6 +23,26 @@ os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "tests")
 import moto  # noqa: E402,F401
 
 from tests.support import moto_server  # noqa: E402
+
+
+@pytest.fixture(scope="session", autouse=True)
+def moto_account_without_mwaa() -> Iterator[None]:
+    """moto (5.2.5) has no MWAA backend and answers ListEnvironments 404 "Not yet implemented", which the account
+    scan reports as unread for every audit that wants MWAA environments (required-tags wants every kind). In-process
+    moto answers it here as an account without MWAA environments does; tests/detective/test_scan_mwaa.py stubs the
+    mwaa client itself for environments."""
+    from moto.core.botocore_stubber import BotocoreStubber
+
+    original = BotocoreStubber.process_request
+
+    def process_request(self, request):  # noqa: ANN001, ANN202 (moto's signature)
+        url = urlsplit(request.url)  # https://api.airflow.<region>.amazonaws.com/environments
+        if request.method == "GET" and "airflow" in url.netloc.split(".") and url.path == "/environments":
+            return 200, {"Content-Type": "application/json"}, '{"Environments": []}'
+        return original(self, request)
+
+    with patch.object(BotocoreStubber, "process_request", process_request):
+        yield
 
 
 @pytest.fixture(scope="session")

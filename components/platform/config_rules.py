@@ -437,6 +437,10 @@ def sweep_statements(arn: Any, apigateway: Any, partition: Any) -> list[dict[str
         # CloudTrail trails: DescribeTrails takes no resource type ("*"); a trail's tags only for a tag rule.
         statement(["cloudtrail:DescribeTrails"], ["*"], sid="ListCloudTrailTrails"),
         statement(["cloudtrail:ListTags"], [arn("cloudtrail", "trail/*")], sid="ReadCloudTrailTrailTags"),
+        # Amazon MWAA environments (IAM prefix airflow): ListEnvironments takes no resource; one GetEnvironment per
+        # environment (its tags are in the response).
+        statement(["airflow:ListEnvironments"], ["*"], sid="ListMwaaEnvironments"),
+        statement(["airflow:GetEnvironment"], [arn("airflow", "environment/*")], sid="ReadMwaaEnvironments"),
     ]
 
 

@@ -99,7 +99,8 @@ GOVERNANCE_READ_ACTIONS = ("ec2:DescribeSecurityGroups", "imagebuilder:ListInfra
                            "transfer:ListServers", "transfer:DescribeServer",
                            "athena:ListWorkGroups", "athena:GetWorkGroup", "athena:ListTagsForResource",
                            # Two reads of CloudTrail (a forbidden namespace as a whole: its writes stop the record).
-                           "cloudtrail:DescribeTrails", "cloudtrail:ListTags")
+                           "cloudtrail:DescribeTrails", "cloudtrail:ListTags",
+                           "airflow:ListEnvironments", "airflow:GetEnvironment")
 # Namespaces no boundary ever allows as a whole: their writes are escalation or leaving governance.
 FORBIDDEN_NAMESPACES = ("iam", "organizations", "sts", "signer", "cloudtrail", "account")
 

@@ -26,6 +26,9 @@ actions after the operation (``apigateway:GetApis``) where IAM names them after 
 after the lower-cased URL path (``batch:describecomputeenvironments``), which its case-sensitive policy match then
 refuses (IAM matches action names case-insensitively), so ``moto_authorization`` renames them before moto's own
 authorization check runs.
+moto has no MWAA backend: ``MWAA_ANSWERS`` answers the sweep's two MWAA reads (one environment) in place of AWS, so
+only the evaluator half checks them (``airflow:ListEnvironments`` on ``*``, ``airflow:GetEnvironment`` on the
+environment's ARN, which the call names by ``Name``).
 """
 from __future__ import annotations
 
@@ -136,6 +139,18 @@ def assumed_session(role: deploy.RoleFacts) -> boto3.Session:
                          aws_session_token=credentials["SessionToken"], region_name=REGION)
 
 
+MWAA_ENVIRONMENT_ARN = f"arn:aws:airflow:{REGION}:123456789012:environment/pipelines"
+# The two MWAA reads the sweep makes, answered as AWS would (moto has none): one private, encrypted environment.
+MWAA_ANSWERS = {
+    "ListEnvironments": {"Environments": ["pipelines"]},
+    "GetEnvironment": {"Environment": {
+        "Name": "pipelines", "Arn": MWAA_ENVIRONMENT_ARN, "WebserverAccessMode": "PRIVATE_ONLY",
+        "KmsKey": f"arn:aws:kms:{REGION}:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+        "LoggingConfiguration": {log_type: {"Enabled": True, "LogLevel": "INFO"} for log_type in (
+            "DagProcessingLogs", "SchedulerLogs", "TaskLogs", "WebserverLogs", "WorkerLogs")}}},
+}
+
+
 def sweep_all(session: boto3.Session, parameter: str) -> tuple[dict, list]:
     """Every periodic guardrail's sweep with ``session``'s credentials; the results and the calls made."""
     runner = app.RuleRunner(app.catalogue_rules(), config_client=RecordingConfig(session.client("config")),
@@ -151,7 +166,12 @@ def sweep_all(session: boto3.Session, parameter: str) -> tuple[dict, list]:
             made = [replace(call, param="Name", value=parameter_arn(params["Name"])) for call in made]
         if operation == "GetComplianceDetailsByConfigRule":  # authorised on the rule's ARN, by the id Config assigns
             made = [replace(call, param="ConfigRuleName", value=CONFIG_RULE_ARN) for call in made]
+        if operation == "GetEnvironment":  # MWAA names the environment by Name; IAM authorises on its ARN
+            assert params == {"Name": "pipelines"}
+            made = [replace(call, param="Name", value=MWAA_ENVIRONMENT_ARN) for call in made]
         calls.extend(made)
+        if client.meta.service_model.service_name == "mwaa":  # moto has no MWAA (module docstring)
+            return MWAA_ANSWERS[operation]
         return original(client, operation, params)
 
     results = {}

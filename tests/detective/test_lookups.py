@@ -67,7 +67,7 @@ KINDS_FOR = {
                       Kind.MQ_BROKER, Kind.PIPE, Kind.ECS_TASK_DEFINITION, Kind.ECS_SERVICE, Kind.ECS_CLUSTER,
                       Kind.LOAD_BALANCER, Kind.LISTENER, Kind.REDSHIFT_CLUSTER, Kind.REDSHIFT_PARAMETER_GROUP,
                       Kind.SECRET, Kind.GLUE_JOB, Kind.BATCH_COMPUTE_ENVIRONMENT, Kind.BATCH_JOB_DEFINITION,
-                      Kind.TRANSFER_SERVER, Kind.ATHENA_WORKGROUP, Kind.CLOUDTRAIL_TRAIL},
+                      Kind.TRANSFER_SERVER, Kind.ATHENA_WORKGROUP, Kind.CLOUDTRAIL_TRAIL, Kind.MWAA_ENVIRONMENT},
     "redshift-audit-logging": {Kind.REDSHIFT_CLUSTER, Kind.REDSHIFT_LOGGING},
     "redshift-cluster-encrypted": {Kind.REDSHIFT_CLUSTER},
     "redshift-cluster-not-public": {Kind.REDSHIFT_CLUSTER},
@@ -96,10 +96,9 @@ KINDS_FOR = {
     "transfer-server-no-ftp": {Kind.TRANSFER_SERVER},
     "transfer-server-security-policy": {Kind.TRANSFER_SERVER},
     "transfer-server-logging": {Kind.TRANSFER_SERVER},
-    # Not collected by the account scan (detective/scan.py has no MWAA calls yet): nothing to fetch for them.
-    "mwaa-private-webserver": set(),
-    "mwaa-cmk": set(),
-    "mwaa-logging": set(),
+    "mwaa-private-webserver": {Kind.MWAA_ENVIRONMENT},
+    "mwaa-cmk": {Kind.MWAA_ENVIRONMENT},
+    "mwaa-logging": {Kind.MWAA_ENVIRONMENT},
 }
 
 

@@ -120,6 +120,10 @@ EXPECTED_SCOPES = {
     "transfer-server-logging": [],
     "transfer-server-no-ftp": [],
     "transfer-server-security-policy": [],
+    # AWS Config does not record AWS::MWAA::Environment here; the sweep gets environments (GetEnvironment).
+    "mwaa-cmk": [],
+    "mwaa-logging": [],
+    "mwaa-private-webserver": [],
 }
 # The InputParameters each rule gets from policies/config.dev.json: the entry without enforcementLevel/exemptions.
 EXPECTED_PARAMETERS = {
@@ -150,10 +154,8 @@ EXPECTED_PARAMETERS = {
 }
 # The account sweep collects every kind a guardrail judges, except the preview-only ones: opaque-resources judges
 # Pulumi type tokens (dynamic providers, unknown packages), and in an account what a template or desired state
-# declares exists as real resources, each judged by the other guardrails. The MWAA guardrails too: the sweep does not
-# collect MWAA environments yet (detective/scan.py has no MWAA calls), so they judge at preview only.
-SKIPPED: list = sorted(["declared-resources-visible", "opaque-resources", "mwaa-cmk", "mwaa-logging",
-                        "mwaa-private-webserver"])
+# declares exists as real resources, each judged by the other guardrails.
+SKIPPED: list = sorted(["declared-resources-visible", "opaque-resources"])
 
 
 def build(args: ConfigRulesArgs):
