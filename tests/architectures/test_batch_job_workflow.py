@@ -40,7 +40,6 @@ from moto.stepfunctions.parser.asl.component.common.error_name.custom_error_name
 from moto.stepfunctions.parser.asl.component.common.error_name.error_name import ErrorName
 from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name import StatesErrorName
 from moto.stepfunctions.parser.asl.component.state.exec.state_map.iteration import iteration_worker
-from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import state_task_service_callback
 from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_batch import (
     StateTaskServiceBatch,
 )
@@ -99,8 +98,6 @@ def batch_task_casing() -> Any:
         patch.setattr(StateTaskServiceBatch, "_normalise_parameters", _to_api_casing)
         patch.setattr(StateTaskServiceBatch, "_normalise_response", _to_states_casing)
         patch.setattr(iteration_worker, "CustomErrorName", _iteration_error_name)
-        # moto polls DescribeJobs every 0.5 s of real time; its jobs end at once, so poll without the wait.
-        patch.setattr(state_task_service_callback, "_DELAY_SECONDS_SYNC_CONDITION_CHECK", 0.01)
         yield
 
 

@@ -15,9 +15,9 @@ What is emulated, and why (moto 5.2.5):
   task token the handler passed in the run's conf, through the DAG's own ``resume_workflow``.
 * moto's ``startExecution`` task passes the ASL's parameter names to boto3 unchanged (it fails every time):
   :func:`tests.support.sfn.start_execution_fix` corrects that.
-* moto parses a definition again for every execution: ``tests.support.sfn.parsed_once`` keeps each parsed program.
-* moto's sync/callback tasks poll every 0.5 s and its retriers sleep for real: both are shortened here (the
-  values themselves are asserted in the component test).
+* moto parses a definition again for every execution, polls sync/callback tasks every 0.5 s and sleeps its
+  retries for real: ``tests.support.sfn.fast_interpreter`` (autouse for every architecture test) removes all three
+  costs (the retry values themselves are asserted in the component test).
 
 Everything else is moto: the interpreter (Choice, Retry, Catch, ``.waitForTaskToken``, ``startExecution.sync:2``
 of the polling machine), S3 (the stored environment details) and Lambda (invoked by name). The EventBridge
@@ -48,8 +48,6 @@ from moto.events.models import EventPattern
 from moto.stepfunctions.parser.api import HistoryEventType, TaskFailedEventDetails
 from moto.stepfunctions.parser.asl.component.common.error_name.custom_error_name import CustomErrorName
 from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import FailureEvent
-from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
-from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import state_task_service_callback
 from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_aws_sdk import (
     StateTaskServiceAwsSdk,
 )
@@ -290,12 +288,9 @@ def render(path: str, **changes: str) -> str:
 def account():
     """moto, the emulations and the fake CLI for the whole module; the three machines created once."""
     cli = FakeAirflowCli()
-    fast_sleep = SimpleNamespace(sleep=lambda seconds: None)  # the retriers' real sleeps, skipped
     with mock_aws(config=MOTO_CONFIG), mwaa_emulation() as current, serving(cli) as url, \
             start_execution_fix(), patch.dict(os.environ, SETTINGS), lambda_router({FUNCTION: trigger_dag.handler}) as invokes, \
-            patch.object(trigger_dag, "cli", trigger_dag.AirflowCli(base_url=url, timeout=5.0)), \
-            patch.object(retrier_decl, "time", fast_sleep), \
-            patch.object(state_task_service_callback, "_DELAY_SECONDS_SYNC_CONDITION_CHECK", 0.01):
+            patch.object(trigger_dag, "cli", trigger_dag.AirflowCli(base_url=url, timeout=5.0)):
         boto3.client("s3", region_name=REGION).create_bucket(Bucket=BACKUP_BUCKET)
         create_functions({FUNCTION: "handlers.mwaa_stop_start.trigger_dag.handler"},
                          trusted_role("trigger-dag-role", "lambda.amazonaws.com"))
