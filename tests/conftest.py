@@ -1,6 +1,8 @@
 """Test-wide set-up. Imports come from the installed project (``pip install -e .``: components, handlers, tools,
 ``guardrails``, ``company_observability``) and, for ``tests.*`` helpers, the root (``pythonpath`` in pytest.ini)."""
 import os
+import shutil
+import tempfile
 from collections.abc import Iterator
 from unittest.mock import patch
 from urllib.parse import urlsplit
@@ -23,6 +25,26 @@ os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "tests")
 import moto  # noqa: E402,F401
 
 from tests.support import moto_server  # noqa: E402
+from tests.support.stack_runs import SHARED_RUNS_ENV  # noqa: E402
+
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The session's shared directory of example-stack runs (``tests/support/stack_runs.py``): made by the process
+    that starts the session (the xdist controller, before its workers start and inherit the variable)."""
+    if not hasattr(config, "workerinput") and not os.environ.get(SHARED_RUNS_ENV):
+        config.stash[_SHARED_RUNS] = tempfile.mkdtemp(prefix="sg-stack-runs-")
+        os.environ[SHARED_RUNS_ENV] = config.stash[_SHARED_RUNS]
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    directory = config.stash.get(_SHARED_RUNS, None)
+    if directory is not None:
+        shutil.rmtree(directory, ignore_errors=True)
+        os.environ.pop(SHARED_RUNS_ENV, None)
+
+
+_SHARED_RUNS = pytest.StashKey[str]()
 
 
 @pytest.fixture(scope="session", autouse=True)

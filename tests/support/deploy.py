@@ -1,9 +1,10 @@
 """Deploy-readiness facts and checks: what a stack's roles may really do on AWS, as far as it can be known here.
 
 ``stack_facts(stack)`` runs an example stack's program under the Pulumi mocks in ``up`` mode (realistic ARNs;
-``tools.preview.program.run_stack_program``) and joins, per role: its inline and managed policies, its permissions
-boundary's document, and the functions and state machines that run as it. The checks then ask the evaluator
-(:mod:`tests.support.iam_eval`), never a hand-written "expected grants" list:
+``tools.preview.program.run_stack_program``, once per test session: ``tests/support/stack_runs.py``) and joins,
+per role: its inline and managed policies, its permissions boundary's document, and the functions and state
+machines that run as it. The checks then ask the evaluator (:mod:`tests.support.iam_eval`), never a
+hand-written "expected grants" list:
 
 * ``grants_outside_boundary``: an action a role's policy grants that its boundary denies (silent until run time);
 * ``integration_requirements`` + ``missing``: every service integration a state machine's definition uses
@@ -34,9 +35,9 @@ from components.platform.policies import (
     boundary_document,
     governance_boundary_document,
 )
+from tests.support import stack_runs
 from tests.support.iam_eval import Decision, evaluate, granted, wildcard_match
 from tools import offline_engine
-from tools.preview.program import run_stack_program
 from tools.preview.stacks import available_stacks, load_stack, project_name
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -162,8 +163,7 @@ def stack_facts(name: str, layer_dir: Optional[str] = None) -> StackFacts:
     if layer_dir is not None and stack.config.get(f"{project_name()}:architecture") == "platform":
         key = f"{project_name()}:parameters"
         stack.config[key] = {**(stack.config.get(key) or {}), "layer_build_dir": layer_dir}
-    resources = run_stack_program(stack, mode="up")
-    return build_facts(name, resources)
+    return build_facts(name, stack_runs.run(stack, mode="up"))
 
 
 def build_facts(name: str, resources: list, boundaries: Optional[dict] = None) -> StackFacts:
