@@ -2,9 +2,12 @@
 (``handlers/config_rule/app.py``, ``MemberSessions``) both do to act in an account through a role there."""
 from __future__ import annotations
 
+import functools
 from typing import Any, Optional
 
 import boto3
+import botocore.loaders
+import botocore.session
 
 
 def role_arn(partition: str, account: str, role_name: str) -> str:
@@ -20,4 +23,22 @@ def assumed_session(sts: Any, arn: str, *, session_name: str, region: Optional[s
     credentials = sts.assume_role(**request)["Credentials"]
     return boto3.Session(aws_access_key_id=credentials["AccessKeyId"],
                          aws_secret_access_key=credentials["SecretAccessKey"],
-                         aws_session_token=credentials["SessionToken"], region_name=region)
+                         aws_session_token=credentials["SessionToken"], region_name=region,
+                         botocore_session=_botocore_session())
+
+
+@functools.cache
+def _models() -> botocore.loaders.Loader:
+    """One loader of the botocore service models for the process (models are read-only once loaded)."""
+    return botocore.loaders.create_loader()
+
+
+def _botocore_session() -> botocore.session.Session:
+    """A fresh botocore session (its own credentials and config) that shares the process's model loader.
+
+    A new session otherwise parses every service model it uses again: about a third of a second for the ~25
+    services an account sweep reads (EC2's alone is 1 s), paid again for every account and region of an audit.
+    """
+    session = botocore.session.Session()
+    session.register_component("data_loader", _models())
+    return session

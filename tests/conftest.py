@@ -1,5 +1,6 @@
 """Test-wide set-up. Imports come from the installed project (``pip install -e .``: components, handlers, tools,
 ``guardrails``, ``company_observability``) and, for ``tests.*`` helpers, the root (``pythonpath`` in pytest.ini)."""
+import functools
 import os
 import shutil
 import tempfile
@@ -7,6 +8,8 @@ from collections.abc import Iterator
 from unittest.mock import patch
 from urllib.parse import urlsplit
 
+import botocore.loaders
+import botocore.session
 import pytest
 from hypothesis import settings
 
@@ -27,6 +30,10 @@ import moto  # noqa: E402,F401
 from tests.support import moto_server  # noqa: E402
 from tests.support.stack_runs import SHARED_RUNS_ENV  # noqa: E402
 
+# Tests make hundreds of boto3 sessions (one per moto account, region or test); each would parse again every service
+# model it uses (EC2's alone takes a second). They share one loader, as the audit's sessions in other accounts do
+# (detective/accounts.py); the models are read-only once loaded, so no test sees another's state through it.
+botocore.session.create_loader = functools.cache(botocore.loaders.create_loader)
 
 
 def pytest_configure(config: pytest.Config) -> None:
