@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 import botocore.loaders
 import botocore.session
 import pytest
+from _pytest.unraisableexception import gc_collect_iterations_key  # what pytester sets too
 from hypothesis import settings
 
 # Never let a test reach a real AWS endpoint or pick up a developer's credentials.
@@ -39,6 +40,9 @@ botocore.session.create_loader = functools.cache(botocore.loaders.create_loader)
 def pytest_configure(config: pytest.Config) -> None:
     """The session's shared directory of example-stack runs (``tests/support/stack_runs.py``): made by the process
     that starts the session (the xdist controller, before its workers start and inherit the variable)."""
+    # At exit pytest runs five full garbage collections to surface exceptions raised in finalizers; on a worker's
+    # heap after a few thousand tests that is about 5 s the whole run waits for. One still finds them.
+    config.stash[gc_collect_iterations_key] = 1
     if not hasattr(config, "workerinput") and not os.environ.get(SHARED_RUNS_ENV):
         config.stash[_SHARED_RUNS] = tempfile.mkdtemp(prefix="sg-stack-runs-")
         os.environ[SHARED_RUNS_ENV] = config.stash[_SHARED_RUNS]
