@@ -16,6 +16,7 @@ from typing import Any, Optional
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from detective import errors
 from guardrails.adapters import config_item
 from guardrails.model import Facts, Kind
 
@@ -26,7 +27,7 @@ FIELDS = ("resourceId, resourceName, resourceType, accountId, awsRegion, arn, co
 GLOBAL_REGION = "global"  # IAM resources: recorded once, with this region, and judged in every region's audit
 
 
-class Gone(Exception):
+class Gone(errors.ReadFailure):
     """The resource of a configuration item was deleted after Config recorded it."""
 
 
@@ -114,8 +115,7 @@ def query_aggregator(config_client: Any, aggregator: str, kinds: Iterable[Kind])
             try:
                 page = config_client.select_aggregate_resource_config(**request)
             except (ClientError, BotoCoreError) as error:
-                from detective.scan import describe_error  # here: scan imports this module
-                raise AggregatorError(f"aggregator {aggregator!r}: {describe_error(error)}") from None
+                raise AggregatorError(f"aggregator {aggregator!r}: {errors.describe_error(error)}") from None
             for row in page.get("Results", []):
                 item = item_of(row)
                 if item.get("configurationItemStatus") not in config_item.DELETED_STATUSES:

@@ -67,7 +67,7 @@ from typing import Any, Optional
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from detective import cloudfront, recorded, retries
+from detective import cloudfront, errors, recorded, retries
 from detective.evaluation import Unread
 from guardrails.adapters import config_item, describe
 from guardrails.model import Facts, Kind, Rule
@@ -114,26 +114,6 @@ def kinds_for(rules: Iterable[Rule]) -> set[Kind]:
 _UNSUPPORTED = ("404", "NotImplemented", "UnknownOperationException", "InvalidAction")
 
 ROUNDS = 3  # times a failed unit (a listing, one resource's reads) is read before it is reported unread
-
-
-def describe_error(error: BaseException) -> str:
-    """One line for a read that failed: the operation, AWS's error code and message (an HTML page from an
-    endpoint that is not AWS is shown by its HTTP status only)."""
-    if isinstance(error, ClientError):
-        info = error.response.get("Error") or {}
-        status = (error.response.get("ResponseMetadata") or {}).get("HTTPStatusCode")
-        message = str(info.get("Message") or "").strip()
-        if message.startswith("<"):
-            message = f"HTTP {status} (not an AWS error response)"
-        code = info.get("Code") or f"HTTP {status}"
-        return f"{error.operation_name}: {code}: {message.splitlines()[0] if message else ''}".rstrip(": ")
-    if isinstance(error, BotoCoreError):
-        return f"{type(error).__name__}: {error}"
-    if isinstance(error, recorded.Gone):
-        return str(error)
-    # Anything else is an answer botocore could not parse (an endpoint that is not AWS) or a shape our adapters
-    # do not know: reported with its type, never a traceback.
-    return f"unexpected {type(error).__name__}: {error}"
 
 
 class CallCounter:
@@ -257,7 +237,7 @@ class AccountScanner:
                     continue
                 if unread is None:
                     raise
-                return unread(describe_error(error))
+                return unread(errors.describe_error(error))
 
     def _unit(self, fn: Callable[[], list], unread: Callable[[str], Unread]) -> list:
         """The subjects ``fn()`` collects, or none and an entry in ``unread`` when it could not be read."""

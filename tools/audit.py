@@ -45,7 +45,7 @@ from typing import Any, NamedTuple, Optional
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError
 
-from detective import evaluation, recorded, retries, scan
+from detective import errors, evaluation, recorded, retries, scan
 from guardrails import catalogue, pack_config
 from guardrails.markers import NOT_EVALUATED_PREFIX
 from guardrails.model import Enforcement, Status
@@ -120,12 +120,12 @@ def open_scanner(session, region: str, *, endpoint_url: Optional[str] = None, wo
     except EndpointConnectionError:
         raise AuditError(f"cannot connect to {where}: connection refused or timed out") from None
     except (ClientError, BotoCoreError) as error:
-        raise AuditError(f"{where}: {scan.describe_error(error)}") from None
+        raise AuditError(f"{where}: {errors.describe_error(error)}") from None
     except ValueError as error:  # e.g. an endpoint URL botocore cannot use
         raise AuditError(f"{where}: {error}") from None
     except Exception as error:  # noqa: BLE001 - an answer botocore cannot parse: not an AWS endpoint
         raise AuditError(f"{where} does not answer as an AWS endpoint "
-                         f"(GetCallerIdentity: {scan.describe_error(error)})") from None
+                         f"(GetCallerIdentity: {errors.describe_error(error)})") from None
 
 
 def _needs(rule) -> set:

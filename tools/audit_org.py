@@ -20,7 +20,7 @@ from typing import Any, Optional
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from detective import accounts, scan
+from detective import accounts, errors
 from tools import reports
 
 ACCOUNT_ID = re.compile(r"^\d{12}$")
@@ -87,7 +87,7 @@ def organization_accounts(session: Any, endpoint_url: Optional[str] = None) -> l
                     if a.get("Status", "ACTIVE") == "ACTIVE"]
     except (ClientError, BotoCoreError) as error:
         raise OrgAuditError(f"--accounts organization: cannot list the organisation's accounts "
-                            f"({scan.describe_error(error)}); run from the management account or a delegated "
+                            f"({errors.describe_error(error)}); run from the management account or a delegated "
                             f"administrator, or pass --accounts with ids") from None
     if not accounts:
         raise OrgAuditError("--accounts organization: the organisation has no ACTIVE account")
@@ -132,7 +132,7 @@ def audit_targets(session: Any, targets: Sequence[Target],
             stack = run_one(in_account(target.account), target)
             outcome = f"{stack.mandatory_violations} mandatory violation(s)"
         except (ClientError, BotoCoreError) as error:
-            stack = _failed(target, f"{target.name}: cannot audit: {scan.describe_error(error)}")
+            stack = _failed(target, f"{target.name}: cannot audit: {errors.describe_error(error)}")
             outcome = "not evaluated"
         except Exception as error:  # noqa: BLE001 - one account's failure must not lose the others' results
             stack = _failed(target, f"{target.name}: cannot audit: {type(error).__name__}: {error}")

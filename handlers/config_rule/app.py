@@ -82,7 +82,7 @@ import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
 from company_observability import instrumented, logger
-from detective import accounts, evaluation, recorded, retries, scan
+from detective import accounts, errors, evaluation, recorded, retries, scan
 from guardrails import exemptions as ex
 from guardrails.adapters import config_item, describe
 from guardrails.model import ANNOTATION_LIMIT, Inventory, Rule, Status, Verdict
@@ -182,9 +182,9 @@ class PublishedExemptions:
             except ClientError as error:
                 if _code(error) == "ParameterNotFound":
                     raise RuleSetupError(f"{where} does not exist; the platform stack creates it") from None
-                raise RuleSetupError(f"{where} cannot be read: {scan.describe_error(error)}") from None
+                raise RuleSetupError(f"{where} cannot be read: {errors.describe_error(error)}") from None
             except BotoCoreError as error:
-                raise RuleSetupError(f"{where} cannot be read: {scan.describe_error(error)}") from None
+                raise RuleSetupError(f"{where} cannot be read: {errors.describe_error(error)}") from None
             self._read_at = now
         return self._value
 
@@ -310,7 +310,7 @@ class RuleRunner:
                 try:
                     gone = self.stale(event["configRuleName"], coverage, timestamp, read_deadline)
                 except (ClientError, BotoCoreError, StaleNotRead) as error:
-                    reason = str(error) if isinstance(error, StaleNotRead) else scan.describe_error(error)
+                    reason = str(error) if isinstance(error, StaleNotRead) else errors.describe_error(error)
                     logger.error("stale verdicts not cleared: the rule's last verdicts could not be read",
                                  rule=rule.id, reason=reason)
                     stale["staleNotCleared"] = reason
@@ -355,7 +355,7 @@ class RuleRunner:
                 laterTime=summary["configurationItemCaptureTime"], limit=1,
             )
         except (ClientError, BotoCoreError) as error:
-            raise NotRead(f"configuration history of {what}: {scan.describe_error(error)}") from None
+            raise NotRead(f"configuration history of {what}: {errors.describe_error(error)}") from None
         items = response.get("configurationItems") or []
         if not items:
             raise NotRead(f"no configuration history for {what}")
@@ -403,7 +403,7 @@ class RuleRunner:
             return recorded.complete_item(ci, self.lambda_, self.iam, policy_gone=lambda policy_arn: logger.warning(
                 "managed policy of the item no longer exists", policy_arn=policy_arn, resource_id=ci["resourceId"]))
         except (ClientError, BotoCoreError) as error:
-            raise NotRead(f"{ci['resourceType']} {ci['resourceId']}: {scan.describe_error(error)}") from None
+            raise NotRead(f"{ci['resourceType']} {ci['resourceId']}: {errors.describe_error(error)}") from None
 
     # -- periodic -----------------------------------------------------------------------------------------------
 
@@ -419,7 +419,7 @@ class RuleRunner:
                                                workers=SWEEP_WORKERS, policy=retries.RetryPolicy(deadline=deadline))
         except (ClientError, BotoCoreError) as error:
             logger.error("sweep not evaluated: the account could not be read", rule=rule.id,
-                         reason=scan.describe_error(error))
+                         reason=errors.describe_error(error))
             return [], 1, None
         # Only what this rule judges or looks up: a sweep for one rule never pays for the others' calls.
         needs = lambda r: scan.kinds_for([r])  # noqa: E731
@@ -518,7 +518,7 @@ class RuleRunner:
                     continue
                 if not pending:  # a sweep's empty closing call
                     logger.error("empty evaluation set undeliverable: AWS Config does not record that the rule ran",
-                                 reason=scan.describe_error(error))
+                                 reason=errors.describe_error(error))
                     return 0, 1
                 if len(pending) > 1 and not retries.is_transient(error=error):
                     # One entry Config refuses fails the whole call: halve until it stands alone.
@@ -526,7 +526,7 @@ class RuleRunner:
                     first = self._deliver(pending[:half], token, deadline)
                     second = self._deliver(pending[half:], token, deadline)
                     return delivered + first[0] + second[0], first[1] + second[1]
-                self._undeliverable(pending, scan.describe_error(error))
+                self._undeliverable(pending, errors.describe_error(error))
                 return delivered, len(pending)
             failed = response.get("FailedEvaluations") or []
             sent = {_key(e): e for e in pending}
@@ -614,7 +614,7 @@ def handler(event: Mapping[str, Any], context: Any) -> dict:
     except (ClientError, BotoCoreError) as error:
         # Logged, not raised (as every set-up error): the member account's role is missing or does not trust us.
         message = (f"member account {event.get('accountId')}: cannot assume role/"
-                   f"{os.environ.get(MEMBER_ROLE_ENV)} ({scan.describe_error(error)}); deploy the platform stack "
+                   f"{os.environ.get(MEMBER_ROLE_ENV)} ({errors.describe_error(error)}); deploy the platform stack "
                    f"with configRulesScope: member in that account")
         logger.error("config rule set-up error", error=message, config_rule=event.get("configRuleName"))
         return {"status": "SETUP_ERROR", "error": message, "evaluations": 0}
