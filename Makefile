@@ -29,7 +29,8 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy
 
-## Main job: the offline preview of every example stack through the policy pack (exit 1 on a mandatory violation).
+## Main job: the offline preview of every example stack through the policy pack (exit 1 on a mandatory violation);
+## the programs run in one worker process per core while the pack analyses (--jobs).
 ## The layers are rebuilt only when their inputs changed.
 preview: $(STAMP)
 	$(VENV)/bin/python -m components.platform.layers

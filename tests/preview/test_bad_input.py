@@ -56,11 +56,13 @@ def real_pack_config(tmp_path, **rules):
     return str(path)
 
 
-def test_program_failures_are_one_line_each_and_the_report_on_stdout_stays_clean(tmp_path):
+# --jobs 1 runs the programs in the preview's process, 2 in worker processes: the same report, the same lines.
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_program_failures_are_one_line_each_and_the_report_on_stdout_stays_clean(tmp_path, jobs):
     for name in ("exit", "bug", "chatty"):
         case(tmp_path, name, name)
     code, out, err = preview("--all", "--stacks-dir", str(tmp_path), "--program", ODD_PROGRAM,
-                             "--pack-config", real_pack_config(tmp_path), "--format", "json")
+                             "--pack-config", real_pack_config(tmp_path), "--format", "json", "--jobs", jobs)
     assert code == 2
     document = json.loads(out)  # the program's prints went to stderr: stdout is only the report
     stacks = {s["name"]: s for s in document["stacks"]}
@@ -226,6 +228,47 @@ def test_interrupt_exits_130_with_one_line(tmp_path):
             process.communicate()
     assert process.returncode == 130
     assert (out, err) == ("", "error: interrupted\n")
+
+
+def children(pid: int) -> set:
+    """The process ids of ``pid``'s children (Linux /proc)."""
+    found = set()
+    for task in os.listdir(f"/proc/{pid}/task"):
+        with open(f"/proc/{pid}/task/{task}/children", encoding="ascii") as handle:
+            found.update(int(child) for child in handle.read().split())
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as handle:
+            return handle.read().rsplit(")", 1)[1].split()[0] != "Z"  # a zombie has exited
+    except FileNotFoundError:
+        return False
+
+
+def test_interrupt_stops_the_worker_processes_and_exits_130_with_one_line(tmp_path):
+    for name in ("slow-1", "slow-2"):
+        case(tmp_path, name, "slow")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tools.preview", "--all", "--jobs", "2", "--stacks-dir", str(tmp_path),
+         "--program", ODD_PROGRAM, "--pack-dir", FIXTURE_PACK, "--pack-config",
+         os.path.join(FIXTURE_PACK, "config.dev.json")],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert process.stderr.readline() == "program started\n"  # printed by a worker: both workers are up
+        workers = children(process.pid) - {p for p in children(process.pid) if not alive(p)}
+        process.send_signal(signal.SIGINT)  # to the preview only, as `kill -INT` does; Ctrl-C reaches all
+        out, err = process.communicate(timeout=TIMEOUT)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert process.returncode == 130
+    assert out == ""
+    assert [line for line in err.splitlines() if line != "program started"] == ["error: interrupted"]
+    assert len(workers) >= 2  # the pack and at least one program worker
+    assert [pid for pid in workers if alive(pid)] == []  # none outlives the preview (their programs sleep 60 s)
 
 
 def test_a_pack_that_fails_to_start_is_one_line_with_its_last_error(tmp_path):

@@ -167,6 +167,15 @@ def test_cli_bad_pack_config_is_a_clear_error(tmp_path, capsys, config, message)
     assert message in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("value", ["0", "two", "65", "-1"])
+def test_cli_bad_jobs_is_a_clear_error(value, capsys):
+    code = main(["--stack", "fixture-dev", "--stacks-dir", STACKS, "--pack-dir", PACK, "--program", PROGRAM,
+                 "--jobs", value])
+    assert code == 2
+    assert capsys.readouterr().err == (
+        f"error: --jobs {value!r}: expected a whole number of worker processes from 1 to 64\n")
+
+
 def test_bad_stack_files_are_clear_errors(tmp_path):
     (tmp_path / "Pulumi.secret.yaml").write_text("config:\n  serverless-governance:token:\n    secure: AAAA\n")
     (tmp_path / "Pulumi.broken.yaml").write_text("config: [\n")

@@ -3,4 +3,6 @@ import sys
 
 from tools.preview.cli import main
 
-sys.exit(main())
+# Guarded: the preview's worker processes (spawned, --jobs) import this module again and must not run it.
+if __name__ == "__main__":
+    sys.exit(main())

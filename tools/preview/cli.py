@@ -36,10 +36,11 @@ from typing import Optional
 from tools import reports
 from tools.preview.errors import PreviewError, describe_exception, one_line
 from tools.preview.layout import ROOT, company_pack_dir, find_project
-from tools.preview.run import run_preview
+from tools.preview.run import default_jobs, run_preview
 from tools.preview.stacks import available_stacks
 
 EXIT_OK, EXIT_VIOLATION, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
+MAX_JOBS = 64  # each worker holds a whole program's SDK and resources: more than the cores only costs memory
 
 
 def prepare_out_dir(out_dir: str) -> None:
@@ -48,6 +49,18 @@ def prepare_out_dir(out_dir: str) -> None:
         os.makedirs(out_dir, exist_ok=True)
     except OSError as exc:
         raise PreviewError(f"--out {out_dir!r}: cannot create the directory: {exc.strerror}") from None
+
+
+def parse_jobs(value: Optional[str]) -> int:
+    if value is None:
+        return default_jobs()
+    try:
+        jobs = int(value)
+    except ValueError:
+        jobs = 0
+    if not 1 <= jobs <= MAX_JOBS:
+        raise PreviewError(f"--jobs {value!r}: expected a whole number of worker processes from 1 to {MAX_JOBS}")
+    return jobs
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
@@ -69,6 +82,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("--pack-dir", metavar="DIR",
                         help="the company policy pack's directory (default: policies/ next to this tool; a "
                              "project's own policies/ is never used in its place)")
+    parser.add_argument("--jobs", metavar="N", help="run the stacks' programs in N worker processes while the pack "
+                        "analyses (default: one per CPU core; 1 runs them in the preview's own process)")
     parser.add_argument("--stacks-dir", help=argparse.SUPPRESS)  # tests: stack files elsewhere than the project's
     parser.add_argument("--program", help=argparse.SUPPRESS)  # tests: another program for the project's stacks
     args = parser.parse_args(argv)
@@ -92,11 +107,13 @@ def _run(args: argparse.Namespace) -> int:
     names = args.stack or [n for n in available_stacks(stacks_dir) if n not in args.exclude]
     if not names:
         raise PreviewError(f"no stack files (Pulumi.<stack>.yaml) in {stacks_dir}")
+    jobs = parse_jobs(args.jobs)
     pack_dir = company_pack_dir(args.pack_dir)
     if args.out:
         prepare_out_dir(args.out)
     run = run_preview(names, pack_dir=pack_dir, pack_config=args.pack_config, mode=args.mode,
-                      stacks_dir=stacks_dir, program=args.program or project.program, root=project.root)
+                      stacks_dir=stacks_dir, program=args.program or project.program, root=project.root,
+                      jobs=jobs)
     if args.out:
         try:
             written = reports.write_reports(run.report, formats, args.out)
