@@ -46,6 +46,7 @@ bench: $(STAMP)
 	$(VENV)/bin/python -m benchmarks.preview_benchmark
 	$(VENV)/bin/python -m benchmarks.bench_audit
 	$(VENV)/bin/python -m benchmarks.bench_faults
+	$(VENV)/bin/python -m benchmarks.bench_preview_all
 
 clean:
 	rm -rf $(VENV) out
